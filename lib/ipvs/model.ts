@@ -1,0 +1,359 @@
+// The one model of an LVS director's configuration. Every other layer (rules text, listings,
+// planner, simulator, API, forms, DB) speaks these schemas; types are inferred, never re-declared.
+// Rules come from ipvsadm 1.31 and the kernel (see shared/docs/ipvs-reference.md §1.3-1.5).
+import { z } from 'zod';
+import { addressFamily, canonicalAddress, compareAddresses, formatHostPort, isIPv4, type Family } from './addr';
+
+export const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
+export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
+export const SCHED_FLAGS = ['flag-1', 'flag-2', 'flag-3', 'sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] as const;
+export const FORWARDING = ['route', 'masq', 'tunnel'] as const;
+export const TUNNEL_TYPES = ['ipip', 'gue', 'gre'] as const;
+export const TUNNEL_CSUM = ['nocsum', 'csum', 'remcsum'] as const;
+
+/** ipvsadm's limits: weight and thresholds are parsed as 0..INT_MAX (65536 accepted, 2^31 refused). */
+export const MAX_WEIGHT = 2147483647;
+export const MAX_THRESHOLD = 2147483647;
+/** -p: 1 .. 31 days; "-p" alone means 360 s in ipvsadm 1.31 (not the 300 of the man page). */
+export const MAX_PERSISTENCE = 2678400;
+export const DEFAULT_PERSISTENCE = 360;
+export const MAX_FWMARK = 4294967295;
+export const DEFAULT_SCHEDULER = 'wlc';
+export const DEFAULT_TIMEOUTS = { tcp: 900, tcpfin: 120, udp: 300 } as const;
+
+export type Protocol = (typeof PROTOCOLS)[number];
+export type Scheduler = (typeof SCHEDULERS)[number];
+export type SchedFlag = (typeof SCHED_FLAGS)[number];
+export type Forwarding = (typeof FORWARDING)[number];
+export type { Family };
+
+const int = (field: string, min: number, max: number) =>
+  z
+    .number({ error: `${field} must be a whole number` })
+    .int(`${field} must be a whole number`)
+    .min(min, `${field} must be ${min}–${max}`)
+    .max(max, `${field} must be ${min}–${max}`);
+
+export const AddressSchema = z
+  .string({ error: 'address is required' })
+  .trim()
+  .refine((s) => addressFamily(s) !== null, 'must be an IPv4 or IPv6 address (no host names: the agent always runs ipvsadm -n)')
+  .transform(canonicalAddress);
+
+export const PortSchema = int('port', 0, 65535);
+export const FamilySchema = z.enum(['inet', 'inet6'], { error: 'family must be inet (IPv4) or inet6 (IPv6)' });
+
+// ---- real servers -------------------------------------------------------------------------
+
+export const RealServerSchema = z.object({
+  address: AddressSchema,
+  /** Omitted: the service's port (what ipvsadm does); with route/tunnel it must equal it anyway. */
+  port: PortSchema.optional(),
+  forwarding: z.enum(FORWARDING, { error: 'forwarding must be route (-g, direct routing), masq (-m, NAT) or tunnel (-i, IP-IP)' }).default('route'),
+  weight: int('weight', 0, MAX_WEIGHT).default(1),
+  upperThreshold: int('upper threshold (-x)', 0, MAX_THRESHOLD).default(0),
+  lowerThreshold: int('lower threshold (-y)', 0, MAX_THRESHOLD).default(0),
+  tunnelType: z.enum(TUNNEL_TYPES, { error: 'tunnel type must be ipip, gue or gre' }).optional(),
+  tunnelPort: int('--tun-port', 1, 65535).optional(),
+  tunnelChecksum: z.enum(TUNNEL_CSUM, { error: 'tunnel checksum must be nocsum, csum or remcsum' }).optional(),
+  /**
+   * Control-plane intent, not a kernel field: take this server out gracefully. The agent sets its
+   * weight to 0, waits until its connections reach 0 (or `timeout` seconds after the revision),
+   * then deletes it. Level-triggered, so it survives agent restarts.
+   */
+  drain: z.object({ timeout: int('drain timeout', 1, 86400).default(300) }).optional(),
+});
+export type RealServerInput = z.input<typeof RealServerSchema>;
+
+// ---- health checks (agent-side overlay; never part of the kernel rules) ---------------------
+
+export const HealthCheckSchema = z.object({
+  type: z.enum(['tcp', 'http', 'https'], { error: 'health check type must be tcp, http or https' }),
+  /** Port to probe; default the real server's port. */
+  port: int('health check port', 1, 65535).optional(),
+  path: z.string().startsWith('/', 'path must start with /').max(2048).default('/'),
+  expectStatus: int('expected status', 100, 599).default(200),
+  bodyMatch: z.string().max(1024).optional(),
+  interval: int('interval (s)', 1, 3600).default(5),
+  timeout: int('timeout (s)', 1, 600).default(2),
+  rise: int('rise', 1, 100).default(2),
+  fall: int('fall', 1, 100).default(3),
+  /** What a failing server gets: quiesce = weight 0 (connections drain), remove = deleted. */
+  onFailure: z.enum(['quiesce', 'remove']).default('quiesce'),
+});
+export type HealthCheck = z.output<typeof HealthCheckSchema>;
+
+// ---- virtual services ---------------------------------------------------------------------
+
+export const PersistenceSchema = z.object({
+  timeout: int('persistence timeout', 1, MAX_PERSISTENCE).default(DEFAULT_PERSISTENCE),
+  /** IPv4: a dotted mask (non-contiguous accepted, as the kernel does); IPv6: a prefix length "1".."128". */
+  netmask: z.string().trim().optional(),
+  pe: z.literal('sip', { error: 'the only persistence engine is sip' }).optional(),
+});
+
+const serviceCommon = {
+  scheduler: z.enum(SCHEDULERS, { error: `scheduler must be one of ${SCHEDULERS.join(', ')}` }).default(DEFAULT_SCHEDULER),
+  schedFlags: z.array(z.enum(SCHED_FLAGS, { error: `scheduler flag must be one of ${SCHED_FLAGS.join(', ')}` })).default([]),
+  persistence: PersistenceSchema.optional(),
+  onePacket: z.boolean().default(false),
+  healthCheck: HealthCheckSchema.optional(),
+  realServers: z.array(RealServerSchema).default([]),
+};
+
+const AddrServiceSchema = z.object({
+  protocol: z.enum(PROTOCOLS),
+  address: AddressSchema,
+  port: PortSchema,
+  ...serviceCommon,
+});
+const FwmarkServiceSchema = z.object({
+  protocol: z.literal('fwmark'),
+  fwmark: int('fwmark', 1, MAX_FWMARK),
+  family: FamilySchema.default('inet'),
+  ...serviceCommon,
+});
+
+const RawServiceSchema = z.discriminatedUnion('protocol', [AddrServiceSchema, FwmarkServiceSchema], {
+  error: 'protocol must be tcp, udp, sctp or fwmark',
+});
+
+export const VirtualServiceSchema = RawServiceSchema.superRefine(checkService).transform(canonicalService);
+export type VirtualServiceInput = z.input<typeof VirtualServiceSchema>;
+export type VirtualService = z.output<typeof VirtualServiceSchema>;
+export type RealServer = VirtualService['realServers'][number];
+export type Persistence = NonNullable<VirtualService['persistence']>;
+
+/** The identity of a service: what -t/-u/--sctp-service/-f names. Changing it is delete + add. */
+export type ServiceKey =
+  | { protocol: Protocol; address: string; port: number }
+  | { protocol: 'fwmark'; fwmark: number; family: Family };
+export const ServiceKeySchema = z.union([
+  z.object({ protocol: z.enum(PROTOCOLS), address: AddressSchema, port: PortSchema }),
+  z.object({ protocol: z.literal('fwmark'), fwmark: int('fwmark', 1, MAX_FWMARK), family: FamilySchema.default('inet') }),
+]);
+export const RealServerKeySchema = z.object({ address: AddressSchema, port: PortSchema });
+export type RealServerKey = z.output<typeof RealServerKeySchema>;
+
+// ---- director-wide settings ---------------------------------------------------------------
+
+export const TimeoutsSchema = z.object({
+  tcp: int('tcp timeout', 0, MAX_PERSISTENCE),
+  tcpfin: int('tcpfin timeout', 0, MAX_PERSISTENCE),
+  udp: int('udp timeout', 0, MAX_PERSISTENCE),
+});
+export type Timeouts = z.output<typeof TimeoutsSchema>;
+
+export const SyncDaemonSchema = z.object({
+  state: z.enum(['master', 'backup'], { error: 'sync daemon state must be master or backup' }),
+  interface: z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'interface must be a network interface name (1–15 characters)').default('eth0'),
+  syncId: int('syncid', 0, 255).default(0),
+  maxLen: int('sync-maxlen', 1, 65507).optional(),
+  group: AddressSchema.optional(),
+  port: int('mcast-port', 1, 65535).optional(),
+  ttl: int('mcast-ttl', 1, 255).optional(),
+});
+export type SyncDaemon = z.output<typeof SyncDaemonSchema>;
+
+export const GlobalsSchema = z.object({
+  /** null: leave the kernel's timeouts alone. Not part of ipvsadm -S (it never saves them). */
+  timeouts: TimeoutsSchema.nullable().default(null),
+  syncDaemons: z.array(SyncDaemonSchema).max(2).default([]),
+});
+export type Globals = z.output<typeof GlobalsSchema>;
+
+export const DirectorConfigSchema = z
+  .object({
+    globals: GlobalsSchema.default({ timeouts: null, syncDaemons: [] }),
+    services: z.array(VirtualServiceSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.services.forEach((s, i) => {
+      const k = serviceKeyId(s);
+      const prev = seen.get(k);
+      if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['services', i], message: `duplicate virtual service ${serviceLabel(s)} (also services[${prev}])` });
+      else seen.set(k, i);
+    });
+    const states = new Set<string>();
+    cfg.globals.syncDaemons.forEach((d, i) => {
+      if (states.has(d.state)) ctx.addIssue({ code: 'custom', path: ['globals', 'syncDaemons', i, 'state'], message: `only one ${d.state} sync daemon can run` });
+      states.add(d.state);
+    });
+  })
+  .transform((cfg) => ({ globals: cfg.globals, services: [...cfg.services].sort(compareServices) }));
+export type DirectorConfigInput = z.input<typeof DirectorConfigSchema>;
+export type DirectorConfig = z.output<typeof DirectorConfigSchema>;
+
+// ---- helpers ------------------------------------------------------------------------------
+
+export function serviceFamily(s: ServiceKey): Family {
+  return s.protocol === 'fwmark' ? s.family : (addressFamily(s.address) ?? 'inet');
+}
+
+export function serviceKeyOf(s: ServiceKey): ServiceKey {
+  return s.protocol === 'fwmark'
+    ? { protocol: 'fwmark', fwmark: s.fwmark, family: s.family }
+    : { protocol: s.protocol, address: s.address, port: s.port };
+}
+
+/** Stable string id of a service key: "tcp|10.0.0.1|80", "fwmark|inet6|3". */
+export function serviceKeyId(s: ServiceKey): string {
+  return s.protocol === 'fwmark' ? `fwmark|${s.family}|${s.fwmark}` : `${s.protocol}|${s.address}|${s.port}`;
+}
+
+export function realServerKeyId(r: { address: string; port?: number }): string {
+  return `${r.address}|${r.port ?? 0}`;
+}
+
+/** How an admin reads a service: "TCP 10.0.0.1:80", "UDP [2001:db8::1]:53", "FWM 3 IPv6". */
+export function serviceLabel(s: ServiceKey): string {
+  if (s.protocol === 'fwmark') return `FWM ${s.fwmark}${s.family === 'inet6' ? ' IPv6' : ''}`;
+  return `${s.protocol.toUpperCase()} ${formatHostPort(s.address, s.port)}`;
+}
+
+export function realServerLabel(r: { address: string; port?: number }): string {
+  return formatHostPort(r.address, r.port ?? 0);
+}
+
+const PROTO_NUM: Record<Protocol, number> = { tcp: 6, udp: 17, sctp: 132 };
+
+/** ipvsadm's listing order (non-fwmark first, family, protocol number, address, port; then fwmark), without its overflow quirk. */
+export function compareServices(a: ServiceKey, b: ServiceKey): number {
+  const fa = a.protocol === 'fwmark' ? a.fwmark : 0;
+  const fb = b.protocol === 'fwmark' ? b.fwmark : 0;
+  if (fa !== fb) return fa - fb;
+  const famA = serviceFamily(a) === 'inet' ? 2 : 10;
+  const famB = serviceFamily(b) === 'inet' ? 2 : 10;
+  if (famA !== famB) return famA - famB;
+  if (a.protocol === 'fwmark' || b.protocol === 'fwmark') return 0;
+  if (a.protocol !== b.protocol) return PROTO_NUM[a.protocol] - PROTO_NUM[b.protocol];
+  return compareAddresses(a.address, b.address) || a.port - b.port;
+}
+
+export function compareRealServers(a: { address: string; port?: number }, b: { address: string; port?: number }): number {
+  return compareAddresses(a.address, b.address) || (a.port ?? 0) - (b.port ?? 0);
+}
+
+/** Scheduler flag bits (IP_VS_SVC_F_SCHED1..3): flag-1 and sh-fallback/mh-fallback are the same bit. */
+export function schedFlagBit(f: SchedFlag): 1 | 2 | 3 {
+  return f === 'flag-1' || f === 'sh-fallback' || f === 'mh-fallback' ? 1 : f === 'flag-2' || f === 'sh-port' || f === 'mh-port' ? 2 : 3;
+}
+
+/** The name ipvsadm prints for a flag bit under a scheduler (sh-*, mh-*, else flag-N). */
+export function schedFlagName(sched: Scheduler, bit: 1 | 2 | 3): SchedFlag {
+  if (bit === 1 && sched === 'sh') return 'sh-fallback';
+  if (bit === 2 && sched === 'sh') return 'sh-port';
+  if (bit === 1 && sched === 'mh') return 'mh-fallback';
+  if (bit === 2 && sched === 'mh') return 'mh-port';
+  return `flag-${bit}` as SchedFlag;
+}
+
+/** Is this netmask the default (no -M): /32 or /128. */
+export function isDefaultNetmask(mask: string | undefined, family: Family): boolean {
+  return mask === undefined || (family === 'inet' ? mask === '255.255.255.255' : mask === '128');
+}
+
+type RawService = z.output<typeof RawServiceSchema>;
+
+function checkService(s: RawService, ctx: z.RefinementCtx): void {
+  const family = serviceFamily(s);
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  if (s.protocol !== 'fwmark' && s.port === 0 && !s.persistence) {
+    issue(['port'], 'port 0 (all ports) is only allowed for persistent services (ipvsadm: "Zero port specified for non-persistent service")');
+  }
+  if (s.onePacket && s.protocol !== 'udp' && s.protocol !== 'fwmark') {
+    issue(['onePacket'], 'one-packet scheduling (-o) is only for UDP or fwmark services');
+  }
+  const bits = new Set<number>();
+  s.schedFlags.forEach((f, i) => {
+    if ((f.startsWith('sh-') && s.scheduler !== 'sh') || (f.startsWith('mh-') && s.scheduler !== 'mh')) {
+      issue(['schedFlags', i], `scheduler flag ${f} needs the ${f.slice(0, 2)} scheduler (scheduler is ${s.scheduler})`);
+    }
+    const b = schedFlagBit(f);
+    if (bits.has(b)) issue(['schedFlags', i], `scheduler flag ${f} is given twice`);
+    bits.add(b);
+  });
+  const mask = s.persistence?.netmask;
+  if (mask !== undefined) {
+    if (family === 'inet' && !isIPv4(mask)) issue(['persistence', 'netmask'], 'netmask of an IPv4 service must be a dotted mask such as 255.255.255.0');
+    if (family === 'inet6' && !(/^\d{1,3}$/.test(mask) && +mask >= 1 && +mask <= 128)) issue(['persistence', 'netmask'], 'netmask of an IPv6 service must be a prefix length 1–128');
+  }
+
+  const seen = new Map<string, number>();
+  s.realServers.forEach((r, i) => {
+    const at = (...p: (string | number)[]) => ['realServers', i, ...p];
+    const rFamily = addressFamily(r.address);
+    if (rFamily !== family && r.forwarding !== 'tunnel') {
+      issue(at('address'), `an ${rFamily === 'inet6' ? 'IPv6' : 'IPv4'} real server in an ${family === 'inet6' ? 'IPv6' : 'IPv4'} service needs tunnel forwarding (ipvsadm: "Different address family is allowed only for tunneling servers")`);
+    }
+    if (s.protocol !== 'fwmark' && r.forwarding !== 'masq' && r.port !== undefined && r.port !== s.port) {
+      issue(at('port'), `with ${r.forwarding} forwarding the real server port must be the service port ${s.port} (ipvsadm replaces it); use masq to map ports`);
+    }
+    if (r.forwarding === 'tunnel') {
+      const type = r.tunnelType ?? 'ipip';
+      if (type === 'gue' && r.tunnelPort === undefined) issue(at('tunnelPort'), '--tun-port is required for gue tunnels');
+      if (type !== 'gue' && r.tunnelPort !== undefined) issue(at('tunnelPort'), `--tun-port is only for gue tunnels, not ${type}`);
+      if (type === 'ipip' && r.tunnelChecksum !== undefined) issue(at('tunnelChecksum'), 'ipip tunnels take no checksum option');
+      if (type === 'gre' && r.tunnelChecksum === 'remcsum') issue(at('tunnelChecksum'), 'gre tunnels allow only nocsum or csum (remcsum is for gue)');
+    } else if (r.tunnelType !== undefined || r.tunnelPort !== undefined || r.tunnelChecksum !== undefined) {
+      issue(at('forwarding'), 'tunnel options need tunnel forwarding (ipvsadm: "Tunnel options conflict with forward method")');
+    }
+    if (r.lowerThreshold > 0 && r.lowerThreshold > r.upperThreshold) {
+      issue(at('lowerThreshold'), 'lower threshold must not exceed the upper threshold (the kernel refuses it with "Numerical result out of range")');
+    }
+    const k = realServerKeyId({ address: r.address, port: r.port ?? (s.protocol === 'fwmark' ? 0 : s.port) });
+    const prev = seen.get(k);
+    if (prev !== undefined) issue(at('address'), `duplicate real server ${realServerLabel({ address: r.address, port: r.port ?? (s.protocol === 'fwmark' ? 0 : s.port) })} (also realServers[${prev}])`);
+    else seen.set(k, i);
+  });
+}
+
+/** One spelling per meaning: defaults filled, flags named for the scheduler, masks elided, lists sorted. */
+function canonicalService(s: RawService) {
+  const family = serviceFamily(s);
+  const defaultPort = s.protocol === 'fwmark' ? 0 : s.port;
+  const bits = [...new Set(s.schedFlags.map(schedFlagBit))].sort();
+  const persistence = s.persistence
+    ? {
+        timeout: s.persistence.timeout,
+        ...(isDefaultNetmask(s.persistence.netmask, family) ? {} : { netmask: s.persistence.netmask }),
+        ...(s.persistence.pe ? { pe: s.persistence.pe } : {}),
+      }
+    : undefined;
+  const realServers = s.realServers
+    .map((r) => {
+      const tunnelType = r.forwarding === 'tunnel' ? (r.tunnelType ?? 'ipip') : undefined;
+      return {
+        address: r.address,
+        port: r.port ?? defaultPort,
+        forwarding: r.forwarding,
+        weight: r.weight,
+        upperThreshold: r.upperThreshold,
+        lowerThreshold: r.lowerThreshold,
+        ...(tunnelType ? { tunnelType } : {}),
+        ...(tunnelType === 'gue' ? { tunnelPort: r.tunnelPort } : {}),
+        ...(tunnelType === 'gue' || tunnelType === 'gre' ? { tunnelChecksum: r.tunnelChecksum ?? 'nocsum' } : {}),
+        ...(r.drain ? { drain: r.drain } : {}),
+      };
+    })
+    .sort(compareRealServers);
+  const key = s.protocol === 'fwmark'
+    ? { protocol: s.protocol, fwmark: s.fwmark, family: s.family }
+    : { protocol: s.protocol, address: s.address, port: s.port };
+  return {
+    ...key,
+    scheduler: s.scheduler,
+    schedFlags: bits.map((b) => schedFlagName(s.scheduler, b as 1 | 2 | 3)),
+    ...(persistence ? { persistence } : {}),
+    onePacket: s.onePacket,
+    ...(s.healthCheck ? { healthCheck: s.healthCheck } : {}),
+    realServers,
+  } as RawService & { realServers: (RawService['realServers'][number] & { port: number })[] };
+}
+
+/** An empty director config. */
+export function emptyConfig(): DirectorConfig {
+  return DirectorConfigSchema.parse({});
+}

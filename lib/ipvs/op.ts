@@ -1,0 +1,35 @@
+// The planner's vocabulary: one Op = one ipvsadm command (one kernel request).
+// Renderers (argv, -R batch text, summaries) live in ops.ts; the planner in plan.ts.
+import { z } from 'zod';
+import { RealServerKeySchema, ServiceKeySchema, SyncDaemonSchema, TimeoutsSchema, VirtualServiceSchema } from './model';
+
+/** What -A/-E carry: the complete service (its realServers are ignored; they travel as server ops). */
+const ServiceSpecSchema = VirtualServiceSchema;
+const RealServerSpecSchema = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  forwarding: z.enum(['route', 'masq', 'tunnel']),
+  weight: z.number().int(),
+  upperThreshold: z.number().int(),
+  lowerThreshold: z.number().int(),
+  tunnelType: z.enum(['ipip', 'gue', 'gre']).optional(),
+  tunnelPort: z.number().int().optional(),
+  tunnelChecksum: z.enum(['nocsum', 'csum', 'remcsum']).optional(),
+});
+
+export const OpSchema = z.discriminatedUnion('op', [
+  /** -A: service fields only; realServers is ignored (they come as add-server ops). */
+  z.object({ op: z.literal('add-service'), service: ServiceSpecSchema }),
+  /** -E: the complete service object, never a patch. */
+  z.object({ op: z.literal('edit-service'), service: ServiceSpecSchema }),
+  z.object({ op: z.literal('delete-service'), service: ServiceKeySchema }),
+  z.object({ op: z.literal('add-server'), service: ServiceKeySchema, server: RealServerSpecSchema }),
+  /** -e: the complete real server, never a patch. */
+  z.object({ op: z.literal('edit-server'), service: ServiceKeySchema, server: RealServerSpecSchema }),
+  z.object({ op: z.literal('delete-server'), service: ServiceKeySchema, server: RealServerKeySchema }),
+  z.object({ op: z.literal('set-timeouts'), timeouts: TimeoutsSchema }),
+  z.object({ op: z.literal('start-daemon'), daemon: SyncDaemonSchema }),
+  z.object({ op: z.literal('stop-daemon'), state: z.enum(['master', 'backup']), syncId: z.number().int().optional() }),
+]);
+export type Op = z.output<typeof OpSchema>;
+export type RealServerSpec = z.output<typeof RealServerSpecSchema>;

@@ -1,0 +1,116 @@
+// The agent <-> control plane protocol (docs/agent-protocol.md). Modelled on Envoy xDS:
+// the control plane pushes versioned full state; the agent ACKs or NACKs each version and
+// keeps running the last good one on NACK.
+import { z } from 'zod';
+import { DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema } from '../ipvs/model';
+import { OpSchema } from '../ipvs/op';
+import { ConnEntrySchema, ConnFilterSchema, StatsSnapshotSchema } from '../ipvs/stats';
+
+export const PROTOCOL_VERSION = 1;
+
+export const DriftPolicySchema = z.enum(['enforce', 'report']);
+export type DriftPolicy = z.output<typeof DriftPolicySchema>;
+
+// ---- control plane -> agent (server-sent events on GET /api/v1/agent/stream) -------------
+
+/** event: desired — the full desired state of the world for this director. */
+export const DesiredRevisionSchema = z.object({
+  cluster: z.string(),
+  revision: z.number().int().nonnegative(),
+  hash: z.string(),
+  createdAt: z.string(), // ISO time; drain deadlines count from it
+  driftPolicy: DriftPolicySchema,
+  config: DirectorConfigSchema,
+});
+export type DesiredRevision = z.output<typeof DesiredRevisionSchema>;
+
+/** event: reconcile — run a reconcile pass now. */
+export const ReconcileRequestSchema = z.object({ reason: z.string().max(200).default('requested') });
+
+/** event: conn-query — list live connections; the agent answers with POST /api/v1/agent/connections. */
+export const ConnQuerySchema = z.object({
+  requestId: z.string().min(1).max(64),
+  filter: ConnFilterSchema,
+  offset: z.number().int().nonnegative().default(0),
+  limit: z.number().int().min(1).max(1000).default(100),
+});
+export type ConnQuery = z.output<typeof ConnQuerySchema>;
+
+// ---- agent -> control plane (POST /api/v1/agent/report) -----------------------------------
+
+export const CapabilitiesSchema = z.object({
+  agentVersion: z.string(),
+  engine: z.enum(['ipvsadm', 'sim']),
+  hostname: z.string(),
+  kernel: z.string(), // uname -r
+  ipvsVersion: z.string(), // "1.2.1"
+  ipvsadmVersion: z.string().nullable(), // "v1.31"; null for the sim engine
+  connTableSize: z.number().int().nonnegative(), // hash buckets ("size=4096")
+  schedulers: z.array(z.string()),
+});
+export type Capabilities = z.output<typeof CapabilitiesSchema>;
+
+export const DriftSchema = z.object({
+  /** ops that would make the live table equal to the last applied revision again */
+  ops: z.array(OpSchema),
+  summary: z.string(),
+  detectedAt: z.string(),
+});
+export type Drift = z.output<typeof DriftSchema>;
+
+export const HealthStateSchema = z.object({
+  service: ServiceKeySchema,
+  server: RealServerKeySchema,
+  healthy: z.boolean(),
+  reason: z.string(), // "connect ECONNREFUSED", "HTTP 503", "ok (12 ms)"
+  since: z.string(),
+  lastCheck: z.string(),
+});
+export type HealthState = z.output<typeof HealthStateSchema>;
+
+export const DrainProgressSchema = z.object({
+  service: ServiceKeySchema,
+  server: RealServerKeySchema,
+  activeConns: z.number().int().nonnegative(),
+  inactConns: z.number().int().nonnegative(),
+  initialConns: z.number().int().nonnegative(),
+  deadline: z.string(),
+  done: z.boolean(),
+});
+export type DrainProgress = z.output<typeof DrainProgressSchema>;
+
+export const ReportSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), capabilities: CapabilitiesSchema, lastAppliedRevision: z.number().int().nullable() }),
+  z.object({ type: z.literal('ack'), revision: z.number().int(), hash: z.string(), opsApplied: z.number().int(), durationMs: z.number() }),
+  z.object({
+    type: z.literal('nack'),
+    revision: z.number().int(),
+    hash: z.string(),
+    failedOp: OpSchema.nullable(),
+    command: z.string(), // the ipvsadm command line that failed, for humans
+    message: z.string(), // ipvsadm's own message ("Service already exists", ...)
+    exitCode: z.number().int().nullable(),
+    opsApplied: z.number().int(), // ops before the failure that did take effect
+  }),
+  z.object({ type: z.literal('state'), actual: DirectorConfigSchema, drift: DriftSchema.nullable() }),
+  z.object({ type: z.literal('health'), states: z.array(HealthStateSchema) }),
+  z.object({ type: z.literal('drain'), drains: z.array(DrainProgressSchema) }),
+]);
+export type Report = z.output<typeof ReportSchema>;
+
+// ---- agent -> control plane (POST /api/v1/agent/stats) ------------------------------------
+
+export const StatsBatchSchema = z.object({
+  /** per-second samples, oldest first; the agent drops the oldest when the control plane is away */
+  samples: z.array(StatsSnapshotSchema).max(3600),
+});
+export type StatsBatch = z.output<typeof StatsBatchSchema>;
+
+// ---- agent -> control plane (POST /api/v1/agent/connections) ------------------------------
+
+export const ConnAnswerSchema = z.object({
+  requestId: z.string(),
+  total: z.number().int().nonnegative(),
+  entries: z.array(ConnEntrySchema).max(1000),
+});
+export type ConnAnswer = z.output<typeof ConnAnswerSchema>;

@@ -1,0 +1,178 @@
+-- CreateTable
+CREATE TABLE "Cluster" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "name" TEXT NOT NULL,
+    "description" TEXT NOT NULL DEFAULT '',
+    "driftPolicy" TEXT NOT NULL DEFAULT 'enforce',
+    "currentRevisionId" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    CONSTRAINT "Cluster_currentRevisionId_fkey" FOREIGN KEY ("currentRevisionId") REFERENCES "ConfigRevision" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "Director" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "clusterId" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "tokenHash" TEXT NOT NULL,
+    "tokenPrefix" TEXT NOT NULL,
+    "revoked" BOOLEAN NOT NULL DEFAULT false,
+    "lastSeenAt" DATETIME,
+    "agentVersion" TEXT,
+    "engine" TEXT,
+    "facts" JSONB,
+    "appliedRevision" INTEGER,
+    "appliedHash" TEXT,
+    "status" TEXT NOT NULL DEFAULT 'never-connected',
+    "lastError" JSONB,
+    "actualConfig" JSONB,
+    "actualReportedAt" DATETIME,
+    "drift" JSONB,
+    "health" JSONB,
+    "drains" JSONB,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    CONSTRAINT "Director_clusterId_fkey" FOREIGN KEY ("clusterId") REFERENCES "Cluster" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "ConfigRevision" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "clusterId" TEXT NOT NULL,
+    "number" INTEGER NOT NULL,
+    "parentId" TEXT,
+    "author" TEXT NOT NULL,
+    "message" TEXT NOT NULL,
+    "config" JSONB NOT NULL,
+    "hash" TEXT NOT NULL,
+    "summary" TEXT NOT NULL DEFAULT '',
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "ConfigRevision_clusterId_fkey" FOREIGN KEY ("clusterId") REFERENCES "Cluster" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "ConfigRevision_parentId_fkey" FOREIGN KEY ("parentId") REFERENCES "ConfigRevision" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "AuditEvent" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "actor" TEXT NOT NULL,
+    "action" TEXT NOT NULL,
+    "clusterId" TEXT,
+    "target" TEXT,
+    "beforeRevision" INTEGER,
+    "afterRevision" INTEGER,
+    "clientIp" TEXT,
+    "details" JSONB
+);
+
+-- CreateTable
+CREATE TABLE "User" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "username" TEXT NOT NULL,
+    "passwordHash" TEXT NOT NULL,
+    "role" TEXT NOT NULL,
+    "disabled" BOOLEAN NOT NULL DEFAULT false,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "Session" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "userId" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "expiresAt" DATETIME NOT NULL,
+    "lastSeenAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "clientIp" TEXT,
+    CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "ApiToken" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "name" TEXT NOT NULL,
+    "tokenHash" TEXT NOT NULL,
+    "prefix" TEXT NOT NULL,
+    "role" TEXT NOT NULL,
+    "userId" TEXT NOT NULL,
+    "expiresAt" DATETIME,
+    "lastUsedAt" DATETIME,
+    "revoked" BOOLEAN NOT NULL DEFAULT false,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "ApiToken_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "StatsRollup" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "directorId" TEXT NOT NULL,
+    "serviceKey" TEXT NOT NULL,
+    "destKey" TEXT NOT NULL DEFAULT '',
+    "bucket" DATETIME NOT NULL,
+    "conns" BIGINT NOT NULL,
+    "inPkts" BIGINT NOT NULL,
+    "outPkts" BIGINT NOT NULL,
+    "inBytes" BIGINT NOT NULL,
+    "outBytes" BIGINT NOT NULL,
+    "activeConns" INTEGER NOT NULL,
+    "inactConns" INTEGER NOT NULL,
+    "cps" REAL NOT NULL,
+    "inpps" REAL NOT NULL,
+    "outpps" REAL NOT NULL,
+    "inbps" REAL NOT NULL,
+    "outbps" REAL NOT NULL,
+    CONSTRAINT "StatsRollup_directorId_fkey" FOREIGN KEY ("directorId") REFERENCES "Director" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Cluster_name_key" ON "Cluster"("name");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Cluster_currentRevisionId_key" ON "Cluster"("currentRevisionId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Director_tokenHash_key" ON "Director"("tokenHash");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Director_clusterId_name_key" ON "Director"("clusterId", "name");
+
+-- CreateIndex
+CREATE INDEX "ConfigRevision_clusterId_createdAt_idx" ON "ConfigRevision"("clusterId", "createdAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ConfigRevision_clusterId_number_key" ON "ConfigRevision"("clusterId", "number");
+
+-- CreateIndex
+CREATE INDEX "AuditEvent_at_idx" ON "AuditEvent"("at");
+
+-- CreateIndex
+CREATE INDEX "AuditEvent_actor_at_idx" ON "AuditEvent"("actor", "at");
+
+-- CreateIndex
+CREATE INDEX "AuditEvent_action_at_idx" ON "AuditEvent"("action", "at");
+
+-- CreateIndex
+CREATE INDEX "AuditEvent_clusterId_at_idx" ON "AuditEvent"("clusterId", "at");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "User_username_key" ON "User"("username");
+
+-- CreateIndex
+CREATE INDEX "Session_userId_idx" ON "Session"("userId");
+
+-- CreateIndex
+CREATE INDEX "Session_expiresAt_idx" ON "Session"("expiresAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ApiToken_tokenHash_key" ON "ApiToken"("tokenHash");
+
+-- CreateIndex
+CREATE INDEX "ApiToken_userId_idx" ON "ApiToken"("userId");
+
+-- CreateIndex
+CREATE INDEX "StatsRollup_bucket_idx" ON "StatsRollup"("bucket");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "StatsRollup_directorId_serviceKey_destKey_bucket_key" ON "StatsRollup"("directorId", "serviceKey", "destKey", "bucket");
+
