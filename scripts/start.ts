@@ -1,0 +1,143 @@
+// `npm start`: the embedded default in one command. Migrates the database (SQLite under ./data
+// unless DATABASE_URL says otherwise), seeds a demo cluster with one simulated director, builds
+// the app when its sources changed, serves it, and runs the simulated director's agent so the
+// dashboard shows live traffic.
+//
+// Env: PORT (3000), HOST (0.0.0.0), DATABASE_URL, LVS_ADMIN_PASSWORD, LVS_FRESH_DB=1 (start from an
+// empty database), LVS_SKIP_BUILD=1 (use the existing .next build), LVS_NO_AGENT=1 (serve only).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { databaseTarget, DatabaseUrlError, redact } from '../lib/server/db-url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '0.0.0.0';
+const say = (msg: string) => console.log(`[lvs-console] ${msg}`);
+const die = (msg: string): never => {
+  console.error(`[lvs-console] error: ${msg}`);
+  process.exit(1);
+};
+
+function resolveDatabase() {
+  try {
+    return databaseTarget(process.env.DATABASE_URL, root);
+  } catch (e) {
+    if (e instanceof DatabaseUrlError) die(e.message);
+    throw e;
+  }
+}
+
+function migrate(url: string, kind: string) {
+  const r = spawnSync(bin('prisma'), ['migrate', 'deploy'], { cwd: root, env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' });
+  if (r.status !== 0) {
+    const out = `${r.stdout}\n${r.stderr}`;
+    const reason =
+      /P1001|ECONNREFUSED|Can't reach database|database server is running/i.test(out) ? `cannot reach the ${kind} database at ${redact(url)} (is it running?)`
+      : /P1000|authentication failed|password/i.test(out) ? `the ${kind} database refused the credentials in ${redact(url)}`
+      : /P1003|does not exist/i.test(out) ? `the ${kind} database in ${redact(url)} does not exist`
+      : `database migration failed: ${out.split('\n').filter((l) => /error/i.test(l)).slice(-1)[0]?.trim() ?? out.trim().split('\n').slice(-1)[0]}`;
+    die(reason);
+  }
+}
+
+/** Newest modification time under the app's source folders: rebuild only when it beats the build. */
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (dir: string) => {
+    for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (ent.name === 'node_modules' || ent.name.startsWith('.')) continue;
+      const p = path.join(dir, ent.name);
+      if (ent.isDirectory()) walk(p);
+      else newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    }
+  };
+  for (const d of ['app', 'components', 'lib']) if (fs.existsSync(path.join(root, d))) walk(path.join(root, d));
+  for (const f of ['next.config.mjs', 'package.json']) newest = Math.max(newest, fs.statSync(path.join(root, f)).mtimeMs);
+  return newest;
+}
+
+function build() {
+  const buildId = path.join(root, '.next', 'BUILD_ID');
+  if (process.env.LVS_SKIP_BUILD === '1' && fs.existsSync(buildId)) return say('using the existing build (LVS_SKIP_BUILD=1)');
+  if (fs.existsSync(buildId) && fs.statSync(buildId).mtimeMs > newestSourceMtime()) return say('build is up to date');
+  say('building the web app (next build)…');
+  const r = spawnSync(bin('next'), ['build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  if (r.status !== 0) die('next build failed (see above)');
+}
+
+async function waitForHttp(url: string, ms: number) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  die(`the web app did not answer on ${url} within ${ms / 1000} s`);
+}
+
+async function main() {
+  const db = resolveDatabase();
+  if (db.kind === 'sqlite') {
+    fs.mkdirSync(path.dirname(db.file), { recursive: true });
+    if (process.env.LVS_FRESH_DB === '1') for (const sfx of ['', '-wal', '-shm', '-journal']) fs.rmSync(db.file + sfx, { force: true });
+  }
+  process.env.DATABASE_URL = db.url;
+  say(`database: ${db.kind === 'sqlite' ? db.file : redact(db.url)}`);
+  migrate(db.url, db.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL');
+
+  const { seedDemo } = await import('../lib/server/seed');
+  const seeded = await seedDemo({ adminPassword: process.env.LVS_ADMIN_PASSWORD });
+
+  build();
+
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) c.kill('SIGTERM');
+    setTimeout(() => process.exit(code), 1500).unref();
+  };
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
+
+  const web = spawn(bin('next'), ['start', '-p', String(port), '-H', host], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  children.push(web);
+  web.on('exit', (code) => {
+    if (!stopping) console.error(`[lvs-console] the web app exited (${code})`);
+    stop(code ?? 1);
+  });
+  const local = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${local}/api/v1/health`, 60_000);
+
+  if (process.env.LVS_NO_AGENT !== '1' && seeded.tokenFile) {
+    const agent = spawn(
+      process.execPath,
+      [path.join(root, 'agent', 'bin', 'lvs-agent.mjs'), 'run', '--engine', 'sim', '--sim-traffic', 'demo', '--server', local,
+        '--token-file', seeded.tokenFile, '--state-dir', path.join(root, 'data', 'agent-state')],
+      { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
+    );
+    children.push(agent);
+    agent.on('exit', (code) => {
+      if (!stopping) console.error(`[lvs-console] the simulated director's agent exited (${code}); the web app keeps running`);
+    });
+  }
+
+  console.log('');
+  say(`LVS Console is running: http://localhost:${port}`);
+  if (seeded.adminPassword) say(`sign in as "${seeded.adminUsername}" with password: ${seeded.adminPassword}   (shown once; change it under Users)`);
+  else say(`sign in as "${seeded.adminUsername}" (password from LVS_ADMIN_PASSWORD, or the one printed at first start)`);
+  say('a simulated director (cluster "demo", director "sim-1") is serving live traffic. Ctrl-C stops everything.');
+}
+
+main().catch((e) => die(e instanceof Error ? e.message : String(e)));

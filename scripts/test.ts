@@ -1,0 +1,85 @@
+// `npm test`: every test, in the order that gives the fastest useful failure.
+//   1. provision what a fresh machine lacks (Chromium, PostgreSQL, QEMU + the IPVS guest)
+//   2. build the web app once (integration and browser tests serve this build)
+//   3. Vitest: unit, property, database (SQLite + PostgreSQL), conformance (sim + real kernel), integration
+//   4. Playwright: end-to-end flows in Chromium
+// Prints one closing line "tests: N passed, N failed, N skipped" summing both runners.
+//
+// Env: CI=true makes missing PostgreSQL / QEMU a failure instead of a skip (LVS_REQUIRE_PG,
+// LVS_REQUIRE_KERNEL). LVS_TEST_ONLY=unit|e2e runs one half.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+const results = path.join(root, 'test-results');
+const say = (msg: string) => console.log(`\n[test] ${msg}`);
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const only = process.env.LVS_TEST_ONLY;
+
+fs.mkdirSync(results, { recursive: true });
+const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+if (ci) {
+  env.LVS_REQUIRE_PG ??= '1';
+  env.LVS_REQUIRE_KERNEL ??= '1';
+}
+
+say('provisioning (Chromium, PostgreSQL, QEMU guest)…');
+const prov = spawnSync('bash', [path.join(root, 'scripts', 'provision.sh')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+if (prov.status !== 0) {
+  console.error('[test] provisioning failed');
+  process.exit(1);
+}
+const pgUrl = prov.stdout.trim().split('\n').pop() ?? '';
+if (pgUrl) env.LVS_TEST_PG_URL ??= pgUrl;
+
+let failedSteps = 0;
+if (only !== 'unit') {
+  say('building the web app (next build)…');
+  const b = spawnSync(bin('next'), ['build'], { cwd: root, stdio: 'inherit', env });
+  if (b.status !== 0) {
+    console.error('[test] next build failed');
+    process.exit(1);
+  }
+  env.LVS_E2E_BUILT = '1';
+}
+
+type Count = { passed: number; failed: number; skipped: number };
+const total: Count = { passed: 0, failed: 0, skipped: 0 };
+
+if (only !== 'e2e') {
+  say('vitest: unit, property, database, conformance, integration');
+  const out = path.join(results, 'vitest.json');
+  fs.rmSync(out, { force: true });
+  const v = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], { cwd: root, stdio: 'inherit', env });
+  if (v.status !== 0) failedSteps++;
+  if (fs.existsSync(out)) {
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    total.passed += j.numPassedTests ?? 0;
+    total.failed += j.numFailedTests ?? 0;
+    total.skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+  } else if (v.status !== 0) total.failed++;
+}
+
+if (only !== 'unit') {
+  say('playwright: end-to-end in Chromium');
+  const out = path.join(results, 'playwright.json');
+  fs.rmSync(out, { force: true });
+  const p = spawnSync(bin('playwright'), ['test', '--reporter=list,json'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...env, LVS_SKIP_BUILD: '1', PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+  });
+  if (p.status !== 0) failedSteps++;
+  if (fs.existsSync(out)) {
+    const s = JSON.parse(fs.readFileSync(out, 'utf8')).stats ?? {};
+    total.passed += (s.expected ?? 0) + (s.flaky ?? 0);
+    total.failed += s.unexpected ?? 0;
+    total.skipped += s.skipped ?? 0;
+  } else if (p.status !== 0) total.failed++;
+}
+
+console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(failedSteps > 0 || total.failed > 0 ? 1 : 0);
