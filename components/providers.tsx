@@ -1,0 +1,30 @@
+'use client';
+// Client-side context for every page: react-query (data that changes) and toasts.
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useState, type ReactNode } from 'react';
+import { ToastProvider } from './ui/toast';
+import { errorStatus } from './ui/errors';
+
+export function Providers({ children }: { children: ReactNode }) {
+  const [client] = useState(
+    () =>
+      new QueryClient({
+        defaultOptions: {
+          queries: {
+            staleTime: 2_000,
+            refetchOnWindowFocus: true,
+            // 4xx will not get better by retrying; network blips and 5xx might
+            retry: (n, err) => {
+              const s = errorStatus(err);
+              return (s === null || s >= 500) && n < 2;
+            },
+          },
+        },
+      }),
+  );
+  return (
+    <QueryClientProvider client={client}>
+      <ToastProvider>{children}</ToastProvider>
+    </QueryClientProvider>
+  );
+}

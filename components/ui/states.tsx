@@ -1,0 +1,55 @@
+// Loading, empty and error states: every data view shows one of these instead of a blank.
+import type { ReactNode } from 'react';
+import { errorIssues, errorMessage } from './errors';
+
+export function Loading({ label = 'Loading…', rows = 0 }: { label?: string; rows?: number }) {
+  if (rows > 0) {
+    return (
+      <div className="stack" aria-busy="true" aria-label={label}>
+        {Array.from({ length: rows }, (_, i) => (
+          <div key={i} className="skeleton" style={{ width: `${90 - (i % 3) * 15}%` }} />
+        ))}
+      </div>
+    );
+  }
+  return (
+    <div className="row muted" aria-busy="true" role="status">
+      <span className="spinner" /> {label}
+    </div>
+  );
+}
+
+export function Empty({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+  return (
+    <div className="empty" data-testid="empty">
+      <h3>{title}</h3>
+      {children ? <div className="small">{children}</div> : null}
+      {action ? <div style={{ marginTop: 12 }}>{action}</div> : null}
+    </div>
+  );
+}
+
+export function ErrorState({ error, title = 'Could not load', retry }: { error: unknown; title?: string; retry?: () => void }) {
+  const issues = errorIssues(error);
+  return (
+    <div className="notice bad" role="alert">
+      <strong>{title}:</strong> {errorMessage(error)}
+      {issues.length ? (
+        <ul>
+          {issues.map((i, k) => (
+            <li key={k}>
+              {i.path ? <code>{i.path}</code> : null} {i.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {retry ? (
+        <div style={{ marginTop: 8 }}>
+          <button type="button" className="btn small" onClick={retry}>
+            Retry
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
