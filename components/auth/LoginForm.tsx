@@ -1,0 +1,63 @@
+'use client';
+import { useState } from 'react';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../../lib/api/client';
+import { keys } from '../data/queries';
+import { errorIssues, errorMessage, errorStatus } from '../ui/errors';
+import { Field } from '../ui/field';
+
+/** Only same-site paths: a ?next= pointing elsewhere would make sign-in an open redirect. */
+function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+export function LoginForm() {
+  const router = useRouter();
+  const params = useSearchParams();
+  const qc = useQueryClient();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const issues = errorIssues(error);
+  const at = (p: string) => issues.filter((i) => i.path === p).map((i) => i.message);
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const me = await api.login({ username, password });
+      qc.setQueryData(keys.me, me);
+      router.replace(safeNext(params.get('next')));
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  const status = errorStatus(error);
+  return (
+    <form onSubmit={submit} className="card stack" style={{ width: 360, padding: 24 }} aria-label="Sign in" noValidate>
+      <div>
+        <h1 style={{ marginBottom: 4 }}>LVS Console</h1>
+        <p className="muted small">Sign in to manage your IPVS directors.</p>
+      </div>
+      <Field label="Username" errors={at('username')}>
+        <input type="text" name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} autoFocus required />
+      </Field>
+      <Field label="Password" errors={at('password')}>
+        <input type="password" name="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+      </Field>
+      {error && !issues.length ? (
+        <div className="notice bad" role="alert">
+          {status === 401 ? 'Wrong username or password.' : status === 429 ? `Too many attempts: ${errorMessage(error)}` : errorMessage(error)}
+        </div>
+      ) : null}
+      <button type="submit" className="btn primary" disabled={busy}>
+        {busy ? <span className="spinner" /> : null} Sign in
+      </button>
+    </form>
+  );
+}
