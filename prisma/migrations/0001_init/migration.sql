@@ -19,12 +19,14 @@ CREATE TABLE "Director" (
     "tokenPrefix" TEXT NOT NULL,
     "revoked" BOOLEAN NOT NULL DEFAULT false,
     "lastSeenAt" DATETIME,
+    "connectedAt" DATETIME,
+    "connectionId" TEXT,
     "agentVersion" TEXT,
     "engine" TEXT,
     "facts" JSONB,
     "appliedRevision" INTEGER,
     "appliedHash" TEXT,
-    "status" TEXT NOT NULL DEFAULT 'never-connected',
+    "appliedAt" DATETIME,
     "lastError" JSONB,
     "actualConfig" JSONB,
     "actualReportedAt" DATETIME,
@@ -59,6 +61,7 @@ CREATE TABLE "AuditEvent" (
     "actor" TEXT NOT NULL,
     "action" TEXT NOT NULL,
     "clusterId" TEXT,
+    "clusterName" TEXT,
     "target" TEXT,
     "beforeRevision" INTEGER,
     "afterRevision" INTEGER,
@@ -109,19 +112,20 @@ CREATE TABLE "StatsRollup" (
     "directorId" TEXT NOT NULL,
     "serviceKey" TEXT NOT NULL,
     "destKey" TEXT NOT NULL DEFAULT '',
-    "bucket" DATETIME NOT NULL,
+    "minute" INTEGER NOT NULL,
     "conns" BIGINT NOT NULL,
     "inPkts" BIGINT NOT NULL,
     "outPkts" BIGINT NOT NULL,
     "inBytes" BIGINT NOT NULL,
     "outBytes" BIGINT NOT NULL,
-    "activeConns" INTEGER NOT NULL,
-    "inactConns" INTEGER NOT NULL,
+    "activeConns" REAL NOT NULL,
+    "inactConns" REAL NOT NULL,
     "cps" REAL NOT NULL,
     "inpps" REAL NOT NULL,
     "outpps" REAL NOT NULL,
     "inbps" REAL NOT NULL,
     "outbps" REAL NOT NULL,
+    "samples" INTEGER NOT NULL,
     CONSTRAINT "StatsRollup_directorId_fkey" FOREIGN KEY ("directorId") REFERENCES "Director" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
@@ -171,8 +175,8 @@ CREATE UNIQUE INDEX "ApiToken_tokenHash_key" ON "ApiToken"("tokenHash");
 CREATE INDEX "ApiToken_userId_idx" ON "ApiToken"("userId");
 
 -- CreateIndex
-CREATE INDEX "StatsRollup_bucket_idx" ON "StatsRollup"("bucket");
+CREATE INDEX "StatsRollup_minute_idx" ON "StatsRollup"("minute");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "StatsRollup_directorId_serviceKey_destKey_bucket_key" ON "StatsRollup"("directorId", "serviceKey", "destKey", "bucket");
+CREATE UNIQUE INDEX "StatsRollup_directorId_serviceKey_destKey_minute_key" ON "StatsRollup"("directorId", "serviceKey", "destKey", "minute");
 
