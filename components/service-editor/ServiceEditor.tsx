@@ -19,8 +19,10 @@ export type ServiceEditorProps = {
   /** live state per real server, keyed by realServerKeyId */
   live?: Map<string, RealServerLiveInfo>;
   submitLabel: string;
+  /** a second submit button (e.g. "Add to change set") that validates the same way */
+  secondaryLabel?: string;
   busy?: boolean;
-  onSubmit: (service: VirtualService, input: VirtualServiceInput) => void;
+  onSubmit: (service: VirtualService, input: VirtualServiceInput, via: 'primary' | 'secondary') => void;
   onCancel?: () => void;
   /** extra controls next to the submit button */
   actions?: ReactNode;
@@ -31,7 +33,7 @@ const FIELD_PATH =
 
 const PROTO_LABEL: Record<string, string> = { tcp: 'TCP (-t)', udp: 'UDP (-u)', sctp: 'SCTP (--sctp-service)', fwmark: 'Firewall mark (-f)' };
 
-export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = [], live, submitLabel, busy, onSubmit, onCancel, actions }: ServiceEditorProps) {
+export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = [], live, submitLabel, secondaryLabel, busy, onSubmit, onCancel, actions }: ServiceEditorProps) {
   const [d, setD] = useState<ServiceDraft>(initial);
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
   const [submitted, setSubmitted] = useState(false);
@@ -48,10 +50,11 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
   const keyLocked = mode === 'edit';
   const e = errs;
 
-  const submit = (ev: React.FormEvent) => {
+  const submit = (ev: React.FormEvent<HTMLFormElement>) => {
     ev.preventDefault();
     setSubmitted(true);
-    if (result.ok) onSubmit(result.service, result.input);
+    const via = (ev.nativeEvent as SubmitEvent).submitter?.getAttribute('data-via') === 'secondary' ? 'secondary' : 'primary';
+    if (result.ok) onSubmit(result.service, result.input, via);
   };
 
   const flagChoices = flagsFor(d.scheduler);
@@ -313,7 +316,12 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
               Cancel
             </button>
           ) : null}
-          <button type="submit" className="btn primary" disabled={busy}>
+          {secondaryLabel ? (
+            <button type="submit" className="btn" data-via="secondary" disabled={busy}>
+              {secondaryLabel}
+            </button>
+          ) : null}
+          <button type="submit" className="btn primary" data-via="primary" disabled={busy}>
             {busy ? <span className="spinner" /> : null}
             {submitLabel}
           </button>

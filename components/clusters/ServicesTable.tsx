@@ -1,0 +1,334 @@
+'use client';
+// The cluster's virtual services, read like `ipvsadm -Ln`: protocol, VIP:port or FWM, scheduler
+// and flags, persistence, real servers up/total, ActiveConn/InActConn and new connections/s live
+// (summed over the cluster's directors). Rows expand into their real servers.
+import Link from 'next/link';
+import { memo, useDeferredValue, useMemo, useState } from 'react';
+import { formatHostPort } from '../../lib/ipvs/addr';
+import { isDefaultNetmask, serviceFamily, serviceKeyId, type RealServer, type VirtualService } from '../../lib/ipvs/model';
+import type { StatsPoint } from '../../lib/api/schemas';
+import { applyEdits } from '../changes/changeset';
+import { useDraft } from '../changes/draft-store';
+import { useCluster, useDirectors } from '../data/queries';
+import { formatMetric, si, duration } from '../format';
+import { FORWARD_COLUMN } from '../ipvs-help';
+import { href } from '../links';
+import { useLatestByKey } from '../live/useLatestByKey';
+import { Can, useSession } from '../session';
+import { HealthBadge, DrainBar } from '../service-editor/RealServerLive';
+import { Empty, ErrorState, Loading } from '../ui/states';
+import { indexReports, realServerState, rsRef, upCount, type RsReports } from './live-index';
+import styles from './cluster.module.css';
+
+type Mark = 'added' | 'edited' | 'removed' | undefined;
+
+export function ServicesTable({ cluster }: { cluster: string }) {
+  const c = useCluster(cluster);
+  const dirs = useDirectors(cluster);
+  const { draft, setEdit } = useDraft(cluster);
+  const { can } = useSession();
+  const [search, setSearch] = useState('');
+  const [proto, setProto] = useState('all');
+  const [problemsOnly, setProblemsOnly] = useState(false);
+  const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
+  const q = useDeferredValue(search.trim().toLowerCase());
+
+  const directorNames = useMemo(() => (dirs.data?.directors ?? []).filter((d) => !d.revoked).map((d) => d.name), [dirs.data]);
+  const scopes = useMemo(() => directorNames.map((director) => ({ director })), [directorNames]);
+  const live = useLatestByKey(cluster, scopes, directorNames.length > 0);
+  const reports = useMemo(() => indexReports(dirs.data?.directors ?? []), [dirs.data]);
+
+  const rows = useMemo(() => {
+    if (!c.data) return [];
+    const base = c.data.config.services;
+    const edits = draft?.edits ?? {};
+    const baseKeys = new Set(base.map(serviceKeyId));
+    const working = applyEdits(c.data.config, edits);
+    const out: { s: VirtualService; key: string; mark: Mark }[] = working.map((s) => {
+      const key = serviceKeyId(s);
+      return { s, key, mark: key in edits ? (baseKeys.has(key) ? 'edited' : 'added') : undefined };
+    });
+    for (const s of base) {
+      const key = serviceKeyId(s);
+      if (key in edits && edits[key] === null) out.push({ s, key, mark: 'removed' });
+    }
+    return out;
+  }, [c.data, draft]);
+
+  const filtered = useMemo(
+    () =>
+      rows.filter(({ s }) => {
+        if (proto !== 'all' && s.protocol !== proto) return false;
+        if (problemsOnly) {
+          const u = upCount(s, reports);
+          if (u.up === u.total && u.total > 0) return false;
+        }
+        if (!q) return true;
+        return searchText(s).includes(q);
+      }),
+    [rows, proto, problemsOnly, q, reports],
+  );
+
+  if (c.isPending) return <Loading rows={6} />;
+  if (c.isError) return <ErrorState error={c.error} retry={() => c.refetch()} />;
+
+  const toggle = (k: string) =>
+    setExpanded((e) => {
+      const n = new Set(e);
+      if (n.has(k)) n.delete(k);
+      else n.add(k);
+      return n;
+    });
+  const allOpen = filtered.length > 0 && filtered.every((r) => expanded.has(r.key));
+  const baseRevision = c.data.currentRevision?.number ?? 0;
+
+  return (
+    <section aria-label="Virtual services">
+      <div className={styles.toolbar}>
+        <input type="search" placeholder="Search VIP, port, scheduler, real server…" aria-label="Search services" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <select aria-label="Protocol" value={proto} onChange={(e) => setProto(e.target.value)}>
+          <option value="all">All protocols</option>
+          <option value="tcp">TCP</option>
+          <option value="udp">UDP</option>
+          <option value="sctp">SCTP</option>
+          <option value="fwmark">FWM</option>
+        </select>
+        <label className="check">
+          <input type="checkbox" checked={problemsOnly} onChange={(e) => setProblemsOnly(e.target.checked)} />
+          Only services with servers not taking traffic
+        </label>
+        <span className="small muted" data-testid="services-count">
+          {filtered.length === rows.length ? `${rows.length} services` : `${filtered.length} of ${rows.length} services`}
+        </span>
+        <span className="grow" />
+        <button type="button" className="btn small" onClick={() => setExpanded(allOpen ? new Set() : new Set(filtered.map((r) => r.key)))} disabled={!filtered.length}>
+          {allOpen ? 'Collapse all' : 'Expand all'}
+        </button>
+        <Can role="operator">
+          <Link href={href.newService(cluster)} className="btn primary small">
+            New service
+          </Link>
+        </Can>
+      </div>
+      {rows.length === 0 ? (
+        <div className="card">
+          <Empty
+            title="No virtual services"
+            action={
+              can('operator') ? (
+                <div className="row" style={{ justifyContent: 'center' }}>
+                  <Link href={href.newService(cluster)} className="btn primary">
+                    New service
+                  </Link>
+                  <Link href={href.importExport(cluster)} className="btn">
+                    Import ipvsadm-save
+                  </Link>
+                </div>
+              ) : null
+            }
+          >
+            This cluster’s directors run an empty IPVS table.
+          </Empty>
+        </div>
+      ) : (
+        <div className="table-wrap">
+          <table className={`data ${styles.svcTable}`} data-testid="services-table">
+            <thead>
+              <tr>
+                <th style={{ width: 18 }} aria-label="Expand" />
+                <th>Prot</th>
+                <th>LocalAddress:Port</th>
+                <th>Scheduler</th>
+                <th>Flags</th>
+                <th className="num" title="real servers taking new connections / all">Servers</th>
+                <th className="num">ActiveConn</th>
+                <th className="num">InActConn</th>
+                <th className="num">Conn/s</th>
+                <th className="num">In</th>
+                <th className="num">Out</th>
+                <th aria-label="Actions" />
+              </tr>
+            </thead>
+            <tbody>
+              {filtered.map(({ s, key, mark }) => {
+                const p = live.byKey.get(key);
+                const u = upCount(s, reports);
+                return (
+                  <ServiceRows
+                    key={key}
+                    cluster={cluster}
+                    s={s}
+                    skey={key}
+                    mark={mark}
+                    open={expanded.has(key)}
+                    onToggle={toggle}
+                    up={u.up}
+                    total={u.total}
+                    problems={u.problems}
+                    active={p?.activeConns}
+                    inact={p?.inactConns}
+                    cps={p?.cps}
+                    inbps={p?.inbps}
+                    outbps={p?.outbps}
+                    reports={expanded.has(key) ? reports : undefined}
+                    canEdit={can('operator')}
+                    onRemove={() => setEdit(key, null, baseRevision)}
+                  />
+                );
+              })}
+            </tbody>
+          </table>
+          {filtered.length === 0 ? <Empty title="No service matches the filters" /> : null}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function searchText(s: VirtualService): string {
+  const parts: string[] = [s.protocol, s.scheduler, ...s.schedFlags];
+  if (s.protocol === 'fwmark') parts.push(`fwm ${s.fwmark}`, `fwmark ${s.fwmark}`);
+  else parts.push(formatHostPort(s.address, s.port));
+  for (const r of s.realServers) parts.push(formatHostPort(r.address, r.port ?? 0));
+  return parts.join(' ').toLowerCase();
+}
+
+/** The Flags column, in ipvsadm -Ln's words: "(sh-port) persistent 360 mask 255.255.255.0 pe sip ops". */
+export function flagsText(s: VirtualService): string {
+  const parts: string[] = [];
+  if (s.schedFlags.length) parts.push(`(${s.schedFlags.join(',')})`);
+  if (s.persistence) {
+    parts.push(`persistent ${s.persistence.timeout}`);
+    if (!isDefaultNetmask(s.persistence.netmask, serviceFamily(s))) parts.push(`mask ${s.persistence.netmask}`);
+    if (s.persistence.pe) parts.push(`pe ${s.persistence.pe}`);
+  }
+  if (s.onePacket) parts.push('ops');
+  return parts.join(' ');
+}
+
+export function protoLabel(s: VirtualService): string {
+  return s.protocol === 'fwmark' ? 'FWM' : s.protocol.toUpperCase();
+}
+
+export function addrLabel(s: VirtualService): string {
+  return s.protocol === 'fwmark' ? `${s.fwmark}${s.family === 'inet6' ? ' IPv6' : ''}` : formatHostPort(s.address, s.port);
+}
+
+type RowProps = {
+  cluster: string;
+  s: VirtualService;
+  skey: string;
+  mark: Mark;
+  open: boolean;
+  onToggle: (k: string) => void;
+  up: number;
+  total: number;
+  problems: number;
+  active?: number;
+  inact?: number;
+  cps?: number;
+  inbps?: number;
+  outbps?: number;
+  /** only for open rows, so closed rows skip re-rendering when reports refresh */
+  reports?: Map<string, RsReports>;
+  canEdit: boolean;
+  onRemove: () => void;
+};
+
+// memo: with live numbers as primitives, a row re-renders only when its own numbers move
+const ServiceRows = memo(function ServiceRows(p: RowProps) {
+  const { s, skey, mark } = p;
+  const cls = mark === 'added' ? styles.added : mark === 'edited' ? styles.edited : mark === 'removed' ? styles.removed : '';
+  const num = (v: number | undefined) => (v === undefined ? '–' : si(v));
+  return (
+    <>
+      <tr className={`${styles.svcRow} ${cls}`} data-testid="service-row" data-key={skey}>
+        <td>
+          <button type="button" className={styles.expander} aria-expanded={p.open} aria-label={`${p.open ? 'Collapse' : 'Expand'} ${addrLabel(s)}`} onClick={() => p.onToggle(skey)}>
+            {p.open ? '▼' : '▶'}
+          </button>
+        </td>
+        <td>{protoLabel(s)}</td>
+        <td>
+          <Link href={href.service(p.cluster, skey)} className={styles.key}>
+            {addrLabel(s)}
+          </Link>
+          {mark ? <span className={`badge ${mark === 'removed' ? 'bad' : mark === 'added' ? 'ok' : 'warn'}`} style={{ marginLeft: 8 }}>{mark}, not applied</span> : null}
+        </td>
+        <td>{s.scheduler}</td>
+        <td className="small" title={s.persistence ? `persistence ${duration(s.persistence.timeout)}` : undefined}>
+          {flagsText(s) || <span className="faint">—</span>}
+        </td>
+        <td className="num">
+          <span className={p.problems ? 'bad-text' : p.up < p.total ? 'warn-text' : p.total === 0 ? 'faint' : ''}>
+            {p.up}/{p.total}
+          </span>
+        </td>
+        <td className="num">{num(p.active)}</td>
+        <td className="num">{num(p.inact)}</td>
+        <td className="num">{p.cps === undefined ? '–' : si(p.cps)}</td>
+        <td className="num">{p.inbps === undefined ? '–' : formatMetric(p.inbps * 8, 'bits')}</td>
+        <td className="num">{p.outbps === undefined ? '–' : formatMetric(p.outbps * 8, 'bits')}</td>
+        <td className="right nowrap">
+          <Link href={href.service(p.cluster, skey)} className="btn small ghost">
+            {p.canEdit ? 'Edit' : 'View'}
+          </Link>
+          {p.canEdit && mark !== 'removed' ? (
+            <button type="button" className="btn small ghost" onClick={p.onRemove} aria-label={`Remove ${addrLabel(s)}`} title="Mark for removal (applied through Review & apply)">
+              ✕
+            </button>
+          ) : null}
+        </td>
+      </tr>
+      {p.open ? <RealServerLines cluster={p.cluster} s={s} skey={skey} reports={p.reports ?? new Map()} /> : null}
+    </>
+  );
+});
+
+function RealServerLines({ cluster, s, skey, reports }: { cluster: string; s: VirtualService; skey: string; reports: Map<string, RsReports> }) {
+  const live = useLatestByKey(cluster, useMemo(() => [{ service: skey }], [skey]));
+  const rss = s.realServers as RealServer[];
+  if (rss.length === 0) {
+    return (
+      <tr className={styles.rsRow}>
+        <td />
+        <td colSpan={11} className="faint">
+          no real servers — new connections are dropped
+        </td>
+      </tr>
+    );
+  }
+  return (
+    <>
+      {rss.map((r) => {
+        const rk = `${r.address}|${r.port ?? 0}`;
+        const rep = reports.get(rsRef(skey, r));
+        const st = realServerState(r, rep);
+        const p: StatsPoint | undefined = live.byKey.get(rk);
+        return (
+          <tr key={rk} className={styles.rsRow} data-testid="rs-line">
+            <td>→</td>
+            <td>{FORWARD_COLUMN[r.forwarding]}</td>
+            <td>{formatHostPort(r.address, r.port ?? 0)}</td>
+            <td title="weight">w {r.weight}</td>
+            <td>
+              <div className="row" style={{ gap: 6 }}>
+                <span className={`badge ${st === 'up' ? 'ok' : st === 'down' ? 'bad' : 'warn'}`}>{st}</span>
+                {rep?.health ? <HealthBadge health={rep.health} /> : null}
+                {rep?.drain ? <DrainBar drain={rep.drain} /> : null}
+                {r.upperThreshold || r.lowerThreshold ? <span className="small faint">-x {r.upperThreshold} -y {r.lowerThreshold}</span> : null}
+              </div>
+            </td>
+            <td />
+            <td className="num">{p ? si(p.activeConns) : '–'}</td>
+            <td className="num">{p ? si(p.inactConns) : '–'}</td>
+            <td className="num">{p ? si(p.cps) : '–'}</td>
+            <td className="num">{p ? formatMetric(p.inbps * 8, 'bits') : '–'}</td>
+            <td className="num">{p ? formatMetric(p.outbps * 8, 'bits') : '–'}</td>
+            <td />
+          </tr>
+        );
+      })}
+    </>
+  );
+}

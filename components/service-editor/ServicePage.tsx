@@ -1,0 +1,199 @@
+'use client';
+// One virtual service: the editor for operators (changes go to the cluster's pending change set,
+// then Review & apply), a read-only view for viewers, and its live charts per real server.
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useMemo } from 'react';
+import { formatHostPort } from '../../lib/ipvs/addr';
+import { realServerKeyId, serviceKeyId, serviceLabel, type RealServer, type VirtualService } from '../../lib/ipvs/model';
+import { StatsChart } from '../charts/StatsChart';
+import { addrLabel, flagsText, protoLabel } from '../clusters/ServicesTable';
+import { indexReports, realServerState, rsRef } from '../clusters/live-index';
+import { useDraft } from '../changes/draft-store';
+import { useCluster, useDirectors } from '../data/queries';
+import { duration, si } from '../format';
+import { FORWARDING_HELP, SCHEDULER_HELP } from '../ipvs-help';
+import { href } from '../links';
+import { useLatestByKey } from '../live/useLatestByKey';
+import { useSession } from '../session';
+import { Empty, ErrorState, Loading } from '../ui/states';
+import { useToast } from '../ui/toast';
+import { draftFromService, emptyDraft, emptyRealServer } from './draft';
+import { DrainBar, HealthBadge, type RealServerLiveInfo } from './RealServerLive';
+import { ServiceEditor } from './ServiceEditor';
+
+export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceKey: string | null }) {
+  const c = useCluster(cluster);
+  const dirs = useDirectors(cluster);
+  const { draft, setEdit, dropEdit } = useDraft(cluster);
+  const { can } = useSession();
+  const router = useRouter();
+  const toast = useToast();
+  const creating = serviceKey === null;
+  const liveStats = useLatestByKey(cluster, useMemo(() => (serviceKey ? [{ service: serviceKey }] : []), [serviceKey]), !creating);
+  const reports = useMemo(() => indexReports(dirs.data?.directors ?? []), [dirs.data]);
+
+  const current = useMemo(() => (c.data && serviceKey ? (c.data.config.services.find((s) => serviceKeyId(s) === serviceKey) ?? null) : null), [c.data, serviceKey]);
+  const pending = serviceKey && draft && serviceKey in draft.edits ? draft.edits[serviceKey] : undefined;
+
+  const live = useMemo(() => {
+    const m = new Map<string, RealServerLiveInfo>();
+    if (!current || !serviceKey) return m;
+    for (const r of current.realServers as RealServer[]) {
+      const k = realServerKeyId(r);
+      const rep = reports.get(rsRef(serviceKey, r));
+      const p = liveStats.byKey.get(k);
+      m.set(k, { health: rep?.health, drain: rep?.drain, stats: p ? { activeConns: p.activeConns, inactConns: p.inactConns, persistConns: 0, cps: p.cps } : undefined });
+    }
+    return m;
+  }, [current, serviceKey, reports, liveStats]);
+
+  if (c.isPending) return <Loading rows={8} />;
+  if (c.isError) return <ErrorState error={c.error} retry={() => c.refetch()} />;
+  if (!creating && !current && !pending) {
+    return (
+      <div className="card">
+        <Empty title="No such service" action={<Link href={href.cluster(cluster)} className="btn">Back to services</Link>}>
+          {serviceKey} is not in the desired config (r{c.data.currentRevision?.number ?? '–'}).
+        </Empty>
+      </div>
+    );
+  }
+  const baseRevision = c.data.currentRevision?.number ?? 0;
+  const editable = can('operator');
+  const shown: VirtualService | null = pending === undefined ? current : pending;
+  const initial = shown ? draftFromService(shown) : { ...emptyDraft(), realServers: [emptyRealServer()] };
+  const title = creating ? 'New virtual service' : shown ? serviceLabel(shown) : serviceLabel(current!);
+
+  const existing = new Set(c.data.config.services.map(serviceKeyId));
+  const onSubmit = (svc: VirtualService, _input: unknown, via: 'primary' | 'secondary') => {
+    const key = serviceKeyId(svc);
+    if (creating && (existing.has(key) || (draft && draft.edits[key]))) {
+      toast.show('bad', `${serviceLabel(svc)} already exists`, 'Edit that service instead, or pick another VIP:port / mark.');
+      return;
+    }
+    setEdit(key, svc, baseRevision);
+    if (via === 'secondary') {
+      toast.show('ok', `${serviceLabel(svc)} added to the pending changes`, 'Nothing reaches a director until you review and apply.');
+      router.push(href.cluster(cluster));
+    } else {
+      router.push(href.review(cluster));
+    }
+  };
+
+  return (
+    <div className="stack" style={{ gap: 16 }}>
+      <div className="row">
+        <h2 className="grow" data-testid="service-title">
+          {title}
+          {pending !== undefined ? <span className="badge warn" style={{ marginLeft: 8 }}>{pending === null ? 'removal pending' : 'edited, not applied'}</span> : null}
+        </h2>
+        {editable && !creating && pending !== undefined ? (
+          <button type="button" className="btn small" onClick={() => dropEdit(serviceKey!)}>
+            Discard pending edit
+          </button>
+        ) : null}
+        {editable && !creating && current && pending !== null ? (
+          <button
+            type="button"
+            className="btn small danger"
+            onClick={() => {
+              setEdit(serviceKey!, null, baseRevision);
+              router.push(href.review(cluster));
+            }}
+          >
+            Remove service…
+          </button>
+        ) : null}
+      </div>
+      {!creating ? <StatsChart cluster={cluster} scope={{ service: serviceKey! }} breakdownLabel="real server" title="Service traffic" height={240} /> : null}
+      <div className="card">
+        {editable && pending !== null ? (
+          <ServiceEditor
+            key={`${serviceKey ?? 'new'}:${pending === undefined ? 'current' : 'pending'}`}
+            initial={initial}
+            mode={creating ? 'create' : 'edit'}
+            live={live}
+            submitLabel="Review & apply"
+            secondaryLabel="Add to change set"
+            onSubmit={onSubmit}
+            onCancel={() => router.push(href.cluster(cluster))}
+          />
+        ) : shown ? (
+          <ServiceDetails s={shown} live={live} />
+        ) : (
+          <p className="muted">This service will be removed when the pending change set is applied.</p>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** Read-only view of a service (viewers, or a service pending removal). */
+export function ServiceDetails({ s, live }: { s: VirtualService; live: Map<string, RealServerLiveInfo> }) {
+  const rows: [string, React.ReactNode][] = [
+    ['Protocol', protoLabel(s)],
+    [s.protocol === 'fwmark' ? 'Firewall mark' : 'Virtual address', <code key="a">{addrLabel(s)}</code>],
+    ['Scheduler', <span key="s"><code>{s.scheduler}</code> — {SCHEDULER_HELP[s.scheduler].help}</span>],
+    ['Flags', flagsText(s) || '—'],
+    ['Persistence', s.persistence ? `${duration(s.persistence.timeout)}${s.persistence.netmask ? `, mask ${s.persistence.netmask}` : ''}${s.persistence.pe ? `, pe ${s.persistence.pe}` : ''}` : 'off'],
+    ['Health check', s.healthCheck ? `${s.healthCheck.type}${s.healthCheck.type !== 'tcp' ? ` ${s.healthCheck.path} → ${s.healthCheck.expectStatus}` : ''} every ${s.healthCheck.interval} s, rise ${s.healthCheck.rise}, fall ${s.healthCheck.fall}, on failure ${s.healthCheck.onFailure}` : 'none'],
+  ];
+  return (
+    <div className="stack">
+      <dl style={{ display: 'grid', gridTemplateColumns: '160px 1fr', gap: '6px 16px', margin: 0 }}>
+        {rows.map(([k, v]) => (
+          <div key={k} style={{ display: 'contents' }}>
+            <dt className="muted small">{k}</dt>
+            <dd style={{ margin: 0 }}>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      <h3>Real servers</h3>
+      {s.realServers.length === 0 ? (
+        <p className="muted">None.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="data">
+            <thead>
+              <tr>
+                <th>RemoteAddress:Port</th>
+                <th>Forward</th>
+                <th className="num">Weight</th>
+                <th className="num">-x / -y</th>
+                <th>State</th>
+                <th className="num">ActiveConn</th>
+                <th className="num">InActConn</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(s.realServers as RealServer[]).map((r) => {
+                const info = live.get(realServerKeyId(r));
+                const st = realServerState(r, info ? { healthBy: [], health: info.health, drain: info.drain } : undefined);
+                return (
+                  <tr key={realServerKeyId(r)}>
+                    <td className="mono">{formatHostPort(r.address, r.port ?? 0)}</td>
+                    <td title={FORWARDING_HELP[r.forwarding].help}>{FORWARDING_HELP[r.forwarding].name}</td>
+                    <td className="num">{r.weight}</td>
+                    <td className="num">
+                      {r.upperThreshold} / {r.lowerThreshold}
+                    </td>
+                    <td>
+                      <div className="row" style={{ gap: 6 }}>
+                        <span className={`badge ${st === 'up' ? 'ok' : st === 'down' ? 'bad' : 'warn'}`}>{st}</span>
+                        <HealthBadge health={info?.health} />
+                        {info?.drain ? <DrainBar drain={info.drain} /> : null}
+                      </div>
+                    </td>
+                    <td className="num">{info?.stats ? si(info.stats.activeConns) : '–'}</td>
+                    <td className="num">{info?.stats ? si(info.stats.inactConns) : '–'}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
