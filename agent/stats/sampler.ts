@@ -1,0 +1,146 @@
+// Samples the engine's counters on a fixed period, keeps a bounded backlog for the control plane
+// (oldest dropped first when it is unreachable), and derives per-interval rates from counter deltas
+// next to the kernel's own estimator (which averages over ~8 s and updates every 2 s).
+import type { Counters, StatsSnapshot } from '../../lib/ipvs/stats';
+import { realServerKeyId, serviceKeyId } from '../../lib/ipvs/model';
+
+export interface DeltaRates {
+  cps: number;
+  inpps: number;
+  outpps: number;
+  inbps: number;
+  outbps: number;
+}
+
+/** Per-second rates between two cumulative counter readings; null when a counter went backwards (-Z, re-created). */
+export function deltaRates(prev: Counters, cur: Counters, dtMs: number): DeltaRates | null {
+  if (dtMs <= 0) return null;
+  const keys = ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const;
+  for (const k of keys) if (cur[k] < prev[k]) return null;
+  const per = (k: (typeof keys)[number]) => ((cur[k] - prev[k]) * 1000) / dtMs;
+  return { cps: per('conns'), inpps: per('inPkts'), outpps: per('outPkts'), inbps: per('inBytes'), outbps: per('outBytes') };
+}
+
+/** Delta rates of every service ("svc" key) and real server ("svc#rs" key) between two snapshots. */
+export function snapshotDeltaRates(prev: StatsSnapshot, cur: StatsSnapshot): Map<string, DeltaRates> {
+  const out = new Map<string, DeltaRates>();
+  const dt = cur.at - prev.at;
+  const prevIdx = new Map<string, Counters>();
+  for (const s of prev.services) {
+    const sk = serviceKeyId(s.service);
+    prevIdx.set(sk, s.counters);
+    for (const r of s.realServers) prevIdx.set(`${sk}#${realServerKeyId(r)}`, r.counters);
+  }
+  const totals = deltaRates(prev.totals.counters, cur.totals.counters, dt);
+  if (totals) out.set('', totals);
+  for (const s of cur.services) {
+    const sk = serviceKeyId(s.service);
+    const p = prevIdx.get(sk);
+    const d = p && deltaRates(p, s.counters, dt);
+    if (d) out.set(sk, d);
+    for (const r of s.realServers) {
+      const rk = `${sk}#${realServerKeyId(r)}`;
+      const pr = prevIdx.get(rk);
+      const dr = pr && deltaRates(pr, r.counters, dt);
+      if (dr) out.set(rk, dr);
+    }
+  }
+  return out;
+}
+
+/** Rough size of a snapshot in rows (one per service and per real server), the unit of the memory bound. */
+export function snapshotRows(s: StatsSnapshot): number {
+  let n = 1;
+  for (const svc of s.services) n += 1 + svc.realServers.length;
+  return n;
+}
+
+/**
+ * FIFO of samples waiting to be shipped, bounded both in samples and in rows so a director with
+ * thousands of real servers cannot exhaust memory during a long control-plane outage.
+ */
+export class SampleBuffer {
+  private items: StatsSnapshot[] = [];
+  private rows = 0;
+  dropped = 0;
+
+  constructor(private readonly maxSamples: number, private readonly maxRows: number) {}
+
+  push(s: StatsSnapshot): void {
+    this.items.push(s);
+    this.rows += snapshotRows(s);
+    while (this.items.length > 1 && (this.items.length > this.maxSamples || this.rows > this.maxRows)) {
+      const old = this.items.shift()!;
+      this.rows -= snapshotRows(old);
+      this.dropped++;
+    }
+  }
+
+  /** The oldest n samples, left in place until commit(n) (so a failed POST loses nothing). */
+  peek(n: number): StatsSnapshot[] {
+    return this.items.slice(0, n);
+  }
+
+  /** Forget the oldest n samples (after they were delivered). */
+  commit(n: number): void {
+    const gone = this.items.splice(0, n);
+    for (const s of gone) this.rows -= snapshotRows(s);
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+}
+
+export interface StatsSamplerOptions {
+  read: () => Promise<StatsSnapshot>;
+  intervalMs: number;
+  buffer: SampleBuffer;
+  onSample?: (s: StatsSnapshot) => void;
+  onError?: (e: Error) => void;
+}
+
+export class StatsSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private busy = false;
+  private prev: StatsSnapshot | null = null;
+  latest: StatsSnapshot | null = null;
+  /** Rates over the last sampling interval, keyed "" (totals), "svc" or "svc#rs". */
+  rates = new Map<string, DeltaRates>();
+  errors = 0;
+
+  constructor(private readonly opts: StatsSamplerOptions) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.sample(), this.opts.intervalMs);
+    this.timer.unref?.();
+    void this.sample();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Take one sample now. Overlapping reads are skipped: a slow ipvsadm must not pile up processes. */
+  async sample(): Promise<StatsSnapshot | null> {
+    if (this.busy) return null;
+    this.busy = true;
+    try {
+      const s = await this.opts.read();
+      this.prev = this.latest;
+      this.latest = s;
+      this.rates = this.prev ? snapshotDeltaRates(this.prev, s) : new Map();
+      this.opts.buffer.push(s);
+      this.opts.onSample?.(s);
+      return s;
+    } catch (e) {
+      this.errors++;
+      this.opts.onError?.(e as Error);
+      return null;
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { StatsSnapshot } from '../../lib/ipvs/stats';
+import { DirectorConfigSchema } from '../../lib/ipvs/model';
+import { deltaRates, SampleBuffer, snapshotDeltaRates, StatsSampler } from './sampler';
+import { renderMetrics } from './metrics';
+
+const counters = (conns: number, bytes = conns * 100) => ({ conns, inPkts: conns * 3, outPkts: 0, inBytes: bytes, outBytes: 0 });
+const rates = (cps: number) => ({ cps, inpps: cps * 3, outpps: 0, inbps: cps * 100, outbps: 0 });
+function snap(at: number, conns: number): StatsSnapshot {
+  return {
+    at,
+    totals: { counters: counters(conns * 2), rates: rates(5) },
+    services: [
+      {
+        service: { protocol: 'tcp', address: '10.0.0.1', port: 80 },
+        counters: counters(conns),
+        rates: rates(4),
+        realServers: [{ address: '10.0.1.1', port: 80, activeConns: 3, inactConns: 7, persistConns: 1, counters: counters(conns), rates: rates(4) }],
+      },
+      {
+        service: { protocol: 'fwmark', fwmark: 10, family: 'inet' },
+        counters: counters(conns),
+        rates: rates(1),
+        realServers: [{ address: '2001:db8::2', port: 0, activeConns: 0, inactConns: 2, persistConns: 0, counters: counters(conns), rates: rates(1) }],
+      },
+    ],
+  };
+}
+
+describe('rates from counter deltas', () => {
+  it('divides by the real interval and refuses counters that went backwards', () => {
+    expect(deltaRates(counters(100), counters(150), 2000)).toEqual({ cps: 25, inpps: 75, outpps: 0, inbps: 2500, outbps: 0 });
+    expect(deltaRates(counters(100), counters(50), 1000)).toBeNull(); // ipvsadm -Z, or re-created
+    expect(deltaRates(counters(1), counters(2), 0)).toBeNull();
+    const d = snapshotDeltaRates(snap(1000, 10), snap(1500, 20));
+    expect(d.get('tcp|10.0.0.1|80')!.cps).toBe(20);
+    expect(d.get('tcp|10.0.0.1|80#10.0.1.1|80')!.cps).toBe(20);
+    expect(d.get('')!.cps).toBe(40);
+  });
+});
+
+describe('SampleBuffer', () => {
+  it('drops the oldest beyond the sample or row bound and delivers in order', () => {
+    const b = new SampleBuffer(3, 1000);
+    for (let i = 0; i < 5; i++) b.push(snap(i, i));
+    expect(b.size).toBe(3);
+    expect(b.dropped).toBe(2);
+    expect(b.peek(2).map((s) => s.at)).toEqual([2, 3]);
+    b.commit(2);
+    expect(b.peek(10).map((s) => s.at)).toEqual([4]);
+    const rows = new SampleBuffer(100, 12); // each snapshot is 5 rows
+    for (let i = 0; i < 4; i++) rows.push(snap(i, i));
+    expect(rows.peek(10).map((s) => s.at)).toEqual([2, 3]);
+  });
+});
+
+describe('StatsSampler', () => {
+  it('never runs two reads at once and counts failures', async () => {
+    let release!: () => void;
+    let reads = 0;
+    const s = new StatsSampler({
+      read: () => { reads++; return new Promise<StatsSnapshot>((r) => { release = () => r(snap(reads, reads)); }); },
+      intervalMs: 1000,
+      buffer: new SampleBuffer(10, 1000),
+    });
+    const first = s.sample();
+    expect(await s.sample()).toBeNull();
+    release();
+    expect((await first)!.at).toBe(1);
+    const failing = new StatsSampler({ read: async () => { throw new Error('boom'); }, intervalMs: 1000, buffer: new SampleBuffer(1, 1) });
+    expect(await failing.sample()).toBeNull();
+    expect(failing.errors).toBe(1);
+  });
+});
+
+describe('renderMetrics', () => {
+  const live = DirectorConfigSchema.parse({
+    services: [
+      { protocol: 'tcp', address: '10.0.0.1', port: 80, realServers: [{ address: '10.0.1.1', weight: 3 }] },
+      { protocol: 'fwmark', fwmark: 10, persistence: {}, realServers: [{ address: '2001:db8::2', forwarding: 'tunnel' }] },
+    ],
+  });
+  const text = renderMetrics({
+    snapshot: snap(2000, 20),
+    live,
+    deltas: snapshotDeltaRates(snap(1000, 10), snap(2000, 20)),
+    health: [{ service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.1', port: 80 }, healthy: false, reason: 'x', since: 'a', lastCheck: 'b' }],
+    agent: { appliedRevision: 4, desiredRevision: 5, drift: true, connected: false, reconciles: { ok: 2, failed: 1 }, lastReconcileSeconds: 12, statsDropped: 0, statsErrors: 0 },
+  });
+
+  it('uses node_exporter names and labels for the IPVS series', () => {
+    expect(text).toContain('# TYPE node_ipvs_connections_total counter\nnode_ipvs_connections_total 40\n');
+    expect(text).toContain('node_ipvs_backend_connections_active{local_address="10.0.0.1",local_port="80",remote_address="10.0.1.1",remote_port="80",proto="TCP",local_mark=""} 3');
+    expect(text).toContain('node_ipvs_backend_connections_inactive{local_address="",local_port="0",remote_address="2001:db8::2",remote_port="0",proto="FWM",local_mark="0000000A"} 2');
+    expect(text).toContain('node_ipvs_backend_weight{local_address="10.0.0.1",local_port="80",remote_address="10.0.1.1",remote_port="80",proto="TCP",local_mark=""} 3');
+  });
+
+  it('adds both kinds of rates, health and agent state, each family declared once', () => {
+    expect(text).toMatch(/lvs_service_connections_per_second\{protocol="tcp",address="10.0.0.1",port="80",fwmark="",family="inet",source="kernel"\} 4/);
+    expect(text).toMatch(/lvs_service_connections_per_second\{protocol="tcp",address="10.0.0.1",port="80",fwmark="",family="inet",source="delta"\} 10/);
+    expect(text).toContain('lvs_backend_healthy{protocol="tcp",address="10.0.0.1",port="80",fwmark="",family="inet",server_address="10.0.1.1",server_port="80"} 0');
+    expect(text).toContain('lvs_agent_applied_revision 4');
+    expect(text).toContain('lvs_agent_reconciles_total{result="failed"} 1');
+    const types = text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
+    expect(new Set(types).size).toBe(types.length);
+    // every sample line is "name{labels} number"
+    for (const l of text.split('\n').filter((x) => x && !x.startsWith('#'))) expect(l).toMatch(/^[a-z_]+(\{.*\})? -?\d+(\.\d+)?(e[+-]?\d+)?$/);
+  });
+});
