@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DirectorConfigSchema } from '../lib/ipvs/model';
+import { configHash } from '../lib/ipvs/hash';
+import type { DesiredRevision, Report } from '../lib/protocol/messages';
+import type { StatsSnapshot } from '../lib/ipvs/stats';
+import { FakeControlPlane } from './testing/fake-control-plane';
+import { Transport, type TransportOptions } from './transport';
+import { SampleBuffer } from './stats/sampler';
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const config = DirectorConfigSchema.parse({ services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80 }] });
+const rev = (n: number): DesiredRevision => ({ cluster: 'c1', revision: n, hash: configHash(config), createdAt: new Date(0).toISOString(), driftPolicy: 'enforce', config });
+const hello = (n: number | null): Report => ({
+  type: 'hello',
+  lastAppliedRevision: n,
+  capabilities: { agentVersion: 't', engine: 'sim', hostname: 'h', kernel: 'k', ipvsVersion: '1.2.1', ipvsadmVersion: null, connTableSize: 4096, schedulers: ['rr'] },
+});
+const snap = (at: number): StatsSnapshot => ({ at, totals: { counters: { conns: at, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 }, rates: { cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 } }, services: [] });
+
+let cp: FakeControlPlane | null = null;
+let t: Transport | null = null;
+afterEach(async () => {
+  await t?.stop();
+  await cp?.close();
+  t = null;
+  cp = null;
+});
+
+function transport(over: Partial<TransportOptions> & { server: string }): { t: Transport; desired: DesiredRevision[]; bad: string[]; reconciles: string[] } {
+  const desired: DesiredRevision[] = [];
+  const bad: string[] = [];
+  const reconciles: string[] = [];
+  const tr = new Transport({
+    token: 'secret-token',
+    hello: () => hello(7),
+    onDesired: (r) => desired.push(r),
+    onBadDesired: (i) => bad.push(i.message),
+    onReconcile: (r) => reconciles.push(r),
+    onConnQuery: () => {},
+    log: quiet,
+    backoff: { baseMs: 20, maxMs: 200 },
+    statsFlushMs: 50,
+    ...over,
+  });
+  return { t: tr, desired, bad, reconciles };
+}
+
+describe('Transport', () => {
+  it('says hello on connect, receives events, posts reports with the bearer token', async () => {
+    cp = new FakeControlPlane();
+    await cp.listen();
+    cp.desired = rev(1);
+    const x = transport({ server: cp.url });
+    t = x.t;
+    t.start();
+    await cp.waitFor(() => cp!.reportsOf('hello').length === 1, 5000, 'hello');
+    expect(cp.reportsOf('hello')[0]!.lastAppliedRevision).toBe(7);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(x.desired.map((d) => d.revision)).toEqual([1]);
+    cp.publish(rev(2));
+    cp.send('reconcile', { reason: 'operator asked' });
+    cp.send('desired', { revision: 3, hash: 'sha256:x', config: { services: [{ protocol: 'tcp', address: 'nope', port: 80 }] } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(x.desired.map((d) => d.revision)).toEqual([1, 2]);
+    expect(x.reconciles).toEqual(['operator asked']);
+    expect(x.bad[0]).toMatch(/invalid desired revision: .*config\.services\[0\]\.address/);
+    t.report({ type: 'ack', revision: 2, hash: 'h', opsApplied: 1, durationMs: 3 });
+    await cp.waitFor(() => cp!.reportsOf('ack').length === 1, 5000, 'ack');
+    expect(cp.invalid).toEqual([]);
+  });
+
+  it('keeps reports and stats while the control plane is down, coalescing state, and delivers them after reconnecting', async () => {
+    cp = new FakeControlPlane();
+    await cp.listen();
+    const buffer = new SampleBuffer(3, 1000);
+    const x = transport({ server: cp.url, stats: buffer });
+    t = x.t;
+    t.start();
+    await cp.waitFor(() => cp!.reportsOf('hello').length === 1, 5000, 'first hello');
+    cp.failWith = 503;
+    cp.dropStreams();
+    for (let i = 1; i <= 5; i++) buffer.push(snap(i)); // bound 3: 1 and 2 are dropped
+    t.report({ type: 'nack', revision: 4, hash: 'h', failedOp: null, command: '', message: 'm', exitCode: null, opsApplied: 0 });
+    t.report({ type: 'state', actual: config, drift: null });
+    t.report({ type: 'state', actual: DirectorConfigSchema.parse({}), drift: null });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.connected).toBe(false);
+    expect(t.pendingReports).toBe(2); // the nack + only the newest state
+    cp.failWith = null;
+    await cp.waitFor(() => cp!.reportsOf('hello').length === 2 && cp!.reportsOf('state').length === 1 && cp!.stats.length > 0, 5000, 'redelivery');
+    expect(cp.reportsOf('nack')).toHaveLength(1);
+    expect(cp.reportsOf('state')[0]!.actual.services).toEqual([]);
+    expect(cp.stats.flatMap((b) => b.samples.map((s) => s.at))).toEqual([3, 4, 5]);
+    // hello came before the reports that waited
+    const types = cp.reports.map((r) => r.type);
+    expect(types.lastIndexOf('hello')).toBeLessThan(types.indexOf('nack'));
+  });
+
+  it('names a refused token and keeps retrying', async () => {
+    cp = new FakeControlPlane('other-token');
+    await cp.listen();
+    const errors: string[] = [];
+    const x = transport({ server: cp.url, log: { ...quiet, error: (m) => errors.push(m) } });
+    t = x.t;
+    t.start();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(t.unauthorized).toBe(true);
+    expect(errors[0]).toMatch(/refused the director token \(HTTP 401/);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('reconnects after the server closes the stream or goes silent', async () => {
+    cp = new FakeControlPlane();
+    await cp.listen();
+    const x = transport({ server: cp.url, idleTimeoutMs: 150 });
+    t = x.t;
+    t.start();
+    await cp.waitFor(() => cp!.streamConnects >= 1, 5000, 'connect');
+    cp.dropStreams();
+    await cp.waitFor(() => cp!.streamConnects >= 2, 5000, 'reconnect after close');
+    await cp.waitFor(() => cp!.streamConnects >= 3, 5000, 'reconnect after silence'); // no keep-alives sent
+    expect(cp.reportsOf('hello').length).toBeGreaterThanOrEqual(2);
+  });
+});

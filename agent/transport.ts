@@ -1,0 +1,330 @@
+// The agent's only link to the control plane, dialled out (directors sit behind firewalls):
+// a server-sent event stream in (desired revisions, reconcile and connection-table requests) and
+// POSTs out (reports, stats batches, connection answers), all with the director's bearer token.
+// When the control plane is away the agent keeps running: reports wait in a bounded outbox
+// (state/health/drain coalesced to the latest, ack/nack kept in order, oldest dropped beyond the
+// bound), stats wait in the sampler's bounded buffer, and the stream reconnects with jittered
+// exponential backoff, sending `hello` (with the last ACKed revision) on every connect.
+import { z } from 'zod';
+import { Backoff } from './backoff';
+import { SseParser, type SseEvent } from './sse';
+import type { SampleBuffer } from './stats/sampler';
+import {
+  ConnQuerySchema,
+  DesiredRevisionSchema,
+  ReconcileRequestSchema,
+  type ConnAnswer,
+  type ConnQuery,
+  type DesiredRevision,
+  type Report,
+} from '../lib/protocol/messages';
+import { formatIssues, issuesFromZod } from '../lib/ipvs/errors';
+
+export const AGENT_PATHS = {
+  stream: 'api/v1/agent/stream',
+  report: 'api/v1/agent/report',
+  stats: 'api/v1/agent/stats',
+  connections: 'api/v1/agent/connections',
+} as const;
+
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export interface TransportOptions {
+  server: string;
+  token: string;
+  /** Called on every (re)connect; its result is POSTed before anything else. */
+  hello: () => Promise<Report> | Report;
+  onDesired: (rev: DesiredRevision) => void;
+  /** A `desired` event that failed validation: the agent NACKs it if it can tell which revision it was. */
+  onBadDesired: (info: { revision: number | null; hash: string; message: string }) => void;
+  onReconcile: (reason: string) => void;
+  onConnQuery: (q: ConnQuery) => void;
+  onConnectionChange?: (connected: boolean) => void;
+  stats?: SampleBuffer;
+  log: Logger;
+  fetch?: typeof fetch;
+  /** Reconnect backoff: base and cap in ms. */
+  backoff?: { baseMs: number; maxMs: number; random?: () => number };
+  /** No byte on the stream for this long (the server sends keep-alive comments) = dead; reconnect. */
+  idleTimeoutMs?: number;
+  statsFlushMs?: number;
+  statsBatchMax?: number;
+  postTimeoutMs?: number;
+  maxOutbox?: number;
+}
+
+/** Report types where only the newest matters: older ones are replaced while waiting. */
+const COALESCED = new Set<Report['type']>(['state', 'health', 'drain']);
+
+export class Transport {
+  private readonly fetchFn: typeof fetch;
+  private readonly backoff: Backoff;
+  private readonly postBackoff: Backoff;
+  private stopped = false;
+  private abort: AbortController | null = null;
+  private outbox: Report[] = [];
+  private pumping = false;
+  private postRetryAt = 0;
+  private statsTimer: NodeJS.Timeout | null = null;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  connected = false;
+  droppedReports = 0;
+  /** 401/403 from the control plane: the token is wrong or revoked. */
+  unauthorized = false;
+
+  constructor(private readonly opts: TransportOptions) {
+    this.fetchFn = opts.fetch ?? fetch;
+    this.backoff = new Backoff(opts.backoff ?? { baseMs: 500, maxMs: 30_000 });
+    this.postBackoff = new Backoff(opts.backoff ?? { baseMs: 500, maxMs: 30_000 });
+  }
+
+  url(path: string): string {
+    const base = this.opts.server.endsWith('/') ? this.opts.server : `${this.opts.server}/`;
+    return new URL(path, base).toString();
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.loop = this.streamLoop();
+    const every = this.opts.statsFlushMs ?? 5000;
+    this.statsTimer = setInterval(() => {
+      void this.flushStats();
+      void this.pump();
+    }, every);
+    this.statsTimer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort?.abort();
+    this.wake?.();
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    await this.loop;
+  }
+
+  /** Queue a report; it is sent as soon as the control plane is reachable. */
+  report(r: Report): void {
+    if (COALESCED.has(r.type)) this.outbox = this.outbox.filter((o) => o.type !== r.type);
+    this.outbox.push(r);
+    const max = this.opts.maxOutbox ?? 500;
+    while (this.outbox.length > max) {
+      this.outbox.shift();
+      this.droppedReports++;
+    }
+    void this.pump();
+  }
+
+  get pendingReports(): number {
+    return this.outbox.length;
+  }
+
+  async answerConnections(a: ConnAnswer): Promise<void> {
+    await this.post(AGENT_PATHS.connections, a);
+  }
+
+  /** Send the oldest waiting stats samples (the buffer keeps them until a POST succeeds). */
+  async flushStats(): Promise<void> {
+    const buf = this.opts.stats;
+    if (!buf || buf.size === 0 || Date.now() < this.postRetryAt) return;
+    const n = Math.min(buf.size, this.opts.statsBatchMax ?? 300);
+    const samples = buf.peek(n);
+    try {
+      await this.post(AGENT_PATHS.stats, { samples });
+      buf.commit(n);
+      this.postBackoff.reset();
+    } catch (e) {
+      this.postFailed(e as Error, 'stats');
+    }
+  }
+
+  private postFailed(e: Error, what: string): void {
+    const delay = this.postBackoff.next();
+    this.postRetryAt = Date.now() + delay;
+    if (this.postBackoff.failures <= 1 || this.postBackoff.failures % 20 === 0) {
+      this.opts.log.warn(`control plane: POST ${what} failed (${e.message}); keeping it, retry in ${Math.round(delay / 1000)} s`);
+    }
+  }
+
+  /** Deliver queued reports in order; stops at the first failure (they stay queued). */
+  private async pump(): Promise<void> {
+    if (this.pumping || this.outbox.length === 0 || Date.now() < this.postRetryAt) return;
+    this.pumping = true;
+    try {
+      while (this.outbox.length > 0 && !this.stopped) {
+        const r = this.outbox[0]!;
+        try {
+          await this.post(AGENT_PATHS.report, r);
+        } catch (e) {
+          if (e instanceof RejectedError) {
+            // The control plane will never accept this one (4xx other than auth): drop it, loudly.
+            this.opts.log.error(`control plane rejected ${r.type} report: ${e.message}`);
+          } else {
+            this.postFailed(e as Error, `${r.type} report`);
+            return;
+          }
+        }
+        if (this.outbox[0] === r) this.outbox.shift();
+        this.postBackoff.reset();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async post(path: string, body: unknown): Promise<void> {
+    const res = await this.fetchFn(this.url(path), {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${this.opts.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(this.opts.postTimeoutMs ?? 15_000),
+    });
+    const text = await res.text().catch(() => '');
+    if (res.status === 401 || res.status === 403) {
+      this.setUnauthorized(res.status, text);
+      throw new Error(`HTTP ${res.status}`);
+    }
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+      throw new RejectedError(`HTTP ${res.status} ${text.slice(0, 300)}`);
+    }
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${text.slice(0, 200)}`);
+  }
+
+  private setUnauthorized(status: number, text: string): void {
+    if (!this.unauthorized) this.opts.log.error(`control plane refused the director token (HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}); check --token-file`);
+    this.unauthorized = true;
+  }
+
+  private setConnected(c: boolean): void {
+    if (this.connected === c) return;
+    this.connected = c;
+    this.opts.onConnectionChange?.(c);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.wake = null; resolve(); }, ms);
+      this.wake = () => { clearTimeout(t); this.wake = null; resolve(); };
+    });
+  }
+
+  private async streamLoop(): Promise<void> {
+    while (!this.stopped) {
+      let reason: string;
+      try {
+        reason = await this.streamOnce();
+      } catch (e) {
+        reason = (e as Error).message;
+      }
+      this.setConnected(false);
+      if (this.stopped) break;
+      const delay = this.backoff.next();
+      if (this.backoff.failures <= 1 || this.backoff.failures % 10 === 0) {
+        this.opts.log.warn(`control plane stream: ${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s (running the last good config meanwhile)`);
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  /** One connection of the event stream; resolves with why it ended. */
+  private async streamOnce(): Promise<string> {
+    const ac = new AbortController();
+    this.abort = ac;
+    const idleMs = this.opts.idleTimeoutMs ?? 75_000;
+    let idle: NodeJS.Timeout | null = null;
+    const armIdle = () => {
+      if (idle) clearTimeout(idle);
+      idle = setTimeout(() => ac.abort(new Error(`no data for ${idleMs / 1000} s`)), idleMs);
+    };
+    try {
+      armIdle();
+      const res = await this.fetchFn(this.url(AGENT_PATHS.stream), {
+        headers: { Authorization: `Bearer ${this.opts.token}`, Accept: 'text/event-stream', 'Cache-Control': 'no-cache' },
+        signal: ac.signal,
+      });
+      if (res.status === 401 || res.status === 403) {
+        this.setUnauthorized(res.status, await res.text().catch(() => ''));
+        return `HTTP ${res.status} (token refused)`;
+      }
+      if (!res.ok || !res.body) return `HTTP ${res.status}`;
+      const type = res.headers.get('content-type') ?? '';
+      if (!type.includes('text/event-stream')) return `unexpected content type ${JSON.stringify(type)}`;
+      this.unauthorized = false;
+      this.setConnected(true);
+      // hello goes first so the control plane knows where this agent stands before anything else
+      const hello = await this.opts.hello();
+      this.outbox = [hello, ...this.outbox.filter((r) => r.type !== 'hello')];
+      this.postRetryAt = 0;
+      void this.pump();
+      let gotEvent = false;
+      const parser = new SseParser((ev) => {
+        if (!gotEvent) {
+          gotEvent = true;
+          this.backoff.reset();
+        }
+        this.dispatch(ev);
+      });
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        armIdle();
+        parser.feed(decoder.decode(chunk, { stream: true }));
+        if (this.stopped) break;
+      }
+      return 'stream closed by the control plane';
+    } catch (e) {
+      if (ac.signal.aborted) {
+        const r = ac.signal.reason;
+        return r instanceof Error ? r.message : 'aborted';
+      }
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      return err.cause?.code ?? err.cause?.message ?? err.message;
+    } finally {
+      if (idle) clearTimeout(idle);
+      this.abort = null;
+    }
+  }
+
+  private dispatch(ev: SseEvent): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(ev.data);
+    } catch {
+      this.opts.log.warn(`control plane sent a ${ev.event} event that is not JSON; ignored`);
+      return;
+    }
+    switch (ev.event) {
+      case 'desired': {
+        const r = DesiredRevisionSchema.safeParse(json);
+        if (r.success) this.opts.onDesired(r.data);
+        else {
+          const o = z.object({ revision: z.number().int(), hash: z.string() }).partial().safeParse(json);
+          this.opts.onBadDesired({
+            revision: o.success ? (o.data.revision ?? null) : null,
+            hash: o.success ? (o.data.hash ?? '') : '',
+            message: `invalid desired revision: ${formatIssues(issuesFromZod(r.error))}`,
+          });
+        }
+        break;
+      }
+      case 'reconcile': {
+        const r = ReconcileRequestSchema.safeParse(json);
+        this.opts.onReconcile(r.success ? r.data.reason : 'requested');
+        break;
+      }
+      case 'conn-query': {
+        const r = ConnQuerySchema.safeParse(json);
+        if (r.success) this.opts.onConnQuery(r.data);
+        else this.opts.log.warn(`invalid conn-query: ${formatIssues(issuesFromZod(r.error))}`);
+        break;
+      }
+      default:
+        break; // unknown events are for newer agents
+    }
+  }
+}
+
+class RejectedError extends Error {}
