@@ -1,0 +1,42 @@
+// Per director, the exact ipvsadm commands the plan preview computed against that director's
+// last reported live table — what its agent will run, in order.
+import type { DirectorPlan } from '../../lib/api/schemas';
+import { ago } from '../format';
+import styles from './review.module.css';
+
+export function DirectorPlans({ plans }: { plans: DirectorPlan[] }) {
+  if (plans.length === 0) {
+    return <div className="notice warn">This cluster has no directors: the revision will be stored, and applied by each director when it is registered and its agent connects.</div>;
+  }
+  return (
+    <div className="stack">
+      {plans.map((p) => (
+        <div key={p.directorId} className={styles.plan} data-testid={`plan-${p.director}`}>
+          <div className={styles.planHead}>
+            <strong className="mono">{p.director}</strong>
+            <span className={`badge ${p.connected ? 'ok' : 'bad'}`}>{p.connected ? 'connected' : 'offline'}</span>
+            <span className="small muted">
+              {p.basis === 'reported' ? `against its live table reported ${ago(p.basisReportedAt)}` : 'never reported its table: planned against an empty one'}
+            </span>
+            <span className="grow" />
+            <span className="small">{p.summary || (p.ops.length ? `${p.ops.length} commands` : 'no change')}</span>
+          </div>
+          {p.commands.length === 0 ? (
+            <div className="small muted" style={{ padding: '8px 12px' }}>
+              Nothing to run: this director already matches.
+            </div>
+          ) : (
+            <pre className={`cmd ${styles.commands}`} data-testid="plan-commands">
+              {p.commands.map((c, i) => (
+                <div key={i}>
+                  <span className="prompt"># </span>
+                  {c}
+                </div>
+              ))}
+            </pre>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
