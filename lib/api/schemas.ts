@@ -427,7 +427,10 @@ export type ConnPage = z.output<typeof ConnPageSchema>;
 
 // ---- stats --------------------------------------------------------------------------------
 
-/** One point of a chart: gauges (active/inactive) and estimator rates, per second. */
+/**
+ * One point of a chart: connection gauges (averaged over the point's interval) and the kernel
+ * estimator's rates (as ipvsadm --rate: connections, packets and BYTES per second).
+ */
 export const StatsPointSchema = z.object({
   t: z.number().int(), // epoch ms, start of the point's interval
   activeConns: z.number(),

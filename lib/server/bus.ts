@@ -22,7 +22,7 @@ export type BusMessage =
   | { k: 'conn-query'; directorId: string; query: ConnQuery }
   | { k: 'conn-answer'; directorId: string; answer: ConnAnswer }
   /** stats points computed by the process that received the agent's batch (see stats.ts) */
-  | { k: 'stats'; directorId: string; clusterId: string; t: number; rows: StatsRow[] }
+  | { k: 'stats'; directorId: string; clusterId: string; samples: { t: number; rows: StatsRow[] }[] }
   /** sent after the PostgreSQL listener reconnects: anything may have been missed */
   | { k: 'resync' };
 
@@ -45,8 +45,8 @@ class Bus {
   on<K extends Kind>(kind: K, h: Handler<K>): () => void {
     let set = this.handlers.get(kind);
     if (!set) this.handlers.set(kind, (set = new Set()));
-    set.add(h as Handler<Kind>);
-    return () => set.delete(h as Handler<Kind>);
+    set.add(h as unknown as Handler<Kind>);
+    return () => set.delete(h as unknown as Handler<Kind>);
   }
 
   /** Start listening to the other processes (no-op with SQLite). Idempotent; resolves when LISTEN is in place. */

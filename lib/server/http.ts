@@ -219,3 +219,24 @@ function domainError(err: unknown): { status: number; message: string; issues: E
 export function dotted(path: string): string {
   return path.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '');
 }
+
+/** The caller as the audit log names it, with their address. */
+export function who(ctx: { principal: { actor: string } | null; clientIp: string | null }): { actor: string; clientIp: string | null } {
+  return { actor: ctx.principal?.actor ?? 'anonymous', clientIp: ctx.clientIp };
+}
+
+/** The URL agents and links should use for this console: LVS_PUBLIC_URL, else what the request came to. */
+export function publicUrl(req: Request): string {
+  const configured = (process.env.LVS_PUBLIC_URL ?? '').split(',')[0]?.trim();
+  if (configured) return configured.replace(/\/+$/, '');
+  const host = req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() || req.headers.get('host');
+  const proto = req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() || new URL(req.url).protocol.replace(':', '');
+  return host ? `${proto}://${host}` : new URL(req.url).origin;
+}
+
+/** A path parameter that must be a positive whole number (revision numbers). */
+export function intParam(value: string, name: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new HttpError(400, `invalid ${name}`, [{ path: name, message: `${name} must be a positive whole number` }]);
+  return n;
+}

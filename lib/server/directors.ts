@@ -1,0 +1,271 @@
+// Directors: registration (a token shown once, stored as its SHA-256), revocation, rotation, the
+// status their agents report, and the two answers to drift (re-apply desired, adopt actual).
+import { objectEnumValues } from '@prisma/client/runtime/client';
+import type { CommitResult, DirectorDetail, DirectorPlan, DirectorStatus } from '../api/schemas';
+import type { Director, Prisma } from '../generated/sqlite/client';
+import { realServerKeyId, realServerLabel, serviceKeyId, serviceLabel, type DirectorConfig, type RealServerKey, type ServiceKey } from '../ipvs/model';
+import type { Report } from '../protocol/messages';
+import { audit } from './audit';
+import { forgetDirectorTokens, type DirectorPrincipal } from './auth/principal';
+import { newToken, tokenHash, tokenPrefix } from './auth/secrets';
+import { bus } from './bus';
+import { db } from './db';
+import { conflict, HttpError, notFound, unprocessable } from './errors';
+import { metrics } from './metrics';
+import { planForDirector } from './planning';
+import { commitConfig, findCluster, type Actor, type ClusterWithCurrent } from './revisions';
+import { actualConfig, directorStatus, isConnected, storedConfig } from './views';
+import { DirectorConfigSchema } from '../ipvs/model';
+import { applyChanges } from '../api/changes';
+
+async function findDirector(cluster: ClusterWithCurrent, name: string): Promise<Director> {
+  const prisma = await db();
+  const d = (await prisma.director.findUnique({ where: { clusterId_name: { clusterId: cluster.id, name } } })) ?? (await prisma.director.findFirst({ where: { id: name, clusterId: cluster.id } }));
+  if (!d) throw notFound(`cluster ${cluster.name} has no director named ${name}`);
+  return d;
+}
+
+const desiredOf = (c: ClusterWithCurrent) => (c.currentRevision ? { number: c.currentRevision.number, hash: c.currentRevision.hash } : null);
+
+export async function listDirectors(clusterRef: string): Promise<{ directors: DirectorStatus[] }> {
+  const c = await findCluster(clusterRef);
+  const prisma = await db();
+  const rows = await prisma.director.findMany({ where: { clusterId: c.id }, orderBy: { name: 'asc' } });
+  return { directors: rows.map((d) => directorStatus(d, c.name, desiredOf(c))) };
+}
+
+export async function getDirector(clusterRef: string, name: string): Promise<DirectorDetail> {
+  const c = await findCluster(clusterRef);
+  const d = await findDirector(c, name);
+  return { ...directorStatus(d, c.name, desiredOf(c)), actual: actualConfig(d) };
+}
+
+export function agentCommand(serverUrl: string, directorName: string): string {
+  return `lvs-agent run --server ${serverUrl} --token-file /etc/lvs-agent/${directorName}.token --engine ipvsadm`;
+}
+
+export async function registerDirector(clusterRef: string, name: string, who: Actor, serverUrl: string) {
+  const c = await findCluster(clusterRef);
+  const prisma = await db();
+  if (await prisma.director.findUnique({ where: { clusterId_name: { clusterId: c.id, name } } })) {
+    throw conflict(`cluster ${c.name} already has a director named ${name}`, [{ path: 'name', message: 'already taken' }]);
+  }
+  const token = newToken('director');
+  const d = await prisma.$transaction(async (tx) => {
+    const row = await tx.director.create({ data: { clusterId: c.id, name, tokenHash: tokenHash(token), tokenPrefix: tokenPrefix(token) } });
+    await audit(tx, { actor: who.actor, action: 'director.register', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { tokenPrefix: row.tokenPrefix } });
+    return row;
+  });
+  return { director: directorStatus(d, c.name, desiredOf(c)), token, agentCommand: agentCommand(serverUrl, name) };
+}
+
+export async function rotateDirectorToken(clusterRef: string, name: string, who: Actor, serverUrl: string) {
+  const c = await findCluster(clusterRef);
+  const d0 = await findDirector(c, name);
+  const prisma = await db();
+  const token = newToken('director');
+  const d = await prisma.$transaction(async (tx) => {
+    // a rotation re-enrols a revoked director: the old token is dead either way
+    const row = await tx.director.update({ where: { id: d0.id }, data: { tokenHash: tokenHash(token), tokenPrefix: tokenPrefix(token), revoked: false, connectedAt: null, connectionId: null } });
+    await audit(tx, { actor: who.actor, action: 'director.rotate', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { oldPrefix: d0.tokenPrefix, newPrefix: row.tokenPrefix, wasRevoked: d0.revoked } });
+    return row;
+  });
+  await directorGone(d.id);
+  return { director: directorStatus(d, c.name, desiredOf(c)), token, agentCommand: agentCommand(serverUrl, name) };
+}
+
+export async function revokeDirector(clusterRef: string, name: string, who: Actor): Promise<DirectorStatus> {
+  const c = await findCluster(clusterRef);
+  const d0 = await findDirector(c, name);
+  const prisma = await db();
+  const d = await prisma.$transaction(async (tx) => {
+    const row = await tx.director.update({ where: { id: d0.id }, data: { revoked: true, connectedAt: null, connectionId: null } });
+    await audit(tx, { actor: who.actor, action: 'director.revoke', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { tokenPrefix: d0.tokenPrefix } });
+    return row;
+  });
+  await directorGone(d.id);
+  return directorStatus(d, c.name, desiredOf(c));
+}
+
+export async function deleteDirector(clusterRef: string, name: string, who: Actor): Promise<void> {
+  const c = await findCluster(clusterRef);
+  const d = await findDirector(c, name);
+  const prisma = await db();
+  await prisma.$transaction(async (tx) => {
+    await tx.director.delete({ where: { id: d.id } });
+    await audit(tx, { actor: who.actor, action: 'director.delete', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { tokenPrefix: d.tokenPrefix } });
+  });
+  await directorGone(d.id);
+}
+
+async function directorGone(directorId: string): Promise<void> {
+  forgetDirectorTokens(directorId);
+  await bus.publish({ k: 'director-gone', directorId });
+}
+
+export async function directorPlan(clusterRef: string, name: string): Promise<DirectorPlan> {
+  const c = await findCluster(clusterRef);
+  const d = await findDirector(c, name);
+  if (!c.currentRevision) throw new HttpError(500, `cluster ${c.name} has no revision`);
+  return planForDirector(d, c.name, storedConfig(c.currentRevision.config), c.currentRevision.createdAt);
+}
+
+/** Drift, answer 1: run a reconcile now (with drift policy "report" the agent re-applies only when asked). */
+export async function reapply(clusterRef: string, name: string, who: Actor): Promise<{ sent: boolean; revision: number }> {
+  const c = await findCluster(clusterRef);
+  const d = await findDirector(c, name);
+  if (d.revoked) throw conflict(`director ${name} is revoked`);
+  const prisma = await db();
+  await audit(prisma, { actor: who.actor, action: 'director.reapply', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, afterRevision: c.currentRevision?.number ?? null, clientIp: who.clientIp, details: { drift: d.drift ?? null } });
+  await bus.publish({ k: 'reconcile', directorId: d.id, reason: `re-apply of revision ${c.currentRevision?.number} requested by ${who.actor}` });
+  return { sent: isConnected(d), revision: c.currentRevision?.number ?? 0 };
+}
+
+/** Drift, answer 2: the director's live table becomes the next revision (health checks of the services that stay are kept). */
+export async function adoptActual(clusterRef: string, name: string, req: { baseRevision: number; message?: string }, who: Actor): Promise<CommitResult> {
+  const c = await findCluster(clusterRef);
+  const d = await findDirector(c, name);
+  const actual = actualConfig(d);
+  if (!actual) throw unprocessable(`director ${name} has not reported its live table yet`, [{ path: 'director', message: 'no live state reported' }]);
+  const desired = storedConfig(c.currentRevision!.config);
+  const config = adoptable(actual, desired);
+  return commitConfig({
+    cluster: c,
+    baseRevision: req.baseRevision,
+    config,
+    message: req.message ?? `adopt the live state of ${name}${d.actualReportedAt ? ` (reported ${d.actualReportedAt.toISOString()})` : ''}`,
+    who,
+    action: 'revision.adopt',
+    details: { director: name, reportedAt: d.actualReportedAt?.toISOString() ?? null },
+  });
+}
+
+/** The live table as a desired config: kernel fields from `actual`, agent-side overlays from `desired`. */
+export function adoptable(actual: DirectorConfig, desired: DirectorConfig): DirectorConfig {
+  const hc = new Map(desired.services.map((s) => [serviceKeyId(s), s.healthCheck]));
+  return DirectorConfigSchema.parse({
+    globals: { timeouts: desired.globals.timeouts === null ? null : actual.globals.timeouts, syncDaemons: actual.globals.syncDaemons },
+    services: actual.services.map((s) => {
+      const h = hc.get(serviceKeyId(s));
+      const { healthCheck: _h, ...rest } = s;
+      return { ...rest, ...(h ? { healthCheck: h } : {}), realServers: s.realServers.map(({ drain: _d, ...r }) => r) };
+    }),
+  });
+}
+
+// ---- what agents report -------------------------------------------------------------------
+
+const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as Prisma.InputJsonValue;
+
+export async function handleReport(p: DirectorPrincipal, report: Report): Promise<void> {
+  const prisma = await db();
+  const now = new Date();
+  metrics.reports.inc({ type: report.type });
+  const d = await prisma.director.findUnique({ where: { id: p.directorId }, include: { cluster: { include: { currentRevision: true } } } });
+  if (!d) throw notFound('this director no longer exists');
+  const cluster = d.cluster;
+  const ref = { id: cluster.id, name: cluster.name };
+  const who = `agent:${d.name}`;
+  const data: Record<string, unknown> = { lastSeenAt: now };
+  switch (report.type) {
+    case 'hello': {
+      const c = report.capabilities;
+      Object.assign(data, { facts: json(c), agentVersion: c.agentVersion, engine: c.engine });
+      if (report.lastAppliedRevision !== null && d.appliedRevision === null) {
+        const rev = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: cluster.id, number: report.lastAppliedRevision } } });
+        if (rev) Object.assign(data, { appliedRevision: rev.number, appliedHash: rev.hash });
+      }
+      break;
+    }
+    case 'ack': {
+      const rev = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: cluster.id, number: report.revision } } });
+      if (!rev || rev.hash !== report.hash) throw unprocessable(`revision ${report.revision} with hash ${report.hash} is not a revision of ${cluster.name}`, [{ path: 'revision', message: 'unknown revision or hash' }]);
+      const lastErr = d.lastError as { revision?: number } | null;
+      Object.assign(data, { appliedRevision: rev.number, appliedHash: rev.hash, appliedAt: now });
+      if (lastErr && (lastErr.revision ?? 0) <= rev.number) data.lastError = null;
+      if (d.appliedRevision !== rev.number) {
+        if (cluster.currentRevision?.id === rev.id) metrics.pushLatency.observe((now.getTime() - rev.createdAt.getTime()) / 1000);
+        await audit(prisma, { actor: who, action: 'director.applied', cluster: ref, target: `${cluster.name}/${d.name}`, beforeRevision: d.appliedRevision, afterRevision: rev.number, details: { opsApplied: report.opsApplied, durationMs: report.durationMs } });
+      }
+      break;
+    }
+    case 'nack': {
+      const prev = d.lastError as { revision?: number; message?: string } | null;
+      const err = { revision: report.revision, failedOp: report.failedOp, command: report.command, message: report.message, exitCode: report.exitCode, opsApplied: report.opsApplied, at: now.toISOString() };
+      data.lastError = json(err);
+      if (prev?.revision !== report.revision || prev?.message !== report.message) {
+        await audit(prisma, { actor: who, action: 'director.failed', cluster: ref, target: `${cluster.name}/${d.name}`, beforeRevision: d.appliedRevision, afterRevision: report.revision, details: { command: report.command, message: report.message, exitCode: report.exitCode } });
+      }
+      break;
+    }
+    case 'state': {
+      Object.assign(data, { actualConfig: json(report.actual), actualReportedAt: now, drift: report.drift ? json(report.drift) : null });
+      if (report.drift && !d.drift) {
+        await audit(prisma, { actor: who, action: 'director.drift', cluster: ref, target: `${cluster.name}/${d.name}`, afterRevision: d.appliedRevision, details: { summary: report.drift.summary, ops: report.drift.ops.length } });
+      }
+      break;
+    }
+    case 'health':
+      data.health = json(report.states);
+      break;
+    case 'drain':
+      data.drains = json(report.drains);
+      break;
+  }
+  // a cleared JSON field must be SQL NULL (Prisma refuses a bare null for Json columns)
+  await prisma.director.update({ where: { id: d.id }, data: nullJson(data) });
+  if (report.type === 'drain' && report.drains.some((x) => x.done)) await completeDrains(cluster.id);
+}
+
+function nullJson(data: Record<string, unknown>): Prisma.DirectorUpdateInput {
+  const out: Record<string, unknown> = { ...data };
+  for (const k of Object.keys(out)) if (out[k] === null) out[k] = JSON_NULL;
+  return out as Prisma.DirectorUpdateInput;
+}
+const JSON_NULL = objectEnumValues.instances.DbNull as unknown as Prisma.NullableJsonNullValueInput;
+
+/**
+ * A drain is complete when every connected director of the cluster says so (or no longer has the
+ * server at all); then the server leaves the desired config in a system revision. A director that
+ * is offline does not hold the others up: it gets the new revision when it returns.
+ */
+export async function completeDrains(clusterId: string, attempt = 0): Promise<void> {
+  const prisma = await db();
+  const cluster = await findCluster(clusterId);
+  const cur = cluster.currentRevision;
+  if (!cur) return;
+  const config = storedConfig(cur.config);
+  const marked: { service: ServiceKey; server: RealServerKey }[] = [];
+  for (const s of config.services) for (const r of s.realServers) if (r.drain) marked.push({ service: s, server: { address: r.address, port: r.port ?? 0 } });
+  if (!marked.length) return;
+  const directors = (await prisma.director.findMany({ where: { clusterId, revoked: false } })).filter((d) => isConnected(d));
+  if (!directors.length) return;
+  const id = (svc: ServiceKey, rs: RealServerKey) => `${serviceKeyId(svc)}#${realServerKeyId(rs)}`;
+  const doneOn = directors.map((d) => {
+    const drains = (Array.isArray(d.drains) ? d.drains : []) as { service: ServiceKey; server: RealServerKey; done: boolean }[];
+    const done = new Set(drains.filter((x) => x.done).map((x) => id(x.service, x.server)));
+    const live = actualConfig(d);
+    const present = new Set(live?.services.flatMap((s) => s.realServers.map((r) => id(s, { address: r.address, port: r.port ?? 0 }))) ?? []);
+    return (k: string) => done.has(k) || (live !== null && !present.has(k));
+  });
+  const complete = marked.filter((m) => doneOn.every((isDone) => isDone(id(m.service, m.server))));
+  if (!complete.length) return;
+  const next = applyChanges(config, complete.map((m) => ({ op: 'remove-server' as const, service: m.service, server: m.server })));
+  const what = complete.map((m) => `${realServerLabel(m.server)} from ${serviceLabel(m.service)}`).join(', ');
+  try {
+    await commitConfig({
+      cluster,
+      baseRevision: cur.number,
+      config: next,
+      message: `system: drain of ${what} completed`,
+      who: { actor: 'system', clientIp: null },
+      action: 'revision.system',
+      details: { drained: complete.map((m) => ({ service: serviceLabel(m.service), server: realServerLabel(m.server) })) },
+    });
+  } catch (e) {
+    // someone committed meanwhile: look again on top of their revision
+    if (e instanceof HttpError && e.status === 409 && attempt < 3) return completeDrains(clusterId, attempt + 1);
+    if (e instanceof HttpError && e.status === 422) return;
+    throw e;
+  }
+}

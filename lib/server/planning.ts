@@ -1,0 +1,100 @@
+// Plan preview: what each director would run for a candidate config, computed exactly as its agent
+// will (drains resolved, unhealthy servers overlaid, then plan() against the last live table the
+// agent reported). Nothing here writes anything.
+import type { DirectorPlan, PlanPreview } from '../api/schemas';
+import type { Director } from '../generated/sqlite/client';
+import { diffConfigs } from '../ipvs/diff';
+import { resolveDrains } from '../ipvs/drain';
+import { configHash } from '../ipvs/hash';
+import { emptyConfig, realServerKeyId, serviceKeyId, type DirectorConfig } from '../ipvs/model';
+import type { Op } from '../ipvs/op';
+import { opToCommandLine, summarizeOps } from '../ipvs/ops';
+import { plan } from '../ipvs/plan';
+import { printRules } from '../ipvs/rules';
+import type { HealthState } from '../protocol/messages';
+import { actualConfig, directorStatus } from './views';
+
+/** What the agent would make the kernel look like: drains resolved, failing servers quiesced or removed. */
+export function effectiveDesired(desired: DirectorConfig, createdAt: Date, health: HealthState[], now = new Date()): DirectorConfig {
+  const { config } = resolveDrains(desired, null, now, createdAt);
+  const down = new Map(health.filter((h) => !h.healthy).map((h) => [`${serviceKeyId(h.service)}#${realServerKeyId(h.server)}`, h]));
+  if (!down.size) return config;
+  return {
+    ...config,
+    services: config.services.map((s) => {
+      if (!s.healthCheck) return s;
+      const mode = s.healthCheck.onFailure;
+      const servers = s.realServers
+        .filter((r) => !(mode === 'remove' && down.has(`${serviceKeyId(s)}#${realServerKeyId(r)}`)))
+        .map((r) => (mode === 'quiesce' && down.has(`${serviceKeyId(s)}#${realServerKeyId(r)}`) ? { ...r, weight: 0 } : r));
+      return { ...s, realServers: servers };
+    }),
+  };
+}
+
+export function planForDirector(d: Director, clusterName: string, desired: DirectorConfig, createdAt: Date, now = new Date()): DirectorPlan {
+  const status = directorStatus(d, clusterName, null, now.getTime());
+  const actual = actualConfig(d);
+  const ops: Op[] = plan(effectiveDesired(desired, createdAt, status.health, now), actual ?? emptyConfig());
+  return {
+    director: d.name,
+    directorId: d.id,
+    connected: status.connected,
+    basis: actual ? 'reported' : 'none',
+    basisReportedAt: actual ? (d.actualReportedAt?.toISOString() ?? null) : null,
+    ops,
+    commands: ops.map(opToCommandLine),
+    summary: summarizeOps(ops) || 'no changes',
+  };
+}
+
+/** "+1 service, 2 weights changed" between two configs, plus what the kernel plan cannot show (drains, health checks). */
+export function changeSummary(before: DirectorConfig, after: DirectorConfig): string {
+  const parts: string[] = [];
+  const ops = summarizeOps(plan(stripOverlays(after), stripOverlays(before)));
+  if (ops) parts.push(ops);
+  const drains = (c: DirectorConfig) => new Set(c.services.flatMap((s) => s.realServers.filter((r) => r.drain).map((r) => `${serviceKeyId(s)}#${realServerKeyId(r)}`)));
+  const a = drains(before);
+  const newDrains = [...drains(after)].filter((k) => !a.has(k)).length;
+  if (newDrains) parts.push(`${newDrains} real server${newDrains > 1 ? 's' : ''} draining`);
+  const hc = (c: DirectorConfig) => new Map(c.services.map((s) => [serviceKeyId(s), JSON.stringify(s.healthCheck ?? null)]));
+  const hb = hc(before);
+  const hcChanged = [...hc(after)].filter(([k, v]) => hb.has(k) && hb.get(k) !== v).length;
+  if (hcChanged) parts.push(`${hcChanged} health check${hcChanged > 1 ? 's' : ''} changed`);
+  return parts.join(', ') || 'no changes';
+}
+
+/** The kernel's view: no drain markers (they are intent) and no health checks (agent-side). */
+function stripOverlays(c: DirectorConfig): DirectorConfig {
+  return {
+    ...c,
+    services: c.services.map((s) => {
+      const { healthCheck: _h, ...rest } = s;
+      return { ...rest, realServers: s.realServers.map(({ drain: _d, ...r }) => r) } as typeof s;
+    }),
+  };
+}
+
+export function buildPreview(opts: {
+  clusterName: string;
+  baseRevision: number;
+  baseConfig: DirectorConfig;
+  currentRevision: number;
+  config: DirectorConfig;
+  directors: Director[];
+  now?: Date;
+}): PlanPreview {
+  const now = opts.now ?? new Date();
+  const hash = configHash(opts.config);
+  return {
+    baseRevision: opts.baseRevision,
+    currentRevision: opts.currentRevision,
+    config: opts.config,
+    hash,
+    unchanged: hash === configHash(opts.baseConfig),
+    diff: diffConfigs(opts.baseConfig, opts.config),
+    summary: changeSummary(opts.baseConfig, opts.config),
+    rules: { before: printRules(opts.baseConfig), after: printRules(opts.config) },
+    directors: opts.directors.filter((d) => !d.revoked).map((d) => planForDirector(d, opts.clusterName, opts.config, now, now)),
+  };
+}

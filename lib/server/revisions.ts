@@ -1,0 +1,306 @@
+// Config as revisions: every change is a new immutable ConfigRevision on top of the one it was
+// made on. Two admins never overwrite each other: a change set names its base revision, and the
+// commit is a compare-and-swap on the cluster's current revision (stale base -> 409 with the
+// current revision). The revision, the pointer move and the audit event commit together; then the
+// hub pushes the new desired state to every agent of the cluster (in every process).
+import type { z } from 'zod';
+import { applyChanges } from '../api/changes';
+import type { ChangeSet, CommitResult, ImportRequestSchema, PlanPreview, Revision, RevisionDiff, RevisionSummary } from '../api/schemas';
+import { unifiedDiff } from '../api/text-diff';
+import type { Cluster, ConfigRevision, Prisma } from '../generated/sqlite/client';
+import { diffConfigs } from '../ipvs/diff';
+import { RulesParseError } from '../ipvs/errors';
+import { configHash } from '../ipvs/hash';
+import { parseKeepalivedConf, toKeepalivedConf } from '../ipvs/keepalived';
+import { DirectorConfigSchema, serviceKeyId, type DirectorConfig } from '../ipvs/model';
+import { parseRules, printRules } from '../ipvs/rules';
+import { audit } from './audit';
+import { bus } from './bus';
+import { db, type Db } from './db';
+import { conflict, HttpError, notFound, unprocessable } from './errors';
+import { metrics } from './metrics';
+import { buildPreview, changeSummary } from './planning';
+import { isConnected, revisionSummary, storedConfig } from './views';
+
+export type ClusterWithCurrent = Cluster & { currentRevision: ConfigRevision | null };
+
+export interface Actor {
+  actor: string;
+  clientIp: string | null;
+}
+
+/** A cluster by name (or id), with its current revision; 404 otherwise. */
+export async function findCluster(ref: string, prisma?: Db): Promise<ClusterWithCurrent> {
+  const p = prisma ?? (await db());
+  const c = (await p.cluster.findUnique({ where: { name: ref }, include: { currentRevision: true } })) ?? (await p.cluster.findUnique({ where: { id: ref }, include: { currentRevision: true } }));
+  if (!c) throw notFound(`no cluster named ${ref}`);
+  return c;
+}
+
+export async function findRevision(clusterId: string, clusterName: string, number: number): Promise<ConfigRevision & { parent: { number: number } | null }> {
+  const prisma = await db();
+  const r = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId, number } }, include: { parent: { select: { number: true } } } });
+  if (!r) throw notFound(`cluster ${clusterName} has no revision ${number}`);
+  return r;
+}
+
+function current(cluster: ClusterWithCurrent): ConfigRevision {
+  if (!cluster.currentRevision) throw new HttpError(500, `cluster ${cluster.name} has no revision`);
+  return cluster.currentRevision;
+}
+
+/** The config a change set produces on top of its base revision. */
+async function candidate(cluster: ClusterWithCurrent, cs: ChangeSet): Promise<{ base: ConfigRevision; config: DirectorConfig }> {
+  const cur = current(cluster);
+  const base = cs.baseRevision === cur.number ? cur : await findRevision(cluster.id, cluster.name, cs.baseRevision);
+  const baseConfig = storedConfig(base.config);
+  const config = cs.config ?? applyChanges(baseConfig, cs.changes ?? []);
+  return { base, config };
+}
+
+async function preview(cluster: ClusterWithCurrent, baseRev: ConfigRevision, config: DirectorConfig): Promise<PlanPreview> {
+  const prisma = await db();
+  const directors = await prisma.director.findMany({ where: { clusterId: cluster.id }, orderBy: { name: 'asc' } });
+  return buildPreview({
+    clusterName: cluster.name,
+    baseRevision: baseRev.number,
+    baseConfig: storedConfig(baseRev.config),
+    currentRevision: current(cluster).number,
+    config,
+    directors,
+  });
+}
+
+export async function previewChangeSet(clusterRef: string, cs: ChangeSet): Promise<PlanPreview> {
+  const cluster = await findCluster(clusterRef);
+  const { base, config } = await candidate(cluster, cs);
+  return preview(cluster, base, config);
+}
+
+export async function commitChangeSet(clusterRef: string, cs: ChangeSet, who: Actor): Promise<CommitResult> {
+  const cluster = await findCluster(clusterRef);
+  staleCheck(cluster, cs.baseRevision);
+  const { config } = await candidate(cluster, cs);
+  return commitConfig({
+    cluster,
+    baseRevision: cs.baseRevision,
+    config,
+    message: cs.message,
+    who,
+    action: 'revision.commit',
+    details: cs.changes ? { changes: cs.changes.length } : { replaced: true },
+  });
+}
+
+function staleCheck(cluster: ClusterWithCurrent, baseRevision: number): void {
+  const cur = current(cluster);
+  if (cur.number !== baseRevision) {
+    throw conflict(
+      `revision ${baseRevision} is no longer current: ${cluster.name} is at revision ${cur.number} (by ${cur.author}: "${cur.message}"); review the changes again on top of it`,
+      [{ path: 'baseRevision', message: `stale: the current revision is ${cur.number}` }],
+      revisionSummary(cur),
+    );
+  }
+}
+
+function noopCheck(cur: ConfigRevision, hash: string, action: RevisionAction): void {
+  if (cur.hash === hash) {
+    throw unprocessable(`nothing to apply: the result equals revision ${cur.number}`, [
+      { path: action === 'revision.rollback' ? 'toRevision' : action === 'revision.import' ? 'text' : 'changes', message: `the config would not change (it equals revision ${cur.number})` },
+    ]);
+  }
+}
+
+export type RevisionAction = 'revision.commit' | 'revision.rollback' | 'revision.import' | 'revision.adopt' | 'revision.system';
+
+/**
+ * Store `config` as the revision after `baseRevision` and make it current, atomically; 409 when
+ * someone else got there first, 422 when it changes nothing. Then push it to the agents.
+ */
+export async function commitConfig(opts: {
+  cluster: ClusterWithCurrent;
+  baseRevision: number;
+  config: DirectorConfig;
+  message: string;
+  who: Actor;
+  action: RevisionAction;
+  details?: Record<string, unknown>;
+}): Promise<CommitResult> {
+  const { cluster, config } = opts;
+  const prisma = await db();
+  const hash = configHash(config);
+  // Check before the transaction too: with SQLite, statements of concurrent requests share the one
+  // connection, so a transaction should roll back only on a true race.
+  staleCheck(cluster, opts.baseRevision);
+  noopCheck(current(cluster), hash, opts.action);
+  let created: ConfigRevision & { parent: { number: number } | null };
+  let baseRev: ConfigRevision;
+  try {
+    ({ created, baseRev } = await prisma.$transaction(async (tx) => {
+      const c = await tx.cluster.findUniqueOrThrow({ where: { id: cluster.id }, include: { currentRevision: true } });
+      staleCheck(c, opts.baseRevision);
+      const cur = c.currentRevision!;
+      noopCheck(cur, hash, opts.action);
+      const rev = await tx.configRevision.create({
+        data: {
+          clusterId: c.id,
+          number: cur.number + 1,
+          parentId: cur.id,
+          author: opts.who.actor,
+          message: opts.message,
+          config: config as unknown as Prisma.InputJsonValue,
+          hash,
+          summary: changeSummary(storedConfig(cur.config), config),
+        },
+        include: { parent: { select: { number: true } } },
+      });
+      const moved = await tx.cluster.updateMany({ where: { id: c.id, currentRevisionId: cur.id }, data: { currentRevisionId: rev.id } });
+      if (moved.count !== 1) throw conflict(`${c.name} changed while this was being saved; review again`, [{ path: 'baseRevision', message: 'stale' }]);
+      await audit(tx, {
+        actor: opts.who.actor,
+        action: opts.action,
+        cluster: { id: c.id, name: c.name },
+        target: `${c.name} revision ${rev.number}`,
+        beforeRevision: cur.number,
+        afterRevision: rev.number,
+        clientIp: opts.who.clientIp,
+        details: { message: opts.message, summary: rev.summary, hash, ...opts.details },
+      });
+      return { created: rev, baseRev: cur };
+    }));
+  } catch (e) {
+    // two commits on one base: the loser hits the unique (cluster, number) index
+    if ((e as { code?: string }).code === 'P2002') {
+      const fresh = await findCluster(cluster.id);
+      throw conflict(`${cluster.name} changed while this was being saved: it is now at revision ${current(fresh).number}`, [{ path: 'baseRevision', message: 'stale' }], revisionSummary(current(fresh)));
+    }
+    throw e;
+  }
+  metrics.revisions.inc({ kind: opts.action.split('.')[1]! });
+  await bus.publish({ k: 'revision', clusterId: cluster.id });
+  const fresh = { ...cluster, currentRevision: created, currentRevisionId: created.id };
+  const plan = await preview(fresh, baseRev, config);
+  const directors = await prisma.director.findMany({ where: { clusterId: cluster.id, revoked: false }, select: { connectedAt: true, lastSeenAt: true } });
+  return { revision: revisionSummary(created), plan, pushedTo: directors.filter((d) => isConnected(d)).length };
+}
+
+export async function rollback(clusterRef: string, req: { toRevision: number; baseRevision: number; message?: string }, who: Actor): Promise<CommitResult> {
+  const cluster = await findCluster(clusterRef);
+  staleCheck(cluster, req.baseRevision);
+  const target = await findRevision(cluster.id, cluster.name, req.toRevision);
+  return commitConfig({
+    cluster,
+    baseRevision: req.baseRevision,
+    config: storedConfig(target.config),
+    message: req.message ?? `roll back to revision ${target.number} ("${target.message}")`,
+    who,
+    action: 'revision.rollback',
+    details: { toRevision: target.number },
+  });
+}
+
+export async function listRevisions(clusterRef: string, q: { limit: number; before?: number }): Promise<{ revisions: RevisionSummary[]; nextBefore: number | null }> {
+  const cluster = await findCluster(clusterRef);
+  const prisma = await db();
+  const rows = await prisma.configRevision.findMany({
+    where: { clusterId: cluster.id, ...(q.before ? { number: { lt: q.before } } : {}) },
+    orderBy: { number: 'desc' },
+    take: q.limit + 1,
+    select: { number: true, hash: true, author: true, message: true, summary: true, createdAt: true, parent: { select: { number: true } } },
+  });
+  const page = rows.slice(0, q.limit);
+  return { revisions: page.map(revisionSummary), nextBefore: rows.length > q.limit ? page[page.length - 1]!.number : null };
+}
+
+export async function getRevision(clusterRef: string, number: number): Promise<Revision> {
+  const cluster = await findCluster(clusterRef);
+  const r = await findRevision(cluster.id, cluster.name, number);
+  return { ...revisionSummary(r), config: storedConfig(r.config) };
+}
+
+export async function diffRevisions(clusterRef: string, from: number, to: number): Promise<RevisionDiff> {
+  const cluster = await findCluster(clusterRef);
+  const [a, b] = await Promise.all([findRevision(cluster.id, cluster.name, from), findRevision(cluster.id, cluster.name, to)]);
+  const ca = storedConfig(a.config);
+  const cb = storedConfig(b.config);
+  const ra = printRules(ca);
+  const rb = printRules(cb);
+  return {
+    from: revisionSummary(a),
+    to: revisionSummary(b),
+    diff: diffConfigs(ca, cb),
+    rules: { from: ra, to: rb, unified: unifiedDiff(ra, rb, { from: `${cluster.name} revision ${a.number}`, to: `${cluster.name} revision ${b.number}` }) },
+  };
+}
+
+// ---- import / export ------------------------------------------------------------------------
+
+type ImportRequest = z.output<typeof ImportRequestSchema>;
+
+/** Text -> config, with every bad line reported (422) rather than the first. */
+export function parseImport(format: ImportRequest['format'], text: string): DirectorConfig {
+  try {
+    if (format === 'rules') return parseRules(text);
+    if (format === 'keepalived') return parseKeepalivedConf(text);
+  } catch (e) {
+    const err = e as Error & { issues?: { line?: number; path?: string; message: string }[]; line?: number };
+    if (e instanceof RulesParseError || (Array.isArray(err.issues) && err.issues.some((i) => typeof i.line === 'number'))) {
+      const issues = (err.issues ?? []).map((i) => ({
+        path: 'text',
+        line: i.line,
+        message: `line ${i.line}: ${i.path ? `${i.path.replace(/\[(\d+)\]/g, '.$1')}: ` : ''}${i.message}`,
+      }));
+      throw unprocessable(`the ${format === 'rules' ? 'rules text' : 'keepalived.conf'} has ${issues.length} bad line${issues.length === 1 ? '' : 's'}`, issues);
+    }
+    throw e;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw unprocessable('the text is not valid JSON', [{ path: 'text', message: (e as Error).message }]);
+  }
+  // an export ({ format, cluster, revision, config }) or a bare config
+  const inner = json && typeof json === 'object' && 'config' in json && !('services' in json) ? (json as { config: unknown }).config : json;
+  const r = DirectorConfigSchema.safeParse(inner);
+  if (!r.success) throw unprocessable('the JSON is not a valid config', r.error.issues.map((i) => ({ path: ['text', ...i.path.map(String)].join('.'), message: i.message })));
+  return r.data;
+}
+
+/**
+ * Rules text carries only what the kernel holds: keep the current health checks of services that
+ * stay, and the current globals (ipvsadm-save never saves timeouts or sync daemons).
+ */
+export function keepOverlays(imported: DirectorConfig, currentConfig: DirectorConfig, format: ImportRequest['format']): DirectorConfig {
+  if (format === 'json') return imported;
+  const hc = new Map(currentConfig.services.filter((s) => s.healthCheck).map((s) => [serviceKeyId(s), s.healthCheck]));
+  return DirectorConfigSchema.parse({
+    globals: format === 'rules' ? currentConfig.globals : imported.globals,
+    services: imported.services.map((s) => (!s.healthCheck && hc.has(serviceKeyId(s)) ? { ...s, healthCheck: hc.get(serviceKeyId(s)) } : s)),
+  });
+}
+
+export async function importConfig(clusterRef: string, req: ImportRequest, who: Actor): Promise<{ plan: PlanPreview; revision: RevisionSummary | null; pushedTo: number }> {
+  const cluster = await findCluster(clusterRef);
+  const cur = current(cluster);
+  let config = parseImport(req.format, req.text);
+  if (req.keepOverlays) config = keepOverlays(config, storedConfig(cur.config), req.format);
+  if (req.dryRun) {
+    const base = req.baseRevision === cur.number ? cur : await findRevision(cluster.id, cluster.name, req.baseRevision);
+    return { plan: await preview(cluster, base, config), revision: null, pushedTo: 0 };
+  }
+  staleCheck(cluster, req.baseRevision);
+  const r = await commitConfig({ cluster, baseRevision: req.baseRevision, config, message: req.message, who, action: 'revision.import', details: { format: req.format, bytes: req.text.length } });
+  return { plan: r.plan, revision: r.revision, pushedTo: r.pushedTo };
+}
+
+export async function exportConfig(clusterRef: string, format: 'rules' | 'json' | 'keepalived', number?: number): Promise<{ body: string; contentType: string; filename: string }> {
+  const cluster = await findCluster(clusterRef);
+  const rev = number === undefined ? current(cluster) : await findRevision(cluster.id, cluster.name, number);
+  const config = storedConfig(rev.config);
+  const base = `${cluster.name}-r${rev.number}`;
+  if (format === 'rules') return { body: printRules(config), contentType: 'text/plain; charset=utf-8', filename: `${base}.rules` };
+  if (format === 'keepalived') return { body: toKeepalivedConf(config), contentType: 'text/plain; charset=utf-8', filename: `${base}.keepalived.conf` };
+  const doc = { format: 'lvs-console/config-v1', cluster: cluster.name, revision: rev.number, hash: rev.hash, createdAt: rev.createdAt.toISOString(), config };
+  return { body: `${JSON.stringify(doc, null, 2)}\n`, contentType: 'application/json; charset=utf-8', filename: `${base}.json` };
+}

@@ -1,0 +1,96 @@
+// Stats for browsers: scope resolution (cluster / director / service / real server), live and
+// history queries, and the per-second SSE stream (a backfill, then one `sample` per second as soon
+// as every reporting director of the scope has delivered that second).
+import type { StatsResponse } from '../api/schemas';
+import type { StatsSnapshot } from '../ipvs/stats';
+import type { DirectorPrincipal } from './auth/principal';
+import { db } from './db';
+import { badRequest, notFound } from './errors';
+import { metrics } from './metrics';
+import { findCluster } from './revisions';
+import { sseFrame, sseResponse } from './sse';
+import { statsStore, type Scope } from './stats';
+
+export const LIVE_RANGE_SECONDS = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600 } as const;
+
+async function resolve(clusterRef: string, q: { director?: string; service?: string; server?: string }) {
+  const cluster = await findCluster(clusterRef);
+  const prisma = await db();
+  const directors = await prisma.director.findMany({ where: { clusterId: cluster.id }, select: { id: true, name: true }, orderBy: { name: 'asc' } });
+  const scope: Scope = {};
+  if (q.director) {
+    const d = directors.find((x) => x.name === q.director || x.id === q.director);
+    if (!d) throw notFound(`cluster ${cluster.name} has no director named ${q.director}`);
+    scope.director = d;
+  }
+  if (q.server && !q.service) throw badRequest('invalid query parameters', [{ path: 'server', message: 'a real server is named within a service: give service too' }]);
+  if (q.service) {
+    if (!/^(tcp|udp|sctp)\|[^|]+\|\d+$|^fwmark\|inet6?\|\d+$/.test(q.service)) {
+      throw badRequest('invalid query parameters', [{ path: 'service', message: 'service must be a service key id such as "tcp|192.0.2.10|80" or "fwmark|inet|100"' }]);
+    }
+    scope.service = q.service;
+  }
+  if (q.server) {
+    if (!/^[^|]+\|\d+$/.test(q.server)) throw badRequest('invalid query parameters', [{ path: 'server', message: 'server must be a real server key id such as "10.0.1.11|8080"' }]);
+    scope.server = q.server;
+  }
+  return { cluster, scope, directors };
+}
+
+export async function liveStats(clusterRef: string, q: { director?: string; service?: string; server?: string; range: keyof typeof LIVE_RANGE_SECONDS }): Promise<StatsResponse> {
+  const { scope, directors } = await resolve(clusterRef, q);
+  await statsStore.listen();
+  const r = statsStore.live(scope, directors, LIVE_RANGE_SECONDS[q.range]);
+  return { ...r, range: q.range };
+}
+
+export async function historyStats(clusterRef: string, q: { director?: string; service?: string; server?: string; range: '1h' | '24h' | '7d' | '30d' }): Promise<StatsResponse> {
+  const { scope, directors } = await resolve(clusterRef, q);
+  return statsStore.history(scope, directors, q.range);
+}
+
+let browserStreams = 0;
+metrics.gauges.lvs_browser_streams = () => [[{}, browserStreams]];
+
+export async function statsStream(req: Request, clusterRef: string, q: { director?: string; service?: string; server?: string; backfill: keyof typeof LIVE_RANGE_SECONDS }): Promise<Response> {
+  const { scope, directors, cluster } = await resolve(clusterRef, q);
+  await statsStore.listen();
+  const backfill = { ...statsStore.live(scope, directors, LIVE_RANGE_SECONDS[q.backfill]), range: q.backfill };
+  let last = Math.floor(Date.now() / 1000) - 1;
+  // the backfill covers up to its last point; samples continue from there
+  const lastPoint = backfill.total.points[backfill.total.points.length - 1];
+  if (backfill.step === 1 && lastPoint) last = lastPoint.t / 1000;
+  let timer: NodeJS.Timeout | undefined;
+  let pings = 0;
+  browserStreams++;
+  return sseResponse(
+    req.signal,
+    (sink) => {
+      sink.send(sseFrame('backfill', backfill));
+      timer = setInterval(() => {
+        const ready = statsStore.readySecond(scope, directors);
+        // never more than a minute of catch-up in one tick
+        for (let sec = Math.max(last + 1, ready - 60); sec <= ready; sec++) {
+          const s = statsStore.sample(scope, directors, sec);
+          if (s.total) sink.send(sseFrame('sample', { t: sec * 1000, total: s.total, breakdown: s.breakdown }));
+          last = sec;
+        }
+        if (++pings % 15 === 0) sink.ping();
+      }, 1000);
+      timer.unref();
+    },
+    () => {
+      browserStreams--;
+      if (timer) clearInterval(timer);
+    },
+    { 'x-lvs-cluster': cluster.name },
+  );
+}
+
+export async function ingestStats(p: DirectorPrincipal, samples: StatsSnapshot[]): Promise<number> {
+  const n = await statsStore.ingest(p.directorId, p.clusterId, samples);
+  // stats are a sign of life too
+  const prisma = await db();
+  await prisma.director.update({ where: { id: p.directorId }, data: { lastSeenAt: new Date() } });
+  return n;
+}

@@ -1,0 +1,575 @@
+// The stats store. In memory: per-second series (up to the last hour) per director, service and
+// real server, in fixed-size typed-array rings, for live charts. Persisted: minute rollups
+// (counter deltas, averaged gauges and rates) with a retention (default 30 days) and a pruning job.
+// With several processes, the one that receives an agent's batch persists its rollups and shares
+// the per-second points with the others over the bus, so browsers anywhere see every director.
+import { join, raw, sqltag as sql } from '@prisma/client/runtime/client';
+import type { StatsPoint, StatsResponse, StatsSeries } from '../api/schemas';
+import { realServerKeyId, serviceKeyId, serviceLabel, type ServiceKey } from '../ipvs/model';
+import type { StatsSnapshot } from '../ipvs/stats';
+import { formatHostPort } from '../ipvs/addr';
+import { bus, type StatsRow } from './bus';
+import { db } from './db';
+import { metrics } from './metrics';
+
+/** values per point: activeConns, inactConns, cps, inpps, outpps, inbps, outbps */
+const M = 7;
+const LIVE_SECONDS = Math.max(60, Number(process.env.LVS_STATS_LIVE_SECONDS ?? 3600));
+export const RETENTION_DAYS = Math.max(1, Number(process.env.LVS_STATS_RETENTION_DAYS ?? 30));
+
+/** A ring of per-second points; grows by doubling up to LIVE_SECONDS so idle series stay small. */
+class Ring {
+  private t = new Float64Array(16);
+  private v = new Float32Array(16 * M);
+  private start = 0;
+  len = 0;
+
+  get last(): number {
+    return this.len ? this.t[(this.start + this.len - 1) % this.t.length]! : -Infinity;
+  }
+
+  push(sec: number, vals: ArrayLike<number>): void {
+    if (this.len && sec <= this.last) {
+      if (sec === this.last) this.write((this.start + this.len - 1) % this.t.length, sec, vals);
+      return; // older than what we have: a late duplicate
+    }
+    if (this.len === this.t.length) {
+      if (this.t.length < LIVE_SECONDS) this.grow();
+      else {
+        this.start = (this.start + 1) % this.t.length;
+        this.len--;
+      }
+    }
+    this.write((this.start + this.len) % this.t.length, sec, vals);
+    this.len++;
+    // drop what fell out of the window even when the ring is not full (after a pause)
+    while (this.len && this.t[this.start]! <= sec - LIVE_SECONDS) {
+      this.start = (this.start + 1) % this.t.length;
+      this.len--;
+    }
+  }
+
+  private write(i: number, sec: number, vals: ArrayLike<number>) {
+    this.t[i] = sec;
+    for (let m = 0; m < M; m++) this.v[i * M + m] = vals[m] ?? 0;
+  }
+
+  private grow() {
+    const cap = Math.min(LIVE_SECONDS, this.t.length * 2);
+    const t = new Float64Array(cap);
+    const v = new Float32Array(cap * M);
+    for (let k = 0; k < this.len; k++) {
+      const i = (this.start + k) % this.t.length;
+      t[k] = this.t[i]!;
+      v.set(this.v.subarray(i * M, i * M + M), k * M);
+    }
+    this.t = t;
+    this.v = v;
+    this.start = 0;
+  }
+
+  /** Visit points with from <= t < to, oldest first. */
+  forEach(from: number, to: number, fn: (sec: number, v: Float32Array, off: number) => void): void {
+    // binary search for the first point >= from
+    let lo = 0;
+    let hi = this.len;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.t[(this.start + mid) % this.t.length]! < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < this.len; k++) {
+      const i = (this.start + k) % this.t.length;
+      const sec = this.t[i]!;
+      if (sec >= to) break;
+      fn(sec, this.v, i * M);
+    }
+  }
+
+  bytes(): number {
+    return this.t.byteLength + this.v.byteLength;
+  }
+}
+
+/** Counter state of one series for its minute rollup. */
+interface RollupAcc {
+  minute: number;
+  n: number;
+  sums: Float64Array; // M gauges/rates
+  deltas: Float64Array; // conns, inPkts, outPkts, inBytes, outBytes
+}
+
+interface DirectorStats {
+  clusterId: string;
+  series: Map<string, Ring>;
+  /** only in the process that receives the agent's batches */
+  rollup: Map<string, RollupAcc>;
+  prevCounters: Map<string, number[]>;
+  lastSec: number;
+}
+
+export const TOTAL_KEY = '';
+export const serverSeriesKey = (service: string, server: string) => `${service}#${server}`;
+
+/** "tcp|10.0.0.1|80" -> "TCP 10.0.0.1:80" */
+export function serviceKeyLabel(key: string): string {
+  const [a, b, c] = key.split('|');
+  if (a === 'fwmark') return serviceLabel({ protocol: 'fwmark', fwmark: Number(c), family: b === 'inet6' ? 'inet6' : 'inet' } as ServiceKey);
+  return serviceLabel({ protocol: a as 'tcp', address: b ?? '', port: Number(c) });
+}
+/** "10.0.1.1|80" -> "10.0.1.1:80" */
+export function serverKeyLabel(key: string): string {
+  const [a, p] = key.split('|');
+  return formatHostPort(a ?? '', Number(p));
+}
+
+type Source = { directorId: string; key: string };
+type Group = { key: string; label: string; sources: Source[] };
+
+export type Scope = { director?: { id: string; name: string }; service?: string; server?: string };
+
+class StatsStore {
+  private directors = new Map<string, DirectorStats>();
+  private timers: NodeJS.Timeout[] = [];
+  private initialized = false;
+
+  private init(): void {
+    if (this.initialized) return;
+    this.initialized = true;
+    bus.on('stats', (m, remote) => {
+      if (remote) for (const s of m.samples) this.store(m.directorId, m.clusterId, s.t, s.rows);
+    });
+    this.timers.push(
+      setInterval(() => void this.flushOld().catch(logErr('flush rollups')), 30_000),
+      setInterval(() => void this.prune().catch(logErr('prune rollups')), 3600_000),
+      setInterval(() => this.sweep(), 60_000),
+    );
+    for (const t of this.timers) t.unref();
+    void this.prune().catch(logErr('prune rollups'));
+    metrics.gauges.lvs_stats_series = () => [[{}, [...this.directors.values()].reduce((n, d) => n + d.series.size, 0)]];
+  }
+
+  /** Make sure this process hears stats received by the others (browser streams call this). */
+  async listen(): Promise<void> {
+    this.init();
+    await bus.start();
+  }
+
+  /** An agent's batch: store the points, roll up the minutes, share with the other processes. */
+  async ingest(directorId: string, clusterId: string, samples: StatsSnapshot[]): Promise<number> {
+    this.init();
+    const out: { t: number; rows: StatsRow[] }[] = [];
+    const flushes: Promise<void>[] = [];
+    for (const s of [...samples].sort((a, b) => a.at - b.at)) {
+      const sec = Math.floor(s.at / 1000);
+      const rows = rowsOf(s);
+      this.store(directorId, clusterId, sec, rows);
+      flushes.push(...this.rollup(directorId, sec, s, rows));
+      out.push({ t: sec, rows });
+    }
+    metrics.statsSamples.inc({}, samples.length);
+    await Promise.all(flushes);
+    if (out.length) await bus.publish({ k: 'stats', directorId, clusterId, samples: out }, { local: false });
+    return samples.length;
+  }
+
+  private dir(directorId: string, clusterId: string): DirectorStats {
+    let d = this.directors.get(directorId);
+    if (!d) this.directors.set(directorId, (d = { clusterId, series: new Map(), rollup: new Map(), prevCounters: new Map(), lastSec: 0 }));
+    d.clusterId = clusterId;
+    return d;
+  }
+
+  private store(directorId: string, clusterId: string, sec: number, rows: StatsRow[]): void {
+    const d = this.dir(directorId, clusterId);
+    const vals = new Float64Array(M);
+    for (const r of rows) {
+      let ring = d.series.get(r[0]);
+      if (!ring) d.series.set(r[0], (ring = new Ring()));
+      for (let m = 0; m < M; m++) vals[m] = r[m + 1] as number;
+      ring.push(sec, vals);
+    }
+    d.lastSec = Math.max(d.lastSec, sec);
+  }
+
+  // ---- minute rollups (only in the receiving process) --------------------------------------
+
+  private rollup(directorId: string, sec: number, s: StatsSnapshot, rows: StatsRow[]): Promise<void>[] {
+    const d = this.directors.get(directorId)!;
+    const minute = Math.floor(sec / 60);
+    const counters = countersOf(s);
+    const flushes: Promise<void>[] = [];
+    const closing: [string, RollupAcc][] = [];
+    for (const r of rows) {
+      const key = r[0];
+      let acc = d.rollup.get(key);
+      if (acc && acc.minute < minute) {
+        closing.push([key, acc]);
+        acc = undefined;
+      }
+      if (acc && acc.minute > minute) continue; // a late sample for a minute already flushed
+      if (!acc) d.rollup.set(key, (acc = { minute, n: 0, sums: new Float64Array(M), deltas: new Float64Array(5) }));
+      acc.n++;
+      for (let m = 0; m < M; m++) acc.sums[m]! += r[m + 1] as number;
+      const cur = counters.get(key);
+      if (cur) {
+        const prev = d.prevCounters.get(key);
+        // a counter that went down was reset (ipvsadm -Z, agent or kernel restart): count from zero
+        if (prev) for (let i = 0; i < 5; i++) acc.deltas[i]! += cur[i]! >= prev[i]! ? cur[i]! - prev[i]! : cur[i]!;
+        d.prevCounters.set(key, cur);
+      }
+    }
+    if (closing.length) flushes.push(this.persist(directorId, closing));
+    return flushes;
+  }
+
+  /** Write minutes that ended more than 90 s ago (the agent went quiet, so no next minute closes them). */
+  async flushOld(nowMs = Date.now()): Promise<void> {
+    const limit = Math.floor((nowMs / 1000 - 90) / 60);
+    await Promise.all(
+      [...this.directors].map(([id, d]) => {
+        const closing = [...d.rollup].filter(([, acc]) => acc.minute < limit);
+        for (const [k] of closing) d.rollup.delete(k);
+        return closing.length ? this.persist(id, closing) : Promise.resolve();
+      }),
+    );
+  }
+
+  /** Every open minute, now (tests, shutdown). */
+  async flushAll(): Promise<void> {
+    await Promise.all(
+      [...this.directors].map(([id, d]) => {
+        const closing = [...d.rollup];
+        d.rollup.clear();
+        return closing.length ? this.persist(id, closing) : Promise.resolve();
+      }),
+    );
+  }
+
+  private async persist(directorId: string, accs: [string, RollupAcc][]): Promise<void> {
+    const prisma = await db();
+    const rows = accs.map(([key, a]) => {
+      const [serviceKey, destKey] = key.includes('#') ? key.split('#') : [key, ''];
+      const avg = (m: number) => a.sums[m]! / Math.max(1, a.n);
+      return {
+        directorId,
+        serviceKey: serviceKey!,
+        destKey: destKey ?? '',
+        minute: a.minute,
+        conns: BigInt(Math.round(a.deltas[0]!)),
+        inPkts: BigInt(Math.round(a.deltas[1]!)),
+        outPkts: BigInt(Math.round(a.deltas[2]!)),
+        inBytes: BigInt(Math.round(a.deltas[3]!)),
+        outBytes: BigInt(Math.round(a.deltas[4]!)),
+        activeConns: avg(0),
+        inactConns: avg(1),
+        cps: avg(2),
+        inpps: avg(3),
+        outpps: avg(4),
+        inbps: avg(5),
+        outbps: avg(6),
+        samples: a.n,
+      };
+    });
+    try {
+      await prisma.statsRollup.createMany({ data: rows });
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'P2003') return; // the director was deleted meanwhile
+      if (code !== 'P2002') throw e;
+      // a minute seen before (e.g. the agent moved between processes): merge row by row
+      for (const r of rows) {
+        const where = { directorId_serviceKey_destKey_minute: { directorId, serviceKey: r.serviceKey, destKey: r.destKey, minute: r.minute } };
+        const old = await prisma.statsRollup.findUnique({ where });
+        if (!old) {
+          await prisma.statsRollup.create({ data: r }).catch(() => undefined);
+          continue;
+        }
+        const n = old.samples + r.samples;
+        const w = (a: number, b: number) => (a * old.samples + b * r.samples) / n;
+        await prisma.statsRollup.update({
+          where,
+          data: {
+            conns: old.conns + r.conns,
+            inPkts: old.inPkts + r.inPkts,
+            outPkts: old.outPkts + r.outPkts,
+            inBytes: old.inBytes + r.inBytes,
+            outBytes: old.outBytes + r.outBytes,
+            activeConns: w(old.activeConns, r.activeConns),
+            inactConns: w(old.inactConns, r.inactConns),
+            cps: w(old.cps, r.cps),
+            inpps: w(old.inpps, r.inpps),
+            outpps: w(old.outpps, r.outpps),
+            inbps: w(old.inbps, r.inbps),
+            outbps: w(old.outbps, r.outbps),
+            samples: n,
+          },
+        });
+      }
+    }
+  }
+
+  /** Delete rollups older than the retention. Returns how many rows went. */
+  async prune(nowMs = Date.now(), days = RETENTION_DAYS): Promise<number> {
+    const prisma = await db();
+    const r = await prisma.statsRollup.deleteMany({ where: { minute: { lt: Math.floor(nowMs / 60_000) - days * 1440 } } });
+    return r.count;
+  }
+
+  /** Forget series that have been silent for longer than the live window. */
+  private sweep(nowSec = Date.now() / 1000): void {
+    for (const [id, d] of this.directors) {
+      for (const [k, ring] of d.series) if (ring.last < nowSec - LIVE_SECONDS) d.series.delete(k);
+      if (!d.series.size && !d.rollup.size) this.directors.delete(id);
+    }
+  }
+
+  // ---- queries -----------------------------------------------------------------------------
+
+  /** The sources behind a chart: what sums into the total, and what each breakdown line sums. */
+  private groups(scope: Scope, directors: { id: string; name: string }[]): { total: Source[]; breakdown: Group[] } {
+    const ds = scope.director ? [scope.director] : directors;
+    const { service, server } = scope;
+    if (service && server) {
+      const key = serverSeriesKey(service, server);
+      return { total: ds.map((d) => ({ directorId: d.id, key })), breakdown: ds.map((d) => ({ key: d.id, label: d.name, sources: [{ directorId: d.id, key }] })) };
+    }
+    if (service) {
+      const servers = new Set<string>();
+      for (const d of ds) for (const k of this.directors.get(d.id)?.series.keys() ?? []) if (k.startsWith(`${service}#`)) servers.add(k.slice(service.length + 1));
+      return {
+        total: ds.map((d) => ({ directorId: d.id, key: service })),
+        breakdown: [...servers].sort().map((rs) => ({ key: rs, label: serverKeyLabel(rs), sources: ds.map((d) => ({ directorId: d.id, key: serverSeriesKey(service, rs) })) })),
+      };
+    }
+    if (scope.director) {
+      const d = scope.director;
+      const services = [...(this.directors.get(d.id)?.series.keys() ?? [])].filter((k) => k !== TOTAL_KEY && !k.includes('#')).sort();
+      return { total: [{ directorId: d.id, key: TOTAL_KEY }], breakdown: services.map((s) => ({ key: s, label: serviceKeyLabel(s), sources: [{ directorId: d.id, key: s }] })) };
+    }
+    return {
+      total: ds.map((d) => ({ directorId: d.id, key: TOTAL_KEY })),
+      breakdown: ds.map((d) => ({ key: d.id, label: d.name, sources: [{ directorId: d.id, key: TOTAL_KEY }] })),
+    };
+  }
+
+  /** Points on the grid [from, to) with `step`-second buckets: each source averaged per bucket, sources summed. */
+  private collect(sources: Source[], from: number, to: number, step: number): StatsPoint[] {
+    const n = Math.ceil((to - from) / step);
+    const sum = new Float64Array(n * M);
+    const has = new Uint8Array(n);
+    const acc = new Float64Array(n * M);
+    const cnt = new Uint32Array(n);
+    for (const src of sources) {
+      const ring = this.directors.get(src.directorId)?.series.get(src.key);
+      if (!ring) continue;
+      acc.fill(0);
+      cnt.fill(0);
+      ring.forEach(from, to, (sec, v, off) => {
+        const b = Math.floor((sec - from) / step);
+        cnt[b]!++;
+        for (let m = 0; m < M; m++) acc[b * M + m]! += v[off + m]!;
+      });
+      for (let b = 0; b < n; b++) {
+        if (!cnt[b]) continue;
+        has[b] = 1;
+        for (let m = 0; m < M; m++) sum[b * M + m]! += acc[b * M + m]! / cnt[b]!;
+      }
+    }
+    const out: StatsPoint[] = [];
+    for (let b = 0; b < n; b++) if (has[b]) out.push(point((from + b * step) * 1000, sum, b * M));
+    return out;
+  }
+
+  live(scope: Scope, directors: { id: string; name: string }[], rangeSeconds: number, nowMs = Date.now()): StatsResponse {
+    this.init();
+    const step = Math.max(1, Math.ceil(rangeSeconds / 300));
+    const to = Math.floor(nowMs / 1000 / step) * step + step;
+    const from = to - Math.ceil(rangeSeconds / step) * step;
+    const g = this.groups(scope, directors);
+    const series = (key: string, label: string, sources: Source[]): StatsSeries => ({ key, label, points: this.collect(sources, from, to, step) });
+    return {
+      range: `${rangeSeconds}s`,
+      step,
+      from: from * 1000,
+      to: to * 1000,
+      total: series('total', 'total', g.total),
+      breakdown: limitBreakdown(g.breakdown.map((b) => series(b.key, b.label, b.sources))),
+    };
+  }
+
+  /** The newest second every reporting source has reached (so a sum never misses a late director). */
+  readySecond(scope: Scope, directors: { id: string; name: string }[], nowMs = Date.now()): number {
+    const ds = scope.director ? [scope.director] : directors;
+    const nowSec = Math.floor(nowMs / 1000);
+    let ready = Infinity;
+    for (const d of ds) {
+      const st = this.directors.get(d.id);
+      if (!st || st.lastSec < nowSec - 10) continue; // silent: do not wait for it
+      ready = Math.min(ready, st.lastSec);
+    }
+    return ready === Infinity ? nowSec - 10 : ready;
+  }
+
+  /** One second of a scope, for the browser stream. */
+  sample(scope: Scope, directors: { id: string; name: string }[], sec: number): { total: StatsPoint | null; breakdown: { key: string; label: string; point: StatsPoint }[] } {
+    const g = this.groups(scope, directors);
+    const total = this.collect(g.total, sec, sec + 1, 1)[0] ?? null;
+    const breakdown = g.breakdown.flatMap((b) => {
+      const p = this.collect(b.sources, sec, sec + 1, 1)[0];
+      return p ? [{ key: b.key, label: b.label, point: p }] : [];
+    });
+    return { total, breakdown: breakdown.slice(0, BREAKDOWN_LIMIT) };
+  }
+
+  /** For the clusters overview: current totals and a 5-minute cps sparkline. */
+  liveTotals(directorIds: string[], nowMs = Date.now()) {
+    const sources = directorIds.map((directorId) => ({ directorId, key: TOTAL_KEY }));
+    const nowSec = Math.floor(nowMs / 1000);
+    const recent = this.collect(sources, nowSec - 5, nowSec + 1, 6)[0];
+    const spark = this.collect(sources, nowSec - 300, nowSec, 10);
+    const grid = new Map(spark.map((p) => [p.t, p.cps]));
+    const start = (nowSec - 300) * 1000;
+    return {
+      activeConns: recent?.activeConns ?? 0,
+      inactConns: recent?.inactConns ?? 0,
+      cps: recent?.cps ?? 0,
+      inbps: recent?.inbps ?? 0,
+      outbps: recent?.outbps ?? 0,
+      cpsSpark: Array.from({ length: 30 }, (_, i) => grid.get(start + i * 10_000) ?? 0),
+    };
+  }
+
+  /** Minute rollups over a range, bucketed in SQL (integer minutes group the same in SQLite and PostgreSQL). */
+  async history(scope: Scope, directors: { id: string; name: string }[], range: '1h' | '24h' | '7d' | '30d', nowMs = Date.now()): Promise<StatsResponse> {
+    const { minutes, stepMin } = HISTORY[range];
+    const toMin = Math.floor(nowMs / 60_000) + 1;
+    const fromMin = Math.floor((toMin - minutes) / stepMin) * stepMin;
+    const ds = scope.director ? [scope.director] : directors;
+    const g = this.groups(scope, directors);
+    const prisma = await db();
+    const keyFilter =
+      scope.service && scope.server
+        ? sql`"serviceKey" = ${scope.service} AND "destKey" = ${scope.server}`
+        : scope.service
+          ? sql`"serviceKey" = ${scope.service}`
+          : scope.director
+            ? sql`"destKey" = ''`
+            : sql`"serviceKey" = ''`;
+    type Row = { d: string; s: string; r: string; b: number | bigint; a: number; i: number; cps: number; inpps: number; outpps: number; inbps: number; outbps: number };
+    const rows = ds.length
+      ? await prisma.$queryRaw<Row[]>(sql`
+          SELECT "directorId" AS d, "serviceKey" AS s, "destKey" AS r, ("minute" / ${raw(String(stepMin))}) * ${raw(String(stepMin))} AS b,
+            CAST(AVG("activeConns") AS DOUBLE PRECISION) AS a, CAST(AVG("inactConns") AS DOUBLE PRECISION) AS i,
+            CAST(AVG("cps") AS DOUBLE PRECISION) AS cps, CAST(AVG("inpps") AS DOUBLE PRECISION) AS inpps, CAST(AVG("outpps") AS DOUBLE PRECISION) AS outpps,
+            CAST(AVG("inbps") AS DOUBLE PRECISION) AS inbps, CAST(AVG("outbps") AS DOUBLE PRECISION) AS outbps
+          FROM "StatsRollup"
+          WHERE "directorId" IN (${join(ds.map((d) => d.id))}) AND "minute" >= ${fromMin} AND "minute" < ${toMin} AND ${keyFilter}
+          GROUP BY 1, 2, 3, 4`)
+      : [];
+    // (director, series key) -> bucket -> values
+    const byKey = new Map<string, Map<number, number[]>>();
+    const breakdownKeys = new Set<string>();
+    for (const r of rows) {
+      const key = r.r ? serverSeriesKey(r.s, r.r) : r.s;
+      const k = `${r.d}\u0000${key}`;
+      let m = byKey.get(k);
+      if (!m) byKey.set(k, (m = new Map()));
+      m.set(Number(r.b), [r.a, r.i, r.cps, r.inpps, r.outpps, r.inbps, r.outbps].map(Number));
+      if (scope.service && !scope.server && r.r) breakdownKeys.add(r.r);
+      if (scope.director && !scope.service && r.s && !r.r) breakdownKeys.add(r.s);
+    }
+    // the breakdown of history also covers servers/services that are no longer in memory
+    const breakdown: Group[] = g.breakdown.slice();
+    const known = new Set(breakdown.map((b) => b.key));
+    for (const k of breakdownKeys) {
+      if (known.has(k)) continue;
+      if (scope.service) breakdown.push({ key: k, label: serverKeyLabel(k), sources: ds.map((d) => ({ directorId: d.id, key: serverSeriesKey(scope.service!, k) })) });
+      else if (scope.director) breakdown.push({ key: k, label: serviceKeyLabel(k), sources: [{ directorId: scope.director.id, key: k }] });
+    }
+    const sumOf = (sources: Source[]): StatsPoint[] => {
+      const buckets = new Map<number, Float64Array>();
+      for (const s of sources) {
+        for (const [b, v] of byKey.get(`${s.directorId}\u0000${s.key}`) ?? []) {
+          let acc = buckets.get(b);
+          if (!acc) buckets.set(b, (acc = new Float64Array(M)));
+          for (let m = 0; m < M; m++) acc[m]! += v[m]!;
+        }
+      }
+      return [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([b, v]) => point(b * 60_000, v, 0));
+    };
+    return {
+      range,
+      step: stepMin * 60,
+      from: fromMin * 60_000,
+      to: toMin * 60_000,
+      total: { key: 'total', label: 'total', points: sumOf(g.total) },
+      breakdown: limitBreakdown(breakdown.map((b) => ({ key: b.key, label: b.label, points: sumOf(b.sources) }))),
+    };
+  }
+
+  /** Tests. */
+  reset(): void {
+    this.directors.clear();
+  }
+}
+
+/** Range -> (minutes covered, minutes per point): at most ~360 points per line. */
+const HISTORY = { '1h': { minutes: 60, stepMin: 1 }, '24h': { minutes: 1440, stepMin: 5 }, '7d': { minutes: 10080, stepMin: 30 }, '30d': { minutes: 43200, stepMin: 120 } } as const;
+
+/** A chart legend stays readable: the busiest lines (by mean cps, then active) come first. */
+const BREAKDOWN_LIMIT = 50;
+function limitBreakdown(series: StatsSeries[]): StatsSeries[] {
+  if (series.length <= BREAKDOWN_LIMIT) return series;
+  const weight = (s: StatsSeries) => s.points.reduce((n, p) => n + p.cps * 1000 + p.activeConns, 0);
+  return [...series].sort((a, b) => weight(b) - weight(a)).slice(0, BREAKDOWN_LIMIT);
+}
+
+function point(t: number, v: ArrayLike<number>, off: number): StatsPoint {
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { t, activeConns: r(v[off]!), inactConns: r(v[off + 1]!), cps: r(v[off + 2]!), inpps: r(v[off + 3]!), outpps: r(v[off + 4]!), inbps: r(v[off + 5]!), outbps: r(v[off + 6]!) };
+}
+
+/** A snapshot as series rows: the director's totals, each service, each real server. */
+export function rowsOf(s: StatsSnapshot): StatsRow[] {
+  let ta = 0;
+  let ti = 0;
+  const rows: StatsRow[] = [];
+  for (const svc of s.services) {
+    const sk = serviceKeyId(svc.service);
+    let a = 0;
+    let i = 0;
+    for (const rs of svc.realServers) {
+      a += rs.activeConns;
+      i += rs.inactConns;
+      const r = rs.rates;
+      rows.push([serverSeriesKey(sk, realServerKeyId(rs)), rs.activeConns, rs.inactConns, r.cps, r.inpps, r.outpps, r.inbps, r.outbps]);
+    }
+    ta += a;
+    ti += i;
+    const r = svc.rates;
+    rows.push([sk, a, i, r.cps, r.inpps, r.outpps, r.inbps, r.outbps]);
+  }
+  const r = s.totals.rates;
+  rows.push([TOTAL_KEY, ta, ti, r.cps, r.inpps, r.outpps, r.inbps, r.outbps]);
+  return rows;
+}
+
+function countersOf(s: StatsSnapshot): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const c = (x: { conns: number; inPkts: number; outPkts: number; inBytes: number; outBytes: number }) => [x.conns, x.inPkts, x.outPkts, x.inBytes, x.outBytes];
+  for (const svc of s.services) {
+    const sk = serviceKeyId(svc.service);
+    out.set(sk, c(svc.counters));
+    for (const rs of svc.realServers) out.set(serverSeriesKey(sk, realServerKeyId(rs)), c(rs.counters));
+  }
+  out.set(TOTAL_KEY, c(s.totals.counters));
+  return out;
+}
+
+function logErr(what: string) {
+  return (e: unknown) => console.error(`[lvs-console] stats: ${what} failed:`, (e as Error).message ?? e);
+}
+
+const g = globalThis as typeof globalThis & { __lvsStats?: StatsStore };
+export const statsStore: StatsStore = (g.__lvsStats ??= new StatsStore());

@@ -1,0 +1,93 @@
+// Database rows -> API shapes. One place decides how a director's state reads, so the overview,
+// the director page and the metrics never disagree.
+import type { DirectorState, DirectorStatus, RevisionSummary } from '../api/schemas';
+import type { ConfigRevision, Director } from '../generated/sqlite/client';
+import { DirectorConfigSchema, type DirectorConfig } from '../ipvs/model';
+import { CapabilitiesSchema, DrainProgressSchema, DriftSchema, HealthStateSchema } from '../protocol/messages';
+import { z } from 'zod';
+
+/** An agent whose stream is open refreshes lastSeenAt every 20 s; a minute of silence means it is gone. */
+export const CONNECTED_WITHIN_MS = 60_000;
+
+export function revisionSummary(r: Pick<ConfigRevision, 'number' | 'hash' | 'author' | 'message' | 'summary' | 'createdAt'> & { parent?: { number: number } | null }): RevisionSummary {
+  return {
+    number: r.number,
+    hash: r.hash,
+    author: r.author,
+    message: r.message,
+    summary: r.summary,
+    parent: r.parent?.number ?? null,
+    createdAt: r.createdAt.toISOString(),
+  };
+}
+
+/** Stored configs were canonical when written; parsing again also upgrades older shapes. */
+export function storedConfig(json: unknown): DirectorConfig {
+  return DirectorConfigSchema.parse(json);
+}
+
+export function isConnected(d: Pick<Director, 'connectedAt' | 'lastSeenAt'>, now = Date.now()): boolean {
+  return !!d.connectedAt && !!d.lastSeenAt && now - d.lastSeenAt.getTime() < CONNECTED_WITHIN_MS;
+}
+
+const NackSchema = z.object({
+  revision: z.number().int(),
+  failedOp: z.unknown().nullable(),
+  command: z.string(),
+  message: z.string(),
+  exitCode: z.number().int().nullable(),
+  opsApplied: z.number().int(),
+  at: z.string(),
+});
+
+function safe<T>(schema: z.ZodType<T>, v: unknown, fallback: T): T {
+  if (v === null || v === undefined) return fallback;
+  const r = schema.safeParse(v);
+  return r.success ? r.data : fallback;
+}
+
+export function directorStatus(d: Director, clusterName: string, desired: { number: number; hash: string } | null, now = Date.now()): DirectorStatus {
+  const connected = isConnected(d, now);
+  const lastError = safe(NackSchema, d.lastError, null) as DirectorStatus['lastError'];
+  const drift = safe(DriftSchema, d.drift, null);
+  const inSync = !!desired && d.appliedRevision === desired.number && d.appliedHash === desired.hash;
+  let state: DirectorState;
+  if (d.revoked) state = 'revoked';
+  else if (!d.lastSeenAt) state = 'never-connected';
+  else if (!connected) state = 'offline';
+  else if (lastError && desired && lastError.revision === desired.number) state = 'failed';
+  else if (drift) state = 'drift';
+  else if (!inSync) state = 'pending';
+  else state = 'applied';
+  return {
+    id: d.id,
+    name: d.name,
+    cluster: clusterName,
+    state,
+    connected,
+    lastSeenAt: d.lastSeenAt?.toISOString() ?? null,
+    connectedAt: connected ? (d.connectedAt?.toISOString() ?? null) : null,
+    tokenPrefix: d.tokenPrefix,
+    revoked: d.revoked,
+    agentVersion: d.agentVersion,
+    engine: d.engine,
+    facts: safe(CapabilitiesSchema, d.facts, null),
+    desiredRevision: desired?.number ?? null,
+    appliedRevision: d.appliedRevision,
+    appliedHash: d.appliedHash,
+    appliedAt: d.appliedAt?.toISOString() ?? null,
+    inSync,
+    lastError,
+    drift,
+    health: safe(z.array(HealthStateSchema), d.health, []),
+    drains: safe(z.array(DrainProgressSchema), d.drains, []),
+    actualReportedAt: d.actualReportedAt?.toISOString() ?? null,
+    createdAt: d.createdAt.toISOString(),
+  };
+}
+
+export function actualConfig(d: Pick<Director, 'actualConfig'>): DirectorConfig | null {
+  if (d.actualConfig === null || d.actualConfig === undefined) return null;
+  const r = DirectorConfigSchema.safeParse(d.actualConfig);
+  return r.success ? r.data : null;
+}
