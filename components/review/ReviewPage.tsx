@@ -286,7 +286,7 @@ function Review(p: ReviewProps) {
   );
 }
 
-function PreviewBody({ plan }: { plan: PlanPreview }) {
+export function PreviewBody({ plan }: { plan: PlanPreview }) {
   return (
     <>
       <section className="card" data-testid="structured-diff">

@@ -1,0 +1,186 @@
+'use client';
+// API tokens for automation (CI, scripts): named, with a role no higher than their owner's and
+// an optional expiry; the secret is shown once. Admins see everyone's.
+import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../../lib/api/client';
+import { ROLE_RANK, type ApiToken, type Role } from '../../lib/api/schemas';
+import { keys, useTokens } from '../data/queries';
+import { ago, dateTime } from '../format';
+import { useSession } from '../session';
+import { CopyButton } from '../ui/copy';
+import { ConfirmDialog, Dialog } from '../ui/dialog';
+import { errorIssues, errorMessage } from '../ui/errors';
+import { Field } from '../ui/field';
+import { Empty, ErrorState, Loading } from '../ui/states';
+import { useToast } from '../ui/toast';
+
+export function TokensPage() {
+  const q = useTokens();
+  const { can } = useSession();
+  const [creating, setCreating] = useState(false);
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <h1>API tokens</h1>
+          <div className="sub">
+            For scripts and CI: <code>curl -H &apos;Authorization: Bearer lvs_…&apos; {typeof window === 'undefined' ? '' : window.location.origin}/api/v1/clusters</code>
+            {can('admin') ? ' · as an admin you see every user’s tokens' : ''}
+          </div>
+        </div>
+        <span className="spacer" />
+        <button type="button" className="btn primary" onClick={() => setCreating(true)}>
+          New token
+        </button>
+      </div>
+      {q.isPending ? (
+        <Loading rows={4} />
+      ) : q.isError ? (
+        <ErrorState error={q.error} retry={() => q.refetch()} />
+      ) : q.data.tokens.length === 0 ? (
+        <div className="card">
+          <Empty title="No API tokens" />
+        </div>
+      ) : (
+        <div className="table-wrap">
+          <table className="data" data-testid="tokens-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Token</th>
+                <th>Role</th>
+                <th>Owner</th>
+                <th>Expires</th>
+                <th>Last used</th>
+                <th>Status</th>
+                <th aria-label="Actions" />
+              </tr>
+            </thead>
+            <tbody>
+              {q.data.tokens.map((t) => (
+                <TokenRow key={t.id} t={t} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <CreateTokenDialog open={creating} onClose={() => setCreating(false)} />
+    </div>
+  );
+}
+
+function TokenRow({ t }: { t: ApiToken }) {
+  const [revoking, setRevoking] = useState(false);
+  const qc = useQueryClient();
+  const toast = useToast();
+  const expired = t.expiresAt !== null && new Date(t.expiresAt).getTime() < Date.now();
+  const revoke = async () => {
+    try {
+      await api.revokeToken(t.id);
+      toast.show('ok', `Token ${t.name} revoked`);
+      await qc.invalidateQueries({ queryKey: keys.tokens });
+    } catch (e) {
+      toast.show('bad', 'Revoke failed', errorMessage(e));
+    }
+    setRevoking(false);
+  };
+  return (
+    <tr>
+      <td>
+        <strong>{t.name}</strong>
+      </td>
+      <td className="mono small">{t.prefix}…</td>
+      <td>{t.role}</td>
+      <td>{t.owner}</td>
+      <td className="small">{t.expiresAt ? dateTime(t.expiresAt) : 'never'}</td>
+      <td className="small">{t.lastUsedAt ? ago(t.lastUsedAt) : 'never'}</td>
+      <td>{t.revoked ? <span className="badge">revoked</span> : expired ? <span className="badge warn">expired</span> : <span className="badge ok">active</span>}</td>
+      <td className="right">
+        {!t.revoked ? (
+          <button type="button" className="btn small danger" onClick={() => setRevoking(true)}>
+            Revoke…
+          </button>
+        ) : null}
+        <ConfirmDialog open={revoking} title={`Revoke ${t.name}?`} confirmLabel="Revoke" danger onConfirm={revoke} onClose={() => setRevoking(false)}>
+          <p>Anything using this token gets 401 from now on.</p>
+        </ConfirmDialog>
+      </td>
+    </tr>
+  );
+}
+
+function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const { role: myRole } = useSession();
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('viewer');
+  const [days, setDays] = useState('90');
+  const [error, setError] = useState<unknown>(null);
+  const [secret, setSecret] = useState<string | null>(null);
+  const qc = useQueryClient();
+  const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
+  const close = () => {
+    setSecret(null);
+    setName('');
+    setError(null);
+    onClose();
+  };
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    try {
+      const r = await api.createToken({ name, role, expiresInDays: days === '' ? null : Number(days) });
+      setSecret(r.secret);
+      await qc.invalidateQueries({ queryKey: keys.tokens });
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const roles = (['viewer', 'operator', 'admin'] as const).filter((r) => ROLE_RANK[r] <= ROLE_RANK[myRole]);
+  return (
+    <Dialog open={open} onClose={close} title={secret ? 'Token created' : 'New API token'}>
+      {secret ? (
+        <div className="stack">
+          <div className="notice warn">Copy it now: it is shown once and only its hash is stored.</div>
+          <div className="row">
+            <code className="grow" style={{ padding: '6px 8px', background: 'var(--bg-sunken)', border: '1px solid var(--border)', borderRadius: 6, overflowWrap: 'anywhere' }} data-testid="api-token-secret">
+              {secret}
+            </code>
+            <CopyButton text={secret} />
+          </div>
+          <div className="row end">
+            <button type="button" className="btn primary" onClick={close}>
+              Done
+            </button>
+          </div>
+        </div>
+      ) : (
+        <form onSubmit={submit} className="stack" noValidate>
+          <Field label="Name" errors={at('name')} help="what uses it, e.g. ci-deploy">
+            <input type="text" value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+          </Field>
+          <Field label="Role" errors={at('role')} help="at most your own role">
+            <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {roles.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Expires after (days)" errors={at('expiresInDays')} help="blank = never">
+            <input type="text" inputMode="numeric" value={days} onChange={(e) => setDays(e.target.value)} />
+          </Field>
+          {error && !errorIssues(error).length ? <div className="notice bad">{errorMessage(error)}</div> : null}
+          <div className="row end">
+            <button type="button" className="btn" onClick={close}>
+              Cancel
+            </button>
+            <button type="submit" className="btn primary">
+              Create
+            </button>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,216 @@
+'use client';
+// Users (admins only): roles admin > operator > viewer, disable, reset password, delete.
+import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../../lib/api/client';
+import type { Role, User } from '../../lib/api/schemas';
+import { keys, useUsers } from '../data/queries';
+import { ago } from '../format';
+import { useSession } from '../session';
+import { ConfirmDialog, Dialog } from '../ui/dialog';
+import { errorIssues, errorMessage } from '../ui/errors';
+import { Field } from '../ui/field';
+import { Empty, ErrorState, Loading } from '../ui/states';
+import { useToast } from '../ui/toast';
+
+const ROLE_HELP: Record<Role, string> = {
+  admin: 'everything, including users',
+  operator: 'config changes, directors, imports, rollbacks',
+  viewer: 'read only',
+};
+
+export function UsersPage() {
+  const { can, me } = useSession();
+  const q = useUsers();
+  const [creating, setCreating] = useState(false);
+  if (!can('admin')) return <div className="page"><ErrorState error="managing users needs the admin role" title="Not allowed" /></div>;
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <h1>Users</h1>
+          <div className="sub">admin: {ROLE_HELP.admin} · operator: {ROLE_HELP.operator} · viewer: {ROLE_HELP.viewer}</div>
+        </div>
+        <span className="spacer" />
+        <button type="button" className="btn primary" onClick={() => setCreating(true)}>
+          New user
+        </button>
+      </div>
+      {q.isPending ? (
+        <Loading rows={4} />
+      ) : q.isError ? (
+        <ErrorState error={q.error} retry={() => q.refetch()} />
+      ) : q.data.users.length === 0 ? (
+        <Empty title="No users" />
+      ) : (
+        <div className="table-wrap">
+          <table className="data" data-testid="users-table">
+            <thead>
+              <tr>
+                <th>Username</th>
+                <th>Role</th>
+                <th>Status</th>
+                <th>Created</th>
+                <th aria-label="Actions" />
+              </tr>
+            </thead>
+            <tbody>
+              {q.data.users.map((u) => (
+                <UserRow key={u.id} u={u} self={u.id === me.user.id} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
+    </div>
+  );
+}
+
+function UserRow({ u, self }: { u: User; self: boolean }) {
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [pw, setPw] = useState(false);
+  const [del, setDel] = useState(false);
+  const update = async (body: Parameters<typeof api.updateUser>[1], what: string) => {
+    try {
+      await api.updateUser(u.id, body);
+      toast.show('ok', `${u.username}: ${what}`);
+      await qc.invalidateQueries({ queryKey: keys.users });
+    } catch (e) {
+      toast.show('bad', `Could not update ${u.username}`, errorMessage(e));
+    }
+  };
+  const remove = async () => {
+    try {
+      await api.deleteUser(u.id);
+      toast.show('ok', `${u.username} deleted`);
+      await qc.invalidateQueries({ queryKey: keys.users });
+    } catch (e) {
+      toast.show('bad', `Could not delete ${u.username}`, errorMessage(e));
+    }
+    setDel(false);
+  };
+  return (
+    <tr>
+      <td>
+        <strong>{u.username}</strong> {self ? <span className="badge">you</span> : null}
+      </td>
+      <td>
+        <select aria-label={`role of ${u.username}`} value={u.role} disabled={self} onChange={(e) => update({ role: e.target.value as Role }, `role → ${e.target.value}`)}>
+          <option value="admin">admin</option>
+          <option value="operator">operator</option>
+          <option value="viewer">viewer</option>
+        </select>
+      </td>
+      <td>{u.disabled ? <span className="badge bad">disabled</span> : <span className="badge ok">active</span>}</td>
+      <td className="small">{ago(u.createdAt)}</td>
+      <td className="right nowrap">
+        <button type="button" className="btn small" onClick={() => setPw(true)}>
+          Set password…
+        </button>{' '}
+        {!self ? (
+          <>
+            <button type="button" className="btn small" onClick={() => update({ disabled: !u.disabled }, u.disabled ? 'enabled' : 'disabled (sessions ended)')}>
+              {u.disabled ? 'Enable' : 'Disable'}
+            </button>{' '}
+            <button type="button" className="btn small danger" onClick={() => setDel(true)}>
+              Delete…
+            </button>
+          </>
+        ) : null}
+        <PasswordDialog user={u} open={pw} onClose={() => setPw(false)} />
+        <ConfirmDialog open={del} title={`Delete ${u.username}?`} confirmLabel="Delete" danger onConfirm={remove} onClose={() => setDel(false)}>
+          <p>Their sessions and API tokens go with them. The audit log keeps their name.</p>
+        </ConfirmDialog>
+      </td>
+    </tr>
+  );
+}
+
+function PasswordDialog({ user, open, onClose }: { user: User; open: boolean; onClose: () => void }) {
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const toast = useToast();
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    try {
+      await api.updateUser(user.id, { password });
+      toast.show('ok', `Password of ${user.username} changed`);
+      setPassword('');
+      onClose();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <Dialog open={open} onClose={onClose} title={`New password for ${user.username}`}>
+      <form onSubmit={submit} className="stack" noValidate>
+        <Field label="Password" errors={errorIssues(error).map((i) => i.message)} help="at least 12 characters">
+          <input type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />
+        </Field>
+        {error && !errorIssues(error).length ? <div className="notice bad">{errorMessage(error)}</div> : null}
+        <div className="row end">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn primary">
+            Set password
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [role, setRole] = useState<Role>('viewer');
+  const [error, setError] = useState<unknown>(null);
+  const qc = useQueryClient();
+  const toast = useToast();
+  const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    try {
+      const u = await api.createUser({ username, password, role });
+      toast.show('ok', `User ${u.username} created`, `role ${u.role}`);
+      await qc.invalidateQueries({ queryKey: keys.users });
+      setUsername('');
+      setPassword('');
+      setError(null);
+      onClose();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <Dialog open={open} onClose={onClose} title="New user">
+      <form onSubmit={submit} className="stack" noValidate>
+        <Field label="Username" errors={at('username')}>
+          <input type="text" autoComplete="off" value={username} onChange={(e) => setUsername(e.target.value)} autoFocus />
+        </Field>
+        <Field label="Password" errors={at('password')} help="at least 12 characters">
+          <input type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        </Field>
+        <Field label="Role" errors={at('role')} help={ROLE_HELP[role]}>
+          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+            <option value="viewer">viewer</option>
+            <option value="operator">operator</option>
+            <option value="admin">admin</option>
+          </select>
+        </Field>
+        {error && !errorIssues(error).length ? <div className="notice bad">{errorMessage(error)}</div> : null}
+        <div className="row end">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn primary">
+            Create
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
