@@ -1,0 +1,93 @@
+// Test databases: a fresh SQLite file or a fresh PostgreSQL database per test file, migrated with
+// the real `prisma migrate deploy` (so the committed migrations are what gets tested), and the
+// process-wide client pointed at it. PostgreSQL comes from LVS_TEST_PG_URL; without it the
+// PostgreSQL half is skipped, unless LVS_REQUIRE_PG=1 makes that a failure.
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { closeDb } from '../../lib/server/db';
+
+export const root = path.resolve(import.meta.dirname, '../..');
+export type Backend = 'sqlite' | 'postgres';
+
+// fast password hashing in tests (the hash records its cost; production uses 2^17)
+process.env.LVS_SCRYPT_LOG2N ??= '12';
+
+export const PG_URL = process.env.LVS_TEST_PG_URL ?? '';
+export const REQUIRE_PG = process.env.LVS_REQUIRE_PG === '1';
+
+/** The backends this run covers: SQLite always; PostgreSQL when configured (or required). */
+export function backends(): Backend[] {
+  if (PG_URL) return ['sqlite', 'postgres'];
+  if (REQUIRE_PG) return ['sqlite', 'postgres']; // setup fails with a clear message
+  return ['sqlite'];
+}
+
+export function migrate(url: string): void {
+  try {
+    execFileSync(path.join(root, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    const err = e as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`prisma migrate deploy failed for ${url.replace(/:[^:@/]*@/, ':***@')}:\n${err.stdout}\n${err.stderr}`);
+  }
+}
+
+export interface TestDb {
+  backend: Backend;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A new, migrated, empty database; DATABASE_URL and the client now point at it. */
+export async function createTestDb(backend: Backend): Promise<TestDb> {
+  await closeDb();
+  const tag = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
+  if (backend === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-test-'));
+    const file = path.join(dir, 'test.db');
+    const url = `file:${file}`;
+    migrate(url);
+    process.env.DATABASE_URL = url;
+    return {
+      backend,
+      url,
+      async drop() {
+        await closeDb();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  if (!PG_URL) throw new Error('LVS_REQUIRE_PG=1 but LVS_TEST_PG_URL is not set (e.g. postgres://lvs:lvs@127.0.0.1:5432/lvs_test)');
+  const name = `lvs_t_${tag}`;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: PG_URL });
+  try {
+    await admin.connect();
+  } catch (e) {
+    throw new Error(`cannot reach PostgreSQL at LVS_TEST_PG_URL (${(e as Error).message})`);
+  }
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  migrate(url);
+  process.env.DATABASE_URL = url;
+  return {
+    backend,
+    url,
+    async drop() {
+      await closeDb();
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
