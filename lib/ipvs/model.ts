@@ -181,7 +181,10 @@ export const DirectorConfigSchema = z
       states.add(d.state);
     });
   })
-  .transform((cfg) => ({ globals: cfg.globals, services: [...cfg.services].sort(compareServices) }));
+  .transform((cfg) => ({
+    globals: { ...cfg.globals, syncDaemons: [...cfg.globals.syncDaemons].sort((a, b) => (a.state === b.state ? 0 : a.state === 'master' ? -1 : 1)) },
+    services: [...cfg.services].sort(compareServices),
+  }));
 export type DirectorConfigInput = z.input<typeof DirectorConfigSchema>;
 export type DirectorConfig = z.output<typeof DirectorConfigSchema>;
 

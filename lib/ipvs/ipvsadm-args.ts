@@ -1,0 +1,738 @@
+// ipvsadm 1.31's command line, read the way ipvsadm reads it: popt option syntax (bundled short
+// options, --long=value, optional -p value), the order-dependent state of process_options()
+// (-M is read with the family known at that point, -6 only after -f, -r copies the service port
+// as it is at that moment), its checks in its order, and its exact error texts. The rules parser
+// runs every `ipvsadm -R` line through this; the simulator can run opToArgv() output through it.
+import { isIPv4, isIPv6, canonicalAddress, parseIPv6, type Family } from './addr';
+import { hostPort, inetAtonText } from './inet';
+import { IpvsadmError } from './errors';
+import { MAX_FWMARK, MAX_PERSISTENCE, MAX_THRESHOLD, MAX_WEIGHT, DEFAULT_PERSISTENCE, type Protocol } from './model';
+
+const INT_MAX = 2147483647;
+
+type ArgKind = 'none' | 'required' | 'optional';
+interface OptionDef {
+  long: string;
+  short?: string;
+  arg: ArgKind;
+  /** identity used by the interpreter (the popt "val") */
+  tag: string;
+}
+
+// popt's table in ipvsadm.c parse_options(), same names and argument kinds.
+const OPTIONS: OptionDef[] = [
+  { long: 'add-service', short: 'A', arg: 'none', tag: 'A' },
+  { long: 'edit-service', short: 'E', arg: 'none', tag: 'E' },
+  { long: 'delete-service', short: 'D', arg: 'none', tag: 'D' },
+  { long: 'clear', short: 'C', arg: 'none', tag: 'C' },
+  { long: 'list', short: 'L', arg: 'none', tag: 'L' },
+  { long: 'list', short: 'l', arg: 'none', tag: 'L' },
+  { long: 'zero', short: 'Z', arg: 'none', tag: 'Z' },
+  { long: 'add-server', short: 'a', arg: 'none', tag: 'a' },
+  { long: 'edit-server', short: 'e', arg: 'none', tag: 'e' },
+  { long: 'delete-server', short: 'd', arg: 'none', tag: 'd' },
+  { long: 'set', arg: 'none', tag: 'set' },
+  { long: 'help', short: 'h', arg: 'none', tag: 'h' },
+  { long: 'version', short: 'v', arg: 'none', tag: 'v' },
+  { long: 'restore', short: 'R', arg: 'none', tag: 'R' },
+  { long: 'save', short: 'S', arg: 'none', tag: 'S' },
+  { long: 'start-daemon', arg: 'required', tag: 'start-daemon' },
+  { long: 'stop-daemon', arg: 'required', tag: 'stop-daemon' },
+  { long: 'tcp-service', short: 't', arg: 'required', tag: 't' },
+  { long: 'udp-service', short: 'u', arg: 'required', tag: 'u' },
+  { long: 'sctp-service', arg: 'required', tag: 'sctp' },
+  { long: 'fwmark-service', short: 'f', arg: 'required', tag: 'f' },
+  { long: 'scheduler', short: 's', arg: 'required', tag: 's' },
+  { long: 'persistent', short: 'p', arg: 'optional', tag: 'p' },
+  { long: 'netmask', short: 'M', arg: 'required', tag: 'M' },
+  { long: 'real-server', short: 'r', arg: 'required', tag: 'r' },
+  { long: 'masquerading', short: 'm', arg: 'none', tag: 'm' },
+  { long: 'ipip', short: 'i', arg: 'none', tag: 'i' },
+  { long: 'gatewaying', short: 'g', arg: 'none', tag: 'g' },
+  { long: 'weight', short: 'w', arg: 'required', tag: 'w' },
+  { long: 'u-threshold', short: 'x', arg: 'required', tag: 'x' },
+  { long: 'l-threshold', short: 'y', arg: 'required', tag: 'y' },
+  { long: 'numeric', short: 'n', arg: 'none', tag: 'n' },
+  { long: 'connection', short: 'c', arg: 'none', tag: 'c' },
+  { long: 'mcast-interface', arg: 'required', tag: 'mcast-interface' },
+  { long: 'syncid', arg: 'required', tag: 'syncid' },
+  { long: 'timeout', arg: 'none', tag: 'timeout' },
+  { long: 'daemon', arg: 'none', tag: 'daemon' },
+  { long: 'stats', arg: 'none', tag: 'stats' },
+  { long: 'rate', arg: 'none', tag: 'rate' },
+  { long: 'thresholds', arg: 'none', tag: 'thresholds' },
+  { long: 'persistent-conn', arg: 'none', tag: 'persistent-conn' },
+  { long: 'nosort', arg: 'none', tag: 'nosort' },
+  { long: 'sort', arg: 'none', tag: 'sort' },
+  { long: 'exact', short: 'X', arg: 'none', tag: 'X' },
+  { long: 'ipv6', short: '6', arg: 'none', tag: '6' },
+  { long: 'ops', short: 'o', arg: 'none', tag: 'o' },
+  { long: 'pe', arg: 'required', tag: 'pe' },
+  { long: 'sched-flags', short: 'b', arg: 'required', tag: 'b' },
+  { long: 'mcast-group', arg: 'required', tag: 'mcast-group' },
+  { long: 'mcast-port', arg: 'required', tag: 'mcast-port' },
+  { long: 'mcast-ttl', arg: 'required', tag: 'mcast-ttl' },
+  { long: 'sync-maxlen', arg: 'required', tag: 'sync-maxlen' },
+  { long: 'tun-info', arg: 'none', tag: 'tun-info' },
+  { long: 'tun-type', arg: 'required', tag: 'tun-type' },
+  { long: 'tun-port', arg: 'required', tag: 'tun-port' },
+  { long: 'tun-nocsum', arg: 'none', tag: 'tun-nocsum' },
+  { long: 'tun-csum', arg: 'none', tag: 'tun-csum' },
+  { long: 'tun-remcsum', arg: 'none', tag: 'tun-remcsum' },
+];
+const BY_LONG = new Map(OPTIONS.map((o) => [o.long, o]));
+const BY_SHORT = new Map(OPTIONS.filter((o) => o.short).map((o) => [o.short!, o]));
+
+// optnames[] and the option bit order of commands_v_options.
+const OPTNAMES = [
+  'numeric', 'connection', 'service-address', 'scheduler', 'persistent', 'netmask', 'real-server', 'forwarding-method',
+  'weight', 'u-threshold', 'l-threshold', 'mcast-interface', 'timeout', 'daemon', 'stats', 'rate', 'thresholds',
+  'persistent-conn', 'nosort', 'syncid', 'exact', 'ops', 'pe', 'sched-flags', 'mcast-group', 'mcast-port', 'mcast-ttl',
+  'sync-maxlen', 'tun-info', 'tun-type', 'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum',
+] as const;
+type OptName = (typeof OPTNAMES)[number];
+const OPT_INDEX = Object.fromEntries(OPTNAMES.map((n, i) => [n, i])) as Record<OptName, number>;
+
+const CMDNAMES = ['add-service', 'edit-service', 'delete-service', 'flush', 'list', 'add-server', 'delete-server', 'edit-server', 'set', 'start-daemon', 'stop-daemon', 'restore', 'save', 'zero'] as const;
+export type IpvsadmCommandName = (typeof CMDNAMES)[number];
+
+// commands_v_options[][] from ipvsadm.c ('+' compulsory, 'x' illegal, '1' exclusive, ' ' optional), one string per command.
+const CMD_V_OPT: Record<IpvsadmCommandName, string> = {
+  'add-service':    'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx',
+  'edit-service':   'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx',
+  'delete-service': 'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  flush:            'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  list:             ' 11xxxxxxxxx11       xxxxxxx xxxxx',
+  'add-server':     'xx+xxx+    xxxxxxxxxxxxxxxxxx     ',
+  'delete-server':  'xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'edit-server':    'xx+xxx+    xxxxxxxxxxxxxxxxxx     ',
+  set:              'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'start-daemon':   'xxxxxxxxxxx xxxxxxx xxxx    xxxxxx',
+  'stop-daemon':    'xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxx',
+  restore:          'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  save:             ' xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  zero:             'xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+};
+
+/** What one invocation asks for, with ipvsadm's defaults filled in exactly as it fills them. */
+export interface ServiceSpec {
+  /** 0 for address services */
+  fwmark: number;
+  family: Family;
+  protocol: Protocol;
+  /** canonical text; "0.0.0.0" / "::" for fwmark services */
+  address: string;
+  port: number;
+  /** as given (-s); '' when omitted (add/edit then use wlc) */
+  scheduler: string;
+  persistent: boolean;
+  /** seconds; only meaningful when persistent */
+  timeout: number;
+  /** IPv4: dotted mask; IPv6: prefix length as text */
+  netmask: string;
+  pe: string;
+  onePacket: boolean;
+  /** IP_VS_SVC_F_SCHED1..3 as bits 1, 2, 4 */
+  schedFlagBits: number;
+}
+
+export interface DestSpec {
+  family: Family;
+  address: string;
+  port: number;
+  forwarding: 'route' | 'masq' | 'tunnel';
+  weight: number;
+  upperThreshold: number;
+  lowerThreshold: number;
+  tunnelType: 'ipip' | 'gue' | 'gre';
+  tunnelPort: number;
+  tunnelChecksum: 'nocsum' | 'csum' | 'remcsum';
+}
+
+export interface DaemonSpec {
+  state: 'master' | 'backup';
+  interface: string;
+  syncId: number;
+  maxLen?: number;
+  group?: string;
+  port?: number;
+  ttl?: number;
+}
+
+export interface ListSpec {
+  numeric: boolean;
+  connection: boolean;
+  timeout: boolean;
+  daemon: boolean;
+  stats: boolean;
+  rate: boolean;
+  thresholds: boolean;
+  persistentConn: boolean;
+  nosort: boolean;
+  exact: boolean;
+  tunInfo: boolean;
+}
+
+export type IpvsadmCommand =
+  | { cmd: 'add-service' | 'edit-service'; svc: ServiceSpec }
+  | { cmd: 'delete-service'; svc: ServiceSpec }
+  | { cmd: 'add-server' | 'edit-server' | 'delete-server'; svc: ServiceSpec; dest: DestSpec }
+  | { cmd: 'zero'; svc: ServiceSpec | null }
+  | { cmd: 'flush' | 'restore' }
+  | { cmd: 'save'; numeric: boolean }
+  | { cmd: 'list'; svc: ServiceSpec | null; list: ListSpec }
+  | { cmd: 'set'; timeouts: { tcp: number; tcpfin: number; udp: number } }
+  | { cmd: 'start-daemon'; daemon: DaemonSpec }
+  | { cmd: 'stop-daemon'; state: 'master' | 'backup'; syncId: number | null }
+  | { cmd: 'help' | 'version' };
+
+/** An argument error, as ipvsadm reports it; `option` names the offending option (optnames[] spelling). */
+export class IpvsadmArgError extends IpvsadmError {
+  readonly option: string;
+  constructor(message: string, option = '', exitCode = 2, hint?: string) {
+    super({ kind: 'argument', message: hint ? `${message} — ${hint}` : message, exitCode });
+    this.name = 'IpvsadmArgError';
+    this.option = option;
+  }
+}
+
+const fail = (message: string, option = '', hint?: string): never => {
+  throw new IpvsadmArgError(message, option, 2, hint);
+};
+const TRYHELP = "Try `ipvsadm -h' or 'ipvsadm --help' for more information.";
+
+/** strtol(s, &end, 10) that must consume the whole string, then a range check (ipvsadm string_to_number). */
+export function stringToNumber(s: string, min: number, max: number): number | null {
+  if (s.length > 0 && s.length < 10 && isDigits(s)) {
+    const n = +s;
+    return n < min || n > max ? null : n;
+  }
+  const m = /^\s*([+-]?)(\d+)$/.exec(s);
+  if (!m) return null;
+  const n = Number(m[2]) * (m[1] === '-' ? -1 : 1);
+  if (!Number.isSafeInteger(n) || n < min || n > max) return null;
+  return n;
+}
+
+const looksNumeric = (s: string) => /^[0-9.]*$/.test(s);
+
+/** str_is_digit(): true for "" too. */
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** parse_service(): returns the address/port it found, or why not. `hostHint` explains names. */
+function parseService(buf: string): { family: Family; address: string; port: number | null } | { error: string } {
+  if (isDigits(buf)) return { error: buf === '' ? 'empty address' : 'a bare number is not an address' };
+  let text = buf;
+  let portText: string | null = null;
+  let bracketed = false;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0) return { error: 'missing ]' };
+    if (text[close + 1] !== ':') return { error: 'a bracketed IPv6 address must be followed by :port' };
+    portText = text.slice(close + 2);
+    text = text.slice(1, close);
+    bracketed = true;
+  }
+  let family: Family;
+  let address: string;
+  // inet_pton(AF_INET6) first, as ipvsadm does; any IPv6 text has at least two colons
+  if (text.indexOf(':') !== text.lastIndexOf(':') && isIPv6(text)) {
+    family = 'inet6';
+    address = canonicalAddress(text);
+  } else {
+    // ipvsadm re-splits at the last ':' here, so "[10.0.0.1]:80" silently loses its port
+    if (bracketed) portText = null;
+    const i = text.lastIndexOf(':');
+    if (i >= 0) {
+      portText = text.slice(i + 1);
+      text = text.slice(0, i);
+    }
+    const v4 = inetAtonText(text);
+    if (v4 === null) {
+      return { error: looksNumeric(text) ? `"${text}" is not an IPv4 address` : `"${text}" is a host name; use numeric addresses (ipvsadm-save -n / ipvsadm -Sn), host names are not resolved here` };
+    }
+    family = 'inet';
+    address = v4;
+  }
+  if (portText === null) return { family, address, port: null };
+  const port = stringToNumber(portText, 0, 65535);
+  if (port === null) {
+    return { error: /^\s*[+-]?\d+$/.test(portText) ? `port ${portText} is outside 0–65535` : `"${portText}" is a service name; use numeric ports (ipvsadm-save -n), names are not resolved here` };
+  }
+  return { family, address, port };
+}
+
+function parseSchedFlags(sched: string, arg: string): number {
+  const scheduler = sched || 'wlc';
+  const tokens = arg.split(',').filter((t) => t !== '');
+  if (tokens.length === 0) fail(`invalid scheduler flag \`${arg}'`, 'sched-flags');
+  let bits = 0;
+  for (const f of tokens) {
+    switch (f) {
+      case 'flag-1': bits |= 1; break;
+      case 'flag-2': bits |= 2; break;
+      case 'flag-3': bits |= 4; break;
+      case 'sh-fallback':
+      case 'sh-port':
+        bits |= f === 'sh-port' ? 2 : 1;
+        if (scheduler !== 'sh') fail(`incompatible scheduler flag \`${f}'`, 'sched-flags', `${f} needs -s sh`);
+        break;
+      case 'mh-fallback':
+      case 'mh-port':
+        bits |= f === 'mh-port' ? 2 : 1;
+        if (scheduler !== 'mh') fail(`incompatible scheduler flag \`${f}'`, 'sched-flags', `${f} needs -s mh`);
+        break;
+      default:
+        fail(`invalid scheduler flag \`${f}'`, 'sched-flags', 'flags are flag-1, flag-2, flag-3, sh-fallback, sh-port, mh-fallback, mh-port');
+    }
+  }
+  return bits;
+}
+
+interface RawOpt {
+  def: OptionDef;
+  value: string | null;
+  /** the argv text that named the option, for "invalid option `-C'" */
+  text: string;
+}
+
+interface TokenizeResult {
+  opts: RawOpt[];
+  args: string[];
+  error?: { text: string; reason: string; index: number };
+}
+
+/** popt: split argv into options (with values) and leftover arguments. */
+function tokenize(argv: readonly string[]): TokenizeResult {
+  const opts: RawOpt[] = [];
+  const args: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const tok = argv[i++]!;
+    if (tok === '--') {
+      for (; i < argv.length; i++) args.push(argv[i]!);
+      break;
+    }
+    if (tok.charCodeAt(0) === 45 /* - */ && tok.charCodeAt(1) === 45 && tok.length > 2) {
+      const eq = tok.indexOf('=');
+      const def = BY_LONG.get(eq < 0 ? tok.slice(2) : tok.slice(2, eq));
+      if (!def) return { opts, args, error: { text: tok, reason: 'unknown option', index: opts.length } };
+      let value: string | null = eq < 0 ? null : tok.slice(eq + 1);
+      if (def.arg === 'none') {
+        if (value !== null) return { opts, args, error: { text: tok, reason: 'option does not take an argument', index: opts.length } };
+      } else if (value === null) {
+        const next = argv[i];
+        if (def.arg === 'optional') {
+          if (next !== undefined && !next.startsWith('-')) value = argv[i++]!;
+        } else {
+          if (next === undefined) return { opts, args, error: { text: tok, reason: 'missing argument', index: opts.length } };
+          value = argv[i++]!;
+        }
+      }
+      opts.push({ def, value, text: tok });
+    } else if (tok.charCodeAt(0) === 45 && tok.length > 1) {
+      for (let k = 1; k < tok.length; k++) {
+        const def = BY_SHORT.get(tok[k]!);
+        if (!def) return { opts, args, error: { text: tok, reason: 'unknown option', index: opts.length } };
+        if (def.arg === 'none') {
+          opts.push({ def, value: null, text: tok });
+          continue;
+        }
+        let value: string | null = k + 1 < tok.length ? tok.slice(tok[k + 1] === '=' ? k + 2 : k + 1) : null;
+        if (value === null) {
+          const next = argv[i];
+          if (def.arg === 'optional') {
+            if (next !== undefined && !next.startsWith('-')) value = argv[i++]!;
+          } else {
+            if (next === undefined) return { opts, args, error: { text: tok, reason: 'missing argument', index: opts.length } };
+            value = argv[i++]!;
+          }
+        }
+        opts.push({ def, value, text: tok });
+        break;
+      }
+    } else args.push(tok);
+  }
+  return { opts, args };
+}
+
+const COMMAND_TAGS: Record<string, IpvsadmCommandName | 'help' | 'version'> = {
+  A: 'add-service', E: 'edit-service', D: 'delete-service', C: 'flush', L: 'list', Z: 'zero', a: 'add-server',
+  e: 'edit-server', d: 'delete-server', set: 'set', R: 'restore', S: 'save', 'start-daemon': 'start-daemon',
+  'stop-daemon': 'stop-daemon', h: 'help', v: 'version',
+};
+
+function newDest(): DestSpec {
+  return { family: 'inet', address: '0.0.0.0', port: 0, forwarding: 'route', weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: 'ipip', tunnelPort: 0, tunnelChecksum: 'nocsum' };
+}
+function newList(): ListSpec {
+  return { numeric: false, connection: false, timeout: false, daemon: false, stats: false, rate: false, thresholds: false, persistentConn: false, nosort: false, exact: false, tunInfo: false };
+}
+const SCRATCH_DEST = newDest();
+const SCRATCH_LIST = newList();
+const SCRATCH_DAEMON: DaemonSpec = { state: 'master', interface: '', syncId: 0 };
+
+function newService(): ServiceSpec {
+  return { fwmark: 0, family: 'inet', protocol: 'tcp', address: '0.0.0.0', port: 0, scheduler: '', persistent: false, timeout: 0, netmask: '255.255.255.255', pe: '', onePacket: false, schedFlagBits: 0 };
+}
+
+/**
+ * Interpret one ipvsadm invocation (argv without the program name). Throws IpvsadmArgError with
+ * ipvsadm's message and exit status (2 for its checks, 255 for popt/tryhelp) when ipvsadm would refuse it.
+ */
+export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
+  const { opts, args, error } = tokenize(argv);
+  const first = opts[0];
+  if (!first || (error && error.index === 0)) throw new IpvsadmArgError(TRYHELP, '', 255, first ? undefined : 'every line must start with a command such as -A, -a, -E, -e, -D, -d, -C, --set');
+  const command = COMMAND_TAGS[first.def.tag];
+  if (!command) throw new IpvsadmArgError(TRYHELP, '', 255, `a line must start with a command (-A, -a, -E, -e, -D, -d, -C, --set, --start-daemon, --stop-daemon), not ${first.text}`);
+
+  const svc = newService();
+  // Objects a command does not use are shared scratch space: options illegal for the command are
+  // refused by genericOptCheck before anything reads them. Saves allocations on 100k-line restores.
+  const isServerCmd = command === 'add-server' || command === 'edit-server' || command === 'delete-server';
+  const dest: DestSpec = isServerCmd ? newDest() : SCRATCH_DEST;
+  let tunFlags = 0;
+  const daemon: DaemonSpec = command === 'start-daemon' || command === 'stop-daemon' ? { state: 'master', interface: '', syncId: 0 } : SCRATCH_DAEMON;
+  const list: ListSpec = command === 'list' || command === 'save' ? newList() : SCRATCH_LIST;
+  const seen = new Seen();
+  let schedFlagsArg = '';
+
+  if (command === 'start-daemon' || command === 'stop-daemon') {
+    const v = first.value ?? '';
+    if (v === 'master' || v === 'backup') daemon.state = v;
+    else fail(command === 'start-daemon' ? 'illegal start-daemon parameter specified' : 'illegal start_daemon specified', '', 'the state must be master or backup');
+  }
+  if (command === 'help' || command === 'version') return { cmd: command };
+
+  for (const o of opts.slice(1)) {
+    const v = o.value ?? '';
+    switch (o.def.tag) {
+      case 't':
+      case 'u':
+      case 'sctp': {
+        seen.set('service-address');
+        svc.protocol = o.def.tag === 't' ? 'tcp' : o.def.tag === 'u' ? 'udp' : 'sctp';
+        const r = parseService(v);
+        if ('error' in r) fail('illegal virtual server address[:port] specified', 'service-address', r.error);
+        else {
+          svc.family = r.family;
+          svc.address = r.address;
+          if (r.family === 'inet6') svc.netmask = '128';
+          if (r.port !== null) svc.port = r.port;
+        }
+        break;
+      }
+      case 'f': {
+        seen.set('service-address');
+        const n = /^\s*[+-]?\d+$/.test(v) ? Number(v) : NaN;
+        if (!Number.isSafeInteger(n) || n <= 0 || n > MAX_FWMARK) fail(`invalid fwmark value \`${v}' specified`, 'service-address', `a firewall mark is a whole number 1–${MAX_FWMARK}`);
+        svc.family = 'inet';
+        svc.protocol = 'tcp';
+        svc.fwmark = n;
+        break;
+      }
+      case 's':
+        seen.set('scheduler');
+        svc.scheduler = v.slice(0, 15);
+        break;
+      case 'p': {
+        seen.set('persistent');
+        svc.persistent = true;
+        if (o.value === null) svc.timeout = DEFAULT_PERSISTENCE;
+        else {
+          const t = stringToNumber(v, 1, MAX_PERSISTENCE);
+          if (t === null) fail(`invalid timeout value \`${v}' specified`, 'persistent', `persistence timeout must be 1–${MAX_PERSISTENCE} seconds`);
+          else svc.timeout = t;
+        }
+        break;
+      }
+      case 'M': {
+        seen.set('netmask');
+        if (svc.family !== 'inet6') {
+          const mask = inetAtonText(v);
+          if (mask === null) fail('illegal virtual server persistent mask specified', 'netmask', looksNumeric(v) ? 'an IPv4 netmask is dotted, e.g. 255.255.255.0' : 'host names are not resolved here; give a dotted mask');
+          else svc.netmask = mask;
+        } else {
+          const m = /^\s*([+-]?\d+)/.exec(v);
+          const plen = m ? Number(m[1]) : 0;
+          if (plen < 1 || plen > 128) fail('illegal ipv6 netmask specified', 'netmask', 'an IPv6 netmask is a prefix length 1–128');
+          svc.netmask = String(plen);
+        }
+        break;
+      }
+      case 'r': {
+        seen.set('real-server');
+        const r = parseService(v);
+        if ('error' in r) fail('illegal real server address[:port] specified', 'real-server', r.error);
+        else {
+          dest.family = r.family;
+          dest.address = r.address;
+          dest.port = r.port ?? svc.port;
+        }
+        break;
+      }
+      case 'i':
+      case 'g':
+      case 'm':
+        seen.set('forwarding-method');
+        dest.forwarding = o.def.tag === 'i' ? 'tunnel' : o.def.tag === 'g' ? 'route' : 'masq';
+        break;
+      case 'w': {
+        seen.set('weight');
+        const w = stringToNumber(v, 0, MAX_WEIGHT);
+        if (w === null) fail('illegal weight specified', 'weight', `weight must be a whole number 0–${MAX_WEIGHT}, got "${v}"`);
+        else dest.weight = w;
+        break;
+      }
+      case 'x': {
+        seen.set('u-threshold');
+        const n = stringToNumber(v, 0, MAX_THRESHOLD);
+        if (n === null) fail('illegal u_threshold specified', 'u-threshold', `the upper threshold must be 0–${INT_MAX}, got "${v}"`);
+        else dest.upperThreshold = n;
+        break;
+      }
+      case 'y': {
+        seen.set('l-threshold');
+        const n = stringToNumber(v, 0, MAX_THRESHOLD);
+        if (n === null) fail('illegal l_threshold specified', 'l-threshold', `the lower threshold must be 0–${INT_MAX}, got "${v}"`);
+        else dest.lowerThreshold = n;
+        break;
+      }
+      case 'c':
+        seen.set('connection');
+        list.connection = true;
+        break;
+      case 'n':
+        seen.set('numeric');
+        list.numeric = true;
+        break;
+      case 'mcast-interface':
+        seen.set('mcast-interface');
+        daemon.interface = v.slice(0, 15);
+        break;
+      case 'syncid': {
+        seen.set('syncid');
+        const n = stringToNumber(v, 0, 255);
+        if (n === null) fail('illegal syncid specified', 'syncid', 'syncid must be 0–255');
+        else daemon.syncId = n;
+        break;
+      }
+      case 'timeout': seen.set('timeout'); list.timeout = true; break;
+      case 'daemon': seen.set('daemon'); list.daemon = true; break;
+      case 'stats': seen.set('stats'); list.stats = true; break;
+      case 'rate': seen.set('rate'); list.rate = true; break;
+      case 'thresholds': seen.set('thresholds'); list.thresholds = true; break;
+      case 'persistent-conn': seen.set('persistent-conn'); list.persistentConn = true; break;
+      case 'nosort': seen.set('nosort'); list.nosort = true; break;
+      case 'sort': break;
+      case 'X': seen.set('exact'); list.exact = true; break;
+      case 'tun-info': seen.set('tun-info'); list.tunInfo = true; break;
+      case '6':
+        if (svc.fwmark) {
+          svc.family = 'inet6';
+          svc.address = '::';
+          svc.netmask = '128';
+        } else fail('-6 used before -f', '', '-6 (IPv6) only applies to a firewall-mark service and must follow -f');
+        break;
+      case 'o':
+        seen.set('ops');
+        svc.onePacket = true;
+        break;
+      case 'pe':
+        seen.set('pe');
+        svc.pe = v.slice(0, 16);
+        break;
+      case 'b':
+        seen.set('sched-flags');
+        schedFlagsArg = v;
+        break;
+      case 'mcast-group': {
+        seen.set('mcast-group');
+        if (v.includes(':')) {
+          if (((parseIPv6(v)?.[0] ?? 0) >> 8) !== 0xff) fail(`invalid IPv6 mcast-group \`${v}'`, 'mcast-group');
+        } else if (!isIPv4(v) || Number(v.split('.')[0]) < 224 || Number(v.split('.')[0]) > 239) fail(`invalid IPv4 mcast-group \`${v}'`, 'mcast-group');
+        daemon.group = canonicalAddress(v);
+        break;
+      }
+      case 'mcast-port': {
+        seen.set('mcast-port');
+        const n = stringToNumber(v, 1, 65535);
+        if (n === null) fail('illegal mcast-port specified', 'mcast-port');
+        else daemon.port = n;
+        break;
+      }
+      case 'mcast-ttl': {
+        seen.set('mcast-ttl');
+        const n = stringToNumber(v, 1, 255);
+        if (n === null) fail('illegal mcast-ttl specified', 'mcast-ttl');
+        else daemon.ttl = n;
+        break;
+      }
+      case 'sync-maxlen': {
+        seen.set('sync-maxlen');
+        const n = stringToNumber(v, 1, 65535 - 20 - 8);
+        if (n === null) fail('illegal sync-maxlen specified', 'sync-maxlen');
+        else daemon.maxLen = n;
+        break;
+      }
+      case 'tun-type':
+        seen.set('tun-type');
+        if (v === 'ipip' || v === 'gue' || v === 'gre') dest.tunnelType = v;
+        else fail('illegal tunnel type specified', 'tun-type', 'tunnel types are ipip, gue and gre');
+        break;
+      case 'tun-port': {
+        seen.set('tun-port');
+        const n = stringToNumber(v, 1, 65535);
+        if (n === null) fail('illegal tunnel port specified', 'tun-port', 'the GUE port must be 1–65535');
+        else dest.tunnelPort = n;
+        break;
+      }
+      case 'tun-nocsum': seen.set('tun-nocsum'); break;
+      case 'tun-csum': seen.set('tun-csum'); tunFlags |= 1; break;
+      case 'tun-remcsum': seen.set('tun-remcsum'); tunFlags |= 2; break;
+      default:
+        // a second command, -h or -v after the command
+        fail(`invalid option \`${o.text}'`, '', 'only one command per line');
+    }
+  }
+
+  if (error) throw new IpvsadmArgError(`${error.text}: ${error.reason}`, '', 255);
+
+  let timeouts: { tcp: number; tcpfin: number; udp: number } | null = null;
+  let rest = args;
+  if (command === 'set') {
+    if (args.length < 3) fail('--set option requires 3 timeout values', 'timeout', 'give tcp, tcpfin and udp timeouts in seconds (0 leaves one unchanged)');
+    const t: number[] = [];
+    for (const a of args.slice(0, 3)) {
+      const n = stringToNumber(a, 0, MAX_PERSISTENCE);
+      if (n === null) fail(`invalid timeout value \`${a}' specified`, 'timeout', `timeouts are 0–${MAX_PERSISTENCE} seconds`);
+      else t.push(n);
+    }
+    timeouts = { tcp: t[0]!, tcpfin: t[1]!, udp: t[2]! };
+    rest = args.slice(3);
+  }
+  if (rest.length > 0) fail(`unexpected argument ${rest[0]}`, '', rest[0]!.startsWith('#') ? 'ipvsadm -R has no comments; only whole lines starting with # are skipped (by ipvsadm-restore)' : undefined);
+
+  if (schedFlagsArg) svc.schedFlagBits = parseSchedFlags(svc.scheduler, schedFlagsArg);
+
+  genericOptCheck(command, seen);
+
+  if (command === 'add-service' || command === 'edit-service') {
+    if (!svc.fwmark && !svc.port && !svc.persistent) fail('Zero port specified for non-persistent service', 'service-address', 'port 0 (all ports) needs persistence (-p)');
+    if (svc.onePacket && !svc.fwmark && svc.protocol !== 'udp') fail('One-Packet Scheduling is only for UDP virtual services', 'ops', '-o is for UDP and firewall-mark services');
+    if (!svc.scheduler) svc.scheduler = 'wlc';
+  }
+  if (command === 'start-daemon' && !daemon.interface) daemon.interface = 'eth0';
+
+  if (command === 'add-server' || command === 'edit-server') {
+    if (!svc.fwmark && (dest.forwarding === 'tunnel' || dest.forwarding === 'route')) dest.port = svc.port;
+    if (dest.family !== svc.family && dest.forwarding !== 'tunnel') fail('Different address family is allowed only for tunneling servers', 'real-server', `${dest.family === 'inet6' ? 'an IPv6' : 'an IPv4'} real server in ${svc.family === 'inet6' ? 'an IPv6' : 'an IPv4'} service needs -i (tunnel)`);
+    const tunOpts = seen.has('tun-type') || seen.has('tun-port') || seen.has('tun-nocsum') || seen.has('tun-csum') || seen.has('tun-remcsum');
+    if (tunOpts && dest.forwarding !== 'tunnel') fail('Tunnel options conflict with forward method', 'tun-type', 'tunnel options need -i');
+    tunnelOptCheck(dest.tunnelType, seen);
+    dest.tunnelChecksum = tunFlags === 0 ? 'nocsum' : tunFlags === 1 ? 'csum' : 'remcsum';
+  }
+
+  switch (command) {
+    case 'list':
+      if (((list.connection || list.timeout || list.daemon) && (list.stats || list.rate || list.thresholds)) || ((list.timeout || list.daemon) && list.persistentConn)) fail('options conflicts in the list command');
+      return { cmd: 'list', svc: seen.has('service-address') ? svc : null, list };
+    case 'save':
+      return { cmd: 'save', numeric: list.numeric };
+    case 'flush':
+    case 'restore':
+      return { cmd: command };
+    case 'zero':
+      return { cmd: 'zero', svc: seen.has('service-address') ? svc : null };
+    case 'add-service':
+    case 'edit-service':
+    case 'delete-service':
+      return { cmd: command, svc };
+    case 'add-server':
+    case 'edit-server':
+    case 'delete-server':
+      return { cmd: command, svc, dest };
+    case 'set':
+      return { cmd: 'set', timeouts: timeouts! };
+    case 'start-daemon':
+      return { cmd: 'start-daemon', daemon };
+    case 'stop-daemon':
+      return { cmd: 'stop-daemon', state: daemon.state, syncId: seen.has('syncid') ? daemon.syncId : null };
+  }
+}
+
+/** Which options a command line gave (set_option: each at most once). */
+class Seen {
+  // 34 option bits in two 32-bit words
+  private lo = 0;
+  private hi = 0;
+  set(name: OptName): void {
+    const i = OPT_INDEX[name];
+    if (this.bit(i)) fail(`multiple '${name}' options specified`, name);
+    if (i < 32) this.lo |= 1 << i;
+    else this.hi |= 1 << (i - 32);
+  }
+  bit(i: number): boolean {
+    return i < 32 ? (this.lo & (1 << i)) !== 0 : (this.hi & (1 << (i - 32))) !== 0;
+  }
+  has(name: OptName): boolean {
+    return this.bit(OPT_INDEX[name]);
+  }
+}
+
+function genericOptCheck(command: IpvsadmCommandName, seen: Seen): void {
+  const row = CMD_V_OPT[command];
+  let last: OptName | null = null;
+  for (let j = 0; j < OPTNAMES.length; j++) {
+    const name = OPTNAMES[j]!;
+    const rule = row[j];
+    const given = seen.bit(j);
+    if (rule === ' ' && !given) continue;
+    if (!given) {
+      if (rule === '+') fail(`You need to supply the '${name}' option for the '${command}' command`, name);
+    } else {
+      if (rule === 'x') fail(`Illegal '${name}' option with the '${command}' command`, name);
+      if (rule === '1') {
+        if (last === null) last = name;
+        else fail(`The option '${name}' conflicts with the '${last}' option in the '${command}' command`, name);
+      }
+    }
+  }
+}
+
+// tunnel_types_v_options: columns tun-port, tun-nocsum, tun-csum, tun-remcsum.
+const TUN_V_OPT: Record<DestSpec['tunnelType'], string> = { ipip: 'xxxx', gue: '+111', gre: 'x11x' };
+const TUN_OPTS = ['tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum'] as const;
+
+function tunnelOptCheck(type: DestSpec['tunnelType'], seen: Seen): void {
+  const row = TUN_V_OPT[type];
+  let last: OptName | null = null;
+  for (let j = 0; j < TUN_OPTS.length; j++) {
+    const name = TUN_OPTS[j]!;
+    const rule = row[j];
+    if (!seen.has(name)) {
+      if (rule === '+') fail(`You need to supply the '${name}' option for the '${type}' tunnel type`, name, `--tun-port is required for ${type} tunnels`);
+    } else {
+      if (rule === 'x') fail(`Illegal '${name}' option with the '${type}' tunnel type`, name);
+      if (rule === '1') {
+        if (last === null) last = name;
+        else fail(`The option '${name}' conflicts with the '${last}' option in the '${type}' tunnel type`, name);
+      }
+    }
+  }
+}
+
+/** "-t 10.0.0.1:80" / "-f 3 -6": the service as argv, as ipvsadm -S writes it. */
+export function serviceArgs(key: { protocol: Protocol | 'fwmark'; address?: string; port?: number; fwmark?: number; family?: Family }): string[] {
+  if (key.protocol === 'fwmark') return key.family === 'inet6' ? ['-f', String(key.fwmark), '-6'] : ['-f', String(key.fwmark)];
+  const flag = key.protocol === 'tcp' ? '-t' : key.protocol === 'udp' ? '-u' : '--sctp-service';
+  return [flag, hostPort(key.address!, key.port!)];
+}
+

@@ -1,0 +1,271 @@
+// The rules text of `ipvsadm -Sn` / `ipvsadm-save -n`, which is also the input of `ipvsadm -R`.
+//
+// parseRules replays the text the way `ipvsadm -R` does: every line is one ipvsadm command
+// (-A/-E/-D/-a/-e/-d/-C/--set/--start-daemon/--stop-daemon, short or long options), applied in
+// order to an empty table with the kernel's refusals. All bad lines are reported, each with its
+// line number and ipvsadm's own reason. Deliberate differences from `ipvsadm -R`:
+//   - whole lines starting with "#" are skipped, as `ipvsadm-restore` does (-R itself stops there);
+//   - host and service names are refused (nothing is resolved here; save with -n);
+//   - a line that -S itself prints for the sh/mh flag-3 bit ("-b" with no value) is read back.
+//
+// printRules writes what `ipvsadm -Sn` writes for the same table, byte for byte: ipvsadm's sort
+// order, its option order (-w before --tun-type), and nothing it does not save (thresholds -x/-y,
+// timeouts, sync daemons, health checks, drain). { globals: true } appends --set/--start-daemon
+// lines, which parseRules reads back.
+import { commandToOp, specKey } from './commands';
+import { IpvsadmError, RulesParseError, type RulesIssue } from './errors';
+import { IpvsadmArgError, parseIpvsadmArgv, serviceArgs, type ServiceSpec } from './ipvsadm-args';
+import { hostPort, strictIPv4Value } from './inet';
+import { canonicalAddress, isIPv6 } from './addr';
+import { KernelTable } from './kernel-table';
+import { MAX_WEIGHT, schedFlagBit, serviceKeyId, type DirectorConfig, type RealServer, type VirtualService } from './model';
+import { sortDestsLikeIpvsadm, sortServicesLikeIpvsadm } from './order';
+
+export { RulesParseError } from './errors';
+
+const SERVICE_OPTS = new Set(['-t', '--tcp-service', '-u', '--udp-service', '--sctp-service', '-f', '--fwmark-service']);
+
+/** Split one line like config_stream_read(): on blanks, tabs, CR; every "ipvsadm" token dropped. */
+function lineTokens(line: string): string[] {
+  const out: string[] = [];
+  for (const t of line.split(/[ \t\r]+/)) if (t !== '' && t !== 'ipvsadm') out.push(t);
+  return out;
+}
+
+/** The service as written on a line ("-t 10.0.0.1:80"), to recognise lines that follow a failed one. */
+function rawServiceText(tokens: readonly string[]): string | null {
+  for (let i = 0; i < tokens.length - 1; i++) if (SERVICE_OPTS.has(tokens[i]!)) return `${tokens[i]} ${tokens[i + 1]}${tokens[i + 2] === '-6' ? ' -6' : ''}`;
+  return null;
+}
+
+/**
+ * ipvsadm -S prints "-b " and nothing else when only the flag-3 bit is set on an sh or mh service
+ * (print_sched_flags has no name for it there). Read that back as flag-3 rather than failing.
+ */
+function repairEmptySchedFlags(tokens: string[]): string[] {
+  const last = tokens[tokens.length - 1];
+  if ((last === '-b' || last === '--sched-flags') && tokens.includes('-s')) {
+    const sched = tokens[tokens.indexOf('-s') + 1];
+    if (sched === 'sh' || sched === 'mh') return [...tokens.slice(0, -1), '-b', 'flag-3'];
+  }
+  return tokens;
+}
+
+// ---- fast path -------------------------------------------------------------------------------
+// A save file is mostly "-a <service> -r <addr:port> -g|-m|-i -w <n>" lines. Such a line whose
+// service was already read (its text is cached with the key it parsed to) and whose server is in
+// canonical numeric form is applied directly; it gives exactly what the general interpreter gives
+// (the tests compare both). Anything else, and every error, goes through the general path.
+
+const FAST_ADD_SERVER = /^-a (-t|-u|--sctp-service|-f) (\S+)( -6)? -r (\S+) -([gmi]) -w (\d{1,10})[ \t\r]*$/;
+
+interface CachedService {
+  id: string;
+  family: 'inet' | 'inet6';
+  port: number;
+  fwmark: boolean;
+}
+
+class ServiceTextCache {
+  private readonly maps = new Map<string, Map<string, CachedService>>();
+  get(opt: string, text: string, v6: boolean): CachedService | undefined {
+    return this.maps.get(v6 ? `${opt}-6` : opt)?.get(text);
+  }
+  remember(tokens: readonly string[], svc: ServiceSpec): void {
+    const i = tokens.findIndex((t) => t === '-t' || t === '-u' || t === '--sctp-service' || t === '-f');
+    if (i < 0 || i + 1 >= tokens.length) return;
+    const opt = tokens[i]!;
+    const v6 = opt === '-f' && tokens[i + 2] === '-6';
+    const key = v6 ? `${opt}-6` : opt;
+    let m = this.maps.get(key);
+    if (!m) this.maps.set(key, (m = new Map()));
+    m.set(tokens[i + 1]!, { id: serviceKeyId(specKey(svc)), family: svc.family, port: svc.port, fwmark: svc.fwmark !== 0 });
+  }
+}
+
+/** Is "a.b.c.d:port" / "[v6]:port" canonical numeric text? Returns the colon before the port, or -1. */
+function canonicalHostPortColon(text: string): number {
+  let colon: number;
+  if (text.charCodeAt(0) === 91 /* [ */) {
+    const close = text.indexOf(']');
+    if (close < 0 || text.charCodeAt(close + 1) !== 58) return -1;
+    const host = text.slice(1, close);
+    if (canonicalAddress(host) !== host || !isIPv6(host)) return -1;
+    colon = close + 1;
+  } else {
+    colon = text.indexOf(':');
+    if (colon < 0 || colon !== text.lastIndexOf(':') || strictIPv4Value(text.slice(0, colon)) < 0) return -1;
+  }
+  const digits = text.length - colon - 1;
+  if (digits < 1 || digits > 5 || (digits > 1 && text.charCodeAt(colon + 1) === 48)) return -1;
+  for (let i = colon + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+  }
+  return +text.slice(colon + 1) <= 65535 ? colon : -1;
+}
+
+/** Apply a fast-path line; false when the line needs the general interpreter. */
+function tryFastAddServer(line: string, table: KernelTable, cache: ServiceTextCache): boolean {
+  const m = FAST_ADD_SERVER.exec(line);
+  if (!m) return false;
+  const cached = cache.get(m[1]!, m[2]!, m[3] !== undefined);
+  if (!cached) return false;
+  const entry = table.entry(cached.id);
+  if (!entry) return false;
+  const destText = m[4]!;
+  const colon = canonicalHostPortColon(destText);
+  if (colon < 0) return false;
+  const v6 = destText.charCodeAt(0) === 91;
+  const fwd = m[5] === 'g' ? 'route' : m[5] === 'm' ? 'masq' : 'tunnel';
+  if ((v6 ? 'inet6' : 'inet') !== cached.family && fwd !== 'tunnel') return false;
+  const weight = +m[6]!;
+  if (weight > MAX_WEIGHT) return false;
+  const textPort = +destText.slice(colon + 1);
+  const port = !cached.fwmark && fwd !== 'masq' ? cached.port : textPort;
+  const address = v6 ? destText.slice(1, colon - 1) : destText.slice(0, colon);
+  // the table keys servers by their "addr:port" text, which is the token itself when the port stands
+  const id = port === textPort ? destText : hostPort(address, port);
+  if (entry.servers.has(id)) return false;
+  const r: RealServer = { address, port, forwarding: fwd, weight, upperThreshold: 0, lowerThreshold: 0 };
+  if (fwd === 'tunnel') r.tunnelType = 'ipip';
+  entry.servers.set(id, r);
+  return true;
+}
+
+/** Parse rules text (ipvsadm -Sn output, or any `ipvsadm -R` input) into the canonical config. */
+export function parseRules(text: string): DirectorConfig {
+  const table = new KernelTable();
+  const cache = new ServiceTextCache();
+  const issues: RulesIssue[] = [];
+  const failedServices = new Set<string>();
+  let pos = 0;
+  let lineNo = 0;
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(pos, nl);
+    pos = nl + 1;
+    lineNo++;
+    if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) continue;
+    if (line.charCodeAt(0) === 45 && line.charCodeAt(1) === 97 /* -a */ && tryFastAddServer(line, table, cache)) continue;
+    let tokens = lineTokens(line);
+    if (tokens.length === 0) continue;
+    tokens = repairEmptySchedFlags(tokens);
+    try {
+      const cmd = parseIpvsadmArgv(tokens);
+      switch (cmd.cmd) {
+        case 'flush':
+          table.flush();
+          continue;
+        case 'restore':
+          throw new IpvsadmArgError("Try `ipvsadm -h' or 'ipvsadm --help' for more information.", '', 255, '-R inside a restore file');
+        case 'help':
+        case 'version':
+          throw new IpvsadmArgError(`-${cmd.cmd === 'help' ? 'h' : 'v'} would print and end the restore`, '', 0);
+        case 'list':
+        case 'save':
+        case 'zero':
+          continue; // valid in -R input, no effect on the configuration
+        default:
+          break;
+      }
+      // the kernel checks existence before it looks the scheduler up
+      if (cmd.cmd === 'add-service' && table.hasService(specKey(cmd.svc))) throw new IpvsadmError({ kind: 'exists', message: 'Service already exists', exitCode: 255 });
+      if (cmd.cmd === 'edit-service' && !table.hasService(specKey(cmd.svc))) throw new IpvsadmError({ kind: 'no-service', message: 'No such service', exitCode: 255 });
+      const op = commandToOp(cmd);
+      if (op) table.apply(op, true);
+      if (cmd.cmd === 'add-service') cache.remember(tokens, cmd.svc);
+      if (failedServices.size && (cmd.cmd === 'add-service' || cmd.cmd === 'delete-service')) failedServices.delete(rawServiceText(tokens) ?? '');
+    } catch (e) {
+      if (!(e instanceof IpvsadmError)) throw e;
+      const raw = rawServiceText(tokens);
+      const isCmdService = tokens[0] === '-A' || tokens[0] === '--add-service';
+      if (raw && isCmdService) failedServices.add(raw);
+      // a line that only fails because an earlier line defining its service failed adds no news
+      if (e.kind === 'no-service' && raw && failedServices.has(raw)) continue;
+      issues.push({ line: lineNo, path: e instanceof IpvsadmArgError ? e.option : issuePath(e), message: e.message });
+    }
+  }
+  if (issues.length) throw new RulesParseError(issues);
+  return table.toConfig();
+}
+
+/** The general path only, line by line (for tests that hold the fast path to it). */
+export function parseRulesSlow(text: string): DirectorConfig {
+  return parseRules(text.replace(/^-a /gm, 'ipvsadm -a '));
+}
+
+function issuePath(e: IpvsadmError): string {
+  switch (e.kind) {
+    case 'unknown-scheduler':
+      return e.message.includes('persistence engine is') ? 'pe' : 'scheduler';
+    case 'exists':
+    case 'no-service':
+      return e.message.includes('Destination') || e.message.includes('destination') ? 'real-server' : 'service-address';
+    case 'not-found':
+      return 'real-server';
+    case 'range':
+      return 'l-threshold';
+    default:
+      return '';
+  }
+}
+
+const TUN_CSUM_OPT = { nocsum: '--tun-nocsum', csum: '--tun-csum', remcsum: '--tun-remcsum' } as const;
+
+/** print_sched_flags(): sh and mh name only their two flags; other schedulers print flag-N. */
+function printedSchedFlags(s: VirtualService): string | null {
+  if (s.schedFlags.length === 0) return null;
+  const bits = new Set(s.schedFlags.map(schedFlagBit));
+  const names: string[] = [];
+  if (s.scheduler === 'sh' || s.scheduler === 'mh') {
+    if (bits.has(1)) names.push(`${s.scheduler}-fallback`);
+    if (bits.has(2)) names.push(`${s.scheduler}-port`);
+  } else for (const b of [1, 2, 3] as const) if (bits.has(b)) names.push(`flag-${b}`);
+  return names.join(',');
+}
+
+function serverRule(svcName: string, r: RealServer): string {
+  const dname = hostPort(r.address, r.port);
+  if (r.forwarding === 'tunnel') {
+    const type = r.tunnelType ?? 'ipip';
+    const csum = TUN_CSUM_OPT[r.tunnelChecksum ?? 'nocsum'];
+    if (type === 'gre') return `-a ${svcName} -r ${dname} -i -w ${r.weight} --tun-type gre ${csum}\n`;
+    if (type === 'gue') return `-a ${svcName} -r ${dname} -i -w ${r.weight} --tun-type gue --tun-port ${r.tunnelPort} ${csum}\n`;
+    return `-a ${svcName} -r ${dname} -i -w ${r.weight} --tun-type ipip\n`;
+  }
+  return `-a ${svcName} -r ${dname} ${r.forwarding === 'masq' ? '-m' : '-g'} -w ${r.weight}\n`;
+}
+
+/** `ipvsadm -Sn` for this config, byte for byte. */
+export function printRules(config: DirectorConfig, options: { globals?: boolean } = {}): string {
+  let out = '';
+  for (const s of sortServicesLikeIpvsadm(config.services)) {
+    const name = serviceArgs(s).join(' ');
+    let line = `-A ${name} -s ${s.scheduler}`;
+    if (s.persistence) {
+      line += ` -p ${s.persistence.timeout}`;
+      if (s.persistence.netmask !== undefined) line += ` -M ${s.persistence.netmask}`;
+      if (s.persistence.pe) line += ` --pe ${s.persistence.pe}`;
+    }
+    if (s.onePacket) line += ' -o';
+    const flags = printedSchedFlags(s);
+    if (flags !== null) line += ` -b ${flags}`;
+    out += `${line}\n`;
+    for (const r of sortDestsLikeIpvsadm(s.realServers)) out += serverRule(name, r);
+  }
+  if (options.globals) {
+    const t = config.globals.timeouts;
+    if (t) out += `--set ${t.tcp} ${t.tcpfin} ${t.udp}\n`;
+    for (const d of config.globals.syncDaemons) {
+      let line = `--start-daemon ${d.state} --mcast-interface ${d.interface} --syncid ${d.syncId}`;
+      if (d.maxLen !== undefined) line += ` --sync-maxlen ${d.maxLen}`;
+      if (d.group !== undefined) line += ` --mcast-group ${d.group}`;
+      if (d.port !== undefined) line += ` --mcast-port ${d.port}`;
+      if (d.ttl !== undefined) line += ` --mcast-ttl ${d.ttl}`;
+      out += `${line}\n`;
+    }
+  }
+  return out;
+}
