@@ -1,0 +1,67 @@
+// The real-kernel side of the conformance suite: a QEMU guest with Debian's IPVS kernel and
+// ipvsadm 1.31 (../shared/ipvs-vm), driven through scripts/ipvsadm-vm-shim.mjs so the agent's
+// ipvsadm engine runs unchanged. One guest per test file, reset with `ipvsadm -C` between cases.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const IPVS_VM_DIR = process.env.IPVSVM_HOME ?? path.resolve(REPO_ROOT, '../shared/ipvs-vm');
+export const SHIM = path.join(REPO_ROOT, 'scripts/ipvsadm-vm-shim.mjs');
+
+function onPath(bin: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the real kernel cannot be used here, or null when it can. */
+export function kernelUnavailableReason(): string | null {
+  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
+  if (!onPath('qemu-system-x86_64')) return 'qemu-system-x86_64 is not on PATH (apt-get install qemu-system-x86)';
+  if (!fs.existsSync(path.join(IPVS_VM_DIR, 'build-and-run.sh'))) return `${IPVS_VM_DIR}/build-and-run.sh not found (set IPVSVM_HOME)`;
+  return null;
+}
+
+export const kernelAvailable = kernelUnavailableReason() === null;
+/** CI sets LVS_REQUIRE_KERNEL=1: a missing kernel is then a failure, not a skip. */
+export const kernelRequired = process.env.LVS_REQUIRE_KERNEL === '1';
+
+interface VmHandle {
+  exec(cmd: string, opts?: { stdin?: string }): Promise<{ code: number; stdout: string; stderr: string }>;
+  stop(): Promise<void>;
+}
+
+export interface Guest {
+  /** Environment for the shim (it finds this guest's control socket through IPVSVM_RUN). */
+  env: Record<string, string>;
+  exec(cmd: string): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Back to a pristine director: no services, default timeouts, no sync daemons. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Boot a guest with its own run dir (several test files may run guests at the same time). */
+export async function bootGuest(name: string): Promise<Guest> {
+  const run = fs.mkdtempSync(path.join(os.tmpdir(), `ipvsvm-${name}-`));
+  const env = { IPVSVM_RUN: run, IPVSVM_CLIENT: path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs') };
+  const { IpvsVm } = (await import(pathToFileURL(path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs')).href)) as { IpvsVm: { start(o: { env: Record<string, string> }): Promise<VmHandle> } };
+  const vm = await IpvsVm.start({ env });
+  return {
+    env,
+    exec: (cmd) => vm.exec(cmd),
+    async reset() {
+      const r = await vm.exec('ipvsadm -C && ipvsadm --set 900 120 300 && { ipvsadm --stop-daemon master; ipvsadm --stop-daemon backup; } 2>/dev/null; ipvsadm -Sn | wc -l');
+      if (r.stdout.trim() !== '0') throw new Error(`guest reset failed: ${r.stdout} ${r.stderr}`);
+    },
+    async stop() {
+      await vm.stop();
+      fs.rmSync(run, { recursive: true, force: true });
+    },
+  };
+}
