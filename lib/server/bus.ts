@@ -184,7 +184,14 @@ class PgLink {
     const run = async () => {
       if (this.closed) return;
       try {
-        this.publisher ??= await this.client();
+        if (!this.publisher) {
+          const c = await this.client();
+          // a dropped connection is noticed by the next NOTIFY, which reconnects
+          c.on('error', () => {
+            if (this.publisher === c) this.publisher = null;
+          });
+          this.publisher = c;
+        }
         await this.publisher.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
       } catch (e) {
         const c = this.publisher;

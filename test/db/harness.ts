@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { closeDb } from '../../lib/server/db';
+import { migrateDatabase } from '../../lib/server/migrate';
+import { bus } from '../../lib/server/bus';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export type Backend = 'sqlite' | 'postgres';
@@ -25,17 +27,18 @@ export function backends(): Backend[] {
   return ['sqlite'];
 }
 
-export function migrate(url: string): void {
-  try {
-    execFileSync(path.join(root, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (e) {
-    const err = e as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`prisma migrate deploy failed for ${url.replace(/:[^:@/]*@/, ':***@')}:\n${err.stdout}\n${err.stderr}`);
+/** SQLite: the real `prisma migrate deploy`; PostgreSQL: lib/server/migrate.ts (Prisma's wasm engine cannot, see there). */
+export async function migrate(url: string): Promise<void> {
+  if (url.startsWith('file:')) {
+    try {
+      execFileSync(path.join(root, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], { cwd: root, env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      const err = e as { stdout?: Buffer; stderr?: Buffer };
+      throw new Error(`prisma migrate deploy failed for ${url}:\n${err.stdout}\n${err.stderr}`);
+    }
+    return;
   }
+  await migrateDatabase(url, root);
 }
 
 export interface TestDb {
@@ -52,7 +55,7 @@ export async function createTestDb(backend: Backend): Promise<TestDb> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-test-'));
     const file = path.join(dir, 'test.db');
     const url = `file:${file}`;
-    migrate(url);
+    await migrate(url);
     process.env.DATABASE_URL = url;
     return {
       backend,
@@ -77,12 +80,13 @@ export async function createTestDb(backend: Backend): Promise<TestDb> {
   const u = new URL(PG_URL);
   u.pathname = `/${name}`;
   const url = u.toString();
-  migrate(url);
+  await migrate(url);
   process.env.DATABASE_URL = url;
   return {
     backend,
     url,
     async drop() {
+      await bus.stop();
       await closeDb();
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
