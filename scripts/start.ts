@@ -30,16 +30,14 @@ function resolveDatabase() {
   }
 }
 
-function migrate(url: string, kind: string) {
-  const r = spawnSync(bin('prisma'), ['migrate', 'deploy'], { cwd: root, env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' });
-  if (r.status !== 0) {
-    const out = `${r.stdout}\n${r.stderr}`;
-    const reason =
-      /P1001|ECONNREFUSED|Can't reach database|database server is running/i.test(out) ? `cannot reach the ${kind} database at ${redact(url)} (is it running?)`
-      : /P1000|authentication failed|password/i.test(out) ? `the ${kind} database refused the credentials in ${redact(url)}`
-      : /P1003|does not exist/i.test(out) ? `the ${kind} database in ${redact(url)} does not exist`
-      : `database migration failed: ${out.split('\n').filter((l) => /error/i.test(l)).slice(-1)[0]?.trim() ?? out.trim().split('\n').slice(-1)[0]}`;
-    die(reason);
+/** lib/server/migrate.ts applies the committed migrations (Prisma's wasm engine cannot on PostgreSQL, prisma/orm#27403). */
+async function migrate(url: string) {
+  const { migrateDatabase, MigrationError } = await import('../lib/server/migrate');
+  try {
+    await migrateDatabase(url, root);
+  } catch (e) {
+    if (e instanceof MigrationError || e instanceof DatabaseUrlError) die(e.message);
+    throw e;
   }
 }
 
@@ -89,7 +87,7 @@ async function main() {
   }
   process.env.DATABASE_URL = db.url;
   say(`database: ${db.kind === 'sqlite' ? db.file : redact(db.url)}`);
-  migrate(db.url, db.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL');
+  await migrate(db.url);
 
   const { seedDemo } = await import('../lib/server/seed');
   const seeded = await seedDemo({ adminPassword: process.env.LVS_ADMIN_PASSWORD });
