@@ -293,14 +293,18 @@ export class TrafficGenerator {
   private close(f: Flow, now: number, nodest: boolean): void {
     const c = f.conn;
     const replies = this.seesReplies(c);
+    // a packet the director drops never reaches the server, which then has nothing to answer
     if (c.proto === IPPROTO_TCP) {
-      this.send(c, DIR_INPUT, 'fin', 1, 52, now, nodest); // ES -> CLOSE_WAIT (NAT) / FIN_WAIT (DR, TUN)
-      if (replies) this.send(c, DIR_OUTPUT, 'fin', 1, 52, now, nodest); // -> TIME_WAIT
-      this.send(c, DIR_INPUT, 'ack', 1, 52, now, nodest);
+      if (this.send(c, DIR_INPUT, 'fin', 1, 52, now, nodest)) {
+        // ES -> CLOSE_WAIT (NAT) / FIN_WAIT (DR, TUN), then the server's FIN -> TIME_WAIT
+        if (replies) this.send(c, DIR_OUTPUT, 'fin', 1, 52, now, nodest);
+        this.send(c, DIR_INPUT, 'ack', 1, 52, now, nodest);
+      }
     } else if (c.proto === IPPROTO_SCTP) {
-      this.send(c, DIR_INPUT, 'shutdown', 1, 48, now, nodest);
-      if (replies) this.send(c, DIR_OUTPUT, 'shutdown_ack', 1, 48, now, nodest);
-      this.send(c, DIR_INPUT, 'shutdown_complete', 1, 48, now, nodest);
+      if (this.send(c, DIR_INPUT, 'shutdown', 1, 48, now, nodest)) {
+        if (replies) this.send(c, DIR_OUTPUT, 'shutdown_ack', 1, 48, now, nodest);
+        this.send(c, DIR_INPUT, 'shutdown_complete', 1, 48, now, nodest);
+      }
     }
     // UDP: nothing to say; the entry expires after the udp timeout
     this.drop(f);
