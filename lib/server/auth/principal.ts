@@ -1,6 +1,7 @@
 // Who is calling: a signed-in user (session cookie), an API token (Authorization: Bearer lvs_…)
 // or a director's agent (Authorization: Bearer lvsd_…). Only hashes are stored; lookups go by hash.
 import { ROLE_RANK, type Role } from '../../api/schemas';
+import { bus } from '../bus';
 import { db } from '../db';
 import { unauthorized } from '../errors';
 import { tokenHash, tokenKind } from './secrets';
@@ -128,4 +129,11 @@ export async function authenticateDirector(req: Request): Promise<DirectorPrinci
 
 export function forgetDirectorTokens(directorId?: string): void {
   for (const [k, v] of directorCache) if (!directorId || v.p.directorId === directorId) directorCache.delete(k);
+}
+
+// revoked, rotated or removed in any process: forget the token here too
+const g = globalThis as typeof globalThis & { __lvsTokenBus?: boolean };
+if (!g.__lvsTokenBus) {
+  g.__lvsTokenBus = true;
+  bus.on('director-gone', (m) => forgetDirectorTokens(m.directorId));
 }
