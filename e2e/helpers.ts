@@ -17,6 +17,8 @@ export async function shot(page: Page, name: string) {
   // let charts and fonts settle: wait for no request in flight for a moment
   await page.waitForLoadState('domcontentloaded');
   await page.waitForTimeout(300);
+  // sticky header: from the top, so a full-page capture does not paint it mid-page
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 

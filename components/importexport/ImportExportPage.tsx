@@ -172,7 +172,7 @@ function ExportCard({ cluster }: { cluster: string }) {
       <div className="row">
         <label className="small">
           Revision{' '}
-          <select value={rev} onChange={(e) => setRev(e.target.value)}>
+          <select value={rev} onChange={(e) => setRev(e.target.value)} style={{ maxWidth: 320 }}>
             <option value="">current</option>
             {(revs.data?.revisions ?? []).map((r) => (
               <option key={r.number} value={r.number}>

@@ -100,7 +100,7 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
       <section className={styles.section} aria-labelledby="sched-h">
         <h3 id="sched-h">Scheduling</h3>
         <div className={styles.grid}>
-          <Field label="Scheduler (-s)" errors={e('scheduler')}>
+          <Field label="Scheduler (-s)" errors={e('scheduler')} className={styles.span2}>
             <select
               value={d.scheduler}
               disabled={readOnly}
@@ -146,7 +146,7 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
       <section className={styles.section} aria-labelledby="pers-h">
         <h3 id="pers-h">Persistence</h3>
         <div className={styles.grid}>
-          <label className="check">
+          <label className={`check ${styles.span2}`}>
             <input type="checkbox" checked={d.persistent} disabled={readOnly} onChange={(ev) => set('persistent', ev.target.checked)} />
             Persistent (-p): a client keeps going to the same real server
           </label>
@@ -158,18 +158,22 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
               <Field label="Granularity (-M)" errors={e('persistence.netmask')} help={(fwm ? d.family === 'inet6' : d.address.includes(':')) ? 'IPv6 prefix length, e.g. 64; blank = /128' : 'dotted mask, e.g. 255.255.255.0; blank = /32'}>
                 <input type="text" value={d.netmask} disabled={readOnly} onChange={(ev) => set('netmask', ev.target.value)} onBlur={touch('persistence.netmask')} spellCheck={false} />
               </Field>
-              <label className="check">
+              <label className={`check ${styles.span2}`}>
                 <input type="checkbox" checked={d.sipPe} disabled={readOnly} onChange={(ev) => set('sipPe', ev.target.checked)} />
                 SIP persistence engine (--pe sip): persist on the Call-ID
               </label>
             </>
           ) : null}
-          <div className="field">
+          <div className={styles.span2}>
             <label className="check">
-              <input type="checkbox" checked={d.onePacket} disabled={readOnly} onChange={(ev) => set('onePacket', ev.target.checked)} onBlur={touch('onePacket')} />
+              <input type="checkbox" checked={d.onePacket} disabled={readOnly} onChange={(ev) => set('onePacket', ev.target.checked)} onBlur={touch('onePacket')} aria-invalid={e('onePacket') ? true : undefined} />
               One-packet scheduling (-o): schedule each UDP datagram on its own
             </label>
-            {e('onePacket') ? <div className="error">{e('onePacket')!.join('; ')}</div> : null}
+            {e('onePacket') ? (
+              <div className="field-error" role="alert">
+                {e('onePacket')!.join('; ')}
+              </div>
+            ) : null}
           </div>
         </div>
       </section>
@@ -276,8 +280,8 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
             </Field>
             <Field label="On failure" errors={e('healthCheck.onFailure')}>
               <select value={d.healthCheck.onFailure} disabled={readOnly} onChange={(ev) => setHc({ onFailure: ev.target.value as 'quiesce' | 'remove' })}>
-                <option value="quiesce">Quiesce (weight 0, connections drain)</option>
-                <option value="remove">Remove the real server</option>
+                <option value="quiesce">Quiesce (weight 0)</option>
+                <option value="remove">Remove the server</option>
               </select>
             </Field>
           </div>
