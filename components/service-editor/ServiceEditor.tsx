@@ -26,6 +26,8 @@ export type ServiceEditorProps = {
   onCancel?: () => void;
   /** extra controls next to the submit button */
   actions?: ReactNode;
+  /** told once the admin has changed anything (the page stops refreshing the form under them) */
+  onDirty?: () => void;
 };
 
 const FIELD_PATH =
@@ -33,8 +35,12 @@ const FIELD_PATH =
 
 const PROTO_LABEL: Record<string, string> = { tcp: 'TCP (-t)', udp: 'UDP (-u)', sctp: 'SCTP (--sctp-service)', fwmark: 'Firewall mark (-f)' };
 
-export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = [], live, submitLabel, secondaryLabel, busy, onSubmit, onCancel, actions }: ServiceEditorProps) {
-  const [d, setD] = useState<ServiceDraft>(initial);
+export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = [], live, submitLabel, secondaryLabel, busy, onSubmit, onCancel, actions, onDirty }: ServiceEditorProps) {
+  const [d, setDraft] = useState<ServiceDraft>(initial);
+  const setD: typeof setDraft = (v) => {
+    onDirty?.();
+    setDraft(v);
+  };
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
   const [submitted, setSubmitted] = useState(false);
   const result = useMemo(() => validateDraft(d), [d]);

@@ -3,7 +3,7 @@
 // then Review & apply), a read-only view for viewers, and its live charts per real server.
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { formatHostPort } from '../../lib/ipvs/addr';
 import { realServerKeyId, serviceKeyId, serviceLabel, type RealServer, type VirtualService } from '../../lib/ipvs/model';
 import { StatsChart } from '../charts/StatsChart';
@@ -32,6 +32,20 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
   const creating = serviceKey === null;
   const liveStats = useLatestByKey(cluster, useMemo(() => (serviceKey ? [{ service: serviceKey }] : []), [serviceKey]), !creating);
   const reports = useMemo(() => indexReports(dirs.data?.directors ?? []), [dirs.data]);
+  // the form follows new revisions (a finished drain removes its server) until the admin types
+  const rev = c.data?.currentRevision?.number ?? 0;
+  const [formRev, setFormRev] = useState(rev);
+  const [dirty, setDirty] = useState(false);
+  useEffect(() => {
+    if (!dirty && rev !== formRev) setFormRev(rev);
+  }, [rev, formRev, dirty]);
+  const drainReports = useMemo(
+    () =>
+      (dirs.data?.directors ?? []).flatMap((d) =>
+        d.revoked ? [] : d.drains.filter((x) => serviceKeyId(x.service) === serviceKey).map((x) => ({ director: d.name, drain: x })),
+      ),
+    [dirs.data, serviceKey],
+  );
 
   const current = useMemo(() => (c.data && serviceKey ? (c.data.config.services.find((s) => serviceKeyId(s) === serviceKey) ?? null) : null), [c.data, serviceKey]);
   const pending = serviceKey && draft && serviceKey in draft.edits ? draft.edits[serviceKey] : undefined;
@@ -106,11 +120,38 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
           </button>
         ) : null}
       </div>
+      {dirty && rev !== formRev ? (
+        <div className="notice warn" role="status">
+          r{rev} was applied while you were editing; this form still shows r{formRev}. Your change will be reviewed against the newest revision.{' '}
+          <button type="button" className="btn small" onClick={() => { setDirty(false); setFormRev(rev); }}>
+            Discard my edits and reload
+          </button>
+        </div>
+      ) : null}
+      {drainReports.length ? (
+        <section className="card" aria-label="Drains" data-testid="drains">
+          <h3 style={{ marginBottom: 8 }}>Draining real servers</h3>
+          <div className="stack" style={{ gap: 8 }}>
+            {drainReports.map(({ director, drain }) => (
+              <div key={`${director}:${drain.server.address}:${drain.server.port}`} className="row" style={{ gap: 12 }}>
+                <code style={{ minWidth: 150 }}>{formatHostPort(drain.server.address, drain.server.port)}</code>
+                <span className="small muted" style={{ minWidth: 60 }}>
+                  {director}
+                </span>
+                <div className="grow">
+                  <DrainBar drain={drain} />
+                </div>
+              </div>
+            ))}
+          </div>
+        </section>
+      ) : null}
       {!creating ? <StatsChart cluster={cluster} scope={{ service: serviceKey! }} breakdownLabel="real server" title="Service traffic" height={240} /> : null}
       <div className="card">
         {editable && pending !== null ? (
           <ServiceEditor
-            key={`${serviceKey ?? 'new'}:${pending === undefined ? 'current' : 'pending'}`}
+            key={`${serviceKey ?? 'new'}:${pending === undefined ? `r${formRev}` : 'pending'}`}
+            onDirty={() => setDirty(true)}
             initial={initial}
             mode={creating ? 'create' : 'edit'}
             live={live}
