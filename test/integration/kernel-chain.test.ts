@@ -1,0 +1,155 @@
+// The whole chain against a real kernel: a started control plane, an agent with the ipvsadm engine
+// pointed (through scripts/ipvsadm-vm-shim.mjs) at the QEMU guest of ../shared/ipvs-vm. A change
+// made through the API lands in the guest's kernel (`ipvsadm -Sn` there shows it), the director
+// reports it applied, and counters of real traffic in the guest reach the API's stats.
+// Runs when qemu and ../shared/ipvs-vm exist; LVS_REQUIRE_KERNEL=1 makes their absence a failure.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCluster } from '../../lib/server/clusters';
+import { db } from '../../lib/server/db';
+import { registerDirector } from '../../lib/server/directors';
+import { createToken, createUser } from '../../lib/server/users';
+import { bootGuest, kernelAvailable, kernelRequired, kernelUnavailableReason, SHIM, type Guest } from '../conformance/kernel';
+import { createTestDb, type TestDb } from '../db/harness';
+import { startAgent, startServer, waitFor, type Proc, type Server } from './harness';
+
+// The topology of ../shared/ipvs-vm/guest/scenario.sh: a client netns, the director (VIP on lo)
+// and three real servers (busybox httpd) in their own netns, all inside the guest.
+const TOPOLOGY = `set -e
+sysctl -qw net.ipv4.ip_forward=1
+sysctl -qw net.ipv4.vs.conntrack=1 2>/dev/null || true
+ip netns add client
+ip link add c-host type veth peer name c-ns
+ip link set c-ns netns client
+ip addr add 10.30.0.1/24 dev c-host; ip link set c-host up
+ip -n client addr add 10.30.0.2/24 dev c-ns; ip -n client link set c-ns up; ip -n client link set lo up
+ip -n client route add default via 10.30.0.1
+ip addr add 10.10.0.1/32 dev lo
+for i in 1 2 3; do
+  ip netns add rs$i
+  ip link add rs$i-host type veth peer name rs$i-ns
+  ip link set rs$i-ns netns rs$i
+  ip addr add 10.20.$i.1/24 dev rs$i-host; ip link set rs$i-host up
+  ip -n rs$i addr add 10.20.$i.2/24 dev rs$i-ns; ip -n rs$i link set rs$i-ns up; ip -n rs$i link set lo up
+  ip -n rs$i route add default via 10.20.$i.1
+  mkdir -p /srv/rs$i; echo "rs$i" >/srv/rs$i/index.html
+  ip netns exec rs$i busybox httpd -p 80 -h /srv/rs$i
+done`;
+const HIT = (n: number) => `for i in $(seq ${n}); do ip netns exec client timeout 5 wget -q -O - http://10.10.0.1/ 2>&1 || echo FAIL; done | sort | uniq -c`;
+
+const VIP = { protocol: 'tcp', address: '10.10.0.1', port: 80 } as const;
+
+describe.runIf(kernelAvailable)('control plane -> agent (ipvsadm engine) -> real kernel in QEMU', () => {
+  let guest: Guest;
+  let tdb: TestDb;
+  let server: Server;
+  let agent: Proc;
+  let op: string;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-kchain-'));
+  const api = async (p: string, init: { method?: string; body?: unknown } = {}) => {
+    const res = await fetch(`${server.url}${p}`, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' }, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    return { status: res.status, body: await res.json() };
+  };
+  const director = async () => (await api('/api/v1/clusters/kern/directors/vm1')).body;
+
+  beforeAll(async () => {
+    [guest, tdb] = await Promise.all([bootGuest('kchain'), createTestDb('sqlite')]);
+    const topo = await guest.exec(TOPOLOGY);
+    expect(topo.code, topo.stderr).toBe(0);
+    const sys = { actor: 'test', clientIp: null };
+    await createUser({ username: 'admin', password: 'correct horse battery staple', role: 'admin' }, sys);
+    const u = await (await db()).user.findUniqueOrThrow({ where: { username: 'admin' } });
+    op = (await createToken({ kind: 'user', via: 'session', userId: u.id, username: 'admin', role: 'admin', userRole: 'admin', actor: 'admin' }, { name: 'it', role: 'operator' }, sys)).secret;
+    await createCluster({ name: 'kern', description: 'the QEMU guest', driftPolicy: 'enforce', config: undefined }, sys);
+    const tokenFile = path.join(dir, 'vm1.token');
+    fs.writeFileSync(tokenFile, (await registerDirector('kern', 'vm1', sys, 'http://x')).token, { mode: 0o600 });
+    server = await startServer(tdb.url);
+    agent = await startAgent({
+      server: server.url,
+      tokenFile,
+      stateDir: path.join(dir, 'state'),
+      engine: 'ipvsadm',
+      args: ['--ipvsadm', SHIM, '--interval', '5', '--stats-interval', '2'],
+      env: guest.env,
+    });
+    await waitFor(async () => (await director()).state === 'applied', 120_000, 'vm1 to connect and apply revision 1', agent, server);
+  }, 300_000);
+
+  afterAll(async () => {
+    await agent?.stop();
+    await server?.stop();
+    await guest?.stop();
+    await tdb?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports the guest kernel as its facts', async () => {
+    const d = await director();
+    expect(d.engine).toBe('ipvsadm');
+    expect(d.facts.ipvsadmVersion).toMatch(/1\.31/);
+    expect(d.facts.kernel).toMatch(/^6\.1\./);
+  });
+
+  it('a change made through the API lands in the kernel and is reported applied', async () => {
+    const base = (await api('/api/v1/clusters/kern')).body.currentRevision.number;
+    const r = await api('/api/v1/clusters/kern/changes', {
+      method: 'POST',
+      body: {
+        baseRevision: base,
+        message: 'web on the guest',
+        changes: [{ op: 'add-service', service: { ...VIP, scheduler: 'wrr', realServers: [1, 2, 3].map((i) => ({ address: `10.20.${i}.2`, port: 80, forwarding: 'masq', weight: i })) } }],
+      },
+    });
+    expect(r.status).toBe(201);
+    const n = r.body.revision.number;
+    await waitFor(async () => (await director()).appliedRevision === n, 120_000, `vm1 to ACK revision ${n}`, agent, server);
+    const saved = await guest.exec('ipvsadm -Sn');
+    expect(saved.stdout.split('\n').filter(Boolean)).toEqual([
+      '-A -t 10.10.0.1:80 -s wrr',
+      '-a -t 10.10.0.1:80 -r 10.20.1.2:80 -m -w 1',
+      '-a -t 10.10.0.1:80 -r 10.20.2.2:80 -m -w 2',
+      '-a -t 10.10.0.1:80 -r 10.20.3.2:80 -m -w 3',
+    ]);
+    expect((await director()).state).toBe('applied');
+  });
+
+  it('a weight edit is one -e in the kernel, live connections kept', async () => {
+    const base = (await api('/api/v1/clusters/kern')).body.currentRevision.number;
+    const preview = await api('/api/v1/clusters/kern/plan', {
+      method: 'POST',
+      body: { baseRevision: base, message: 'x', changes: [{ op: 'edit-server', service: VIP, server: { address: '10.20.3.2', port: 80 }, set: { weight: 0 } }] },
+    });
+    expect(preview.body.directors[0].commands).toEqual(['ipvsadm -e -t 10.10.0.1:80 -r 10.20.3.2:80 -m -w 0']);
+    const r = await api('/api/v1/clusters/kern/changes', {
+      method: 'POST',
+      body: { baseRevision: base, message: 'quiesce rs3', changes: [{ op: 'edit-server', service: VIP, server: { address: '10.20.3.2', port: 80 }, set: { weight: 0 } }] },
+    });
+    await waitFor(async () => (await director()).appliedRevision === r.body.revision.number, 120_000, 'the quiesce to be applied', agent, server);
+    expect((await guest.exec('ipvsadm -Sn')).stdout).toContain('-a -t 10.10.0.1:80 -r 10.20.3.2:80 -m -w 0');
+  });
+
+  it('counters of real traffic in the guest reach the API', async () => {
+    const hit = await guest.exec(HIT(30));
+    expect(hit.stdout).not.toContain('FAIL');
+    expect(hit.stdout).toMatch(/rs1/);
+    const svc = encodeURIComponent('tcp|10.10.0.1|80');
+    await waitFor(async () => {
+      const s = (await api(`/api/v1/clusters/kern/stats/live?range=5m&director=vm1&service=${svc}`)).body;
+      return s.total.points.some((p: { cps: number; inactConns: number; activeConns: number }) => p.cps > 0 || p.inactConns + p.activeConns > 0);
+    }, 90_000, 'traffic counters from the guest kernel in the live stats', agent, server);
+    const s = (await api(`/api/v1/clusters/kern/stats/live?range=5m&director=vm1&service=${svc}`)).body;
+    const labels = s.breakdown.map((b: { label: string }) => b.label);
+    expect(labels).toEqual(['10.20.1.2:80', '10.20.2.2:80', '10.20.3.2:80']);
+    // rs3 was quiesced (weight 0) before the traffic: the kernel gave it nothing
+    const rs3 = s.breakdown.find((b: { label: string }) => b.label === '10.20.3.2:80');
+    expect(rs3.points.every((p: { activeConns: number; inactConns: number }) => p.activeConns + p.inactConns === 0)).toBe(true);
+  });
+});
+
+describe.runIf(!kernelAvailable && kernelRequired)('kernel chain: real kernel required', () => {
+  it('has a kernel to test against (LVS_REQUIRE_KERNEL=1)', () => {
+    throw new Error(`LVS_REQUIRE_KERNEL=1 but the kernel chain test cannot run: ${kernelUnavailableReason()}`);
+  });
+});
