@@ -111,14 +111,15 @@ function ClusterRow({ c }: { c: ClusterSummary }) {
         <Sparkline values={c.live.cpsSpark} label={`new connections per second in ${c.name}, last 5 minutes`} />
       </td>
       <td>
-        <Alerts a={c.alerts} />
+        <Alerts a={c.alerts} neverConnected={c.directors.filter((d) => d.state === 'never-connected').length} />
       </td>
     </tr>
   );
 }
 
-function Alerts({ a }: { a: ClusterSummary['alerts'] }) {
+function Alerts({ a, neverConnected }: { a: ClusterSummary['alerts']; neverConnected: number }) {
   const items = [
+    neverConnected ? <span key="n" className="badge warn">{neverConnected} never connected</span> : null,
     a.offline ? <span key="o" className="badge bad">{a.offline} offline</span> : null,
     a.failed ? <span key="f" className="badge bad">{a.failed} failed</span> : null,
     a.drift ? <span key="d" className="badge warn">{a.drift} drift</span> : null,

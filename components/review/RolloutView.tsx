@@ -11,17 +11,7 @@ import { errorMessage } from '../ui/errors';
 import { ErrorState, Loading } from '../ui/states';
 import { useToast } from '../ui/toast';
 import styles from './review.module.css';
-
-export type RolloutPhase = 'pending' | 'applied' | 'failed' | 'offline' | 'superseded';
-
-/** Where one director stands with `revision` (pure, for tests and for the summary line). */
-export function rolloutPhase(d: DirectorStatus, revision: number): RolloutPhase {
-  if ((d.desiredRevision ?? 0) > revision && (d.appliedRevision ?? 0) > revision) return 'superseded';
-  if ((d.appliedRevision ?? 0) >= revision && d.state !== 'failed') return 'applied';
-  if (d.lastError && d.lastError.revision >= revision) return 'failed';
-  if (!d.connected) return 'offline';
-  return 'pending';
-}
+import { rolloutPhase, type RolloutPhase } from './rollout-phase';
 
 export function RolloutView({ cluster, revision }: { cluster: string; revision: number }) {
   const q = useDirectors(cluster, { refetchInterval: 1000 });
