@@ -40,6 +40,8 @@ class Hub {
   private pending = new Map<string, Pending>();
   private timers: NodeJS.Timeout[] = [];
   private initialized = false;
+  /** database reads of a cluster's desired state (tests prove one per revision, not one per agent) */
+  desiredReads = 0;
 
   private init(): void {
     if (this.initialized) return;
@@ -70,6 +72,7 @@ class Hub {
 
   /** The desired state of a cluster as agents receive it. */
   async desired(clusterId: string): Promise<DesiredRevision | null> {
+    this.desiredReads++;
     const prisma = await db();
     const c = await prisma.cluster.findUnique({ where: { id: clusterId }, include: { currentRevision: true } });
     if (!c?.currentRevision) return null;

@@ -87,10 +87,16 @@ export async function statsStream(req: Request, clusterRef: string, q: { directo
   );
 }
 
+const lastTouch = new Map<string, number>();
+
 export async function ingestStats(p: DirectorPrincipal, samples: StatsSnapshot[]): Promise<number> {
   const n = await statsStore.ingest(p.directorId, p.clusterId, samples);
-  // stats are a sign of life too
-  const prisma = await db();
-  await prisma.director.update({ where: { id: p.directorId }, data: { lastSeenAt: new Date() } });
+  // stats are a sign of life too (written at most every 10 s per director)
+  const now = Date.now();
+  if (now - (lastTouch.get(p.directorId) ?? 0) > 10_000) {
+    lastTouch.set(p.directorId, now);
+    const prisma = await db();
+    await prisma.director.updateMany({ where: { id: p.directorId }, data: { lastSeenAt: new Date(now) } });
+  }
   return n;
 }
