@@ -18,10 +18,10 @@ const SCHEDULER_SET = new Set<string>(SCHEDULERS);
 /** The canonical service an -A/-E line describes (defaults as ipvsadm fills them). */
 export function specService(svc: ServiceSpec): ServiceFields {
   if (!SCHEDULER_SET.has(svc.scheduler)) {
-    throw new IpvsadmError({ kind: 'unknown-scheduler', message: `Scheduler or persistence engine not found — the kernel has no scheduler "${svc.scheduler}" (known: ${SCHEDULERS.join(', ')})`, exitCode: 255 });
+    throw new IpvsadmError({ kind: 'unknown-scheduler', message: 'Scheduler or persistence engine not found', hint: `the kernel has no scheduler "${svc.scheduler}" (known: ${SCHEDULERS.join(', ')})`, exitCode: 255 });
   }
   if (svc.pe && svc.pe !== 'sip') {
-    throw new IpvsadmError({ kind: 'unknown-scheduler', message: `Scheduler or persistence engine not found — the only persistence engine is sip, not "${svc.pe}"`, exitCode: 255 });
+    throw new IpvsadmError({ kind: 'unknown-scheduler', message: 'Scheduler or persistence engine not found', hint: `the only persistence engine is sip, not "${svc.pe}"`, exitCode: 255 });
   }
   const scheduler = svc.scheduler as Scheduler;
   const schedFlags = ([1, 2, 3] as const).filter((b) => svc.schedFlagBits & (1 << (b - 1))).map((b) => schedFlagName(scheduler, b));
@@ -79,7 +79,7 @@ export function commandToOp(cmd: IpvsadmCommand): Op | null {
 export function specDaemon(d: Extract<IpvsadmCommand, { cmd: 'start-daemon' }>['daemon']): SyncDaemon {
   const r = SyncDaemonSchema.safeParse(d);
   if (!r.success) {
-    throw new IpvsadmError({ kind: 'argument', message: `illegal sync daemon settings — ${r.error.issues.map((i) => i.message).join('; ')}`, exitCode: 2 });
+    throw new IpvsadmError({ kind: 'argument', message: 'illegal sync daemon settings', hint: r.error.issues.map((i) => i.message).join('; '), exitCode: 2 });
   }
   return r.data;
 }

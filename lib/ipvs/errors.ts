@@ -88,7 +88,9 @@ export class IpvsadmError extends Error {
   readonly command?: string;
   /** true when the text is known to be misleading in some ipvsadm versions */
   readonly ambiguous: boolean;
-  constructor(init: { kind: IpvsadmErrorKind; message: string; exitCode: number; messages?: string[]; op?: Op; command?: string; ambiguous?: boolean }) {
+  /** our explanation for an admin, beyond ipvsadm's terse text ("weight must be 0–…") */
+  readonly hint?: string;
+  constructor(init: { kind: IpvsadmErrorKind; message: string; exitCode: number; messages?: string[]; op?: Op; command?: string; ambiguous?: boolean; hint?: string }) {
     super(init.message);
     this.name = 'IpvsadmError';
     this.kind = init.kind;
@@ -98,6 +100,12 @@ export class IpvsadmError extends Error {
     this.op = init.op;
     this.command = init.command;
     this.ambiguous = init.ambiguous ?? false;
+    if (init.hint) this.hint = init.hint;
+  }
+
+  /** ipvsadm's text with our explanation, for people. */
+  get explained(): string {
+    return this.hint ? `${this.message} — ${this.hint}` : this.message;
   }
 }
 
@@ -168,4 +176,17 @@ export function classifyIpvsadmError(stderr: string, exitCode: number, context: 
   // "Can't initialize ipvs: Permission denied ..." is a permission problem, not a missing module
   if (first.includes("Can't initialize ipvs") && first.includes('Permission denied')) kind = 'permission';
   return new IpvsadmError({ kind, message: first, exitCode, messages: messages.length ? messages : [first], op: context.op, command: context.command, ambiguous });
+}
+
+// ---- listings (ipvsadm -L output, /proc/net/ip_vs*) ------------------------------------------
+
+/** A listing that is not what ipvsadm or the kernel prints; issues carry 1-based line numbers. */
+export class ListingParseError extends ValidationError {
+  declare readonly issues: RulesIssue[];
+  readonly line: number;
+  constructor(what: string, issues: RulesIssue[]) {
+    super(issues, `${what}: ${issues.map((i) => `line ${i.line}: ${i.message}`).join('; ')}`);
+    this.name = 'ListingParseError';
+    this.line = issues[0]?.line ?? 0;
+  }
 }

@@ -190,7 +190,7 @@ export type IpvsadmCommand =
 export class IpvsadmArgError extends IpvsadmError {
   readonly option: string;
   constructor(message: string, option = '', exitCode = 2, hint?: string) {
-    super({ kind: 'argument', message: hint ? `${message} — ${hint}` : message, exitCode });
+    super({ kind: 'argument', message, exitCode, hint });
     this.name = 'IpvsadmArgError';
     this.option = option;
   }

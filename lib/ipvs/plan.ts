@@ -104,8 +104,14 @@ export function timeoutsSatisfied(desired: Timeouts, actual: Timeouts | null): b
   return (desired.tcp === 0 || desired.tcp === actual.tcp) && (desired.tcpfin === 0 || desired.tcpfin === actual.tcpfin) && (desired.udp === 0 || desired.udp === actual.udp);
 }
 
-function sameDaemon(a: SyncDaemon, b: SyncDaemon): boolean {
-  return a.interface === b.interface && a.syncId === b.syncId && a.maxLen === b.maxLen && a.group === b.group && a.port === b.port && a.ttl === b.ttl;
+/**
+ * The kernel fills in what --start-daemon left out (maxlen from the interface MTU, group
+ * 224.0.0.81, port 8848, ttl 1) and -L --daemon reports it, so a setting the desired daemon
+ * leaves out matches whatever the kernel chose.
+ */
+export function sameDaemon(desired: SyncDaemon, actual: SyncDaemon): boolean {
+  const opt = <T>(d: T | undefined, a: T | undefined) => d === undefined || d === a;
+  return desired.interface === actual.interface && desired.syncId === actual.syncId && opt(desired.maxLen, actual.maxLen) && opt(desired.group, actual.group) && opt(desired.port, actual.port) && opt(desired.ttl, actual.ttl);
 }
 
 /** What -E sets: scheduler, flags, persistence (timeout, mask, PE), one-packet scheduling. */

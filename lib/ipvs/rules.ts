@@ -184,7 +184,7 @@ export function parseRules(text: string): DirectorConfig {
       if (raw && isCmdService) failedServices.add(raw);
       // a line that only fails because an earlier line defining its service failed adds no news
       if (e.kind === 'no-service' && raw && failedServices.has(raw)) continue;
-      issues.push({ line: lineNo, path: e instanceof IpvsadmArgError ? e.option : issuePath(e), message: e.message });
+      issues.push({ line: lineNo, path: e instanceof IpvsadmArgError ? e.option : issuePath(e), message: e.explained });
     }
   }
   if (issues.length) throw new RulesParseError(issues);
@@ -199,7 +199,7 @@ export function parseRulesSlow(text: string): DirectorConfig {
 function issuePath(e: IpvsadmError): string {
   switch (e.kind) {
     case 'unknown-scheduler':
-      return e.message.includes('persistence engine is') ? 'pe' : 'scheduler';
+      return e.hint?.includes('persistence engine') ? 'pe' : 'scheduler';
     case 'exists':
     case 'no-service':
       return e.message.includes('Destination') || e.message.includes('destination') ? 'real-server' : 'service-address';
