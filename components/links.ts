@@ -14,6 +14,7 @@ export const href = {
   director: (cluster: string, d: string) => `${c(cluster)}/directors/${encodeURIComponent(d)}`,
   connections: (cluster: string, d: string) => `${c(cluster)}/directors/${encodeURIComponent(d)}/connections`,
   importExport: (cluster: string) => `${c(cluster)}/import`,
+  settings: (cluster: string) => `${c(cluster)}/settings`,
 };
 
 /** Route params may arrive encoded or not depending on the router path taken; decode once, safely. */

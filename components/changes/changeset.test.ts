@@ -65,4 +65,9 @@ describe('edits over a base config', () => {
     expect(applyEdits(base, edits)).toHaveLength(3);
     expect(applyEdits(base, { [serviceKeyId(s2)]: null })).toHaveLength(1);
   });
+  it('adds set-globals only when the globals differ', () => {
+    expect(editsToChanges(base, {}, base.globals)).toEqual([]);
+    const g = { timeouts: { tcp: 900, tcpfin: 120, udp: 300 }, syncDaemons: [] };
+    expect(editsToChanges(base, {}, g)).toEqual([{ op: 'set-globals', globals: g }]);
+  });
 });

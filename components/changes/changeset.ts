@@ -1,7 +1,7 @@
 // Turns what the editor produced (complete services) into the API's change list: patches that
 // name services by key and real servers by address + port, so the audit log and the plan show
 // intent ("weight 3 → 0", "drain 10.0.1.3:80") rather than a replaced blob. Pure and tested.
-import { realServerKeyId, serviceKeyId, serviceKeyOf, type DirectorConfig, type RealServer, type VirtualService } from '../../lib/ipvs/model';
+import { realServerKeyId, serviceKeyId, serviceKeyOf, type DirectorConfig, type Globals, type RealServer, type VirtualService } from '../../lib/ipvs/model';
 import { canonicalJson } from '../../lib/ipvs/hash';
 import type { ChangeInput } from '../../lib/api/schemas';
 
@@ -60,9 +60,10 @@ function serverPatch(o: RealServer, r: RealServer): Record<string, unknown> {
 export type Edits = Record<string, VirtualService | null>;
 
 /** The change list for a set of edits made against `base`; edits equal to base drop out. */
-export function editsToChanges(base: DirectorConfig, edits: Edits): ChangeInput[] {
+export function editsToChanges(base: DirectorConfig, edits: Edits, globals?: Globals): ChangeInput[] {
   const byKey = new Map(base.services.map((s) => [serviceKeyId(s), s]));
   const out: ChangeInput[] = [];
+  if (globals && !same(globals, base.globals)) out.push({ op: 'set-globals', globals });
   for (const [k, after] of Object.entries(edits)) out.push(...serviceChanges(byKey.get(k) ?? null, after));
   return out;
 }

@@ -3,10 +3,10 @@
 // at other pages, and review them all as one change set (one revision). Each edit is the complete
 // wanted service; the change list is computed against the revision the edits were made on.
 import { useCallback, useSyncExternalStore } from 'react';
-import type { VirtualService } from '../../lib/ipvs/model';
+import type { Globals, VirtualService } from '../../lib/ipvs/model';
 import type { Edits } from './changeset';
 
-export type Draft = { baseRevision: number; edits: Edits; updatedAt: number };
+export type Draft = { baseRevision: number; edits: Edits; globals?: Globals; updatedAt: number };
 
 const storageKey = (cluster: string) => `lvs-console:draft:${cluster}`;
 const listeners = new Set<() => void>();
@@ -28,7 +28,7 @@ function read(cluster: string): Draft | null {
 }
 
 function write(cluster: string, d: Draft | null) {
-  if (d && Object.keys(d.edits).length === 0) d = null;
+  if (d && Object.keys(d.edits).length === 0 && !d.globals) d = null;
   if (d) window.sessionStorage.setItem(storageKey(cluster), JSON.stringify(d));
   else window.sessionStorage.removeItem(storageKey(cluster));
   listeners.forEach((l) => l());
@@ -53,8 +53,16 @@ export function useDraft(cluster: string) {
     (keyId: string, service: VirtualService | null, baseRevision: number) => {
       const cur = read(cluster);
       // edits made on an older revision are kept: they are complete services, re-diffed at review
-      const next: Draft = { baseRevision: cur?.baseRevision ?? baseRevision, edits: { ...(cur?.edits ?? {}), [keyId]: service }, updatedAt: Date.now() };
+      const next: Draft = { ...cur, baseRevision: cur?.baseRevision ?? baseRevision, edits: { ...(cur?.edits ?? {}), [keyId]: service }, updatedAt: Date.now() };
       write(cluster, next);
+    },
+    [cluster],
+  );
+  /** Record wanted director-wide settings (timeouts, sync daemons); undefined drops the edit. */
+  const setGlobals = useCallback(
+    (globals: Globals | undefined, baseRevision: number) => {
+      const cur = read(cluster);
+      write(cluster, { baseRevision: cur?.baseRevision ?? baseRevision, edits: cur?.edits ?? {}, ...(globals ? { globals } : {}), updatedAt: Date.now() });
     },
     [cluster],
   );
@@ -76,5 +84,5 @@ export function useDraft(cluster: string) {
     [cluster],
   );
   const clear = useCallback(() => write(cluster, null), [cluster]);
-  return { draft, count: draft ? Object.keys(draft.edits).length : 0, setEdit, dropEdit, rebase, clear };
+  return { draft, count: draft ? Object.keys(draft.edits).length + (draft.globals ? 1 : 0) : 0, setEdit, setGlobals, dropEdit, rebase, clear };
 }

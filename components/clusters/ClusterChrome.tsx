@@ -23,6 +23,7 @@ export function ClusterChrome({ cluster, children }: { cluster: string; children
     { href: href.directors(cluster), label: 'Directors', active: path.startsWith(href.directors(cluster)) },
     { href: href.history(cluster), label: 'History', active: path.startsWith(href.history(cluster)) },
     { href: href.importExport(cluster), label: 'Import & export', active: path.startsWith(href.importExport(cluster)) },
+    { href: href.settings(cluster), label: 'Settings', active: path.startsWith(href.settings(cluster)) },
   ];
   if (q.isPending) {
     return (
@@ -78,7 +79,7 @@ export function ClusterChrome({ cluster, children }: { cluster: string; children
         <Can role="operator">
           <div className={styles.pending} role="status" data-testid="pending-changes">
             <span>
-              <strong>{count}</strong> service{count === 1 ? '' : 's'} edited, not applied yet.
+              <strong>{count}</strong> pending edit{count === 1 ? '' : 's'} (services or director settings), not applied yet.
             </span>
             <span className="grow" />
             <button type="button" className="btn small ghost" onClick={clear}>

@@ -29,8 +29,12 @@ export function changeText(c: ChangeInput): { op: string; cls: 'add' | 'del' | '
         cls: 'del',
         text: `${svc(c.service)} → ${realServerLabel(c.server)}${c.drain ? ` (weight 0, removed when idle${typeof c.drain === 'object' && c.drain.timeout ? ` or after ${c.drain.timeout} s` : ''})` : ''}`,
       };
-    case 'set-globals':
-      return { op: 'globals', cls: 'chg', text: JSON.stringify(c.globals) };
+    case 'set-globals': {
+      const g = c.globals as { timeouts?: { tcp: number; tcpfin: number; udp: number } | null; syncDaemons?: { state: string; interface?: string; syncId?: number }[] };
+      const t = g.timeouts ? `timeouts tcp ${g.timeouts.tcp} s, tcpfin ${g.timeouts.tcpfin} s, udp ${g.timeouts.udp} s` : 'kernel timeouts left alone';
+      const d = g.syncDaemons?.length ? `sync ${g.syncDaemons.map((x) => `${x.state} on ${x.interface ?? 'eth0'} (syncid ${x.syncId ?? 0})`).join(', ')}` : 'no sync daemon';
+      return { op: 'director settings', cls: 'chg', text: `${t}; ${d}` };
+    }
   }
 }
 

@@ -52,7 +52,7 @@ function DraftReview({ cluster }: { cluster: string }) {
   const { draft, rebase, clear } = useDraft(cluster);
   const c = useCluster(cluster);
   const base = useRevision(cluster, draft?.baseRevision ?? null);
-  const changes = useMemo<ChangeInput[]>(() => (draft && base.data ? editsToChanges(base.data.config, draft.edits) : []), [draft, base.data]);
+  const changes = useMemo<ChangeInput[]>(() => (draft && base.data ? editsToChanges(base.data.config, draft.edits, draft.globals) : []), [draft, base.data]);
   if (!draft) {
     return (
       <div className="card">

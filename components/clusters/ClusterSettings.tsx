@@ -1,0 +1,250 @@
+'use client';
+// Cluster settings: description and drift policy (stored on the cluster), and the director-wide
+// IPVS settings that are part of each revision — connection timeouts (ipvsadm --set) and the
+// connection-sync daemons (--start-daemon) — which go through Review & apply like services.
+import { useRouter } from 'next/navigation';
+import { useMemo, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../../lib/api/client';
+import { DEFAULT_TIMEOUTS, GlobalsSchema, type Globals } from '../../lib/ipvs/model';
+import { useDraft } from '../changes/draft-store';
+import { zodIssues } from '../service-editor/draft';
+import { useCluster } from '../data/queries';
+import { duration } from '../format';
+import { href } from '../links';
+import { useSession } from '../session';
+import { errorIssues, errorMessage, issuesByPath } from '../ui/errors';
+import { Field } from '../ui/field';
+import { ErrorState, Loading } from '../ui/states';
+import { useToast } from '../ui/toast';
+
+type DaemonDraft = { state: 'master' | 'backup'; interface: string; syncId: string; maxLen: string; group: string; port: string; ttl: string };
+type GlobalsDraft = { timeoutsOn: boolean; tcp: string; tcpfin: string; udp: string; daemons: DaemonDraft[] };
+
+const num = (t: string) => (t.trim() === '' ? undefined : /^\d+$/.test(t.trim()) ? Number(t) : t);
+
+function toDraft(g: Globals): GlobalsDraft {
+  const t = g.timeouts ?? DEFAULT_TIMEOUTS;
+  return {
+    timeoutsOn: g.timeouts !== null,
+    tcp: String(t.tcp),
+    tcpfin: String(t.tcpfin),
+    udp: String(t.udp),
+    daemons: g.syncDaemons.map((d) => ({
+      state: d.state,
+      interface: d.interface,
+      syncId: String(d.syncId),
+      maxLen: d.maxLen === undefined ? '' : String(d.maxLen),
+      group: d.group ?? '',
+      port: d.port === undefined ? '' : String(d.port),
+      ttl: d.ttl === undefined ? '' : String(d.ttl),
+    })),
+  };
+}
+
+function fromDraft(d: GlobalsDraft): unknown {
+  return {
+    timeouts: d.timeoutsOn ? { tcp: num(d.tcp), tcpfin: num(d.tcpfin), udp: num(d.udp) } : null,
+    syncDaemons: d.daemons.map((x) => ({
+      state: x.state,
+      interface: x.interface,
+      syncId: num(x.syncId),
+      ...(x.maxLen.trim() ? { maxLen: num(x.maxLen) } : {}),
+      ...(x.group.trim() ? { group: x.group.trim() } : {}),
+      ...(x.port.trim() ? { port: num(x.port) } : {}),
+      ...(x.ttl.trim() ? { ttl: num(x.ttl) } : {}),
+    })),
+  };
+}
+
+export function ClusterSettings({ cluster }: { cluster: string }) {
+  const c = useCluster(cluster);
+  const { can } = useSession();
+  if (c.isPending) return <Loading rows={6} />;
+  if (c.isError) return <ErrorState error={c.error} retry={() => c.refetch()} />;
+  if (!can('operator')) {
+    const g = c.data.config.globals;
+    return (
+      <div className="card" aria-label="Settings">
+        <dl style={{ display: 'grid', gridTemplateColumns: '200px 1fr', gap: '6px 16px', margin: 0 }}>
+          <dt className="muted small">Description</dt>
+          <dd style={{ margin: 0 }}>{c.data.description || '—'}</dd>
+          <dt className="muted small">Drift policy</dt>
+          <dd style={{ margin: 0 }}>{c.data.driftPolicy}</dd>
+          <dt className="muted small">Director settings</dt>
+          <dd style={{ margin: 0 }}>{globalsText(g)}</dd>
+        </dl>
+      </div>
+    );
+  }
+  return (
+    <div className="stack" style={{ gap: 16 }}>
+      <ClusterFields cluster={cluster} description={c.data.description} driftPolicy={c.data.driftPolicy} editable={can('operator')} />
+      <GlobalsCard cluster={cluster} globals={c.data.config.globals} baseRevision={c.data.currentRevision?.number ?? 0} editable={can('operator')} />
+    </div>
+  );
+}
+
+/** "timeouts tcp 900 s, tcpfin 120 s, udp 300 s; sync: master on eth0 (syncid 1)" */
+export function globalsText(g: Globals): string {
+  const t = g.timeouts ? `timeouts tcp ${g.timeouts.tcp} s, tcpfin ${g.timeouts.tcpfin} s, udp ${g.timeouts.udp} s` : 'kernel timeouts left alone';
+  const s = g.syncDaemons.length ? `sync: ${g.syncDaemons.map((d) => `${d.state} on ${d.interface} (syncid ${d.syncId})`).join(', ')}` : 'no sync daemon';
+  return `${t}; ${s}`;
+}
+
+function ClusterFields({ cluster, description, driftPolicy, editable }: { cluster: string; description: string; driftPolicy: 'enforce' | 'report'; editable: boolean }) {
+  const [desc, setDesc] = useState(description);
+  const [policy, setPolicy] = useState(driftPolicy);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const qc = useQueryClient();
+  const toast = useToast();
+  const changed = desc !== description || policy !== driftPolicy;
+  const save = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.updateCluster(cluster, { ...(desc !== description ? { description: desc } : {}), ...(policy !== driftPolicy ? { driftPolicy: policy } : {}) });
+      toast.show('ok', 'Cluster settings saved', policy !== driftPolicy ? `Drift policy is now “${policy}”; agents get it with the next push.` : undefined);
+      await qc.invalidateQueries({ queryKey: ['cluster', cluster] });
+      await qc.invalidateQueries({ queryKey: ['clusters'] });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
+  return (
+    <form className="card" onSubmit={save} aria-label="Cluster" noValidate>
+      <h2 style={{ marginBottom: 12 }}>Cluster</h2>
+      <div className="grid2">
+        <Field label="Description" errors={at('description')}>
+          <input type="text" value={desc} disabled={!editable} onChange={(e) => setDesc(e.target.value)} />
+        </Field>
+        <Field label="Drift policy" errors={at('driftPolicy')} help="what an agent does when the live table was changed by hand">
+          <select value={policy} disabled={!editable} onChange={(e) => setPolicy(e.target.value as 'enforce' | 'report')}>
+            <option value="enforce">enforce — re-apply the desired revision</option>
+            <option value="report">report — leave it and flag the drift</option>
+          </select>
+        </Field>
+      </div>
+      {error && !errorIssues(error).length ? <div className="notice bad" style={{ marginTop: 10 }}>{errorMessage(error)}</div> : null}
+      {editable ? (
+        <div className="row end" style={{ marginTop: 12 }}>
+          <button type="submit" className="btn primary" disabled={!changed || busy}>
+            Save
+          </button>
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+function GlobalsCard({ cluster, globals, baseRevision, editable }: { cluster: string; globals: Globals; baseRevision: number; editable: boolean }) {
+  const { draft, setGlobals } = useDraft(cluster);
+  const [d, setD] = useState<GlobalsDraft>(() => toDraft(draft?.globals ?? globals));
+  const [submitted, setSubmitted] = useState(false);
+  const router = useRouter();
+  const parsed = useMemo(() => GlobalsSchema.safeParse(fromDraft(d)), [d]);
+  const issues = useMemo(() => issuesByPath(parsed.success ? [] : zodIssues(parsed.error)), [parsed]);
+  const e = (p: string) => (submitted ? issues.get(p) : undefined);
+  const setDaemon = (i: number, patch: Partial<DaemonDraft>) => setD((x) => ({ ...x, daemons: x.daemons.map((y, j) => (j === i ? { ...y, ...patch } : y)) }));
+  const submit = (ev: React.FormEvent) => {
+    ev.preventDefault();
+    setSubmitted(true);
+    if (!parsed.success) return;
+    setGlobals(parsed.data, baseRevision);
+    router.push(href.review(cluster));
+  };
+  const dis = !editable;
+  return (
+    <form className="card" onSubmit={submit} aria-label="Director settings" noValidate>
+      <div className="card-head">
+        <h2>Director settings</h2>
+        <span className="small muted">part of every revision; applied on each director</span>
+      </div>
+      <section className="stack" style={{ gap: 10 }}>
+        <label className="check">
+          <input type="checkbox" checked={d.timeoutsOn} disabled={dis} onChange={(ev) => setD({ ...d, timeoutsOn: ev.target.checked })} />
+          Set connection timeouts (<code>ipvsadm --set tcp tcpfin udp</code>); off leaves each kernel’s own values alone
+        </label>
+        {d.timeoutsOn ? (
+          <div className="grid3">
+            {(['tcp', 'tcpfin', 'udp'] as const).map((k) => (
+              <Field key={k} label={`${k} (s)`} errors={e(`timeouts.${k}`)} help={`${k === 'tcp' ? 'established TCP' : k === 'tcpfin' ? 'TCP after FIN' : 'UDP'}; kernel default ${duration(DEFAULT_TIMEOUTS[k])}`}>
+                <input type="text" inputMode="numeric" value={d[k]} disabled={dis} onChange={(ev) => setD({ ...d, [k]: ev.target.value })} />
+              </Field>
+            ))}
+          </div>
+        ) : null}
+      </section>
+      <hr />
+      <section className="stack" style={{ gap: 10 }}>
+        <div className="row">
+          <h3 className="grow">Connection synchronisation daemons</h3>
+          {editable && d.daemons.length < 2 ? (
+            <button
+              type="button"
+              className="btn small"
+              onClick={() =>
+                setD({ ...d, daemons: [...d.daemons, { state: d.daemons.some((x) => x.state === 'master') ? 'backup' : 'master', interface: 'eth0', syncId: '0', maxLen: '', group: '', port: '', ttl: '' }] })
+              }
+            >
+              + Add daemon
+            </button>
+          ) : null}
+        </div>
+        <p className="small faint" style={{ margin: 0 }}>
+          A master multicasts its connection table so a backup director can take over without dropping established connections (<code>--start-daemon</code>).
+        </p>
+        {d.daemons.length === 0 ? <p className="small muted">None.</p> : null}
+        {d.daemons.map((x, i) => (
+          <div key={i} className="grid3" style={{ gridTemplateColumns: 'repeat(4, minmax(0, 1fr))', borderTop: '1px solid var(--border)', paddingTop: 10 }}>
+            <Field label="State" errors={e(`syncDaemons.${i}.state`)}>
+              <select value={x.state} disabled={dis} onChange={(ev) => setDaemon(i, { state: ev.target.value as 'master' | 'backup' })}>
+                <option value="master">master</option>
+                <option value="backup">backup</option>
+              </select>
+            </Field>
+            <Field label="Interface (--mcast-interface)" errors={e(`syncDaemons.${i}.interface`)}>
+              <input type="text" value={x.interface} disabled={dis} onChange={(ev) => setDaemon(i, { interface: ev.target.value })} />
+            </Field>
+            <Field label="Sync ID (--syncid)" errors={e(`syncDaemons.${i}.syncId`)} help="0–255">
+              <input type="text" inputMode="numeric" value={x.syncId} disabled={dis} onChange={(ev) => setDaemon(i, { syncId: ev.target.value })} />
+            </Field>
+            <Field label="Max length (--sync-maxlen)" errors={e(`syncDaemons.${i}.maxLen`)} help="blank = kernel default">
+              <input type="text" inputMode="numeric" value={x.maxLen} disabled={dis} onChange={(ev) => setDaemon(i, { maxLen: ev.target.value })} />
+            </Field>
+            <Field label="Group (--mcast-group)" errors={e(`syncDaemons.${i}.group`)} help="blank = 224.0.0.81">
+              <input type="text" value={x.group} disabled={dis} onChange={(ev) => setDaemon(i, { group: ev.target.value })} />
+            </Field>
+            <Field label="Port (--mcast-port)" errors={e(`syncDaemons.${i}.port`)} help="blank = 8848">
+              <input type="text" inputMode="numeric" value={x.port} disabled={dis} onChange={(ev) => setDaemon(i, { port: ev.target.value })} />
+            </Field>
+            <Field label="TTL (--mcast-ttl)" errors={e(`syncDaemons.${i}.ttl`)} help="blank = 1">
+              <input type="text" inputMode="numeric" value={x.ttl} disabled={dis} onChange={(ev) => setDaemon(i, { ttl: ev.target.value })} />
+            </Field>
+            {editable ? (
+              <div style={{ alignSelf: 'end' }}>
+                <button type="button" className="btn small ghost" onClick={() => setD({ ...d, daemons: d.daemons.filter((_, j) => j !== i) })}>
+                  Remove daemon
+                </button>
+              </div>
+            ) : null}
+          </div>
+        ))}
+        {submitted && issues.get('syncDaemons') ? <div className="field-error">{issues.get('syncDaemons')!.join('; ')}</div> : null}
+      </section>
+      {editable ? (
+        <div className="row end" style={{ marginTop: 14 }}>
+          {submitted && !parsed.success ? <span className="small bad-text grow">Fix the marked fields.</span> : null}
+          <button type="submit" className="btn primary">
+            Review &amp; apply
+          </button>
+        </div>
+      ) : null}
+    </form>
+  );
+}
