@@ -2,6 +2,7 @@
 // same commands, same traffic, same outcome.
 import { describe, expect, it } from 'vitest';
 import type { ConnEntry } from '../../../lib/ipvs/stats';
+import { fixture } from '../../../lib/ipvs/__fixtures__/load';
 import { SimEngine } from './index';
 import { addServer, addService, editServer, editService, server } from './test-ops';
 
@@ -22,6 +23,7 @@ describe('the real-traffic fixtures (200-236)', () => {
     // 201
     const r = await sim.apply([addService({ ...VIP, scheduler: 'wrr' }), ...RS.map((a, i) => addServer(VIP, server(a, 80, { forwarding: 'masq', weight: i + 1 })))]);
     expect(r).toEqual({ ok: true, applied: 4 });
+    expect(sim.printList()).toBe(fixture('201_traffic_add_service').stdout);
 
     // 202: 30 requests -> 5 / 10 / 15
     expect(named(sim.hit(VIP, 30))).toEqual({ rs1: 5, rs2: 10, rs3: 15 });
@@ -41,6 +43,7 @@ describe('the real-traffic fixtures (200-236)', () => {
     expect(new Set(conns.map((c) => c.state))).toEqual(new Set(['TIME_WAIT']));
     expect(conns.every((c) => c.expires === 118 && c.clientAddress === '10.30.0.2' && c.virtualAddress === '10.10.0.1')).toBe(true);
     expect(st.realServers.map((d) => [d.activeConns, d.inactConns])).toEqual([[0, 5], [0, 10], [0, 15]]);
+    expect(sim.printProc('ip_vs')).toBe(fixture('211_traffic_proc_ip_vs').stdout); // kernel order: newest first
 
     // 213: quiesce rs3, 12 more -> 4 / 8
     expect((await sim.apply([editServer(VIP, server(RS[2]!, 80, { forwarding: 'masq', weight: 0 }))])).ok).toBe(true);
@@ -58,6 +61,8 @@ describe('the real-traffic fixtures (200-236)', () => {
     expect(tpl).toEqual([
       { protocol: 'TCP', clientAddress: '10.30.0.2', clientPort: 0, virtualAddress: '10.10.0.1', virtualPort: 80, destAddress: '10.20.3.2', destPort: 80, state: 'ASSURED', expires: 59, template: true },
     ]);
+    const notTimeWait = sim.printConnList().split('\n').filter((l) => !l.includes('TIME_WAIT')).join('\n');
+    expect(notTimeWait).toBe(fixture('216_traffic_persistence').stdout.split('\n').slice(1).join('\n'));
     const persist = (await sim.readStats()).services[0]!.realServers.map((d) => d.persistConns);
     expect(persist).toEqual([0, 0, 1]);
 
@@ -69,12 +74,15 @@ describe('the real-traffic fixtures (200-236)', () => {
     expect(z.services[0]!.counters).toEqual({ conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 });
     expect(z.services[0]!.rates).toEqual({ cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 });
     expect(z.totals.counters.conns).toBe(0);
+    expect(sim.printList({ stats: true })).toBe(fixture('219_traffic_zero').stdout);
+    expect(sim.printList({ stats: true, exact: true })).toBe(fixture('219_traffic_zero').stdout);
   });
 
   it('230-235: IPv6 NAT service, wrr 1/2/3 over 12 requests, TIME_WAIT entries in brackets-free canonical form', async () => {
     const sim = new SimEngine();
     const v6 = { protocol: 'tcp', address: '2001:db8:10::1', port: 80 } as const;
     await sim.apply([addService({ ...v6, scheduler: 'wrr' }), ...[1, 2, 3].map((i) => addServer(v6, server(`2001:db8:20:${i}::2`, 80, { forwarding: 'masq', weight: i })))]);
+    expect(sim.printList({ service: v6 })).toBe(fixture('230_traffic6_add_service').stdout);
     const counts = sim.hit(v6, 12, '2001:db8:30::2');
     expect(counts).toEqual({ '[2001:db8:20:1::2]:80': 2, '[2001:db8:20:2::2]:80': 4, '[2001:db8:20:3::2]:80': 6 });
     sim.tick(2500);

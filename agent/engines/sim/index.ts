@@ -12,9 +12,11 @@
 //   writes them;
 // - counters are the estimator's 2-s snapshot minus the -Z zero point, as the kernel reports them.
 import { addressFamily, canonicalAddress } from '../../../lib/ipvs/addr';
-import type { DirectorConfig, ServiceKey } from '../../../lib/ipvs/model';
+import { serviceKeyId, type DirectorConfig, type ServiceKey } from '../../../lib/ipvs/model';
 import type { Op } from '../../../lib/ipvs/op';
+import { formatConnList, formatDaemons, formatList, formatPersistentConn, formatProcConn, formatProcIpVs, formatProcStats, formatRateListing, formatStatsListing, formatThresholds, formatTimeouts } from '../../../lib/ipvs/listing';
 import { opToCommandLine } from '../../../lib/ipvs/ops';
+import { printRules } from '../../../lib/ipvs/rules';
 import type { ConnEntry, ConnFilter, StatsSnapshot } from '../../../lib/ipvs/stats';
 import { compileConnFilter } from '../conn-filter';
 import type { ApplyResult, Engine, EngineFacts } from '../engine';
@@ -46,6 +48,20 @@ export interface RequestOptions {
   responseBytes?: number;
   /** keep the connection open (ESTABLISHED) instead of closing it at once */
   hold?: boolean;
+}
+
+/** What `ipvsadm -Ln` options select (the first of stats/rate/thresholds/persistentConn/tunInfo wins, as in ipvsadm). */
+export interface ListOptions {
+  stats?: boolean;
+  rate?: boolean;
+  exact?: boolean;
+  thresholds?: boolean;
+  persistentConn?: boolean;
+  tunInfo?: boolean;
+  /** one service, like `-t/-u/-f`: no banner; throws ipvsadm's "No such service" (exit 1) when absent */
+  service?: ServiceKey;
+  /** kernel list order (services as created, real servers newest first) */
+  nosort?: boolean;
 }
 
 /** Where one request went: "10.20.3.2:80", or null when the director dropped it. */
@@ -240,7 +256,63 @@ export class SimEngine implements Engine {
     return this.down.size === 0 || (!this.down.has(`${address}|${port}`) && !this.down.has(`${address}|0`));
   }
 
-  // ---- listings ---------------------------------------------------------------------------------
+  // ---- listings: ipvsadm's own formats, so anything that reads a real director reads the sim ----------
+
+  /** `ipvsadm -Sn` */
+  printRules(): string {
+    return printRules(this.config());
+  }
+
+  /** `ipvsadm -Ln [--stats|--rate|--thresholds|--persistent-conn|--tun-info] [--exact] [--nosort] [-t …]` */
+  printList(o: ListOptions = {}): string {
+    const cfg = o.nosort ? this.kernel.config({ kernelOrder: true }) : this.config();
+    const snap = this.kernel.statsSnapshot(this.now(), { kernelOrder: o.nosort });
+    const fo = { connTableSize: CONN_TABLE_SIZE, service: o.service, nosort: o.nosort };
+    if (o.stats) return formatStatsListing(snap, { ...fo, exact: o.exact });
+    if (o.rate) return formatRateListing(snap, { ...fo, exact: o.exact });
+    if (o.thresholds) return formatThresholds(cfg, snap, fo);
+    if (o.persistentConn) return formatPersistentConn(cfg, snap, fo);
+    return formatList(cfg, snap, { ...fo, tunInfo: o.tunInfo });
+  }
+
+  /** `ipvsadm -Lnc [--persistent-conn]`, in table order like /proc/net/ip_vs_conn */
+  printConnList(o: { persistentConn?: boolean } = {}): string {
+    return formatConnList(this.entries(), o);
+  }
+
+  /** `ipvsadm -L --timeout` */
+  printTimeouts(): string {
+    return formatTimeouts(this.config().globals.timeouts!);
+  }
+
+  /** `ipvsadm -L --daemon`: the kernel's values, defaults included */
+  printDaemons(): string {
+    return formatDaemons(this.kernel.config().globals.syncDaemons);
+  }
+
+  /** /proc/net/ip_vs, /proc/net/ip_vs_stats, /proc/net/ip_vs_conn */
+  printProc(file: 'ip_vs' | 'ip_vs_stats' | 'ip_vs_conn'): string {
+    const snap = this.kernel.statsSnapshot(this.now(), { kernelOrder: true });
+    if (file === 'ip_vs') {
+      // the formatter prints real servers in reverse of what it is given (it assumes canonical
+      // order and no history); we have the history, so hand it the list order reversed
+      const cfg = this.config();
+      const byId = new Map([...this.kernel.services.values()].map((svc) => [svc.id, svc]));
+      for (const s of cfg.services) {
+        const live = byId.get(serviceKeyId(s))!;
+        const at = new Map(live.dests.map((d, i) => [`${d.address}|${d.port}`, i]));
+        s.realServers.sort((a, b) => at.get(`${b.address}|${b.port}`)! - at.get(`${a.address}|${a.port}`)!);
+      }
+      return formatProcIpVs(cfg, snap, { connTableSize: CONN_TABLE_SIZE });
+    }
+    if (file === 'ip_vs_stats') return formatProcStats(snap.totals);
+    return formatProcConn(this.entries());
+  }
+
+  private *entries(): IterableIterator<ConnEntry> {
+    const now = this.kernel.now;
+    for (const c of this.kernel.conns.entries()) if ((c.flags & CF_ONE_PACKET) === 0) yield this.entry(c, now);
+  }
 
   private entry(c: Conn, now: number): ConnEntry {
     return {

@@ -5,9 +5,8 @@
 // and exit status a real director gives.
 import { addressFamily, canonicalAddress, formatIPv6, intToIPv4, ipv4ToInt, parseIPv6, type Family } from '../../../lib/ipvs/addr';
 import { addressWords } from '../../../lib/ipvs/inet';
+import { sortRealServers, sortServices } from '../../../lib/ipvs/kernel-table';
 import {
-  compareRealServers,
-  compareServices,
   schedFlagBit,
   schedFlagName,
   serviceFamily,
@@ -601,10 +600,14 @@ export class IpvsKernel {
 
   // ---- reading the state ----------------------------------------------------------------------
 
-  /** The live configuration, in the model's canonical form. */
-  config(): DirectorConfig {
+  /**
+   * The live configuration, in the model's canonical form; with kernelOrder, services as created
+   * and real servers in list order (newest first), as `--nosort` and /proc/net/ip_vs show them.
+   */
+  config(o: { kernelOrder?: boolean } = {}): DirectorConfig {
     const t = this.conns.timeouts;
-    const services = [...this.services.values()].map((svc) => serviceConfig(svc)).sort(compareServices);
+    let services = [...this.services.values()].map((svc) => serviceConfig(svc, o.kernelOrder ?? false));
+    if (!o.kernelOrder) services = sortServices(services);
     const syncDaemons = (['master', 'backup'] as const).flatMap((s) => (this.daemons[s] ? [{ ...this.daemons[s]! }] : []));
     return {
       globals: { timeouts: { tcp: t.tcp[TCP.ESTABLISHED]! / 1000, tcpfin: t.tcp[TCP.FIN_WAIT]! / 1000, udp: t.udp / 1000 }, syncDaemons },
@@ -613,14 +616,15 @@ export class IpvsKernel {
   }
 
   /** Counters (as of the last estimator pass, minus -Z), rates and connection counts. */
-  statsSnapshot(at: number): StatsSnapshot {
-    const services: ServiceStats[] = [...this.services.values()]
-      .sort((a, b) => compareServices(a.key, b.key))
+  statsSnapshot(at: number, o: { kernelOrder?: boolean } = {}): StatsSnapshot {
+    let all = [...this.services.values()];
+    if (!o.kernelOrder) all = sortServices(all.map((svc) => ({ ...svc.key, svc }))).map((x) => x.svc);
+    const services: ServiceStats[] = all
       .map((svc) => ({
         service: svc.key,
         counters: svc.stats.counters(),
         rates: svc.stats.rates(),
-        realServers: [...svc.dests].sort(compareRealServers).map((d) => ({
+        realServers: (o.kernelOrder ? svc.dests : sortRealServers([...svc.dests])).map((d) => ({
           address: d.address,
           port: d.port,
           activeConns: d.activeConns,
@@ -639,7 +643,7 @@ export function fwmarkAddress(mark: number, af: Family): string {
   return af === 'inet' ? intToIPv4(mark >>> 0) : formatIPv6([mark >>> 16, mark & 0xffff, 0, 0, 0, 0, 0, 0]);
 }
 
-function serviceConfig(svc: Service): VirtualService {
+function serviceConfig(svc: Service, kernelOrder: boolean): VirtualService {
   const bits = ([1, 2, 3] as const).filter((b) => (svc.schedFlags & SCHED_BITS[b]) !== 0);
   const sched = svc.scheduler as SchedulerName;
   const persistence = svc.persistent
@@ -651,7 +655,7 @@ function serviceConfig(svc: Service): VirtualService {
     schedFlags: bits.map((b) => schedFlagName(sched, b)),
     ...(persistence ? { persistence } : {}),
     onePacket: svc.onePacket,
-    realServers: [...svc.dests].sort(compareRealServers).map(destConfig),
+    realServers: (kernelOrder ? svc.dests : sortRealServers([...svc.dests])).map(destConfig),
   } as VirtualService;
 }
 

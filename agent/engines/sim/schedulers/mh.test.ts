@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FakeService, fromClient, type FakeDest } from './harness';
-import { mh, MH_TAB_SIZE } from './mh';
+import { mh, mhTable, MH_TAB_SIZE } from './mh';
 import { SCHED_FLAG_1, SCHED_FLAG_2 } from './types';
 
-type Table = { lookup: (FakeDest | null)[] };
-const owners = (svc: FakeService) => (svc.state as unknown as Table).lookup.map((d) => d?.name ?? '-');
+const owners = (svc: FakeService) => mhTable(svc, svc.state as Parameters<typeof mhTable>[1]).map((d) => (d as FakeDest | null)?.name ?? '-');
 const share = (o: string[], name: string) => o.filter((x) => x === name).length;
 
 function build(weights: number[], flags = 0): FakeService {

@@ -15,10 +15,31 @@ const MH_TAB_BITS = TAB_INDEX >> 1;
 const HASH1 = sipKey(2654435761, 2654435761);
 const HASH2 = sipKey(2654446892, 2654446892);
 
+/** an empty slot */
+const NONE = 0xffff;
+
 interface MhState {
-  lookup: (SchedDest | null)[];
+  /** slot -> index in the service's list (rebuilt whenever the list changes), NONE when empty; 8 KB per service */
+  lookup: Uint16Array | null;
   gcd: number;
   rshift: number;
+  /**
+   * The kernel rebuilds on every destination change; the table is a function of the list at that
+   * moment only, so rebuilding once before the next lookup gives the same table for less work
+   * (loading 10 servers into a service rebuilds once, not 10 times).
+   */
+  dirty: boolean;
+}
+
+/** The Maglev table as the next lookup will see it (rebuilt if a destination changed). */
+export function mhTable(svc: SchedService, s: MhState): (SchedDest | null)[] {
+  if (s.dirty) reassign(svc, s);
+  return Array.from(s.lookup ?? new Uint16Array(MH_TAB_SIZE).fill(NONE), (i) => (i === NONE ? null : svc.dests[i]!));
+}
+
+function slot(svc: SchedService, s: MhState, h: number): SchedDest | null {
+  const i = s.lookup === null ? NONE : s.lookup[h]!;
+  return i === NONE ? null : svc.dests[i]!;
 }
 
 const unavailable = (d: SchedDest): boolean => d.weight <= 0 || (d.flags & DEST_F_OVERLOAD) !== 0;
@@ -45,14 +66,21 @@ function shiftWeight(svc: SchedService, g: number): number {
 }
 
 function reassign(svc: SchedService, s: MhState): void {
+  s.dirty = false;
   s.gcd = gcdWeight(svc);
   s.rshift = shiftWeight(svc, s.gcd);
   const dests = svc.dests;
-  if (dests.length > MH_TAB_SIZE) return; // the kernel refuses (-EINVAL) and keeps the old table
-  if (s.gcd < 1) {
-    s.lookup.fill(null);
+  if (dests.length > MH_TAB_SIZE) {
+    // the kernel refuses to rebuild (-EINVAL) and keeps its old table of pointers; indices into a
+    // changed list would point at the wrong servers, so this table goes empty instead
+    s.lookup?.fill(NONE);
     return;
   }
+  if (s.gcd < 1) {
+    s.lookup?.fill(NONE);
+    return;
+  }
+  const lookup = (s.lookup ??= new Uint16Array(MH_TAB_SIZE));
   // ip_vs_mh_permutate
   const n = dests.length;
   const perm = new Int32Array(n);
@@ -82,7 +110,7 @@ function reassign(svc: SchedService, s: MhState): void {
       }
       perm[i] = c;
       taken[c] = 1;
-      s.lookup[c] = dests[i]!;
+      lookup[c] = i;
       if (++filled === MH_TAB_SIZE) return;
       if (++dtCount >= turns[i]!) {
         dtCount = 0;
@@ -94,26 +122,23 @@ function reassign(svc: SchedService, s: MhState): void {
 
 export const mh: Scheduler<MhState> = {
   name: 'mh',
-  init(svc) {
-    const s: MhState = { lookup: new Array<SchedDest | null>(MH_TAB_SIZE).fill(null), gcd: 0, rshift: 0 };
-    reassign(svc, s);
-    return s;
-  },
-  addDest: (svc, s) => reassign(svc, s),
-  delDest: (svc, s) => reassign(svc, s),
-  updDest: (svc, s) => reassign(svc, s),
+  init: () => ({ lookup: null, gcd: 0, rshift: 0, dirty: true }),
+  addDest: (_svc, s) => void (s.dirty = true),
+  delDest: (_svc, s) => void (s.dirty = true),
+  updDest: (_svc, s) => void (s.dirty = true),
 
   schedule(svc, s, pkt) {
+    if (s.dirty) reassign(svc, s);
     const port = hasFlag(svc, SCHED_FLAG_2) && pkt.protocol !== 0 ? pkt.sport : 0;
     const ihash = hashkey(pkt.sfold, port, HASH1, 0) % MH_TAB_SIZE;
-    const first = s.lookup[ihash] ?? null;
+    const first = slot(svc, s, ihash);
     if (!hasFlag(svc, SCHED_FLAG_1)) return first === null || unavailable(first) ? null : first;
     if (first === null) return null;
     if (!unavailable(first)) return first;
     // mh-fallback: walk the table from ihash, re-hashing with the offset
     for (let offset = 0; offset < MH_TAB_SIZE; offset++) {
       const roffset = (offset + ihash) % MH_TAB_SIZE;
-      const d = s.lookup[hashkey(pkt.sfold, port, HASH1, roffset) % MH_TAB_SIZE] ?? null;
+      const d = slot(svc, s, hashkey(pkt.sfold, port, HASH1, roffset) % MH_TAB_SIZE);
       if (d === null) return null;
       if (!unavailable(d)) return d;
     }
