@@ -92,8 +92,8 @@ export function diffConfigs(before: DirectorConfig, after: DirectorConfig): Conf
 
 function diffServers(before: VirtualService, after: VirtualService): ConfigDiff['services']['changed'][number]['realServers'] {
   const key = (r: RealServer) => hostPort(r.address, r.port);
-  const old = new Map(before.realServers.map((r) => [key(r), r]));
-  const now = new Set(after.realServers.map(key));
+  const old = new Map(before.realServers.map((r: RealServer) => [key(r), r]));
+  const now = new Set(after.realServers.map((r: RealServer) => key(r)));
   const ref = (r: RealServer) => ({ address: r.address, port: r.port, label: realServerLabel(r) });
   const out: ConfigDiff['services']['changed'][number]['realServers'] = { added: [], removed: [], changed: [] };
   for (const r of after.realServers) {
