@@ -1,0 +1,145 @@
+// Offline tools of lvs-agent: no kernel, no control plane, just the IPVS core on files.
+//   lvs-agent rules parse [FILE|-]                     rules text (or JSON, keepalived.conf) -> canonical JSON
+//   lvs-agent rules print [FILE|-] [--format F]        JSON (or rules, keepalived.conf) -> ipvsadm -Sn rules / keepalived.conf
+//   lvs-agent rules plan --desired FILE --actual FILE  the ops that turn actual into desired (also as `plan` when free)
+// FILE is JSON (a DirectorConfig, or an object with a `config` field such as an exported
+// revision), ipvsadm rules text (-Sn / -R input), or keepalived.conf; the format is detected.
+// Exit status: 0 done, 2 bad input (the message names the file, line or field and the rule).
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { DirectorConfigSchema, type DirectorConfig } from '../../lib/ipvs/model';
+import { issuesFromZod, ValidationError, RulesParseError } from '../../lib/ipvs/errors';
+import { parseRules, printRules } from '../../lib/ipvs/rules';
+import { parseKeepalivedConf, toKeepalivedConf } from '../../lib/ipvs/keepalived';
+import { plan } from '../../lib/ipvs/plan';
+import { opToCommandLine, summarizeOps } from '../../lib/ipvs/ops';
+
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** the file's text; "-" is stdin */
+  readFile(file: string): string;
+  setExitCode(code: number): void;
+}
+
+export const processIo: Io = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+  readFile: (file) => fs.readFileSync(file === '-' ? 0 : file, 'utf8'),
+  setExitCode: (code) => void (process.exitCode = code),
+};
+
+/** Bad input: printed as one clear message, exit status 2. */
+export class CliInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliInputError';
+  }
+}
+
+export type InputFormat = 'json' | 'rules' | 'keepalived';
+
+/** JSON starts with "{"; keepalived.conf has virtual_server blocks or global_defs; anything else is rules text. */
+export function detectFormat(text: string): InputFormat {
+  const body = text.replace(/^\s*([#!].*)?$/gm, '').trimStart();
+  if (body.startsWith('{')) return 'json';
+  if (/^\s*(virtual_server|global_defs|vrrp_instance|vrrp_sync_group)\b/m.test(text)) return 'keepalived';
+  return 'rules';
+}
+
+function describe(file: string, e: unknown): CliInputError {
+  const name = file === '-' ? 'stdin' : file;
+  if (e instanceof RulesParseError) return new CliInputError(`${name}:\n${e.issues.map((i) => `  line ${i.line}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`);
+  if (e instanceof ValidationError) {
+    if (e.issues.length === 1 && !e.issues[0]!.path) return new CliInputError(`${name}: ${e.issues[0]!.message}`);
+    return new CliInputError(`${name}:\n${e.issues.map((i) => `  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`);
+  }
+  return new CliInputError(`${name}: ${(e as Error).message}`);
+}
+
+/** Read and parse a config file in any of the three formats. */
+export function loadConfig(file: string, io: Io): { config: DirectorConfig; format: InputFormat } {
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliInputError(`cannot read ${file === '-' ? 'stdin' : file}: ${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message}`);
+  }
+  const format = detectFormat(text);
+  try {
+    if (format === 'rules') return { config: parseRules(text), format };
+    if (format === 'keepalived') return { config: parseKeepalivedConf(text), format };
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new ValidationError([{ path: '', message: `not valid JSON: ${(e as Error).message}` }]);
+    }
+    const obj = json as Record<string, unknown>;
+    const wrapped = obj && typeof obj === 'object' && !Array.isArray(obj) && 'config' in obj && !('services' in obj);
+    const r = DirectorConfigSchema.safeParse(wrapped ? obj.config : json);
+    if (!r.success) throw new ValidationError(issuesFromZod(r.error).map((i) => ({ ...i, path: wrapped ? `config${i.path ? `.${i.path}` : ''}` : i.path })));
+    return { config: r.data, format };
+  } catch (e) {
+    throw describe(file, e);
+  }
+}
+
+export function rulesParseAction(file: string, io: Io): void {
+  const { config } = loadConfig(file, io);
+  io.stdout(`${JSON.stringify(config, null, 2)}\n`);
+}
+
+export function rulesPrintAction(file: string, opts: { format?: 'ipvsadm' | 'keepalived'; globals?: boolean }, io: Io): void {
+  const { config } = loadConfig(file, io);
+  io.stdout(opts.format === 'keepalived' ? toKeepalivedConf(config) : printRules(config, { globals: opts.globals ?? false }));
+}
+
+export function planAction(opts: { desired: string; actual: string; json?: boolean }, io: Io): void {
+  const desired = loadConfig(opts.desired, io).config;
+  const actual = loadConfig(opts.actual, io).config;
+  const ops = plan(desired, actual);
+  if (opts.json) io.stdout(`${JSON.stringify(ops, null, 2)}\n`);
+  else for (const op of ops) io.stdout(`${opToCommandLine(op)}\n`);
+  io.stderr(`${ops.length ? summarizeOps(ops, actual) : 'in sync: nothing to do'}\n`);
+}
+
+/** Run an action: bad input prints one message and sets exit status 2. */
+function run(io: Io, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof CliInputError)) throw e;
+    io.stderr(`error: ${e.message}\n`);
+    io.setExitCode(2);
+  }
+}
+
+function addPlan(cmd: Command, io: Io): Command {
+  return cmd
+    .description('print the ops that turn --actual into --desired, as ipvsadm command lines (or JSON with --json); the summary goes to stderr')
+    .requiredOption('--desired <file>', 'desired config: JSON, rules text or keepalived.conf; - for stdin')
+    .requiredOption('--actual <file>', 'actual config (e.g. saved with ipvsadm -Sn): JSON, rules text or keepalived.conf')
+    .option('--json', 'print the ops as JSON')
+    .action((opts: { desired: string; actual: string; json?: boolean }) => run(io, () => planAction(opts, io)));
+}
+
+/** Adds `rules parse|print|plan` (and `plan`, when the program has no plan command of its own). */
+export function registerOfflineCommands(program: Command, io: Io = processIo): void {
+  const rules = program.command('rules').description('ipvsadm rules, JSON and keepalived.conf, offline (no kernel needed)');
+  rules
+    .command('parse')
+    .description('parse a config (rules text as ipvsadm -Sn prints it, JSON, or keepalived.conf) and print its canonical JSON')
+    .argument('[file]', 'file to read; - or nothing for stdin', '-')
+    .action((file: string) => run(io, () => rulesParseAction(file, io)));
+  rules
+    .command('print')
+    .description('print a config (JSON, rules text or keepalived.conf) as ipvsadm -Sn rules, byte for byte what ipvsadm-save -n prints')
+    .argument('[file]', 'file to read; - or nothing for stdin', '-')
+    .addOption(new Option('--format <format>', 'ipvsadm rules or keepalived.conf').choices(['ipvsadm', 'keepalived']).default('ipvsadm'))
+    .option('--globals', 'also print --set and --start-daemon lines (ipvsadm -S never saves them)')
+    .action((file: string, opts: { format: 'ipvsadm' | 'keepalived'; globals?: boolean }) => run(io, () => rulesPrintAction(file, opts, io)));
+  addPlan(rules.command('plan'), io);
+  if (!program.commands.some((c) => c.name() === 'plan')) addPlan(program.command('plan'), io);
+}
