@@ -28,7 +28,7 @@ export function effectiveDesired(desired: DirectorConfig, createdAt: Date, healt
         .filter((r) => !(mode === 'remove' && down.has(`${serviceKeyId(s)}#${realServerKeyId(r)}`)))
         .map((r) => (mode === 'quiesce' && down.has(`${serviceKeyId(s)}#${realServerKeyId(r)}`) ? { ...r, weight: 0 } : r));
       return { ...s, realServers: servers };
-    }),
+    }) as DirectorConfig['services'],
   };
 }
 
