@@ -226,9 +226,10 @@ describe('connection states, counters and expiry', () => {
     sim.request(WEB, '192.0.2.1');
     expect((await list(sim))[0]).toMatchObject({ state: 'SYN_RECV', expires: 60 });
     expect((await dest(sim, A)).activeConns).toBe(1); // pre-established states count as active
-    // the client retransmits its SYN at 1 s and 5 s (each restarts the 60 s timer), then gives up
-    sim.tick(64_000);
+    // the client retransmits its SYN at 1, 3, 7 and 15 s (each restarts the 60 s timer), then gives up
+    sim.tick(74_000);
     expect(await list(sim)).toHaveLength(1);
+    expect(sim.kernel.tot.inPkts).toBe(5);
     sim.tick(2_000);
     expect(await list(sim)).toHaveLength(0);
     sim.setBackendHealth(A, 80, true);
@@ -366,7 +367,7 @@ describe('traffic generator', () => {
     sim.setBackendHealth(A, 0, false);
     expect(sim.probeBackend(A, 80)).toEqual({ ok: false, reason: 'connect ECONNREFUSED' });
     expect(sim.probeBackend(B, 80).ok).toBe(true);
-    sim.tick(20_000);
+    sim.tick(35_000); // clients give up connecting after 31 s
     expect(sim.trafficStats().timedOut).toBeGreaterThan(0);
     expect((await list(sim, { dest: A, state: 'SYN_RECV' })).length).toBeGreaterThan(0);
     sim.applySync([deleteServer(WEB, A, 80), deleteServer(WEB, B, 80), deleteServer(WEB, C, 80)]);

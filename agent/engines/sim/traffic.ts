@@ -94,6 +94,9 @@ function nextPort(c: Client): number {
   return p;
 }
 
+/** SYN retransmissions before a client gives up (at 1, 3, 7, 15 s; it quits at 31 s) */
+const SYN_RETRIES = 4;
+
 const enum Phase {
   /** SYN sent, server not answering: client retransmits, then gives up */
   Connecting,
@@ -210,14 +213,16 @@ export class TrafficGenerator {
         return;
       }
       if (now >= f.nextRetry) {
-        if (f.retries >= 2) {
-          // the client gives up; the entry runs out in SYN_RECV
+        // Linux retransmits a SYN after 1, 3, 7, 15 s (RTO doubling from 1 s, as recorded in the
+        // guest: 3 SYNs within wget's 5 s); the client gives up connecting after ~30 s and the
+        // entry then runs out in SYN_RECV, 60 s after the last SYN
+        if (f.retries >= SYN_RETRIES) {
           this.stats.timedOut++;
           this.drop(f);
           return;
         }
         f.retries++;
-        f.nextRetry = now + 1000 * 2 ** (f.retries + 1);
+        f.nextRetry = f.start + 1000 * (2 ** (f.retries + 1) - 1);
         if (!this.send(c, DIR_INPUT, c.proto === IPPROTO_SCTP ? 'init' : 'syn', 1, 60, now, nodest)) this.drop(f);
       }
       return;
