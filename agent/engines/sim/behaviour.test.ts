@@ -351,6 +351,38 @@ describe('traffic generator', () => {
     expect(inact).toBeGreaterThan(30 * 55 * 0.8); // ≈ cps × elapsed in TIME_WAIT (120 s > 60 s run)
   });
 
+  it('the demo profile: web over TCP shows established and closing connections, DNS over UDP inactive entries only; 10k services stay within totalCps', async () => {
+    const sim = new SimEngine({ clock: () => Date.UTC(2025, 0, 1, 20), traffic: 'demo' });
+    const dns = { protocol: 'udp', address: '10.0.0.53', port: 53 } as const;
+    sim.applySync([
+      addService({ ...WEB, scheduler: 'wlc' }),
+      addServer(WEB, server(A, 80, { forwarding: 'masq' })),
+      addServer(WEB, server(B, 80, { forwarding: 'masq' })),
+      addService({ ...dns, scheduler: 'rr' }),
+      addServer(dns, server(C, 53, { forwarding: 'masq' })),
+    ]);
+    sim.tick(30_000);
+    const st = await sim.readStats();
+    const web = st.services.find((x) => x.service.protocol === 'tcp')!;
+    const udp = st.services.find((x) => x.service.protocol === 'udp')!;
+    expect(web.realServers.every((d) => d.activeConns > 0 && d.inactConns > 0)).toBe(true);
+    expect(udp.realServers[0]!.activeConns).toBe(0);
+    expect(udp.realServers[0]!.inactConns).toBeGreaterThan(100);
+    expect(new Set((await list(sim, { virtual: '10.0.0.53:53' })).map((e) => e.state))).toEqual(new Set(['UDP']));
+    expect(udp.counters.outBytes / udp.counters.conns).toBeLessThan(1000); // answers, not web pages
+
+    const big = new SimEngine({ clock: () => Date.UTC(2025, 0, 1, 20), traffic: 'demo' });
+    const ops = Array.from({ length: 10_000 }, (_, i) => {
+      const vip = { protocol: 'tcp', address: `10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, port: 80 } as const;
+      return [addService({ ...vip, scheduler: 'wlc' }), addServer(vip, server(A, 80))];
+    }).flat();
+    expect(big.applySync(ops).ok).toBe(true);
+    big.tick(20_000);
+    const opened = big.trafficStats().opened;
+    expect(opened / 20).toBeLessThan(600 * 1.15); // the demo's totalCps holds whatever the number of services
+    expect(opened / 20).toBeGreaterThan(600 * 0.7);
+  });
+
   it('follows the daily curve: the peak hour is busier than the trough', async () => {
     const at = (hour: number) => {
       const t0 = Date.UTC(2025, 0, 1, hour, 0, 0);

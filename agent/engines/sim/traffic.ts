@@ -37,6 +37,8 @@ export type ServiceTraffic = z.output<typeof ServiceTrafficSchema>;
 export const TrafficProfileSchema = z.object({
   /** applies to every service unless a rule below matches it */
   defaults: ServiceTrafficSchema.default(ServiceTrafficSchema.parse({})),
+  /** overrides for every service of a protocol (DNS over UDP is not a web page), under the per-service rules */
+  byProtocol: z.object({ tcp: ServiceTrafficSchema.partial().optional(), udp: ServiceTrafficSchema.partial().optional(), sctp: ServiceTrafficSchema.partial().optional() }).default({}),
   /** per-service overrides; `match` is a service id ("tcp|10.0.0.1|80", "fwmark|inet|3") or label ("TCP 10.0.0.1:80") */
   services: z.array(z.object({ match: z.string(), traffic: z.union([ServiceTrafficSchema.partial(), z.literal('off')]) })).default([]),
   /** spread rates over services: each service gets a fixed random factor in [1 − v, 1 + v] */
@@ -51,7 +53,12 @@ export type TrafficProfile = z.output<typeof TrafficProfileSchema>;
 export type TrafficProfileInput = z.input<typeof TrafficProfileSchema>;
 
 /** The demo: lively but bounded, whatever the number of services (≈ 600 new conn/s at the peak). */
-export const DEMO_PROFILE: TrafficProfile = TrafficProfileSchema.parse({ totalCps: 600, defaults: { cps: 40 } });
+export const DEMO_PROFILE: TrafficProfile = TrafficProfileSchema.parse({
+  totalCps: 600,
+  defaults: { cps: 40 },
+  // one query and its answer per client port: entries then wait out the udp timeout, as on a DNS director
+  byProtocol: { udp: { requestBytes: 60, responseBytes: 300, lifetime: 0.2, packetBytes: 512, clients: 5000 } },
+});
 
 /** Is the simulated backend answering? (address|port -> false when marked down) */
 export type BackendHealth = (address: string, port: number) => boolean;
@@ -413,7 +420,9 @@ export class TrafficGenerator {
         this.states.set(svc.id, (st = null as unknown as ServiceState));
         return null;
       }
-      const traffic = rule ? ServiceTrafficSchema.parse({ ...profile.defaults, ...rule.traffic }) : profile.defaults;
+      const proto = svc.fwmark !== 0 ? profile.defaults.fwmark.protocol : svc.proto === IPPROTO_UDP ? 'udp' : svc.proto === IPPROTO_SCTP ? 'sctp' : 'tcp';
+      const byProto = profile.byProtocol[proto];
+      const traffic = rule || byProto ? ServiceTrafficSchema.parse({ ...profile.defaults, ...byProto, ...(rule?.traffic as object | undefined) }) : profile.defaults;
       const h = hashString(svc.id);
       st = {
         traffic,
