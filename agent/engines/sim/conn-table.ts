@@ -49,8 +49,7 @@ export const TCP_TIMEOUTS_S = [2, 900, 120, 60, 120, 120, 10, 60, 30, 120, 120];
 export type TcpSeg = 'syn' | 'fin' | 'ack' | 'rst';
 const TCP_SEG_INDEX: Record<TcpSeg, number> = { syn: 0, fin: 1, ack: 2, rst: 3 };
 
-const { NONE: sNO, ESTABLISHED: sES, SYN_SENT: sSS, SYN_RECV: sSR, FIN_WAIT: sFW, TIME_WAIT: sTW, CLOSE: sCL, CLOSE_WAIT: sCW, LAST_ACK: sLA, LISTEN: sLI, SYNACK: sSA } = TCP;
-void sNO;
+const { ESTABLISHED: sES, SYN_SENT: sSS, SYN_RECV: sSR, FIN_WAIT: sFW, TIME_WAIT: sTW, CLOSE: sCL, CLOSE_WAIT: sCW, LAST_ACK: sLA, LISTEN: sLI, SYNACK: sSA } = TCP;
 /** tcp_states[direction*4 + segment][state] */
 const TCP_STATES: number[][] = [
   // INPUT        sNO  sES  sSS  sSR  sFW  sTW  sCL  sCW  sLA  sLI  sSA
@@ -82,48 +81,47 @@ const RTO = 61;
 export const SCTP_TIMEOUTS_S = [2, 4, RTO, RTO, RTO, RTO, RTO, RTO, 900, RTO, RTO, RTO, 4, RTO];
 export type SctpChunk = 'data' | 'init' | 'init_ack' | 'cookie_echo' | 'cookie_ack' | 'shutdown' | 'shutdown_ack' | 'shutdown_complete' | 'error' | 'abort';
 const SCTP_EVENT_INDEX: Record<SctpChunk, number> = { data: 0, init: 1, init_ack: 2, cookie_echo: 3, cookie_ack: 4, shutdown: 5, shutdown_ack: 6, shutdown_complete: 7, error: 8, abort: 9 };
-// sNO sI1 sIN sCS sCR sCW sCO sCE sES sSS sSR sSA sRJ sCL
-const [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
-/** sctp_states[direction][event][state] */
+// the kernel's names: sNO sI1 sIN sCS sCR sCW sCO sCE sES sSS sSR sSA sRJ sCL
+const [I1, IN, CS, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+/** sctp_states[direction][event][state], events: data init init_ack cookie_echo cookie_ack shutdown shutdown_ack shutdown_complete error abort */
 const SCTP_STATES: number[][][] = [
-  [ // INPUT
-    [a8, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a1, a2, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a2, a2],
-    [a5, a5, a5, a3, a4, a6, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a4, a2, a2, a4, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a8, a1, a2, a3, a4, a5, a6, a8, a8, a9, a10, a11, a12, a13],
-    [a10, a1, a2, a3, a4, a5, a6, a7, a10, a9, a10, a11, a12, a13],
-    [a13, a2, a2, a3, a4, a5, a6, a7, a8, a13, a10, a13, a12, a13],
-    [a13, a13, a13, a3, a4, a5, a6, a7, a8, a9, a10, a13, a12, a13],
-    [a13, a1, a2, a3, a4, a5, a6, a13, a8, a9, a10, a11, a12, a13],
-    [a13, a13, a13, a13, a13, a12, a13, a13, a13, a13, a13, a13, a13, a13],
+  [ // INPUT    NO  I1  IN  CS  CR  CW  CO  CE  ES  SS  SR  SA  RJ  CL
+    /* d   */ [ES, I1, IN, CS, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* i   */ [I1, IN, IN, CS, CR, CW, CO, CE, ES, SS, SR, SA, IN, IN],
+    /* i_a */ [CW, CW, CW, CS, CR, CO, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* c_e */ [CR, IN, IN, CR, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* c_a */ [ES, I1, IN, CS, CR, CW, CO, ES, ES, SS, SR, SA, RJ, CL],
+    /* s   */ [SR, I1, IN, CS, CR, CW, CO, CE, SR, SS, SR, SA, RJ, CL],
+    /* s_a */ [CL, IN, IN, CS, CR, CW, CO, CE, ES, CL, SR, CL, RJ, CL],
+    /* s_c */ [CL, CL, CL, CS, CR, CW, CO, CE, ES, SS, SR, CL, RJ, CL],
+    /* err */ [CL, I1, IN, CS, CR, CW, CO, CL, ES, SS, SR, SA, RJ, CL],
+    /* ab  */ [CL, CL, CL, CL, CL, RJ, CL, CL, CL, CL, CL, CL, CL, CL],
   ],
   [ // OUTPUT
-    [a8, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a5, a5, a5, a5, a5, a5, a5, a5, a8, a5, a5, a5, a5, a5],
-    [a3, a3, a3, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a7, a7, a7, a7, a7, a7, a7, a7, a8, a9, a10, a11, a12, a13],
-    [a8, a8, a8, a8, a8, a8, a8, a8, a8, a9, a10, a11, a12, a13],
-    [a9, a9, a9, a9, a9, a9, a9, a9, a9, a9, a10, a11, a12, a13],
-    [a11, a11, a11, a11, a11, a5, a6, a7, a8, a11, a11, a11, a12, a13],
-    [a13, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a13, a13, a13, a13, a13, a5, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a13, a12, a13, a13, a13, a13, a13, a13, a13, a13, a13, a13, a13, a13],
+    /* d   */ [ES, I1, IN, CS, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* i   */ [CW, CW, CW, CW, CW, CW, CW, CW, ES, CW, CW, CW, CW, CW],
+    /* i_a */ [CS, CS, CS, CS, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* c_e */ [CE, CE, CE, CE, CE, CE, CE, CE, ES, SS, SR, SA, RJ, CL],
+    /* c_a */ [ES, ES, ES, ES, ES, ES, ES, ES, ES, SS, SR, SA, RJ, CL],
+    /* s   */ [SS, SS, SS, SS, SS, SS, SS, SS, SS, SS, SR, SA, RJ, CL],
+    /* s_a */ [SA, SA, SA, SA, SA, CW, CO, CE, ES, SA, SA, SA, RJ, CL],
+    /* s_c */ [CL, I1, IN, CS, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* err */ [CL, CL, CL, CL, CL, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* ab  */ [CL, RJ, CL, CL, CL, CL, CL, CL, CL, CL, CL, CL, CL, CL],
   ],
   [ // INPUT-ONLY
-    [a8, a1, a2, a3, a4, a8, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a1, a2, a2, a2, a2, a2, a6, a7, a8, a9, a10, a11, a2, a2],
-    [a7, a7, a7, a7, a7, a7, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a8, a8, a8, a8, a8, a8, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a8, a1, a2, a8, a8, a5, a8, a8, a8, a9, a10, a11, a12, a13],
-    [a10, a1, a2, a3, a4, a5, a6, a7, a10, a9, a10, a11, a12, a13],
-    [a13, a2, a2, a3, a4, a5, a6, a7, a13, a13, a10, a13, a12, a13],
-    [a13, a13, a13, a13, a13, a5, a6, a7, a8, a9, a13, a13, a12, a13],
-    [a13, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13],
-    [a13, a13, a13, a13, a13, a12, a13, a13, a13, a13, a13, a13, a13, a13],
+    /* d   */ [ES, I1, IN, CS, CR, ES, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* i   */ [I1, IN, IN, IN, IN, IN, CO, CE, ES, SS, SR, SA, IN, IN],
+    /* i_a */ [CE, CE, CE, CE, CE, CE, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* c_e */ [ES, ES, ES, ES, ES, ES, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* c_a */ [ES, I1, IN, ES, ES, CW, ES, ES, ES, SS, SR, SA, RJ, CL],
+    /* s   */ [SR, I1, IN, CS, CR, CW, CO, CE, SR, SS, SR, SA, RJ, CL],
+    /* s_a */ [CL, IN, IN, CS, CR, CW, CO, CE, CL, CL, SR, CL, RJ, CL],
+    /* s_c */ [CL, CL, CL, CL, CL, CW, CO, CE, ES, SS, CL, CL, RJ, CL],
+    /* err */ [CL, I1, IN, CS, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
+    /* ab  */ [CL, CL, CL, CL, CL, RJ, CL, CL, CL, CL, CL, CL, CL, CL],
   ],
 ];
-void a0;
 
 // ---- entries ------------------------------------------------------------------------------
 

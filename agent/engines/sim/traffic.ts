@@ -69,6 +69,8 @@ interface Client {
   nextPort: number;
 }
 
+const BENCH_NET = ipv4ToInt('198.18.0.0');
+
 /** A pool of client addresses shared by all services (benchmarking ranges: 198.18.0.0/15, 2001:db8:c0::/48). */
 class ClientPool {
   private readonly v4: Client[] = [];
@@ -81,8 +83,8 @@ class ClientPool {
       // scatter over the range so masks (-M) group a realistic number of clients
       const h = Math.imul(n + 1, 0x9e3779b1) >>> 0;
       if (family === 'inet') {
-        const addr = (ipv4ToInt('198.18.0.0') + (h % 131072)) >>> 0;
-        pool.push({ address: intToIPv4(addr === ipv4ToInt('198.18.0.0') ? addr + 1 : addr), fold: addr, nextPort: 32768 + (h % 28000) });
+        const addr = (BENCH_NET + 1 + (h % 131070)) >>> 0; // not the network or broadcast address
+        pool.push({ address: intToIPv4(addr), fold: addr, nextPort: 32768 + (h % 28000) });
       } else {
         const g = [0x2001, 0x0db8, 0x00c0, (h >>> 16) & 0xff, 0, 0, (h >>> 8) & 0xffff, (h & 0xff) + 1];
         const address = formatIPv6(g);
@@ -445,7 +447,7 @@ export class TrafficGenerator {
     const client = this.clients.get(svc.af, (Math.floor(u * u * t.clients) + (st.offset % 977)) % Math.max(t.clients, 1));
     const lifetime = Math.min(this.rng.exp(t.lifetime * 1000), t.lifetime * 10_000);
     const jitter = () => Math.exp(0.5 * this.rng.normal() - 0.125);
-    const pkt = this.firstPacket(svc, st, client, now);
+    const pkt = this.firstPacket(svc, st, client);
     const c = this.kernel.connect(pkt);
     if (c === null) {
       this.stats.refused++;
@@ -463,8 +465,7 @@ export class TrafficGenerator {
     if (this.backendUp(c)) this.handshake(f, now);
   }
 
-  private firstPacket(svc: Service, st: ServiceState, client: Client, now: number): FirstPacket {
-    void now;
+  private firstPacket(svc: Service, st: ServiceState, client: Client): FirstPacket {
     const t = st.traffic;
     let proto: number;
     let daddr: string;
