@@ -4,7 +4,7 @@
 // therefore compare "backwards" (192.168.0.1 is listed before 10.0.0.1). The canonical model order
 // (model.ts compareServices) is the mathematically sorted one; this is only for printing.
 import { serviceFamily, type ServiceKey } from './model';
-import { addressWords } from './inet';
+import { addressWords, strictIPv4Value } from './inet';
 
 /** glibc msort_with_tmp: n1 = n/2 left half, merge takes the left element when cmp <= 0. */
 export function glibcMergeSort<T>(items: readonly T[], cmp: (a: T, b: T) => number): T[] {
@@ -76,15 +76,70 @@ function cmpDestKeys(a: DestSortKey, b: DestSortKey): number {
   return a.port - b.port;
 }
 
+const SPAN = 2 ** 31;
+
+/**
+ * When every IPv4 address (and every fwmark) lies within 2^31 of the others, libipvs's
+ * subtraction never wraps and its order is plain numeric order, which a canonical (model-sorted)
+ * list already has: then nothing needs sorting. Checked without allocating.
+ */
+function canonicalIsIpvsadmOrder(services: readonly ServiceKey[]): boolean {
+  let lo = Infinity, hi = -Infinity, flo = Infinity, fhi = -Infinity;
+  let prev = -1;
+  for (const s of services) {
+    if (s.protocol === 'fwmark') {
+      if (s.family === 'inet6') return false;
+      flo = Math.min(flo, s.fwmark);
+      fhi = Math.max(fhi, s.fwmark);
+      prev = Infinity; // fwmark services come last in both orders
+      continue;
+    }
+    const v = strictIPv4Value(s.address);
+    if (v < 0 || prev === Infinity) return false;
+    // (protocol rank, address, port) must ascend, as model.compareServices has it
+    const key = PROTO_RANK[s.protocol]! * 2 ** 48 + v * 65536 + s.port;
+    if (key <= prev) return false;
+    prev = key;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (hi - lo >= SPAN || fhi - flo >= SPAN) return false;
+  // fwmarks must ascend too
+  let pf = 0;
+  for (const s of services) if (s.protocol === 'fwmark') {
+    if (s.fwmark <= pf) return false;
+    pf = s.fwmark;
+  }
+  return true;
+}
+
+const PROTO_RANK: Record<string, number> = { tcp: 0, udp: 1, sctp: 2 };
+
+/** The same for destinations: all IPv4, ascending (address, port), within 2^31. */
+function destsInIpvsadmOrder(dests: readonly { address: string; port: number }[]): boolean {
+  let lo = Infinity, hi = -Infinity, prev = -1;
+  for (const d of dests) {
+    const v = strictIPv4Value(d.address);
+    if (v < 0) return false;
+    const key = v * 65536 + d.port;
+    if (key <= prev) return false;
+    prev = key;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return hi - lo < SPAN;
+}
+
 /** Services in the order ipvsadm -Ln / -Sn prints them. */
 export function sortServicesLikeIpvsadm<T extends ServiceKey>(services: readonly T[]): T[] {
+  if (canonicalIsIpvsadmOrder(services)) return services.slice();
   const keyed = services.map((s) => ({ s, k: serviceSortKey(s) }));
   return glibcMergeSort(keyed, (x, y) => cmpServiceKeys(x.k, y.k)).map((x) => x.s);
 }
 
 /** Destinations in the order ipvsadm prints them. */
 export function sortDestsLikeIpvsadm<T extends { address: string; port: number }>(dests: readonly T[]): T[] {
-  if (dests.length < 2) return dests.slice();
+  if (dests.length < 2 || destsInIpvsadmOrder(dests)) return dests as T[];
   const keyed = dests.map((d) => {
     return { d, k: { v6: d.address.includes(':'), words: addressWords(d.address), port: d.port } };
   });

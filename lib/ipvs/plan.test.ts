@@ -173,6 +173,20 @@ describe('plan properties', () => {
     );
   });
 
+  it('input not in canonical order still plans correctly (the merge falls back to matching by key)', () => {
+    fc.assert(
+      fc.property(pair, fc.nat(), ([desired, actual], seed) => {
+        const shuffle = <T>(xs: readonly T[]) => xs.map((x, i) => ({ x, k: (i * 7919 + seed) % (xs.length + 13) })).sort((a, b) => a.k - b.k).map((e) => e.x);
+        const d = { ...desired, services: shuffle(desired.services) };
+        const a = { ...actual, services: shuffle(actual.services) };
+        const p = plan(d, a);
+        expect(applyOps(actual, p).services).toEqual(kernelView(desired).services);
+        expect(p.map((o) => o.op).sort()).toEqual(plan(desired, actual).map((o) => o.op).sort());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('no op is ever a no-op: every edit changes something, every add is new, every delete exists', () => {
     fc.assert(
       fc.property(pair, ([desired, actual]) => {

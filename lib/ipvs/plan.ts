@@ -6,27 +6,109 @@
 //    address+port. A changed key is therefore a delete and an add, never an edit.
 //  - Any other change is ONE edit op carrying the complete object, because ipvsadm -E/-e reset
 //    every field they are not given (a weight change is one `-e`, a scheduler change one `-E`).
-//  - Order: globals (timeouts, sync daemons) first, then service by service in canonical order.
-//    Within a service that stays: new real servers first, then edits, then removals, so capacity is
-//    added before it is taken away. A new service is added before its real servers; a removed
-//    service is one -D (the kernel drops its real servers with it).
-//  - Linear time: services are matched by key id, real servers pairwise when both lists are in the
-//    same canonical order (the usual case), else through a map.
-import { hostPort } from './inet';
+//  - Order: globals (timeouts, sync daemons) first, then service by service in canonical order,
+//    removed services last. Within a service that stays: new real servers first, then edits, then
+//    removals, so capacity is added before it is taken away. A new service is added before its real
+//    servers; a removed service is one -D (the kernel drops its real servers with it).
+//  - Linear time: the canonical lists are merge-joined (pairwise where aligned, the steady state);
+//    real servers likewise, else through a map. Unsorted input falls back to matching by key.
+import { hostPort, strictIPv4Value } from './inet';
+import { ipv4ToInt, parseIPv6 } from './addr';
 import { serviceKeyId, serviceKeyOf, type DirectorConfig, type RealServer, type SyncDaemon, type Timeouts, type VirtualService } from './model';
 import type { Op, RealServerSpec } from './op';
 
 export function plan(desired: DirectorConfig, actual: DirectorConfig): Op[] {
   const ops: Op[] = [];
   planGlobals(desired, actual, ops);
+  const services = planServicesSorted(desired.services, actual.services) ?? planServicesByKey(desired.services, actual.services);
+  for (const op of services) ops.push(op);
+  return ops;
+}
 
-  const actualById = new Map<string, VirtualService>();
-  for (const s of actual.services) actualById.set(serviceKeyId(s), s);
+type Svc = VirtualService;
+
+function sameKey(a: Svc, b: Svc): boolean {
+  if (a.protocol === 'fwmark' || b.protocol === 'fwmark') {
+    return a.protocol === 'fwmark' && b.protocol === 'fwmark' && a.fwmark === b.fwmark && a.family === b.family;
+  }
+  return a.protocol === b.protocol && a.address === b.address && a.port === b.port;
+}
+
+/** model.compareServices as one number array per service (computed only where the lists differ). */
+function sortKey(s: Svc): number[] {
+  if (s.protocol === 'fwmark') return [s.fwmark, s.family === 'inet' ? 0 : 1, 0, 0, 0, 0, 0, 0];
+  const v4 = strictIPv4Value(s.address);
+  const w = v4 >= 0 ? [0, v4, 0, 0, 0] : addressKey(s.address);
+  return [0, w[0]!, PROTO_NUM[s.protocol], w[1]!, w[2]!, w[3]!, w[4]!, s.port];
+}
+
+function addressKey(address: string): number[] {
+  const g = parseIPv6(address);
+  if (!g) return [0, ipv4ToInt(address), 0, 0, 0];
+  return [1, g[0]! * 65536 + g[1]!, g[2]! * 65536 + g[3]!, g[4]! * 65536 + g[5]!, g[6]! * 65536 + g[7]!];
+}
+
+const PROTO_NUM = { tcp: 6, udp: 17, sctp: 132 } as const;
+
+function cmpKeys(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/**
+ * Merge-join of the two canonical (sorted) service lists: no maps, no key strings, and where the
+ * lists are aligned (the steady state) not even sort keys. Returns null if either list turns out
+ * not to be in canonical order, and the caller falls back to matching by key.
+ */
+function planServicesSorted(desired: readonly Svc[], actual: readonly Svc[]): Op[] | null {
+  const ops: Op[] = [];
+  const deletes: Op[] = [];
+  let i = 0;
+  let j = 0;
+  let prevD: number[] | null = null;
+  let prevA: number[] | null = null;
+  const keyD = (k: number) => sortKey(desired[k]!);
+  const keyA = (k: number) => sortKey(actual[k]!);
+  while (i < desired.length || j < actual.length) {
+    const d = desired[i];
+    const a = actual[j];
+    if (d && a && sameKey(d, a)) {
+      if (d !== a) {
+        if (!sameServiceFields(d, a)) ops.push({ op: 'edit-service', service: serviceOnly(d) });
+        planServers(d, a, ops);
+      }
+      i++;
+      j++;
+      prevD = prevA = null; // keys are compared only inside a run of differences
+      continue;
+    }
+    const kd = d ? keyD(i) : null;
+    const ka = a ? keyA(j) : null;
+    // every element passed here must follow its predecessor, or the merge is not valid
+    if (kd && i > 0 && cmpKeys(prevD ?? keyD(i - 1), kd) >= 0) return null;
+    if (ka && j > 0 && cmpKeys(prevA ?? keyA(j - 1), ka) >= 0) return null;
+    if (kd && (!ka || cmpKeys(kd, ka) < 0)) {
+      ops.push({ op: 'add-service', service: serviceOnly(d!) });
+      for (const r of d!.realServers) ops.push({ op: 'add-server', service: serviceKeyOf(d!), server: serverSpec(r) });
+      prevD = kd;
+      i++;
+    } else {
+      deletes.push({ op: 'delete-service', service: serviceKeyOf(a!) });
+      prevA = ka;
+      j++;
+    }
+  }
+  for (const op of deletes) ops.push(op);
+  return ops;
+}
+
+/** Any order: match services by key id. */
+function planServicesByKey(desired: readonly Svc[], actual: readonly Svc[]): Op[] {
+  const ops: Op[] = [];
+  const actualById = new Map<string, Svc>();
+  for (const s of actual) actualById.set(serviceKeyId(s), s);
   const desiredIds = new Set<string>();
-
-  // walk both canonical lists in order so the ops come out in service order
-  const removed: VirtualService[] = [];
-  for (const d of desired.services) {
+  for (const d of desired) {
     const id = serviceKeyId(d);
     desiredIds.add(id);
     const a = actualById.get(id);
@@ -38,14 +120,12 @@ export function plan(desired: DirectorConfig, actual: DirectorConfig): Op[] {
     if (!sameServiceFields(d, a)) ops.push({ op: 'edit-service', service: serviceOnly(d) });
     planServers(d, a, ops);
   }
-  for (const a of actual.services) if (!desiredIds.has(serviceKeyId(a))) removed.push(a);
-  // removals go where their key sorts, after the additions of that position: simple and stable
-  for (const a of removed) ops.push({ op: 'delete-service', service: serviceKeyOf(a) });
+  // removed services last: new capacity first, as within a service
+  for (const a of actual) if (!desiredIds.has(serviceKeyId(a))) ops.push({ op: 'delete-service', service: serviceKeyOf(a) });
   return ops;
 }
 
 function planServers(d: VirtualService, a: VirtualService, ops: Op[]): void {
-  const key = serviceKeyOf(d);
   const dr = d.realServers;
   const ar = a.realServers;
   // fast path: same servers in the same order (only fields may differ)
@@ -58,10 +138,11 @@ function planServers(d: VirtualService, a: VirtualService, ops: Op[]): void {
       }
     }
     if (aligned) {
-      for (let i = 0; i < dr.length; i++) if (!sameServerFields(dr[i]!, ar[i]!)) ops.push({ op: 'edit-server', service: key, server: serverSpec(dr[i]!) });
+      for (let i = 0; i < dr.length; i++) if (dr[i] !== ar[i] && !sameServerFields(dr[i]!, ar[i]!)) ops.push({ op: 'edit-server', service: serviceKeyOf(d), server: serverSpec(dr[i]!) });
       return;
     }
   }
+  const key = serviceKeyOf(d);
   const actualByKey = new Map<string, RealServer>();
   for (const r of ar) actualByKey.set(hostPort(r.address, r.port), r);
   const adds: Op[] = [];
@@ -117,7 +198,10 @@ export function sameDaemon(desired: SyncDaemon, actual: SyncDaemon): boolean {
 /** What -E sets: scheduler, flags, persistence (timeout, mask, PE), one-packet scheduling. */
 export function sameServiceFields(a: VirtualService, b: VirtualService): boolean {
   if (a.scheduler !== b.scheduler || a.onePacket !== b.onePacket) return false;
-  if (a.schedFlags.length !== b.schedFlags.length || a.schedFlags.some((f, i) => f !== b.schedFlags[i])) return false;
+  const fa = a.schedFlags;
+  const fb = b.schedFlags;
+  if (fa.length !== fb.length) return false;
+  for (let i = 0; i < fa.length; i++) if (fa[i] !== fb[i]) return false;
   const pa = a.persistence;
   const pb = b.persistence;
   if (!pa || !pb) return !pa && !pb;

@@ -231,16 +231,17 @@ function serverRule(svcName: string, r: RealServer): string {
   if (r.forwarding === 'tunnel') {
     const type = r.tunnelType ?? 'ipip';
     const csum = TUN_CSUM_OPT[r.tunnelChecksum ?? 'nocsum'];
-    if (type === 'gre') return `-a ${svcName} -r ${dname} -i -w ${r.weight} --tun-type gre ${csum}\n`;
-    if (type === 'gue') return `-a ${svcName} -r ${dname} -i -w ${r.weight} --tun-type gue --tun-port ${r.tunnelPort} ${csum}\n`;
-    return `-a ${svcName} -r ${dname} -i -w ${r.weight} --tun-type ipip\n`;
+    if (type === 'gre') return `-a ${svcName} -r ${dname} -i -w ${r.weight} --tun-type gre ${csum}`;
+    if (type === 'gue') return `-a ${svcName} -r ${dname} -i -w ${r.weight} --tun-type gue --tun-port ${r.tunnelPort} ${csum}`;
+    return `-a ${svcName} -r ${dname} -i -w ${r.weight} --tun-type ipip`;
   }
-  return `-a ${svcName} -r ${dname} ${r.forwarding === 'masq' ? '-m' : '-g'} -w ${r.weight}\n`;
+  return `-a ${svcName} -r ${dname} ${r.forwarding === 'masq' ? '-m' : '-g'} -w ${r.weight}`;
 }
 
 /** `ipvsadm -Sn` for this config, byte for byte. */
 export function printRules(config: DirectorConfig, options: { globals?: boolean } = {}): string {
-  let out = '';
+  // lines into an array, joined once: a 100k-line save without 100k intermediate strings
+  const out: string[] = [];
   for (const s of sortServicesLikeIpvsadm(config.services)) {
     const name = serviceArgs(s).join(' ');
     let line = `-A ${name} -s ${s.scheduler}`;
@@ -252,20 +253,20 @@ export function printRules(config: DirectorConfig, options: { globals?: boolean 
     if (s.onePacket) line += ' -o';
     const flags = printedSchedFlags(s);
     if (flags !== null) line += ` -b ${flags}`;
-    out += `${line}\n`;
-    for (const r of sortDestsLikeIpvsadm(s.realServers)) out += serverRule(name, r);
+    out.push(line);
+    for (const r of sortDestsLikeIpvsadm(s.realServers)) out.push(serverRule(name, r));
   }
   if (options.globals) {
     const t = config.globals.timeouts;
-    if (t) out += `--set ${t.tcp} ${t.tcpfin} ${t.udp}\n`;
+    if (t) out.push(`--set ${t.tcp} ${t.tcpfin} ${t.udp}`);
     for (const d of config.globals.syncDaemons) {
       let line = `--start-daemon ${d.state} --mcast-interface ${d.interface} --syncid ${d.syncId}`;
       if (d.maxLen !== undefined) line += ` --sync-maxlen ${d.maxLen}`;
       if (d.group !== undefined) line += ` --mcast-group ${d.group}`;
       if (d.port !== undefined) line += ` --mcast-port ${d.port}`;
       if (d.ttl !== undefined) line += ` --mcast-ttl ${d.ttl}`;
-      out += `${line}\n`;
+      out.push(line);
     }
   }
-  return out;
+  return out.length ? `${out.join('\n')}\n` : '';
 }
