@@ -33,8 +33,15 @@ export const kernelAvailable = kernelUnavailableReason() === null;
 export const kernelRequired = process.env.LVS_REQUIRE_KERNEL === '1';
 
 interface VmHandle {
+  sock: import('node:net').Socket;
+  run?: string;
   exec(cmd: string, opts?: { stdin?: string }): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
+}
+interface VmClass {
+  new (sock: import('node:net').Socket): VmHandle;
+  start(o: { env: Record<string, string> }): Promise<VmHandle>;
+  connect(socketPath: string, o?: { timeoutMs?: number }): Promise<VmHandle>;
 }
 
 export interface Guest {
@@ -46,21 +53,41 @@ export interface Guest {
   stop(): Promise<void>;
 }
 
-/** Boot a guest with its own run dir (several test files may run guests at the same time). */
+/**
+ * Boot a guest with its own run dir (several test files may run guests at the same time). QEMU
+ * serves its control socket to one client at a time, so nothing here holds a connection between
+ * calls: the shim (and every exec) connects, runs one command and hangs up.
+ */
 export async function bootGuest(name: string): Promise<Guest> {
   const run = fs.mkdtempSync(path.join(os.tmpdir(), `ipvsvm-${name}-`));
   const env = { IPVSVM_RUN: run, IPVSVM_CLIENT: path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs') };
-  const { IpvsVm } = (await import(pathToFileURL(path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs')).href)) as { IpvsVm: { start(o: { env: Record<string, string> }): Promise<VmHandle> } };
-  const vm = await IpvsVm.start({ env });
+  const { IpvsVm } = (await import(pathToFileURL(path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs')).href)) as { IpvsVm: VmClass };
+  const booted = await IpvsVm.start({ env });
+  // a multicast-capable interface for a backup sync daemon (the guest has no NIC, only lo)
+  await booted.exec('ip link add sync0 type dummy && ip link set sync0 multicast on up');
+  booted.sock.destroy();
+  const sockPath = path.join(run, 'ctl.sock');
+  const exec = async (cmd: string) => {
+    const vm = await IpvsVm.connect(sockPath, { timeoutMs: 60_000 });
+    try {
+      return await vm.exec(cmd);
+    } finally {
+      vm.sock.destroy();
+    }
+  };
   return {
     env,
-    exec: (cmd) => vm.exec(cmd),
+    exec,
     async reset() {
-      const r = await vm.exec('ipvsadm -C && ipvsadm --set 900 120 300 && { ipvsadm --stop-daemon master; ipvsadm --stop-daemon backup; } 2>/dev/null; ipvsadm -Sn | wc -l');
+      const r = await exec('ipvsadm -C && ipvsadm --set 900 120 300 && { ipvsadm --stop-daemon master; ipvsadm --stop-daemon backup; } 2>/dev/null; ipvsadm -Sn | wc -l');
       if (r.stdout.trim() !== '0') throw new Error(`guest reset failed: ${r.stdout} ${r.stderr}`);
     },
     async stop() {
-      await vm.stop();
+      const vm = await IpvsVm.connect(sockPath, { timeoutMs: 10_000 }).catch(() => null);
+      if (vm) {
+        vm.run = run;
+        await vm.stop();
+      }
       fs.rmSync(run, { recursive: true, force: true });
     },
   };

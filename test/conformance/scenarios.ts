@@ -218,7 +218,15 @@ export const SCENARIOS: Scenario[] = [
         converge: withGlobals({ timeouts: { tcp: 800, tcpfin: 100, udp: 200 }, syncDaemons: [{ state: 'master', interface: 'lo', syncId: 3 }] }),
         commands: ['ipvsadm --start-daemon master --mcast-interface lo --syncid 3'],
       },
-      { converge: withGlobals({ timeouts: { tcp: 900, tcpfin: 120, udp: 300 } }), commands: ['ipvsadm --set 900 120 300', 'ipvsadm --stop-daemon master --syncid 3'] },
+      {
+        // the guest has a multicast dummy interface sync0 (kernel.ts); every optional field set
+        converge: withGlobals({
+          timeouts: { tcp: 800, tcpfin: 100, udp: 200 },
+          syncDaemons: [{ state: 'master', interface: 'lo', syncId: 3 }, { state: 'backup', interface: 'sync0', syncId: 9, maxLen: 1400, group: '239.1.2.3', port: 8850, ttl: 2 }],
+        }),
+        commands: ['ipvsadm --start-daemon backup --mcast-interface sync0 --syncid 9 --sync-maxlen 1400 --mcast-group 239.1.2.3 --mcast-port 8850 --mcast-ttl 2'],
+      },
+      { converge: withGlobals({ timeouts: { tcp: 900, tcpfin: 120, udp: 300 } }), commands: ['ipvsadm --set 900 120 300', 'ipvsadm --stop-daemon master --syncid 3', 'ipvsadm --stop-daemon backup --syncid 9'] },
     ],
   },
   {
