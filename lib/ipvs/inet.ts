@@ -98,15 +98,15 @@ export function canonicalIPv6(s: string): string | null {
  * The value of a strict dotted quad ("10.0.0.1": four decimal parts 0–255, no leading zeros: the
  * canonical IPv4 text), or -1. One pass over the characters: the parsers' hot path.
  */
-export function strictIPv4Value(s: string): number {
-  const len = s.length;
+export function strictIPv4Value(s: string, start = 0, end = s.length): number {
+  const len = end - start;
   if (len < 7 || len > 15) return -1;
   let value = 0;
   let part = 0;
   let digits = 0;
   let dots = 0;
   let lead = 0;
-  for (let i = 0; i < len; i++) {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 46) {
       if (digits === 0 || dots === 3) return -1;

@@ -328,7 +328,7 @@ describe('properties', () => {
     );
   });
 
-  it('the fast path for -a lines gives exactly what the general interpreter gives', () => {
+  it('the fast paths for -A and -a lines give exactly what the general interpreter gives', () => {
     const lineMutation = fc.constantFrom(
       (l: string) => l,
       (l: string) => l.replace(' -w ', ' -w 0'),
@@ -339,6 +339,11 @@ describe('properties', () => {
       (l: string) => l.replace('-r ', '-r 10.9.9.9:1 -x 0 -r '),
       (l: string) => l.replace(/-r (\d+\.\d+\.\d+\.\d+)/, '-r [::ffff:$1]'),
       (l: string) => `${l}\n${l}`,
+      (l: string) => l.replace(/^-A (\S+) (\S+) -s \S+/, '-A $1 $2 -s nosuch'),
+      (l: string) => l.replace(/:(\d+) -s/, ':0 -s'),
+      (l: string) => l.replace(/-p (\d+)/, '-p 0$1'),
+      (l: string) => l.replace(/-p (\d+)/, '-p 9999999'),
+      (l: string) => l.replace(/^-A -t/, '-A -u'),
     );
     fc.assert(
       fc.property(configArb({ maxServices: 4, maxServers: 4, thresholds: false }), fc.array(fc.tuple(fc.nat(), lineMutation), { maxLength: 4 }), (c, muts) => {

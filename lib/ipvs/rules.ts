@@ -18,7 +18,7 @@ import { IpvsadmArgError, parseIpvsadmArgv, serviceArgs, type ServiceSpec } from
 import { hostPort, strictIPv4Value } from './inet';
 import { canonicalAddress, isIPv6 } from './addr';
 import { KernelTable } from './kernel-table';
-import { MAX_WEIGHT, schedFlagBit, serviceKeyId, type DirectorConfig, type RealServer, type VirtualService } from './model';
+import { MAX_PERSISTENCE, MAX_WEIGHT, SCHEDULERS, schedFlagBit, serviceKeyId, type DirectorConfig, type RealServer, type VirtualService } from './model';
 import { sortDestsLikeIpvsadm, sortServicesLikeIpvsadm } from './order';
 
 export { RulesParseError } from './errors';
@@ -57,7 +57,8 @@ function repairEmptySchedFlags(tokens: string[]): string[] {
 // canonical numeric form is applied directly; it gives exactly what the general interpreter gives
 // (the tests compare both). Anything else, and every error, goes through the general path.
 
-const FAST_ADD_SERVER = /^-a (-t|-u|--sctp-service|-f) (\S+)( -6)? -r (\S+) -([gmi]) -w (\d{1,10})[ \t\r]*$/;
+// Sticky: matched at a line start inside the whole text, so a fast line allocates no line string.
+const FAST_ADD_SERVER = /-a (-t|-u|--sctp-service|-f) (\S+)( -6)? -r (\S+) -([gmi]) -w (\d{1,10})[ \t\r]*(?:\n|$)/y;
 
 interface CachedService {
   id: string;
@@ -66,71 +67,113 @@ interface CachedService {
   fwmark: boolean;
 }
 
+const FAST_ADD_SERVICE = /-A (-t|-u|--sctp-service) (\S+) -s ([a-z]{2,5})(?: -p (\d{1,7}))?[ \t\r]*(?:\n|$)/y;
+const SCHEDULER_NAMES = new Set<string>(SCHEDULERS);
+const PROTOCOL_OF: Record<string, 'tcp' | 'udp' | 'sctp'> = { '-t': 'tcp', '-u': 'udp', '--sctp-service': 'sctp' };
+
+/**
+ * "-A -t addr:port -s sched [-p N]" with canonical numeric text: the service -S writes most. Same
+ * result as the general interpreter (the tests hold it to that); -1 sends the line there.
+ */
+function tryFastAddService(text: string, pos: number, table: KernelTable, cache: ServiceTextCache): number {
+  FAST_ADD_SERVICE.lastIndex = pos;
+  const m = FAST_ADD_SERVICE.exec(text);
+  if (!m) return -1;
+  const hp = canonicalHostPort(m[2]!);
+  const scheduler = m[3]!;
+  if (!hp || !SCHEDULER_NAMES.has(scheduler)) return -1;
+  const timeout = m[4] === undefined ? null : +m[4];
+  if (timeout !== null && (timeout < 1 || timeout > MAX_PERSISTENCE || (m[4]!.length > 1 && m[4]!.charCodeAt(0) === 48))) return -1;
+  const [colon, port] = hp;
+  if (port === 0 && timeout === null) return -1;
+  const v6 = m[2]!.charCodeAt(0) === 91;
+  const address = v6 ? m[2]!.slice(1, colon - 1) : m[2]!.slice(0, colon);
+  const protocol = PROTOCOL_OF[m[1]!]!;
+  const id = `${protocol}|${address}|${port}`;
+  if (table.entry(id)) return -1;
+  const service = { protocol, address, port, scheduler, schedFlags: [], ...(timeout !== null ? { persistence: { timeout } } : {}), onePacket: false, realServers: [] } as unknown as VirtualService;
+  table.apply({ op: 'add-service', service }, true);
+  cache.set(m[1]!, m[2]!, { id, family: v6 ? 'inet6' : 'inet', port, fwmark: false });
+  return FAST_ADD_SERVICE.lastIndex;
+}
+
+/** Service text of a line ("10.0.0.1:80" after -t) -> the key it parsed to, per option. */
 class ServiceTextCache {
+  set(opt: string, text: string, c: CachedService): void {
+    let m = this.maps.get(opt);
+    if (!m) this.maps.set(opt, (m = new Map()));
+    m.set(text, c);
+  }
   private readonly maps = new Map<string, Map<string, CachedService>>();
   get(opt: string, text: string, v6: boolean): CachedService | undefined {
-    return this.maps.get(v6 ? `${opt}-6` : opt)?.get(text);
+    return this.maps.get(v6 ? '-f-6' : opt)?.get(text);
   }
   remember(tokens: readonly string[], svc: ServiceSpec): void {
     const i = tokens.findIndex((t) => t === '-t' || t === '-u' || t === '--sctp-service' || t === '-f');
     if (i < 0 || i + 1 >= tokens.length) return;
     const opt = tokens[i]!;
-    const v6 = opt === '-f' && tokens[i + 2] === '-6';
-    const key = v6 ? `${opt}-6` : opt;
+    const key = opt === '-f' && tokens[i + 2] === '-6' ? '-f-6' : opt;
     let m = this.maps.get(key);
     if (!m) this.maps.set(key, (m = new Map()));
     m.set(tokens[i + 1]!, { id: serviceKeyId(specKey(svc)), family: svc.family, port: svc.port, fwmark: svc.fwmark !== 0 });
   }
 }
 
-/** Is "a.b.c.d:port" / "[v6]:port" canonical numeric text? Returns the colon before the port, or -1. */
-function canonicalHostPortColon(text: string): number {
+/** Canonical "a.b.c.d:port" / "[v6]:port"? Returns [colon index, port], or null. No allocation for IPv4. */
+function canonicalHostPort(text: string): [number, number] | null {
   let colon: number;
   if (text.charCodeAt(0) === 91 /* [ */) {
     const close = text.indexOf(']');
-    if (close < 0 || text.charCodeAt(close + 1) !== 58) return -1;
+    if (close < 0 || text.charCodeAt(close + 1) !== 58) return null;
     const host = text.slice(1, close);
-    if (canonicalAddress(host) !== host || !isIPv6(host)) return -1;
+    if (canonicalAddress(host) !== host || !isIPv6(host)) return null;
     colon = close + 1;
   } else {
     colon = text.indexOf(':');
-    if (colon < 0 || colon !== text.lastIndexOf(':') || strictIPv4Value(text.slice(0, colon)) < 0) return -1;
+    if (colon < 0 || colon !== text.lastIndexOf(':') || strictIPv4Value(text, 0, colon) < 0) return null;
   }
   const digits = text.length - colon - 1;
-  if (digits < 1 || digits > 5 || (digits > 1 && text.charCodeAt(colon + 1) === 48)) return -1;
+  if (digits < 1 || digits > 5 || (digits > 1 && text.charCodeAt(colon + 1) === 48)) return null;
+  let port = 0;
   for (let i = colon + 1; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return -1;
+    if (c < 48 || c > 57) return null;
+    port = port * 10 + (c - 48);
   }
-  return +text.slice(colon + 1) <= 65535 ? colon : -1;
+  return port <= 65535 ? [colon, port] : null;
 }
 
-/** Apply a fast-path line; false when the line needs the general interpreter. */
-function tryFastAddServer(line: string, table: KernelTable, cache: ServiceTextCache): boolean {
-  const m = FAST_ADD_SERVER.exec(line);
-  if (!m) return false;
+/**
+ * Apply the "-a" line at `pos` directly when it has the simple shape and its service is known;
+ * returns the position after the line, or -1 when the general interpreter must read it.
+ */
+function tryFastAddServer(text: string, pos: number, table: KernelTable, cache: ServiceTextCache): number {
+  FAST_ADD_SERVER.lastIndex = pos;
+  const m = FAST_ADD_SERVER.exec(text);
+  if (!m) return -1;
   const cached = cache.get(m[1]!, m[2]!, m[3] !== undefined);
-  if (!cached) return false;
+  if (!cached) return -1;
   const entry = table.entry(cached.id);
-  if (!entry) return false;
+  if (!entry) return -1;
   const destText = m[4]!;
-  const colon = canonicalHostPortColon(destText);
-  if (colon < 0) return false;
+  const hp = canonicalHostPort(destText);
+  if (!hp) return -1;
+  const [colon, textPort] = hp;
   const v6 = destText.charCodeAt(0) === 91;
-  const fwd = m[5] === 'g' ? 'route' : m[5] === 'm' ? 'masq' : 'tunnel';
-  if ((v6 ? 'inet6' : 'inet') !== cached.family && fwd !== 'tunnel') return false;
+  const f = m[5]!.charCodeAt(0);
+  const fwd = f === 103 /* g */ ? 'route' : f === 109 /* m */ ? 'masq' : 'tunnel';
+  if ((v6 ? 'inet6' : 'inet') !== cached.family && fwd !== 'tunnel') return -1;
   const weight = +m[6]!;
-  if (weight > MAX_WEIGHT) return false;
-  const textPort = +destText.slice(colon + 1);
+  if (weight > MAX_WEIGHT) return -1;
   const port = !cached.fwmark && fwd !== 'masq' ? cached.port : textPort;
   const address = v6 ? destText.slice(1, colon - 1) : destText.slice(0, colon);
   // the table keys servers by their "addr:port" text, which is the token itself when the port stands
   const id = port === textPort ? destText : hostPort(address, port);
-  if (entry.servers.has(id)) return false;
+  if (entry.servers.has(id)) return -1;
   const r: RealServer = { address, port, forwarding: fwd, weight, upperThreshold: 0, lowerThreshold: 0 };
   if (fwd === 'tunnel') r.tunnelType = 'ipip';
   entry.servers.set(id, r);
-  return true;
+  return FAST_ADD_SERVER.lastIndex;
 }
 
 /** Parse rules text (ipvsadm -Sn output, or any `ipvsadm -R` input) into the canonical config. */
@@ -142,13 +185,20 @@ export function parseRules(text: string): DirectorConfig {
   let pos = 0;
   let lineNo = 0;
   while (pos < text.length) {
+    lineNo++;
+    if (text.charCodeAt(pos) === 45) {
+      const c = text.charCodeAt(pos + 1);
+      const next = c === 97 /* -a */ ? tryFastAddServer(text, pos, table, cache) : c === 65 /* -A */ ? tryFastAddService(text, pos, table, cache) : -1;
+      if (next >= 0) {
+        pos = next;
+        continue;
+      }
+    }
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
     const line = text.slice(pos, nl);
     pos = nl + 1;
-    lineNo++;
     if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) continue;
-    if (line.charCodeAt(0) === 45 && line.charCodeAt(1) === 97 /* -a */ && tryFastAddServer(line, table, cache)) continue;
     let tokens = lineTokens(line);
     if (tokens.length === 0) continue;
     tokens = repairEmptySchedFlags(tokens);
@@ -191,9 +241,9 @@ export function parseRules(text: string): DirectorConfig {
   return table.toConfig();
 }
 
-/** The general path only, line by line (for tests that hold the fast path to it). */
+/** The general path only, line by line (for tests that hold the fast paths to it). */
 export function parseRulesSlow(text: string): DirectorConfig {
-  return parseRules(text.replace(/^-a /gm, 'ipvsadm -a '));
+  return parseRules(text.replace(/^-([aA]) /gm, 'ipvsadm -$1 '));
 }
 
 function issuePath(e: IpvsadmError): string {
