@@ -321,7 +321,8 @@ function canonicalService(s: RawService) {
   const persistence = s.persistence
     ? {
         timeout: s.persistence.timeout,
-        ...(isDefaultNetmask(s.persistence.netmask, family) ? {} : { netmask: s.persistence.netmask }),
+        // an IPv6 prefix has one spelling ("064" is 64), or equal configs would plan an -E forever
+        ...(isDefaultNetmask(s.persistence.netmask, family) ? {} : { netmask: family === 'inet6' ? String(Number(s.persistence.netmask)) : s.persistence.netmask }),
         ...(s.persistence.pe ? { pe: s.persistence.pe } : {}),
       }
     : undefined;

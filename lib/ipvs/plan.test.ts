@@ -99,6 +99,12 @@ describe('plan', () => {
     expect(summarizeOps(p)).toBe('+2 services, +4 real servers');
   });
 
+  it('one spelling per value: an IPv6 prefix "064" is the 64 the kernel reports (no endless -E)', () => {
+    const d = cfg({ services: [{ protocol: 'tcp', address: '2001:db8::1', port: 443, persistence: { timeout: 60, netmask: '064' } }] });
+    expect(d.services[0]!.persistence).toEqual({ timeout: 60, netmask: '64' });
+    expect(plan(d, parseRules('-A -t [2001:db8::1]:443 -s wlc -p 60 -M 64\n'))).toEqual([]);
+  });
+
   it('health checks and drain marks are not kernel fields', () => {
     const d = edit(base, (x) => {
       x.services![0]!.healthCheck = { type: 'http', path: '/healthz' };
