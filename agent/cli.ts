@@ -1,0 +1,268 @@
+// lvs-agent: the director agent's command line (bin: agent/bin/lvs-agent.mjs).
+//   run        the daemon (reconcile, health checks, stats, /metrics, control-plane link)
+//   snapshot   the live table as rules or JSON
+//   plan       what `apply` would change, as ipvsadm command lines
+//   apply      apply a local desired config (GitOps, or when the control plane is down)
+//   sim-kernel a simulated director kernel in its own process (for `run --engine sim --sim-kernel`)
+// plus the offline tools from cli/offline.ts. Every command takes --help.
+import fs from 'node:fs';
+import readline from 'node:readline/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { pathToFileURL } from 'node:url';
+import type { DirectorConfig } from '../lib/ipvs/model';
+import type { Op } from '../lib/ipvs/op';
+import { ValidationError } from '../lib/ipvs/errors';
+import { opToArgv, opToCommandLine, summarizeOps } from '../lib/ipvs/ops';
+import { plan } from '../lib/ipvs/plan';
+import { resolveDrains } from '../lib/ipvs/drain';
+import { printRules } from '../lib/ipvs/rules';
+import { EngineUnavailableError } from './engines/engine';
+import { createEngine, createLocalSim, type EngineChoice } from './engines/create';
+import { serveSimKernel } from './engines/remote-sim';
+import { startDaemon } from './daemon';
+import { createLogger } from './log';
+import { AGENT_VERSION } from './version';
+import { CliInputError, loadConfig, processIo, registerOfflineCommands } from './cli/offline';
+
+const int = (what: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`${what} must be a whole number ${min}–${max}`);
+  return n;
+};
+
+const engineOption = () => new Option('--engine <kind>', 'ipvsadm (the real kernel) or sim (the simulated director)').choices(['ipvsadm', 'sim']).default('ipvsadm');
+const ipvsadmOption = () => new Option('--ipvsadm <path>', 'the ipvsadm binary to run (DPVS and custom builds ship their own)').default('ipvsadm');
+const simKernelOption = () => new Option('--sim-kernel <socket>', 'with --engine sim: use the simulated kernel served by `lvs-agent sim-kernel` at this socket');
+
+interface EngineFlags {
+  engine: 'ipvsadm' | 'sim';
+  ipvsadm: string;
+  simKernel?: string;
+  simTraffic?: 'demo' | 'none';
+}
+
+function choice(f: EngineFlags): EngineChoice {
+  return { engine: f.engine, ipvsadm: f.ipvsadm, simKernel: f.simKernel, simTraffic: f.simTraffic };
+}
+
+/** Rules text of a live table that loses nothing: ipvsadm -Sn, then -e lines for thresholds (which -S drops), then globals. */
+export function rulesWithThresholds(config: DirectorConfig): string {
+  let out = printRules({ ...config, globals: { timeouts: null, syncDaemons: [] } });
+  for (const svc of config.services) {
+    for (const rs of svc.realServers) {
+      if (!rs.upperThreshold && !rs.lowerThreshold) continue;
+      const op: Op = { op: 'edit-server', service: svc, server: { ...rs, port: rs.port ?? 0 } };
+      out += `${opToArgv(op).join(' ')}\n`;
+    }
+  }
+  const globals = printRules({ services: [], globals: config.globals }, { globals: true });
+  return out + globals;
+}
+
+async function withEngine<T>(f: EngineFlags, fn: (e: Awaited<ReturnType<typeof createEngine>>['engine']) => Promise<T>): Promise<T> {
+  const created = await createEngine(choice(f));
+  try {
+    return await fn(created.engine);
+  } finally {
+    await created.close();
+  }
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const a = await rl.question(question);
+    return /^y(es)?$/i.test(a.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** What a one-shot plan/apply targets: the file, with drains resolved against the live connection counts. */
+async function oneShotPlan(engine: Awaited<ReturnType<typeof createEngine>>['engine'], desired: DirectorConfig) {
+  const actual = await engine.readConfig();
+  const draining = desired.services.some((s) => s.realServers.some((r) => r.drain));
+  const stats = draining ? await engine.readStats() : null;
+  const now = new Date();
+  const { config, drains } = resolveDrains(desired, stats, now, now);
+  return { actual, target: config, drains, ops: plan(config, actual) };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('lvs-agent')
+    .description('LVS Console director agent: reconciles the kernel\'s IPVS table with the control plane through ipvsadm')
+    .version(AGENT_VERSION)
+    .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('run the agent daemon: reconcile, health checks, stats, /metrics, and the link to the control plane')
+    .requiredOption('--server <url>', 'control plane base URL, e.g. https://lvs-console.example.com')
+    .requiredOption('--token-file <file>', 'file holding this director\'s bearer token')
+    .addOption(engineOption())
+    .addOption(ipvsadmOption())
+    .addOption(new Option('--sim-traffic <profile>', 'with --engine sim: simulated client traffic').choices(['demo', 'none']).default('none'))
+    .addOption(simKernelOption())
+    .option('--metrics-port <port>', 'serve Prometheus /metrics on this port', int('--metrics-port', 1, 65535))
+    .option('--metrics-host <host>', 'address for /metrics', '0.0.0.0')
+    .option('--state-dir <dir>', 'where the last applied revision is kept across restarts', '/var/lib/lvs-agent')
+    .option('--interval <seconds>', 'periodic reconcile interval', int('--interval', 1, 3600), 10)
+    .option('--stats-interval <seconds>', 'stats sampling interval', int('--stats-interval', 1, 3600), 1)
+    .option('--offline-grace <seconds>', 'how long to wait for the control plane before reconciling from the saved revision', int('--offline-grace', 0, 3600), 15)
+    .option('--quiet', 'log warnings and errors only')
+    .action(async (opts: EngineFlags & { server: string; tokenFile: string; metricsPort?: number; metricsHost: string; stateDir: string; interval: number; statsInterval: number; offlineGrace: number; quiet?: boolean }) => {
+      const log = createLogger({ quiet: opts.quiet });
+      let token: string;
+      try {
+        token = fs.readFileSync(opts.tokenFile, 'utf8').trim();
+      } catch (e) {
+        throw new Error(`cannot read --token-file ${opts.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      if (!token) throw new Error(`--token-file ${opts.tokenFile} is empty`);
+      try {
+        new URL(opts.server);
+      } catch {
+        throw new Error(`--server ${opts.server} is not a URL (e.g. https://lvs-console.example.com)`);
+      }
+      const created = await createEngine(choice(opts));
+      const daemon = await startDaemon({
+        server: opts.server,
+        token,
+        engine: created.engine,
+        probeBackend: created.probeBackend,
+        stateDir: opts.stateDir,
+        metricsPort: opts.metricsPort,
+        metricsHost: opts.metricsHost,
+        reconcileIntervalMs: opts.interval * 1000,
+        statsIntervalMs: opts.statsInterval * 1000,
+        offlineGraceMs: opts.offlineGrace * 1000,
+        log,
+      });
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          log.info(`${sig}: stopping (the IPVS table is left as it is)`);
+          void daemon.stop().then(() => created.close()).then(resolve);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+
+  program
+    .command('snapshot')
+    .description('print the live IPVS table: rules (ipvsadm -Sn, plus -e lines for thresholds and --set/--start-daemon lines) or JSON')
+    .option('--json', 'print the canonical JSON config instead of rules')
+    .addOption(engineOption())
+    .addOption(ipvsadmOption())
+    .addOption(simKernelOption())
+    .action(async (opts: EngineFlags & { json?: boolean }) => {
+      const config = await withEngine(opts, (e) => e.readConfig());
+      process.stdout.write(opts.json ? `${JSON.stringify(config, null, 2)}\n` : rulesWithThresholds(config));
+    });
+
+  program
+    .command('plan')
+    .description('show what `apply` would change, as the ipvsadm commands it would run')
+    .requiredOption('--desired <file>', 'desired config: JSON (a DirectorConfig), rules text (ipvsadm -Sn format) or keepalived.conf; - for stdin')
+    .option('--detailed-exitcode', 'exit 0 when in sync, 2 when there are changes')
+    .addOption(engineOption())
+    .addOption(ipvsadmOption())
+    .addOption(simKernelOption())
+    .action(async (opts: EngineFlags & { desired: string; detailedExitcode?: boolean }) => {
+      const desired = loadConfig(opts.desired, processIo).config;
+      const { ops, actual, drains } = await withEngine(opts, (e) => oneShotPlan(e, desired));
+      for (const op of ops) process.stdout.write(`${opToCommandLine(op)}\n`);
+      process.stderr.write(`${ops.length ? summarizeOps(ops, actual) : 'in sync: nothing to do'}\n`);
+      for (const d of drains) if (!d.done) process.stderr.write(`draining ${d.server.address}:${d.server.port}: ${d.activeConns + d.inactConns} connections left (until ${d.deadline})\n`);
+      if (opts.detailedExitcode && ops.length) process.exitCode = 2;
+    });
+
+  program
+    .command('apply')
+    .description('apply a desired config to the kernel as one ipvsadm -R batch; prints the commands run; exits non-zero with ipvsadm\'s message if one fails')
+    .requiredOption('--desired <file>', 'desired config: JSON (a DirectorConfig), rules text (ipvsadm -Sn format) or keepalived.conf; - for stdin')
+    .option('--yes', 'do not ask for confirmation')
+    .addOption(engineOption())
+    .addOption(ipvsadmOption())
+    .addOption(simKernelOption())
+    .action(async (opts: EngineFlags & { desired: string; yes?: boolean }) => {
+      const desired = loadConfig(opts.desired, processIo).config;
+      await withEngine(opts, async (engine) => {
+        const { ops, actual, target, drains } = await oneShotPlan(engine, desired);
+        if (ops.length === 0) {
+          process.stderr.write('in sync: nothing to do\n');
+          return;
+        }
+        process.stderr.write(`plan: ${summarizeOps(ops, actual)}\n`);
+        if (!opts.yes) {
+          if (!process.stdin.isTTY) throw new Error(`${ops.length} change(s) to apply; pass --yes to apply without a terminal`);
+          for (const op of ops) process.stderr.write(`  ${opToCommandLine(op)}\n`);
+          if (!(await confirm(`apply ${ops.length} change(s)? [y/N] `))) {
+            process.stderr.write('nothing applied\n');
+            process.exitCode = 1;
+            return;
+          }
+        }
+        const r = await engine.apply(ops);
+        const ran = r.ok ? ops : ops.slice(0, r.applied);
+        for (const op of ran) process.stdout.write(`${opToCommandLine(op)}\n`);
+        if (!r.ok) {
+          process.stderr.write(`FAILED: ${r.command}\n  ${r.message}\n${r.applied} of ${ops.length} change(s) applied before it; the rest were not applied\n`);
+          process.exitCode = 1;
+          return;
+        }
+        const residual = plan(target, await engine.readConfig());
+        if (residual.length) {
+          process.stderr.write(`applied, but the kernel still differs: ${summarizeOps(residual)}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        process.stderr.write(`applied and verified: ${summarizeOps(ops, actual)}\n`);
+        const pending = drains.filter((d) => !d.done);
+        if (pending.length) process.stderr.write(`${pending.length} real server(s) draining at weight 0; run apply again once their connections are gone to remove them\n`);
+      });
+    });
+
+  program
+    .command('sim-kernel')
+    .description('run a simulated director kernel in its own process (it outlives agent restarts, as a real kernel does)')
+    .requiredOption('--socket <path>', 'unix socket to serve on')
+    .addOption(new Option('--sim-traffic <profile>', 'simulated client traffic').choices(['demo', 'none']).default('none'))
+    .option('--seed <n>', 'random seed', int('--seed', 0, 2 ** 31 - 1))
+    .option('--op-delay-ms <ms>', 'time each op of an apply takes (an agent killed mid-batch then leaves it partly applied)', int('--op-delay-ms', 0, 10_000), 0)
+    .action(async (opts: { socket: string; simTraffic: 'demo' | 'none'; seed?: number; opDelayMs: number }) => {
+      const sim = await createLocalSim(opts.simTraffic, opts.seed);
+      const server = await serveSimKernel(sim, opts.socket, { opDelayMs: opts.opDelayMs });
+      process.stderr.write(`sim kernel on ${opts.socket}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void server.close().then(() => sim.close?.()).then(() => resolve());
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+
+  registerOfflineCommands(program);
+  return program;
+}
+
+/** Errors people can act on get one clear message (and field paths); bugs keep their stack. */
+export function describeError(e: unknown): string {
+  if (e instanceof CliInputError) return e.message;
+  if (e instanceof ValidationError) return e.issues.length > 1 ? `invalid desired config:\n${e.message.split('\n').map((l) => `  ${l}`).join('\n')}` : `invalid desired config: ${e.message}`;
+  if (e instanceof EngineUnavailableError) return e.message;
+  if (e instanceof Error && (e.name === 'IpvsadmError' || e.constructor === Error)) return e.message;
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    process.stderr.write(`lvs-agent: ${describeError(e)}\n`);
+    process.exitCode = e instanceof CliInputError ? 2 : 1; // 2: bad input, as the offline commands
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main(process.argv);
+}

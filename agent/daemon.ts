@@ -1,0 +1,189 @@
+// `lvs-agent run`: wires the engine, the reconciler, health checks, the stats sampler, /metrics
+// and the control-plane transport into one long-running process. Stopping it (SIGTERM) leaves the
+// kernel exactly as it is: an agent never flushes the table, on exit or otherwise.
+import os from 'node:os';
+import type http from 'node:http';
+import type { Report } from '../lib/protocol/messages';
+import type { ConnEntry, ConnFilter } from '../lib/ipvs/stats';
+import type { Engine, EngineFacts } from './engines/engine';
+import { HealthMonitor, notChecked } from './health/monitor';
+import { NetProber, SimProber, type Prober } from './health/probe';
+import { Reconciler } from './reconcile';
+import { SampleBuffer, StatsSampler } from './stats/sampler';
+import { renderMetrics, serveMetrics } from './stats/metrics';
+import { StateStore } from './state-store';
+import { Transport, type Logger } from './transport';
+import { AGENT_VERSION } from './version';
+
+export interface DaemonOptions {
+  server: string;
+  token: string;
+  engine: Engine;
+  probeBackend: ((address: string, port: number) => Promise<{ ok: boolean; reason: string }> | { ok: boolean; reason: string }) | null;
+  stateDir: string | null;
+  metricsPort?: number;
+  metricsHost?: string;
+  reconcileIntervalMs?: number;
+  statsIntervalMs?: number;
+  /** How long to wait for the control plane before reconciling from the saved revision. */
+  offlineGraceMs?: number;
+  log: Logger;
+}
+
+export interface Daemon {
+  facts: EngineFacts;
+  reconciler: Reconciler;
+  transport: Transport;
+  health: HealthMonitor;
+  sampler: StatsSampler;
+  metricsServer: http.Server | null;
+  stop(): Promise<void>;
+}
+
+/** Answer a conn-query: count every match (the table may be huge; memory stays constant), keep one page. */
+export async function queryConnections(engine: Engine, filter: Partial<ConnFilter>, offset: number, limit: number): Promise<{ total: number; entries: ConnEntry[] }> {
+  let total = 0;
+  const entries: ConnEntry[] = [];
+  for await (const e of engine.connections(filter)) {
+    if (total >= offset && entries.length < limit) entries.push(e);
+    total++;
+  }
+  return { total, entries };
+}
+
+export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
+  const { engine, log } = o;
+  const facts = await engine.facts(); // startup checks: binary, version, root, IPVS answering
+  log.info(`engine ${facts.engine}: kernel ${facts.kernel}, IPVS ${facts.ipvsVersion} (connection table ${facts.connTableSize} buckets)${facts.ipvsadmVersion ? `, ipvsadm ${facts.ipvsadmVersion}` : ''}`);
+
+  const store = o.stateDir ? new StateStore(o.stateDir) : null;
+  const saved = store?.load() ?? null;
+  if (saved?.acked) log.info(`resuming: last applied revision ${saved.acked.revision} (${saved.acked.at})`);
+
+  let transport: Transport;
+  const report = (r: Report) => transport.report(r);
+
+  let reconciler: Reconciler;
+  const prober: Prober = o.probeBackend ? new SimProber({ probeBackend: o.probeBackend }) : new NetProber();
+  const health = new HealthMonitor({
+    prober,
+    seed: saved?.health ?? [],
+    onTransition: (s) => {
+      log.warn(`health: ${s.service.protocol === 'fwmark' ? `FWM ${s.service.fwmark}` : `${s.service.protocol.toUpperCase()} ${s.service.address}:${s.service.port}`} -> ${s.server.address}:${s.server.port} is ${s.healthy ? 'healthy' : 'failing'}: ${s.reason}`);
+      report({ type: 'health', states: health.states() });
+      reconciler.persistHealth();
+      reconciler.trigger('health transition');
+    },
+  });
+
+  const buffer = new SampleBuffer(3600, 2_000_000);
+  const sampler = new StatsSampler({
+    read: () => engine.readStats(),
+    intervalMs: o.statsIntervalMs ?? 1000,
+    buffer,
+    onError: (e) => {
+      if (sampler.errors === 1 || sampler.errors % 60 === 0) log.warn(`stats: ${e.message} (${sampler.errors} failed reads)`);
+    },
+  });
+
+  reconciler = new Reconciler({
+    engine,
+    store,
+    report,
+    log,
+    unhealthy: () => health.unhealthy(),
+    latestStats: () => sampler.latest,
+    intervalMs: o.reconcileIntervalMs ?? 10_000,
+    healthStates: () => health.states(),
+  });
+  // Health checks follow the desired config (what should be checked), never the live table.
+  const follow = reconciler.onDesiredChange;
+  reconciler.onDesiredChange = (cfg) => {
+    follow?.(cfg);
+    health.update(cfg);
+    for (const n of notChecked(cfg)) log.warn(`health: not checked: ${n}`);
+  };
+  if (saved?.desired) health.update(saved.desired.config);
+
+  transport = new Transport({
+    server: o.server,
+    token: o.token,
+    log,
+    stats: buffer,
+    hello: () => ({
+      type: 'hello',
+      capabilities: { ...facts, agentVersion: AGENT_VERSION, hostname: os.hostname() },
+      lastAppliedRevision: reconciler.lastAppliedRevision,
+    }),
+    onDesired: (rev) => reconciler.setDesired(rev),
+    onBadDesired: (info) => reconciler.rejectDesired(info),
+    onReconcile: (reason) => reconciler.trigger(`requested: ${reason}`),
+    onConnQuery: (q) => {
+      queryConnections(engine, q.filter, q.offset, q.limit)
+        .then(({ total, entries }) => transport.answerConnections({ requestId: q.requestId, total, entries }))
+        .catch((e: Error) => log.warn(`conn-query ${q.requestId}: ${e.message}`));
+    },
+    onConnectionChange: (up) => {
+      if (up) {
+        log.info(`connected to ${o.server}`);
+        // The control plane may have lost what we told it: say it again.
+        reconciler.forgetReported();
+        report({ type: 'health', states: health.states() });
+        reconciler.trigger('reconnected');
+      } else {
+        log.warn(`control plane ${o.server} unreachable; keeping the last good config, health checks and stats running`);
+      }
+    },
+  });
+
+  let metricsServer: http.Server | null = null;
+  if (o.metricsPort !== undefined) {
+    metricsServer = await serveMetrics(o.metricsPort, o.metricsHost ?? '0.0.0.0', () =>
+      renderMetrics({
+        snapshot: sampler.latest,
+        live: reconciler.live,
+        deltas: sampler.rates,
+        health: health.states(),
+        agent: {
+          appliedRevision: reconciler.lastAppliedRevision,
+          desiredRevision: reconciler.desiredRevision,
+          drift: reconciler.drift !== null,
+          connected: transport.connected,
+          reconciles: { ok: reconciler.stats.ok, failed: reconciler.stats.failed },
+          lastReconcileSeconds: reconciler.stats.lastAt ? reconciler.stats.lastAt.getTime() / 1000 : null,
+          statsDropped: buffer.dropped,
+          statsErrors: sampler.errors,
+        },
+      }),
+    );
+    log.info(`metrics on http://${o.metricsHost ?? '0.0.0.0'}:${o.metricsPort}/metrics`);
+  }
+
+  sampler.start();
+  reconciler.start();
+  transport.start();
+  // Without the control plane, converge on the saved intent rather than wait forever; with it,
+  // wait for its `desired` so a half-applied revision is finished, not reverted.
+  const grace = setTimeout(() => {
+    if (!reconciler.desiredRevision) reconciler.useSavedDesired();
+  }, o.offlineGraceMs ?? 15_000);
+  grace.unref?.();
+  reconciler.trigger('startup');
+
+  return {
+    facts,
+    reconciler,
+    transport,
+    health,
+    sampler,
+    metricsServer,
+    async stop() {
+      clearTimeout(grace);
+      health.stop();
+      sampler.stop();
+      await transport.stop();
+      await reconciler.stop();
+      await new Promise((r) => (metricsServer ? metricsServer.close(r) : r(undefined)));
+    },
+  };
+}

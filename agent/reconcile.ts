@@ -1,0 +1,385 @@
+// The level-triggered reconcile loop (Kubernetes controller style) with xDS-style ACK/NACK:
+//   read the kernel -> resolve drains -> overlay health verdicts -> plan -> apply -> read again ->
+//   verify equal -> ACK {revision, hash}; or NACK {revision, failed op, ipvsadm's message} and
+//   retry with backoff, leaving the last good rules in place (never a flush).
+// It runs on a new revision, on a timer, on demand and on health transitions, one pass at a time.
+// Drift (the live table no longer matching what the agent last applied, e.g. someone typed
+// ipvsadm by hand) is reported with the exact ops; the revision's drift policy decides whether it
+// is corrected (enforce) or left alone and flagged (report).
+import type { DirectorConfig } from '../lib/ipvs/model';
+import type { Op } from '../lib/ipvs/op';
+import type { StatsSnapshot } from '../lib/ipvs/stats';
+import { configHash, canonicalJson } from '../lib/ipvs/hash';
+import { plan } from '../lib/ipvs/plan';
+import { resolveDrains } from '../lib/ipvs/drain';
+import { opToCommandLine, summarizeOps } from '../lib/ipvs/ops';
+import type { DesiredRevision, DrainProgress, Drift, Report } from '../lib/protocol/messages';
+import type { Engine } from './engines/engine';
+import { Backoff } from './backoff';
+import { applyHealthOverlay } from './health/overlay';
+import { opObjectKey, opServiceId } from './op-object';
+import type { AgentState, StateStore } from './state-store';
+import type { Logger } from './transport';
+
+export interface ReconcilerOptions {
+  engine: Engine;
+  /** Where the last ACKed revision is kept across restarts; null = in memory only. */
+  store: StateStore | null;
+  /** Queue a report for the control plane. */
+  report: (r: Report) => void;
+  log: Logger;
+  /** Keys of servers failing their health checks (health/monitor.ts). */
+  unhealthy?: () => ReadonlySet<string>;
+  /** A recent stats sample (for drains); when absent or stale the reconciler reads stats itself. */
+  latestStats?: () => StatsSnapshot | null;
+  /** Periodic re-check; default 10 s. */
+  intervalMs?: number;
+  /** Retry delays after a failed pass. */
+  retry?: { baseMs: number; maxMs: number; random?: () => number };
+  now?: () => Date;
+  /** Health states to persist with the ACKed revision. */
+  healthStates?: () => AgentState['health'];
+}
+
+export type PassOutcome =
+  | { kind: 'idle' } // no desired revision yet
+  | { kind: 'in-sync'; revision: number; drift: Drift | null }
+  | { kind: 'applied'; revision: number; ops: Op[] }
+  | { kind: 'nack'; revision: number; message: string; failedOp: Op | null }
+  | { kind: 'rejected'; revision: number; message: string } // bad revision: not retried until a new one
+  | { kind: 'error'; message: string }; // could not even read the kernel
+
+export class Reconciler {
+  private desired: DesiredRevision | null = null;
+  private acked: AgentState['acked'] = null;
+  /** ACKs are re-sent once per process: a crash between apply and delivery must not lose one. */
+  private ackedThisRun = new Set<string>();
+  private rejected: { revision: number; hash: string } | null = null;
+  private lastNack = '';
+  private lastStateReport = '';
+  private lastDrainReport = '';
+  private running: Promise<PassOutcome> | null = null;
+  private again = false;
+  private againReason = '';
+  private timer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly retry: Backoff;
+  private stopped = false;
+  private readonly now: () => Date;
+  /** The live config as last read (for /metrics weights and `state` reports). */
+  live: DirectorConfig | null = null;
+  drift: Drift | null = null;
+  stats = { ok: 0, failed: 0, lastAt: null as Date | null };
+  /** Every pass outcome, for tests and logs. */
+  onPass?: (o: PassOutcome) => void;
+  /** Called when the desired config changes (health checks follow it). */
+  onDesiredChange?: (config: DirectorConfig) => void;
+
+  constructor(private readonly opts: ReconcilerOptions) {
+    this.now = opts.now ?? (() => new Date());
+    this.retry = new Backoff(opts.retry ?? { baseMs: 1000, maxMs: 60_000 });
+    const saved = opts.store?.load();
+    if (saved) {
+      this.acked = saved.acked;
+      this.pendingSaved = saved.desired;
+    }
+  }
+
+  /** The desired revision found in the state file, adopted by useSavedDesired() (offline start). */
+  private pendingSaved: DesiredRevision | null = null;
+
+  get lastAppliedRevision(): number | null {
+    return this.acked?.revision ?? null;
+  }
+  get desiredRevision(): number | null {
+    return this.desired?.revision ?? null;
+  }
+  get savedHealth(): AgentState['health'] {
+    return this.opts.store?.load().health ?? [];
+  }
+
+  /**
+   * Start reconciling from the saved desired revision without the control plane (it is
+   * unreachable at startup): the director keeps converging on its last known intent.
+   */
+  useSavedDesired(): boolean {
+    if (this.desired || !this.pendingSaved) return false;
+    this.desired = this.pendingSaved;
+    this.onDesiredChange?.(this.desired.config);
+    this.opts.log.info(`control plane unreachable: reconciling from the saved revision ${this.desired.revision}`);
+    this.trigger('saved revision');
+    return true;
+  }
+
+  start(): void {
+    const every = this.opts.intervalMs ?? 10_000;
+    this.timer = setInterval(() => this.trigger('timer'), every);
+    this.timer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** A new desired revision from the control plane. */
+  setDesired(rev: DesiredRevision): void {
+    const same = this.desired && this.desired.revision === rev.revision && this.desired.hash === rev.hash && this.desired.driftPolicy === rev.driftPolicy;
+    this.desired = rev;
+    this.pendingSaved = null;
+    if (!same) {
+      this.retry.reset();
+      this.persist({ desired: rev });
+      this.onDesiredChange?.(rev.config);
+    }
+    this.trigger(same ? 'desired (unchanged)' : `revision ${rev.revision}`);
+  }
+
+  /** A `desired` event that did not validate: NACK it (when we can tell which) and keep the last good config. */
+  rejectDesired(info: { revision: number | null; hash: string; message: string }): void {
+    this.opts.log.error(`rejected desired revision ${info.revision ?? '?'}: ${info.message}`);
+    if (info.revision === null) return;
+    this.opts.report({ type: 'nack', revision: info.revision, hash: info.hash, failedOp: null, command: '', message: info.message, exitCode: null, opsApplied: 0 });
+  }
+
+  /** Save the health verdicts now (they are also saved with every new baseline). */
+  persistHealth(): void {
+    this.persist({});
+  }
+
+  /** The control plane reconnected: the next pass re-sends state and drains even if unchanged. */
+  forgetReported(): void {
+    this.lastStateReport = '';
+    this.lastDrainReport = '';
+    this.lastNack = '';
+  }
+
+  /** Ask for a pass soon; passes never overlap, requests during a pass coalesce into one more. */
+  trigger(reason: string): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      this.againReason = reason;
+      return;
+    }
+    void this.runPass(reason);
+  }
+
+  /** Run one pass now (or wait for the running one and run another). */
+  async runPass(reason = 'requested'): Promise<PassOutcome> {
+    while (this.running) {
+      await this.running.catch(() => undefined);
+    }
+    const p = this.pass(reason);
+    this.running = p;
+    let outcome: PassOutcome;
+    try {
+      outcome = await p;
+    } finally {
+      this.running = null;
+    }
+    this.onPass?.(outcome);
+    if (this.again && !this.stopped) {
+      this.again = false;
+      void this.runPass(this.againReason);
+    }
+    return outcome;
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const delay = this.retry.next();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.trigger('retry');
+    }, delay);
+    this.retryTimer.unref?.();
+  }
+
+  private persist(patch: Partial<AgentState>): void {
+    const store = this.opts.store;
+    if (!store) return;
+    try {
+      const cur = store.load();
+      store.save({ ...cur, ...patch, health: this.opts.healthStates?.() ?? patch.health ?? cur.health });
+    } catch (e) {
+      this.opts.log.error(`cannot save agent state: ${(e as Error).message}`);
+    }
+  }
+
+  private async statsForDrains(rev: DesiredRevision): Promise<StatsSnapshot | null> {
+    const draining = rev.config.services.some((s) => s.realServers.some((r) => r.drain));
+    if (!draining) return null;
+    const latest = this.opts.latestStats?.();
+    if (latest && this.now().getTime() - latest.at < 5000) return latest;
+    return this.opts.engine.readStats();
+  }
+
+  private reportState(actual: DirectorConfig, drift: Drift | null): void {
+    const key = canonicalJson({ h: configHash(actual), d: drift ? drift.ops : null });
+    if (key === this.lastStateReport) return;
+    this.lastStateReport = key;
+    this.opts.report({ type: 'state', actual, drift });
+  }
+
+  private reportDrains(drains: DrainProgress[]): void {
+    const key = canonicalJson(drains);
+    if (key === this.lastDrainReport) return;
+    if (drains.length === 0 && this.lastDrainReport === '') return;
+    this.lastDrainReport = drains.length ? key : '';
+    this.opts.report({ type: 'drain', drains });
+  }
+
+  private nack(rev: DesiredRevision, n: { failedOp: Op | null; command: string; message: string; exitCode: number | null; opsApplied: number }): void {
+    // One NACK per distinct failure; the retries in between are logged, not re-reported.
+    const key = canonicalJson({ r: rev.revision, h: rev.hash, op: n.failedOp, m: n.message });
+    if (key !== this.lastNack) this.opts.report({ type: 'nack', revision: rev.revision, hash: rev.hash, ...n });
+    this.lastNack = key;
+  }
+
+  private async pass(reason: string): Promise<PassOutcome> {
+    const started = Date.now();
+    const rev = this.desired;
+    let actual: DirectorConfig;
+    try {
+      actual = await this.opts.engine.readConfig();
+    } catch (e) {
+      const message = `cannot read the live IPVS table: ${(e as Error).message}`;
+      this.opts.log.error(message);
+      this.stats.failed++;
+      if (rev) this.nack(rev, { failedOp: null, command: '', message, exitCode: null, opsApplied: 0 });
+      this.scheduleRetry();
+      return { kind: 'error', message };
+    }
+    this.live = actual;
+    if (!rev) {
+      this.reportState(actual, null);
+      return { kind: 'idle' };
+    }
+    if (this.rejected && this.rejected.revision === rev.revision && this.rejected.hash === rev.hash) {
+      this.reportState(actual, null);
+      return { kind: 'rejected', revision: rev.revision, message: 'revision was rejected' };
+    }
+    const hash = configHash(rev.config);
+    if (hash !== rev.hash) {
+      const message = `hash mismatch: the control plane says ${rev.hash}, the config hashes to ${hash}; not applied`;
+      this.rejected = { revision: rev.revision, hash: rev.hash };
+      this.nack(rev, { failedOp: null, command: '', message, exitCode: null, opsApplied: 0 });
+      this.opts.log.error(`revision ${rev.revision}: ${message}`);
+      return { kind: 'rejected', revision: rev.revision, message };
+    }
+
+    let target: DirectorConfig;
+    let drains: DrainProgress[];
+    try {
+      const resolved = resolveDrains(rev.config, await this.statsForDrains(rev), this.now(), new Date(rev.createdAt));
+      drains = resolved.drains;
+      target = applyHealthOverlay(resolved.config, this.opts.unhealthy?.() ?? new Set());
+    } catch (e) {
+      const message = `cannot read stats for draining servers: ${(e as Error).message}`;
+      this.stats.failed++;
+      this.nack(rev, { failedOp: null, command: '', message, exitCode: null, opsApplied: 0 });
+      this.scheduleRetry();
+      return { kind: 'error', message };
+    }
+
+    const sameRevision = this.acked !== null && this.acked.revision === rev.revision && this.acked.hash === rev.hash;
+    // Drift: only meaningful against what this agent applied for this same revision.
+    let drift: Drift | null = null;
+    if (sameRevision) {
+      const driftOps = plan(this.acked!.applied, actual);
+      if (driftOps.length) drift = { ops: driftOps, summary: summarizeOps(driftOps), detectedAt: (this.drift?.detectedAt && canonicalJson(this.drift.ops) === canonicalJson(driftOps)) ? this.drift.detectedAt : this.now().toISOString() };
+    }
+    if (drift && (!this.drift || canonicalJson(this.drift.ops) !== canonicalJson(drift.ops))) {
+      this.opts.log.warn(`drift: the live table differs from revision ${rev.revision} as applied: ${drift.summary} (policy ${rev.driftPolicy})`);
+    }
+    this.drift = drift;
+
+    let ops: Op[];
+    let keepDrifted: (op: Op) => boolean = () => true;
+    if (drift && rev.driftPolicy === 'report') {
+      // Leave drifted objects as they are; still carry out intended changes (drains, health) elsewhere.
+      const touched = new Set(drift.ops.map(opObjectKey));
+      const servicesGoneOrNew = new Set(drift.ops.filter((o) => o.op === 'add-service' || o.op === 'delete-service').map((o) => opServiceId(o)));
+      keepDrifted = (op) => !touched.has(opObjectKey(op)) && !servicesGoneOrNew.has(opServiceId(op));
+      ops = plan(target, actual).filter(keepDrifted);
+      this.reportState(actual, drift);
+    } else {
+      ops = plan(target, actual);
+      if (drift) this.reportState(actual, drift); // enforce: say what was found before correcting it
+    }
+
+    let after = actual;
+    if (ops.length > 0) {
+      this.opts.log.info(`revision ${rev.revision} (${reason}): applying ${ops.length} op(s): ${summarizeOps(ops)}`);
+      const result = await this.opts.engine.apply(ops).catch((e: Error) => ({ ok: false as const, applied: 0, failedOp: ops[0]!, command: opToCommandLine(ops[0]!), message: e.message, exitCode: null }));
+      if (!result.ok) {
+        this.stats.failed++;
+        this.opts.log.error(`revision ${rev.revision}: ${result.command} failed: ${result.message} (${result.applied} of ${ops.length} ops applied)`);
+        this.nack(rev, { failedOp: result.failedOp, command: result.command, message: result.message, exitCode: result.exitCode, opsApplied: result.applied });
+        try {
+          this.live = await this.opts.engine.readConfig();
+          this.reportState(this.live, drift);
+        } catch {
+          // the next pass reads again
+        }
+        this.reportDrains(drains);
+        this.scheduleRetry();
+        return { kind: 'nack', revision: rev.revision, message: result.message, failedOp: result.failedOp };
+      }
+      try {
+        after = await this.opts.engine.readConfig();
+      } catch (e) {
+        this.stats.failed++;
+        const message = `applied ${ops.length} op(s) but cannot read the table back: ${(e as Error).message}`;
+        this.nack(rev, { failedOp: null, command: '', message, exitCode: null, opsApplied: ops.length });
+        this.scheduleRetry();
+        return { kind: 'error', message };
+      }
+      this.live = after;
+    }
+
+    // Verify: the kernel must now equal the target (apart from drift we were told to leave alone).
+    const residual = plan(target, after).filter(keepDrifted);
+    if (residual.length > 0) {
+      this.stats.failed++;
+      const message = `verification failed: after applying, the live table still differs from revision ${rev.revision}: ${summarizeOps(residual)}`;
+      this.opts.log.error(message);
+      this.nack(rev, { failedOp: residual[0]!, command: opToCommandLine(residual[0]!), message, exitCode: null, opsApplied: ops.length });
+      this.reportState(after, drift);
+      this.scheduleRetry();
+      return { kind: 'nack', revision: rev.revision, message, failedOp: residual[0]! };
+    }
+
+    // Success. What is now in the kernel for this revision is the baseline for drift from here on,
+    // except that drift left alone under `report` stays drift.
+    this.stats.ok++;
+    this.stats.lastAt = this.now();
+    this.retry.reset();
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    this.lastNack = '';
+    const ackKey = `${rev.revision}|${rev.hash}`;
+    const applied = target;
+    const changedBaseline = !sameRevision || canonicalJson(this.acked!.applied) !== canonicalJson(applied);
+    if (changedBaseline) {
+      this.acked = { revision: rev.revision, hash: rev.hash, applied, at: this.now().toISOString() };
+      this.persist({ acked: this.acked, desired: rev });
+    }
+    if (!this.ackedThisRun.has(ackKey)) {
+      this.ackedThisRun.add(ackKey);
+      this.opts.report({ type: 'ack', revision: rev.revision, hash: rev.hash, opsApplied: ops.length, durationMs: Date.now() - started });
+      if (ops.length) this.opts.log.info(`revision ${rev.revision} applied and verified (${ops.length} op(s))`);
+    }
+    const remaining = drift && rev.driftPolicy === 'report' ? plan(applied, after) : [];
+    this.drift = remaining.length ? { ops: remaining, summary: summarizeOps(remaining), detectedAt: drift!.detectedAt } : null;
+    this.reportState(after, this.drift);
+    this.reportDrains(drains);
+    return ops.length ? { kind: 'applied', revision: rev.revision, ops } : { kind: 'in-sync', revision: rev.revision, drift: this.drift };
+  }
+}
