@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { plan } from './plan';
 import { applyOps, opsToRestoreBatch, summarizeOps } from './ops';
-import { parseRules } from './rules';
+import { parseRules, printRules } from './rules';
 import { DirectorConfigSchema, emptyConfig, type DirectorConfig, type DirectorConfigInput } from './model';
 import type { Op } from './op';
 import { configArb, kernelView } from './__fixtures__/arbitraries';
@@ -103,6 +103,17 @@ describe('plan', () => {
     const d = cfg({ services: [{ protocol: 'tcp', address: '2001:db8::1', port: 443, persistence: { timeout: 60, netmask: '064' } }] });
     expect(d.services[0]!.persistence).toEqual({ timeout: 60, netmask: '64' });
     expect(plan(d, parseRules('-A -t [2001:db8::1]:443 -s wlc -p 60 -M 64\n'))).toEqual([]);
+  });
+
+  it('flag-3 next to another sh/mh flag is invisible to ipvsadm -S, so it never plans an -E', () => {
+    const d = cfg({ services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'sh', schedFlags: ['sh-port', 'flag-3'] }] });
+    const read = parseRules(printRules(d));
+    expect(read.services[0]!.schedFlags).toEqual(['sh-port']);
+    expect(plan(d, read)).toEqual([]);
+    // alone it is visible ("-b " with nothing after it) and round-trips
+    const alone = cfg({ services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'mh', schedFlags: ['flag-3'] }] });
+    expect(plan(alone, parseRules(printRules(alone)))).toEqual([]);
+    expect(plan(alone, read)).toHaveLength(1);
   });
 
   it('health checks and drain marks are not kernel fields', () => {

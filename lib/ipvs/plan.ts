@@ -198,14 +198,25 @@ export function sameDaemon(desired: SyncDaemon, actual: SyncDaemon): boolean {
 /** What -E sets: scheduler, flags, persistence (timeout, mask, PE), one-packet scheduling. */
 export function sameServiceFields(a: VirtualService, b: VirtualService): boolean {
   if (a.scheduler !== b.scheduler || a.onePacket !== b.onePacket) return false;
-  const fa = a.schedFlags;
-  const fb = b.schedFlags;
+  const fa = observableFlags(a);
+  const fb = observableFlags(b);
   if (fa.length !== fb.length) return false;
   for (let i = 0; i < fa.length; i++) if (fa[i] !== fb[i]) return false;
   const pa = a.persistence;
   const pb = b.persistence;
   if (!pa || !pb) return !pa && !pb;
   return pa.timeout === pb.timeout && pa.netmask === pb.netmask && pa.pe === pb.pe;
+}
+
+/**
+ * The flags ipvsadm can show: under sh and mh the flag-3 bit has no name and no effect, and -S/-L
+ * drop it next to another flag, so a config read back from the kernel cannot have it there.
+ * Comparing it would plan the same -E forever.
+ */
+function observableFlags(s: VirtualService): readonly string[] {
+  const f = s.schedFlags;
+  if ((s.scheduler === 'sh' || s.scheduler === 'mh') && f.length > 1 && f.includes('flag-3')) return f.filter((x) => x !== 'flag-3');
+  return f;
 }
 
 /** What -e sets: forwarding, weight, thresholds, tunnel parameters. */
