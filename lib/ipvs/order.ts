@@ -103,6 +103,8 @@ function canonicalIsIpvsadmOrder(services: readonly ServiceKey[]): boolean {
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   }
+  // address services compare as fwmark 0 against the fwmark services
+  if (lo !== Infinity) flo = Math.min(flo, 0);
   if (hi - lo >= SPAN || fhi - flo >= SPAN) return false;
   // fwmarks must ascend too
   let pf = 0;

@@ -300,6 +300,11 @@ describe('printRules', () => {
     expect(c.services.map((s) => (s.protocol === 'fwmark' ? 'fwm' : s.address))).toEqual(['10.0.0.1', '11.0.0.1', '192.168.0.1', '1.1.1.1', '::1', 'fwm']);
   });
 
+  it('a fwmark 2^31 or more above 0 sorts before the address services (unsigned subtraction as int)', () => {
+    const c = parseRules('-A -t 10.0.0.1:80\n-A -f 3000000000\n-A -f 5\n');
+    expect(printRules(c)).toBe('-A -f 3000000000 -s wlc\n-A -t 10.0.0.1:80 -s wlc\n-A -f 5 -s wlc\n');
+  });
+
   it('writes -w before the tunnel options, and {globals: true} adds --set/--start-daemon lines parseRules reads back', () => {
     const text = '-A -t 10.0.0.4:80 -s wlc\n-a -t 10.0.0.4:80 -r 192.168.10.32:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum\n--set 900 120 300\n--start-daemon master --mcast-interface eth0 --syncid 3\n';
     const c = parseRules(text);
