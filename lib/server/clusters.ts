@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import type { ClusterDetail, ClusterSummary, CreateClusterRequestSchema, UpdateClusterRequestSchema } from '../api/schemas';
 import type { Director, Prisma } from '../generated/sqlite/client';
-import { configHash } from '../ipvs/hash';
+import { configHash } from './config-hash';
 import { emptyConfig, type DirectorConfig } from '../ipvs/model';
 import { audit } from './audit';
 import { bus } from './bus';
@@ -10,13 +10,13 @@ import { db } from './db';
 import { conflict } from './errors';
 import { findCluster, type Actor, type ClusterWithCurrent } from './revisions';
 import { statsStore } from './stats';
-import { directorStatus, revisionSummary, storedConfig } from './views';
+import { directorStatus, revisionConfig, revisionSummary } from './views';
 
 type ClusterRow = ClusterWithCurrent & { directors: Director[] };
 
 function summarize(c: ClusterRow, now = Date.now()): ClusterSummary & { config: DirectorConfig } {
   const cur = c.currentRevision;
-  const config = cur ? storedConfig(cur.config) : emptyConfig();
+  const config = cur ? revisionConfig(cur) : emptyConfig();
   const desired = cur ? { number: cur.number, hash: cur.hash } : null;
   const directors = c.directors.map((d) => directorStatus(d, c.name, desired, now)).sort((a, b) => a.name.localeCompare(b.name));
   const active = directors.filter((d) => !d.revoked);

@@ -51,10 +51,17 @@ async function open(target: DatabaseTarget): Promise<Db> {
   return client;
 }
 
+const closers = new Set<() => Promise<void>>();
+/** Other connections to the same database (the stats writer) close with the client. */
+export function onCloseDb(fn: () => Promise<void>): void {
+  closers.add(fn);
+}
+
 /** Close the client (tests, scripts). The next db() opens a new one. */
 export async function closeDb(): Promise<void> {
   const s = g.__lvsDb;
   g.__lvsDb = undefined;
+  for (const fn of closers) await fn().catch(() => undefined);
   if (s) await (await s.client.catch(() => null))?.$disconnect();
 }
 

@@ -14,7 +14,7 @@ import { conflict, HttpError, notFound, unprocessable } from './errors';
 import { metrics } from './metrics';
 import { planForDirector } from './planning';
 import { commitConfig, findCluster, type Actor, type ClusterWithCurrent } from './revisions';
-import { actualConfig, directorStatus, isConnected, storedConfig } from './views';
+import { actualConfig, directorStatus, isConnected, revisionConfig } from './views';
 import { DirectorConfigSchema } from '../ipvs/model';
 import { applyChanges } from '../api/changes';
 
@@ -107,7 +107,7 @@ export async function directorPlan(clusterRef: string, name: string): Promise<Di
   const c = await findCluster(clusterRef);
   const d = await findDirector(c, name);
   if (!c.currentRevision) throw new HttpError(500, `cluster ${c.name} has no revision`);
-  return planForDirector(d, c.name, storedConfig(c.currentRevision.config), c.currentRevision.createdAt);
+  return planForDirector(d, c.name, revisionConfig(c.currentRevision), c.currentRevision.createdAt);
 }
 
 /** Drift, answer 1: run a reconcile now (with drift policy "report" the agent re-applies only when asked). */
@@ -127,7 +127,7 @@ export async function adoptActual(clusterRef: string, name: string, req: { baseR
   const d = await findDirector(c, name);
   const actual = actualConfig(d);
   if (!actual) throw unprocessable(`director ${name} has not reported its live table yet`, [{ path: 'director', message: 'no live state reported' }]);
-  const desired = storedConfig(c.currentRevision!.config);
+  const desired = revisionConfig(c.currentRevision!);
   const config = adoptable(actual, desired);
   return commitConfig({
     cluster: c,
@@ -234,7 +234,7 @@ export async function completeDrains(clusterId: string, attempt = 0): Promise<vo
   const cluster = await findCluster(clusterId);
   const cur = cluster.currentRevision;
   if (!cur) return;
-  const config = storedConfig(cur.config);
+  const config = revisionConfig(cur);
   const marked: { service: ServiceKey; server: RealServerKey }[] = [];
   for (const s of config.services) for (const r of s.realServers) if (r.drain) marked.push({ service: s, server: { address: r.address, port: r.port ?? 0 } });
   if (!marked.length) return;

@@ -13,7 +13,7 @@ import { db } from './db';
 import { gatewayTimeout, unavailable } from './errors';
 import { metrics } from './metrics';
 import { sseFrame, sseResponse, type SseSink } from './sse';
-import { isConnected, storedConfig } from './views';
+import { isConnected, revisionConfig } from './views';
 
 interface AgentConn {
   id: string;
@@ -83,7 +83,7 @@ class Hub {
       hash: r.hash,
       createdAt: r.createdAt.toISOString(),
       driftPolicy: c.driftPolicy === 'report' ? 'report' : 'enforce',
-      config: storedConfig(r.config),
+      config: revisionConfig(r),
     };
   }
 
@@ -147,7 +147,9 @@ class Hub {
     const ids = [...this.agents.keys()];
     if (!ids.length) return;
     const prisma = await db();
-    await prisma.director.updateMany({ where: { id: { in: ids } }, data: { lastSeenAt: new Date() } });
+    const now = new Date();
+    // in chunks: SQLite allows 999 bound parameters per statement
+    for (let i = 0; i < ids.length; i += 500) await prisma.director.updateMany({ where: { id: { in: ids.slice(i, i + 500) } }, data: { lastSeenAt: now } });
   }
 
   /** Ask a director's agent for its connection table (it filters and pages on its side). */

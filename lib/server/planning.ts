@@ -5,7 +5,7 @@ import type { DirectorPlan, PlanPreview } from '../api/schemas';
 import type { Director } from '../generated/sqlite/client';
 import { diffConfigs } from '../ipvs/diff';
 import { resolveDrains } from '../ipvs/drain';
-import { configHash } from '../ipvs/hash';
+import { configHash } from './config-hash';
 import { emptyConfig, realServerKeyId, serviceKeyId, type DirectorConfig } from '../ipvs/model';
 import type { Op } from '../ipvs/op';
 import { opToCommandLine, summarizeOps } from '../ipvs/ops';
@@ -83,15 +83,18 @@ export function buildPreview(opts: {
   config: DirectorConfig;
   directors: Director[];
   now?: Date;
+  /** known hashes save recomputing them */
+  hash?: string;
+  baseHash?: string;
 }): PlanPreview {
   const now = opts.now ?? new Date();
-  const hash = configHash(opts.config);
+  const hash = opts.hash ?? configHash(opts.config);
   return {
     baseRevision: opts.baseRevision,
     currentRevision: opts.currentRevision,
     config: opts.config,
     hash,
-    unchanged: hash === configHash(opts.baseConfig),
+    unchanged: hash === (opts.baseHash ?? configHash(opts.baseConfig)),
     diff: diffConfigs(opts.baseConfig, opts.config),
     summary: changeSummary(opts.baseConfig, opts.config),
     rules: { before: printRules(opts.baseConfig), after: printRules(opts.config) },

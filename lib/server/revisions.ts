@@ -10,7 +10,7 @@ import { unifiedDiff } from '../api/text-diff';
 import type { Cluster, ConfigRevision, Prisma } from '../generated/sqlite/client';
 import { diffConfigs } from '../ipvs/diff';
 import { RulesParseError } from '../ipvs/errors';
-import { configHash } from '../ipvs/hash';
+import { configHash } from './config-hash';
 import { parseKeepalivedConf, toKeepalivedConf } from '../ipvs/keepalived';
 import { DirectorConfigSchema, serviceKeyId, type DirectorConfig } from '../ipvs/model';
 import { parseRules, printRules } from '../ipvs/rules';
@@ -20,7 +20,7 @@ import { db, type Db } from './db';
 import { conflict, HttpError, notFound, unprocessable } from './errors';
 import { metrics } from './metrics';
 import { buildPreview, changeSummary } from './planning';
-import { isConnected, revisionSummary, storedConfig } from './views';
+import { isConnected, revisionConfig, revisionSummary } from './views';
 
 export type ClusterWithCurrent = Cluster & { currentRevision: ConfigRevision | null };
 
@@ -53,20 +53,22 @@ function current(cluster: ClusterWithCurrent): ConfigRevision {
 async function candidate(cluster: ClusterWithCurrent, cs: ChangeSet): Promise<{ base: ConfigRevision; config: DirectorConfig }> {
   const cur = current(cluster);
   const base = cs.baseRevision === cur.number ? cur : await findRevision(cluster.id, cluster.name, cs.baseRevision);
-  const baseConfig = storedConfig(base.config);
+  const baseConfig = revisionConfig(base);
   const config = cs.config ?? applyChanges(baseConfig, cs.changes ?? []);
   return { base, config };
 }
 
-async function preview(cluster: ClusterWithCurrent, baseRev: ConfigRevision, config: DirectorConfig): Promise<PlanPreview> {
+async function preview(cluster: ClusterWithCurrent, baseRev: ConfigRevision, config: DirectorConfig, hash?: string): Promise<PlanPreview> {
   const prisma = await db();
   const directors = await prisma.director.findMany({ where: { clusterId: cluster.id }, orderBy: { name: 'asc' } });
   return buildPreview({
     clusterName: cluster.name,
     baseRevision: baseRev.number,
-    baseConfig: storedConfig(baseRev.config),
+    baseConfig: revisionConfig(baseRev),
+    baseHash: baseRev.hash,
     currentRevision: current(cluster).number,
     config,
+    hash,
     directors,
   });
 }
@@ -150,7 +152,7 @@ export async function commitConfig(opts: {
           message: opts.message,
           config: config as unknown as Prisma.InputJsonValue,
           hash,
-          summary: changeSummary(storedConfig(cur.config), config),
+          summary: changeSummary(revisionConfig(cur), config),
         },
         include: { parent: { select: { number: true } } },
       });
@@ -179,7 +181,7 @@ export async function commitConfig(opts: {
   metrics.revisions.inc({ kind: opts.action.split('.')[1]! });
   await bus.publish({ k: 'revision', clusterId: cluster.id });
   const fresh = { ...cluster, currentRevision: created, currentRevisionId: created.id };
-  const plan = await preview(fresh, baseRev, config);
+  const plan = await preview(fresh, baseRev, config, hash);
   const directors = await prisma.director.findMany({ where: { clusterId: cluster.id, revoked: false }, select: { connectedAt: true, lastSeenAt: true } });
   return { revision: revisionSummary(created), plan, pushedTo: directors.filter((d) => isConnected(d)).length };
 }
@@ -191,7 +193,7 @@ export async function rollback(clusterRef: string, req: { toRevision: number; ba
   return commitConfig({
     cluster,
     baseRevision: req.baseRevision,
-    config: storedConfig(target.config),
+    config: revisionConfig(target),
     message: req.message ?? `roll back to revision ${target.number} ("${target.message}")`,
     who,
     action: 'revision.rollback',
@@ -215,14 +217,14 @@ export async function listRevisions(clusterRef: string, q: { limit: number; befo
 export async function getRevision(clusterRef: string, number: number): Promise<Revision> {
   const cluster = await findCluster(clusterRef);
   const r = await findRevision(cluster.id, cluster.name, number);
-  return { ...revisionSummary(r), config: storedConfig(r.config) };
+  return { ...revisionSummary(r), config: revisionConfig(r) };
 }
 
 export async function diffRevisions(clusterRef: string, from: number, to: number): Promise<RevisionDiff> {
   const cluster = await findCluster(clusterRef);
   const [a, b] = await Promise.all([findRevision(cluster.id, cluster.name, from), findRevision(cluster.id, cluster.name, to)]);
-  const ca = storedConfig(a.config);
-  const cb = storedConfig(b.config);
+  const ca = revisionConfig(a);
+  const cb = revisionConfig(b);
   const ra = printRules(ca);
   const rb = printRules(cb);
   return {
@@ -284,7 +286,7 @@ export async function importConfig(clusterRef: string, req: ImportRequest, who: 
   const cluster = await findCluster(clusterRef);
   const cur = current(cluster);
   let config = parseImport(req.format, req.text);
-  if (req.keepOverlays) config = keepOverlays(config, storedConfig(cur.config), req.format);
+  if (req.keepOverlays) config = keepOverlays(config, revisionConfig(cur), req.format);
   if (req.dryRun) {
     const base = req.baseRevision === cur.number ? cur : await findRevision(cluster.id, cluster.name, req.baseRevision);
     return { plan: await preview(cluster, base, config), revision: null, pushedTo: 0 };
@@ -297,7 +299,7 @@ export async function importConfig(clusterRef: string, req: ImportRequest, who: 
 export async function exportConfig(clusterRef: string, format: 'rules' | 'json' | 'keepalived', number?: number): Promise<{ body: string; contentType: string; filename: string }> {
   const cluster = await findCluster(clusterRef);
   const rev = number === undefined ? current(cluster) : await findRevision(cluster.id, cluster.name, number);
-  const config = storedConfig(rev.config);
+  const config = revisionConfig(rev);
   const base = `${cluster.name}-r${rev.number}`;
   if (format === 'rules') return { body: printRules(config), contentType: 'text/plain; charset=utf-8', filename: `${base}.rules` };
   if (format === 'keepalived') return { body: toKeepalivedConf(config), contentType: 'text/plain; charset=utf-8', filename: `${base}.keepalived.conf` };

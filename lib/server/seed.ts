@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Prisma } from '../generated/sqlite/client';
-import { configHash } from '../ipvs/hash';
+import { configHash } from './config-hash';
 import { DirectorConfigSchema, type DirectorConfigInput } from '../ipvs/model';
 import { audit } from './audit';
 import { generatePassword, hashPassword, newToken, tokenHash, tokenPrefix } from './auth/secrets';

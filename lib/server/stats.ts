@@ -9,7 +9,8 @@ import { realServerKeyId, serviceKeyId, serviceLabel, type ServiceKey } from '..
 import type { StatsSnapshot } from '../ipvs/stats';
 import { formatHostPort } from '../ipvs/addr';
 import { bus, type StatsRow } from './bus';
-import { db } from './db';
+import { db, dbTarget } from './db';
+import { writeRollups, type RollupRow } from './rollup-writer';
 import { metrics } from './metrics';
 
 /** values per point: activeConns, inactConns, cps, inpps, outpps, inbps, outbps */
@@ -91,7 +92,7 @@ class Ring {
   }
 }
 
-/** Counter state of one series for its minute rollup. */
+/** The open minute of one series (only in the process that receives the agent's batches). */
 interface RollupAcc {
   minute: number;
   n: number;
@@ -99,12 +100,19 @@ interface RollupAcc {
   deltas: Float64Array; // conns, inPkts, outPkts, inBytes, outBytes
 }
 
+/** Everything kept for one series: found with one map lookup per row of a sample. */
+interface Series {
+  ring: Ring;
+  acc: RollupAcc | null;
+  /** the last cumulative counters, for deltas */
+  prev: Float64Array | null;
+}
+
 interface DirectorStats {
   clusterId: string;
-  series: Map<string, Ring>;
-  /** only in the process that receives the agent's batches */
-  rollup: Map<string, RollupAcc>;
-  prevCounters: Map<string, number[]>;
+  series: Map<string, Series>;
+  /** the minute being accumulated; a sample of a later minute closes it for every series */
+  minute: number;
   lastSec: number;
 }
 
@@ -137,7 +145,9 @@ class StatsStore {
     if (this.initialized) return;
     this.initialized = true;
     bus.on('stats', (m, remote) => {
-      if (remote) for (const s of m.samples) this.store(m.directorId, m.clusterId, s.t, s.rows);
+      if (!remote) return;
+      const d = this.dir(m.directorId, m.clusterId);
+      for (const s of m.samples) this.store(d, s.t, s.rows, null);
     });
     this.timers.push(
       setInterval(() => void this.flushOld().catch(logErr('flush rollups')), 30_000),
@@ -160,11 +170,18 @@ class StatsStore {
     this.init();
     const out: { t: number; rows: StatsRow[] }[] = [];
     const flushes: Promise<void>[] = [];
+    const d = this.dir(directorId, clusterId);
     for (const s of [...samples].sort((a, b) => a.at - b.at)) {
       const sec = Math.floor(s.at / 1000);
-      const rows = rowsOf(s);
-      this.store(directorId, clusterId, sec, rows);
-      flushes.push(...this.rollup(directorId, sec, s, rows));
+      const minute = Math.floor(sec / 60);
+      if (minute > d.minute) {
+        const closing = this.takeAccs(d, minute);
+        if (closing.length) flushes.push(this.persist(directorId, closing));
+        d.minute = minute;
+      }
+      const { rows, counters } = rowsOf(s);
+      // a sample of a minute already written still feeds the live series, not the rollups
+      this.store(d, sec, rows, minute === d.minute ? counters : null);
       out.push({ t: sec, rows });
     }
     metrics.statsSamples.inc({}, samples.length);
@@ -175,52 +192,49 @@ class StatsStore {
 
   private dir(directorId: string, clusterId: string): DirectorStats {
     let d = this.directors.get(directorId);
-    if (!d) this.directors.set(directorId, (d = { clusterId, series: new Map(), rollup: new Map(), prevCounters: new Map(), lastSec: 0 }));
+    if (!d) this.directors.set(directorId, (d = { clusterId, series: new Map(), minute: 0, lastSec: 0 }));
     d.clusterId = clusterId;
     return d;
   }
 
-  private store(directorId: string, clusterId: string, sec: number, rows: StatsRow[]): void {
-    const d = this.dir(directorId, clusterId);
+  /** Points into the rings; with `counters` (5 per row) also into the open minute's rollups. */
+  private store(d: DirectorStats, sec: number, rows: StatsRow[], counters: Float64Array | null): void {
     const vals = new Float64Array(M);
-    for (const r of rows) {
-      let ring = d.series.get(r[0]);
-      if (!ring) d.series.set(r[0], (ring = new Ring()));
+    const minute = Math.floor(sec / 60);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      let ser = d.series.get(r[0]);
+      if (!ser) d.series.set(r[0], (ser = { ring: new Ring(), acc: null, prev: null }));
       for (let m = 0; m < M; m++) vals[m] = r[m + 1] as number;
-      ring.push(sec, vals);
+      ser.ring.push(sec, vals);
+      if (!counters) continue;
+      const acc = (ser.acc ??= { minute, n: 0, sums: new Float64Array(M), deltas: new Float64Array(5) });
+      acc.n++;
+      for (let m = 0; m < M; m++) acc.sums[m]! += vals[m]!;
+      const o = i * 5;
+      if (ser.prev) {
+        // a counter that went down was reset (ipvsadm -Z, agent or kernel restart): count from zero
+        for (let k = 0; k < 5; k++) {
+          const cur = counters[o + k]!;
+          const prev = ser.prev[k]!;
+          acc.deltas[k]! += cur >= prev ? cur - prev : cur;
+        }
+      } else ser.prev = new Float64Array(5);
+      ser.prev.set(counters.subarray(o, o + 5));
     }
     d.lastSec = Math.max(d.lastSec, sec);
   }
 
-  // ---- minute rollups (only in the receiving process) --------------------------------------
-
-  private rollup(directorId: string, sec: number, s: StatsSnapshot, rows: StatsRow[]): Promise<void>[] {
-    const d = this.directors.get(directorId)!;
-    const minute = Math.floor(sec / 60);
-    const counters = countersOf(s);
-    const flushes: Promise<void>[] = [];
-    const closing: [string, RollupAcc][] = [];
-    for (const r of rows) {
-      const key = r[0];
-      let acc = d.rollup.get(key);
-      if (acc && acc.minute < minute) {
-        closing.push([key, acc]);
-        acc = undefined;
-      }
-      if (acc && acc.minute > minute) continue; // a late sample for a minute already flushed
-      if (!acc) d.rollup.set(key, (acc = { minute, n: 0, sums: new Float64Array(M), deltas: new Float64Array(5) }));
-      acc.n++;
-      for (let m = 0; m < M; m++) acc.sums[m]! += r[m + 1] as number;
-      const cur = counters.get(key);
-      if (cur) {
-        const prev = d.prevCounters.get(key);
-        // a counter that went down was reset (ipvsadm -Z, agent or kernel restart): count from zero
-        if (prev) for (let i = 0; i < 5; i++) acc.deltas[i]! += cur[i]! >= prev[i]! ? cur[i]! - prev[i]! : cur[i]!;
-        d.prevCounters.set(key, cur);
+  /** Detach the open rollups of minutes before `beforeMinute` (Infinity: all). */
+  private takeAccs(d: DirectorStats, beforeMinute: number): [string, RollupAcc][] {
+    const out: [string, RollupAcc][] = [];
+    for (const [k, ser] of d.series) {
+      if (ser.acc && ser.acc.minute < beforeMinute) {
+        out.push([k, ser.acc]);
+        ser.acc = null;
       }
     }
-    if (closing.length) flushes.push(this.persist(directorId, closing));
-    return flushes;
+    return out;
   }
 
   /** Write minutes that ended more than 90 s ago (the agent went quiet, so no next minute closes them). */
@@ -228,8 +242,8 @@ class StatsStore {
     const limit = Math.floor((nowMs / 1000 - 90) / 60);
     await Promise.all(
       [...this.directors].map(([id, d]) => {
-        const closing = [...d.rollup].filter(([, acc]) => acc.minute < limit);
-        for (const [k] of closing) d.rollup.delete(k);
+        if (d.minute >= limit) return Promise.resolve();
+        const closing = this.takeAccs(d, limit);
         return closing.length ? this.persist(id, closing) : Promise.resolve();
       }),
     );
@@ -239,28 +253,26 @@ class StatsStore {
   async flushAll(): Promise<void> {
     await Promise.all(
       [...this.directors].map(([id, d]) => {
-        const closing = [...d.rollup];
-        d.rollup.clear();
+        const closing = this.takeAccs(d, Infinity);
         return closing.length ? this.persist(id, closing) : Promise.resolve();
       }),
     );
   }
 
   private async persist(directorId: string, accs: [string, RollupAcc][]): Promise<void> {
-    const prisma = await db();
-    const rows = accs.map(([key, a]) => {
-      const [serviceKey, destKey] = key.includes('#') ? key.split('#') : [key, ''];
+    const rows: RollupRow[] = accs.map(([key, a]) => {
+      const hash = key.indexOf('#');
       const avg = (m: number) => a.sums[m]! / Math.max(1, a.n);
       return {
         directorId,
-        serviceKey: serviceKey!,
-        destKey: destKey ?? '',
+        serviceKey: hash < 0 ? key : key.slice(0, hash),
+        destKey: hash < 0 ? '' : key.slice(hash + 1),
         minute: a.minute,
-        conns: BigInt(Math.round(a.deltas[0]!)),
-        inPkts: BigInt(Math.round(a.deltas[1]!)),
-        outPkts: BigInt(Math.round(a.deltas[2]!)),
-        inBytes: BigInt(Math.round(a.deltas[3]!)),
-        outBytes: BigInt(Math.round(a.deltas[4]!)),
+        conns: a.deltas[0]!,
+        inPkts: a.deltas[1]!,
+        outPkts: a.deltas[2]!,
+        inBytes: a.deltas[3]!,
+        outBytes: a.deltas[4]!,
         activeConns: avg(0),
         inactConns: avg(1),
         cps: avg(2),
@@ -271,42 +283,7 @@ class StatsStore {
         samples: a.n,
       };
     });
-    try {
-      await prisma.statsRollup.createMany({ data: rows });
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'P2003') return; // the director was deleted meanwhile
-      if (code !== 'P2002') throw e;
-      // a minute seen before (e.g. the agent moved between processes): merge row by row
-      for (const r of rows) {
-        const where = { directorId_serviceKey_destKey_minute: { directorId, serviceKey: r.serviceKey, destKey: r.destKey, minute: r.minute } };
-        const old = await prisma.statsRollup.findUnique({ where });
-        if (!old) {
-          await prisma.statsRollup.create({ data: r }).catch(() => undefined);
-          continue;
-        }
-        const n = old.samples + r.samples;
-        const w = (a: number, b: number) => (a * old.samples + b * r.samples) / n;
-        await prisma.statsRollup.update({
-          where,
-          data: {
-            conns: old.conns + r.conns,
-            inPkts: old.inPkts + r.inPkts,
-            outPkts: old.outPkts + r.outPkts,
-            inBytes: old.inBytes + r.inBytes,
-            outBytes: old.outBytes + r.outBytes,
-            activeConns: w(old.activeConns, r.activeConns),
-            inactConns: w(old.inactConns, r.inactConns),
-            cps: w(old.cps, r.cps),
-            inpps: w(old.inpps, r.inpps),
-            outpps: w(old.outpps, r.outpps),
-            inbps: w(old.inbps, r.inbps),
-            outbps: w(old.outbps, r.outbps),
-            samples: n,
-          },
-        });
-      }
-    }
+    await writeRollups(dbTarget(), rows);
   }
 
   /** Delete rollups older than the retention. Returns how many rows went. */
@@ -319,8 +296,8 @@ class StatsStore {
   /** Forget series that have been silent for longer than the live window. */
   private sweep(nowSec = Date.now() / 1000): void {
     for (const [id, d] of this.directors) {
-      for (const [k, ring] of d.series) if (ring.last < nowSec - LIVE_SECONDS) d.series.delete(k);
-      if (!d.series.size && !d.rollup.size) this.directors.delete(id);
+      for (const [k, ser] of d.series) if (ser.ring.last < nowSec - LIVE_SECONDS && !ser.acc) d.series.delete(k);
+      if (!d.series.size) this.directors.delete(id);
     }
   }
 
@@ -361,7 +338,7 @@ class StatsStore {
     const acc = new Float64Array(n * M);
     const cnt = new Uint32Array(n);
     for (const src of sources) {
-      const ring = this.directors.get(src.directorId)?.series.get(src.key);
+      const ring = this.directors.get(src.directorId)?.series.get(src.key)?.ring;
       if (!ring) continue;
       acc.fill(0);
       cnt.fill(0);
@@ -387,6 +364,7 @@ class StatsStore {
     const to = Math.floor(nowMs / 1000 / step) * step + step;
     const from = to - Math.ceil(rangeSeconds / step) * step;
     const g = this.groups(scope, directors);
+    g.breakdown = this.busiest(g.breakdown);
     const series = (key: string, label: string, sources: Source[]): StatsSeries => ({ key, label, points: this.collect(sources, from, to, step) });
     return {
       range: `${rangeSeconds}s`,
@@ -411,9 +389,29 @@ class StatsStore {
     return ready === Infinity ? nowSec - 10 : ready;
   }
 
+  /** The breakdown lines a chart can show: with more than BREAKDOWN_LIMIT, the busiest by their latest point. */
+  private busiest(groups: Group[]): Group[] {
+    if (groups.length <= BREAKDOWN_LIMIT) return groups;
+    const weight = (g: Group) => {
+      let w = 0;
+      for (const src of g.sources) {
+        const ring = this.directors.get(src.directorId)?.series.get(src.key)?.ring;
+        if (ring) ring.forEach(ring.last, ring.last + 1, (_s, v, off) => (w += v[off + 2]! * 1000 + v[off]!));
+      }
+      return w;
+    };
+    return groups
+      .map((g) => ({ g, w: weight(g) }))
+      .sort((a, b) => b.w - a.w || a.g.key.localeCompare(b.g.key))
+      .slice(0, BREAKDOWN_LIMIT)
+      .map((x) => x.g)
+      .sort((a, b) => a.key.localeCompare(b.key));
+  }
+
   /** One second of a scope, for the browser stream. */
   sample(scope: Scope, directors: { id: string; name: string }[], sec: number): { total: StatsPoint | null; breakdown: { key: string; label: string; point: StatsPoint }[] } {
     const g = this.groups(scope, directors);
+    g.breakdown = this.busiest(g.breakdown);
     const total = this.collect(g.total, sec, sec + 1, 1)[0] ?? null;
     const breakdown = g.breakdown.flatMap((b) => {
       const p = this.collect(b.sources, sec, sec + 1, 1)[0];
@@ -530,41 +528,45 @@ function point(t: number, v: ArrayLike<number>, off: number): StatsPoint {
   return { t, activeConns: r(v[off]!), inactConns: r(v[off + 1]!), cps: r(v[off + 2]!), inpps: r(v[off + 3]!), outpps: r(v[off + 4]!), inbps: r(v[off + 5]!), outbps: r(v[off + 6]!) };
 }
 
-/** A snapshot as series rows: the director's totals, each service, each real server. */
-export function rowsOf(s: StatsSnapshot): StatsRow[] {
+/**
+ * A snapshot as series rows (the director's totals, each service, each real server) and, five per
+ * row, their cumulative counters (conns, inPkts, outPkts, inBytes, outBytes) for the rollups.
+ */
+export function rowsOf(s: StatsSnapshot): { rows: StatsRow[]; counters: Float64Array } {
+  let n = 1;
+  for (const svc of s.services) n += 1 + svc.realServers.length;
+  const rows: StatsRow[] = new Array(n);
+  const counters = new Float64Array(n * 5);
+  let i = 0;
+  const put = (row: StatsRow, c: { conns: number; inPkts: number; outPkts: number; inBytes: number; outBytes: number }) => {
+    rows[i] = row;
+    const o = i++ * 5;
+    counters[o] = c.conns;
+    counters[o + 1] = c.inPkts;
+    counters[o + 2] = c.outPkts;
+    counters[o + 3] = c.inBytes;
+    counters[o + 4] = c.outBytes;
+  };
   let ta = 0;
   let ti = 0;
-  const rows: StatsRow[] = [];
   for (const svc of s.services) {
     const sk = serviceKeyId(svc.service);
     let a = 0;
-    let i = 0;
+    let inact = 0;
     for (const rs of svc.realServers) {
       a += rs.activeConns;
-      i += rs.inactConns;
+      inact += rs.inactConns;
       const r = rs.rates;
-      rows.push([serverSeriesKey(sk, realServerKeyId(rs)), rs.activeConns, rs.inactConns, r.cps, r.inpps, r.outpps, r.inbps, r.outbps]);
+      put([serverSeriesKey(sk, realServerKeyId(rs)), rs.activeConns, rs.inactConns, r.cps, r.inpps, r.outpps, r.inbps, r.outbps], rs.counters);
     }
     ta += a;
-    ti += i;
+    ti += inact;
     const r = svc.rates;
-    rows.push([sk, a, i, r.cps, r.inpps, r.outpps, r.inbps, r.outbps]);
+    put([sk, a, inact, r.cps, r.inpps, r.outpps, r.inbps, r.outbps], svc.counters);
   }
   const r = s.totals.rates;
-  rows.push([TOTAL_KEY, ta, ti, r.cps, r.inpps, r.outpps, r.inbps, r.outbps]);
-  return rows;
-}
-
-function countersOf(s: StatsSnapshot): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  const c = (x: { conns: number; inPkts: number; outPkts: number; inBytes: number; outBytes: number }) => [x.conns, x.inPkts, x.outPkts, x.inBytes, x.outBytes];
-  for (const svc of s.services) {
-    const sk = serviceKeyId(svc.service);
-    out.set(sk, c(svc.counters));
-    for (const rs of svc.realServers) out.set(serverSeriesKey(sk, realServerKeyId(rs)), c(rs.counters));
-  }
-  out.set(TOTAL_KEY, c(s.totals.counters));
-  return out;
+  put([TOTAL_KEY, ta, ti, r.cps, r.inpps, r.outpps, r.inbps, r.outbps], s.totals.counters);
+  return { rows, counters };
 }
 
 function logErr(what: string) {

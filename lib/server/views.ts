@@ -26,6 +26,24 @@ export function storedConfig(json: unknown): DirectorConfig {
   return DirectorConfigSchema.parse(json);
 }
 
+// Revisions are immutable, so a parsed config can be kept by revision id (parsing a 1,000-service
+// config costs ~70 ms). Callers must not mutate what they get.
+const parsed = new Map<string, DirectorConfig>();
+const PARSED_MAX = 64;
+
+export function revisionConfig(r: { id: string; config: unknown }): DirectorConfig {
+  const hit = parsed.get(r.id);
+  if (hit) {
+    parsed.delete(r.id);
+    parsed.set(r.id, hit); // most recently used last
+    return hit;
+  }
+  const c = storedConfig(r.config);
+  parsed.set(r.id, c);
+  if (parsed.size > PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  return c;
+}
+
 export function isConnected(d: Pick<Director, 'connectedAt' | 'lastSeenAt'>, now = Date.now()): boolean {
   return !!d.connectedAt && !!d.lastSeenAt && now - d.lastSeenAt.getTime() < CONNECTED_WITHIN_MS;
 }

@@ -8,7 +8,8 @@ import { DirectorConfigSchema } from '../../lib/ipvs/model';
 import { printRules } from '../../lib/ipvs/rules';
 import type { StatsSnapshot } from '../../lib/ipvs/stats';
 import type { DesiredRevision, Report } from '../../lib/protocol/messages';
-import { db } from '../../lib/server/db';
+import { db, dbTarget } from '../../lib/server/db';
+import { writeRollups } from '../../lib/server/rollup-writer';
 import { hub } from '../../lib/server/hub';
 import { statsStore } from '../../lib/server/stats';
 import { createUser } from '../../lib/server/users';
@@ -455,6 +456,21 @@ for (const backend of backends()) {
         expect(rows.map((x) => Number(x.conns))).toEqual([59 * 16, 60 * 16]);
         expect(await statsStore.prune(Date.now() + 31 * 86400_000)).toBeGreaterThan(0);
         expect(await prisma.statsRollup.count()).toBe(0);
+      });
+
+      it('merges a minute written twice (an agent that moved between processes): counters add, averages weigh', async () => {
+        const prisma = await db();
+        const d = await prisma.director.findFirstOrThrow({ where: { name: 'lb-stats' } });
+        const row = (conns: number, cps: number, samples: number) => ({ directorId: d.id, serviceKey: 'tcp|10.0.0.1|80', destKey: '', minute: 1000, conns, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0, activeConns: cps, inactConns: 0, cps, inpps: 0, outpps: 0, inbps: 0, outbps: 0, samples });
+        await writeRollups(dbTarget(), [row(100, 10, 30)]);
+        await writeRollups(dbTarget(), [row(50, 40, 10)]);
+        const r = await prisma.statsRollup.findUniqueOrThrow({ where: { directorId_serviceKey_destKey_minute: { directorId: d.id, serviceKey: 'tcp|10.0.0.1|80', destKey: '', minute: 1000 } } });
+        expect(Number(r.conns)).toBe(150);
+        expect(r.samples).toBe(40);
+        expect(r.cps).toBeCloseTo((10 * 30 + 40 * 10) / 40, 9);
+        // rows of a director that no longer exists are dropped, not an error
+        await expect(writeRollups(dbTarget(), [{ ...row(1, 1, 1), directorId: 'gone' }])).resolves.toBeUndefined();
+        await prisma.statsRollup.deleteMany({ where: { minute: 1000 } });
       });
 
       it('streams a backfill and then live samples to browsers', async () => {
