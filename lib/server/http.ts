@@ -151,8 +151,12 @@ async function readParams(def: EndpointDef, nctx: NextContext | undefined): Prom
   return out;
 }
 
+/** Bodies are JSON: a change set of 5,000 changes or a 20 MB import fits; more is refused unread. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
 async function readJson(req: Request): Promise<unknown> {
   const type = req.headers.get('content-type') ?? '';
+  if (Number(req.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`);
   const text = await req.text();
   if (!text.trim()) return undefined;
   if (type && !/json/i.test(type)) throw new HttpError(415, 'send the body as application/json');
@@ -166,7 +170,7 @@ async function readJson(req: Request): Promise<unknown> {
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body, bigintToNumber), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
   });
 }
 

@@ -31,12 +31,22 @@ describe('the endpoint table and app/api agree', () => {
   });
   it('every exported handler in app/api is in the table (no route escapes the auth wrapper)', async () => {
     const known = new Set(ids.map((id) => `${routeFile(endpoints[id].path)} ${endpoints[id].method}`));
+    const catchAll = path.join(root, 'app', 'api', '[...path]', 'route.ts');
     for (const file of routeFiles(path.join(root, 'app', 'api'))) {
       const mod = (await import(file)) as Record<string, unknown>;
+      if (file === catchAll) continue; // answers 404 for unknown paths; tested below
       for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']) {
         if (mod[m]) expect(known.has(`${file} ${m}`), `${path.relative(root, file)} exports ${m} that is not in lib/api/endpoints.ts`).toBe(true);
       }
       expect(mod.runtime, `${path.relative(root, file)} must run on Node`).toBe('nodejs');
+    }
+  });
+  it('an unknown API path is a JSON 404, for any method', async () => {
+    const mod = (await import(path.join(root, 'app', 'api', '[...path]', 'route.ts'))) as Record<string, (r: Request) => Promise<Response>>;
+    for (const m of ['GET', 'POST', 'DELETE']) {
+      const res = await mod[m]!(new Request('http://console.test/api/v1/nope', { method: m }));
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: `no API endpoint ${m} /api/v1/nope (see /api/v1/openapi.json)`, issues: [] });
     }
   });
   it('only health, login and the OpenAPI document are public', () => {
