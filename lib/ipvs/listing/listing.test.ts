@@ -100,6 +100,19 @@ describe('ipvsadm -Ln', () => {
     expect(saved.services.find((s) => s.protocol === 'tcp' && s.address === '10.0.0.6')).toEqual(by('tcp 10.0.0.6:80'));
   });
 
+  it('014/031/033/028/029: the scheduler edit, the weight edit and long options as the listings show them', () => {
+    const weights = (name: string) => parseList(fixture(name).stdout).services[0]!.realServers.map((r) => r.weight);
+    expect(parseList(fixture('014_list').stdout).services[0]!.settings.scheduler).toBe('wrr');
+    expect(parseList(fixture('031_list_after_E').stdout).services[0]!.settings.scheduler).toBe('rr');
+    expect(weights('031_list_after_E')).toEqual([1, 2, 3]);
+    expect(weights('033_list_after_e')).toEqual([1, 0, 3]);
+    expect(parseList(fixture('028_long_options').stdout).config.services[0]).toMatchObject({ scheduler: 'rr', persistence: { timeout: 30 }, realServers: [{ address: '192.168.10.61', forwarding: 'masq', weight: 2 }] });
+    const out = fixture('029_persistent_default').stdout;
+    const listing = out.slice(0, out.indexOf('-A '));
+    expect(parseList(listing).config.services[0]).toMatchObject({ address: '10.0.0.13', port: 80, scheduler: 'wlc', persistence: { timeout: 360 } });
+    expect(parseRules(out.slice(out.indexOf('-A '))).services[0]!.persistence).toEqual({ timeout: 360 });
+  });
+
   it('301: active/inactive counts of a live table (and the blank line console.log adds)', () => {
     const p = parseList(fixture('301_node_ipvsadm').stdout);
     expect(p.services[1]!.realServers.map((r) => [r.address, r.weight, r.activeConns, r.inactConns])).toEqual([
