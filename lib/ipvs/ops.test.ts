@@ -51,6 +51,17 @@ describe('opsToRestoreBatch', () => {
     );
   });
 
+  it('replayed by `ipvsadm -R` on the actual table, the batch of a plan gives the desired table', () => {
+    fc.assert(
+      fc.property(configArb({ maxServices: 5, maxServers: 4, globals: true, overlays: true }), configArb({ maxServices: 5, maxServers: 4, globals: true }), (d, a) => {
+        const after = parseRules(opsToRestoreBatch(plan(d, a)), { base: a });
+        expect(after.services).toEqual(kernelView(d).services);
+        expect(plan(d, after)).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('every op survives opToArgv -> ipvsadm argv interpretation', () => {
     fc.assert(
       fc.property(configArb({ maxServices: 5, maxServers: 4, globals: true }), configArb({ maxServices: 3, globals: true }), (d, a) => {

@@ -176,9 +176,13 @@ function tryFastAddServer(text: string, pos: number, table: KernelTable, cache: 
   return FAST_ADD_SERVER.lastIndex;
 }
 
-/** Parse rules text (ipvsadm -Sn output, or any `ipvsadm -R` input) into the canonical config. */
-export function parseRules(text: string): DirectorConfig {
-  const table = new KernelTable();
+/**
+ * Parse rules text (ipvsadm -Sn output, or any `ipvsadm -R` input) into the canonical config.
+ * With `base`, the lines are replayed on that table instead of an empty one, as `ipvsadm -R` does
+ * on a live kernel (an incremental batch such as opsToRestoreBatch's).
+ */
+export function parseRules(text: string, options: { base?: DirectorConfig } = {}): DirectorConfig {
+  const table = options.base ? KernelTable.from(options.base) : new KernelTable();
   const cache = new ServiceTextCache();
   const issues: RulesIssue[] = [];
   const failedServices = new Set<string>();
