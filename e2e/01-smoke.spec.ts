@@ -21,6 +21,6 @@ test('a wrong password is refused with a clear message', async ({ page }) => {
   await page.getByLabel('Username').fill('admin');
   await page.getByLabel('Password').fill('definitely-not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('alert')).toContainText(/wrong username or password|too many/i);
+  await expect(page.getByTestId('login-error')).toContainText(/wrong username or password|too many/i);
   await expect(page).toHaveURL(/\/login/);
 });

@@ -1,5 +1,5 @@
 'use client';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../../lib/api/client';
@@ -20,6 +20,10 @@ export function LoginForm() {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // until hydrated a click would submit the form natively: keep the button off, and the method POST
+  // so credentials can never end up in a URL
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
   const issues = errorIssues(error);
   const at = (p: string) => issues.filter((i) => i.path === p).map((i) => i.message);
 
@@ -39,7 +43,7 @@ export function LoginForm() {
 
   const status = errorStatus(error);
   return (
-    <form onSubmit={submit} className="card stack" style={{ width: 360, padding: 24 }} aria-label="Sign in" noValidate>
+    <form method="post" onSubmit={submit} className="card stack" style={{ width: 360, padding: 24 }} aria-label="Sign in" noValidate>
       <div>
         <h1 style={{ marginBottom: 4 }}>LVS Console</h1>
         <p className="muted small">Sign in to manage your IPVS directors.</p>
@@ -51,11 +55,11 @@ export function LoginForm() {
         <input type="password" name="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
       </Field>
       {error && !issues.length ? (
-        <div className="notice bad" role="alert">
+        <div className="notice bad" role="alert" data-testid="login-error">
           {status === 401 ? 'Wrong username or password.' : status === 429 ? `Too many attempts: ${errorMessage(error)}` : errorMessage(error)}
         </div>
       ) : null}
-      <button type="submit" className="btn primary" disabled={busy}>
+      <button type="submit" className="btn primary" disabled={busy || !ready}>
         {busy ? <span className="spinner" /> : null} Sign in
       </button>
     </form>

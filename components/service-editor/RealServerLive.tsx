@@ -23,10 +23,17 @@ export function HealthBadge({ health }: { health?: HealthState }) {
   );
 }
 
+// The most connections seen per drain: the bar's 100 %, since a level-triggered agent may only
+// know the count now (and a page opened mid-drain has not seen the start).
+const peak = new Map<string, number>();
+
 export function DrainBar({ drain }: { drain: DrainProgress }) {
   const left = drain.activeConns + drain.inactConns;
   const done = drain.done || left === 0;
-  const pct = done ? 100 : percent(Math.max(0, drain.initialConns - left), drain.initialConns);
+  const key = `${drain.service.protocol}|${'address' in drain.service ? drain.service.address : ''}|${drain.server.address}|${drain.server.port}|${drain.deadline}`;
+  const top = Math.max(drain.initialConns, left, peak.get(key) ?? 0);
+  peak.set(key, top);
+  const pct = done ? 100 : percent(Math.max(0, top - left), top);
   return (
     <div className="stack" style={{ gap: 3, minWidth: 150 }} data-testid="drain-progress" data-left={left} data-done={done}>
       <div className={`progress ${done ? 'ok' : ''}`} role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)} aria-label="drain progress">

@@ -1,6 +1,6 @@
 // Reading errors of any origin (API JSON `{ error, issues }`, zod, fetch failures) the same way,
 // so every view can show the message and the field paths.
-export type Issue = { path: string; message: string };
+export type Issue = { path: string; message: string; line?: number };
 
 type Pathish = string | number | symbol;
 
@@ -32,11 +32,14 @@ export function errorIssues(err: unknown): Issue[] {
   const e = err as { issues?: unknown; body?: { issues?: unknown } };
   const raw = Array.isArray(e.issues) ? e.issues : Array.isArray(e.body?.issues) ? e.body.issues : [];
   return raw
-    .filter((i): i is { path?: unknown; message?: unknown } => !!i && typeof i === 'object')
-    .map((i) => ({
-      path: Array.isArray(i.path) ? pathText(i.path as Pathish[]) : typeof i.path === 'string' ? i.path : '',
-      message: typeof i.message === 'string' ? i.message : String(i.message),
-    }));
+    .filter((i): i is { path?: unknown; message?: unknown; line?: unknown } => !!i && typeof i === 'object')
+    .map((i) => {
+      const line = typeof i.line === 'number' ? i.line : undefined;
+      let message = typeof i.message === 'string' ? i.message : String(i.message);
+      // text imports: the line travels in its own field; do not say it twice
+      if (line !== undefined) message = message.replace(new RegExp(`^line ${line}:\\s*`), '');
+      return { path: Array.isArray(i.path) ? pathText(i.path as Pathish[]) : typeof i.path === 'string' ? i.path : '', message, ...(line !== undefined ? { line } : {}) };
+    });
 }
 
 /** HTTP status of an API error, if it has one. */
