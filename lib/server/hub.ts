@@ -33,7 +33,8 @@ interface Pending {
 const HEARTBEAT_MS = 15_000;
 /** how often lastSeenAt of locally connected directors is refreshed (one UPDATE for all of them) */
 const TOUCH_MS = 20_000;
-export const CONN_QUERY_TIMEOUT_MS = Number(process.env.LVS_CONN_QUERY_TIMEOUT_MS ?? 10_000);
+/** How long a connection-table query waits for the agent (LVS_CONN_QUERY_TIMEOUT_MS, default 10 s). */
+export const connQueryTimeoutMs = () => Number(process.env.LVS_CONN_QUERY_TIMEOUT_MS ?? 10_000);
 
 class Hub {
   private agents = new Map<string, Set<AgentConn>>();
@@ -161,12 +162,13 @@ class Hub {
     }
     await bus.start();
     const query: ConnQuery = { requestId: crypto.randomBytes(12).toString('hex'), filter, offset, limit };
+    const timeout = connQueryTimeoutMs();
     const answer = new Promise<ConnAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(query.requestId);
         metrics.connQueries.inc({ result: 'timeout' });
-        reject(gatewayTimeout(`director ${d.name} did not answer the connection query within ${CONN_QUERY_TIMEOUT_MS / 1000} s`));
-      }, CONN_QUERY_TIMEOUT_MS);
+        reject(gatewayTimeout(`director ${d.name} did not answer the connection query within ${timeout / 1000} s`));
+      }, timeout);
       this.pending.set(query.requestId, { directorId: d.id, resolve, reject, timer });
     });
     await bus.publish({ k: 'conn-query', directorId: d.id, query });
