@@ -237,6 +237,14 @@ for (const backend of backends()) {
         expect(back.body.plan.hash).toBe(JSON.parse(json.text).hash);
         const kc = await call('exportConfig', { params: { cluster: 'web' }, query: { format: 'keepalived' }, as: viewer });
         expect(kc.status).toBe(200);
+        expect(kc.text).toMatch(/^virtual_server 10\.0\.0\.2 443 \{$/m);
+        // keepalived.conf back in: the same kernel config
+        const fromKc = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'keepalived', text: kc.text, baseRevision: 5, dryRun: true }, as: oper });
+        expect(fromKc.status).toBe(200);
+        expect(fromKc.body.plan.hash).toBe(done.body.plan.hash);
+        const badKc = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'keepalived', text: 'virtual_server 10.0.0.9 80 {\n  lb_algo nonsense\n}\n', baseRevision: 5, dryRun: true }, as: oper });
+        expect(badKc.status).toBe(422);
+        expect(badKc.body.issues[0]).toMatchObject({ path: 'text', line: 2 });
       });
     });
 
