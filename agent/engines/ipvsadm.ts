@@ -295,7 +295,10 @@ export class IpvsadmEngine implements Engine {
         message = `${err.message} (and undoing ${undo.length} later op(s) failed: ${classifyIpvsadmError(u.stderr, u.code).message})`;
       }
     }
-    return { ok: false, applied: k.index, failedOp, command: opToCommandLine(failedOp), message, exitCode: r.code };
+    // -R exits with the status of its last line; the failed op's own status: 2 when ipvsadm itself
+    // refused it (that stops -R, so it is then the only message), else 255 (a kernel error).
+    const exitCode = r.code === 2 && err.messages.length === 1 ? 2 : 255;
+    return { ok: false, applied: k.index, failedOp, command: opToCommandLine(failedOp), message, exitCode };
   }
 }
 

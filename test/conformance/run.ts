@@ -31,6 +31,8 @@ export async function runScenario(engine: Engine, sc: Scenario): Promise<void> {
         if (!r.ok) {
           expect({ applied: r.applied, failedOp: r.failedOp, message: r.message }, `${where}: the failure`).toEqual({ applied: step.fails.at, failedOp: step.apply[step.fails.at], message: step.fails.message });
           expect(r.command).toBe(opToCommandLine(step.apply[step.fails.at]!));
+          // what ipvsadm would exit with for that op alone: 2 for its own argument checks, 255 for the kernel's refusals
+          expect(r.exitCode, `${where}: exit status`).toBe(step.fails.exitCode ?? 255);
         }
       } else {
         expect(r, `${where}: apply`).toEqual({ ok: true, applied: step.apply.length });

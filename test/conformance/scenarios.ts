@@ -16,7 +16,7 @@ export type Step =
       /** apply these ops as one batch (they may be wrong on purpose) */
       apply: Op[];
       /** the op (index) that fails and ipvsadm's message; absent: all succeed */
-      fails?: { at: number; message: string };
+      fails?: { at: number; message: string; exitCode?: number };
       /** the table afterwards: exactly the ops before the failed one applied, none after */
       expect: DirectorConfigInput;
     };
@@ -244,7 +244,7 @@ export const SCENARIOS: Scenario[] = [
       { apply: [addServer(WEB, server('10.0.1.2', 80, { upperThreshold: 10, lowerThreshold: 20 }))], fails: { at: 0, message: 'Numerical result out of range' }, expect: cfg(web([rs('10.0.1.1')])) },
       { apply: [addServer(WEB, server('224.0.0.1', 80))], fails: { at: 0, message: 'Invalid operation.  Possibly wrong module version, address not unicast, ...' }, expect: cfg(web([rs('10.0.1.1')])) },
       { apply: [{ op: 'stop-daemon', state: 'backup' }], fails: { at: 0, message: 'No daemon is running' }, expect: cfg(web([rs('10.0.1.1')])) },
-      { apply: [addService(tcp('10.0.0.8', 0))], fails: { at: 0, message: 'Zero port specified for non-persistent service' }, expect: cfg(web([rs('10.0.1.1')])) },
+      { apply: [addService(tcp('10.0.0.8', 0))], fails: { at: 0, message: 'Zero port specified for non-persistent service', exitCode: 2 }, expect: cfg(web([rs('10.0.1.1')])) },
     ],
   },
   {
@@ -274,7 +274,7 @@ export const SCENARIOS: Scenario[] = [
       {
         // an argument error ipvsadm itself raises, in the middle
         apply: [addService({ ...tcp('10.0.0.6', 80), scheduler: 'rr' }), addService(tcp('10.0.0.7', 0)), delService(tcp('10.0.0.9', 80))],
-        fails: { at: 1, message: 'Zero port specified for non-persistent service' },
+        fails: { at: 1, message: 'Zero port specified for non-persistent service', exitCode: 2 },
         expect: cfg(web([rs('10.0.1.1', { weight: 1 })]), tcp('10.0.0.2', 80, { scheduler: 'rr', realServers: [rs('10.0.2.1')] }), tcp('10.0.0.4', 80, { scheduler: 'rr' }), tcp('10.0.0.6', 80, { scheduler: 'rr' }), tcp('10.0.0.9', 80, { realServers: [rs('10.0.9.1')] })),
       },
       {
