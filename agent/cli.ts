@@ -32,17 +32,19 @@ const int = (what: string, min: number, max: number) => (v: string) => {
 
 const engineOption = () => new Option('--engine <kind>', 'ipvsadm (the real kernel) or sim (the simulated director)').choices(['ipvsadm', 'sim']).default('ipvsadm');
 const ipvsadmOption = () => new Option('--ipvsadm <path>', 'the ipvsadm binary to run (DPVS and custom builds ship their own)').default('ipvsadm');
+const procNetOption = () => new Option('--proc-net <dir>', 'where /proc/net/ip_vs* are read from when present (director totals, a streamed connection table); "none" when --ipvsadm talks to another kernel').default('/proc/net');
 const simKernelOption = () => new Option('--sim-kernel <socket>', 'with --engine sim: use the simulated kernel served by `lvs-agent sim-kernel` at this socket');
 
 interface EngineFlags {
   engine: 'ipvsadm' | 'sim';
   ipvsadm: string;
+  procNet?: string;
   simKernel?: string;
   simTraffic?: 'demo' | 'none';
 }
 
 function choice(f: EngineFlags): EngineChoice {
-  return { engine: f.engine, ipvsadm: f.ipvsadm, simKernel: f.simKernel, simTraffic: f.simTraffic };
+  return { engine: f.engine, ipvsadm: f.ipvsadm, simKernel: f.simKernel, simTraffic: f.simTraffic, procNet: f.procNet === 'none' ? null : f.procNet };
 }
 
 /** Rules text of a live table that loses nothing: ipvsadm -Sn, then -e lines for thresholds (which -S drops), then globals. */
@@ -101,6 +103,7 @@ export function buildProgram(): Command {
     .requiredOption('--token-file <file>', 'file holding this director\'s bearer token')
     .addOption(engineOption())
     .addOption(ipvsadmOption())
+    .addOption(procNetOption())
     .addOption(new Option('--sim-traffic <profile>', 'with --engine sim: simulated client traffic').choices(['demo', 'none']).default('none'))
     .addOption(simKernelOption())
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port', int('--metrics-port', 1, 65535))
@@ -154,6 +157,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the canonical JSON config instead of rules')
     .addOption(engineOption())
     .addOption(ipvsadmOption())
+    .addOption(procNetOption())
     .addOption(simKernelOption())
     .action(async (opts: EngineFlags & { json?: boolean }) => {
       const config = await withEngine(opts, (e) => e.readConfig());
@@ -167,6 +171,7 @@ export function buildProgram(): Command {
     .option('--detailed-exitcode', 'exit 0 when in sync, 2 when there are changes')
     .addOption(engineOption())
     .addOption(ipvsadmOption())
+    .addOption(procNetOption())
     .addOption(simKernelOption())
     .action(async (opts: EngineFlags & { desired: string; detailedExitcode?: boolean }) => {
       const desired = loadConfig(opts.desired, processIo).config;
@@ -184,6 +189,7 @@ export function buildProgram(): Command {
     .option('--yes', 'do not ask for confirmation')
     .addOption(engineOption())
     .addOption(ipvsadmOption())
+    .addOption(procNetOption())
     .addOption(simKernelOption())
     .action(async (opts: EngineFlags & { desired: string; yes?: boolean }) => {
       const desired = loadConfig(opts.desired, processIo).config;

@@ -11,6 +11,7 @@ import { SimEngine } from './engines/sim';
 import { FakeControlPlane } from './testing/fake-control-plane';
 import { startDaemon, type Daemon } from './daemon';
 import { silentLogger } from './log';
+import { StateStore } from './state-store';
 
 const rev = (n: number, input: DirectorConfigInput): DesiredRevision => {
   const config = DirectorConfigSchema.parse(input);
@@ -23,15 +24,16 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup() {
+async function setup(o: { saved?: DesiredRevision; server?: string; offlineGraceMs?: number } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-daemon-'));
+  if (o.saved) new StateStore(dir).save({ version: 1, desired: o.saved, acked: null, health: [] });
   const cp = new FakeControlPlane();
   await cp.listen();
   const sim = new SimEngine({ seed: 3 });
   sim.start();
   const daemon: Daemon = await startDaemon({
-    server: cp.url, token: cp.token, engine: sim, probeBackend: (a, p) => sim.probeBackend(a, p), stateDir: dir,
-    metricsPort: 0, metricsHost: '127.0.0.1', reconcileIntervalMs: 200, statsIntervalMs: 100, offlineGraceMs: 60_000, log: silentLogger,
+    server: o.server ?? cp.url, token: cp.token, engine: sim, probeBackend: (a, p) => sim.probeBackend(a, p), stateDir: dir,
+    metricsPort: 0, metricsHost: '127.0.0.1', reconcileIntervalMs: 200, statsIntervalMs: 100, offlineGraceMs: o.offlineGraceMs ?? 60_000, log: silentLogger,
   });
   cleanup.push(async () => {
     await daemon.stop();
@@ -97,5 +99,21 @@ describe('lvs-agent daemon', () => {
     cp.failWith = null;
     await cp.waitFor(() => cp.reportsOf('hello').length === 2 && cp.stats.length > statsBefore, 15_000, 'resume');
     expect(cp.reportsOf('hello')[1]!.lastAppliedRevision).toBe(1);
+  });
+
+  it('with the control plane unreachable from the start, converges on the saved revision after the grace period', async () => {
+    const saved = rev(7, { services: [{ protocol: 'tcp', address: '10.0.0.7', port: 80, realServers: [{ address: '10.0.7.1' }] }] });
+    const { sim } = await setup({ saved, server: 'http://127.0.0.1:9', offlineGraceMs: 200 });
+    const deadline = Date.now() + 10_000;
+    while ((await sim.readConfig()).services.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await sim.readConfig()).services.map((x) => x.realServers.map((r) => r.address))).toEqual([['10.0.7.1']]);
+  });
+
+  it('with a reachable control plane that has no revision, does not fall back to an old saved one', async () => {
+    const saved = rev(7, { services: [{ protocol: 'tcp', address: '10.0.0.7', port: 80 }] });
+    const { cp, sim } = await setup({ saved, offlineGraceMs: 200 });
+    await cp.waitFor(() => cp.reportsOf('hello').length === 1, 10_000, 'hello');
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await sim.readConfig()).services).toEqual([]);
   });
 });

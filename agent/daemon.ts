@@ -163,9 +163,10 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   reconciler.start();
   transport.start();
   // Without the control plane, converge on the saved intent rather than wait forever; with it,
-  // wait for its `desired` so a half-applied revision is finished, not reverted.
+  // wait for its `desired` so a half-applied revision is finished, not reverted (and a control
+  // plane that has no revision for this director is not overruled by an old one).
   const grace = setTimeout(() => {
-    if (!reconciler.desiredRevision) reconciler.useSavedDesired();
+    if (!reconciler.desiredRevision && !transport.everConnected) reconciler.useSavedDesired();
   }, o.offlineGraceMs ?? 15_000);
   grace.unref?.();
   reconciler.trigger('startup');

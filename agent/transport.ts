@@ -73,6 +73,8 @@ export class Transport {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   connected = false;
+  /** The stream has been up at least once since start(). */
+  everConnected = false;
   droppedReports = 0;
   /** 401/403 from the control plane: the token is wrong or revoked. */
   unauthorized = false;
@@ -202,6 +204,7 @@ export class Transport {
   private setConnected(c: boolean): void {
     if (this.connected === c) return;
     this.connected = c;
+    if (c) this.everConnected = true;
     this.opts.onConnectionChange?.(c);
   }
 

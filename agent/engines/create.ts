@@ -13,6 +13,8 @@ export interface EngineChoice {
   simTraffic?: SimTraffic;
   simKernel?: string;
   seed?: number;
+  /** /proc/net, or null to never read /proc (the ipvsadm binary talks to another kernel) */
+  procNet?: string | null;
 }
 
 export interface CreatedEngine {
@@ -24,7 +26,7 @@ export interface CreatedEngine {
 
 export async function createEngine(c: EngineChoice): Promise<CreatedEngine> {
   if (c.engine === 'ipvsadm') {
-    const engine = new IpvsadmEngine({ bin: c.ipvsadm });
+    const engine = new IpvsadmEngine({ bin: c.ipvsadm, procNet: c.procNet });
     return { engine, probeBackend: null, close: async () => {} };
   }
   if (c.simKernel) {

@@ -51,8 +51,9 @@ export interface IpvsadmEngineOptions {
   /** The ipvsadm binary; default "ipvsadm" from PATH. */
   bin?: string;
   /**
-   * Where the kernel's /proc/net/ip_vs* files are, used only when they exist (faster totals and a
-   * streaming connection table). null: never (the binary talks to another kernel, e.g. a VM shim).
+   * Where the kernel's /proc/net/ip_vs* files are (default /proc/net), used only when they exist:
+   * director totals and a streaming connection table. null: never (the binary talks to another
+   * kernel, e.g. the VM shim, while this host may have IPVS of its own).
    */
   procNet?: string | null;
   /** Per-process timeout. */
@@ -81,7 +82,7 @@ export class IpvsadmEngine implements Engine {
 
   constructor(opts: IpvsadmEngineOptions = {}) {
     this.bin = opts.bin ?? 'ipvsadm';
-    this.procNet = opts.procNet === undefined ? (opts.bin === undefined || opts.bin === 'ipvsadm' ? '/proc/net' : null) : opts.procNet;
+    this.procNet = opts.procNet === undefined ? '/proc/net' : opts.procNet;
     this.timeoutMs = opts.timeoutMs ?? 120_000;
   }
 
