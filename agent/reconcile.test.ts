@@ -93,7 +93,7 @@ describe('Reconciler', () => {
 
   it('NACKs with the failed op and ipvsadm\'s message, keeps what worked, retries, and recovers on a fixed revision', async () => {
     const sim = new RecordingSim({ seed: 1, schedulers: ['rr', 'wrr', 'wlc'] });
-    const { r, of } = setup({ sim });
+    const { r, of } = setup({ sim, retry: { baseMs: 60_000, maxMs: 60_000 } });
     const bad = rev(1, { services: [svc([{ address: '10.0.1.1' }]), { protocol: 'tcp', address: '10.0.0.2', port: 80, scheduler: 'twos', realServers: [{ address: '10.0.2.1' }] } as SvcInput] });
     r.setDesired(bad);
     await r.runPass();
@@ -101,7 +101,11 @@ describe('Reconciler', () => {
     expect(nack).toMatchObject({ revision: 1, message: 'Scheduler or persistence engine not found', command: 'ipvsadm -A -t 10.0.0.2:80 -s twos', opsApplied: 2, exitCode: 255 });
     expect(nack.failedOp).toMatchObject({ op: 'add-service', service: { address: '10.0.0.2', scheduler: 'twos' } });
     expect((await sim.readConfig()).services.map(serviceKeyId)).toEqual(['tcp|10.0.0.1|80']); // the good part stays
-    await new Promise((res) => setTimeout(res, 50)); // the retry ran (and failed the same way): one NACK only
+    const attempts = sim.applied.length;
+    expect((await r.runPass('timer')).kind).toBe('error'); // backing off: the periodic pass does not hammer the kernel
+    expect(sim.applied).toHaveLength(attempts);
+    await r.runPass('requested'); // an explicit request retries (and fails the same way): still one NACK
+    expect(sim.applied).toHaveLength(attempts + 1);
     expect(of('nack')).toHaveLength(1);
     expect(of('ack')).toHaveLength(0);
     r.setDesired(rev(2, { services: [svc([{ address: '10.0.1.1' }]), { protocol: 'tcp', address: '10.0.0.2', port: 80, scheduler: 'rr', realServers: [{ address: '10.0.2.1' }] } as SvcInput] }));

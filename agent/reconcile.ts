@@ -259,6 +259,11 @@ export class Reconciler {
       this.reportState(actual, null);
       return { kind: 'idle' };
     }
+    if (reason === 'timer' && this.retryTimer) {
+      // backing off after a failure: the periodic pass only looks; the retry timer (or a new
+      // revision, or an explicit request) is what tries again
+      return { kind: 'error', message: 'waiting to retry' };
+    }
     if (this.rejected && this.rejected.revision === rev.revision && this.rejected.hash === rev.hash) {
       this.reportState(actual, null);
       return { kind: 'rejected', revision: rev.revision, message: 'revision was rejected' };
