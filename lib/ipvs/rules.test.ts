@@ -349,6 +349,13 @@ describe('properties', () => {
       (l: string) => l.replace(/-p (\d+)/, '-p 0$1'),
       (l: string) => l.replace(/-p (\d+)/, '-p 9999999'),
       (l: string) => l.replace(/^-A -t/, '-A -u'),
+      (l: string) => l.replace(' -w ', '  -w '),
+      (l: string) => `${l} \t\r`,
+      (l: string) => l.replace(/-w (\d+)/, '-w 0$1'),
+      (l: string) => l.replace(/-w (\d+)/, '-w $1x'),
+      (l: string) => l.replace(/-f (\d+) -6/, '-f $1'),
+      (l: string) => l.replace(/^-a -f (\d+) -r/, '-a -f $1 -6 -r'),
+      (l: string) => l.replace(/^-a -t (\S+)/, '-a -t 10.0.0.1:8'),
     );
     fc.assert(
       fc.property(configArb({ maxServices: 4, maxServers: 4, thresholds: false }), fc.array(fc.tuple(fc.nat(), lineMutation), { maxLength: 4 }), (c, muts) => {

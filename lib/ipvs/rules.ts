@@ -57,8 +57,6 @@ function repairEmptySchedFlags(tokens: string[]): string[] {
 // canonical numeric form is applied directly; it gives exactly what the general interpreter gives
 // (the tests compare both). Anything else, and every error, goes through the general path.
 
-// Sticky: matched at a line start inside the whole text, so a fast line allocates no line string.
-const FAST_ADD_SERVER = /-a (-t|-u|--sctp-service|-f) (\S+)( -6)? -r (\S+) -([gmi]) -w (\d{1,10})[ \t\r]*(?:\n|$)/y;
 
 interface CachedService {
   id: string;
@@ -67,6 +65,7 @@ interface CachedService {
   fwmark: boolean;
 }
 
+// Sticky: matched at a line start inside the whole text, so a fast line allocates no line string.
 const FAST_ADD_SERVICE = /-A (-t|-u|--sctp-service) (\S+) -s ([a-z]{2,5})(?: -p (\d{1,7}))?[ \t\r]*(?:\n|$)/y;
 const SCHEDULER_NAMES = new Set<string>(SCHEDULERS);
 const PROTOCOL_OF: Record<string, 'tcp' | 'udp' | 'sctp'> = { '-t': 'tcp', '-u': 'udp', '--sctp-service': 'sctp' };
@@ -81,6 +80,7 @@ function tryFastAddService(text: string, pos: number, table: KernelTable, cache:
   if (!m) return -1;
   const hp = canonicalHostPort(m[2]!);
   const scheduler = m[3]!;
+  cache.last = null;
   if (!hp || !SCHEDULER_NAMES.has(scheduler)) return -1;
   const timeout = m[4] === undefined ? null : +m[4];
   if (timeout !== null && (timeout < 1 || timeout > MAX_PERSISTENCE || (m[4]!.length > 1 && m[4]!.charCodeAt(0) === 48))) return -1;
@@ -97,45 +97,51 @@ function tryFastAddService(text: string, pos: number, table: KernelTable, cache:
   return FAST_ADD_SERVICE.lastIndex;
 }
 
-/** Service text of a line ("10.0.0.1:80" after -t) -> the key it parsed to, per option. */
+/**
+ * Service text of a line ("10.0.0.1:80" after -t) -> the key it parsed to, per option; plus the
+ * last one looked up, since a save lists a service's real servers one after the other.
+ */
 class ServiceTextCache {
+  private readonly maps = new Map<string, Map<string, CachedService>>();
+  last: { opt: string; text: string; hit: CachedService } | null = null;
   set(opt: string, text: string, c: CachedService): void {
     let m = this.maps.get(opt);
     if (!m) this.maps.set(opt, (m = new Map()));
     m.set(text, c);
   }
-  private readonly maps = new Map<string, Map<string, CachedService>>();
-  get(opt: string, text: string, v6: boolean): CachedService | undefined {
-    return this.maps.get(v6 ? '-f-6' : opt)?.get(text);
+  get(opt: string, text: string): CachedService | undefined {
+    return this.maps.get(opt)?.get(text);
   }
   remember(tokens: readonly string[], svc: ServiceSpec): void {
     const i = tokens.findIndex((t) => t === '-t' || t === '-u' || t === '--sctp-service' || t === '-f');
     if (i < 0 || i + 1 >= tokens.length) return;
     const opt = tokens[i]!;
-    const key = opt === '-f' && tokens[i + 2] === '-6' ? '-f-6' : opt;
-    let m = this.maps.get(key);
-    if (!m) this.maps.set(key, (m = new Map()));
-    m.set(tokens[i + 1]!, { id: serviceKeyId(specKey(svc)), family: svc.family, port: svc.port, fwmark: svc.fwmark !== 0 });
+    this.set(opt === '-f' && tokens[i + 2] === '-6' ? '-f-6' : opt, tokens[i + 1]!, { id: serviceKeyId(specKey(svc)), family: svc.family, port: svc.port, fwmark: svc.fwmark !== 0 });
   }
 }
 
-/** Canonical "a.b.c.d:port" / "[v6]:port"? Returns [colon index, port], or null. No allocation for IPv4. */
-function canonicalHostPort(text: string): [number, number] | null {
+/**
+ * Is text[start, end) canonical "a.b.c.d:port" / "[v6]:port"? Returns [colon index, port] (colon
+ * as an index into text), or null. No allocation for IPv4.
+ */
+function canonicalHostPort(text: string, start = 0, end = text.length): [number, number] | null {
   let colon: number;
-  if (text.charCodeAt(0) === 91 /* [ */) {
-    const close = text.indexOf(']');
-    if (close < 0 || text.charCodeAt(close + 1) !== 58) return null;
-    const host = text.slice(1, close);
+  if (text.charCodeAt(start) === 91 /* [ */) {
+    const close = text.indexOf(']', start);
+    if (close < 0 || close >= end || text.charCodeAt(close + 1) !== 58) return null;
+    const host = text.slice(start + 1, close);
     if (canonicalAddress(host) !== host || !isIPv6(host)) return null;
     colon = close + 1;
   } else {
-    colon = text.indexOf(':');
-    if (colon < 0 || colon !== text.lastIndexOf(':') || strictIPv4Value(text, 0, colon) < 0) return null;
+    colon = text.indexOf(':', start);
+    if (colon < 0 || colon >= end) return null;
+    const second = text.indexOf(':', colon + 1);
+    if ((second >= 0 && second < end) || strictIPv4Value(text, start, colon) < 0) return null;
   }
-  const digits = text.length - colon - 1;
+  const digits = end - colon - 1;
   if (digits < 1 || digits > 5 || (digits > 1 && text.charCodeAt(colon + 1) === 48)) return null;
   let port = 0;
-  for (let i = colon + 1; i < text.length; i++) {
+  for (let i = colon + 1; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c < 48 || c > 57) return null;
     port = port * 10 + (c - 48);
@@ -143,37 +149,73 @@ function canonicalHostPort(text: string): [number, number] | null {
   return port <= 65535 ? [colon, port] : null;
 }
 
+const SERVICE_OPTS_FAST = ['-t ', '-u ', '--sctp-service ', '-f '] as const;
+
 /**
- * Apply the "-a" line at `pos` directly when it has the simple shape and its service is known;
- * returns the position after the line, or -1 when the general interpreter must read it.
+ * Apply "-a <service> -r <addr:port> -g|-m|-i -w <n>" at `pos` directly when its service is known
+ * and its text canonical, scanning the text in place (no per-line strings). Returns the position
+ * after the line, or -1 when the general interpreter must read it.
  */
 function tryFastAddServer(text: string, pos: number, table: KernelTable, cache: ServiceTextCache): number {
-  FAST_ADD_SERVER.lastIndex = pos;
-  const m = FAST_ADD_SERVER.exec(text);
-  if (!m) return -1;
-  const cached = cache.get(m[1]!, m[2]!, m[3] !== undefined);
+  let p = pos + 3; // "-a "
+  let opt: string | undefined;
+  for (const o of SERVICE_OPTS_FAST) {
+    if (text.startsWith(o, p)) {
+      opt = o.slice(0, -1);
+      p += o.length;
+      break;
+    }
+  }
+  if (!opt) return -1;
+  const svcEnd = text.indexOf(' ', p);
+  if (svcEnd < 0) return -1;
+  const v6 = opt === '-f' && text.startsWith(' -6', svcEnd) && text.charCodeAt(svcEnd + 3) === 32;
+  const key = v6 ? '-f-6' : opt;
+  let cached: CachedService | undefined;
+  const last = cache.last;
+  if (last && last.opt === key && last.text.length === svcEnd - p && text.startsWith(last.text, p)) cached = last.hit;
+  else {
+    const svcText = text.slice(p, svcEnd);
+    cached = cache.get(key, svcText);
+    if (cached) cache.last = { opt: key, text: svcText, hit: cached };
+  }
   if (!cached) return -1;
+  p = svcEnd + (v6 ? 3 : 0);
+  if (!text.startsWith(' -r ', p)) return -1;
+  const destStart = p + 4;
+  const destEnd = text.indexOf(' ', destStart);
+  if (destEnd < 0) return -1;
+  // " -g -w " / " -m -w " / " -i -w "
+  const f = text.charCodeAt(destEnd + 2);
+  if (text.charCodeAt(destEnd + 1) !== 45 || !(f === 103 || f === 109 || f === 105) || !text.startsWith(' -w ', destEnd + 3)) return -1;
+  let q = destEnd + 7;
+  let weight = 0;
+  const digitsStart = q;
+  for (; q < text.length; q++) {
+    const c = text.charCodeAt(q);
+    if (c < 48 || c > 57) break;
+    weight = weight * 10 + (c - 48);
+  }
+  if (q === digitsStart || q - digitsStart > 10 || weight > MAX_WEIGHT) return -1;
+  while (q < text.length && (text.charCodeAt(q) === 32 || text.charCodeAt(q) === 9 || text.charCodeAt(q) === 13)) q++;
+  if (q < text.length && text.charCodeAt(q) !== 10) return -1;
   const entry = table.entry(cached.id);
   if (!entry) return -1;
-  const destText = m[4]!;
-  const hp = canonicalHostPort(destText);
+  const hp = canonicalHostPort(text, destStart, destEnd);
   if (!hp) return -1;
   const [colon, textPort] = hp;
-  const v6 = destText.charCodeAt(0) === 91;
-  const f = m[5]!.charCodeAt(0);
-  const fwd = f === 103 /* g */ ? 'route' : f === 109 /* m */ ? 'masq' : 'tunnel';
-  if ((v6 ? 'inet6' : 'inet') !== cached.family && fwd !== 'tunnel') return -1;
-  const weight = +m[6]!;
-  if (weight > MAX_WEIGHT) return -1;
+  const destV6 = text.charCodeAt(destStart) === 91;
+  const fwd = f === 103 ? 'route' : f === 109 ? 'masq' : 'tunnel';
+  if ((destV6 ? 'inet6' : 'inet') !== cached.family && fwd !== 'tunnel') return -1;
   const port = !cached.fwmark && fwd !== 'masq' ? cached.port : textPort;
-  const address = v6 ? destText.slice(1, colon - 1) : destText.slice(0, colon);
+  const address = destV6 ? text.slice(destStart + 1, colon - 1) : text.slice(destStart, colon);
   // the table keys servers by their "addr:port" text, which is the token itself when the port stands
-  const id = port === textPort ? destText : hostPort(address, port);
+  const id = port === textPort ? text.slice(destStart, destEnd) : hostPort(address, port);
   if (entry.servers.has(id)) return -1;
   const r: RealServer = { address, port, forwarding: fwd, weight, upperThreshold: 0, lowerThreshold: 0 };
   if (fwd === 'tunnel') r.tunnelType = 'ipip';
   entry.servers.set(id, r);
-  return FAST_ADD_SERVER.lastIndex;
+  return q + 1;
 }
 
 /**
