@@ -109,6 +109,8 @@ function kernelError(op: Op, kind: IpvsadmError['kind'], message: string): Ipvsa
 
 export class KernelTable {
   private readonly services = new Map<string, Entry>();
+  /** bumped whenever an entry goes away, so callers may cache entries between changes */
+  generation = 0;
   timeouts: Timeouts | null = null;
   daemons: SyncDaemon[] = [];
 
@@ -135,6 +137,7 @@ export class KernelTable {
 
   flush(): void {
     this.services.clear();
+    this.generation++;
   }
 
   /**
@@ -157,6 +160,7 @@ export class KernelTable {
       }
       case 'delete-service': {
         if (!this.services.delete(serviceKeyId(op.service))) throw kernelError(op, 'no-service', 'No such service');
+        this.generation++;
         return;
       }
       case 'add-server':

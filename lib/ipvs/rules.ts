@@ -17,7 +17,7 @@ import { IpvsadmError, RulesParseError, type RulesIssue } from './errors';
 import { IpvsadmArgError, parseIpvsadmArgv, serviceArgs, type ServiceSpec } from './ipvsadm-args';
 import { hostPort, strictIPv4Value } from './inet';
 import { canonicalAddress, isIPv6 } from './addr';
-import { KernelTable } from './kernel-table';
+import { KernelTable, type TableEntry } from './kernel-table';
 import { MAX_PERSISTENCE, MAX_WEIGHT, SCHEDULERS, schedFlagBit, serviceKeyId, type DirectorConfig, type RealServer, type VirtualService } from './model';
 import { sortDestsLikeIpvsadm, sortServicesLikeIpvsadm } from './order';
 
@@ -103,7 +103,7 @@ function tryFastAddService(text: string, pos: number, table: KernelTable, cache:
  */
 class ServiceTextCache {
   private readonly maps = new Map<string, Map<string, CachedService>>();
-  last: { opt: string; text: string; hit: CachedService } | null = null;
+  last: { opt: string; text: string; hit: CachedService; entry: TableEntry | undefined; generation: number } | null = null;
   set(opt: string, text: string, c: CachedService): void {
     let m = this.maps.get(opt);
     if (!m) this.maps.set(opt, (m = new Map()));
@@ -150,6 +150,7 @@ function canonicalHostPort(text: string, start = 0, end = text.length): [number,
 }
 
 const SERVICE_OPTS_FAST = ['-t ', '-u ', '--sctp-service ', '-f '] as const;
+const SERVICE_OPT_NAMES = ['-t', '-u', '--sctp-service', '-f'] as const;
 
 /**
  * Apply "-a <service> -r <addr:port> -g|-m|-i -w <n>" at `pos` directly when its service is known
@@ -159,10 +160,10 @@ const SERVICE_OPTS_FAST = ['-t ', '-u ', '--sctp-service ', '-f '] as const;
 function tryFastAddServer(text: string, pos: number, table: KernelTable, cache: ServiceTextCache): number {
   let p = pos + 3; // "-a "
   let opt: string | undefined;
-  for (const o of SERVICE_OPTS_FAST) {
-    if (text.startsWith(o, p)) {
-      opt = o.slice(0, -1);
-      p += o.length;
+  for (let k = 0; k < SERVICE_OPTS_FAST.length; k++) {
+    if (text.startsWith(SERVICE_OPTS_FAST[k]!, p)) {
+      opt = SERVICE_OPT_NAMES[k]!;
+      p += SERVICE_OPTS_FAST[k]!.length;
       break;
     }
   }
@@ -172,14 +173,20 @@ function tryFastAddServer(text: string, pos: number, table: KernelTable, cache: 
   const v6 = opt === '-f' && text.startsWith(' -6', svcEnd) && text.charCodeAt(svcEnd + 3) === 32;
   const key = v6 ? '-f-6' : opt;
   let cached: CachedService | undefined;
+  let entry: TableEntry | undefined;
   const last = cache.last;
-  if (last && last.opt === key && last.text.length === svcEnd - p && text.startsWith(last.text, p)) cached = last.hit;
-  else {
+  if (last && last.opt === key && last.generation === table.generation && last.text.length === svcEnd - p && text.startsWith(last.text, p)) {
+    cached = last.hit;
+    entry = last.entry;
+  } else {
     const svcText = text.slice(p, svcEnd);
     cached = cache.get(key, svcText);
-    if (cached) cache.last = { opt: key, text: svcText, hit: cached };
+    if (cached) {
+      entry = table.entry(cached.id);
+      cache.last = { opt: key, text: svcText, hit: cached, entry, generation: table.generation };
+    }
   }
-  if (!cached) return -1;
+  if (!cached || !entry) return -1;
   p = svcEnd + (v6 ? 3 : 0);
   if (!text.startsWith(' -r ', p)) return -1;
   const destStart = p + 4;
@@ -199,8 +206,6 @@ function tryFastAddServer(text: string, pos: number, table: KernelTable, cache: 
   if (q === digitsStart || q - digitsStart > 10 || weight > MAX_WEIGHT) return -1;
   while (q < text.length && (text.charCodeAt(q) === 32 || text.charCodeAt(q) === 9 || text.charCodeAt(q) === 13)) q++;
   if (q < text.length && text.charCodeAt(q) !== 10) return -1;
-  const entry = table.entry(cached.id);
-  if (!entry) return -1;
   const hp = canonicalHostPort(text, destStart, destEnd);
   if (!hp) return -1;
   const [colon, textPort] = hp;
