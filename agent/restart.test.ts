@@ -101,7 +101,7 @@ describe(`agent killed at random points during ${ITERATIONS} applies (seed ${SEE
     fs.writeFileSync(path.join(dir, 'token'), 'secret-token\n');
     cp = new FakeControlPlane('secret-token');
     await cp.listen();
-    simKernel = spawn(process.execPath, [BIN, 'sim-kernel', '--socket', socket(), '--op-delay-ms', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    simKernel = spawn(process.execPath, [BIN, 'sim-kernel', '--socket', socket(), '--op-delay-ms', '12'], { stdio: ['ignore', 'ignore', 'pipe'] });
     const deadline = Date.now() + 30_000;
     while (!fs.existsSync(socket())) {
       if (Date.now() > deadline || simKernel.exitCode !== null) throw new Error('sim kernel did not start');
@@ -154,8 +154,9 @@ describe(`agent killed at random points during ${ITERATIONS} applies (seed ${SEE
       const journalStart = (await kernel.journal()).length;
       const reportsBefore = cp.reports.length;
       cp.publish(rev);
-      // Kill somewhere between "just received" and "long done" (an apply here takes ~5-150 ms).
-      await new Promise((res) => setTimeout(res, Math.floor(r() * 160)));
+      // Kill somewhere between "just received" and "long done": mostly inside the apply window
+      // (a batch takes 12 ms per op here), sometimes well after it.
+      await new Promise((res) => setTimeout(res, r() < 0.75 ? Math.floor(r() * 100) : 100 + Math.floor(r() * 300)));
       await kill(agent);
       await kernel.idle();
       const found = await kernel.readConfig();
@@ -195,6 +196,7 @@ describe(`agent killed at random points during ${ITERATIONS} applies (seed ${SEE
     console.log(`restarts: ${touchedNothing} found the revision already applied, ${partial} found a batch cut short, ${ITERATIONS - touchedNothing} had work left`);
     // The random kill points must actually have covered the interesting cases.
     expect(touchedNothing, 'restarts that found the revision already applied').toBeGreaterThan(0);
-    expect(partial + (ITERATIONS - touchedNothing), 'restarts that had work left').toBeGreaterThan(0);
+    expect(partial, 'restarts that found a batch cut short').toBeGreaterThanOrEqual(1);
+    expect(ITERATIONS - touchedNothing, 'restarts that had work left').toBeGreaterThanOrEqual(10);
   }, 600_000);
 });
