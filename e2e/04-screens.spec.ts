@@ -37,6 +37,7 @@ const pages: [string, string, (p: Page) => Promise<void>][] = [
 test.describe.configure({ mode: 'serial' });
 
 test('every main page renders, without overflowing text', async ({ page }) => {
+  test.setTimeout(300_000);
   await signIn(page);
   for (const [name, url, ready] of pages) {
     await test.step(name, async () => {
@@ -53,8 +54,9 @@ test('charts have axes with ticks, a unit and a legend', async ({ page }) => {
   await page.goto(`/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`);
   const chart = page.getByTestId('stats-chart');
   await expect(chart.locator('.recharts-line').first()).toBeVisible({ timeout: 15_000 });
-  await expect(chart.locator('.recharts-xAxis .recharts-cartesian-axis-tick').first()).toBeVisible();
-  await expect(chart.locator('.recharts-yAxis .recharts-cartesian-axis-tick').first()).toBeVisible();
+  // time on x (hh:mm:ss for the live range), numbers with K/M/G on y
+  await expect(chart.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value').first()).toHaveText(/^\d\d:\d\d:\d\d$/);
+  await expect(chart.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').first()).toHaveText(/^\d+(\.\d+)?[KMGT]?$/);
   await expect(chart).toContainText('conn/s');
   await expect(chart.locator('.recharts-legend-item')).not.toHaveCount(0);
   // per real server: one legend entry each

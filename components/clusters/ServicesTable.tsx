@@ -22,6 +22,8 @@ import styles from './cluster.module.css';
 
 type Mark = 'added' | 'edited' | 'removed' | undefined;
 
+const LIVE_EXPANDED = 20;
+
 export function ServicesTable({ cluster }: { cluster: string }) {
   const c = useCluster(cluster);
   const dirs = useDirectors(cluster);
@@ -35,7 +37,7 @@ export function ServicesTable({ cluster }: { cluster: string }) {
 
   const directorNames = useMemo(() => (dirs.data?.directors ?? []).filter((d) => !d.revoked).map((d) => d.name), [dirs.data]);
   const scopes = useMemo(() => directorNames.map((director) => ({ director })), [directorNames]);
-  const live = useLatestByKey(cluster, scopes, directorNames.length > 0);
+  const live = useLatestByKey(cluster, scopes, { enabled: directorNames.length > 0, maxStreams: 2 });
   const reports = useMemo(() => indexReports(dirs.data?.directors ?? []), [dirs.data]);
 
   const rows = useMemo(() => {
@@ -80,6 +82,8 @@ export function ServicesTable({ cluster }: { cluster: string }) {
       return n;
     });
   const allOpen = filtered.length > 0 && filtered.every((r) => expanded.has(r.key));
+  // per-real-server numbers are polled: only for the first expanded rows, to bound the requests
+  const liveExpanded = new Set(filtered.filter((r) => expanded.has(r.key)).slice(0, LIVE_EXPANDED).map((r) => r.key));
   const baseRevision = c.data.currentRevision?.number ?? 0;
 
   return (
@@ -171,6 +175,7 @@ export function ServicesTable({ cluster }: { cluster: string }) {
                     inbps={p?.inbps}
                     outbps={p?.outbps}
                     reports={expanded.has(key) ? reports : undefined}
+                    liveServers={liveExpanded.has(key)}
                     canEdit={can('operator')}
                     onRemove={() => setEdit(key, null, baseRevision)}
                   />
@@ -229,6 +234,8 @@ type RowProps = {
   cps?: number;
   inbps?: number;
   outbps?: number;
+  /** fetch live numbers per real server (open rows, the first LIVE_EXPANDED of them) */
+  liveServers?: boolean;
   /** only for open rows, so closed rows skip re-rendering when reports refresh */
   reports?: Map<string, RsReports>;
   canEdit: boolean;
@@ -280,13 +287,13 @@ const ServiceRows = memo(function ServiceRows(p: RowProps) {
           ) : null}
         </td>
       </tr>
-      {p.open ? <RealServerLines cluster={p.cluster} s={s} skey={skey} reports={p.reports ?? new Map()} /> : null}
+      {p.open ? <RealServerLines cluster={p.cluster} s={s} skey={skey} reports={p.reports ?? new Map()} live={!!p.liveServers} /> : null}
     </>
   );
 });
 
-function RealServerLines({ cluster, s, skey, reports }: { cluster: string; s: VirtualService; skey: string; reports: Map<string, RsReports> }) {
-  const live = useLatestByKey(cluster, useMemo(() => [{ service: skey }], [skey]));
+function RealServerLines({ cluster, s, skey, reports, live: wantLive }: { cluster: string; s: VirtualService; skey: string; reports: Map<string, RsReports>; live: boolean }) {
+  const live = useLatestByKey(cluster, useMemo(() => [{ service: skey }], [skey]), { enabled: wantLive, maxStreams: 0 });
   const rss = s.realServers as RealServer[];
   if (rss.length === 0) {
     return (

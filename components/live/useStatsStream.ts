@@ -1,23 +1,34 @@
 'use client';
 // Live stats over server-sent events: `backfill` (the last minutes) then one `sample` a second.
 // The buffer lives in a ref and React re-renders at most once per sample; EventSource
-// reconnects by itself and the next backfill heals any gap.
+// reconnects by itself and the next backfill heals any gap. Streams are shared per URL.
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../../lib/api/client';
 import type { StatsResponse, StatsSampleEvent } from '../../lib/api/schemas';
 import { emptySeries, fromResponse, pushSample, type SeriesState } from './series';
+import { subscribeStream } from './shared-source';
 
 export type StreamScope = { director?: string; service?: string; server?: string };
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'off';
 
-const WINDOW: Record<'1m' | '5m' | '15m' | '1h', number> = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000 };
+/** Every consumer asks for the same backfill, so consumers of one scope share one connection. */
+export const BACKFILL = '5m' as const;
+const WINDOW_MS = 300_000;
 
-export function useStatsStream(cluster: string, scope: StreamScope, opts: { enabled?: boolean; backfill?: keyof typeof WINDOW } = {}) {
-  const { enabled = true, backfill = '5m' } = opts;
+export function streamUrl(cluster: string, scope: StreamScope): string {
+  const query: Record<string, string> = { backfill: BACKFILL };
+  if (scope.director) query.director = scope.director;
+  if (scope.service) query.service = scope.service;
+  if (scope.server) query.server = scope.server;
+  return api.statsStreamUrl(cluster, query);
+}
+
+export function useStatsStream(cluster: string, scope: StreamScope, opts: { enabled?: boolean } = {}) {
+  const { enabled = true } = opts;
   const ref = useRef<SeriesState>(emptySeries());
   const [version, setVersion] = useState(0);
   const [status, setStatus] = useState<StreamStatus>(enabled ? 'connecting' : 'off');
-  const scopeKey = `${scope.director ?? ''}\u0000${scope.service ?? ''}\u0000${scope.server ?? ''}`;
+  const url = streamUrl(cluster, scope);
 
   useEffect(() => {
     if (!enabled) {
@@ -27,35 +38,28 @@ export function useStatsStream(cluster: string, scope: StreamScope, opts: { enab
     ref.current = emptySeries();
     setVersion((v) => v + 1);
     setStatus('connecting');
-    const query: Record<string, string> = { backfill };
-    if (scope.director) query.director = scope.director;
-    if (scope.service) query.service = scope.service;
-    if (scope.server) query.server = scope.server;
-    const es = new EventSource(api.statsStreamUrl(cluster, query));
-    const windowMs = WINDOW[backfill];
-    es.addEventListener('backfill', (ev) => {
-      try {
-        ref.current = fromResponse(JSON.parse((ev as MessageEvent<string>).data) as StatsResponse);
-        setStatus('live');
-        setVersion((v) => v + 1);
-      } catch {
-        /* a malformed frame is dropped; the next one repairs the view */
-      }
+    return subscribeStream(url, {
+      backfill: (data) => {
+        try {
+          ref.current = fromResponse(JSON.parse(data) as StatsResponse);
+          setStatus('live');
+          setVersion((v) => v + 1);
+        } catch {
+          /* a malformed frame is dropped; the next one repairs the view */
+        }
+      },
+      sample: (data) => {
+        try {
+          pushSample(ref.current, JSON.parse(data) as StatsSampleEvent, WINDOW_MS);
+          setStatus('live');
+          setVersion((v) => v + 1);
+        } catch {
+          /* see above */
+        }
+      },
+      status: (s) => setStatus(s === 'open' ? 'live' : s === 'closed' ? 'off' : 'reconnecting'),
     });
-    es.addEventListener('sample', (ev) => {
-      try {
-        pushSample(ref.current, JSON.parse((ev as MessageEvent<string>).data) as StatsSampleEvent, windowMs);
-        setStatus('live');
-        setVersion((v) => v + 1);
-      } catch {
-        /* see above */
-      }
-    });
-    es.onerror = () => setStatus(es.readyState === EventSource.CLOSED ? 'off' : 'reconnecting');
-    return () => es.close();
-    // scopeKey stands for scope's fields
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [cluster, scopeKey, enabled, backfill]);
+  }, [url, enabled]);
 
   return { series: ref.current, version, status };
 }

@@ -30,7 +30,7 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
   const router = useRouter();
   const toast = useToast();
   const creating = serviceKey === null;
-  const liveStats = useLatestByKey(cluster, useMemo(() => (serviceKey ? [{ service: serviceKey }] : []), [serviceKey]), !creating);
+  const liveStats = useLatestByKey(cluster, useMemo(() => (serviceKey ? [{ service: serviceKey }] : []), [serviceKey]), { enabled: !creating, maxStreams: 1 });
   const reports = useMemo(() => indexReports(dirs.data?.directors ?? []), [dirs.data]);
   // the form follows new revisions (a finished drain removes its server) until the admin types
   const rev = c.data?.currentRevision?.number ?? 0;
