@@ -3,6 +3,12 @@
 import { expect, test, type Page } from '@playwright/test';
 import { CLUSTER, DIRECTOR, shot, signIn } from './helpers';
 
+/** The live chart has data (its "now" readout shows a number). */
+async function live(page: Page) {
+  await expect(page.getByTestId('chart-status')).toHaveText(/live/, { timeout: 20_000 });
+  await expect(page.getByTestId('now-cps')).not.toHaveAttribute('data-value', '', { timeout: 20_000 });
+}
+
 /** Elements whose text is wider than their box (clipped or spilling over a neighbour). */
 async function overflowing(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -20,10 +26,14 @@ const pages: [string, string, (p: Page) => Promise<void>][] = [
   ['10-overview', '/', async (p) => void (await expect(p.getByTestId('clusters-table')).toBeVisible())],
   ['11-cluster', `/clusters/${CLUSTER}`, async (p) => {
     await expect(p.getByTestId('services-table')).toBeVisible();
+    await live(p);
     await p.getByRole('button', { name: 'Expand all' }).click();
     await expect(p.getByTestId('rs-line').first()).toBeVisible();
   }],
-  ['12-service', `/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`, async (p) => void (await expect(p.getByTestId('service-title')).toBeVisible())],
+  ['12-service', `/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`, async (p) => {
+    await expect(p.getByTestId('service-title')).toBeVisible();
+    await live(p);
+  }],
   ['13-directors', `/clusters/${CLUSTER}/directors`, async (p) => void (await expect(p.getByTestId('directors-table')).toBeVisible())],
   ['14-director', `/clusters/${CLUSTER}/directors/${DIRECTOR}`, async (p) => void (await expect(p.getByTestId('actual-rules')).toBeVisible())],
   ['15-connections', `/clusters/${CLUSTER}/directors/${DIRECTOR}/connections`, async (p) => void (await expect(p.getByTestId('connections-table')).toBeVisible())],

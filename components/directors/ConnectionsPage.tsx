@@ -20,7 +20,7 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
   const [form, setForm] = useState<Filter>({ client: '', virtual: '', dest: '', state: '', templates: 'include' });
   const [filter, setFilter] = useState<Filter>(form);
   const [offset, setOffset] = useState(0);
-  const [limit, setLimit] = useState(100);
+  const [limit, setLimit] = useState(50);
   const [auto, setAuto] = useState(true);
   const query = {
     ...(filter.client ? { client: filter.client } : {}),

@@ -54,8 +54,8 @@ export function RealServerLive({ info, quiesced, draining }: { info?: RealServer
   else if (quiesced) parts.push(<span key="q" className="badge warn" title="weight 0: no new connections">quiesced</span>);
   if (info?.stats && !info.drain)
     parts.push(
-      <span key="s" className="small muted nowrap" title="active / inactive connections">
-        {si(info.stats.activeConns)} / {si(info.stats.inactConns)}
+      <span key="s" className="small muted nowrap" title="ActiveConn / InActConn, summed over the directors">
+        {si(info.stats.activeConns)} act · {si(info.stats.inactConns)} inact
       </span>,
     );
   if (info && info.inKernel === false && !info.drain) parts.push(<span key="k" className="badge">not in kernel</span>);
