@@ -22,7 +22,7 @@ import { serveSimKernel } from './engines/remote-sim';
 import { startDaemon } from './daemon';
 import { createLogger } from './log';
 import { AGENT_VERSION } from './version';
-import { CliInputError, loadConfig, processIo, registerOfflineCommands } from './cli/offline';
+import { CliInputError, loadConfig, planAction, processIo, registerOfflineCommands } from './cli/offline';
 
 const int = (what: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -168,12 +168,15 @@ export function buildProgram(): Command {
     .command('plan')
     .description('show what `apply` would change, as the ipvsadm commands it would run')
     .requiredOption('--desired <file>', 'desired config: JSON (a DirectorConfig), rules text (ipvsadm -Sn format) or keepalived.conf; - for stdin')
+    .option('--actual <file>', 'plan against this file (same formats) instead of the live table: no engine is touched')
+    .option('--json', 'with --actual: print the ops as JSON')
     .option('--detailed-exitcode', 'exit 0 when in sync, 2 when there are changes')
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
     .addOption(simKernelOption())
-    .action(async (opts: EngineFlags & { desired: string; detailedExitcode?: boolean }) => {
+    .action(async (opts: EngineFlags & { desired: string; actual?: string; json?: boolean; detailedExitcode?: boolean }) => {
+      if (opts.actual) return planAction({ desired: opts.desired, actual: opts.actual, json: opts.json }, processIo);
       const desired = loadConfig(opts.desired, processIo).config;
       const { ops, actual, drains } = await withEngine(opts, (e) => oneShotPlan(e, desired));
       for (const op of ops) process.stdout.write(`${opToCommandLine(op)}\n`);
