@@ -361,24 +361,7 @@ export function splitAtBanners(out: string): string[] {
 /** -S plus what -S does not save: thresholds (from --thresholds), timeouts, sync daemons. */
 export function assembleConfig(saved: DirectorConfig, thresholds: ThresholdsListing, timeouts: Timeouts, daemons: SyncDaemon[]): DirectorConfig {
   const merged = mergeThresholds(saved, thresholds);
-  return DirectorConfigSchema.parse({ globals: { timeouts, syncDaemons: daemons.map(withoutKernelDefaults) }, services: merged.services });
-}
-
-/**
- * `ipvsadm -L --daemon` prints every field, the kernel's defaults included (maxlen 1472, or 1452
- * with an IPv6 group; group 224.0.0.81; port 8848; ttl 1). A config leaves those out, as the
- * simulator's readback does, so a daemon started without them reads back equal to its config.
- */
-function withoutKernelDefaults(d: SyncDaemon): SyncDaemon {
-  const v6 = d.group !== undefined && d.group.includes(':');
-  const { maxLen, group, port, ttl, ...rest } = d;
-  return {
-    ...rest,
-    ...(maxLen !== undefined && maxLen !== (v6 ? 1452 : 1472) ? { maxLen } : {}),
-    ...(group !== undefined && group !== '224.0.0.81' ? { group } : {}),
-    ...(port !== undefined && port !== 8848 ? { port } : {}),
-    ...(ttl !== undefined && ttl !== 1 ? { ttl } : {}),
-  };
+  return DirectorConfigSchema.parse({ globals: { timeouts, syncDaemons: daemons }, services: merged.services });
 }
 
 /** --stats --exact, --rate --exact and --persistent-conn of the same table, as one snapshot. */

@@ -152,8 +152,25 @@ export const SyncDaemonSchema = z.object({
   group: AddressSchema.optional(),
   port: int('mcast-port', 1, 65535).optional(),
   ttl: int('mcast-ttl', 1, 255).optional(),
-});
+}).transform(withoutDaemonDefaults);
 export type SyncDaemon = z.output<typeof SyncDaemonSchema>;
+
+/**
+ * The kernel fills in what --start-daemon leaves out (maxlen 1472, or 1452 with an IPv6 group;
+ * group 224.0.0.81; port 8848; ttl 1) and `ipvsadm -L --daemon` prints it all. The canonical form
+ * leaves those defaults out, so a daemon reads back equal to the config that started it.
+ */
+export function withoutDaemonDefaults<D extends { maxLen?: number; group?: string; port?: number; ttl?: number }>(d: D): D {
+  const v6 = d.group !== undefined && addressFamily(d.group) === 'inet6';
+  const { maxLen, group, port, ttl, ...rest } = d;
+  return {
+    ...rest,
+    ...(maxLen !== undefined && maxLen !== (v6 ? 1452 : 1472) ? { maxLen } : {}),
+    ...(group !== undefined && group !== '224.0.0.81' ? { group } : {}),
+    ...(port !== undefined && port !== 8848 ? { port } : {}),
+    ...(ttl !== undefined && ttl !== 1 ? { ttl } : {}),
+  } as D;
+}
 
 export const GlobalsSchema = z.object({
   /** null: leave the kernel's timeouts alone. Not part of ipvsadm -S (it never saves them). */

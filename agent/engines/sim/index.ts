@@ -12,7 +12,7 @@
 //   writes them;
 // - counters are the estimator's 2-s snapshot minus the -Z zero point, as the kernel reports them.
 import { addressFamily, canonicalAddress } from '../../../lib/ipvs/addr';
-import { serviceKeyId, type DirectorConfig, type ServiceKey } from '../../../lib/ipvs/model';
+import { serviceKeyId, withoutDaemonDefaults, type DirectorConfig, type ServiceKey } from '../../../lib/ipvs/model';
 import type { Op } from '../../../lib/ipvs/op';
 import { formatConnList, formatDaemons, formatList, formatPersistentConn, formatProcConn, formatProcIpVs, formatProcStats, formatRateListing, formatStatsListing, formatThresholds, formatTimeouts } from '../../../lib/ipvs/listing';
 import { opToCommandLine } from '../../../lib/ipvs/ops';
@@ -187,18 +187,9 @@ export class SimEngine implements Engine {
 
   config(): DirectorConfig {
     const c = this.kernel.config();
-    c.globals.syncDaemons = c.globals.syncDaemons.map((d) => {
-      const v6 = d.group !== undefined && addressFamily(d.group) === 'inet6';
-      return {
-        state: d.state,
-        interface: d.interface,
-        syncId: d.syncId,
-        ...(d.maxLen !== (v6 ? 1452 : 1472) ? { maxLen: d.maxLen } : {}),
-        ...(d.group !== '224.0.0.81' ? { group: d.group } : {}),
-        ...(d.port !== 8848 ? { port: d.port } : {}),
-        ...(d.ttl !== 1 ? { ttl: d.ttl } : {}),
-      };
-    });
+    c.globals.syncDaemons = c.globals.syncDaemons.map((d) =>
+      withoutDaemonDefaults({ state: d.state, interface: d.interface, syncId: d.syncId, maxLen: d.maxLen, group: d.group, port: d.port, ttl: d.ttl }),
+    );
     return c;
   }
 
