@@ -17,8 +17,8 @@ export function HealthBadge({ health }: { health?: HealthState }) {
   return (
     <span className={`badge ${health.healthy ? 'ok' : 'bad'}`} title={`${health.reason} — last check ${ago(health.lastCheck)}, since ${ago(health.since)}`} data-testid="health-badge">
       <span className={`dot ${health.healthy ? 'ok' : 'bad'}`} />
-      {health.healthy ? 'up' : 'down'}
-      <span style={{ fontWeight: 400, opacity: 0.9, maxWidth: 160, overflow: 'hidden', textOverflow: 'ellipsis' }}>{health.reason}</span>
+      {health.healthy ? null : 'down:'}
+      <span style={{ fontWeight: 400, opacity: 0.9, maxWidth: 180, overflow: 'hidden', textOverflow: 'ellipsis' }}>{health.reason}</span>
     </span>
   );
 }
