@@ -109,12 +109,14 @@ export async function run(): Promise<void> {
     await page.getByTestId('services-count').filter({ hasText: `${SERVICES} services` }).waitFor({ timeout: 60_000 });
 
     const loads: number[] = [];
+    const firsts: number[] = [];
     for (let i = 0; i < 3; i++) {
       const start = performance.now();
       await page.goto(`${BASE}/clusters/bench`);
-      await page.getByTestId('services-count').filter({ hasText: `${SERVICES} services` }).waitFor({ timeout: 60_000 });
-      const rows = await page.getByTestId('service-row').count();
-      if (rows !== SERVICES) throw new Error(`expected ${SERVICES} rows, got ${rows}`);
+      await page.getByTestId('service-row').first().waitFor({ timeout: 60_000 });
+      firsts.push(performance.now() - start);
+      // every row in the DOM, not just the first screenful
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="service-row"]').length === n, SERVICES, { timeout: 60_000, polling: 'raf' });
       loads.push(performance.now() - start);
     }
 
@@ -139,7 +141,8 @@ export async function run(): Promise<void> {
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
     const ms = (n: number) => `${n.toFixed(0)} ms`;
     console.log(`cluster with ${SERVICES} services × 3 real servers (created over the API in ${ms(createMs)})`);
-    console.log(`  cluster page, navigation → full table:  median ${ms(median(loads))}  (runs: ${loads.map(ms).join(', ')})  target < 1500 ms`);
+    console.log(`  cluster page, navigation → all ${SERVICES} rows in the DOM:  median ${ms(median(loads))}  (runs: ${loads.map(ms).join(', ')})  target < 1500 ms`);
+    console.log(`  cluster page, navigation → first rows painted:  median ${ms(median(firsts))}  (runs: ${firsts.map(ms).join(', ')})`);
     console.log(`  live updates for 10 s: ${long.length} long tasks (> 50 ms), longest ${ms(Math.max(0, ...long))}, total ${ms(long.reduce((a, b) => a + b, 0))}`);
     console.log(`  search box → filtered table: median ${ms(median(search))}  (${search.map(ms).join(', ')})`);
   } finally {

@@ -3,13 +3,13 @@
 // and flags, persistence, real servers up/total, ActiveConn/InActConn and new connections/s live
 // (summed over the cluster's directors). Rows expand into their real servers.
 import Link from 'next/link';
-import { memo, useDeferredValue, useMemo, useState } from 'react';
+import { memo, startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { formatHostPort } from '../../lib/ipvs/addr';
 import { isDefaultNetmask, serviceFamily, serviceKeyId, type RealServer, type VirtualService } from '../../lib/ipvs/model';
 import type { StatsPoint } from '../../lib/api/schemas';
 import { applyEdits } from '../changes/changeset';
 import { useDraft } from '../changes/draft-store';
-import { useCluster, useDirectors } from '../data/queries';
+import { useCluster } from '../data/queries';
 import { formatMetric, si, duration } from '../format';
 import { FORWARD_COLUMN } from '../ipvs-help';
 import { href } from '../links';
@@ -23,10 +23,10 @@ import styles from './cluster.module.css';
 type Mark = 'added' | 'edited' | 'removed' | undefined;
 
 const LIVE_EXPANDED = 20;
+const FIRST_PAINT_ROWS = 120;
 
 export function ServicesTable({ cluster }: { cluster: string }) {
   const c = useCluster(cluster);
-  const dirs = useDirectors(cluster);
   const { draft, setEdit } = useDraft(cluster);
   const { can } = useSession();
   const [search, setSearch] = useState('');
@@ -35,10 +35,12 @@ export function ServicesTable({ cluster }: { cluster: string }) {
   const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
   const q = useDeferredValue(search.trim().toLowerCase());
 
-  const directorNames = useMemo(() => (dirs.data?.directors ?? []).filter((d) => !d.revoked).map((d) => d.name), [dirs.data]);
+  // the cluster detail carries each director's status, health checks and drains: no second request
+  const directors = c.data?.directors;
+  const directorNames = useMemo(() => (directors ?? []).filter((d) => !d.revoked).map((d) => d.name), [directors]);
   const scopes = useMemo(() => directorNames.map((director) => ({ director })), [directorNames]);
   const live = useLatestByKey(cluster, scopes, { enabled: directorNames.length > 0, maxStreams: 2 });
-  const reports = useMemo(() => indexReports(dirs.data?.directors ?? []), [dirs.data]);
+  const reports = useMemo(() => indexReports(directors ?? []), [directors]);
 
   const rows = useMemo(() => {
     if (!c.data) return [];
@@ -70,6 +72,15 @@ export function ServicesTable({ cluster }: { cluster: string }) {
       }),
     [rows, proto, problemsOnly, q, reports],
   );
+
+  // big tables paint the first rows at once and the rest in an interruptible transition
+  const [limit, setLimit] = useState(FIRST_PAINT_ROWS);
+  useEffect(() => {
+    if (filtered.length <= limit) return;
+    const id = requestAnimationFrame(() => startTransition(() => setLimit(Number.POSITIVE_INFINITY)));
+    return () => cancelAnimationFrame(id);
+  }, [filtered.length, limit]);
+  const visible = filtered.length > limit ? filtered.slice(0, limit) : filtered;
 
   if (c.isPending) return <Loading rows={6} />;
   if (c.isError) return <ErrorState error={c.error} retry={() => c.refetch()} />;
@@ -137,9 +148,24 @@ export function ServicesTable({ cluster }: { cluster: string }) {
       ) : (
         <div className="table-wrap">
           <table className={`data ${styles.svcTable}`} data-testid="services-table">
+            {/* fixed layout: column widths come from here, not from measuring 1,000 rows */}
+            <colgroup>
+              <col style={{ width: 28 }} />
+              <col style={{ width: 52 }} />
+              <col />
+              <col style={{ width: 80 }} />
+              <col style={{ width: '15%' }} />
+              <col style={{ width: 70 }} />
+              <col style={{ width: 100 }} />
+              <col style={{ width: 100 }} />
+              <col style={{ width: 70 }} />
+              <col style={{ width: 96 }} />
+              <col style={{ width: 96 }} />
+              <col style={{ width: 80 }} />
+            </colgroup>
             <thead>
               <tr>
-                <th style={{ width: 18 }} aria-label="Expand" />
+                <th aria-label="Expand" />
                 <th>Prot</th>
                 <th>LocalAddress:Port</th>
                 <th>Scheduler</th>
@@ -154,7 +180,7 @@ export function ServicesTable({ cluster }: { cluster: string }) {
               </tr>
             </thead>
             <tbody>
-              {filtered.map(({ s, key, mark }) => {
+              {visible.map(({ s, key, mark }) => {
                 const p = live.byKey.get(key);
                 const u = upCount(s, reports);
                 return (
@@ -257,7 +283,7 @@ const ServiceRows = memo(function ServiceRows(p: RowProps) {
         </td>
         <td>{protoLabel(s)}</td>
         <td>
-          <Link href={href.service(p.cluster, skey)} className={styles.key}>
+          <Link href={href.service(p.cluster, skey)} className={styles.key} prefetch={false}>
             {addrLabel(s)}
           </Link>
           {mark ? <span className={`badge ${mark === 'removed' ? 'bad' : mark === 'added' ? 'ok' : 'warn'}`} style={{ marginLeft: 8 }}>{mark}, not applied</span> : null}
@@ -277,7 +303,7 @@ const ServiceRows = memo(function ServiceRows(p: RowProps) {
         <td className="num">{p.inbps === undefined ? '–' : formatMetric(p.inbps * 8, 'bits')}</td>
         <td className="num">{p.outbps === undefined ? '–' : formatMetric(p.outbps * 8, 'bits')}</td>
         <td className="right nowrap">
-          <Link href={href.service(p.cluster, skey)} className="btn small ghost">
+          <Link href={href.service(p.cluster, skey)} className="btn small ghost" prefetch={false}>
             {p.canEdit ? 'Edit' : 'View'}
           </Link>
           {p.canEdit && mark !== 'removed' ? (
@@ -318,7 +344,7 @@ function RealServerLines({ cluster, s, skey, reports, live: wantLive }: { cluste
             <td>{FORWARD_COLUMN[r.forwarding]}</td>
             <td>{formatHostPort(r.address, r.port ?? 0)}</td>
             <td title="weight">w {r.weight}</td>
-            <td>
+            <td colSpan={2} className={styles.stateCell}>
               <div className="row" style={{ gap: 6 }}>
                 <span className={`badge ${st === 'up' ? 'ok' : st === 'down' ? 'bad' : 'warn'}`}>{st}</span>
                 {rep?.health ? <HealthBadge health={rep.health} /> : null}
@@ -326,7 +352,6 @@ function RealServerLines({ cluster, s, skey, reports, live: wantLive }: { cluste
                 {r.upperThreshold || r.lowerThreshold ? <span className="small faint">-x {r.upperThreshold} -y {r.lowerThreshold}</span> : null}
               </div>
             </td>
-            <td />
             <td className="num">{p ? si(p.activeConns) : '–'}</td>
             <td className="num">{p ? si(p.inactConns) : '–'}</td>
             <td className="num">{p ? si(p.cps) : '–'}</td>

@@ -29,7 +29,7 @@ export const useClusters = (o: Opt<Awaited<ReturnType<typeof api.listClusters>>>
   useQuery({ queryKey: keys.clusters, queryFn: ({ signal }) => api.listClusters(signal), refetchInterval: 5_000, ...o });
 
 export const useCluster = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.getCluster>>> = {}) =>
-  useQuery({ queryKey: keys.cluster(cluster), queryFn: ({ signal }) => api.getCluster(cluster, signal), refetchInterval: 10_000, ...o });
+  useQuery({ queryKey: keys.cluster(cluster), queryFn: ({ signal }) => api.getCluster(cluster, signal), refetchInterval: 5_000, ...o });
 
 export const useDirectors = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.listDirectors>>> = {}) =>
   useQuery({ queryKey: keys.directors(cluster), queryFn: ({ signal }) => api.listDirectors(cluster, signal), refetchInterval: 3_000, ...o });
