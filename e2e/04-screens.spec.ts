@@ -29,6 +29,8 @@ const pages: [string, string, (p: Page) => Promise<void>][] = [
     await live(p);
     await p.getByRole('button', { name: 'Expand all' }).click();
     await expect(p.getByTestId('rs-line').first()).toBeVisible();
+    // per-real-server numbers arrive (ActiveConn column of the first real server)
+    await expect(p.getByTestId('rs-line').first().locator('td').nth(5)).toHaveText(/^\d/, { timeout: 15_000 });
   }],
   ['12-service', `/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`, async (p) => {
     await expect(p.getByTestId('service-title')).toBeVisible();

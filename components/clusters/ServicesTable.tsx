@@ -150,18 +150,18 @@ export function ServicesTable({ cluster }: { cluster: string }) {
           <table className={`data ${styles.svcTable}`} data-testid="services-table">
             {/* fixed layout: column widths come from here, not from measuring 1,000 rows */}
             <colgroup>
-              <col style={{ width: 28 }} />
-              <col style={{ width: 52 }} />
+              <col style={{ width: 32 }} />
+              <col style={{ width: 62 }} />
               <col />
-              <col style={{ width: 80 }} />
+              <col style={{ width: 100 }} />
               <col style={{ width: '15%' }} />
-              <col style={{ width: 70 }} />
+              <col style={{ width: 86 }} />
+              <col style={{ width: 110 }} />
+              <col style={{ width: 110 }} />
+              <col style={{ width: 82 }} />
               <col style={{ width: 100 }} />
               <col style={{ width: 100 }} />
-              <col style={{ width: 70 }} />
-              <col style={{ width: 96 }} />
-              <col style={{ width: 96 }} />
-              <col style={{ width: 80 }} />
+              <col style={{ width: 88 }} />
             </colgroup>
             <thead>
               <tr>
@@ -283,7 +283,7 @@ const ServiceRows = memo(function ServiceRows(p: RowProps) {
         </td>
         <td>{protoLabel(s)}</td>
         <td>
-          <Link href={href.service(p.cluster, skey)} className={styles.key} prefetch={false}>
+          <Link href={href.service(p.cluster, skey)} className={styles.key} prefetch={false} title={addrLabel(s)}>
             {addrLabel(s)}
           </Link>
           {mark ? <span className={`badge ${mark === 'removed' ? 'bad' : mark === 'added' ? 'ok' : 'warn'}`} style={{ marginLeft: 8 }}>{mark}, not applied</span> : null}

@@ -44,7 +44,26 @@ export function useLatestByKey(cluster: string, scopes: StreamScope[], opts: { e
     if (!enabled || scopes.length === 0) return;
     slots.current = scopes.map(() => ({ byKey: new Map(), total: null }));
     let connected = false;
+    let flushed = false;
     const stops: (() => void)[] = [];
+    const flush = () => {
+      if (!dirty.current) return;
+      dirty.current = false;
+      const byKey = new Map<string, StatsPoint>();
+      let total: StatsPoint | null = null;
+      for (const s of slots.current) {
+        for (const [k, p] of s.byKey) byKey.set(k, add(byKey.get(k), p));
+        if (s.total) total = add(total ?? undefined, s.total);
+      }
+      setState({ byKey, total, at: Date.now(), connected });
+    };
+    // the first numbers show at once; after that at most one render a second
+    const first = () => {
+      if (!flushed) {
+        flushed = true;
+        flush();
+      }
+    };
     scopes.forEach((scope, i) => {
       if (i < maxStreams) {
         stops.push(
@@ -56,6 +75,7 @@ export function useLatestByKey(cluster: string, scopes: StreamScope[], opts: { e
               try {
                 slots.current[i] = fromBackfill(JSON.parse(data) as StatsResponse);
                 dirty.current = connected = true;
+                first();
               } catch {
                 /* dropped; the next sample repairs it */
               }
@@ -79,6 +99,7 @@ export function useLatestByKey(cluster: string, scopes: StreamScope[], opts: { e
             const r = await api.liveStats(cluster, { ...scope, range: '1m' }, ctl.signal);
             slots.current[i] = fromBackfill(r);
             dirty.current = connected = true;
+            first();
           } catch {
             /* keep the last numbers; the next poll retries */
           }
@@ -91,19 +112,9 @@ export function useLatestByKey(cluster: string, scopes: StreamScope[], opts: { e
         });
       }
     });
-    const flush = setInterval(() => {
-      if (!dirty.current) return;
-      dirty.current = false;
-      const byKey = new Map<string, StatsPoint>();
-      let total: StatsPoint | null = null;
-      for (const s of slots.current) {
-        for (const [k, p] of s.byKey) byKey.set(k, add(byKey.get(k), p));
-        if (s.total) total = add(total ?? undefined, s.total);
-      }
-      setState({ byKey, total, at: Date.now(), connected });
-    }, 1000);
+    const timer = setInterval(flush, 1000);
     return () => {
-      clearInterval(flush);
+      clearInterval(timer);
       stops.forEach((s) => s());
     };
     // scopeKey stands for scopes
