@@ -153,15 +153,15 @@ export function ServicesTable({ cluster }: { cluster: string }) {
               <col style={{ width: 32 }} />
               <col style={{ width: 62 }} />
               <col />
-              <col style={{ width: 100 }} />
-              <col style={{ width: '15%' }} />
+              <col style={{ width: 108 }} />
+              <col style={{ width: '13%' }} />
               <col style={{ width: 86 }} />
               <col style={{ width: 110 }} />
               <col style={{ width: 110 }} />
               <col style={{ width: 82 }} />
-              <col style={{ width: 100 }} />
-              <col style={{ width: 100 }} />
-              <col style={{ width: 88 }} />
+              <col style={{ width: 112 }} />
+              <col style={{ width: 112 }} />
+              <col style={{ width: 96 }} />
             </colgroup>
             <thead>
               <tr>
