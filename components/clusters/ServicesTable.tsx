@@ -151,17 +151,17 @@ export function ServicesTable({ cluster }: { cluster: string }) {
             {/* fixed layout: column widths come from here, not from measuring 1,000 rows */}
             <colgroup>
               <col style={{ width: 32 }} />
-              <col style={{ width: 62 }} />
-              <col />
-              <col style={{ width: 108 }} />
-              <col style={{ width: '13%' }} />
-              <col style={{ width: 86 }} />
-              <col style={{ width: 110 }} />
-              <col style={{ width: 110 }} />
-              <col style={{ width: 82 }} />
-              <col style={{ width: 112 }} />
-              <col style={{ width: 112 }} />
-              <col style={{ width: 96 }} />
+              <col style={{ width: 60 }} />
+              <col style={{ width: 180 }} />
+              <col style={{ width: 100 }} />
+              <col style={{ width: 150 }} />
+              <col style={{ width: 80 }} />
+              <col style={{ width: 104 }} />
+              <col style={{ width: 104 }} />
+              <col style={{ width: 76 }} />
+              <col style={{ width: 104 }} />
+              <col style={{ width: 104 }} />
+              <col style={{ width: 92 }} />
             </colgroup>
             <thead>
               <tr>
