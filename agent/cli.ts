@@ -7,7 +7,7 @@
 // plus the offline tools from cli/offline.ts. Every command takes --help.
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { pathToFileURL } from 'node:url';
 import type { DirectorConfig } from '../lib/ipvs/model';
 import type { Op } from '../lib/ipvs/op';
@@ -94,7 +94,8 @@ export function buildProgram(): Command {
   const program = new Command('lvs-agent')
     .description('LVS Console director agent: reconciles the kernel\'s IPVS table with the control plane through ipvsadm')
     .version(AGENT_VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .exitOverride(); // usage errors surface as CommanderError; main() maps them to exit 2
 
   program
     .command('run')
@@ -169,17 +170,22 @@ export function buildProgram(): Command {
     .description('show what `apply` would change, as the ipvsadm commands it would run')
     .requiredOption('--desired <file>', 'desired config: JSON (a DirectorConfig), rules text (ipvsadm -Sn format) or keepalived.conf; - for stdin')
     .option('--actual <file>', 'plan against this file (same formats) instead of the live table: no engine is touched')
-    .option('--json', 'with --actual: print the ops as JSON')
+    .option('--json', 'print the ops as JSON')
     .option('--detailed-exitcode', 'exit 0 when in sync, 2 when there are changes')
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
     .addOption(simKernelOption())
     .action(async (opts: EngineFlags & { desired: string; actual?: string; json?: boolean; detailedExitcode?: boolean }) => {
-      if (opts.actual) return planAction({ desired: opts.desired, actual: opts.actual, json: opts.json }, processIo);
+      if (opts.actual) {
+        const n = planAction({ desired: opts.desired, actual: opts.actual, json: opts.json }, processIo);
+        if (opts.detailedExitcode && n) process.exitCode = 2;
+        return;
+      }
       const desired = loadConfig(opts.desired, processIo).config;
       const { ops, actual, drains } = await withEngine(opts, (e) => oneShotPlan(e, desired));
-      for (const op of ops) process.stdout.write(`${opToCommandLine(op)}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify(ops, null, 2)}\n`);
+      else for (const op of ops) process.stdout.write(`${opToCommandLine(op)}\n`);
       process.stderr.write(`${ops.length ? summarizeOps(ops, actual) : 'in sync: nothing to do'}\n`);
       for (const d of drains) if (!d.done) process.stderr.write(`draining ${d.server.address}:${d.server.port}: ${d.activeConns + d.inactConns} connections left (until ${d.deadline})\n`);
       if (opts.detailedExitcode && ops.length) process.exitCode = 2;
@@ -251,6 +257,9 @@ export function buildProgram(): Command {
     });
 
   registerOfflineCommands(program);
+  // subcommands made before or by other modules inherit nothing: set it on every one
+  const overrideAll = (c: Command) => c.commands.forEach((sub) => overrideAll(sub.exitOverride()));
+  overrideAll(program);
   return program;
 }
 
@@ -267,6 +276,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
+    // commander already printed its message (or the help/version text it was asked for)
+    if (e instanceof CommanderError) return void (process.exitCode = e.exitCode === 0 ? 0 : 2);
     process.stderr.write(`lvs-agent: ${describeError(e)}\n`);
     process.exitCode = e instanceof CliInputError ? 2 : 1; // 2: bad input, as the offline commands
   }

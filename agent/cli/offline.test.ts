@@ -83,9 +83,9 @@ describe('lvs-agent rules parse / print / plan', () => {
 });
 
 describe('the real process', () => {
-  const tsx = path.resolve(import.meta.dirname, '../../node_modules/.bin/tsx');
-  const runner = path.resolve(import.meta.dirname, 'offline-main.ts');
-  const run = (args: string[], input?: string) => spawnSync(tsx, [runner, ...args], { encoding: 'utf8', input, timeout: 60_000 });
+  // the shipped binary, so its usage errors are held to the same exit code as bad input
+  const bin = path.resolve(import.meta.dirname, '../bin/lvs-agent.mjs');
+  const run = (args: string[], input?: string) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, timeout: 60_000 });
 
   it('exit 0 and the bytes of ipvsadm-save -n through stdin and stdout', () => {
     const p = run(['rules', 'parse', path.join(FIXTURE_DIR, 'raw', '150_save_before_clear.stdout')]);
@@ -102,7 +102,11 @@ describe('the real process', () => {
     const p = run(['rules', 'parse', f]);
     expect(p.status).toBe(2);
     expect(p.stderr).toContain('line 1: scheduler: Scheduler or persistence engine not found — the kernel has no scheduler "nosuch"');
-    expect(run(['plan', '--desired', f]).status).toBe(2);
+    const usage = run(['rules', 'plan', '--desired', f]);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain("error: required option '--actual <file>' not specified");
+    expect(run(['no-such-command']).status).toBe(2);
+    expect(run(['plan', '--desired', f, '--actual', f, '--no-such-flag']).status).toBe(2);
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -96,13 +96,15 @@ export function rulesPrintAction(file: string, opts: { format?: 'ipvsadm' | 'kee
   io.stdout(opts.format === 'keepalived' ? toKeepalivedConf(config) : printRules(config, { globals: opts.globals ?? false }));
 }
 
-export function planAction(opts: { desired: string; actual: string; json?: boolean }, io: Io): void {
+/** Prints the plan; returns how many ops it has (for --detailed-exitcode). */
+export function planAction(opts: { desired: string; actual: string; json?: boolean }, io: Io): number {
   const desired = loadConfig(opts.desired, io).config;
   const actual = loadConfig(opts.actual, io).config;
   const ops = plan(desired, actual);
   if (opts.json) io.stdout(`${JSON.stringify(ops, null, 2)}\n`);
   else for (const op of ops) io.stdout(`${opToCommandLine(op)}\n`);
   io.stderr(`${ops.length ? summarizeOps(ops, actual) : 'in sync: nothing to do'}\n`);
+  return ops.length;
 }
 
 /** Run an action: bad input prints one message and sets exit status 2. */
@@ -122,7 +124,7 @@ function addPlan(cmd: Command, io: Io): Command {
     .requiredOption('--desired <file>', 'desired config: JSON, rules text or keepalived.conf; - for stdin')
     .requiredOption('--actual <file>', 'actual config (e.g. saved with ipvsadm -Sn): JSON, rules text or keepalived.conf')
     .option('--json', 'print the ops as JSON')
-    .action((opts: { desired: string; actual: string; json?: boolean }) => run(io, () => planAction(opts, io)));
+    .action((opts: { desired: string; actual: string; json?: boolean }) => run(io, () => void planAction(opts, io)));
 }
 
 /** Adds `rules parse|print|plan` (and `plan`, when the program has no plan command of its own). */
