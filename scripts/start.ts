@@ -3,23 +3,32 @@
 // the app when its sources changed, serves it, and runs the simulated director's agent so the
 // dashboard shows live traffic.
 //
-// Env: PORT (3000), HOST (0.0.0.0), DATABASE_URL, LVS_ADMIN_PASSWORD, LVS_FRESH_DB=1 (start from an
+// Env: PORT (3000), HOST (0.0.0.0), DATABASE_URL, the server's settings (lib/server/settings.ts), LVS_ADMIN_PASSWORD, LVS_FRESH_DB=1 (start from an
 // empty database), LVS_SKIP_BUILD=1 (use the existing .next build), LVS_NO_AGENT=1 (serve only).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databaseTarget, DatabaseUrlError, redact } from '../lib/server/db-url';
+import { parseSettings, SettingsError } from '../lib/server/settings';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
-const port = Number(process.env.PORT ?? 3000);
-const host = process.env.HOST ?? '0.0.0.0';
 const say = (msg: string) => console.log(`[lvs-console] ${msg}`);
 const die = (msg: string): never => {
   console.error(`[lvs-console] error: ${msg}`);
   process.exit(1);
 };
+const settings = (() => {
+  try {
+    return parseSettings();
+  } catch (e) {
+    if (e instanceof SettingsError) die(e.message);
+    throw e;
+  }
+})();
+const port = settings.PORT;
+const host = process.env.HOST ?? '0.0.0.0';
 
 function resolveDatabase() {
   try {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Prisma, PrismaClient } from '../generated/sqlite/client';
 import { databaseTarget, redact, type DatabaseTarget } from './db-url';
+import { settings } from './settings';
 
 export type Db = PrismaClient;
 /** What an interactive transaction callback receives; data-access helpers accept either. */
@@ -36,7 +37,7 @@ export function db(): Promise<Db> {
 async function open(target: DatabaseTarget): Promise<Db> {
   if (target.kind === 'postgres') {
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([import('../generated/pg/client'), import('@prisma/adapter-pg')]);
-    const adapter = new PrismaPg({ connectionString: target.url, max: Number(process.env.LVS_PG_POOL ?? 10), connectionTimeoutMillis: 5000 });
+    const adapter = new PrismaPg({ connectionString: target.url, max: settings().LVS_PG_POOL, connectionTimeoutMillis: 5000 });
     return new PrismaClient({ adapter }) as unknown as Db;
   }
   fs.mkdirSync(path.dirname(target.file), { recursive: true });

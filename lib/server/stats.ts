@@ -12,11 +12,12 @@ import { bus, type StatsRow } from './bus';
 import { db, dbTarget } from './db';
 import { writeRollups, type RollupRow } from './rollup-writer';
 import { metrics } from './metrics';
+import { settings } from './settings';
 
 /** values per point: activeConns, inactConns, cps, inpps, outpps, inbps, outbps */
 const M = 7;
-const LIVE_SECONDS = Math.max(60, Number(process.env.LVS_STATS_LIVE_SECONDS ?? 3600));
-export const RETENTION_DAYS = Math.max(1, Number(process.env.LVS_STATS_RETENTION_DAYS ?? 30));
+const LIVE_SECONDS = settings().LVS_STATS_LIVE_SECONDS;
+export const RETENTION_DAYS = settings().LVS_STATS_RETENTION_DAYS;
 
 /** A ring of per-second points; grows by doubling up to LIVE_SECONDS so idle series stay small. */
 class Ring {

@@ -8,12 +8,12 @@ import { databaseTarget, DatabaseUrlError, redact } from '../../lib/server/db-ur
 const root = path.resolve(import.meta.dirname, '../..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
-function start(databaseUrl: string) {
+function start(databaseUrl: string, extraEnv: Record<string, string> = {}) {
   return spawnSync(tsx, [path.join(root, 'scripts', 'start.ts')], {
     cwd: root,
     encoding: 'utf8',
     timeout: 90_000,
-    env: { ...process.env, DATABASE_URL: databaseUrl, LVS_NO_AGENT: '1', LVS_SKIP_BUILD: '1' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, LVS_NO_AGENT: '1', LVS_SKIP_BUILD: '1', ...extraEnv },
   });
 }
 
@@ -35,6 +35,16 @@ describe('npm start refuses a bad database with one clear line', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toBe('[lvs-console] error: cannot reach the PostgreSQL database at postgres://lvs:***@127.0.0.1:1/lvs (is it running?)');
     expect(r.stdout + r.stderr).not.toContain('secret');
+  });
+});
+
+describe('npm start refuses bad settings with one clear line', () => {
+  it('names every bad variable and the accepted range', () => {
+    const r = start('file:./data/never-created.db', { LVS_STATS_RETENTION_DAYS: '30d', PORT: '70000' });
+    expect(r.status).toBe(1);
+    expect(errorLines(r.stderr)).toEqual([
+      '[lvs-console] error: PORT must be a whole number 1–65535 (got "70000"); LVS_STATS_RETENTION_DAYS must be a whole number 1–3650 (got "30d")',
+    ]);
   });
 });
 
