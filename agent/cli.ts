@@ -245,9 +245,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--sim-traffic <profile>', 'simulated client traffic').choices(['demo', 'none']).default('none'))
     .option('--seed <n>', 'random seed', int('--seed', 0, 2 ** 31 - 1))
     .option('--op-delay-ms <ms>', 'time each op of an apply takes (an agent killed mid-batch then leaves it partly applied)', int('--op-delay-ms', 0, 10_000), 0)
-    .action(async (opts: { socket: string; simTraffic: 'demo' | 'none'; seed?: number; opDelayMs: number }) => {
+    .option('--test-hooks', 'let a client freeze the next apply at a chosen op (crash tests kill the agent exactly there)')
+    .action(async (opts: { socket: string; simTraffic: 'demo' | 'none'; seed?: number; opDelayMs: number; testHooks?: boolean }) => {
       const sim = await createLocalSim(opts.simTraffic, opts.seed);
-      const server = await serveSimKernel(sim, opts.socket, { opDelayMs: opts.opDelayMs });
+      const server = await serveSimKernel(sim, opts.socket, { opDelayMs: opts.opDelayMs, testHooks: opts.testHooks === true });
       process.stderr.write(`sim kernel on ${opts.socket}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(() => sim.close?.()).then(() => resolve());
