@@ -58,6 +58,8 @@ export class Reconciler {
   private lastNack = '';
   private lastStateReport = '';
   private lastDrainReport = '';
+  /** Connections a draining server held when this agent first saw its drain (the progress bar's 100%). */
+  private drainStart = new Map<string, number>();
   private running: Promise<PassOutcome> | null = null;
   private again = false;
   private againReason = '';
@@ -225,6 +227,19 @@ export class Reconciler {
     this.opts.report({ type: 'state', actual, drift });
   }
 
+  /** resolveDrains is stateless, so it sees only the current count; the agent keeps the starting one. */
+  private rememberDrainStarts(drains: DrainProgress[]): DrainProgress[] {
+    const seen = new Map<string, number>();
+    const out = drains.map((d) => {
+      const key = canonicalJson({ s: d.service, r: d.server, until: d.deadline });
+      const start = Math.max(this.drainStart.get(key) ?? 0, d.activeConns + d.inactConns);
+      seen.set(key, start);
+      return { ...d, initialConns: start };
+    });
+    this.drainStart = seen; // drains that ended are forgotten
+    return out;
+  }
+
   private reportDrains(drains: DrainProgress[]): void {
     const key = canonicalJson(drains);
     if (key === this.lastDrainReport) return;
@@ -281,7 +296,7 @@ export class Reconciler {
     let drains: DrainProgress[];
     try {
       const resolved = resolveDrains(rev.config, await this.statsForDrains(rev), this.now(), new Date(rev.createdAt));
-      drains = resolved.drains;
+      drains = this.rememberDrainStarts(resolved.drains);
       target = applyHealthOverlay(resolved.config, this.opts.unhealthy?.() ?? new Set());
     } catch (e) {
       const message = `cannot read stats for draining servers: ${(e as Error).message}`;

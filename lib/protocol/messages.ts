@@ -73,7 +73,7 @@ export const DrainProgressSchema = z.object({
   server: RealServerKeySchema,
   activeConns: z.number().int().nonnegative(),
   inactConns: z.number().int().nonnegative(),
-  initialConns: z.number().int().nonnegative(),
+  initialConns: z.number().int().nonnegative(), // connections when the agent first saw the drain: 100% of the progress bar
   deadline: z.string(),
   done: z.boolean(),
 });
