@@ -1,19 +1,20 @@
 'use client';
 // The cluster's virtual services, read like `ipvsadm -Ln`: protocol, VIP:port or FWM, scheduler
 // and flags, persistence, real servers up/total, ActiveConn/InActConn and new connections/s live
-// (summed over the cluster's directors). Rows expand into their real servers.
+// (summed over the cluster's directors). Rows expand into their real servers. The numbers of every
+// row come from one uncapped "current" request a second (the charts' stream keeps only the
+// busiest 50 services, which suits a legend, not a table).
 import Link from 'next/link';
 import { memo, startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { formatHostPort } from '../../lib/ipvs/addr';
-import { isDefaultNetmask, serviceFamily, serviceKeyId, type RealServer, type VirtualService } from '../../lib/ipvs/model';
-import type { StatsPoint } from '../../lib/api/schemas';
+import { isDefaultNetmask, realServerKeyId, serviceFamily, serviceKeyId, type RealServer, type VirtualService } from '../../lib/ipvs/model';
+import type { CurrentValues } from '../../lib/api/schemas';
 import { applyEdits } from '../changes/changeset';
 import { useDraft } from '../changes/draft-store';
-import { useCluster } from '../data/queries';
+import { useCluster, useCurrentStats } from '../data/queries';
 import { formatMetric, si, duration } from '../format';
 import { FORWARD_COLUMN } from '../ipvs-help';
 import { href } from '../links';
-import { useLatestByKey } from '../live/useLatestByKey';
 import { Can, useSession } from '../session';
 import { HealthBadge, DrainBar } from '../service-editor/RealServerLive';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -22,8 +23,14 @@ import styles from './cluster.module.css';
 
 type Mark = 'added' | 'edited' | 'removed' | undefined;
 
-const LIVE_EXPANDED = 20;
 const FIRST_PAINT_ROWS = 120;
+/** positions in a CurrentValues tuple (CURRENT_STATS_FIELDS) */
+const ACTIVE = 0;
+const INACT = 1;
+const PERSIST = 2;
+const CPS = 3;
+const INBPS = 6;
+const OUTBPS = 7;
 
 export function ServicesTable({ cluster }: { cluster: string }) {
   const c = useCluster(cluster);
@@ -37,9 +44,10 @@ export function ServicesTable({ cluster }: { cluster: string }) {
 
   // the cluster detail carries each director's status, health checks and drains: no second request
   const directors = c.data?.directors;
-  const directorNames = useMemo(() => (directors ?? []).filter((d) => !d.revoked).map((d) => d.name), [directors]);
-  const scopes = useMemo(() => directorNames.map((director) => ({ director })), [directorNames]);
-  const live = useLatestByKey(cluster, scopes, { enabled: directorNames.length > 0, maxStreams: 2 });
+  // per-real-server numbers only while some row is open: ten times less to send for a closed table
+  const live = useCurrentStats(cluster, expanded.size > 0, { enabled: !!c.data });
+  const liveServices = live.data?.services;
+  const liveServers = expanded.size > 0 ? live.data?.realServers : undefined;
   const reports = useMemo(() => indexReports(directors ?? []), [directors]);
 
   const rows = useMemo(() => {
@@ -93,8 +101,6 @@ export function ServicesTable({ cluster }: { cluster: string }) {
       return n;
     });
   const allOpen = filtered.length > 0 && filtered.every((r) => expanded.has(r.key));
-  // per-real-server numbers are polled: only for the first expanded rows, to bound the requests
-  const liveExpanded = new Set(filtered.filter((r) => expanded.has(r.key)).slice(0, LIVE_EXPANDED).map((r) => r.key));
   const baseRevision = c.data.currentRevision?.number ?? 0;
 
   return (
@@ -181,7 +187,7 @@ export function ServicesTable({ cluster }: { cluster: string }) {
             </thead>
             <tbody>
               {visible.map(({ s, key, mark }) => {
-                const p = live.byKey.get(key);
+                const p = liveServices?.[key];
                 const u = upCount(s, reports);
                 return (
                   <ServiceRows
@@ -195,13 +201,14 @@ export function ServicesTable({ cluster }: { cluster: string }) {
                     up={u.up}
                     total={u.total}
                     problems={u.problems}
-                    active={p?.activeConns}
-                    inact={p?.inactConns}
-                    cps={p?.cps}
-                    inbps={p?.inbps}
-                    outbps={p?.outbps}
+                    active={p?.[ACTIVE]}
+                    inact={p?.[INACT]}
+                    persist={p?.[PERSIST]}
+                    cps={p?.[CPS]}
+                    inbps={p?.[INBPS]}
+                    outbps={p?.[OUTBPS]}
                     reports={expanded.has(key) ? reports : undefined}
-                    liveServers={liveExpanded.has(key)}
+                    serverStats={expanded.has(key) ? (liveServers?.[key] ?? NO_SERVER_STATS) : undefined}
                     canEdit={can('operator')}
                     onRemove={() => setEdit(key, null, baseRevision)}
                   />
@@ -257,11 +264,12 @@ type RowProps = {
   problems: number;
   active?: number;
   inact?: number;
+  persist?: number;
   cps?: number;
   inbps?: number;
   outbps?: number;
-  /** fetch live numbers per real server (open rows, the first LIVE_EXPANDED of them) */
-  liveServers?: boolean;
+  /** realServerKeyId -> current numbers; only for open rows, so closed rows skip re-rendering each second */
+  serverStats?: Record<string, CurrentValues>;
   /** only for open rows, so closed rows skip re-rendering when reports refresh */
   reports?: Map<string, RsReports>;
   canEdit: boolean;
@@ -297,7 +305,9 @@ const ServiceRows = memo(function ServiceRows(p: RowProps) {
             {p.up}/{p.total}
           </span>
         </td>
-        <td className="num">{num(p.active)}</td>
+        <td className="num" title={p.persist ? `${p.persist} persistence templates (PersistConn)` : undefined}>
+          {num(p.active)}
+        </td>
         <td className="num">{num(p.inact)}</td>
         <td className="num">{p.cps === undefined ? '–' : si(p.cps)}</td>
         <td className="num">{p.inbps === undefined ? '–' : formatMetric(p.inbps * 8, 'bits')}</td>
@@ -313,13 +323,14 @@ const ServiceRows = memo(function ServiceRows(p: RowProps) {
           ) : null}
         </td>
       </tr>
-      {p.open ? <RealServerLines cluster={p.cluster} s={s} skey={skey} reports={p.reports ?? new Map()} live={!!p.liveServers} /> : null}
+      {p.open ? <RealServerLines s={s} skey={skey} reports={p.reports ?? new Map()} live={p.serverStats ?? NO_SERVER_STATS} /> : null}
     </>
   );
 });
 
-function RealServerLines({ cluster, s, skey, reports, live: wantLive }: { cluster: string; s: VirtualService; skey: string; reports: Map<string, RsReports>; live: boolean }) {
-  const live = useLatestByKey(cluster, useMemo(() => [{ service: skey }], [skey]), { enabled: wantLive, maxStreams: 0 });
+const NO_SERVER_STATS: Record<string, CurrentValues> = {};
+
+function RealServerLines({ s, skey, reports, live }: { s: VirtualService; skey: string; reports: Map<string, RsReports>; live: Record<string, CurrentValues> }) {
   const rss = s.realServers as RealServer[];
   if (rss.length === 0) {
     return (
@@ -337,7 +348,8 @@ function RealServerLines({ cluster, s, skey, reports, live: wantLive }: { cluste
         const rk = `${r.address}|${r.port ?? 0}`;
         const rep = reports.get(rsRef(skey, r));
         const st = realServerState(r, rep);
-        const p: StatsPoint | undefined = live.byKey.get(rk);
+        // the kernel reports a port-less server with the service's port (0 under a fwmark)
+        const p = live[realServerKeyId({ address: r.address, port: r.port ?? (s.protocol === 'fwmark' ? 0 : s.port) })];
         return (
           <tr key={rk} className={styles.rsRow} data-testid="rs-line">
             <td>→</td>
@@ -352,11 +364,13 @@ function RealServerLines({ cluster, s, skey, reports, live: wantLive }: { cluste
                 {r.upperThreshold || r.lowerThreshold ? <span className="small faint">-x {r.upperThreshold} -y {r.lowerThreshold}</span> : null}
               </div>
             </td>
-            <td className="num">{p ? si(p.activeConns) : '–'}</td>
-            <td className="num">{p ? si(p.inactConns) : '–'}</td>
-            <td className="num">{p ? si(p.cps) : '–'}</td>
-            <td className="num">{p ? formatMetric(p.inbps * 8, 'bits') : '–'}</td>
-            <td className="num">{p ? formatMetric(p.outbps * 8, 'bits') : '–'}</td>
+            <td className="num" title={p?.[PERSIST] ? `${p[PERSIST]} persistence templates (PersistConn)` : undefined}>
+              {p ? si(p[ACTIVE]) : '–'}
+            </td>
+            <td className="num">{p ? si(p[INACT]) : '–'}</td>
+            <td className="num">{p ? si(p[CPS]) : '–'}</td>
+            <td className="num">{p ? formatMetric(p[INBPS] * 8, 'bits') : '–'}</td>
+            <td className="num">{p ? formatMetric(p[OUTBPS] * 8, 'bits') : '–'}</td>
             <td />
           </tr>
         );

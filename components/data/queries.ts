@@ -1,7 +1,7 @@
 'use client';
 // react-query hooks over lib/api/client: one query key per resource, refetch intervals where
 // the data moves (director status while a rollout runs, connection tables on auto-refresh).
-import { useQuery, type UseQueryOptions } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, type UseQueryOptions } from '@tanstack/react-query';
 import { api } from '../../lib/api/client';
 
 export const keys = {
@@ -16,6 +16,7 @@ export const keys = {
   diff: (c: string, a: number, b: number) => ['diff', c, a, b] as const,
   connections: (c: string, d: string, q: object) => ['connections', c, d, q] as const,
   audit: (q: object) => ['audit', q] as const,
+  currentStats: (c: string, servers: boolean) => ['current-stats', c, servers] as const,
   users: ['users'] as const,
   tokens: ['tokens'] as const,
 };
@@ -56,3 +57,18 @@ export const useDiff = (cluster: string, from: number | null, to: number | null)
 
 export const useUsers = () => useQuery({ queryKey: keys.users, queryFn: () => api.listUsers() });
 export const useTokens = () => useQuery({ queryKey: keys.tokens, queryFn: () => api.listTokens() });
+
+/**
+ * Every service's (and with `servers` every real server's) newest numbers, once a second while the
+ * page is visible (react-query pauses the interval in background tabs). The previous answer stays
+ * on screen while the key changes (a first row expanded), so numbers do not blink to "–".
+ */
+export const useCurrentStats = (cluster: string, servers: boolean, o: Opt<Awaited<ReturnType<typeof api.currentStats>>> = {}) =>
+  useQuery({
+    queryKey: keys.currentStats(cluster, servers),
+    queryFn: ({ signal }) => api.currentStats(cluster, { servers: servers ? '1' : '0' }, signal),
+    refetchInterval: 1000,
+    placeholderData: keepPreviousData,
+    retry: false,
+    ...o,
+  });

@@ -481,6 +481,32 @@ export const StatsSampleEventSchema = z.object({
 });
 export type StatsSampleEvent = z.output<typeof StatsSampleEventSchema>;
 
+/**
+ * The current numbers of a whole cluster for tables (not charts): every service summed over the
+ * directors reporting now, and each of its real servers, uncapped. Values are tuples in the order
+ * of CURRENT_STATS_FIELDS, so 10,000 real servers stay a few hundred kilobytes.
+ */
+export const CURRENT_STATS_FIELDS = ['activeConns', 'inactConns', 'persistConns', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'] as const;
+export const CurrentValuesSchema = z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]);
+export type CurrentValues = z.output<typeof CurrentValuesSchema>;
+export const CurrentStatsQuerySchema = z.object({
+  /** 0: services only (a table with no row expanded needs no per-server numbers) */
+  servers: z.enum(['0', '1'], { error: 'servers must be 0 or 1' }).default('1'),
+});
+export const CurrentStatsSchema = z.object({
+  /** epoch ms of the oldest second summed (each director contributes its newest); null when none reports */
+  t: z.number().int().nullable(),
+  /** directors whose numbers are in the sums (those silent for more than 10 s are not) */
+  directors: z.number().int(),
+  /** the order of each values tuple: CURRENT_STATS_FIELDS */
+  fields: z.array(z.enum(CURRENT_STATS_FIELDS)),
+  /** serviceKeyId -> values */
+  services: z.record(z.string(), CurrentValuesSchema),
+  /** serviceKeyId -> realServerKeyId -> values (empty with servers=0) */
+  realServers: z.record(z.string(), z.record(z.string(), CurrentValuesSchema)),
+});
+export type CurrentStats = z.output<typeof CurrentStatsSchema>;
+
 // ---- audit --------------------------------------------------------------------------------
 
 export const AuditEventSchema = z.object({

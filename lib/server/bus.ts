@@ -26,8 +26,8 @@ export type BusMessage =
   /** sent after the PostgreSQL listener reconnects: anything may have been missed */
   | { k: 'resync' };
 
-/** [seriesKey, activeConns, inactConns, cps, inpps, outpps, inbps, outbps] */
-export type StatsRow = [string, number, number, number, number, number, number, number];
+/** [seriesKey, activeConns, inactConns, cps, inpps, outpps, inbps, outbps, persistConns] (persistConns: absent from older processes) */
+export type StatsRow = [string, number, number, number, number, number, number, number, number?];
 
 type Kind = BusMessage['k'];
 type Handler<K extends Kind> = (msg: Extract<BusMessage, { k: K }>, fromOtherProcess: boolean) => void;

@@ -1,7 +1,7 @@
 // Stats for browsers: scope resolution (cluster / director / service / real server), live and
 // history queries, and the per-second SSE stream (a backfill, then one `sample` per second as soon
 // as every reporting director of the scope has delivered that second).
-import type { StatsResponse } from '../api/schemas';
+import type { CurrentStats, StatsResponse } from '../api/schemas';
 import type { StatsSnapshot } from '../ipvs/stats';
 import type { DirectorPrincipal } from './auth/principal';
 import { db } from './db';
@@ -99,4 +99,13 @@ export async function ingestStats(p: DirectorPrincipal, samples: StatsSnapshot[]
     await prisma.director.updateMany({ where: { id: p.directorId }, data: { lastSeenAt: new Date(now) } });
   }
   return n;
+}
+
+/** Every service's and real server's current numbers: memory only, after one indexed cluster lookup. */
+export async function currentStats(clusterRef: string, q: { servers: '0' | '1' }): Promise<CurrentStats> {
+  const prisma = await db();
+  const cluster = await prisma.cluster.findFirst({ where: { OR: [{ name: clusterRef }, { id: clusterRef }] }, select: { id: true } });
+  if (!cluster) throw notFound(`no cluster named ${clusterRef}`);
+  await statsStore.listen();
+  return statsStore.current(cluster.id, q.servers === '1');
 }

@@ -4,7 +4,8 @@
 // With several processes, the one that receives an agent's batch persists its rollups and shares
 // the per-second points with the others over the bus, so browsers anywhere see every director.
 import { join, raw, sqltag as sql } from '@prisma/client/runtime/client';
-import type { StatsPoint, StatsResponse, StatsSeries } from '../api/schemas';
+import type { CurrentStats, StatsPoint, StatsResponse, StatsSeries } from '../api/schemas';
+import { CURRENT_STATS_FIELDS } from '../api/schemas';
 import { realServerKeyId, serviceKeyId, serviceLabel, type ServiceKey } from '../ipvs/model';
 import type { StatsSnapshot } from '../ipvs/stats';
 import { formatHostPort } from '../ipvs/addr';
@@ -18,6 +19,8 @@ import { settings } from './settings';
 const M = 7;
 const LIVE_SECONDS = settings().LVS_STATS_LIVE_SECONDS;
 export const RETENTION_DAYS = settings().LVS_STATS_RETENTION_DAYS;
+/** A director silent for longer is left out of sums of "now" (its numbers are no longer true). */
+const STALE_SECONDS = 10;
 
 /** A ring of per-second points; grows by doubling up to LIVE_SECONDS so idle series stay small. */
 class Ring {
@@ -107,6 +110,11 @@ interface Series {
   acc: RollupAcc | null;
   /** the last cumulative counters, for deltas */
   prev: Float64Array | null;
+  /**
+   * The newest point exactly (the ring's float32 rounds bytes/s above 16 M) plus PersistConn, which
+   * only tables show: M values in ring order, then persistConns.
+   */
+  now: Float64Array;
 }
 
 interface DirectorStats {
@@ -205,9 +213,13 @@ class StatsStore {
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       let ser = d.series.get(r[0]);
-      if (!ser) d.series.set(r[0], (ser = { ring: new Ring(), acc: null, prev: null }));
+      if (!ser) d.series.set(r[0], (ser = { ring: new Ring(), acc: null, prev: null, now: new Float64Array(M + 1) }));
       for (let m = 0; m < M; m++) vals[m] = r[m + 1] as number;
       ser.ring.push(sec, vals);
+      if (ser.ring.last === sec) {
+        ser.now.set(vals);
+        ser.now[M] = r[8] ?? 0; // rows from an older process lack it
+      }
       if (!counters) continue;
       const acc = (ser.acc ??= { minute, n: 0, sums: new Float64Array(M), deltas: new Float64Array(5) });
       acc.n++;
@@ -384,10 +396,10 @@ class StatsStore {
     let ready = Infinity;
     for (const d of ds) {
       const st = this.directors.get(d.id);
-      if (!st || st.lastSec < nowSec - 10) continue; // silent: do not wait for it
+      if (!st || st.lastSec < nowSec - STALE_SECONDS) continue; // silent: do not wait for it
       ready = Math.min(ready, st.lastSec);
     }
-    return ready === Infinity ? nowSec - 10 : ready;
+    return ready === Infinity ? nowSec - STALE_SECONDS : ready;
   }
 
   /** The breakdown lines a chart can show: with more than BREAKDOWN_LIMIT, the busiest by their latest point. */
@@ -437,6 +449,55 @@ class StatsStore {
       outbps: recent?.outbps ?? 0,
       cpsSpark: Array.from({ length: 30 }, (_, i) => grid.get(start + i * 10_000) ?? 0),
     };
+  }
+
+  /**
+   * Every service of a cluster and (with `servers`) every real server, at each reporting director's
+   * newest second, summed over the directors: what a table shows, uncapped, in one pass over the series.
+   */
+  current(clusterId: string, servers: boolean, nowMs = Date.now()): CurrentStats {
+    this.init();
+    const nowSec = Math.floor(nowMs / 1000);
+    const services = new Map<string, Float64Array>();
+    const realServers = new Map<string, Map<string, Float64Array>>();
+    // M ring values, then persistConns
+    const slot = (m: Map<string, Float64Array>, k: string) => {
+      let a = m.get(k);
+      if (!a) m.set(k, (a = new Float64Array(M + 1)));
+      return a;
+    };
+    let oldest = Infinity;
+    let directors = 0;
+    for (const d of this.directors.values()) {
+      if (d.clusterId !== clusterId || d.lastSec < nowSec - STALE_SECONDS) continue;
+      directors++;
+      oldest = Math.min(oldest, d.lastSec);
+      for (const [k, ser] of d.series) {
+        // a series missing from the director's newest sample has left (a removed service or server)
+        if (k === TOTAL_KEY || ser.ring.last !== d.lastSec) continue;
+        const hash = k.indexOf('#');
+        let acc: Float64Array;
+        if (hash < 0) acc = slot(services, k);
+        else if (!servers) continue;
+        else {
+          const svc = k.slice(0, hash);
+          let m = realServers.get(svc);
+          if (!m) realServers.set(svc, (m = new Map()));
+          acc = slot(m, k.slice(hash + 1));
+        }
+        for (let m = 0; m <= M; m++) acc[m]! += ser.now[m]!;
+      }
+    }
+    const r = (x: number) => Math.round(x * 100) / 100;
+    // ring order (activeConns, inactConns, cps, inpps, outpps, inbps, outbps) -> CURRENT_STATS_FIELDS
+    const values = (v: Float64Array): CurrentStats['services'][string] => [r(v[0]!), r(v[1]!), v[M]!, r(v[2]!), r(v[3]!), r(v[4]!), r(v[5]!), r(v[6]!)];
+    const out: CurrentStats = { t: directors ? oldest * 1000 : null, directors, fields: [...CURRENT_STATS_FIELDS], services: {}, realServers: {} };
+    for (const [k, v] of services) out.services[k] = values(v);
+    for (const [svc, m] of realServers) {
+      const o: Record<string, CurrentStats['services'][string]> = (out.realServers[svc] = {});
+      for (const [k, v] of m) o[k] = values(v);
+    }
+    return out;
   }
 
   /** Minute rollups over a range, bucketed in SQL (integer minutes group the same in SQLite and PostgreSQL). */
@@ -550,23 +611,27 @@ export function rowsOf(s: StatsSnapshot): { rows: StatsRow[]; counters: Float64A
   };
   let ta = 0;
   let ti = 0;
+  let tp = 0;
   for (const svc of s.services) {
     const sk = serviceKeyId(svc.service);
     let a = 0;
     let inact = 0;
+    let pc = 0;
     for (const rs of svc.realServers) {
       a += rs.activeConns;
       inact += rs.inactConns;
+      pc += rs.persistConns;
       const r = rs.rates;
-      put([serverSeriesKey(sk, realServerKeyId(rs)), rs.activeConns, rs.inactConns, r.cps, r.inpps, r.outpps, r.inbps, r.outbps], rs.counters);
+      put([serverSeriesKey(sk, realServerKeyId(rs)), rs.activeConns, rs.inactConns, r.cps, r.inpps, r.outpps, r.inbps, r.outbps, rs.persistConns], rs.counters);
     }
     ta += a;
     ti += inact;
+    tp += pc;
     const r = svc.rates;
-    put([sk, a, inact, r.cps, r.inpps, r.outpps, r.inbps, r.outbps], svc.counters);
+    put([sk, a, inact, r.cps, r.inpps, r.outpps, r.inbps, r.outbps, pc], svc.counters);
   }
   const r = s.totals.rates;
-  put([TOTAL_KEY, ta, ti, r.cps, r.inpps, r.outpps, r.inbps, r.outbps], s.totals.counters);
+  put([TOTAL_KEY, ta, ti, r.cps, r.inpps, r.outpps, r.inbps, r.outbps, tp], s.totals.counters);
   return { rows, counters };
 }
 
