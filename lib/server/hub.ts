@@ -14,7 +14,7 @@ import { gatewayTimeout, unavailable } from './errors';
 import { metrics } from './metrics';
 import { sseFrame, sseResponse, type SseSink } from './sse';
 import { isConnected, revisionConfig } from './views';
-import { settings } from './settings';
+import { parseSettings } from './settings';
 
 interface AgentConn {
   id: string;
@@ -35,7 +35,7 @@ const HEARTBEAT_MS = 15_000;
 /** how often lastSeenAt of locally connected directors is refreshed (one UPDATE for all of them) */
 const TOUCH_MS = 20_000;
 /** How long a connection-table query waits for the agent (LVS_CONN_QUERY_TIMEOUT_MS, default 10 s). */
-export const connQueryTimeoutMs = () => settings().LVS_CONN_QUERY_TIMEOUT_MS;
+export const connQueryTimeoutMs = () => parseSettings().LVS_CONN_QUERY_TIMEOUT_MS; // read per query, so it can change at run time
 
 class Hub {
   private agents = new Map<string, Set<AgentConn>>();

@@ -86,8 +86,12 @@ export async function createTestDb(backend: Backend): Promise<TestDb> {
     backend,
     url,
     async drop() {
-      await bus.stop();
-      await closeDb();
+      // A close that waits on a query stuck behind the test's own load must not hang the suite:
+      // DROP ... WITH (FORCE) below ends whatever connections are left.
+      const within = (p: Promise<unknown>, what: string) =>
+        Promise.race([p, new Promise((resolve) => setTimeout(() => resolve(console.warn(`test db: ${what} did not finish in 10 s`)), 10_000).unref())]);
+      await within(bus.stop(), 'bus.stop()');
+      await within(closeDb(), 'closeDb()');
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
