@@ -9,7 +9,7 @@ import { keys, useTokens } from '../data/queries';
 import { ago, dateTime } from '../format';
 import { useSession } from '../session';
 import { CopyButton } from '../ui/copy';
-import { ConfirmDialog, Dialog } from '../ui/dialog';
+import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -170,15 +170,7 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
           <Field label="Expires after (days)" errors={at('expiresInDays')} help="blank = never">
             <input type="text" inputMode="numeric" value={days} onChange={(e) => setDays(e.target.value)} />
           </Field>
-          {error && !errorIssues(error).length ? <div className="notice bad">{errorMessage(error)}</div> : null}
-          <div className="row end">
-            <button type="button" className="btn" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="btn primary">
-              Create
-            </button>
-          </div>
+          <FormActions error={error} onCancel={close} submitLabel="Create" />
         </form>
       )}
     </Dialog>

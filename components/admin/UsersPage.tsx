@@ -7,7 +7,7 @@ import type { Role, User } from '../../lib/api/schemas';
 import { keys, useUsers } from '../data/queries';
 import { ago } from '../format';
 import { useSession } from '../session';
-import { ConfirmDialog, Dialog } from '../ui/dialog';
+import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -149,15 +149,7 @@ function PasswordDialog({ user, open, onClose }: { user: User; open: boolean; on
         <Field label="Password" errors={errorIssues(error).map((i) => i.message)} help="at least 12 characters">
           <input type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />
         </Field>
-        {error && !errorIssues(error).length ? <div className="notice bad">{errorMessage(error)}</div> : null}
-        <div className="row end">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn primary">
-            Set password
-          </button>
-        </div>
+        <FormActions error={error} onCancel={onClose} submitLabel="Set password" />
       </form>
     </Dialog>
   );
@@ -201,15 +193,7 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
             <option value="admin">admin</option>
           </select>
         </Field>
-        {error && !errorIssues(error).length ? <div className="notice bad">{errorMessage(error)}</div> : null}
-        <div className="row end">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn primary">
-            Create
-          </button>
-        </div>
+        <FormActions error={error} onCancel={onClose} submitLabel="Create" />
       </form>
     </Dialog>
   );

@@ -11,8 +11,8 @@ import { useClusters, keys } from '../data/queries';
 import { DirectorStateBadge } from '../directors/DirectorState';
 import { formatMetric, si } from '../format';
 import { Can } from '../session';
-import { Dialog } from '../ui/dialog';
-import { errorIssues, errorMessage } from '../ui/errors';
+import { Dialog, FormActions } from '../ui/dialog';
+import { errorIssues } from '../ui/errors';
 import { Field } from '../ui/field';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { useToast } from '../ui/toast';
@@ -169,15 +169,7 @@ function CreateClusterDialog({ open, onClose }: { open: boolean; onClose: () => 
             <option value="report">report — leave it and flag the drift</option>
           </select>
         </Field>
-        {error && !errorIssues(error).length ? <div className="notice bad">{errorMessage(error)}</div> : null}
-        <div className="row end">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn primary" disabled={busy}>
-            Create
-          </button>
-        </div>
+        <FormActions error={error} onCancel={onClose} submitLabel="Create" disabled={busy} />
       </form>
     </Dialog>
   );

@@ -10,7 +10,7 @@ import { useCluster, useDirectors } from '../data/queries';
 import { ago, dateTime } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
-import { ConfirmDialog, Dialog } from '../ui/dialog';
+import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -140,15 +140,7 @@ function RegisterDialog({ cluster, open, onClose }: { cluster: string; open: boo
           <Field label="Name" errors={errorIssues(error).filter((i) => i.path === 'name').map((i) => i.message)} help="usually the host name, e.g. lvs-a.dc1">
             <input type="text" value={name} onChange={(e) => setName(e.target.value)} autoFocus spellCheck={false} />
           </Field>
-          {error && !errorIssues(error).length ? <div className="notice bad">{errorMessage(error)}</div> : null}
-          <div className="row end">
-            <button type="button" className="btn" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="btn primary" disabled={busy || !name.trim()}>
-              Register
-            </button>
-          </div>
+          <FormActions error={error} onCancel={close} submitLabel="Register" disabled={busy || !name.trim()} />
         </form>
       )}
     </Dialog>

@@ -2,6 +2,7 @@
 // A modal on the native <dialog>: focus is trapped and Escape closes it, for free.
 import { useEffect, useRef, type ReactNode } from 'react';
 import styles from './dialog.module.css';
+import { errorIssues, errorMessage } from './errors';
 
 export function Dialog({ open, onClose, title, children, footer, wide = false }: {
   open: boolean;
@@ -65,5 +66,27 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger = fa
     >
       {children}
     </Dialog>
+  );
+}
+
+/** The end of a dialog form: the error no field shows, then Cancel and the submit button. */
+export function FormActions({ error, onCancel, submitLabel, disabled = false }: {
+  error: unknown;
+  onCancel: () => void;
+  submitLabel: string;
+  disabled?: boolean;
+}) {
+  return (
+    <>
+      {error && !errorIssues(error).length ? <div className="notice bad">{errorMessage(error)}</div> : null}
+      <div className="row end">
+        <button type="button" className="btn" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn primary" disabled={disabled}>
+          {submitLabel}
+        </button>
+      </div>
+    </>
   );
 }
