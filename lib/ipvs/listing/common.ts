@@ -42,6 +42,22 @@ export function parseBanner(line: string): ListingHeader | null {
   return m ? { version: `${m[1]}.${m[2]}.${m[3]}`, connTableSize: Number(m[4]) } : null;
 }
 
+/** The second title line of --stats, --rate, --thresholds and --persistent-conn listings. */
+export const DEST_TITLE = '  -> RemoteAddress:Port';
+
+/**
+ * The head of a two-line-title listing: an optional banner (absent for one service), the title,
+ * then DEST_TITLE. Returns the banner's facts and the index of the first data line.
+ */
+export function parseTitledHead(lines: string[], title: string, log: IssueLog): { header: ListingHeader; start: number } {
+  const banner = lines[0] !== undefined ? parseBanner(lines[0]) : null;
+  const i = banner ? 1 : 0;
+  if (lines[i] !== title) log.add(i + 1, `expected the title "${title.trim()}"`);
+  if (lines[i + 1] !== DEST_TITLE) log.add(i + 2, `expected "${DEST_TITLE}"`);
+  log.throwIfAny();
+  return { header: banner ?? { version: null, connTableSize: null }, start: i + 2 };
+}
+
 export function formatBanner(o: FormatOptions): string {
   return `IP Virtual Server version ${o.version ?? IPVS_VERSION} (size=${o.connTableSize ?? DEFAULT_CONN_TAB_SIZE})\n`;
 }

@@ -4,7 +4,7 @@ import type { ServiceKey } from '../model';
 import { ZERO_COUNTERS, ZERO_RATES, type Counters, type Rates, type StatsSnapshot } from '../stats';
 import { hostPort } from '../inet';
 import { destsToList, servicesToList } from './list';
-import { formatBanner, formatLargenum, IssueLog, listingLines, padL, padR, parseAddrPort, parseBanner, parseLargenum, serviceName, type FormatOptions, type ListingHeader } from './common';
+import { formatBanner, formatLargenum, IssueLog, listingLines, padL, padR, parseAddrPort, DEST_TITLE, parseTitledHead, parseLargenum, serviceName, type FormatOptions, type ListingHeader } from './common';
 
 export interface StatsListing extends ListingHeader {
   /** false when some value had a K/M/G/T suffix (then it is the truncated lower bound); use --exact */
@@ -20,7 +20,6 @@ export interface RateListing extends ListingHeader {
 const PROT_TITLE = padR('Prot LocalAddress:Port', 33);
 const STATS_TITLE = `${PROT_TITLE} ${['Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes'].map((t) => padL(t, 8)).join(' ')}`;
 const RATE_TITLE = `${PROT_TITLE} ${['CPS', 'InPPS', 'OutPPS', 'InBPS', 'OutBPS'].map((t) => padL(t, 8)).join(' ')}`;
-const DEST_TITLE = '  -> RemoteAddress:Port';
 
 interface Row {
   service?: ServiceKey;
@@ -32,19 +31,10 @@ interface Row {
 function parseRows(text: string, title: string, what: string): { header: ListingHeader; rows: Row[]; exact: boolean } {
   const log = new IssueLog(what);
   const lines = listingLines(text);
-  let i = 0;
-  let header: ListingHeader = { version: null, connTableSize: null };
-  const banner = lines[0] !== undefined ? parseBanner(lines[0]) : null;
-  if (banner) {
-    header = banner;
-    i = 1;
-  }
-  if (lines[i] !== title) log.add(i + 1, `expected the title "${title.trim()}"`);
-  if (lines[i + 1] !== DEST_TITLE) log.add(i + 2, `expected "${DEST_TITLE}"`);
-  log.throwIfAny();
+  const { header, start } = parseTitledHead(lines, title, log);
   const rows: Row[] = [];
   let exact = true;
-  for (let n = i + 2; n < lines.length; n++) {
+  for (let n = start; n < lines.length; n++) {
     const line = lines[n]!;
     const isDest = line.startsWith('  -> ');
     const f = (isDest ? line.slice(5) : line).trim().split(/\s+/);

@@ -5,7 +5,7 @@ import { serviceKeyId, type DirectorConfig, type RealServer, type ServiceKey, ty
 import type { StatsSnapshot } from '../stats';
 import { hostPort } from '../inet';
 import { destsToList, servicesToList, statsIndex } from './list';
-import { formatBanner, formatServiceLine, IssueLog, listingLines, padR, parseAddrPort, parseBanner, parseServiceLine, type FormatOptions, type ListingHeader, type ServiceSettings } from './common';
+import { formatBanner, formatServiceLine, IssueLog, listingLines, padR, parseAddrPort, DEST_TITLE, parseTitledHead, parseServiceLine, type FormatOptions, type ListingHeader, type ServiceSettings } from './common';
 
 export interface ThresholdsListing extends ListingHeader {
   services: {
@@ -26,24 +26,14 @@ export interface PersistentConnListing extends ListingHeader {
 const PROT = padR('Prot LocalAddress:Port', 33);
 const THRESHOLDS_TITLE = `${PROT} ${padR('Uthreshold', 10)} ${padR('Lthreshold', 10)} ${padR('ActiveConn', 10)} ${padR('InActConn', 10)}`;
 const PERSISTENT_TITLE = `${PROT} ${padR('Weight', 9)} ${padR('PersistConn', 11)} ${padR('ActiveConn', 10)} ${padR('InActConn', 10)}`;
-const DEST_TITLE = '  -> RemoteAddress:Port';
 
 /** A listing with -L service lines and real-server rows of four numbers. */
 function parseFourColumn(text: string, title: string, what: string): { header: ListingHeader; services: { service: ServiceKey; settings: ServiceSettings; rows: { address: string; port: number; v: number[] }[] }[] } {
   const log = new IssueLog(what);
   const lines = listingLines(text);
-  let i = 0;
-  let header: ListingHeader = { version: null, connTableSize: null };
-  const banner = lines[0] !== undefined ? parseBanner(lines[0]) : null;
-  if (banner) {
-    header = banner;
-    i = 1;
-  }
-  if (lines[i] !== title) log.add(i + 1, `expected the title "${title.trim()}"`);
-  if (lines[i + 1] !== DEST_TITLE) log.add(i + 2, `expected "${DEST_TITLE}"`);
-  log.throwIfAny();
+  const { header, start } = parseTitledHead(lines, title, log);
   const services: { service: ServiceKey; settings: ServiceSettings; rows: { address: string; port: number; v: number[] }[] }[] = [];
-  for (let n = i + 2; n < lines.length; n++) {
+  for (let n = start; n < lines.length; n++) {
     const line = lines[n]!;
     if (line.startsWith('  -> ')) {
       const f = line.slice(5).trim().split(/\s+/);
