@@ -152,9 +152,13 @@ export class Transport {
     }
   }
 
-  /** Deliver queued reports in order; stops at the first failure (they stay queued). */
+  /**
+   * Deliver queued reports in order; stops at the first failure (they stay queued). Only while the
+   * stream is up: each connect puts `hello` at the head, so after an outage the control plane
+   * learns where the agent stands before the reports that waited.
+   */
   private async pump(): Promise<void> {
-    if (this.pumping || this.outbox.length === 0 || Date.now() < this.postRetryAt) return;
+    if (this.pumping || !this.connected || this.outbox.length === 0 || Date.now() < this.postRetryAt) return;
     this.pumping = true;
     try {
       while (this.outbox.length > 0 && !this.stopped) {
