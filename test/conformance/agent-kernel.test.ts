@@ -14,23 +14,7 @@ import { IpvsadmEngine } from '../../agent/engines/ipvsadm';
 import { startDaemon, type Daemon } from '../../agent/daemon';
 import { FakeControlPlane } from '../../agent/testing/fake-control-plane';
 import { silentLogger } from '../../agent/log';
-import { bootGuest, kernelAvailable, kernelRequired, kernelUnavailableReason, SHIM, type Guest } from './kernel';
-
-// client netns 10.30.0.2 -> director (VIP 10.10.0.1 on lo) -> rs1..rs3 netns 10.20.N.2 running httpd
-const TOPOLOGY = `
-sysctl -qw net.ipv4.ip_forward=1; sysctl -qw net.ipv4.vs.conntrack=1
-ip netns add client; ip link add c-host type veth peer name c-ns; ip link set c-ns netns client
-ip addr add 10.30.0.1/24 dev c-host; ip link set c-host up
-ip -n client addr add 10.30.0.2/24 dev c-ns; ip -n client link set c-ns up; ip -n client link set lo up; ip -n client route add default via 10.30.0.1
-ip addr add 10.10.0.1/32 dev lo
-for i in 1 2 3; do
-  ip netns add rs$i; ip link add rs$i-host type veth peer name rs$i-ns; ip link set rs$i-ns netns rs$i
-  ip addr add 10.20.$i.1/24 dev rs$i-host; ip link set rs$i-host up
-  ip -n rs$i addr add 10.20.$i.2/24 dev rs$i-ns; ip -n rs$i link set rs$i-ns up; ip -n rs$i link set lo up; ip -n rs$i route add default via 10.20.$i.1
-  mkdir -p /srv/rs$i; echo rs$i > /srv/rs$i/index.html; ip netns exec rs$i busybox httpd -p 80 -h /srv/rs$i
-done
-echo ready`;
-const hit = (n: number) => `for i in $(seq ${n}); do ip netns exec client timeout 5 wget -q -O - http://10.10.0.1/ 2>&1 || echo FAIL; done | sort | uniq -c`;
+import { bootGuest, hitVip, kernelAvailable, kernelRequired, kernelUnavailableReason, NAT_TOPOLOGY, SHIM, type Guest } from './kernel';
 
 const web = (weights: [number, number, number]) => ({
   protocol: 'tcp', address: '10.10.0.1', port: 80, scheduler: 'wrr',
@@ -51,7 +35,7 @@ describe.runIf(kernelAvailable)('the agent on a real kernel (QEMU guest)', () =>
   beforeAll(async () => {
     guest = await bootGuest('agent');
     Object.assign(process.env, guest.env);
-    const t = await guest.exec(TOPOLOGY);
+    const t = await guest.exec(NAT_TOPOLOGY);
     if (!t.stdout.includes('ready')) throw new Error(`guest topology failed: ${t.stderr}`);
     cp = new FakeControlPlane();
     await cp.listen();
@@ -78,7 +62,7 @@ describe.runIf(kernelAvailable)('the agent on a real kernel (QEMU guest)', () =>
     cp.publish(rev(1, [web([1, 2, 3])]));
     await cp.waitFor(() => cp.reportsOf('ack').some((a) => a.revision === 1), 60_000, 'ACK 1');
     expect(await saved()).toBe('-A -t 10.10.0.1:80 -s wrr\n-a -t 10.10.0.1:80 -r 10.20.1.2:80 -m -w 1\n-a -t 10.10.0.1:80 -r 10.20.2.2:80 -m -w 2\n-a -t 10.10.0.1:80 -r 10.20.3.2:80 -m -w 3\n');
-    const r = await guest.exec(hit(12));
+    const r = await guest.exec(hitVip(12));
     expect(r.stdout.trim().split('\n').map((l) => l.trim().replace(/ +/g, ' ')).sort()).toEqual(['2 rs1', '4 rs2', '6 rs3']); // wrr 1:2:3
     const sample = () =>
       cp.stats.flatMap((b) => b.samples).reverse().find((s) => (s.services[0]?.counters.conns ?? 0) >= 12);

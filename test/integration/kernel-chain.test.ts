@@ -11,34 +11,10 @@ import { createCluster } from '../../lib/server/clusters';
 import { db } from '../../lib/server/db';
 import { registerDirector } from '../../lib/server/directors';
 import { createToken, createUser } from '../../lib/server/users';
-import { IPVS_VM_DIR, kernelAvailable, kernelRequired, kernelUnavailableReason, SHIM } from '../conformance/kernel';
+import { hitVip, IPVS_VM_DIR, kernelAvailable, kernelRequired, kernelUnavailableReason, NAT_TOPOLOGY, SHIM } from '../conformance/kernel';
 import { pathToFileURL } from 'node:url';
 import { createTestDb, type TestDb } from '../db/harness';
 import { startAgent, startServer, waitFor, type Proc, type Server } from './harness';
-
-// The topology of ../shared/ipvs-vm/guest/scenario.sh: a client netns, the director (VIP on lo)
-// and three real servers (busybox httpd) in their own netns, all inside the guest.
-const TOPOLOGY = `set -e
-sysctl -qw net.ipv4.ip_forward=1
-sysctl -qw net.ipv4.vs.conntrack=1 2>/dev/null || true
-ip netns add client
-ip link add c-host type veth peer name c-ns
-ip link set c-ns netns client
-ip addr add 10.30.0.1/24 dev c-host; ip link set c-host up
-ip -n client addr add 10.30.0.2/24 dev c-ns; ip -n client link set c-ns up; ip -n client link set lo up
-ip -n client route add default via 10.30.0.1
-ip addr add 10.10.0.1/32 dev lo
-for i in 1 2 3; do
-  ip netns add rs$i
-  ip link add rs$i-host type veth peer name rs$i-ns
-  ip link set rs$i-ns netns rs$i
-  ip addr add 10.20.$i.1/24 dev rs$i-host; ip link set rs$i-host up
-  ip -n rs$i addr add 10.20.$i.2/24 dev rs$i-ns; ip -n rs$i link set rs$i-ns up; ip -n rs$i link set lo up
-  ip -n rs$i route add default via 10.20.$i.1
-  mkdir -p /srv/rs$i; echo "rs$i" >/srv/rs$i/index.html
-  ip netns exec rs$i busybox httpd -p 80 -h /srv/rs$i
-done`;
-const HIT = (n: number) => `for i in $(seq ${n}); do ip netns exec client timeout 5 wget -q -O - http://10.10.0.1/ 2>&1 || echo FAIL; done | sort | uniq -c`;
 
 const VIP = { protocol: 'tcp', address: '10.10.0.1', port: 80 } as const;
 
@@ -89,7 +65,7 @@ describe.runIf(kernelAvailable)('control plane -> agent (ipvsadm engine) -> real
 
   beforeAll(async () => {
     [guest, tdb] = await Promise.all([bootGuest(), createTestDb('sqlite')]);
-    const topo = await guest.exec(TOPOLOGY);
+    const topo = await guest.exec(NAT_TOPOLOGY);
     expect(topo.code, topo.stderr).toBe(0);
     const sys = { actor: 'test', clientIp: null };
     await createUser({ username: 'admin', password: 'correct horse battery staple', role: 'admin' }, sys);
@@ -164,7 +140,7 @@ describe.runIf(kernelAvailable)('control plane -> agent (ipvsadm engine) -> real
   });
 
   it('counters of real traffic in the guest reach the API', async () => {
-    const hit = await guest.exec(HIT(30));
+    const hit = await guest.exec(hitVip(30));
     expect(hit.stdout).not.toContain('FAIL');
     expect(hit.stdout).toMatch(/rs1/);
     const svc = encodeURIComponent('tcp|10.10.0.1|80');
