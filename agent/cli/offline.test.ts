@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
 import { detectFormat, registerOfflineCommands, type Io } from './offline';
-import { fixture, FIXTURE_DIR } from '../../lib/ipvs/__fixtures__/load';
-import { parseRules } from '../../lib/ipvs/rules';
+import { fixture, FIXTURE_DIR } from '@/lib/ipvs/__fixtures__/load';
+import { parseRules } from '@/lib/ipvs/rules';
 
 /** Run the commands in-process with files from a map ("-" is stdin). */
 async function cli(args: string[], files: Record<string, string> = {}) {

@@ -7,12 +7,12 @@
 // Exit status: 0 done, 2 bad input (the message names the file, line or field and the rule).
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { DirectorConfigSchema, type DirectorConfig } from '../../lib/ipvs/model';
-import { issuesFromZod, ValidationError, RulesParseError } from '../../lib/ipvs/errors';
-import { parseRules, printRules } from '../../lib/ipvs/rules';
-import { parseKeepalivedConf, toKeepalivedConf } from '../../lib/ipvs/keepalived';
-import { plan } from '../../lib/ipvs/plan';
-import { opToCommandLine, summarizeOps } from '../../lib/ipvs/ops';
+import { DirectorConfigSchema, type DirectorConfig } from '@/lib/ipvs/model';
+import { issuesFromZod, ValidationError, RulesParseError } from '@/lib/ipvs/errors';
+import { parseRules, printRules } from '@/lib/ipvs/rules';
+import { parseKeepalivedConf, toKeepalivedConf } from '@/lib/ipvs/keepalived';
+import { plan } from '@/lib/ipvs/plan';
+import { opToCommandLine, summarizeOps } from '@/lib/ipvs/ops';
 
 export interface Io {
   stdout(text: string): void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnEntry } from '../../lib/ipvs/stats';
+import type { ConnEntry } from '@/lib/ipvs/stats';
 import { compileConnFilter } from './conn-filter';
 
 const e = (over: Partial<ConnEntry>): ConnEntry => ({

@@ -2,8 +2,8 @@
 // an address ("10.0.0.5", "2001:db8::5"), an address with port ("10.0.0.5:80", "[2001:db8::5]:80"),
 // a CIDR prefix ("10.0.0.0/24", "2001:db8::/32"), or any other text, matched as a substring of
 // "address:port" (handy for a search box).
-import type { ConnEntry, ConnFilter } from '../../lib/ipvs/stats';
-import { addressBytes, addressFamily, canonicalAddress, formatHostPort, parseHostPort } from '../../lib/ipvs/addr';
+import type { ConnEntry, ConnFilter } from '@/lib/ipvs/stats';
+import { addressBytes, addressFamily, canonicalAddress, formatHostPort, parseHostPort } from '@/lib/ipvs/addr';
 
 type AddrMatcher = (address: string, port: number) => boolean;
 

@@ -1,9 +1,9 @@
 // The one interface both engines implement: the real kernel through ipvsadm, and the simulator.
 // The reconciler, the CLI and the conformance suite only ever see this.
-import type { DirectorConfig } from '../../lib/ipvs/model';
-import type { Op } from '../../lib/ipvs/op';
-import type { ConnEntry, ConnFilter, StatsSnapshot } from '../../lib/ipvs/stats';
-import type { Capabilities } from '../../lib/protocol/messages';
+import type { DirectorConfig } from '@/lib/ipvs/model';
+import type { Op } from '@/lib/ipvs/op';
+import type { ConnEntry, ConnFilter, StatsSnapshot } from '@/lib/ipvs/stats';
+import type { Capabilities } from '@/lib/protocol/messages';
 
 export type EngineFacts = Omit<Capabilities, 'agentVersion' | 'hostname'>;
 

@@ -6,12 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DirectorConfigSchema } from '../../lib/ipvs/model';
-import { opsToRestoreBatch } from '../../lib/ipvs/ops';
-import { plan } from '../../lib/ipvs/plan';
+import { DirectorConfigSchema } from '@/lib/ipvs/model';
+import { opsToRestoreBatch } from '@/lib/ipvs/ops';
+import { plan } from '@/lib/ipvs/plan';
 import { EngineUnavailableError } from './engine';
 import { IpvsadmEngine, splitAtBanners, splitConfigRead, firstMissingEffect } from './ipvsadm';
-import { applyOps } from '../../lib/ipvs/ops';
+import { applyOps } from '@/lib/ipvs/ops';
 
 const SAVE = '-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 1\n';
 const THRESHOLDS = [

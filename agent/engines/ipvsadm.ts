@@ -15,16 +15,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DirectorConfig, SyncDaemon, Timeouts } from '../../lib/ipvs/model';
-import { DirectorConfigSchema, SCHEDULERS, realServerKeyId, serviceKeyId } from '../../lib/ipvs/model';
-import type { Op } from '../../lib/ipvs/op';
-import type { ConnEntry, ConnFilter, StatsSnapshot } from '../../lib/ipvs/stats';
-import { ZERO_COUNTERS, ZERO_RATES } from '../../lib/ipvs/stats';
-import { canonicalJson } from '../../lib/ipvs/hash';
-import { classifyIpvsadmError } from '../../lib/ipvs/errors';
-import { parseRules } from '../../lib/ipvs/rules';
-import { applyOps, opToArgv, opToCommandLine, opsToRestoreBatch } from '../../lib/ipvs/ops';
-import { plan } from '../../lib/ipvs/plan';
+import type { DirectorConfig, SyncDaemon, Timeouts } from '@/lib/ipvs/model';
+import { DirectorConfigSchema, SCHEDULERS, realServerKeyId, serviceKeyId } from '@/lib/ipvs/model';
+import type { Op } from '@/lib/ipvs/op';
+import type { ConnEntry, ConnFilter, StatsSnapshot } from '@/lib/ipvs/stats';
+import { ZERO_COUNTERS, ZERO_RATES } from '@/lib/ipvs/stats';
+import { canonicalJson } from '@/lib/ipvs/hash';
+import { classifyIpvsadmError } from '@/lib/ipvs/errors';
+import { parseRules } from '@/lib/ipvs/rules';
+import { applyOps, opToArgv, opToCommandLine, opsToRestoreBatch } from '@/lib/ipvs/ops';
+import { plan } from '@/lib/ipvs/plan';
 import {
   mergeThresholds,
   parseConnList,
@@ -41,7 +41,7 @@ import {
   type RateListing,
   type StatsListing,
   type ThresholdsListing,
-} from '../../lib/ipvs/listing';
+} from '@/lib/ipvs/listing';
 import { EngineUnavailableError, type ApplyResult, type Engine, type EngineFacts } from './engine';
 import { execIpvsadm, type ExecResult } from './exec';
 import { matchConn } from './conn-filter';

@@ -6,9 +6,9 @@
 // with --test-hooks a client can freeze the agent's next apply at an exact op (crash tests).
 import fs from 'node:fs';
 import net from 'node:net';
-import type { DirectorConfig } from '../../lib/ipvs/model';
-import type { Op } from '../../lib/ipvs/op';
-import type { ConnEntry, ConnFilter, StatsSnapshot } from '../../lib/ipvs/stats';
+import type { DirectorConfig } from '@/lib/ipvs/model';
+import type { Op } from '@/lib/ipvs/op';
+import type { ConnEntry, ConnFilter, StatsSnapshot } from '@/lib/ipvs/stats';
 import { EngineUnavailableError, type ApplyResult, type Engine, type EngineFacts } from './engine';
 
 /** What the hosted engine must offer beyond Engine: the sim's health-check target. */

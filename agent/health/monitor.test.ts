@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import http from 'node:http';
 import net from 'node:net';
-import { DirectorConfigSchema, type DirectorConfigInput } from '../../lib/ipvs/model';
-import type { HealthState } from '../../lib/protocol/messages';
+import { DirectorConfigSchema, type DirectorConfigInput } from '@/lib/ipvs/model';
+import type { HealthState } from '@/lib/protocol/messages';
 import { HealthMonitor, healthKey, notChecked } from './monitor';
 import { applyHealthOverlay } from './overlay';
 import { NetProber, type Prober, type ProbeTarget } from './probe';

@@ -2,10 +2,10 @@
 // consecutive failed probes and healthy again after `rise` consecutive good ones. Every transition
 // is reported with its time and reason. The monitor only keeps verdicts; the reconciler turns them
 // into an overlay on the desired config (overlay.ts), never into a change of the desired config.
-import type { DirectorConfig, HealthCheck, ServiceKey } from '../../lib/ipvs/model';
-import { realServerKeyId, realServerLabel, serviceKeyId, serviceKeyOf, serviceLabel } from '../../lib/ipvs/model';
-import { canonicalJson } from '../../lib/ipvs/hash';
-import type { HealthState } from '../../lib/protocol/messages';
+import type { DirectorConfig, HealthCheck, ServiceKey } from '@/lib/ipvs/model';
+import { realServerKeyId, realServerLabel, serviceKeyId, serviceKeyOf, serviceLabel } from '@/lib/ipvs/model';
+import { canonicalJson } from '@/lib/ipvs/hash';
+import type { HealthState } from '@/lib/protocol/messages';
 import type { Prober, ProbeResult } from './probe';
 
 /** "tcp|10.0.0.1|80#10.0.1.2|80": a real server within a service. */

@@ -1,7 +1,7 @@
 // The health overlay: what the kernel gets instead of the desired config while servers are
 // unhealthy. Pure; the desired config itself is never rewritten.
-import type { DirectorConfig } from '../../lib/ipvs/model';
-import { serviceKeyOf } from '../../lib/ipvs/model';
+import type { DirectorConfig } from '@/lib/ipvs/model';
+import { serviceKeyOf } from '@/lib/ipvs/model';
 import { healthKey } from './monitor';
 
 /** Unhealthy servers are quiesced (weight 0, their connections drain) or removed, as each service's healthCheck.onFailure says. */

@@ -3,8 +3,8 @@
 import net from 'node:net';
 import http from 'node:http';
 import https from 'node:https';
-import type { HealthCheck } from '../../lib/ipvs/model';
-import { formatHostPort } from '../../lib/ipvs/addr';
+import type { HealthCheck } from '@/lib/ipvs/model';
+import { formatHostPort } from '@/lib/ipvs/addr';
 
 export interface ProbeTarget {
   address: string;

@@ -3,10 +3,10 @@
 // replaces node_exporter's ipvs collector; lvs_* series add what node_exporter lacks: per-service
 // and per-backend counters, both kinds of rates, persistent connections, health and agent state.
 import http from 'node:http';
-import type { DirectorConfig, ServiceKey } from '../../lib/ipvs/model';
-import { realServerKeyId, serviceKeyId } from '../../lib/ipvs/model';
-import type { Counters, Rates, StatsSnapshot } from '../../lib/ipvs/stats';
-import type { HealthState } from '../../lib/protocol/messages';
+import type { DirectorConfig, ServiceKey } from '@/lib/ipvs/model';
+import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/model';
+import type { Counters, Rates, StatsSnapshot } from '@/lib/ipvs/stats';
+import type { HealthState } from '@/lib/protocol/messages';
 import type { DeltaRates } from './sampler';
 
 export interface AgentMetricsState {

@@ -1,8 +1,8 @@
 // Samples the engine's counters on a fixed period, keeps a bounded backlog for the control plane
 // (oldest dropped first when it is unreachable), and derives per-interval rates from counter deltas
 // next to the kernel's own estimator (which averages over ~8 s and updates every 2 s).
-import type { Counters, StatsSnapshot } from '../../lib/ipvs/stats';
-import { realServerKeyId, serviceKeyId } from '../../lib/ipvs/model';
+import type { Counters, StatsSnapshot } from '@/lib/ipvs/stats';
+import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/model';
 
 export interface DeltaRates {
   cps: number;

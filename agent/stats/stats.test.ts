@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StatsSnapshot } from '../../lib/ipvs/stats';
-import { DirectorConfigSchema } from '../../lib/ipvs/model';
+import type { StatsSnapshot } from '@/lib/ipvs/stats';
+import { DirectorConfigSchema } from '@/lib/ipvs/model';
 import { deltaRates, SampleBuffer, snapshotDeltaRates, StatsSampler } from './sampler';
 import { renderMetrics } from './metrics';
 

@@ -3,7 +3,7 @@
 // the protocol schemas (a malformed message fails the test that sent it).
 import http from 'node:http';
 import type net from 'node:net';
-import { ConnAnswerSchema, ReportSchema, StatsBatchSchema, type ConnAnswer, type DesiredRevision, type Report, type StatsBatch } from '../../lib/protocol/messages';
+import { ConnAnswerSchema, ReportSchema, StatsBatchSchema, type ConnAnswer, type DesiredRevision, type Report, type StatsBatch } from '@/lib/protocol/messages';
 
 export class FakeControlPlane {
   private server: http.Server | null = null;

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { ClusterOverview } from '../../components/clusters/ClusterOverview';
+import { ClusterOverview } from '@/components/clusters/ClusterOverview';
 
 export const metadata: Metadata = { title: 'Clusters' };
 

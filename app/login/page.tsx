@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
-import { LoginForm } from '../../components/auth/LoginForm';
+import { LoginForm } from '@/components/auth/LoginForm';
 
 export const metadata: Metadata = { title: 'Sign in' };
 

@@ -3,8 +3,8 @@
 // before and after. Filters by actor, action (exact or a prefix such as "login."), cluster, time.
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '../../lib/api/client';
-import type { AuditEvent } from '../../lib/api/schemas';
+import { api } from '@/lib/api/client';
+import type { AuditEvent } from '@/lib/api/schemas';
 import { useClusters } from '../data/queries';
 import { dateTime } from '../format';
 import { errorIssues } from '../ui/errors';

@@ -3,8 +3,8 @@
 // an optional expiry; the secret is shown once. Admins see everyone's.
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api } from '../../lib/api/client';
-import { ROLE_RANK, type ApiToken, type Role } from '../../lib/api/schemas';
+import { api } from '@/lib/api/client';
+import { ROLE_RANK, type ApiToken, type Role } from '@/lib/api/schemas';
 import { keys, useTokens } from '../data/queries';
 import { ago, dateTime } from '../format';
 import { useSession } from '../session';

@@ -2,8 +2,8 @@
 // Users (admins only): roles admin > operator > viewer, disable, reset password, delete.
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api } from '../../lib/api/client';
-import type { Role, User } from '../../lib/api/schemas';
+import { api } from '@/lib/api/client';
+import type { Role, User } from '@/lib/api/schemas';
 import { keys, useUsers } from '../data/queries';
 import { ago } from '../format';
 import { useSession } from '../session';

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
-import { api } from '../../lib/api/client';
+import { api } from '@/lib/api/client';
 import { keys } from '../data/queries';
 import { errorIssues, errorMessage, errorStatus } from '../ui/errors';
 import { Field } from '../ui/field';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DirectorConfigSchema, VirtualServiceSchema, serviceKeyId, type VirtualServiceInput } from '../../lib/ipvs/model';
+import { DirectorConfigSchema, VirtualServiceSchema, serviceKeyId, type VirtualServiceInput } from '@/lib/ipvs/model';
 import { applyEdits, editsToChanges, serviceChanges } from './changeset';
 
 const svc = (over: Partial<VirtualServiceInput> = {}) =>

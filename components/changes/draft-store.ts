@@ -3,7 +3,7 @@
 // at other pages, and review them all as one change set (one revision). Each edit is the complete
 // wanted service; the change list is computed against the revision the edits were made on.
 import { useCallback, useSyncExternalStore } from 'react';
-import type { Globals, VirtualService } from '../../lib/ipvs/model';
+import type { Globals, VirtualService } from '@/lib/ipvs/model';
 import type { Edits } from './changeset';
 
 export type Draft = { baseRevision: number; edits: Edits; globals?: Globals; updatedAt: number };

@@ -5,7 +5,7 @@
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { api } from '../../lib/api/client';
+import { api } from '@/lib/api/client';
 import { dateTime, formatMetric, formatTick, timeTick, type Metric } from '../format';
 import { useStatsStream, type StreamScope } from '../live/useStatsStream';
 import { fromResponse, keysByLabel, latest, toRows, type Field, type SeriesState } from '../live/series';

@@ -5,8 +5,8 @@
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api } from '../../lib/api/client';
-import { DEFAULT_TIMEOUTS, GlobalsSchema, type Globals } from '../../lib/ipvs/model';
+import { api } from '@/lib/api/client';
+import { DEFAULT_TIMEOUTS, GlobalsSchema, type Globals } from '@/lib/ipvs/model';
 import { useDraft } from '../changes/draft-store';
 import { zodIssues } from '../service-editor/draft';
 import { useCluster } from '../data/queries';

@@ -6,9 +6,9 @@
 // busiest 50 services, which suits a legend, not a table).
 import Link from 'next/link';
 import { memo, startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
-import { formatHostPort } from '../../lib/ipvs/addr';
-import { isDefaultNetmask, realServerKeyId, serviceFamily, serviceKeyId, type RealServer, type VirtualService } from '../../lib/ipvs/model';
-import type { CurrentValues } from '../../lib/api/schemas';
+import { formatHostPort } from '@/lib/ipvs/addr';
+import { isDefaultNetmask, realServerKeyId, serviceFamily, serviceKeyId, type RealServer, type VirtualService } from '@/lib/ipvs/model';
+import type { CurrentValues } from '@/lib/api/schemas';
 import { applyEdits } from '../changes/changeset';
 import { useDraft } from '../changes/draft-store';
 import { useCluster, useCurrentStats } from '../data/queries';

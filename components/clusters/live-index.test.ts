@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualServiceSchema, serviceKeyId, type RealServer } from '../../lib/ipvs/model';
-import type { DirectorStatus } from '../../lib/api/schemas';
+import { VirtualServiceSchema, serviceKeyId, type RealServer } from '@/lib/ipvs/model';
+import type { DirectorStatus } from '@/lib/api/schemas';
 import { indexReports, realServerState, rsRef, upCount } from './live-index';
 
 const svc = VirtualServiceSchema.parse({

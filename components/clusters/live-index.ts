@@ -1,9 +1,9 @@
 // Director reports indexed by service and real server, so a table row finds its health checks
 // and drain progress in O(1). With several directors, the worst state wins (one director seeing
 // a server down is what an admin needs to know).
-import { realServerKeyId, serviceKeyId, type RealServer, type VirtualService } from '../../lib/ipvs/model';
-import type { DirectorStatus } from '../../lib/api/schemas';
-import type { DrainProgress, HealthState } from '../../lib/protocol/messages';
+import { realServerKeyId, serviceKeyId, type RealServer, type VirtualService } from '@/lib/ipvs/model';
+import type { DirectorStatus } from '@/lib/api/schemas';
+import type { DrainProgress, HealthState } from '@/lib/protocol/messages';
 
 export type RsReports = { health?: HealthState; healthBy: { director: string; health: HealthState }[]; drain?: DrainProgress };
 

@@ -1,7 +1,7 @@
 // A change set in words: what the admin asked for, one line per change ("TCP 10.0.0.1:80:
 // scheduler → rr"), as the audit log will record it.
-import { realServerLabel, serviceLabel, type ServiceKey } from '../../lib/ipvs/model';
-import type { ChangeInput } from '../../lib/api/schemas';
+import { realServerLabel, serviceLabel, type ServiceKey } from '@/lib/ipvs/model';
+import type { ChangeInput } from '@/lib/api/schemas';
 import styles from './diff.module.css';
 
 function describeSet(set: Record<string, unknown>): string {

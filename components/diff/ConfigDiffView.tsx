@@ -1,7 +1,7 @@
 // The structured diff of two configs (lib/ipvs/diff): services added and removed, and for changed
 // services each field "before → after" and their real servers added / removed / changed.
-import { formatHostPort } from '../../lib/ipvs/addr';
-import type { ConfigDiff, FieldChange } from '../../lib/ipvs/diff';
+import { formatHostPort } from '@/lib/ipvs/addr';
+import type { ConfigDiff, FieldChange } from '@/lib/ipvs/diff';
 import styles from './diff.module.css';
 
 function show(v: unknown): string {

@@ -1,6 +1,6 @@
 // Rules-text diffs for display: the edit script comes from lib/api/text-diff (the same one the
 // API uses for its unified diff); this adds line numbers and collapses long unchanged runs.
-import { diffLines as editScript } from '../../lib/api/text-diff';
+import { diffLines as editScript } from '@/lib/api/text-diff';
 
 export type DiffLine = { kind: 'same' | 'add' | 'del'; text: string; a?: number; b?: number };
 

@@ -4,8 +4,8 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api } from '../../lib/api/client';
-import { formatHostPort } from '../../lib/ipvs/addr';
+import { api } from '@/lib/api/client';
+import { formatHostPort } from '@/lib/ipvs/addr';
 import { keys } from '../data/queries';
 import { exact, mmss, ago } from '../format';
 import { href } from '../links';

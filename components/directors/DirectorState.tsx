@@ -1,5 +1,5 @@
 // One word per director, coloured the way an on-call admin scans a wall of them.
-import type { DirectorState as State, DirectorStatus } from '../../lib/api/schemas';
+import type { DirectorState as State, DirectorStatus } from '@/lib/api/schemas';
 
 const LOOK: Record<State, { cls: string; label: string; help: string }> = {
   applied: { cls: 'ok', label: 'applied', help: 'running the desired revision' },

@@ -4,8 +4,8 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api } from '../../lib/api/client';
-import type { DirectorStatus } from '../../lib/api/schemas';
+import { api } from '@/lib/api/client';
+import type { DirectorStatus } from '@/lib/api/schemas';
 import { useCluster, useDirectors } from '../data/queries';
 import { ago, dateTime } from '../format';
 import { href } from '../links';

@@ -5,8 +5,8 @@
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api } from '../../lib/api/client';
-import type { Issue, PlanPreview } from '../../lib/api/schemas';
+import { api } from '@/lib/api/client';
+import type { Issue, PlanPreview } from '@/lib/api/schemas';
 import { useCluster, useRevisions } from '../data/queries';
 import { href } from '../links';
 import { PreviewBody } from '../review/ReviewPage';

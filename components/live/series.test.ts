@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StatsPoint, StatsResponse } from '../../lib/api/schemas';
+import type { StatsPoint, StatsResponse } from '@/lib/api/schemas';
 import { emptySeries, fromResponse, keysByLabel, latest, pushSample, toRows } from './series';
 
 const pt = (t: number, cps: number, extra: Partial<StatsPoint> = {}): StatsPoint => ({ t, activeConns: 0, inactConns: 0, cps, inpps: 0, outpps: 0, inbps: 0, outbps: 0, ...extra });

@@ -1,7 +1,7 @@
 // Chart data held in the browser: a window of per-second points for the total and each
 // breakdown key (director, service or real server), fed by the stats stream's backfill and
 // samples, and turned into recharts rows. Pure, so it is tested without a browser.
-import type { StatsPoint, StatsResponse, StatsSampleEvent } from '../../lib/api/schemas';
+import type { StatsPoint, StatsResponse, StatsSampleEvent } from '@/lib/api/schemas';
 
 export type Field = Exclude<keyof StatsPoint, 't'>;
 

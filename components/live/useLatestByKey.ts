@@ -7,8 +7,8 @@
 // any chart on the same scope); the rest are polled, since each open stream holds one of the six
 // HTTP/1.1 connections a browser allows per host.
 import { useEffect, useRef, useState } from 'react';
-import { api } from '../../lib/api/client';
-import type { StatsPoint, StatsResponse, StatsSampleEvent } from '../../lib/api/schemas';
+import { api } from '@/lib/api/client';
+import type { StatsPoint, StatsResponse, StatsSampleEvent } from '@/lib/api/schemas';
 import { subscribeStream } from './shared-source';
 import { streamUrl, type StreamScope } from './useStatsStream';
 

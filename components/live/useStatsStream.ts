@@ -3,8 +3,8 @@
 // The buffer lives in a ref and React re-renders at most once per sample; EventSource
 // reconnects by itself and the next backfill heals any gap. Streams are shared per URL.
 import { useEffect, useRef, useState } from 'react';
-import { api } from '../../lib/api/client';
-import type { StatsResponse, StatsSampleEvent } from '../../lib/api/schemas';
+import { api } from '@/lib/api/client';
+import type { StatsResponse, StatsSampleEvent } from '@/lib/api/schemas';
 import { emptySeries, fromResponse, pushSample, type SeriesState } from './series';
 import { subscribeStream } from './shared-source';
 

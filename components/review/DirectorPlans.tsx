@@ -1,6 +1,6 @@
 // Per director, the exact ipvsadm commands the plan preview computed against that director's
 // last reported live table — what its agent will run, in order.
-import type { DirectorPlan } from '../../lib/api/schemas';
+import type { DirectorPlan } from '@/lib/api/schemas';
 import { ago } from '../format';
 import styles from './review.module.css';
 

@@ -2,8 +2,8 @@
 // After apply: each director of the cluster, pending → applied, or failed with ipvsadm's own
 // message and the command that failed, and a retry (re-push the desired revision).
 import { useState } from 'react';
-import { api } from '../../lib/api/client';
-import type { DirectorStatus } from '../../lib/api/schemas';
+import { api } from '@/lib/api/client';
+import type { DirectorStatus } from '@/lib/api/schemas';
 import { useDirectors } from '../data/queries';
 import { ago } from '../format';
 import { Can } from '../session';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DirectorStatus } from '../../lib/api/schemas';
+import type { DirectorStatus } from '@/lib/api/schemas';
 import { rolloutPhase } from './rollout-phase';
 
 const d = (over: Partial<DirectorStatus>): DirectorStatus =>

@@ -1,5 +1,5 @@
 // Where a director stands with a revision after apply. Pure, for the rollout view and its tests.
-import type { DirectorStatus } from '../../lib/api/schemas';
+import type { DirectorStatus } from '@/lib/api/schemas';
 
 export type RolloutPhase = 'pending' | 'applied' | 'failed' | 'offline' | 'superseded';
 

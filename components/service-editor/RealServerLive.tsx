@@ -1,7 +1,7 @@
 // What the director reports about one real server: health (with the last check's reason),
 // drain progress (connections falling to zero), live connection counts.
-import type { DrainProgress, HealthState } from '../../lib/protocol/messages';
-import type { RealServerStats } from '../../lib/ipvs/stats';
+import type { DrainProgress, HealthState } from '@/lib/protocol/messages';
+import type { RealServerStats } from '@/lib/ipvs/stats';
 import { ago, percent, si } from '../format';
 
 export type RealServerLiveInfo = {

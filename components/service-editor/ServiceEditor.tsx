@@ -2,7 +2,7 @@
 // The virtual service editor: every field of the model, validated on each keystroke with the same
 // VirtualServiceSchema the API uses; each issue is shown at the field its path names.
 import { useMemo, useState, type ReactNode } from 'react';
-import { FORWARDING, PROTOCOLS, SCHEDULERS, TUNNEL_CSUM, TUNNEL_TYPES, type VirtualService, type VirtualServiceInput } from '../../lib/ipvs/model';
+import { FORWARDING, PROTOCOLS, SCHEDULERS, TUNNEL_CSUM, TUNNEL_TYPES, type VirtualService, type VirtualServiceInput } from '@/lib/ipvs/model';
 import { FORWARDING_HELP, SCHEDULER_HELP, SCHED_FLAG_HELP, flagsFor } from '../ipvs-help';
 import { Field } from '../ui/field';
 import { issuesByPath, type Issue } from '../ui/errors';

@@ -4,8 +4,8 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useState } from 'react';
-import { formatHostPort } from '../../lib/ipvs/addr';
-import { realServerKeyId, serviceKeyId, serviceLabel, type RealServer, type VirtualService } from '../../lib/ipvs/model';
+import { formatHostPort } from '@/lib/ipvs/addr';
+import { realServerKeyId, serviceKeyId, serviceLabel, type RealServer, type VirtualService } from '@/lib/ipvs/model';
 import { StatsChart } from '../charts/StatsChart';
 import { addrLabel, flagsText, protoLabel } from '../clusters/ServicesTable';
 import { indexReports, realServerState, rsRef } from '../clusters/live-index';

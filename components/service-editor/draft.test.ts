@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualServiceSchema } from '../../lib/ipvs/model';
+import { VirtualServiceSchema } from '@/lib/ipvs/model';
 import { draftFromService, emptyDraft, emptyRealServer, renameFlags, toggleQuiesce, validateDraft, type ServiceDraft } from './draft';
 
 const base = (): ServiceDraft => ({

@@ -12,7 +12,7 @@ import {
   type Scheduler,
   type VirtualService,
   type VirtualServiceInput,
-} from '../../lib/ipvs/model';
+} from '@/lib/ipvs/model';
 import { pathText, type Issue } from '../ui/errors';
 
 export type RealServerDraft = {

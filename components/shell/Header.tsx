@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
-import { api } from '../../lib/api/client';
+import { api } from '@/lib/api/client';
 import { useSession } from '../session';
 import { useToast } from '../ui/toast';
 import { errorMessage } from '../ui/errors';

@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpoints, type EndpointDef, type EndpointId } from '../../lib/api/endpoints';
-import { ROLE_RANK, type Role } from '../../lib/api/schemas';
-import { createUser, createToken } from '../../lib/server/users';
-import { seedDemo } from '../../lib/server/seed';
+import { endpoints, type EndpointDef, type EndpointId } from '@/lib/api/endpoints';
+import { ROLE_RANK, type Role } from '@/lib/api/schemas';
+import { createUser, createToken } from '@/lib/server/users';
+import { seedDemo } from '@/lib/server/seed';
 import { createTestDb, type TestDb } from '../db/harness';
 import { call, loadHandler, root, routeFile, signIn, type Caller } from './caller';
 

@@ -1,8 +1,8 @@
 // Drive the route handlers in-process with real Request objects: the same code `next start`
 // runs, without a build. The route module is found from the endpoint table (path -> app/ file).
 import path from 'node:path';
-import { endpoints, type EndpointId } from '../../lib/api/endpoints';
-import { urlFor } from '../../lib/api/client';
+import { endpoints, type EndpointId } from '@/lib/api/endpoints';
+import { urlFor } from '@/lib/api/client';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export const BASE = 'http://console.test';

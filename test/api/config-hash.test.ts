@@ -2,10 +2,10 @@
 // lib/ipvs/hash.ts. Both must give the same "sha256:<hex>" or agents would NACK every revision.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { configHash as pureHash, sha256Hex } from '../../lib/ipvs/hash';
-import { DirectorConfigSchema } from '../../lib/ipvs/model';
-import { DEMO_CONFIG } from '../../lib/server/seed';
-import { configHash } from '../../lib/server/config-hash';
+import { configHash as pureHash, sha256Hex } from '@/lib/ipvs/hash';
+import { DirectorConfigSchema } from '@/lib/ipvs/model';
+import { DEMO_CONFIG } from '@/lib/server/seed';
+import { configHash } from '@/lib/server/config-hash';
 import crypto from 'node:crypto';
 
 describe('server config hash', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { diffLines, unifiedDiff } from '../../lib/api/text-diff';
+import { diffLines, unifiedDiff } from '@/lib/api/text-diff';
 
 const lcsLength = (a: string[], b: string[]) => {
   const dp = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));

@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DirectorConfigSchema, type DirectorConfigInput } from '../../lib/ipvs/model';
-import { configHash } from '../../lib/ipvs/hash';
-import { opToCommandLine } from '../../lib/ipvs/ops';
-import type { DesiredRevision, DriftPolicy } from '../../lib/protocol/messages';
-import { IpvsadmEngine } from '../../agent/engines/ipvsadm';
-import { startDaemon, type Daemon } from '../../agent/daemon';
-import { FakeControlPlane } from '../../agent/testing/fake-control-plane';
-import { silentLogger } from '../../agent/log';
+import { DirectorConfigSchema, type DirectorConfigInput } from '@/lib/ipvs/model';
+import { configHash } from '@/lib/ipvs/hash';
+import { opToCommandLine } from '@/lib/ipvs/ops';
+import type { DesiredRevision, DriftPolicy } from '@/lib/protocol/messages';
+import { IpvsadmEngine } from '@/agent/engines/ipvsadm';
+import { startDaemon, type Daemon } from '@/agent/daemon';
+import { FakeControlPlane } from '@/agent/testing/fake-control-plane';
+import { silentLogger } from '@/agent/log';
 import { bootGuest, hitVip, kernelAvailable, kernelRequired, kernelUnavailableReason, NAT_TOPOLOGY, SHIM, type Guest } from './kernel';
 
 const web = (weights: [number, number, number]) => ({

@@ -2,7 +2,7 @@
 // guest, driven by the agent's own ipvsadm engine through scripts/ipvsadm-vm-shim.mjs. Without
 // qemu or ../shared/ipvs-vm this file is skipped, unless LVS_REQUIRE_KERNEL=1 (CI): then it fails.
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
-import { IpvsadmEngine } from '../../agent/engines/ipvsadm';
+import { IpvsadmEngine } from '@/agent/engines/ipvsadm';
 import { SCENARIOS } from './scenarios';
 import { runScenario } from './run';
 import { bootGuest, kernelAvailable, kernelRequired, kernelUnavailableReason, SHIM, type Guest } from './kernel';

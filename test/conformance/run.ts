@@ -1,9 +1,9 @@
 // Runs the scenario list against one engine with vitest's expect.
 import { expect } from 'vitest';
-import { DirectorConfigSchema, DEFAULT_TIMEOUTS, type DirectorConfig, type DirectorConfigInput } from '../../lib/ipvs/model';
-import { opToCommandLine } from '../../lib/ipvs/ops';
-import { plan } from '../../lib/ipvs/plan';
-import type { Engine } from '../../agent/engines/engine';
+import { DirectorConfigSchema, DEFAULT_TIMEOUTS, type DirectorConfig, type DirectorConfigInput } from '@/lib/ipvs/model';
+import { opToCommandLine } from '@/lib/ipvs/ops';
+import { plan } from '@/lib/ipvs/plan';
+import type { Engine } from '@/agent/engines/engine';
 import type { Scenario } from './scenarios';
 
 /** The table a freshly reset director shows for this config (timeouts: the kernel defaults unless set). */

@@ -3,8 +3,8 @@
 // kernel's documented behaviour — the exact ipvsadm commands a plan must consist of (minimality:
 // a weight change is one -e, nothing else is touched), the table read back afterwards, and for
 // failures the exact op and ipvsadm's exact message. Both engines must meet the same expectations.
-import type { DirectorConfigInput } from '../../lib/ipvs/model';
-import type { Op } from '../../lib/ipvs/op';
+import type { DirectorConfigInput } from '@/lib/ipvs/model';
+import type { Op } from '@/lib/ipvs/op';
 
 export type Step =
   | {

@@ -1,7 +1,7 @@
 // Conformance scenarios against the simulator (always runs). kernel.test.ts runs the same list
 // against the real kernel.
 import { describe, it } from 'vitest';
-import { SimEngine } from '../../agent/engines/sim';
+import { SimEngine } from '@/agent/engines/sim';
 import { SCENARIOS } from './scenarios';
 import { runScenario } from './run';
 

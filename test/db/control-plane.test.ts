@@ -3,16 +3,16 @@
 // change sets, conflicts, plan preview, rollback, diff, import/export, directors and what their
 // agents report, drains, the agent stream, connection queries, users, sign-in limits, audit, stats.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configHash } from '../../lib/ipvs/hash';
-import { DirectorConfigSchema } from '../../lib/ipvs/model';
-import { printRules } from '../../lib/ipvs/rules';
-import type { StatsSnapshot } from '../../lib/ipvs/stats';
-import type { DesiredRevision, Report } from '../../lib/protocol/messages';
-import { db, dbTarget } from '../../lib/server/db';
-import { writeRollups } from '../../lib/server/rollup-writer';
-import { hub } from '../../lib/server/hub';
-import { statsStore } from '../../lib/server/stats';
-import { createUser } from '../../lib/server/users';
+import { configHash } from '@/lib/ipvs/hash';
+import { DirectorConfigSchema } from '@/lib/ipvs/model';
+import { printRules } from '@/lib/ipvs/rules';
+import type { StatsSnapshot } from '@/lib/ipvs/stats';
+import type { DesiredRevision, Report } from '@/lib/protocol/messages';
+import { db, dbTarget } from '@/lib/server/db';
+import { writeRollups } from '@/lib/server/rollup-writer';
+import { hub } from '@/lib/server/hub';
+import { statsStore } from '@/lib/server/stats';
+import { createUser } from '@/lib/server/users';
 import { call, signIn, type Caller } from '../api/caller';
 import { SseReader } from '../api/sse-reader';
 import { backends, createTestDb, type TestDb } from './harness';

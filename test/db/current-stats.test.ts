@@ -3,12 +3,12 @@
 // 50 a chart legend keeps), summed over the directors, with every real server; a director that
 // went silent, a service a director stopped carrying and another cluster's director stay out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURRENT_STATS_FIELDS, type CurrentStats } from '../../lib/api/schemas';
-import { realServerKeyId, serviceKeyId } from '../../lib/ipvs/model';
-import type { StatsSnapshot } from '../../lib/ipvs/stats';
-import { hub } from '../../lib/server/hub';
-import { statsStore } from '../../lib/server/stats';
-import { createUser } from '../../lib/server/users';
+import { CURRENT_STATS_FIELDS, type CurrentStats } from '@/lib/api/schemas';
+import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/model';
+import type { StatsSnapshot } from '@/lib/ipvs/stats';
+import { hub } from '@/lib/server/hub';
+import { statsStore } from '@/lib/server/stats';
+import { createUser } from '@/lib/server/users';
 import { call, signIn, type Caller } from '../api/caller';
 import { backends, createTestDb, type TestDb } from './harness';
 

@@ -7,9 +7,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { closeDb } from '../../lib/server/db';
-import { migrateDatabase } from '../../lib/server/migrate';
-import { bus } from '../../lib/server/bus';
+import { closeDb } from '@/lib/server/db';
+import { migrateDatabase } from '@/lib/server/migrate';
+import { bus } from '@/lib/server/bus';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export type Backend = 'sqlite' | 'postgres';

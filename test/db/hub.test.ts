@@ -2,11 +2,11 @@
 // (one database read, one encoded frame), not one read per agent; agents of other clusters get
 // nothing; a closed stream marks its director offline.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCluster } from '../../lib/server/clusters';
-import { registerDirector } from '../../lib/server/directors';
-import { hub } from '../../lib/server/hub';
-import { commitChangeSet } from '../../lib/server/revisions';
-import type { DesiredRevision } from '../../lib/protocol/messages';
+import { createCluster } from '@/lib/server/clusters';
+import { registerDirector } from '@/lib/server/directors';
+import { hub } from '@/lib/server/hub';
+import { commitChangeSet } from '@/lib/server/revisions';
+import type { DesiredRevision } from '@/lib/protocol/messages';
 import { call } from '../api/caller';
 import { SseReader } from '../api/sse-reader';
 import { createTestDb, type TestDb } from './harness';
@@ -50,7 +50,7 @@ describe('hub fan-out', () => {
 
   it('a closed stream marks its director offline', async () => {
     await streams[0]!.cancel();
-    const { db } = await import('../../lib/server/db');
+    const { db } = await import('@/lib/server/db');
     const prisma = await db();
     for (let i = 0; i < 50; i++) {
       const d = await prisma.director.findFirstOrThrow({ where: { name: 'd0' } });

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeDb, db, describeDbFailure } from '../../lib/server/db';
-import { databaseTarget } from '../../lib/server/db-url';
-import { migrateDatabase, MigrationError } from '../../lib/server/migrate';
+import { closeDb, db, describeDbFailure } from '@/lib/server/db';
+import { databaseTarget } from '@/lib/server/db-url';
+import { migrateDatabase, MigrationError } from '@/lib/server/migrate';
 import { call } from '../api/caller';
 import { backends, createTestDb, PG_URL, root } from './harness';
 

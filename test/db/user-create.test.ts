@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { verifyPassword } from '../../lib/server/auth/secrets';
-import { closeDb, db } from '../../lib/server/db';
+import { verifyPassword } from '@/lib/server/auth/secrets';
+import { closeDb, db } from '@/lib/server/db';
 import { root } from './harness';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-usercreate-'));

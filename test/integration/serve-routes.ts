@@ -5,7 +5,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { endpoints } from '../../lib/api/endpoints';
+import { endpoints } from '@/lib/api/endpoints';
 
 const root = path.resolve(import.meta.dirname, '../..');
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;

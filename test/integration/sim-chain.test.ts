@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemo } from '../../lib/server/seed';
+import { seedDemo } from '@/lib/server/seed';
 import { backends, createTestDb, type Backend, type TestDb } from '../db/harness';
 import { startAgent, startServer, waitFor, type Proc, type Server } from './harness';
 

@@ -25,7 +25,8 @@ describe('the pure core', () => {
         const text = fs.readFileSync(file, 'utf8');
         for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
           const spec = m[1] ?? m[2]!;
-          const inCore = spec.startsWith('.') && /^lib\/(ipvs|protocol)\//.test(path.relative(root, path.resolve(path.dirname(file), spec)));
+          const target = spec.startsWith('@/') ? spec.slice(2) : spec.startsWith('.') ? path.relative(root, path.resolve(path.dirname(file), spec)) : '';
+          const inCore = /^lib\/(ipvs|protocol)\//.test(target);
           if (!inCore && spec !== 'zod') offenders.push(`${path.relative(root, file)} imports ${spec}`);
         }
         if (/\bprocess\.(env|argv|exit)|\brequire\(/.test(text)) offenders.push(`${path.relative(root, file)} touches the process`);

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { databaseTarget, DatabaseUrlError, redact } from '../../lib/server/db-url';
+import { databaseTarget, DatabaseUrlError, redact } from '@/lib/server/db-url';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');

@@ -1,9 +1,9 @@
 // What ipvsadm itself refuses before the kernel is asked (process_options / parse_options in
 // ipvsadm.c): the same texts, exit status 2. The simulator runs these first so an op that a real
 // director's ipvsadm would reject fails here the same way, even if it was built without the schemas.
-import { addressFamily, isIPv4 } from '../../../lib/ipvs/addr';
-import { MAX_FWMARK, MAX_PERSISTENCE, MAX_THRESHOLD, MAX_WEIGHT, SCHED_FLAGS, serviceFamily, type ServiceKey, type VirtualService } from '../../../lib/ipvs/model';
-import type { Op, RealServerSpec } from '../../../lib/ipvs/op';
+import { addressFamily, isIPv4 } from '@/lib/ipvs/addr';
+import { MAX_FWMARK, MAX_PERSISTENCE, MAX_THRESHOLD, MAX_WEIGHT, SCHED_FLAGS, serviceFamily, type ServiceKey, type VirtualService } from '@/lib/ipvs/model';
+import type { Op, RealServerSpec } from '@/lib/ipvs/op';
 
 /** A refused command: ipvsadm's stderr line and exit status. */
 export interface CommandError {

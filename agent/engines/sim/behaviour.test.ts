@@ -1,8 +1,8 @@
 // Kernel behaviour through the engine: persistence, weight 0 vs delete, thresholds, connection
 // states and expiry, the estimator, health, determinism and the readback.
 import { describe, expect, it } from 'vitest';
-import { DirectorConfigSchema } from '../../../lib/ipvs/model';
-import type { ConnEntry, ConnFilter } from '../../../lib/ipvs/stats';
+import { DirectorConfigSchema } from '@/lib/ipvs/model';
+import type { ConnEntry, ConnFilter } from '@/lib/ipvs/stats';
 import { SimEngine } from './index';
 import { addServer, addService, deleteServer, deleteService, editServer, editService, server } from './test-ops';
 

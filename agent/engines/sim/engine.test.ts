@@ -1,6 +1,6 @@
 // SimEngine as the agent sees it: the Engine interface, wall-clock mode, traffic control.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ConnEntry } from '../../../lib/ipvs/stats';
+import type { ConnEntry } from '@/lib/ipvs/stats';
 import { SimEngine } from './index';
 import { addServer, addService, server } from './test-ops';
 

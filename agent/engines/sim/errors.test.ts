@@ -3,12 +3,12 @@
 // ipvsadm's message). Argument errors, which ipvsadm raises before the kernel is asked, are built
 // as the ops a planner could send and must fail with ipvsadm's text and exit status 2.
 import { describe, expect, it } from 'vitest';
-import { fixture, fixtureNames } from '../../../lib/ipvs/__fixtures__/load';
-import { argvToOp } from '../../../lib/ipvs/ops';
-import { plan } from '../../../lib/ipvs/plan';
-import { parseRules } from '../../../lib/ipvs/rules';
-import type { ServiceKey } from '../../../lib/ipvs/model';
-import type { Op } from '../../../lib/ipvs/op';
+import { fixture, fixtureNames } from '@/lib/ipvs/__fixtures__/load';
+import { argvToOp } from '@/lib/ipvs/ops';
+import { plan } from '@/lib/ipvs/plan';
+import { parseRules } from '@/lib/ipvs/rules';
+import type { ServiceKey } from '@/lib/ipvs/model';
+import type { Op } from '@/lib/ipvs/op';
 import { SimEngine } from './index';
 import { addServer, server } from './test-ops';
 

@@ -7,7 +7,7 @@
 // - rates are an EWMA with weight 1/4 over 2-s samples, kept scaled (2^10 for conns/packets,
 //   2^5 for bytes) and rounded on read;
 // - -Z moves the zero point to the last snapshot and restarts the averages at 0.
-import type { Counters, Rates } from '../../../lib/ipvs/stats';
+import type { Counters, Rates } from '@/lib/ipvs/stats';
 
 /** The estimator's period: every stats object is sampled every 2 s. */
 export const ESTIMATOR_PERIOD_MS = 2000;

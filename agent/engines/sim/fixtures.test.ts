@@ -1,8 +1,8 @@
 // Replays what the real kernel did in ../shared/fixtures/ipvsadm/2xx (Debian 6.1, ipvsadm 1.31):
 // same commands, same traffic, same outcome.
 import { describe, expect, it } from 'vitest';
-import type { ConnEntry } from '../../../lib/ipvs/stats';
-import { fixture } from '../../../lib/ipvs/__fixtures__/load';
+import type { ConnEntry } from '@/lib/ipvs/stats';
+import { fixture } from '@/lib/ipvs/__fixtures__/load';
 import { SimEngine } from './index';
 import { addServer, addService, editServer, editService, server } from './test-ops';
 

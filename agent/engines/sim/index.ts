@@ -11,13 +11,13 @@
 //   (maxlen = MTU 1500 − headers, group 224.0.0.81, port 8848, ttl 1) are omitted, as the model
 //   writes them;
 // - counters are the estimator's 2-s snapshot minus the -Z zero point, as the kernel reports them.
-import { addressFamily, canonicalAddress } from '../../../lib/ipvs/addr';
-import { serviceKeyId, withoutDaemonDefaults, type DirectorConfig, type ServiceKey } from '../../../lib/ipvs/model';
-import type { Op } from '../../../lib/ipvs/op';
-import { formatConnList, formatDaemons, formatList, formatPersistentConn, formatProcConn, formatProcIpVs, formatProcStats, formatRateListing, formatStatsListing, formatThresholds, formatTimeouts } from '../../../lib/ipvs/listing';
-import { opToCommandLine } from '../../../lib/ipvs/ops';
-import { printRules } from '../../../lib/ipvs/rules';
-import type { ConnEntry, ConnFilter, StatsSnapshot } from '../../../lib/ipvs/stats';
+import { addressFamily, canonicalAddress } from '@/lib/ipvs/addr';
+import { serviceKeyId, withoutDaemonDefaults, type DirectorConfig, type ServiceKey } from '@/lib/ipvs/model';
+import type { Op } from '@/lib/ipvs/op';
+import { formatConnList, formatDaemons, formatList, formatPersistentConn, formatProcConn, formatProcIpVs, formatProcStats, formatRateListing, formatStatsListing, formatThresholds, formatTimeouts } from '@/lib/ipvs/listing';
+import { opToCommandLine } from '@/lib/ipvs/ops';
+import { printRules } from '@/lib/ipvs/rules';
+import type { ConnEntry, ConnFilter, StatsSnapshot } from '@/lib/ipvs/stats';
 import { compileConnFilter } from '../conn-filter';
 import type { ApplyResult, Engine, EngineFacts } from '../engine';
 import { CF_ONE_PACKET, type Conn } from './conn-table';

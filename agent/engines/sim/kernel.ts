@@ -3,9 +3,9 @@
 // connections (with persistence templates), the estimator timer and the per-protocol timeouts.
 // ipvsadm's own argument checks run first (argcheck.ts), so a failing op fails with the same text
 // and exit status a real director gives.
-import { addressFamily, canonicalAddress, formatIPv6, intToIPv4, ipv4ToInt, parseIPv6, type Family } from '../../../lib/ipvs/addr';
-import { addressWords } from '../../../lib/ipvs/inet';
-import { sortRealServers, sortServices } from '../../../lib/ipvs/kernel-table';
+import { addressFamily, canonicalAddress, formatIPv6, intToIPv4, ipv4ToInt, parseIPv6, type Family } from '@/lib/ipvs/addr';
+import { addressWords } from '@/lib/ipvs/inet';
+import { sortRealServers, sortServices } from '@/lib/ipvs/kernel-table';
 import {
   schedFlagBit,
   schedFlagName,
@@ -18,9 +18,9 @@ import {
   type ServiceKey,
   type SyncDaemon,
   type VirtualService,
-} from '../../../lib/ipvs/model';
-import type { Op, RealServerSpec } from '../../../lib/ipvs/op';
-import type { ServiceStats, StatsSnapshot } from '../../../lib/ipvs/stats';
+} from '@/lib/ipvs/model';
+import type { Op, RealServerSpec } from '@/lib/ipvs/op';
+import type { ServiceStats, StatsSnapshot } from '@/lib/ipvs/stats';
 import { checkOp, type CommandError } from './argcheck';
 import { CF_NOOUTPUT, CF_ONE_PACKET, CF_TEMPLATE, Conn, ConnTable, DIR_INPUT, IPPROTO_IP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, TCP, type ConnDest, type SctpChunk, type TcpSeg } from './conn-table';
 import { ESTIMATOR_PERIOD_MS, IpvsStats } from './estimator';

@@ -1,6 +1,6 @@
 // Op builders for the simulator's tests and bench: what the planner would send, written briefly.
-import { VirtualServiceSchema, type ServiceKey, type VirtualServiceInput } from '../../../lib/ipvs/model';
-import type { Op, RealServerSpec } from '../../../lib/ipvs/op';
+import { VirtualServiceSchema, type ServiceKey, type VirtualServiceInput } from '@/lib/ipvs/model';
+import type { Op, RealServerSpec } from '@/lib/ipvs/op';
 
 export const addService = (s: VirtualServiceInput): Op => ({ op: 'add-service', service: VirtualServiceSchema.parse(s) });
 export const editService = (s: VirtualServiceInput): Op => ({ op: 'edit-service', service: VirtualServiceSchema.parse(s) });

@@ -4,9 +4,9 @@
 // rules rather than being painted on. Rates follow a daily curve with random bursts; everything
 // is drawn from a seeded PRNG, so a seed replays the same traffic.
 import { z } from 'zod';
-import { addressFamily, formatHostPort, formatIPv6, intToIPv4, ipv4ToInt } from '../../../lib/ipvs/addr';
-import { addressWords } from '../../../lib/ipvs/inet';
-import { serviceLabel } from '../../../lib/ipvs/model';
+import { addressFamily, formatHostPort, formatIPv6, intToIPv4, ipv4ToInt } from '@/lib/ipvs/addr';
+import { addressWords } from '@/lib/ipvs/inet';
+import { serviceLabel } from '@/lib/ipvs/model';
 import { CF_NOOUTPUT, DIR_INPUT, DIR_OUTPUT, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, type Conn } from './conn-table';
 import type { FirstPacket, IpvsKernel, Service } from './kernel';
 import { Rng } from './rng';

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { AuditPage } from '../../../components/admin/AuditPage';
+import { AuditPage } from '@/components/admin/AuditPage';
 
 export const metadata: Metadata = { title: 'Audit log' };
 

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { TokensPage } from '../../../components/admin/TokensPage';
+import { TokensPage } from '@/components/admin/TokensPage';
 
 export const metadata: Metadata = { title: 'API tokens' };
 

@@ -1,5 +1,5 @@
 // Any other path under /api: a JSON 404 naming the path (not Next's HTML page), for every method.
-import { errorBody, json } from '../../../lib/server/http';
+import { errorBody, json } from '@/lib/server/http';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // GET /api/metrics: Prometheus text format (viewer role; scrape with an API token).
-import { route } from '../../../lib/server/http';
-import { renderMetrics } from '../../../lib/server/fleet';
+import { route } from '@/lib/server/http';
+import { renderMetrics } from '@/lib/server/fleet';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // Who is calling: a signed-in user (session cookie), an API token (Authorization: Bearer lvs_…)
 // or a director's agent (Authorization: Bearer lvsd_…). Only hashes are stored; lookups go by hash.
-import { ROLE_RANK, type Role } from '../../api/schemas';
+import { ROLE_RANK, type Role } from '@/lib/api/schemas';
 import { bus } from '../bus';
 import { db } from '../db';
 import { unauthorized } from '../errors';

@@ -1,6 +1,6 @@
 // A minimal stand-in for the kernel's service/destination lists, for scheduler unit tests and the
 // bench: add() links at the head like __ip_vs_update_dest, remove() unlinks and calls del_dest.
-import { ipv4ToInt } from '../../../../lib/ipvs/addr';
+import { ipv4ToInt } from '@/lib/ipvs/addr';
 import { DEST_F_AVAILABLE, type SchedDest, type SchedEnv, type SchedPacket, type SchedService, type Scheduler } from './types';
 
 export class FakeDest implements SchedDest {

@@ -2,7 +2,7 @@
 // by init_svc, optional destination hooks (add/del/upd_dest), and schedule(). One file per
 // scheduler implements it, as ip_vs_<name>.c does. Schedulers only read destinations; the kernel
 // (../kernel.ts) owns them.
-import type { Family } from '../../../../lib/ipvs/addr';
+import type { Family } from '@/lib/ipvs/addr';
 
 /** IP_VS_DEST_F_AVAILABLE: the destination is linked to its service (not deleted / in the trash). */
 export const DEST_F_AVAILABLE = 0x1;

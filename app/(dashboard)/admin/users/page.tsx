@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { UsersPage } from '../../../../components/admin/UsersPage';
+import { UsersPage } from '@/components/admin/UsersPage';
 
 export const metadata: Metadata = { title: 'Users' };
 

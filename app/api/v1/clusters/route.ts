@@ -1,6 +1,6 @@
 // GET/POST /api/v1/clusters.
-import { json, route, who } from '../../../../lib/server/http';
-import { createCluster, listClusters } from '../../../../lib/server/clusters';
+import { json, route, who } from '@/lib/server/http';
+import { createCluster, listClusters } from '@/lib/server/clusters';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // GET /api/v1/health: liveness (public): the process answers and its database does.
-import { route } from '../../../../lib/server/http';
-import { db, dbTarget } from '../../../../lib/server/db';
+import { route } from '@/lib/server/http';
+import { db, dbTarget } from '@/lib/server/db';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

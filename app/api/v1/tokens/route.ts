@@ -1,6 +1,6 @@
 // GET/POST /api/v1/tokens: API tokens (the secret is shown once).
-import { json, route, who } from '../../../../lib/server/http';
-import { createToken, listTokens } from '../../../../lib/server/users';
+import { json, route, who } from '@/lib/server/http';
+import { createToken, listTokens } from '@/lib/server/users';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // GET/POST /api/v1/users (admins).
-import { json, route, who } from '../../../../lib/server/http';
-import { createUser, listUsers } from '../../../../lib/server/users';
+import { json, route, who } from '@/lib/server/http';
+import { createUser, listUsers } from '@/lib/server/users';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { DirectorsPage } from '../../../../../components/directors/DirectorsPage';
-import { param } from '../../../../../components/links';
+import { DirectorsPage } from '@/components/directors/DirectorsPage';
+import { param } from '@/components/links';
 
 export const metadata: Metadata = { title: 'Directors' };
 

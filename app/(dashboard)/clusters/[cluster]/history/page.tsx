@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { HistoryPage } from '../../../../../components/history/HistoryPage';
-import { param } from '../../../../../components/links';
+import { HistoryPage } from '@/components/history/HistoryPage';
+import { param } from '@/components/links';
 
 export const metadata: Metadata = { title: 'History' };
 

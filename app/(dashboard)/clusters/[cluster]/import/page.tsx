@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { ImportExportPage } from '../../../../../components/importexport/ImportExportPage';
-import { param } from '../../../../../components/links';
+import { ImportExportPage } from '@/components/importexport/ImportExportPage';
+import { param } from '@/components/links';
 
 export const metadata: Metadata = { title: 'Import & export' };
 

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { param } from '../../../../../components/links';
-import { ReviewPage } from '../../../../../components/review/ReviewPage';
+import { param } from '@/components/links';
+import { ReviewPage } from '@/components/review/ReviewPage';
 
 export const metadata: Metadata = { title: 'Review & apply' };
 

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { ClusterSettings } from '../../../../../components/clusters/ClusterSettings';
-import { param } from '../../../../../components/links';
+import { ClusterSettings } from '@/components/clusters/ClusterSettings';
+import { param } from '@/components/links';
 
 export const metadata: Metadata = { title: 'Settings' };
 

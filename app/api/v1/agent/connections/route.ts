@@ -1,6 +1,6 @@
 // POST /api/v1/agent/connections: the answer to a conn-query.
-import { route } from '../../../../../lib/server/http';
-import { hub } from '../../../../../lib/server/hub';
+import { route } from '@/lib/server/http';
+import { hub } from '@/lib/server/hub';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

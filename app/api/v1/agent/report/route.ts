@@ -1,6 +1,6 @@
 // POST /api/v1/agent/report: hello, ack, nack, state, health, drain.
-import { route } from '../../../../../lib/server/http';
-import { handleReport } from '../../../../../lib/server/directors';
+import { route } from '@/lib/server/http';
+import { handleReport } from '@/lib/server/directors';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // POST /api/v1/agent/stats: a batch of per-second samples.
-import { route } from '../../../../../lib/server/http';
-import { ingestStats } from '../../../../../lib/server/stats-api';
+import { route } from '@/lib/server/http';
+import { ingestStats } from '@/lib/server/stats-api';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // GET /api/v1/agent/stream: an agent's event stream (desired, reconcile, conn-query).
-import { route } from '../../../../../lib/server/http';
-import { hub } from '../../../../../lib/server/hub';
+import { route } from '@/lib/server/http';
+import { hub } from '@/lib/server/hub';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // POST /api/v1/auth/login: password sign-in -> HTTP-only SameSite=Lax session cookie.
-import { json, route } from '../../../../../lib/server/http';
-import { login, sessionCookie, userView } from '../../../../../lib/server/users';
+import { json, route } from '@/lib/server/http';
+import { login, sessionCookie, userView } from '@/lib/server/users';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

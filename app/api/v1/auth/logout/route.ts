@@ -1,6 +1,6 @@
 // POST /api/v1/auth/logout: ends the session and clears the cookie.
-import { json, route, who } from '../../../../../lib/server/http';
-import { logout, sessionCookie } from '../../../../../lib/server/users';
+import { json, route, who } from '@/lib/server/http';
+import { logout, sessionCookie } from '@/lib/server/users';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

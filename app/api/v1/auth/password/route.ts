@@ -1,6 +1,6 @@
 // POST /api/v1/auth/password: change your own password (other sessions end).
-import { route, who } from '../../../../../lib/server/http';
-import { changeOwnPassword } from '../../../../../lib/server/users';
+import { route, who } from '@/lib/server/http';
+import { changeOwnPassword } from '@/lib/server/users';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // GET/PATCH/DELETE /api/v1/clusters/{cluster} (by name or id).
-import { route, who } from '../../../../../lib/server/http';
-import { deleteCluster, getClusterDetail, updateCluster } from '../../../../../lib/server/clusters';
+import { route, who } from '@/lib/server/http';
+import { deleteCluster, getClusterDetail, updateCluster } from '@/lib/server/clusters';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

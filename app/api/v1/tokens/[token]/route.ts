@@ -1,6 +1,6 @@
 // DELETE /api/v1/tokens/{token}: revoke an API token.
-import { route, who } from '../../../../../lib/server/http';
-import { revokeToken } from '../../../../../lib/server/users';
+import { route, who } from '@/lib/server/http';
+import { revokeToken } from '@/lib/server/users';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

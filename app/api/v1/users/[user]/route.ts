@@ -1,6 +1,6 @@
 // PATCH/DELETE /api/v1/users/{user} (admins; by username or id).
-import { route, who } from '../../../../../lib/server/http';
-import { deleteUser, updateUser } from '../../../../../lib/server/users';
+import { route, who } from '@/lib/server/http';
+import { deleteUser, updateUser } from '@/lib/server/users';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

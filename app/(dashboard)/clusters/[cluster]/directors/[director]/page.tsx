@@ -1,5 +1,5 @@
-import { DirectorPage } from '../../../../../../components/directors/DirectorPage';
-import { param } from '../../../../../../components/links';
+import { DirectorPage } from '@/components/directors/DirectorPage';
+import { param } from '@/components/links';
 
 export default async function Director({ params }: { params: Promise<{ cluster: string; director: string }> }) {
   const { cluster, director } = await params;

@@ -1,5 +1,5 @@
-import { param } from '../../../../../../components/links';
-import { ServicePage } from '../../../../../../components/service-editor/ServicePage';
+import { param } from '@/components/links';
+import { ServicePage } from '@/components/service-editor/ServicePage';
 
 export default async function ServiceRoute({ params }: { params: Promise<{ cluster: string; service: string }> }) {
   const { cluster, service } = await params;

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { param } from '../../../../../../components/links';
-import { ServicePage } from '../../../../../../components/service-editor/ServicePage';
+import { param } from '@/components/links';
+import { ServicePage } from '@/components/service-editor/ServicePage';
 
 export const metadata: Metadata = { title: 'New virtual service' };
 

@@ -1,6 +1,6 @@
 // POST /api/v1/clusters/{cluster}/changes: apply a change set = a new revision, pushed at once.
-import { json, route, who } from '../../../../../../lib/server/http';
-import { commitChangeSet } from '../../../../../../lib/server/revisions';
+import { json, route, who } from '@/lib/server/http';
+import { commitChangeSet } from '@/lib/server/revisions';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

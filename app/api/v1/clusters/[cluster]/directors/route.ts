@@ -1,6 +1,6 @@
 // GET/POST /api/v1/clusters/{cluster}/directors: list, register (token shown once).
-import { json, publicUrl, route, who } from '../../../../../../lib/server/http';
-import { listDirectors, registerDirector } from '../../../../../../lib/server/directors';
+import { json, publicUrl, route, who } from '@/lib/server/http';
+import { listDirectors, registerDirector } from '@/lib/server/directors';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // GET /api/v1/clusters/{cluster}/export?format=rules|json|keepalived[&revision=N][&download=1].
-import { route } from '../../../../../../lib/server/http';
-import { exportConfig } from '../../../../../../lib/server/revisions';
+import { route } from '@/lib/server/http';
+import { exportConfig } from '@/lib/server/revisions';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

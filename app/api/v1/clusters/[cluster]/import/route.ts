@@ -1,6 +1,6 @@
 // POST /api/v1/clusters/{cluster}/import: ipvsadm-save -n text, keepalived.conf or JSON -> a new revision.
-import { json, route, who } from '../../../../../../lib/server/http';
-import { importConfig } from '../../../../../../lib/server/revisions';
+import { json, route, who } from '@/lib/server/http';
+import { importConfig } from '@/lib/server/revisions';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // POST /api/v1/clusters/{cluster}/plan: plan preview of a change set; commits nothing.
-import { route } from '../../../../../../lib/server/http';
-import { previewChangeSet } from '../../../../../../lib/server/revisions';
+import { route } from '@/lib/server/http';
+import { previewChangeSet } from '@/lib/server/revisions';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

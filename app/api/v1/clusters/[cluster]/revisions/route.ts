@@ -1,6 +1,6 @@
 // GET /api/v1/clusters/{cluster}/revisions: history, newest first.
-import { route } from '../../../../../../lib/server/http';
-import { listRevisions } from '../../../../../../lib/server/revisions';
+import { route } from '@/lib/server/http';
+import { listRevisions } from '@/lib/server/revisions';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { ConnectionsPage } from '../../../../../../../components/directors/ConnectionsPage';
-import { param } from '../../../../../../../components/links';
+import { ConnectionsPage } from '@/components/directors/ConnectionsPage';
+import { param } from '@/components/links';
 
 export const metadata: Metadata = { title: 'Connections' };
 

@@ -1,6 +1,6 @@
 // GET/DELETE /api/v1/clusters/{cluster}/directors/{director}.
-import { route, who } from '../../../../../../../lib/server/http';
-import { deleteDirector, getDirector } from '../../../../../../../lib/server/directors';
+import { route, who } from '@/lib/server/http';
+import { deleteDirector, getDirector } from '@/lib/server/directors';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

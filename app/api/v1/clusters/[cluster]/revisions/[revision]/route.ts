@@ -1,6 +1,6 @@
 // GET /api/v1/clusters/{cluster}/revisions/{revision}: one revision with its config.
-import { intParam, route } from '../../../../../../../lib/server/http';
-import { getRevision } from '../../../../../../../lib/server/revisions';
+import { intParam, route } from '@/lib/server/http';
+import { getRevision } from '@/lib/server/revisions';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 // POST .../directors/{director}/adopt: drift -> the director's live table becomes the next revision.
-import { json, route, who } from '../../../../../../../../lib/server/http';
-import { adoptActual } from '../../../../../../../../lib/server/directors';
+import { json, route, who } from '@/lib/server/http';
+import { adoptActual } from '@/lib/server/directors';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

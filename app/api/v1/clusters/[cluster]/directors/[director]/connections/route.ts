@@ -1,6 +1,6 @@
 // GET .../directors/{director}/connections: the live connection table, via the director's agent.
-import { route } from '../../../../../../../../lib/server/http';
-import { listConnections } from '../../../../../../../../lib/server/connections';
+import { route } from '@/lib/server/http';
+import { listConnections } from '@/lib/server/connections';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

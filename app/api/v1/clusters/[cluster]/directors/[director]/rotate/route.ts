@@ -1,6 +1,6 @@
 // POST .../directors/{director}/rotate: a new token (shown once); the old one stops working.
-import { publicUrl, route, who } from '../../../../../../../../lib/server/http';
-import { rotateDirectorToken } from '../../../../../../../../lib/server/directors';
+import { publicUrl, route, who } from '@/lib/server/http';
+import { rotateDirectorToken } from '@/lib/server/directors';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
