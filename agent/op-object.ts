@@ -2,7 +2,7 @@
 // which ops of an `ipvsadm -R` batch took effect (by looking at the state read back) and which
 // live objects drifted, without comparing whole configs.
 import type { DirectorConfig } from '../lib/ipvs/model';
-import { realServerKeyId, serviceKeyId } from '../lib/ipvs/model';
+import { realServerKeyId, serverKeyId, serviceKeyId, splitServerKeyId } from '../lib/ipvs/keys';
 import type { Op } from '../lib/ipvs/op';
 import { canonicalJson } from '../lib/ipvs/hash';
 
@@ -16,7 +16,7 @@ export function opObjectKey(op: Op): string {
     case 'add-server':
     case 'edit-server':
     case 'delete-server':
-      return `rs:${serviceKeyId(op.service)}#${realServerKeyId(op.server)}`;
+      return `rs:${serverKeyId(op.service, op.server)}`;
     case 'set-timeouts':
       return 'timeouts';
     case 'start-daemon':
@@ -53,9 +53,9 @@ export function objectValue(config: DirectorConfig, key: string): string | null 
     return canonicalJson(fields);
   }
   if (key.startsWith('rs:')) {
-    const [sid, rid] = key.slice(3).split('#') as [string, string];
-    const svc = config.services.find((s) => serviceKeyId(s) === sid);
-    const rs = svc?.realServers.find((r) => realServerKeyId(r) === rid);
+    const ids = splitServerKeyId(key.slice(3));
+    const svc = ids && config.services.find((s) => serviceKeyId(s) === ids.service);
+    const rs = ids && svc?.realServers.find((r) => realServerKeyId(r) === ids.server);
     if (!rs) return null;
     const { drain: _d, ...fields } = rs as typeof rs & { drain?: unknown };
     return canonicalJson(fields);

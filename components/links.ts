@@ -1,5 +1,6 @@
 // Dashboard URLs in one place. Service keys travel as serviceKeyId ("tcp|10.0.0.1|80").
-import { serviceKeyId, type ServiceKey } from '../lib/ipvs/model';
+import { type ServiceKey } from '../lib/ipvs/model';
+import { serviceKeyId } from '../lib/ipvs/keys';
 
 const c = (cluster: string) => `/clusters/${encodeURIComponent(cluster)}`;
 

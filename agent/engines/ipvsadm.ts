@@ -16,7 +16,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DirectorConfig, SyncDaemon, Timeouts } from '@/lib/ipvs/model';
-import { DirectorConfigSchema, SCHEDULERS, realServerKeyId, serviceKeyId } from '@/lib/ipvs/model';
+import { DirectorConfigSchema, SCHEDULERS } from '@/lib/ipvs/model';
+import { realServerKeyId, serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op } from '@/lib/ipvs/op';
 import type { ConnEntry, ConnFilter, StatsSnapshot } from '@/lib/ipvs/stats';
 import { ZERO_COUNTERS, ZERO_RATES } from '@/lib/ipvs/stats';
@@ -375,12 +376,12 @@ export function assembleStats(
   for (const s of rates.services) {
     const sk = serviceKeyId(s.service);
     rateIdx.set(sk, s.rates);
-    for (const r of s.realServers) rateIdx.set(`${sk}#${realServerKeyId(r)}`, r.rates);
+    for (const r of s.realServers) rateIdx.set(serverKeyId(sk, r), r.rates);
   }
   const connIdx = new Map<string, { active: number; inact: number; persist: number }>();
   for (const s of persist.services) {
     const sk = serviceKeyId(s.service);
-    for (const r of s.realServers) connIdx.set(`${sk}#${realServerKeyId(r)}`, { active: r.activeConns, inact: r.inactConns, persist: r.persistConns });
+    for (const r of s.realServers) connIdx.set(serverKeyId(sk, r), { active: r.activeConns, inact: r.inactConns, persist: r.persistConns });
   }
   const totals = { counters: { ...ZERO_COUNTERS }, rates: { ...ZERO_RATES } };
   const services = stats.services.map((s) => {
@@ -393,7 +394,7 @@ export function assembleStats(
       counters: s.counters,
       rates: { ...svcRates },
       realServers: s.realServers.map((r) => {
-        const rk = `${sk}#${realServerKeyId(r)}`;
+        const rk = serverKeyId(sk, r);
         const c = connIdx.get(rk);
         return {
           address: r.address,

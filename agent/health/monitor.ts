@@ -3,14 +3,15 @@
 // is reported with its time and reason. The monitor only keeps verdicts; the reconciler turns them
 // into an overlay on the desired config (overlay.ts), never into a change of the desired config.
 import type { DirectorConfig, HealthCheck, ServiceKey } from '@/lib/ipvs/model';
-import { realServerKeyId, realServerLabel, serviceKeyId, serviceKeyOf, serviceLabel } from '@/lib/ipvs/model';
+import { realServerLabel, serviceKeyOf, serviceLabel } from '@/lib/ipvs/model';
+import { realServerKeyId, serviceKeyId, serverKeyId } from '@/lib/ipvs/keys';
 import { canonicalJson } from '@/lib/ipvs/hash';
 import type { HealthState } from '@/lib/protocol/messages';
 import type { Prober, ProbeResult } from './probe';
 
 /** "tcp|10.0.0.1|80#10.0.1.2|80": a real server within a service. */
 export function healthKey(service: ServiceKey, server: { address: string; port?: number }): string {
-  return `${serviceKeyId(service)}#${realServerKeyId(server)}`;
+  return serverKeyId(service, server);
 }
 
 interface Target {

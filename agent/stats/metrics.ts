@@ -4,7 +4,7 @@
 // and per-backend counters, both kinds of rates, persistent connections, health and agent state.
 import http from 'node:http';
 import type { DirectorConfig, ServiceKey } from '@/lib/ipvs/model';
-import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/model';
+import { realServerKeyId, serviceKeyId, serverKeyId } from '@/lib/ipvs/keys';
 import type { Counters, Rates, StatsSnapshot } from '@/lib/ipvs/stats';
 import type { HealthState } from '@/lib/protocol/messages';
 import type { DeltaRates } from './sampler';
@@ -100,7 +100,7 @@ export function renderMetrics(m: MetricsInput): string {
     w.metric('node_ipvs_outgoing_bytes_total', 'counter', 'The total amount of outgoing data.', t.outBytes);
 
     const weights = new Map<string, number>();
-    for (const svc of m.live?.services ?? []) for (const rs of svc.realServers) weights.set(`${serviceKeyId(svc)}#${realServerKeyId(rs)}`, rs.weight);
+    for (const svc of m.live?.services ?? []) for (const rs of svc.realServers) weights.set(serverKeyId(svc, rs), rs.weight);
     for (const svc of s.services) {
       for (const rs of svc.realServers) {
         const l = nodeBackendLabels(svc.service, rs);
@@ -110,7 +110,7 @@ export function renderMetrics(m: MetricsInput): string {
     for (const svc of s.services) for (const rs of svc.realServers) w.metric('node_ipvs_backend_connections_inactive', 'gauge', 'The current inactive connections by local and remote address.', rs.inactConns, nodeBackendLabels(svc.service, rs));
     for (const svc of s.services) {
       for (const rs of svc.realServers) {
-        const weight = weights.get(`${serviceKeyId(svc.service)}#${realServerKeyId(rs)}`);
+        const weight = weights.get(serverKeyId(svc.service, rs));
         if (weight !== undefined) w.metric('node_ipvs_backend_weight', 'gauge', 'The current backend weight by local and remote address.', weight, nodeBackendLabels(svc.service, rs));
       }
     }
@@ -147,7 +147,7 @@ export function renderMetrics(m: MetricsInput): string {
         for (const rs of svc.realServers) {
           const l = { ...serviceLabels(svc.service), server_address: rs.address, server_port: String(rs.port) };
           w.metric(name, 'gauge', `Real server ${what}.`, rs.rates[field], { ...l, source: 'kernel' });
-          const d = m.deltas.get(`${serviceKeyId(svc.service)}#${realServerKeyId(rs)}`);
+          const d = m.deltas.get(serverKeyId(svc.service, rs));
           if (d) w.metric(name, 'gauge', `Real server ${what}.`, d[field], { ...l, source: 'delta' });
         }
       }

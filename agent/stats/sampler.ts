@@ -2,7 +2,7 @@
 // (oldest dropped first when it is unreachable), and derives per-interval rates from counter deltas
 // next to the kernel's own estimator (which averages over ~8 s and updates every 2 s).
 import type { Counters, StatsSnapshot } from '@/lib/ipvs/stats';
-import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/model';
+import { realServerKeyId, serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 
 export interface DeltaRates {
   cps: number;
@@ -29,7 +29,7 @@ export function snapshotDeltaRates(prev: StatsSnapshot, cur: StatsSnapshot): Map
   for (const s of prev.services) {
     const sk = serviceKeyId(s.service);
     prevIdx.set(sk, s.counters);
-    for (const r of s.realServers) prevIdx.set(`${sk}#${realServerKeyId(r)}`, r.counters);
+    for (const r of s.realServers) prevIdx.set(serverKeyId(sk, r), r.counters);
   }
   const totals = deltaRates(prev.totals.counters, cur.totals.counters, dt);
   if (totals) out.set('', totals);
@@ -39,7 +39,7 @@ export function snapshotDeltaRates(prev: StatsSnapshot, cur: StatsSnapshot): Map
     const d = p && deltaRates(p, s.counters, dt);
     if (d) out.set(sk, d);
     for (const r of s.realServers) {
-      const rk = `${sk}#${realServerKeyId(r)}`;
+      const rk = serverKeyId(sk, r);
       const pr = prevIdx.get(rk);
       const dr = pr && deltaRates(pr, r.counters, dt);
       if (dr) out.set(rk, dr);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DirectorConfigSchema, VirtualServiceSchema, serviceKeyId, type VirtualServiceInput } from '@/lib/ipvs/model';
+import { DirectorConfigSchema, VirtualServiceSchema, type VirtualServiceInput } from '@/lib/ipvs/model';
+import { serviceKeyId } from '@/lib/ipvs/keys';
 import { applyEdits, editsToChanges, serviceChanges } from './changeset';
 
 const svc = (over: Partial<VirtualServiceInput> = {}) =>

@@ -1,7 +1,8 @@
 // Turns what the editor produced (complete services) into the API's change list: patches that
 // name services by key and real servers by address + port, so the audit log and the plan show
 // intent ("weight 3 → 0", "drain 10.0.1.3:80") rather than a replaced blob. Pure and tested.
-import { realServerKeyId, serviceKeyId, serviceKeyOf, type DirectorConfig, type Globals, type RealServer, type VirtualService } from '@/lib/ipvs/model';
+import { serviceKeyOf, type DirectorConfig, type Globals, type RealServer, type VirtualService } from '@/lib/ipvs/model';
+import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import { canonicalJson } from '@/lib/ipvs/hash';
 import type { ChangeInput } from '@/lib/api/schemas';
 

@@ -7,7 +7,8 @@
 import Link from 'next/link';
 import { memo, startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { formatHostPort } from '@/lib/ipvs/addr';
-import { isDefaultNetmask, realServerKeyId, serviceFamily, serviceKeyId, type RealServer, type VirtualService } from '@/lib/ipvs/model';
+import { isDefaultNetmask, serviceFamily, type RealServer, type VirtualService } from '@/lib/ipvs/model';
+import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { CurrentValues } from '@/lib/api/schemas';
 import { applyEdits } from '../changes/changeset';
 import { useDraft } from '../changes/draft-store';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualServiceSchema, serviceKeyId, type RealServer } from '@/lib/ipvs/model';
+import { VirtualServiceSchema, type RealServer } from '@/lib/ipvs/model';
+import { serviceKeyId } from '@/lib/ipvs/keys';
 import type { DirectorStatus } from '@/lib/api/schemas';
 import { indexReports, realServerState, rsRef, upCount } from './live-index';
 

@@ -1,13 +1,14 @@
 // Director reports indexed by service and real server, so a table row finds its health checks
 // and drain progress in O(1). With several directors, the worst state wins (one director seeing
 // a server down is what an admin needs to know).
-import { realServerKeyId, serviceKeyId, type RealServer, type VirtualService } from '@/lib/ipvs/model';
+import { type RealServer, type VirtualService } from '@/lib/ipvs/model';
+import { realServerKeyId, serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { DirectorStatus } from '@/lib/api/schemas';
 import type { DrainProgress, HealthState } from '@/lib/protocol/messages';
 
 export type RsReports = { health?: HealthState; healthBy: { director: string; health: HealthState }[]; drain?: DrainProgress };
 
-export const rsRef = (svcKey: string, rs: { address: string; port?: number }) => `${svcKey}#${realServerKeyId({ address: rs.address, port: rs.port ?? 0 })}`;
+export const rsRef = (svcKey: string, rs: { address: string; port?: number }) => serverKeyId(svcKey, { address: rs.address, port: rs.port ?? 0 });
 
 export function indexReports(directors: DirectorStatus[]): Map<string, RsReports> {
   const m = new Map<string, RsReports>();

@@ -8,7 +8,7 @@ import { useMemo, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '@/lib/api/client';
 import type { ChangeInput, PlanPreview, RevisionSummary } from '@/lib/api/schemas';
-import { serviceKeyId } from '@/lib/ipvs/model';
+import { serviceKeyId } from '@/lib/ipvs/keys';
 import { editsToChanges } from '../changes/changeset';
 import { useDraft } from '../changes/draft-store';
 import { ChangeList, changeText } from '../diff/ChangeList';

@@ -2,17 +2,8 @@
 // browser (to show the result before asking for a plan). Pure. Each change names services and
 // real servers by key; a change that cannot apply (adding what exists, editing what does not) is
 // an issue at `changes.<i>`; the result is then validated as a whole by DirectorConfigSchema.
-import {
-  DirectorConfigSchema,
-  realServerKeyId,
-  realServerLabel,
-  serviceKeyId,
-  serviceLabel,
-  type DirectorConfig,
-  type DirectorConfigInput,
-  type RealServerKey,
-  type ServiceKey,
-} from '../ipvs/model';
+import { DirectorConfigSchema, realServerLabel, serviceLabel, type DirectorConfig, type DirectorConfigInput, type RealServerKey, type ServiceKey } from '../ipvs/model';
+import { realServerKeyId, serviceKeyId } from '../ipvs/keys';
 import type { Change, Issue } from './schemas';
 
 export class ChangeSetError extends Error {

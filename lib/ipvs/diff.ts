@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { canonicalJson } from './hash';
 import { hostPort } from './inet';
-import { realServerLabel, serviceKeyId, serviceKeyOf, serviceLabel, ServiceKeySchema, type DirectorConfig, type RealServer, type VirtualService } from './model';
+import { realServerLabel, serviceKeyOf, serviceLabel, ServiceKeySchema, type DirectorConfig, type RealServer, type VirtualService } from './model';
+import { serviceKeyId } from './keys';
 
 const JsonValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
 

@@ -3,7 +3,8 @@
 // while it still has connections and its deadline (revision time + drain.timeout) has not passed;
 // then it is left out, so the planner deletes it. Every pass decides from the live numbers alone,
 // so an agent restart resumes where it was.
-import { serviceKeyId, type DirectorConfig, type RealServer, type VirtualService } from './model';
+import { type DirectorConfig, type RealServer, type VirtualService } from './model';
+import { serviceKeyId } from './keys';
 import type { StatsSnapshot } from './stats';
 import type { DrainProgress } from '../protocol/messages';
 import { hostPort } from './inet';

@@ -2,7 +2,8 @@
 // exists, what is refused and with which ipvs_strerror() text. applyOps() and the rules parser
 // (`ipvsadm -R` replays every line against it) share this one implementation.
 import { IpvsadmError } from './errors';
-import { serviceKeyId, type DirectorConfig, type RealServer, type ServiceKey, type SyncDaemon, type Timeouts, type VirtualService } from './model';
+import { type DirectorConfig, type RealServer, type ServiceKey, type SyncDaemon, type Timeouts, type VirtualService } from './model';
+import { serviceKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 import { canonicalAddress, ipv4ToInt, isIPv4, parseIPv6 } from './addr';
 import { hostPort, strictIPv4Value } from './inet';

@@ -3,6 +3,7 @@
 // Rules come from ipvsadm 1.31 and the kernel (see shared/docs/ipvs-reference.md §1.3-1.5).
 import { z } from 'zod';
 import { addressFamily, canonicalAddress, compareAddresses, formatHostPort, isIPv4, type Family } from './addr';
+import { realServerKeyId, serviceKeyId } from './keys';
 
 export const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
@@ -215,15 +216,6 @@ export function serviceKeyOf(s: ServiceKey): ServiceKey {
   return s.protocol === 'fwmark'
     ? { protocol: 'fwmark', fwmark: s.fwmark, family: s.family }
     : { protocol: s.protocol, address: s.address, port: s.port };
-}
-
-/** Stable string id of a service key: "tcp|10.0.0.1|80", "fwmark|inet6|3". */
-export function serviceKeyId(s: ServiceKey): string {
-  return s.protocol === 'fwmark' ? `fwmark|${s.family}|${s.fwmark}` : `${s.protocol}|${s.address}|${s.port}`;
-}
-
-export function realServerKeyId(r: { address: string; port?: number }): string {
-  return `${r.address}|${r.port ?? 0}`;
 }
 
 /** How an admin reads a service: "TCP 10.0.0.1:80", "UDP [2001:db8::1]:53", "FWM 3 IPv6". */

@@ -4,7 +4,8 @@ import { formatHostPort } from './addr';
 import { IpvsadmError } from './errors';
 import { serviceArgs, type IpvsadmCommand, parseIpvsadmArgv } from './ipvsadm-args';
 import { KernelTable } from './kernel-table';
-import { realServerKeyId, serviceKeyId, serviceLabel, type DirectorConfig, type RealServer } from './model';
+import { serviceLabel, type DirectorConfig, type RealServer } from './model';
+import { realServerKeyId, serviceKeyId, serverKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 import { commandToOp } from './commands';
 
@@ -107,7 +108,7 @@ export function summarizeOps(ops: readonly Op[], before?: DirectorConfig): strin
       case 'add-server': bump('rs+'); break;
       case 'delete-server': bump('rs-'); break;
       case 'edit-server': {
-        const old = servers?.get(`${serviceKeyId(op.service)}#${realServerKeyId(op.server)}`);
+        const old = servers?.get(serverKeyId(op.service, op.server));
         if (old && onlyWeightDiffers(old, op.server)) bump(op.server.weight === 0 ? 'quiesce' : old.weight === 0 ? 'unquiesce' : 'weight');
         else bump('rs~');
         break;
@@ -138,7 +139,7 @@ function indexServers(config: DirectorConfig): Map<string, RealServer> {
   const m = new Map<string, RealServer>();
   for (const s of config.services) {
     const sid = serviceKeyId(s);
-    for (const r of s.realServers) m.set(`${sid}#${realServerKeyId(r)}`, r);
+    for (const r of s.realServers) m.set(serverKeyId(sid, r), r);
   }
   return m;
 }

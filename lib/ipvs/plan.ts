@@ -14,7 +14,8 @@
 //    real servers likewise, else through a map. Unsorted input falls back to matching by key.
 import { hostPort, strictIPv4Value } from './inet';
 import { ipv4ToInt, parseIPv6 } from './addr';
-import { serviceKeyId, serviceKeyOf, type DirectorConfig, type RealServer, type SyncDaemon, type Timeouts, type VirtualService } from './model';
+import { serviceKeyOf, type DirectorConfig, type RealServer, type SyncDaemon, type Timeouts, type VirtualService } from './model';
+import { serviceKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 
 export function plan(desired: DirectorConfig, actual: DirectorConfig): Op[] {

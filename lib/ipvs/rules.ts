@@ -18,7 +18,8 @@ import { IpvsadmArgError, parseIpvsadmArgv, serviceArgs, type ServiceSpec } from
 import { hostPort, strictIPv4Value } from './inet';
 import { canonicalAddress, isIPv6 } from './addr';
 import { KernelTable, type TableEntry } from './kernel-table';
-import { MAX_PERSISTENCE, MAX_WEIGHT, SCHEDULERS, schedFlagBit, serviceKeyId, type DirectorConfig, type RealServer, type VirtualService } from './model';
+import { MAX_PERSISTENCE, MAX_WEIGHT, SCHEDULERS, schedFlagBit, type DirectorConfig, type RealServer, type VirtualService } from './model';
+import { serviceKeyId } from './keys';
 import { sortDestsLikeIpvsadm, sortServicesLikeIpvsadm } from './order';
 
 export { RulesParseError } from './errors';

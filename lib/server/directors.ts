@@ -3,7 +3,8 @@
 import { objectEnumValues } from '@prisma/client/runtime/client';
 import type { CommitResult, DirectorDetail, DirectorPlan, DirectorStatus } from '../api/schemas';
 import type { Director, Prisma } from '../generated/sqlite/client';
-import { realServerKeyId, realServerLabel, serviceKeyId, serviceLabel, type DirectorConfig, type RealServerKey, type ServiceKey } from '../ipvs/model';
+import { realServerLabel, serviceLabel, type DirectorConfig, type RealServerKey, type ServiceKey } from '../ipvs/model';
+import { realServerKeyId, serviceKeyId, serverKeyId } from '../ipvs/keys';
 import type { Report } from '../protocol/messages';
 import { audit } from './audit';
 import { forgetDirectorTokens, type DirectorPrincipal } from './auth/principal';
@@ -240,7 +241,7 @@ export async function completeDrains(clusterId: string, attempt = 0): Promise<vo
   if (!marked.length) return;
   const directors = (await prisma.director.findMany({ where: { clusterId, revoked: false } })).filter((d) => isConnected(d));
   if (!directors.length) return;
-  const id = (svc: ServiceKey, rs: RealServerKey) => `${serviceKeyId(svc)}#${realServerKeyId(rs)}`;
+  const id = (svc: ServiceKey, rs: RealServerKey) => serverKeyId(svc, rs);
   const doneOn = directors.map((d) => {
     const drains = (Array.isArray(d.drains) ? d.drains : []) as { service: ServiceKey; server: RealServerKey; done: boolean }[];
     const done = new Set(drains.filter((x) => x.done).map((x) => id(x.service, x.server)));

@@ -6,7 +6,8 @@ import type { Director } from '../generated/sqlite/client';
 import { diffConfigs } from '../ipvs/diff';
 import { resolveDrains } from '../ipvs/drain';
 import { configHash } from './config-hash';
-import { emptyConfig, realServerKeyId, serviceKeyId, type DirectorConfig } from '../ipvs/model';
+import { emptyConfig, type DirectorConfig } from '../ipvs/model';
+import { realServerKeyId, serviceKeyId, serverKeyId } from '../ipvs/keys';
 import type { Op } from '../ipvs/op';
 import { opToCommandLine, summarizeOps } from '../ipvs/ops';
 import { plan } from '../ipvs/plan';
@@ -17,7 +18,7 @@ import { actualConfig, directorStatus } from './views';
 /** What the agent would make the kernel look like: drains resolved, failing servers quiesced or removed. */
 export function effectiveDesired(desired: DirectorConfig, createdAt: Date, health: HealthState[], now = new Date()): DirectorConfig {
   const { config } = resolveDrains(desired, null, now, createdAt);
-  const down = new Map(health.filter((h) => !h.healthy).map((h) => [`${serviceKeyId(h.service)}#${realServerKeyId(h.server)}`, h]));
+  const down = new Map(health.filter((h) => !h.healthy).map((h) => [serverKeyId(h.service, h.server), h]));
   if (!down.size) return config;
   return {
     ...config,
@@ -25,8 +26,8 @@ export function effectiveDesired(desired: DirectorConfig, createdAt: Date, healt
       if (!s.healthCheck) return s;
       const mode = s.healthCheck.onFailure;
       const servers = s.realServers
-        .filter((r) => !(mode === 'remove' && down.has(`${serviceKeyId(s)}#${realServerKeyId(r)}`)))
-        .map((r) => (mode === 'quiesce' && down.has(`${serviceKeyId(s)}#${realServerKeyId(r)}`) ? { ...r, weight: 0 } : r));
+        .filter((r) => !(mode === 'remove' && down.has(serverKeyId(s, r))))
+        .map((r) => (mode === 'quiesce' && down.has(serverKeyId(s, r)) ? { ...r, weight: 0 } : r));
       return { ...s, realServers: servers };
     }) as DirectorConfig['services'],
   };
@@ -53,7 +54,7 @@ export function changeSummary(before: DirectorConfig, after: DirectorConfig): st
   const parts: string[] = [];
   const ops = summarizeOps(plan(stripOverlays(after), stripOverlays(before)));
   if (ops) parts.push(ops);
-  const drains = (c: DirectorConfig) => new Set(c.services.flatMap((s) => s.realServers.filter((r) => r.drain).map((r) => `${serviceKeyId(s)}#${realServerKeyId(r)}`)));
+  const drains = (c: DirectorConfig) => new Set(c.services.flatMap((s) => s.realServers.filter((r) => r.drain).map((r) => serverKeyId(s, r))));
   const a = drains(before);
   const newDrains = [...drains(after)].filter((k) => !a.has(k)).length;
   if (newDrains) parts.push(`${newDrains} real server${newDrains > 1 ? 's' : ''} draining`);

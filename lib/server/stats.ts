@@ -6,7 +6,8 @@
 import { join, raw, sqltag as sql } from '@prisma/client/runtime/client';
 import type { CurrentStats, StatsPoint, StatsResponse, StatsSeries } from '../api/schemas';
 import { CURRENT_STATS_FIELDS } from '../api/schemas';
-import { realServerKeyId, serviceKeyId, serviceLabel, type ServiceKey } from '../ipvs/model';
+import { serviceLabel } from '../ipvs/model';
+import { parseRealServerKeyId, parseServiceKeyId, realServerKeyId, serverKeyId, serviceKeyId, splitServerKeyId } from '../ipvs/keys';
 import type { StatsSnapshot } from '../ipvs/stats';
 import { formatHostPort } from '../ipvs/addr';
 import { bus, type StatsRow } from './bus';
@@ -126,18 +127,17 @@ interface DirectorStats {
 }
 
 export const TOTAL_KEY = '';
-export const serverSeriesKey = (service: string, server: string) => `${service}#${server}`;
+export const serverSeriesKey = serverKeyId;
 
 /** "tcp|10.0.0.1|80" -> "TCP 10.0.0.1:80" */
 export function serviceKeyLabel(key: string): string {
-  const [a, b, c] = key.split('|');
-  if (a === 'fwmark') return serviceLabel({ protocol: 'fwmark', fwmark: Number(c), family: b === 'inet6' ? 'inet6' : 'inet' } as ServiceKey);
-  return serviceLabel({ protocol: a as 'tcp', address: b ?? '', port: Number(c) });
+  const svc = parseServiceKeyId(key);
+  return svc ? serviceLabel(svc) : key;
 }
 /** "10.0.1.1|80" -> "10.0.1.1:80" */
 export function serverKeyLabel(key: string): string {
-  const [a, p] = key.split('|');
-  return formatHostPort(a ?? '', Number(p));
+  const rs = parseRealServerKeyId(key);
+  return rs ? formatHostPort(rs.address, rs.port) : key;
 }
 
 type Source = { directorId: string; key: string };
@@ -274,12 +274,12 @@ class StatsStore {
 
   private async persist(directorId: string, accs: [string, RollupAcc][]): Promise<void> {
     const rows: RollupRow[] = accs.map(([key, a]) => {
-      const hash = key.indexOf('#');
+      const ids = splitServerKeyId(key);
       const avg = (m: number) => a.sums[m]! / Math.max(1, a.n);
       return {
         directorId,
-        serviceKey: hash < 0 ? key : key.slice(0, hash),
-        destKey: hash < 0 ? '' : key.slice(hash + 1),
+        serviceKey: ids ? ids.service : key,
+        destKey: ids ? ids.server : '',
         minute: a.minute,
         conns: a.deltas[0]!,
         inPkts: a.deltas[1]!,
@@ -326,7 +326,7 @@ class StatsStore {
     }
     if (service) {
       const servers = new Set<string>();
-      for (const d of ds) for (const k of this.directors.get(d.id)?.series.keys() ?? []) if (k.startsWith(`${service}#`)) servers.add(k.slice(service.length + 1));
+      for (const d of ds) for (const k of this.directors.get(d.id)?.series.keys() ?? []) { const ids = splitServerKeyId(k); if (ids?.service === service) servers.add(ids.server); }
       return {
         total: ds.map((d) => ({ directorId: d.id, key: service })),
         breakdown: [...servers].sort().map((rs) => ({ key: rs, label: serverKeyLabel(rs), sources: ds.map((d) => ({ directorId: d.id, key: serverSeriesKey(service, rs) })) })),
@@ -334,7 +334,7 @@ class StatsStore {
     }
     if (scope.director) {
       const d = scope.director;
-      const services = [...(this.directors.get(d.id)?.series.keys() ?? [])].filter((k) => k !== TOTAL_KEY && !k.includes('#')).sort();
+      const services = [...(this.directors.get(d.id)?.series.keys() ?? [])].filter((k) => k !== TOTAL_KEY && splitServerKeyId(k) === null).sort();
       return { total: [{ directorId: d.id, key: TOTAL_KEY }], breakdown: services.map((s) => ({ key: s, label: serviceKeyLabel(s), sources: [{ directorId: d.id, key: s }] })) };
     }
     return {
@@ -475,15 +475,14 @@ class StatsStore {
       for (const [k, ser] of d.series) {
         // a series missing from the director's newest sample has left (a removed service or server)
         if (k === TOTAL_KEY || ser.ring.last !== d.lastSec) continue;
-        const hash = k.indexOf('#');
+        const ids = splitServerKeyId(k);
         let acc: Float64Array;
-        if (hash < 0) acc = slot(services, k);
+        if (!ids) acc = slot(services, k);
         else if (!servers) continue;
         else {
-          const svc = k.slice(0, hash);
-          let m = realServers.get(svc);
-          if (!m) realServers.set(svc, (m = new Map()));
-          acc = slot(m, k.slice(hash + 1));
+          let m = realServers.get(ids.service);
+          if (!m) realServers.set(ids.service, (m = new Map()));
+          acc = slot(m, ids.server);
         }
         for (let m = 0; m <= M; m++) acc[m]! += ser.now[m]!;
       }

@@ -4,7 +4,7 @@
 // went silent, a service a director stopped carrying and another cluster's director stay out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CURRENT_STATS_FIELDS, type CurrentStats } from '@/lib/api/schemas';
-import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/model';
+import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { StatsSnapshot } from '@/lib/ipvs/stats';
 import { hub } from '@/lib/server/hub';
 import { statsStore } from '@/lib/server/stats';

@@ -12,7 +12,8 @@
 //   writes them;
 // - counters are the estimator's 2-s snapshot minus the -Z zero point, as the kernel reports them.
 import { addressFamily, canonicalAddress } from '@/lib/ipvs/addr';
-import { serviceKeyId, withoutDaemonDefaults, type DirectorConfig, type ServiceKey } from '@/lib/ipvs/model';
+import { withoutDaemonDefaults, type DirectorConfig, type ServiceKey } from '@/lib/ipvs/model';
+import { serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op } from '@/lib/ipvs/op';
 import { formatConnList, formatDaemons, formatList, formatPersistentConn, formatProcConn, formatProcIpVs, formatProcStats, formatRateListing, formatStatsListing, formatThresholds, formatTimeouts } from '@/lib/ipvs/listing';
 import { opToCommandLine } from '@/lib/ipvs/ops';

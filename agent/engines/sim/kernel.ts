@@ -6,19 +6,8 @@
 import { addressFamily, canonicalAddress, formatIPv6, intToIPv4, ipv4ToInt, parseIPv6, type Family } from '@/lib/ipvs/addr';
 import { addressWords } from '@/lib/ipvs/inet';
 import { sortRealServers, sortServices } from '@/lib/ipvs/kernel-table';
-import {
-  schedFlagBit,
-  schedFlagName,
-  serviceFamily,
-  serviceKeyId,
-  type DirectorConfig,
-  type Forwarding,
-  type RealServer,
-  type Scheduler as SchedulerName,
-  type ServiceKey,
-  type SyncDaemon,
-  type VirtualService,
-} from '@/lib/ipvs/model';
+import { schedFlagBit, schedFlagName, serviceFamily, type DirectorConfig, type Forwarding, type RealServer, type Scheduler as SchedulerName, type ServiceKey, type SyncDaemon, type VirtualService } from '@/lib/ipvs/model';
+import { serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op, RealServerSpec } from '@/lib/ipvs/op';
 import type { ServiceStats, StatsSnapshot } from '@/lib/ipvs/stats';
 import { checkOp, type CommandError } from './argcheck';

@@ -2,7 +2,8 @@
 // all tunnel types, persistence with masks and PE, scheduler flags, one-packet scheduling,
 // thresholds, globals. Output is canonical (parsed by DirectorConfigSchema).
 import fc from 'fast-check';
-import { DirectorConfigSchema, MAX_FWMARK, MAX_WEIGHT, SCHEDULERS, serviceKeyId, type DirectorConfig, type DirectorConfigInput } from '../model';
+import { DirectorConfigSchema, MAX_FWMARK, MAX_WEIGHT, SCHEDULERS, type DirectorConfig, type DirectorConfigInput } from '../model';
+import { serviceKeyId } from '../keys';
 import { formatIPv6, intToIPv4 } from '../addr';
 
 export const ipv4 = fc.oneof(

@@ -1,6 +1,7 @@
 // `ipvsadm -Ln` (and `-Ln --tun-info`, and `-Ln -t <service>` without the banner): the rules plus
 // each real server's active/inactive connection counts.
-import { serviceKeyId, type DirectorConfig, type RealServer, type ServiceKey, type VirtualService } from '../model';
+import { type DirectorConfig, type RealServer, type ServiceKey, type VirtualService } from '../model';
+import { serviceKeyId } from '../keys';
 import type { RealServerStats, StatsSnapshot } from '../stats';
 import { IpvsadmError } from '../errors';
 import { hostPort } from '../inet';

@@ -4,7 +4,8 @@
 import { intToIPv4, ipv4ToInt } from '../addr';
 import { ListingParseError } from '../errors';
 import { canonicalIPv6, formatIPv6Full, hexToIPv4, hostPort } from '../inet';
-import { isDefaultNetmask, serviceKeyId, type DirectorConfig, type Persistence, type ServiceKey } from '../model';
+import { isDefaultNetmask, type DirectorConfig, type Persistence, type ServiceKey } from '../model';
+import { serviceKeyId } from '../keys';
 import type { ConnEntry, Counters, Rates, StatsSnapshot } from '../stats';
 import { listedConfig, statsIndex, type ListedServer, type ListedService } from './list';
 import { formatBanner, IssueLog, listingLines, padL, padR, parseBanner, type ListingHeader } from './common';

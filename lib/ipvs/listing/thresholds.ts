@@ -1,7 +1,8 @@
 // `ipvsadm -Ln --thresholds` (upper/lower connection thresholds, which -S does not save) and
 // `ipvsadm -Ln --persistent-conn` (weight and persistence-template counts). Their service lines
 // are the ordinary -L ones; only the title and the real-server rows differ.
-import { serviceKeyId, type DirectorConfig, type RealServer, type ServiceKey, type VirtualService } from '../model';
+import { type DirectorConfig, type RealServer, type ServiceKey, type VirtualService } from '../model';
+import { serverKeyId, serviceKeyId } from '../keys';
 import type { StatsSnapshot } from '../stats';
 import { hostPort } from '../inet';
 import { destsToList, servicesToList, statsIndex } from './list';
@@ -89,14 +90,14 @@ export function mergeThresholds(config: DirectorConfig, listing: ThresholdsListi
   const th = new Map<string, { u: number; l: number }>();
   for (const s of listing.services) {
     const sid = serviceKeyId(s.service);
-    for (const r of s.realServers) th.set(`${sid}#${hostPort(r.address, r.port)}`, { u: r.upperThreshold, l: r.lowerThreshold });
+    for (const r of s.realServers) th.set(serverKeyId(sid, hostPort(r.address, r.port)), { u: r.upperThreshold, l: r.lowerThreshold });
   }
   return {
     globals: config.globals,
     services: config.services.map((s) => {
       const sid = serviceKeyId(s);
       const realServers: RealServer[] = s.realServers.map((r: RealServer) => {
-        const t = th.get(`${sid}#${hostPort(r.address, r.port)}`);
+        const t = th.get(serverKeyId(sid, hostPort(r.address, r.port)));
         return t ? { ...r, upperThreshold: t.u, lowerThreshold: t.l } : r;
       });
       return { ...s, realServers } as VirtualService;
