@@ -1,5 +1,6 @@
 // `npm test`: every test, in the order that gives the fastest useful failure.
 //   1. provision what a fresh machine lacks (Chromium, PostgreSQL, QEMU + the IPVS guest)
+//   1b. typecheck and lint (a failure fails the run, after the tests have still run)
 //   2. build the web app once (integration and browser tests serve this build)
 //   3. Vitest: unit, property, database (SQLite + PostgreSQL), conformance (sim + real kernel), integration
 //   4. Playwright: end-to-end flows in Chromium
@@ -36,6 +37,20 @@ const pgUrl = prov.stdout.trim().split('\n').pop() ?? '';
 if (pgUrl) env.LVS_TEST_PG_URL ??= pgUrl;
 
 let failedSteps = 0;
+let failedChecks = 0; // typecheck/lint failures count as failed tests in the closing line
+// The habits that keep the code's shape: the same checks a developer runs (npm run typecheck / lint).
+for (const [name, cmd, args] of [
+  ['typecheck (tsc)', bin('tsc'), ['--noEmit', '-p', '.']],
+  ['lint (eslint)', bin('eslint'), ['--max-warnings', '0', '.']],
+] as const) {
+  say(`${name}…`);
+  const r = spawnSync(cmd, [...args], { cwd: root, stdio: 'inherit', env });
+  if (r.status !== 0) {
+    console.error(`[test] ${name} failed`);
+    failedChecks++;
+  }
+}
+
 if (only !== 'unit') {
   say('building the web app (next build)…');
   const b = spawnSync(bin('next'), ['build'], { cwd: root, stdio: 'inherit', env });
@@ -81,5 +96,6 @@ if (only !== 'unit') {
   } else if (p.status !== 0) total.failed++;
 }
 
+total.failed += failedChecks;
 console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(failedSteps > 0 || total.failed > 0 ? 1 : 0);
