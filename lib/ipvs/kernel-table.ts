@@ -3,16 +3,16 @@
 // (`ipvsadm -R` replays every line against it) share this one implementation.
 import { kernelRefused } from './errors';
 import { type DirectorConfig, type RealServer, type ServiceKey, type SyncDaemon, type Timeouts, type VirtualService } from './model';
-import { serviceKeyId } from './keys';
+import { realServerKeyId, serviceKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 import { canonicalAddress, ipv4ToInt, isIPv4, parseIPv6 } from './addr';
-import { hostPort, strictIPv4Value } from './inet';
+import { strictIPv4Value } from './inet';
 
 export type ServiceFields = Omit<VirtualService, 'realServers'>;
 
 export interface TableEntry {
   svc: ServiceFields;
-  /** keyed by "addr:port" / "[v6]:port" (inet.hostPort) */
+  /** keyed by realServerKeyId (keys.ts) */
   servers: Map<string, RealServer>;
 }
 type Entry = TableEntry;
@@ -115,7 +115,7 @@ export class KernelTable {
     const t = new KernelTable();
     for (const s of config.services) {
       const servers = new Map<string, RealServer>();
-      for (const r of s.realServers) servers.set(hostPort(r.address, r.port), r);
+      for (const r of s.realServers) servers.set(realServerKeyId(r), r);
       t.services.set(serviceKeyId(s), { svc: serviceFields(s), servers });
     }
     t.timeouts = config.globals.timeouts ? { ...config.globals.timeouts } : null;
@@ -166,7 +166,7 @@ export class KernelTable {
         if (!e) throw kernelRefused(op.op, 'ESRCH', { op });
         if (op.server.lowerThreshold > op.server.upperThreshold || op.server.weight < 0) throw kernelRefused(op.op, 'ERANGE', { op });
         const r = canonical ? (op.server as RealServer) : canonicalServer(op.server);
-        const id = hostPort(r.address, r.port);
+        const id = realServerKeyId(r);
         if (op.op === 'add-server' && e.servers.has(id)) throw kernelRefused(op.op, 'EEXIST', { op });
         if (op.op === 'edit-server' && !e.servers.has(id)) throw kernelRefused(op.op, 'ENOENT', { op });
         e.servers.set(id, r);
@@ -175,7 +175,7 @@ export class KernelTable {
       case 'delete-server': {
         const e = this.services.get(serviceKeyId(op.service));
         if (!e) throw kernelRefused(op.op, 'ESRCH', { op });
-        if (!e.servers.delete(hostPort(canonicalAddress(op.server.address), op.server.port))) throw kernelRefused(op.op, 'ENOENT', { op });
+        if (!e.servers.delete(realServerKeyId({ address: canonicalAddress(op.server.address), port: op.server.port }))) throw kernelRefused(op.op, 'ENOENT', { op });
         return;
       }
       case 'set-timeouts': {

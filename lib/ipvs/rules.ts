@@ -19,7 +19,7 @@ import { hostPort, strictIPv4Value } from './inet';
 import { canonicalAddress, isIPv6 } from './addr';
 import { KernelTable, type TableEntry } from './kernel-table';
 import { MAX_PERSISTENCE, MAX_WEIGHT, SCHEDULERS, schedFlagBit, type DirectorConfig, type RealServer, type VirtualService } from './model';
-import { serviceKeyId } from './keys';
+import { realServerKeyId, serviceKeyId } from './keys';
 import { sortDestsLikeIpvsadm, sortServicesLikeIpvsadm } from './order';
 
 export { RulesParseError } from './errors';
@@ -215,8 +215,7 @@ function tryFastAddServer(text: string, pos: number, table: KernelTable, cache: 
   if ((destV6 ? 'inet6' : 'inet') !== cached.family && fwd !== 'tunnel') return -1;
   const port = !cached.fwmark && fwd !== 'masq' ? cached.port : textPort;
   const address = destV6 ? text.slice(destStart + 1, colon - 1) : text.slice(destStart, colon);
-  // the table keys servers by their "addr:port" text, which is the token itself when the port stands
-  const id = port === textPort ? text.slice(destStart, destEnd) : hostPort(address, port);
+  const id = realServerKeyId({ address, port });
   if (entry.servers.has(id)) return -1;
   const r: RealServer = { address, port, forwarding: fwd, weight, upperThreshold: 0, lowerThreshold: 0 };
   if (fwd === 'tunnel') r.tunnelType = 'ipip';
