@@ -5,6 +5,7 @@ import os from 'node:os';
 import type http from 'node:http';
 import type { Report } from '../lib/protocol/messages';
 import type { ConnEntry, ConnFilter } from '../lib/ipvs/stats';
+import { realServerLabel, serviceLabel } from '@/lib/ipvs/model';
 import type { Engine, EngineFacts } from './engines/engine';
 import { HealthMonitor, notChecked } from './health/monitor';
 import { NetProber, SimProber, type Prober } from './health/probe';
@@ -69,7 +70,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     prober,
     seed: saved?.health ?? [],
     onTransition: (s) => {
-      log.warn(`health: ${s.service.protocol === 'fwmark' ? `FWM ${s.service.fwmark}` : `${s.service.protocol.toUpperCase()} ${s.service.address}:${s.service.port}`} -> ${s.server.address}:${s.server.port} is ${s.healthy ? 'healthy' : 'failing'}: ${s.reason}`);
+      log.warn(`health: ${serviceLabel(s.service)} -> ${realServerLabel(s.server)} is ${s.healthy ? 'healthy' : 'failing'}: ${s.reason}`);
       report({ type: 'health', states: health.states() });
       reconciler.persistHealth();
       reconciler.trigger('health transition');

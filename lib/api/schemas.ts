@@ -19,6 +19,7 @@ import {
 import { OpSchema } from '../ipvs/op';
 import { ConnEntrySchema, ConnFilterSchema } from '../ipvs/stats';
 import { ConfigDiffSchema } from '../ipvs/diff';
+import { RealServerKeyIdSchema, ServiceKeyIdSchema } from '../ipvs/keys';
 import {
   CapabilitiesSchema,
   DrainProgressSchema,
@@ -453,8 +454,8 @@ export type StatsSeries = z.output<typeof StatsSeriesSchema>;
  */
 export const StatsScopeSchema = z.object({
   director: z.string().optional(),
-  service: z.string().max(200).optional(),
-  server: z.string().max(200).optional(),
+  service: ServiceKeyIdSchema.optional(),
+  server: RealServerKeyIdSchema.optional(),
 });
 export const LiveRangeSchema = z.enum(['1m', '5m', '15m', '1h'], { error: 'live range must be 1m, 5m, 15m or 1h' });
 export const HistoryRangeSchema = z.enum(['1h', '24h', '7d', '30d'], { error: 'range must be 1h, 24h, 7d or 30d' });
@@ -539,4 +540,3 @@ export const AuditPageSchema = z.object({ events: z.array(AuditEventSchema), nex
 
 export const HealthResponseSchema = z.object({ ok: z.boolean(), database: z.enum(['sqlite', 'postgres']), version: z.string() });
 export const OkSchema = z.object({ ok: z.literal(true) });
-export const ServiceKeyParamSchema = ServiceKeySchema;

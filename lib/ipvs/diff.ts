@@ -4,9 +4,8 @@
 // drain marks), because reviewers need to see them.
 import { z } from 'zod';
 import { canonicalJson } from './hash';
-import { hostPort } from './inet';
 import { realServerLabel, serviceKeyOf, serviceLabel, ServiceKeySchema, type DirectorConfig, type RealServer, type VirtualService } from './model';
-import { serviceKeyId } from './keys';
+import { realServerKeyId, serviceKeyId } from './keys';
 
 const JsonValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
 
@@ -92,7 +91,7 @@ export function diffConfigs(before: DirectorConfig, after: DirectorConfig): Conf
 }
 
 function diffServers(before: VirtualService, after: VirtualService): ConfigDiff['services']['changed'][number]['realServers'] {
-  const key = (r: RealServer) => hostPort(r.address, r.port);
+  const key = (r: RealServer) => realServerKeyId(r);
   const old = new Map(before.realServers.map((r: RealServer) => [key(r), r]));
   const now = new Set(after.realServers.map((r: RealServer) => key(r)));
   const ref = (r: RealServer) => ({ address: r.address, port: r.port, label: realServerLabel(r) });

@@ -4,10 +4,9 @@
 // then it is left out, so the planner deletes it. Every pass decides from the live numbers alone,
 // so an agent restart resumes where it was.
 import { type DirectorConfig, type RealServer, type VirtualService } from './model';
-import { serviceKeyId } from './keys';
+import { realServerKeyId, serviceKeyId } from './keys';
 import type { StatsSnapshot } from './stats';
 import type { DrainProgress } from '../protocol/messages';
-import { hostPort } from './inet';
 
 export interface DrainResolution {
   /** the config to plan against: draining servers at weight 0, finished ones removed */
@@ -24,7 +23,7 @@ export function resolveDrains(desired: DirectorConfig, live: StatsSnapshot | nul
   const liveIdx = new Map<string, Map<string, { active: number; inact: number }>>();
   for (const s of live?.services ?? []) {
     const m = new Map<string, { active: number; inact: number }>();
-    for (const r of s.realServers) m.set(hostPort(r.address, r.port), { active: r.activeConns, inact: r.inactConns });
+    for (const r of s.realServers) m.set(realServerKeyId(r), { active: r.activeConns, inact: r.inactConns });
     liveIdx.set(serviceKeyId(s.service), m);
   }
   const drains: DrainProgress[] = [];
@@ -41,7 +40,7 @@ export function resolveDrains(desired: DirectorConfig, live: StatsSnapshot | nul
         continue;
       }
       const deadline = new Date(revisionCreatedAt.getTime() + r.drain.timeout * 1000);
-      const counts = live ? liveServers?.get(hostPort(r.address, r.port)) : undefined;
+      const counts = live ? liveServers?.get(realServerKeyId(r)) : undefined;
       // gone from the live table (or never there): nothing left to drain
       const present = live === null || counts !== undefined;
       const conns = counts ? counts.active + counts.inact : 0;

@@ -16,7 +16,7 @@
 // drain marks (exported as weight 0 with a comment), and sync daemons other than one identical
 // master+backup pair (keepalived runs both from one lvs_sync_daemon line).
 import { RulesParseError, type RulesIssue, formatPath } from './errors';
-import { DirectorConfigSchema, type DirectorConfig, type DirectorConfigInput, type HealthCheck, type RealServer, type SyncDaemon, type VirtualService } from './model';
+import { DirectorConfigSchema, type DirectorConfig, type DirectorConfigInput, type HealthCheck, type RealServer, type SyncDaemon } from './model';
 import { canonicalAddress, isIPv4, isIPv6 } from './addr';
 
 const I = '    ';

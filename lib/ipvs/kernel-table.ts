@@ -1,18 +1,18 @@
 // An in-memory IPVS table with the kernel's semantics for the operations ipvsadm sends: what
 // exists, what is refused and with which ipvs_strerror() text. applyOps() and the rules parser
 // (`ipvsadm -R` replays every line against it) share this one implementation.
-import { IpvsadmError } from './errors';
+import { kernelRefused } from './errors';
 import { type DirectorConfig, type RealServer, type ServiceKey, type SyncDaemon, type Timeouts, type VirtualService } from './model';
-import { serviceKeyId } from './keys';
+import { realServerKeyId, serviceKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 import { canonicalAddress, ipv4ToInt, isIPv4, parseIPv6 } from './addr';
-import { hostPort, strictIPv4Value } from './inet';
+import { strictIPv4Value } from './inet';
 
 export type ServiceFields = Omit<VirtualService, 'realServers'>;
 
 export interface TableEntry {
   svc: ServiceFields;
-  /** keyed by "addr:port" / "[v6]:port" (inet.hostPort) */
+  /** keyed by realServerKeyId (keys.ts) */
   servers: Map<string, RealServer>;
 }
 type Entry = TableEntry;
@@ -104,10 +104,6 @@ function serviceFields(s: VirtualService | ServiceFields): ServiceFields {
   return rest;
 }
 
-function kernelError(op: Op, kind: IpvsadmError['kind'], message: string): IpvsadmError {
-  return new IpvsadmError({ kind, message, exitCode: 255, op });
-}
-
 export class KernelTable {
   private readonly services = new Map<string, Entry>();
   /** bumped whenever an entry goes away, so callers may cache entries between changes */
@@ -119,7 +115,7 @@ export class KernelTable {
     const t = new KernelTable();
     for (const s of config.services) {
       const servers = new Map<string, RealServer>();
-      for (const r of s.realServers) servers.set(hostPort(r.address, r.port), r);
+      for (const r of s.realServers) servers.set(realServerKeyId(r), r);
       t.services.set(serviceKeyId(s), { svc: serviceFields(s), servers });
     }
     t.timeouts = config.globals.timeouts ? { ...config.globals.timeouts } : null;
@@ -149,37 +145,37 @@ export class KernelTable {
     switch (op.op) {
       case 'add-service': {
         const id = serviceKeyId(op.service);
-        if (this.services.has(id)) throw kernelError(op, 'exists', 'Service already exists');
+        if (this.services.has(id)) throw kernelRefused(op.op, 'EEXIST', { op });
         this.services.set(id, { svc: serviceFields(op.service), servers: new Map() });
         return;
       }
       case 'edit-service': {
         const e = this.services.get(serviceKeyId(op.service));
-        if (!e) throw kernelError(op, 'no-service', 'No such service');
+        if (!e) throw kernelRefused(op.op, 'ESRCH', { op });
         e.svc = serviceFields(op.service);
         return;
       }
       case 'delete-service': {
-        if (!this.services.delete(serviceKeyId(op.service))) throw kernelError(op, 'no-service', 'No such service');
+        if (!this.services.delete(serviceKeyId(op.service))) throw kernelRefused(op.op, 'ESRCH', { op });
         this.generation++;
         return;
       }
       case 'add-server':
       case 'edit-server': {
         const e = this.services.get(serviceKeyId(op.service));
-        if (!e) throw kernelError(op, 'no-service', 'Service not defined');
-        if (op.server.lowerThreshold > op.server.upperThreshold || op.server.weight < 0) throw kernelError(op, 'range', 'Numerical result out of range');
+        if (!e) throw kernelRefused(op.op, 'ESRCH', { op });
+        if (op.server.lowerThreshold > op.server.upperThreshold || op.server.weight < 0) throw kernelRefused(op.op, 'ERANGE', { op });
         const r = canonical ? (op.server as RealServer) : canonicalServer(op.server);
-        const id = hostPort(r.address, r.port);
-        if (op.op === 'add-server' && e.servers.has(id)) throw kernelError(op, 'exists', 'Destination already exists');
-        if (op.op === 'edit-server' && !e.servers.has(id)) throw kernelError(op, 'not-found', 'No such destination');
+        const id = realServerKeyId(r);
+        if (op.op === 'add-server' && e.servers.has(id)) throw kernelRefused(op.op, 'EEXIST', { op });
+        if (op.op === 'edit-server' && !e.servers.has(id)) throw kernelRefused(op.op, 'ENOENT', { op });
         e.servers.set(id, r);
         return;
       }
       case 'delete-server': {
         const e = this.services.get(serviceKeyId(op.service));
-        if (!e) throw kernelError(op, 'no-service', 'Service not defined');
-        if (!e.servers.delete(hostPort(canonicalAddress(op.server.address), op.server.port))) throw kernelError(op, 'not-found', 'No such destination');
+        if (!e) throw kernelRefused(op.op, 'ESRCH', { op });
+        if (!e.servers.delete(realServerKeyId({ address: canonicalAddress(op.server.address), port: op.server.port }))) throw kernelRefused(op.op, 'ENOENT', { op });
         return;
       }
       case 'set-timeouts': {
@@ -190,13 +186,13 @@ export class KernelTable {
         return;
       }
       case 'start-daemon': {
-        if (this.daemons.some((d) => d.state === op.daemon.state)) throw kernelError(op, 'exists', 'Daemon has already run');
+        if (this.daemons.some((d) => d.state === op.daemon.state)) throw kernelRefused(op.op, 'EEXIST', { op });
         this.daemons.push({ ...op.daemon });
         return;
       }
       case 'stop-daemon': {
         const i = this.daemons.findIndex((d) => d.state === op.state);
-        if (i < 0) throw kernelError(op, 'not-found', 'No daemon is running');
+        if (i < 0) throw kernelRefused(op.op, 'ESRCH', { op });
         this.daemons.splice(i, 1);
         return;
       }

@@ -5,7 +5,7 @@ import { IpvsadmError } from './errors';
 import { serviceArgs, type IpvsadmCommand, parseIpvsadmArgv } from './ipvsadm-args';
 import { KernelTable } from './kernel-table';
 import { serviceLabel, type DirectorConfig, type RealServer } from './model';
-import { realServerKeyId, serviceKeyId, serverKeyId } from './keys';
+import { serviceKeyId, serverKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 import { commandToOp } from './commands';
 

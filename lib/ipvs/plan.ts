@@ -12,10 +12,10 @@
 //    servers; a removed service is one -D (the kernel drops its real servers with it).
 //  - Linear time: the canonical lists are merge-joined (pairwise where aligned, the steady state);
 //    real servers likewise, else through a map. Unsorted input falls back to matching by key.
-import { hostPort, strictIPv4Value } from './inet';
+import { strictIPv4Value } from './inet';
 import { ipv4ToInt, parseIPv6 } from './addr';
 import { serviceKeyOf, type DirectorConfig, type RealServer, type SyncDaemon, type Timeouts, type VirtualService } from './model';
-import { serviceKeyId } from './keys';
+import { realServerKeyId, serviceKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 
 export function plan(desired: DirectorConfig, actual: DirectorConfig): Op[] {
@@ -145,12 +145,12 @@ function planServers(d: VirtualService, a: VirtualService, ops: Op[]): void {
   }
   const key = serviceKeyOf(d);
   const actualByKey = new Map<string, RealServer>();
-  for (const r of ar) actualByKey.set(hostPort(r.address, r.port), r);
+  for (const r of ar) actualByKey.set(realServerKeyId(r), r);
   const adds: Op[] = [];
   const edits: Op[] = [];
   const keep = new Set<string>();
   for (const r of dr) {
-    const k = hostPort(r.address, r.port);
+    const k = realServerKeyId(r);
     keep.add(k);
     const old = actualByKey.get(k);
     if (!old) adds.push({ op: 'add-server', service: key, server: serverSpec(r) });
@@ -158,7 +158,7 @@ function planServers(d: VirtualService, a: VirtualService, ops: Op[]): void {
   }
   ops.push(...adds, ...edits);
   for (const r of ar) {
-    const k = hostPort(r.address, r.port);
+    const k = realServerKeyId(r);
     if (!keep.has(k)) ops.push({ op: 'delete-server', service: key, server: { address: r.address, port: r.port } });
   }
 }

@@ -13,13 +13,13 @@
 // timeouts, sync daemons, health checks, drain). { globals: true } appends --set/--start-daemon
 // lines, which parseRules reads back.
 import { commandToOp, specKey } from './commands';
-import { IpvsadmError, RulesParseError, type RulesIssue } from './errors';
+import { IpvsadmError, kernelRefused, RulesParseError, type RulesIssue } from './errors';
 import { IpvsadmArgError, parseIpvsadmArgv, serviceArgs, type ServiceSpec } from './ipvsadm-args';
 import { hostPort, strictIPv4Value } from './inet';
 import { canonicalAddress, isIPv6 } from './addr';
 import { KernelTable, type TableEntry } from './kernel-table';
 import { MAX_PERSISTENCE, MAX_WEIGHT, SCHEDULERS, schedFlagBit, type DirectorConfig, type RealServer, type VirtualService } from './model';
-import { serviceKeyId } from './keys';
+import { realServerKeyId, serviceKeyId } from './keys';
 import { sortDestsLikeIpvsadm, sortServicesLikeIpvsadm } from './order';
 
 export { RulesParseError } from './errors';
@@ -215,8 +215,7 @@ function tryFastAddServer(text: string, pos: number, table: KernelTable, cache: 
   if ((destV6 ? 'inet6' : 'inet') !== cached.family && fwd !== 'tunnel') return -1;
   const port = !cached.fwmark && fwd !== 'masq' ? cached.port : textPort;
   const address = destV6 ? text.slice(destStart + 1, colon - 1) : text.slice(destStart, colon);
-  // the table keys servers by their "addr:port" text, which is the token itself when the port stands
-  const id = port === textPort ? text.slice(destStart, destEnd) : hostPort(address, port);
+  const id = realServerKeyId({ address, port });
   if (entry.servers.has(id)) return -1;
   const r: RealServer = { address, port, forwarding: fwd, weight, upperThreshold: 0, lowerThreshold: 0 };
   if (fwd === 'tunnel') r.tunnelType = 'ipip';
@@ -273,8 +272,8 @@ export function parseRules(text: string, options: { base?: DirectorConfig } = {}
           break;
       }
       // the kernel checks existence before it looks the scheduler up
-      if (cmd.cmd === 'add-service' && table.hasService(specKey(cmd.svc))) throw new IpvsadmError({ kind: 'exists', message: 'Service already exists', exitCode: 255 });
-      if (cmd.cmd === 'edit-service' && !table.hasService(specKey(cmd.svc))) throw new IpvsadmError({ kind: 'no-service', message: 'No such service', exitCode: 255 });
+      if (cmd.cmd === 'add-service' && table.hasService(specKey(cmd.svc))) throw kernelRefused(cmd.cmd, 'EEXIST');
+      if (cmd.cmd === 'edit-service' && !table.hasService(specKey(cmd.svc))) throw kernelRefused(cmd.cmd, 'ESRCH');
       const op = commandToOp(cmd);
       if (op) table.apply(op, true);
       if (cmd.cmd === 'add-service') cache.remember(tokens, cmd.svc);

@@ -49,7 +49,7 @@ export const TCP_TIMEOUTS_S = [2, 900, 120, 60, 120, 120, 10, 60, 30, 120, 120];
 export type TcpSeg = 'syn' | 'fin' | 'ack' | 'rst';
 const TCP_SEG_INDEX: Record<TcpSeg, number> = { syn: 0, fin: 1, ack: 2, rst: 3 };
 
-const { ESTABLISHED: sES, SYN_SENT: sSS, SYN_RECV: sSR, FIN_WAIT: sFW, TIME_WAIT: sTW, CLOSE: sCL, CLOSE_WAIT: sCW, LAST_ACK: sLA, LISTEN: sLI, SYNACK: sSA } = TCP;
+const { ESTABLISHED: sES, SYN_SENT: sSS, SYN_RECV: sSR, FIN_WAIT: sFW, TIME_WAIT: sTW, CLOSE: sCL, CLOSE_WAIT: sCW, LAST_ACK: sLA, LISTEN: sLI } = TCP;
 /** tcp_states[direction*4 + segment][state] */
 const TCP_STATES: number[][] = [
   // INPUT        sNO  sES  sSS  sSR  sFW  sTW  sCL  sCW  sLA  sLI  sSA

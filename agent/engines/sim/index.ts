@@ -11,9 +11,9 @@
 //   (maxlen = MTU 1500 − headers, group 224.0.0.81, port 8848, ttl 1) are omitted, as the model
 //   writes them;
 // - counters are the estimator's 2-s snapshot minus the -Z zero point, as the kernel reports them.
-import { addressFamily, canonicalAddress } from '@/lib/ipvs/addr';
+import { canonicalAddress } from '@/lib/ipvs/addr';
 import { withoutDaemonDefaults, type DirectorConfig, type ServiceKey } from '@/lib/ipvs/model';
-import { serviceKeyId } from '@/lib/ipvs/keys';
+import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op } from '@/lib/ipvs/op';
 import { formatConnList, formatDaemons, formatList, formatPersistentConn, formatProcConn, formatProcIpVs, formatProcStats, formatRateListing, formatStatsListing, formatThresholds, formatTimeouts } from '@/lib/ipvs/listing';
 import { opToCommandLine } from '@/lib/ipvs/ops';
@@ -232,7 +232,7 @@ export class SimEngine implements Engine {
 
   /** Mark a simulated backend up or down; port 0 means every port of that host. */
   setBackendHealth(address: string, port: number, healthy: boolean, reason = 'connect ECONNREFUSED'): void {
-    const key = `${canonicalAddress(address)}|${port}`;
+    const key = realServerKeyId({ address: canonicalAddress(address), port });
     if (healthy) this.down.delete(key);
     else this.down.set(key, reason);
   }
@@ -240,12 +240,12 @@ export class SimEngine implements Engine {
   /** The sim's health-check target: does this backend answer? */
   probeBackend(address: string, port: number): { ok: boolean; reason: string } {
     const a = canonicalAddress(address);
-    const why = this.down.get(`${a}|${port}`) ?? this.down.get(`${a}|0`);
+    const why = this.down.get(realServerKeyId({ address: a, port })) ?? this.down.get(realServerKeyId({ address: a, port: 0 }));
     return why === undefined ? { ok: true, reason: 'ok (1 ms)' } : { ok: false, reason: why };
   }
 
   private backendUp(address: string, port: number): boolean {
-    return this.down.size === 0 || (!this.down.has(`${address}|${port}`) && !this.down.has(`${address}|0`));
+    return this.down.size === 0 || (!this.down.has(realServerKeyId({ address, port })) && !this.down.has(realServerKeyId({ address, port: 0 })));
   }
 
   // ---- listings: ipvsadm's own formats, so anything that reads a real director reads the sim ----------
@@ -292,8 +292,8 @@ export class SimEngine implements Engine {
       const byId = new Map([...this.kernel.services.values()].map((svc) => [svc.id, svc]));
       for (const s of cfg.services) {
         const live = byId.get(serviceKeyId(s))!;
-        const at = new Map(live.dests.map((d, i) => [`${d.address}|${d.port}`, i]));
-        s.realServers.sort((a, b) => at.get(`${b.address}|${b.port}`)! - at.get(`${a.address}|${a.port}`)!);
+        const at = new Map(live.dests.map((d, i) => [realServerKeyId(d), i]));
+        s.realServers.sort((a, b) => at.get(realServerKeyId(b))! - at.get(realServerKeyId(a))!);
       }
       return formatProcIpVs(cfg, snap, { connTableSize: CONN_TABLE_SIZE });
     }

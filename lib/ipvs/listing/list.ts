@@ -1,7 +1,7 @@
 // `ipvsadm -Ln` (and `-Ln --tun-info`, and `-Ln -t <service>` without the banner): the rules plus
 // each real server's active/inactive connection counts.
 import { type DirectorConfig, type RealServer, type ServiceKey, type VirtualService } from '../model';
-import { serviceKeyId } from '../keys';
+import { realServerKeyId, serviceKeyId } from '../keys';
 import type { RealServerStats, StatsSnapshot } from '../stats';
 import { IpvsadmError } from '../errors';
 import { hostPort } from '../inet';
@@ -144,12 +144,12 @@ export function listedConfig(services: readonly { service: ServiceKey; settings:
 
 // ---- formatting (for the simulator) ----------------------------------------------------------
 
-/** Per-dest live numbers from a stats snapshot, by service id and "addr:port". */
+/** Per-dest live numbers from a stats snapshot, by service id and real server id (keys.ts). */
 export function statsIndex(snapshot: StatsSnapshot | null | undefined): Map<string, Map<string, RealServerStats>> {
   const idx = new Map<string, Map<string, RealServerStats>>();
   for (const s of snapshot?.services ?? []) {
     const m = new Map<string, RealServerStats>();
-    for (const r of s.realServers) m.set(hostPort(r.address, r.port), r);
+    for (const r of s.realServers) m.set(realServerKeyId(r), r);
     idx.set(serviceKeyId(s.service), m);
   }
   return idx;
@@ -187,7 +187,7 @@ export function formatList(config: DirectorConfig, stats?: StatsSnapshot | null,
     out += `${formatServiceLine(s)}\n`;
     const live = idx.get(serviceKeyId(s));
     for (const r of destsToList(s.realServers, o)) {
-      const st = live?.get(hostPort(r.address, r.port));
+      const st = live?.get(realServerKeyId(r));
       const name = padR(hostPort(r.address, r.port), 28);
       const fwd = padR(FWD_NAME[r.forwarding], 7);
       const tail = `${padR(r.weight, 6)} ${padR(st?.activeConns ?? 0, 10)} ${padR(st?.inactConns ?? 0, 10)}`;

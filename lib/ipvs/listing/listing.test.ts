@@ -55,7 +55,7 @@ function snapshotOf(services: { service: StatsSnapshot['services'][number]['serv
   };
 }
 
-const reprintList = (p: ListResult, text: string) => formatList(p.config, snapshotOf(p.services), { service: p.version === null ? p.services[0]?.service : undefined, tunInfo: p.tunnelInfo, connTableSize: p.connTableSize ?? undefined });
+const reprintList = (p: ListResult, _text: string) => formatList(p.config, snapshotOf(p.services), { service: p.version === null ? p.services[0]?.service : undefined, tunInfo: p.tunnelInfo, connTableSize: p.connTableSize ?? undefined });
 
 function listingError(f: () => unknown): ListingParseError {
   try {

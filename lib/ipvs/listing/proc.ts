@@ -3,9 +3,9 @@
 // one line per connection or persistence template). Formats from ip_vs_ctl.c / ip_vs_conn.c.
 import { intToIPv4, ipv4ToInt } from '../addr';
 import { ListingParseError } from '../errors';
-import { canonicalIPv6, formatIPv6Full, hexToIPv4, hostPort } from '../inet';
+import { canonicalIPv6, formatIPv6Full, hexToIPv4 } from '../inet';
 import { isDefaultNetmask, type DirectorConfig, type Persistence, type ServiceKey } from '../model';
-import { serviceKeyId } from '../keys';
+import { realServerKeyId, serviceKeyId } from '../keys';
 import type { ConnEntry, Counters, Rates, StatsSnapshot } from '../stats';
 import { listedConfig, statsIndex, type ListedServer, type ListedService } from './list';
 import { formatBanner, IssueLog, listingLines, padL, padR, parseBanner, type ListingHeader } from './common';
@@ -156,7 +156,7 @@ export function formatProcIpVs(config: DirectorConfig, stats?: StatsSnapshot | n
     const live = idx.get(serviceKeyId(s));
     // the kernel lists destinations newest first; without history, reverse canonical order
     for (const r of [...s.realServers].reverse()) {
-      const st = live?.get(hostPort(r.address, r.port));
+      const st = live?.get(realServerKeyId(r));
       const addr = r.address.includes(':') ? `[${formatIPv6Full(r.address)}]` : hex(ipv4ToInt(r.address), 8);
       out += `  -> ${addr}:${hex(r.port, 4)}      ${padR(FWD[r.forwarding], 7)} ${padR(r.weight, 6)} ${padR(st?.activeConns ?? 0, 10)} ${padR(st?.inactConns ?? 0, 10)}\n`;
     }

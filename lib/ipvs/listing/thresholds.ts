@@ -2,7 +2,7 @@
 // `ipvsadm -Ln --persistent-conn` (weight and persistence-template counts). Their service lines
 // are the ordinary -L ones; only the title and the real-server rows differ.
 import { type DirectorConfig, type RealServer, type ServiceKey, type VirtualService } from '../model';
-import { serverKeyId, serviceKeyId } from '../keys';
+import { realServerKeyId, serverKeyId, serviceKeyId } from '../keys';
 import type { StatsSnapshot } from '../stats';
 import { hostPort } from '../inet';
 import { destsToList, servicesToList, statsIndex } from './list';
@@ -90,14 +90,14 @@ export function mergeThresholds(config: DirectorConfig, listing: ThresholdsListi
   const th = new Map<string, { u: number; l: number }>();
   for (const s of listing.services) {
     const sid = serviceKeyId(s.service);
-    for (const r of s.realServers) th.set(serverKeyId(sid, hostPort(r.address, r.port)), { u: r.upperThreshold, l: r.lowerThreshold });
+    for (const r of s.realServers) th.set(serverKeyId(sid, r), { u: r.upperThreshold, l: r.lowerThreshold });
   }
   return {
     globals: config.globals,
     services: config.services.map((s) => {
       const sid = serviceKeyId(s);
       const realServers: RealServer[] = s.realServers.map((r: RealServer) => {
-        const t = th.get(serverKeyId(sid, hostPort(r.address, r.port)));
+        const t = th.get(serverKeyId(sid, r));
         return t ? { ...r, upperThreshold: t.u, lowerThreshold: t.l } : r;
       });
       return { ...s, realServers } as VirtualService;
@@ -115,7 +115,7 @@ export function formatThresholds(config: DirectorConfig, stats?: StatsSnapshot |
     out += `${formatServiceLine(s)}\n`;
     const live = idx.get(serviceKeyId(s));
     for (const r of destsToList(s.realServers, o)) {
-      const st = live?.get(hostPort(r.address, r.port));
+      const st = live?.get(realServerKeyId(r));
       out += `  -> ${padR(hostPort(r.address, r.port), 28)} ${padR(r.upperThreshold, 10)} ${padR(r.lowerThreshold, 10)} ${padR(st?.activeConns ?? 0, 10)} ${padR(st?.inactConns ?? 0, 10)}\n`;
     }
   }
@@ -130,7 +130,7 @@ export function formatPersistentConn(config: DirectorConfig, stats?: StatsSnapsh
     out += `${formatServiceLine(s)}\n`;
     const live = idx.get(serviceKeyId(s));
     for (const r of destsToList(s.realServers, o)) {
-      const st = live?.get(hostPort(r.address, r.port));
+      const st = live?.get(realServerKeyId(r));
       out += `  -> ${padR(hostPort(r.address, r.port), 28)} ${padR(r.weight, 9)} ${padR(st?.persistConns ?? 0, 11)} ${padR(st?.activeConns ?? 0, 10)} ${padR(st?.inactConns ?? 0, 10)}\n`;
     }
   }
