@@ -11,6 +11,7 @@ import { forgetDirectorTokens, type DirectorPrincipal } from './auth/principal';
 import { newToken, tokenHash, tokenPrefix } from './auth/secrets';
 import { bus } from './bus';
 import { db } from './db';
+import { configHash } from './config-hash';
 import { conflict, HttpError, notFound, unprocessable } from './errors';
 import { metrics } from './metrics';
 import { planForDirector } from './planning';
@@ -200,7 +201,8 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
       break;
     }
     case 'state': {
-      Object.assign(data, { actualConfig: json(report.actual), actualReportedAt: now, drift: report.drift ? json(report.drift) : null });
+      // a state report is also a verification: the agent just read this table
+      Object.assign(data, { actualConfig: json(report.actual), actualReportedAt: now, actualHash: configHash(report.actual), verifiedAt: now, drift: report.drift ? json(report.drift) : null });
       if (report.drift && !d.drift) {
         await audit(prisma, { actor: who, action: 'director.drift', cluster: ref, target: `${cluster.name}/${d.name}`, afterRevision: d.appliedRevision, details: { summary: report.drift.summary, ops: report.drift.ops.length } });
       }
@@ -211,6 +213,10 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
       break;
     case 'drain':
       data.drains = json(report.drains);
+      break;
+    case 'verified':
+      // only a verification of the table we hold counts (a lost state report will be re-sent)
+      if (d.actualHash && report.hash === d.actualHash) data.verifiedAt = new Date(Math.min(Date.parse(report.at), now.getTime()));
       break;
   }
   // a cleared JSON field must be SQL NULL (Prisma refuses a bare null for Json columns)

@@ -5,7 +5,7 @@
 // the per-second points with the others over the bus, so browsers anywhere see every director.
 import { join, raw, sqltag as sql } from '@prisma/client/runtime/client';
 import type { CurrentStats, StatsPoint, StatsResponse, StatsSeries } from '../api/schemas';
-import { CURRENT_STATS_FIELDS } from '../api/schemas';
+import { STATS_FIELDS } from '../api/stats-fields';
 import { serviceLabel } from '../ipvs/model';
 import { parseRealServerKeyId, parseServiceKeyId, realServerKeyId, serverKeyId, serviceKeyId, splitServerKeyId } from '../ipvs/keys';
 import type { StatsSnapshot } from '../ipvs/stats';
@@ -21,7 +21,7 @@ const M = 7;
 const LIVE_SECONDS = settings().LVS_STATS_LIVE_SECONDS;
 export const RETENTION_DAYS = settings().LVS_STATS_RETENTION_DAYS;
 /** A director silent for longer is left out of sums of "now" (its numbers are no longer true). */
-const STALE_SECONDS = 10;
+export const STALE_SECONDS = 10;
 
 /** A ring of per-second points; grows by doubling up to LIVE_SECONDS so idle series stay small. */
 class Ring {
@@ -490,7 +490,7 @@ class StatsStore {
     const r = (x: number) => Math.round(x * 100) / 100;
     // ring order (activeConns, inactConns, cps, inpps, outpps, inbps, outbps) -> CURRENT_STATS_FIELDS
     const values = (v: Float64Array): CurrentStats['services'][string] => [r(v[0]!), r(v[1]!), v[M]!, r(v[2]!), r(v[3]!), r(v[4]!), r(v[5]!), r(v[6]!)];
-    const out: CurrentStats = { t: directors ? oldest * 1000 : null, directors, fields: [...CURRENT_STATS_FIELDS], services: {}, realServers: {} };
+    const out: CurrentStats = { t: directors ? oldest * 1000 : null, directors, fields: [...STATS_FIELDS], services: {}, realServers: {} };
     for (const [k, v] of services) out.services[k] = values(v);
     for (const [svc, m] of realServers) {
       const o: Record<string, CurrentStats['services'][string]> = (out.realServers[svc] = {});
@@ -565,6 +565,11 @@ class StatsStore {
       total: { key: 'total', label: 'total', points: sumOf(g.total) },
       breakdown: limitBreakdown(breakdown.map((b) => ({ key: b.key, label: b.label, points: sumOf(b.sources) }))),
     };
+  }
+
+  /** The newest second this director delivered (null: none held), for its status. */
+  lastSecond(directorId: string): number | null {
+    return this.directors.get(directorId)?.lastSec || null;
   }
 
   /** Tests. */
