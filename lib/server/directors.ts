@@ -14,6 +14,7 @@ import { db } from './db';
 import { configHash } from './config-hash';
 import { conflict, HttpError, notFound, unprocessable } from './errors';
 import { metrics } from './metrics';
+import { directorStatusChanged } from './status-feed';
 import { planForDirector } from './planning';
 import { commitConfig, findCluster, type Actor, type ClusterWithCurrent } from './revisions';
 import { actualConfig, directorStatus, isConnected, revisionConfig } from './views';
@@ -58,6 +59,7 @@ export async function registerDirector(clusterRef: string, name: string, who: Ac
     await audit(tx, { actor: who.actor, action: 'director.register', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { tokenPrefix: row.tokenPrefix } });
     return row;
   });
+  await directorStatusChanged(c.id, [d.id]);
   return { director: directorStatus(d, c.name, desiredOf(c)), token, agentCommand: agentCommand(serverUrl, name) };
 }
 
@@ -73,6 +75,7 @@ export async function rotateDirectorToken(clusterRef: string, name: string, who:
     return row;
   });
   await directorGone(d.id);
+  await directorStatusChanged(c.id, [d.id]);
   return { director: directorStatus(d, c.name, desiredOf(c)), token, agentCommand: agentCommand(serverUrl, name) };
 }
 
@@ -86,6 +89,7 @@ export async function revokeDirector(clusterRef: string, name: string, who: Acto
     return row;
   });
   await directorGone(d.id);
+  await directorStatusChanged(c.id, [d.id]);
   return directorStatus(d, c.name, desiredOf(c));
 }
 
@@ -98,6 +102,7 @@ export async function deleteDirector(clusterRef: string, name: string, who: Acto
     await audit(tx, { actor: who.actor, action: 'director.delete', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { tokenPrefix: d.tokenPrefix } });
   });
   await directorGone(d.id);
+  await directorStatusChanged(c.id, [d.id], true);
 }
 
 async function directorGone(directorId: string): Promise<void> {
@@ -221,6 +226,7 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
   }
   // a cleared JSON field must be SQL NULL (Prisma refuses a bare null for Json columns)
   await prisma.director.update({ where: { id: d.id }, data: nullJson(data) });
+  await directorStatusChanged(cluster.id, [d.id]);
   if (report.type === 'drain' && report.drains.some((x) => x.done)) await completeDrains(cluster.id);
 }
 
