@@ -19,6 +19,8 @@ const N = STATS_FIELDS.length;
 /** What the queries read of the store. */
 export interface SeriesView {
   ring: Ring;
+  /** a real server's series (service#server) */
+  server: boolean;
   /** the newest point exactly, in STATS_FIELDS order (the ring's float32 rounds bytes/s above 16 M) */
   now: Float64Array;
 }
@@ -224,7 +226,7 @@ export class StatsQueries {
    */
   currentRows(clusterId: string, servers: boolean, nowMs = Date.now()): CurrentRows {
     const nowSec = Math.floor(nowMs / 1000);
-    const sums = new Map<string, Float64Array>();
+    const sums = new Map<string, StatsValues>();
     let oldest = Infinity;
     let directors = 0;
     for (const d of this.dirs.values()) {
@@ -233,16 +235,14 @@ export class StatsQueries {
       oldest = Math.min(oldest, d.lastSec);
       for (const [k, ser] of d.series) {
         // a series missing from the director's newest sample has left (a removed service or server)
-        if (k === TOTAL_KEY || ser.ring.last !== d.lastSec) continue;
-        if (!servers && splitServerKeyId(k)) continue;
-        let acc = sums.get(k);
-        if (!acc) sums.set(k, (acc = new Float64Array(N)));
-        for (let f = 0; f < N; f++) acc[f]! += ser.now[f]!;
+        if (k === TOTAL_KEY || ser.ring.last !== d.lastSec || (ser.server && !servers)) continue;
+        const acc = sums.get(k);
+        if (!acc) sums.set(k, Array.from(ser.now) as StatsValues);
+        else for (let f = 0; f < N; f++) acc[f]! += ser.now[f]!;
       }
     }
-    const rows = new Map<string, StatsValues>();
-    for (const [k, v] of sums) rows.set(k, Array.from(v, (x, f) => (f === FIELD.persistConns ? x : round2(x))) as StatsValues);
-    return { t: directors ? oldest * 1000 : null, directors, rows };
+    for (const v of sums.values()) for (let f = 0; f < N; f++) if (f !== FIELD.persistConns) v[f] = round2(v[f]!);
+    return { t: directors ? oldest * 1000 : null, directors, rows: sums };
   }
 
   /** currentRows as the REST answer: services, and real servers nested under their service. */
