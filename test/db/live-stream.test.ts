@@ -122,7 +122,13 @@ for (const backend of backends()) {
 
     it('streams the table once, then only the rows that changed; the deltas rebuild stats/current', async () => {
       const t0 = Math.floor(Date.now() / 1000) * 1000;
+      // numbers arriving turn the director's status fresh, with the second they are from
+      const status = await stream({ director: 'lb1' });
+      expect((await status.next<DirectorStatusEvent>('director-status')).directors[0]).toMatchObject({ statsAt: null, statsStale: true });
       await statsStore.ingest(directorId, clusterId, [snapshot(t0 - 1000, 3, -1, 0)]);
+      const fresh = await status.next<DirectorStatusEvent>('director-status', 5000, (e) => e.directors[0]?.statsStale === false);
+      expect(fresh.directors[0]!.statsAt).toBe(new Date(t0 - 1000).toISOString());
+
       const s = await stream({ table: 'all' });
       const table = await s.next<StatsTableEvent>('table');
       expect(table.fields).toEqual([...STATS_FIELDS]);
