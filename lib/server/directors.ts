@@ -4,7 +4,7 @@ import { objectEnumValues } from '@prisma/client/runtime/client';
 import type { CommitResult, DirectorDetail, DirectorPlan, DirectorStatus } from '../api/schemas';
 import type { Director, Prisma } from '../generated/sqlite/client';
 import { realServerLabel, serviceLabel, type DirectorConfig, type RealServerKey, type ServiceKey } from '../ipvs/model';
-import { realServerKeyId, serviceKeyId, serverKeyId } from '../ipvs/keys';
+import { serviceKeyId, serverKeyId } from '../ipvs/keys';
 import type { Report } from '../protocol/messages';
 import { audit } from './audit';
 import { forgetDirectorTokens, type DirectorPrincipal } from './auth/principal';

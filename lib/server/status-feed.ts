@@ -13,9 +13,14 @@ import { sseFrame, type SseSink } from './sse';
 import { STALE_SECONDS, statsStore } from './stats';
 import { directorStatus, isConnected } from './views';
 
-/** Tell every process's browsers that these directors' status changed (or that they were deleted). */
+/**
+ * Tell every process's browsers that these directors' status changed (or that they were deleted).
+ * Best effort: the change itself is already stored, and a browser that misses the event still
+ * reads the truth from the REST answer or on its next change.
+ */
 export async function directorStatusChanged(clusterId: string, directorIds: string[], removed = false): Promise<void> {
-  if (directorIds.length) await bus.publish({ k: 'director-status', clusterId, directorIds, ...(removed ? { removed } : {}) });
+  if (!directorIds.length) return;
+  await bus.publish({ k: 'director-status', clusterId, directorIds, ...(removed ? { removed } : {}) }).catch(logErr);
 }
 
 interface Sub {
