@@ -145,9 +145,13 @@ export function createClient(opts: ClientOptions = {}) {
 
     liveStats: (cluster: string, query?: Q<'liveStats'>, signal?: AbortSignal) => call('liveStats', { params: { cluster }, query, ...sig(signal) }),
     historyStats: (cluster: string, query?: Q<'historyStats'>, signal?: AbortSignal) => call('historyStats', { params: { cluster }, query, ...sig(signal) }),
-    /** Every service's (and with servers=1 every real server's) newest numbers; values in CURRENT_STATS_FIELDS order. */
+    /** Every service's (and with servers=1 every real server's) newest numbers; values in STATS_FIELDS order. */
     currentStats: (cluster: string, query?: Q<'currentStats'>, signal?: AbortSignal) => call('currentStats', { params: { cluster }, query, ...sig(signal) }),
-    /** For `new EventSource(url)`: events `backfill` (StatsResponse JSON) then `sample` (StatsSampleEvent JSON) each second. */
+    /**
+     * For `new EventSource(url)`: `backfill` (StatsResponse) then `sample` (StatsSampleEvent) each second;
+     * `director-status` (DirectorStatusEvent) on open and on every change; with table=services|all,
+     * `table` (StatsTableEvent) then `table-delta` (StatsTableDeltaEvent, changed rows only).
+     */
     statsStreamUrl: (cluster: string, query: Q<'statsStream'> = {}) => urlFor(endpoints.statsStream, { cluster }, query as Record<string, unknown>, baseUrl),
 
     listAudit: (query?: Q<'listAudit'>, signal?: AbortSignal) => call('listAudit', { query, ...sig(signal) }),

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIELD } from '@/lib/api/stats-fields';
 import { createCluster } from '@/lib/server/clusters';
 import { db } from '@/lib/server/db';
 import { registerDirector } from '@/lib/server/directors';
@@ -87,6 +88,23 @@ describe.runIf(PG_URL || REQUIRE_PG)('two control-plane processes on one Postgre
     await browser.cancel();
     const live = await (await api(a, '/api/v1/clusters/edge/stats/live?director=lb1&range=1m')).json();
     expect(live.total.points.some((p: { cps: number }) => p.cps === 77)).toBe(true);
+  });
+
+  it('a report posted to B is a director-status event on a browser stream on A, and the table deltas follow the stats posted to B', async () => {
+    const res = await api(a, '/api/v1/clusters/edge/stats/stream?backfill=1m&table=all');
+    const browser = new SseReader(res.body!);
+    const first = await browser.next<{ directors: { name: string; lastVerifiedAt: string | null }[] }>('director-status');
+    expect(first.directors.map((d) => d.name)).toEqual(['lb1']);
+    await browser.next('table');
+    const desired = (await (await api(a, '/api/v1/clusters/edge')).json()).config;
+    expect((await asAgent(b, '/api/v1/agent/report', { type: 'state', actual: desired, drift: null })).status).toBe(200);
+    const st = await browser.next<{ directors: { lastVerifiedAt: string | null }[] }>('director-status', 10_000, (e) => e.directors[0]?.lastVerifiedAt !== null);
+    expect(st.directors[0]!.lastVerifiedAt).not.toBeNull();
+    const now = Date.now();
+    expect((await asAgent(b, '/api/v1/agent/stats', { samples: [snapshot(now, 91)] })).status).toBe(200);
+    const delta = await browser.next<{ rows: [string, ...number[]][] }>('table-delta', 10_000, (d) => d.rows.some((r) => r[0] === 'tcp|10.9.0.1|80'));
+    expect(delta.rows.find((r) => r[0] === 'tcp|10.9.0.1|80')![1 + FIELD.cps]).toBe(91);
+    await browser.cancel();
   });
 
   it('a connection query asked on A is answered by the agent on B', async () => {
