@@ -1,8 +1,13 @@
-// POST /api/v1/agent/stats: a batch of per-second samples.
+// POST /api/v1/agent/stats: a batch of per-second samples, admitted (lib/server/stats-admission.ts)
+// before the store sees it.
 import { route } from '@/lib/server/http';
+import { admitStats } from '@/lib/server/stats-admission';
 import { ingestStats } from '@/lib/server/stats-api';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const POST = route('agentStats', async ({ principal, body }) => ({ ok: true, accepted: await ingestStats(principal, body.samples) }));
+export const POST = route('agentStats', async ({ principal, body }) => {
+  const { samples, dropped } = await admitStats(principal, body.samples);
+  return { ok: true, accepted: await ingestStats(principal, samples), dropped };
+});
