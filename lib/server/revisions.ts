@@ -140,9 +140,11 @@ export async function commitConfig(opts: {
   let baseRev: ConfigRevision;
   try {
     ({ created, baseRev } = await prisma.$transaction(async (tx) => {
-      const c = await tx.cluster.findUniqueOrThrow({ where: { id: cluster.id }, include: { currentRevision: true } });
-      staleCheck(c, opts.baseRevision);
-      const cur = c.currentRevision!;
+      // the current revision's config is not read again: after staleCheck it is the one in `cluster`
+      // (same number, same cluster), and reading a large config through the engine costs seconds
+      const c = await tx.cluster.findUniqueOrThrow({ where: { id: cluster.id }, include: { currentRevision: { omit: { config: true } } } });
+      staleCheck(c as ClusterWithCurrent, opts.baseRevision);
+      const cur = current(cluster);
       noopCheck(cur, hash, opts.action);
       const rev = await tx.configRevision.create({
         data: {
