@@ -1,6 +1,6 @@
 // Native and database modules stay outside the server bundle (better-sqlite3 is a native addon).
-// Headers that never vary go on every answer here, static files included; the CSP (with its
-// per-request nonce) and HSTS (HTTPS only) are added by proxy.ts.
+// Headers that never vary go on every answer here, static files included; the pages' CSP (with
+// its per-request nonce) and HSTS (HTTPS only) are added by proxy.ts.
 const securityHeaders = [
   { key: 'X-Frame-Options', value: 'DENY' },
   { key: 'X-Content-Type-Options', value: 'nosniff' },
@@ -15,7 +15,11 @@ const nextConfig = {
   poweredByHeader: false,
   devIndicators: false,
   async headers() {
-    return [{ source: '/:path*', headers: securityHeaders }];
+    return [
+      { source: '/:path*', headers: securityHeaders },
+      // JSON answers are never documents: nothing may run or load in them, nor frame them
+      { source: '/api/:path*', headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'" }] },
+    ];
   },
 };
 export default nextConfig;

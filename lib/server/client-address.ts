@@ -87,6 +87,8 @@ export function requestOrigin(req: Request): { host: string | null; proto: 'http
   const fwdHost = fromProxy ? first('x-forwarded-host') : null;
   const fwdProto = fromProxy ? first('x-forwarded-proto') : null;
   const host = [fwdHost, req.headers.get('host')].find((h): h is string => !!h && HOST_RE.test(h)) ?? null;
-  const proto = fwdProto === 'https' || fwdProto === 'http' ? fwdProto : url.protocol === 'https:' ? 'https' : 'http';
+  // our own server (PEER_MARK) speaks plain HTTP; Next's req.url takes its scheme from the client's X-Forwarded-Proto
+  const direct = process.env[PEER_MARK] === '1' ? 'http' : url.protocol === 'https:' ? 'https' : 'http';
+  const proto = fwdProto === 'https' || fwdProto === 'http' ? fwdProto : direct;
   return { host, proto };
 }
