@@ -3,6 +3,7 @@
 // schemas in lib/ipvs and lib/protocol; pure (no I/O), so it runs in the browser too.
 //
 // Dates travel as ISO-8601 strings. Responses are plain JSON; request schemas may transform.
+import { DB_INT_MAX } from '../ipvs/db-int';
 import { z } from 'zod';
 import {
   DirectorConfigSchema,
@@ -72,7 +73,7 @@ export const PasswordSchema = z
   .max(256, 'password must be at most 256 characters');
 
 const IsoDate = z.string();
-const RevisionNumber = z.number({ error: 'revision must be a number' }).int('revision must be a whole number').positive('revision numbers start at 1');
+const RevisionNumber = z.number({ error: 'revision must be a number' }).int('revision must be a whole number').positive('revision numbers start at 1').max(DB_INT_MAX, `revision numbers end at ${DB_INT_MAX}`);
 const Message = z.string({ error: 'message is required' }).trim().min(1, 'message must not be empty').max(500, 'message must be at most 500 characters');
 
 // ---- auth, users, API tokens ----------------------------------------------------------------
@@ -153,7 +154,7 @@ export type Revision = z.output<typeof RevisionSchema>;
 export const RevisionListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1, 'limit must be 1–500').max(500, 'limit must be 1–500').default(50),
   /** page backwards: revisions with a smaller number than this */
-  before: z.coerce.number().int().positive().optional(),
+  before: z.coerce.number().int().positive().max(DB_INT_MAX).optional(),
 });
 export const RevisionListSchema = z.object({ revisions: z.array(RevisionSummarySchema), nextBefore: z.number().int().nullable() });
 
@@ -246,6 +247,8 @@ export const DirectorPlanSchema = z.object({
   ops: z.array(OpSchema),
   commands: z.array(z.string()),
   summary: z.string(),
+  /** set when ops/commands are only the first page (an import's answer): the full count; GET …/directors/{director}/plan has them all */
+  opsTotal: z.number().int().optional(),
 });
 export type DirectorPlan = z.output<typeof DirectorPlanSchema>;
 
@@ -274,8 +277,8 @@ export const RollbackRequestSchema = z.object({
 });
 
 export const DiffQuerySchema = z.object({
-  from: z.coerce.number({ error: 'from must be a revision number' }).int().positive(),
-  to: z.coerce.number({ error: 'to must be a revision number' }).int().positive(),
+  from: z.coerce.number({ error: 'from must be a revision number' }).int().positive().max(DB_INT_MAX),
+  to: z.coerce.number({ error: 'to must be a revision number' }).int().positive().max(DB_INT_MAX),
 });
 export const RevisionDiffSchema = z.object({
   from: RevisionSummarySchema,
@@ -306,7 +309,7 @@ export const ImportResultSchema = z.object({
 export const ExportFormatSchema = z.enum(['rules', 'json', 'keepalived'], { error: 'format must be rules, json or keepalived' });
 export const ExportQuerySchema = z.object({
   format: ExportFormatSchema.default('rules'),
-  revision: z.coerce.number().int().positive().optional(),
+  revision: z.coerce.number().int().positive().max(DB_INT_MAX).optional(),
   download: z.enum(['0', '1']).optional(),
 });
 

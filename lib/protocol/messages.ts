@@ -2,6 +2,7 @@
 // the control plane pushes versioned full state; the agent ACKs or NACKs each version and
 // keeps running the last good one on NACK.
 import { z } from 'zod';
+import { DB_INT_MAX } from '../ipvs/db-int';
 import { DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema } from '../ipvs/model';
 import { OpSchema } from '../ipvs/op';
 import { ConnEntrySchema, ConnFilterSchema, StatsSnapshotSchema } from '../ipvs/stats';
@@ -80,11 +81,11 @@ export const DrainProgressSchema = z.object({
 export type DrainProgress = z.output<typeof DrainProgressSchema>;
 
 export const ReportSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), capabilities: CapabilitiesSchema, lastAppliedRevision: z.number().int().nullable() }),
-  z.object({ type: z.literal('ack'), revision: z.number().int(), hash: z.string(), opsApplied: z.number().int(), durationMs: z.number() }),
+  z.object({ type: z.literal('hello'), capabilities: CapabilitiesSchema, lastAppliedRevision: z.number().int().min(0).max(DB_INT_MAX).nullable() }),
+  z.object({ type: z.literal('ack'), revision: z.number().int().min(0).max(DB_INT_MAX), hash: z.string(), opsApplied: z.number().int(), durationMs: z.number() }),
   z.object({
     type: z.literal('nack'),
-    revision: z.number().int(),
+    revision: z.number().int().min(0).max(DB_INT_MAX),
     hash: z.string(),
     failedOp: OpSchema.nullable(),
     command: z.string(), // the ipvsadm command line that failed, for humans
