@@ -21,8 +21,11 @@ export function keepalivedView(c: DirectorConfig): DirectorConfig {
       ...(hc.type === 'tcp' ? { path: '/', expectStatus: 200, statusCodes: undefined, digest: undefined, virtualhost: undefined } : {}),
     };
   const groupOk = (s: VirtualService) => {
-    const sig = (x: VirtualService) => canonicalJson({ ...x, address: 0, port: 0, fwmark: 0, family: x.protocol === 'fwmark' ? x.family : 0 });
-    return c.services.filter((o) => o.group === s.group).every((o) => sig(o) === sig(s));
+    const sig = (x: VirtualService) => canonicalJson({ ...x, address: 0, port: 0, fwmark: 0, family: 0, protocol: 0 });
+    const members = c.services.filter((o) => o.group === s.group);
+    const protos = new Set(members.flatMap((m) => (m.protocol === 'fwmark' ? [] : [m.protocol])));
+    const fams = new Set(members.map((m) => (m.protocol === 'fwmark' ? m.family : m.address.includes(':') ? 'inet6' : 'inet')));
+    return protos.size <= 1 && fams.size === 1 && members.every((o) => sig(o) === sig(s));
   };
   return DirectorConfigSchema.parse({
     globals: { timeouts: c.globals.timeouts, syncDaemons: pair ? d : [] },

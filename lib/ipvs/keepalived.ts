@@ -67,17 +67,25 @@ function sameDaemonSettings(a: SyncDaemon, b: SyncDaemon): boolean {
   return a.interface === b.interface && a.syncId === b.syncId && a.maxLen === b.maxLen && a.group === b.group && a.port === b.port && a.ttl === b.ttl;
 }
 
-/** What a virtual_server block says apart from its key (and the key's protocol for group members). */
+/** What a virtual_server block says apart from its key (address/port, fwmark, protocol, family). */
 function settingsOf(s: VirtualService): string {
-  const { protocol, ...rest } = s as VirtualService & { address?: string; port?: number; fwmark?: number; family?: string };
-  const { address: _a, port: _p, fwmark: _f, family, ...settings } = rest;
-  return canonicalJson({ ...settings, proto: protocol === 'fwmark' ? `fwmark:${family}` : protocol });
+  const { protocol: _p, address: _a, port: _po, fwmark: _f, family: _fa, ...settings } = s as VirtualService & { address?: string; port?: number; fwmark?: number; family?: string };
+  return canonicalJson(settings);
 }
 
-function serviceBody(s: VirtualService, lines: string[]): void {
+/** The protocol / ip_family lines one virtual_server block can say for all its services, or null. */
+function headOf(members: VirtualService[]): { protocol?: string; family?: string } | null {
+  const protos = new Set(members.flatMap((m) => (m.protocol === 'fwmark' ? [] : [m.protocol])));
+  const fams = new Set(members.map((m) => (m.protocol === 'fwmark' ? m.family : m.address.includes(':') ? 'inet6' : 'inet')));
+  if (protos.size > 1 || fams.size > 1) return null;
+  const hasMark = members.some((m) => m.protocol === 'fwmark');
+  return { ...(protos.size ? { protocol: [...protos][0] } : {}), ...(hasMark ? { family: [...fams][0] } : {}) };
+}
+
+function serviceBody(s: VirtualService, lines: string[], head = headOf([s])!): void {
+  if (head.protocol) lines.push(`${I}protocol ${head.protocol.toUpperCase()}`);
   // always explicit: keepalived would otherwise guess a fwmark service's family from its real servers
-  if (s.protocol === 'fwmark') lines.push(`${I}ip_family ${s.family}`);
-  else lines.push(`${I}protocol ${s.protocol.toUpperCase()}`);
+  if (head.family) lines.push(`${I}ip_family ${head.family}`);
   lines.push(`${I}lvs_sched ${s.scheduler}`);
   for (const f of s.schedFlags) lines.push(`${I}${f}`);
   if (s.onePacket) lines.push(`${I}ops`);
@@ -105,6 +113,7 @@ function serviceBody(s: VirtualService, lines: string[]): void {
     if (check) {
       const inhibit = check.onFailure === 'quiesce';
       if (inhibit !== (hc?.onFailure === 'quiesce')) lines.push(`${I}${I}inhibit_on_failure ${inhibit ? 'true' : 'false'}`);
+      if (check.alpha) lines.push(`${I}${I}alpha`);
       lines.push(...checkerBlock(check, `${I}${I}`));
     }
     lines.push(`${I}}`);
@@ -137,11 +146,12 @@ export function toKeepalivedConf(config: DirectorConfig): string {
   const written = new Set<VirtualService>();
   for (const [name, members] of byGroup) {
     const sig = settingsOf(members[0]!);
-    if (!members.every((m) => settingsOf(m) === sig)) continue;
+    const head = headOf(members);
+    if (!head || !members.every((m) => settingsOf(m) === sig)) continue;
     lines.push(`virtual_server_group ${kaWord(name)} {`);
     for (const m of members) lines.push(m.protocol === 'fwmark' ? `${I}fwmark ${m.fwmark}` : `${I}${kaWord(m.address)} ${m.port}`);
     lines.push('}', '', `virtual_server group ${kaWord(name)} {`);
-    serviceBody(members[0]!, lines);
+    serviceBody(members[0]!, lines, head);
     lines.push('}', '');
     members.forEach((m) => written.add(m));
   }

@@ -79,6 +79,8 @@ export const HealthCheckSchema = z.object({
   bindTo: AddressSchema.optional(),
   /** Seconds between the retries of a failing server (keepalived's delay_before_retry); default the interval. */
   retryDelay: int('delay before retry (s)', 0, 3600).optional(),
+  /** keepalived's alpha: a server starts as failed and takes traffic only after its first good check. */
+  alpha: z.boolean().optional(),
   /** At most this many seconds of random delay before a server's first check (keepalived's warmup). */
   warmup: int('warmup (s)', 0, 3600).optional(),
   bodyMatch: z.string().max(1024).optional(),

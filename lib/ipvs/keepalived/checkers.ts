@@ -69,6 +69,11 @@ export function parseChecker(node: Node, outer: Record<string, unknown>, report:
   hc.rise = KEEPALIVED_DEFAULTS.riseAfter;
   hc.retryDelay = settings.delay_before_retry ? seconds(settings.delay_before_retry, report) : KEEPALIVED_DEFAULTS.delayBeforeRetry;
   if (settings.warmup) hc.warmup = seconds(settings.warmup, report);
+  if (settings.alpha) {
+    const v = settings.alpha.args[0];
+    if (v === undefined || ['true', 'on', 'yes'].includes(v)) hc.alpha = true;
+    else if (!['false', 'off', 'no'].includes(v)) report(settings.alpha, 'alpha', `alpha takes true or false, got "${v}"`);
+  }
   if (type === 'tcp') {
     if (settings.virtualhost && node.children?.some((c) => c.key === 'virtualhost')) report(settings.virtualhost, 'virtualhost', 'virtualhost is for HTTP_GET / SSL_GET');
     return hc;

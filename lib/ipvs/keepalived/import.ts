@@ -223,7 +223,7 @@ class Importer {
           s.quorum = { ...(s.quorum as object), hysteresis: num(a) };
           break;
         case 'alpha':
-          this.err(c, 'alpha', 'alpha (real servers start as failed until their first good check) is not supported: the agent presumes a server healthy until a check fails; remove alpha to import');
+          vsCheck.alpha = c;
           break;
         case 'omega':
         case 'quorum_up':
@@ -264,7 +264,11 @@ class Importer {
     // one check for all servers is the service's check; otherwise each server keeps its own
     const first = checks[0];
     const same = checks.length > 0 && first !== null && checks.every((c) => c !== null && JSON.stringify(c) === JSON.stringify(first));
-    if (same) s.healthCheck = first;
+    if (same) {
+      s.healthCheck = first;
+      const where = s.realServers[0]?.lines.healthCheck;
+      if (where) s.lines.healthCheck = where;
+    }
     else s.realServers.forEach((r, i) => checks[i] && (r.healthCheck = checks[i]));
     const out: ServiceDraft[] = [];
     for (const k of keys) {
@@ -336,8 +340,7 @@ class Importer {
         if (v === undefined || ['true', 'on', 'yes'].includes(v)) inhibit = true;
         else if (['false', 'off', 'no'].includes(v)) inhibit = false;
         else this.err(c, c.key, `inhibit_on_failure takes true or false, got "${v}"`);
-      } else if (['delay_loop', 'connect_timeout', 'retry', 'delay_before_retry', 'warmup', 'virtualhost'].includes(c.key)) rsCheck[c.key] = c;
-      else if (c.key === 'alpha') this.err(c, 'alpha', 'alpha (the server starts as failed until its first good check) is not supported: the agent presumes a server healthy until a check fails; remove alpha to import');
+      } else if (['delay_loop', 'connect_timeout', 'retry', 'delay_before_retry', 'warmup', 'virtualhost', 'alpha'].includes(c.key)) rsCheck[c.key] = c;
       else if (['notify_up', 'notify_down', 'smtp_alert', 'snmp_name'].includes(c.key)) this.warn(c, c.key, `${c.key} (notification) changes nothing in IPVS and is not imported`);
       else this.err(c, c.key, `unknown real_server keyword "${c.key}"`);
     }
@@ -347,6 +350,7 @@ class Importer {
       checks.push(null);
       if (inhibit !== vsInhibit) this.warn(rnode, 'inhibit_on_failure', 'inhibit_on_failure on a real server without a checker changes nothing');
     } else {
+      r.lines.healthCheck = { file: checkers[0]!.file, line: checkers[0]!.line };
       const hc = parseChecker(checkers[0]!, rsCheck, (n, p, m) => this.err(n, p, m));
       checks.push(hc ? { ...hc, onFailure: inhibit ? 'quiesce' : 'remove' } : null);
     }
@@ -375,6 +379,14 @@ export function importKeepalived(input: KeepalivedInput, opts: PreprocessOptions
   for (const node of tree) if (node.key === 'virtual_server_group') im.groups.set(node.args[0] ?? '', node);
   const services: ServiceDraft[] = [];
   for (const node of tree) {
+    if (node.key === 'vrrp_instance') {
+      // keepalived 1.x: the sync daemon interface is set in a VRRP instance
+      const sd = node.children?.find((c) => c.key === 'lvs_sync_daemon_interface');
+      if (sd) {
+        im.warn(sd, 'lvs_sync_daemon_interface', `keepalived starts the master sync daemon when VRRP instance ${node.args[0] ?? ''} becomes master; imported as a master and a backup daemon that both run`);
+        im.globals({ ...node, children: [{ ...sd, key: 'lvs_sync_daemon', args: [sd.args[0] ?? ''] }] }, globals);
+      }
+    }
     if (node.key === 'global_defs') im.globals(node, globals);
     else if (node.key === 'virtual_server') services.push(...im.virtualServer(node));
     else if (node.key === 'virtual_server_group') continue;

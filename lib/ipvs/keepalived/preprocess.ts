@@ -218,7 +218,7 @@ class Preprocessor {
         return null;
       }
       if (t.startsWith('~')) break;
-      if (!t.includes('$') || this.defs.size === 0) break;
+      if (!t.includes('$')) break;
       const r = this.substitute(t, at);
       if (!r) break;
       t = r.text;
