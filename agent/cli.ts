@@ -14,7 +14,7 @@ import type { Op } from '../lib/ipvs/op';
 import { ValidationError } from '../lib/ipvs/errors';
 import { opToArgv, opToCommandLine, summarizeOps } from '../lib/ipvs/ops';
 import { plan } from '../lib/ipvs/plan';
-import { resolveDrains } from '../lib/ipvs/drain';
+import { directorTarget } from '@/lib/ipvs/target';
 import { printRules } from '../lib/ipvs/rules';
 import { EngineUnavailableError } from './engines/engine';
 import { createEngine, createLocalSim, type EngineChoice } from './engines/create';
@@ -80,13 +80,13 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-/** What a one-shot plan/apply targets: the file, with drains resolved against the live connection counts. */
+/** What a one-shot plan/apply targets: the file as a director would run it (no health verdicts: nothing has probed), drains against the live connection counts. */
 async function oneShotPlan(engine: Awaited<ReturnType<typeof createEngine>>['engine'], desired: DirectorConfig) {
   const actual = await engine.readConfig();
   const draining = desired.services.some((s) => s.realServers.some((r) => r.drain));
   const stats = draining ? await engine.readStats() : null;
   const now = new Date();
-  const { config, drains } = resolveDrains(desired, stats, now, now);
+  const { config, drains } = directorTarget(desired, { unhealthy: new Set(), drains: { live: stats, now, revisionCreatedAt: now } });
   return { actual, target: config, drains, ops: plan(config, actual) };
 }
 

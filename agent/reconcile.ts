@@ -11,12 +11,11 @@ import type { Op } from '../lib/ipvs/op';
 import type { StatsSnapshot } from '../lib/ipvs/stats';
 import { configHash, canonicalJson } from '../lib/ipvs/hash';
 import { plan } from '../lib/ipvs/plan';
-import { resolveDrains } from '../lib/ipvs/drain';
+import { directorTarget } from '@/lib/ipvs/target';
 import { opToCommandLine, summarizeOps } from '../lib/ipvs/ops';
 import type { DesiredRevision, DrainProgress, Drift, Report } from '../lib/protocol/messages';
 import type { Engine } from './engines/engine';
 import { Backoff } from './backoff';
-import { applyHealthOverlay } from './health/overlay';
 import { opObjectKey, opServiceId } from './op-object';
 import type { AgentState, StateStore } from './state-store';
 import type { Logger } from './transport';
@@ -295,9 +294,12 @@ export class Reconciler {
     let target: DirectorConfig;
     let drains: DrainProgress[];
     try {
-      const resolved = resolveDrains(rev.config, await this.statsForDrains(rev), this.now(), new Date(rev.createdAt));
+      const resolved = directorTarget(rev.config, {
+        unhealthy: this.opts.unhealthy?.() ?? new Set(),
+        drains: { live: await this.statsForDrains(rev), now: this.now(), revisionCreatedAt: new Date(rev.createdAt) },
+      });
       drains = this.rememberDrainStarts(resolved.drains);
-      target = applyHealthOverlay(resolved.config, this.opts.unhealthy?.() ?? new Set());
+      target = resolved.config;
     } catch (e) {
       const message = `cannot read stats for draining servers: ${(e as Error).message}`;
       this.stats.failed++;

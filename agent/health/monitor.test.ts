@@ -4,7 +4,6 @@ import net from 'node:net';
 import { DirectorConfigSchema, type DirectorConfigInput } from '@/lib/ipvs/model';
 import type { HealthState } from '@/lib/protocol/messages';
 import { HealthMonitor, healthKey, notChecked } from './monitor';
-import { applyHealthOverlay } from './overlay';
 import { NetProber, type Prober, type ProbeTarget } from './probe';
 
 const cfg = (onFailure: 'quiesce' | 'remove', extra: Partial<DirectorConfigInput> = {}) =>
@@ -81,20 +80,6 @@ describe('HealthMonitor', () => {
   it('names fwmark real servers it cannot probe', () => {
     const c = DirectorConfigSchema.parse({ services: [{ protocol: 'fwmark', fwmark: 3, healthCheck: { type: 'tcp' }, realServers: [{ address: '10.0.1.1' }] }] });
     expect(notChecked(c)).toEqual(['FWM 3 -> 10.0.1.1:0: port 0, set healthCheck.port']);
-  });
-});
-
-describe('applyHealthOverlay', () => {
-  const unhealthy = new Set([healthKey({ protocol: 'tcp', address: '10.0.0.1', port: 80 }, { address: '10.0.1.2', port: 80 })]);
-  it('quiesces or removes only the failing server of the checked service, leaving the input alone', () => {
-    const q = cfg('quiesce');
-    const before = JSON.stringify(q);
-    const out = applyHealthOverlay(q, unhealthy);
-    expect(out.services[0]!.realServers.map((r) => [r.address, r.weight])).toEqual([['10.0.1.1', 5], ['10.0.1.2', 0]]);
-    expect(out.services[1]).toBe(q.services[1]);
-    expect(JSON.stringify(q)).toBe(before);
-    const r = applyHealthOverlay(cfg('remove'), unhealthy);
-    expect(r.services[0]!.realServers.map((x) => x.address)).toEqual(['10.0.1.1']);
   });
 });
 

@@ -1,10 +1,10 @@
 // Health checks of real servers with keepalived's hysteresis: a server turns unhealthy after `fall`
 // consecutive failed probes and healthy again after `rise` consecutive good ones. Every transition
 // is reported with its time and reason. The monitor only keeps verdicts; the reconciler turns them
-// into an overlay on the desired config (overlay.ts), never into a change of the desired config.
+// into an overlay on the desired config (lib/ipvs/target.ts), never into a change of the desired config.
 import type { DirectorConfig, HealthCheck, ServiceKey } from '@/lib/ipvs/model';
 import { realServerLabel, serviceKeyOf, serviceLabel } from '@/lib/ipvs/model';
-import { realServerKeyId, serviceKeyId, serverKeyId } from '@/lib/ipvs/keys';
+import { serverKeyId } from '@/lib/ipvs/keys';
 import { canonicalJson } from '@/lib/ipvs/hash';
 import type { HealthState } from '@/lib/protocol/messages';
 import type { Prober, ProbeResult } from './probe';

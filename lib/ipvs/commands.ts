@@ -1,7 +1,7 @@
 // From an interpreted ipvsadm command line to the model: the Op it performs, with the objects in
 // canonical form. Scheduler and persistence-engine names are checked here, as the kernel checks
 // them ("Scheduler or persistence engine not found").
-import { IpvsadmError } from './errors';
+import { IpvsadmError, kernelRefused } from './errors';
 import type { DestSpec, IpvsadmCommand, ServiceSpec } from './ipvsadm-args';
 import { isDefaultNetmask, SCHEDULERS, schedFlagName, SyncDaemonSchema, type RealServer, type Scheduler, type ServiceKey, type SyncDaemon } from './model';
 import type { Op } from './op';
@@ -16,12 +16,12 @@ export function specKey(svc: ServiceSpec): ServiceKey {
 const SCHEDULER_SET = new Set<string>(SCHEDULERS);
 
 /** The canonical service an -A/-E line describes (defaults as ipvsadm fills them). */
-export function specService(svc: ServiceSpec): ServiceFields {
+export function specService(svc: ServiceSpec, command: 'add-service' | 'edit-service' = 'add-service'): ServiceFields {
   if (!SCHEDULER_SET.has(svc.scheduler)) {
-    throw new IpvsadmError({ kind: 'unknown-scheduler', message: 'Scheduler or persistence engine not found', hint: `the kernel has no scheduler "${svc.scheduler}" (known: ${SCHEDULERS.join(', ')})`, exitCode: 255 });
+    throw kernelRefused(command, 'ENOENT', { hint: `the kernel has no scheduler "${svc.scheduler}" (known: ${SCHEDULERS.join(', ')})` });
   }
   if (svc.pe && svc.pe !== 'sip') {
-    throw new IpvsadmError({ kind: 'unknown-scheduler', message: 'Scheduler or persistence engine not found', hint: `the only persistence engine is sip, not "${svc.pe}"`, exitCode: 255 });
+    throw kernelRefused(command, 'ENOENT', { hint: `the only persistence engine is sip, not "${svc.pe}"` });
   }
   const scheduler = svc.scheduler as Scheduler;
   const schedFlags = ([1, 2, 3] as const).filter((b) => svc.schedFlagBits & (1 << (b - 1))).map((b) => schedFlagName(scheduler, b));
@@ -57,7 +57,7 @@ export function commandToOp(cmd: IpvsadmCommand): Op | null {
   switch (cmd.cmd) {
     case 'add-service':
     case 'edit-service':
-      return { op: cmd.cmd, service: { ...specService(cmd.svc), realServers: [] } } as unknown as Op;
+      return { op: cmd.cmd, service: { ...specService(cmd.svc, cmd.cmd), realServers: [] } } as unknown as Op;
     case 'delete-service':
       return { op: 'delete-service', service: specKey(cmd.svc) };
     case 'add-server':

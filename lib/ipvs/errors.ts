@@ -2,6 +2,7 @@
 // parse errors (with line numbers), and failures reported by ipvsadm / the kernel.
 import type { z } from 'zod';
 import type { Op } from './op';
+import { KERNEL_REFUSAL_EXIT, KERNEL_REFUSAL_TEXTS, kernelRefusal, type Errno, type KernelCommand, type RefusalKind } from './kernel-errors';
 
 export interface Issue {
   /** Field path, e.g. "services[2].realServers[0].weight" ("" = the whole value). */
@@ -67,16 +68,8 @@ export class RulesParseError extends ValidationError {
 
 // ---- ipvsadm / kernel failures ---------------------------------------------------------------
 
-export type IpvsadmErrorKind =
-  | 'exists' // Service/Destination already exists, Daemon has already run
-  | 'not-found' // No such destination, No daemon is running
-  | 'no-service' // No such service, Service not defined
-  | 'unknown-scheduler' // Scheduler or persistence engine not found
-  | 'argument' // ipvsadm refused its arguments (exit 2), or the kernel said EINVAL
-  | 'permission' // not root / no CAP_NET_ADMIN
-  | 'range' // ERANGE: lower threshold above upper, negative weight
-  | 'unsupported' // IPVS missing, wrong module version, family not supported
-  | 'other';
+/** What an ipvsadm failure means (kernel refusals: kernel-errors.ts; 'argument': ipvsadm refused its arguments, exit 2). */
+export type IpvsadmErrorKind = RefusalKind;
 
 export class IpvsadmError extends Error {
   readonly kind: IpvsadmErrorKind;
@@ -111,25 +104,19 @@ export class IpvsadmError extends Error {
   }
 }
 
-/** Kernel errors as ipvs_strerror() words them (libipvs.c), and what they mean. */
+/** A refusal by the kernel, worded by the one table of ipvs_strerror() texts. */
+export function kernelRefused(command: KernelCommand, errno: Errno, context: { op?: Op; command?: string; hint?: string } = {}): IpvsadmError {
+  const r = kernelRefusal(command, errno);
+  return new IpvsadmError({ kind: r.kind, message: r.message, exitCode: KERNEL_REFUSAL_EXIT, ...context });
+}
+
+/** Texts that name a kernel failure: ipvs_strerror()'s, then what other layers (libnl, the init check) print. */
 const KERNEL_MESSAGES: [string, IpvsadmErrorKind][] = [
-  ['Service already exists', 'exists'],
-  ['Destination already exists', 'exists'],
-  ['Daemon has already run', 'exists'],
-  ['No such destination', 'not-found'],
-  ['No daemon is running', 'not-found'],
-  ['No such service', 'no-service'],
-  ['Service not defined', 'no-service'],
-  ['Scheduler or persistence engine not found', 'unknown-scheduler'],
+  ...KERNEL_REFUSAL_TEXTS.map((r): [string, IpvsadmErrorKind] => [r.message, r.kind]),
   ['Permission denied', 'permission'],
   ['Operation not permitted', 'permission'],
-  ['Numerical result out of range', 'range'],
   ['Invalid operation.', 'argument'],
   ['Invalid argument', 'argument'],
-  ['Operation not supported with IPv6', 'unsupported'],
-  ['Operation not supported with specified address family', 'unsupported'],
-  ['Protocol not available', 'unsupported'],
-  ['Module is wrong version', 'unsupported'],
   ["Can't initialize ipvs", 'unsupported'],
 ];
 

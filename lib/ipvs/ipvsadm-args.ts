@@ -2,7 +2,7 @@
 // options, --long=value, optional -p value), the order-dependent state of process_options()
 // (-M is read with the family known at that point, -6 only after -f, -r copies the service port
 // as it is at that moment), its checks in its order, and its exact error texts. The rules parser
-// runs every `ipvsadm -R` line through this; the simulator can run opToArgv() output through it.
+// runs every `ipvsadm -R` line through this, and the simulator every op (opToArgv -> argvToOp).
 import { isIPv4, isIPv6, canonicalAddress, parseIPv6, type Family } from './addr';
 import { hostPort, inetAtonText } from './inet';
 import { IpvsadmError } from './errors';
@@ -93,7 +93,7 @@ const OPTNAMES = [
 type OptName = (typeof OPTNAMES)[number];
 const OPT_INDEX = Object.fromEntries(OPTNAMES.map((n, i) => [n, i])) as Record<OptName, number>;
 
-const CMDNAMES = ['add-service', 'edit-service', 'delete-service', 'flush', 'list', 'add-server', 'delete-server', 'edit-server', 'set', 'start-daemon', 'stop-daemon', 'restore', 'save', 'zero'] as const;
+export const CMDNAMES = ['add-service', 'edit-service', 'delete-service', 'flush', 'list', 'add-server', 'delete-server', 'edit-server', 'set', 'start-daemon', 'stop-daemon', 'restore', 'save', 'zero'] as const;
 export type IpvsadmCommandName = (typeof CMDNAMES)[number];
 
 // commands_v_options[][] from ipvsadm.c ('+' compulsory, 'x' illegal, '1' exclusive, ' ' optional), one string per command.

@@ -1,7 +1,7 @@
 // An in-memory IPVS table with the kernel's semantics for the operations ipvsadm sends: what
 // exists, what is refused and with which ipvs_strerror() text. applyOps() and the rules parser
 // (`ipvsadm -R` replays every line against it) share this one implementation.
-import { IpvsadmError } from './errors';
+import { kernelRefused } from './errors';
 import { type DirectorConfig, type RealServer, type ServiceKey, type SyncDaemon, type Timeouts, type VirtualService } from './model';
 import { serviceKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
@@ -104,10 +104,6 @@ function serviceFields(s: VirtualService | ServiceFields): ServiceFields {
   return rest;
 }
 
-function kernelError(op: Op, kind: IpvsadmError['kind'], message: string): IpvsadmError {
-  return new IpvsadmError({ kind, message, exitCode: 255, op });
-}
-
 export class KernelTable {
   private readonly services = new Map<string, Entry>();
   /** bumped whenever an entry goes away, so callers may cache entries between changes */
@@ -149,37 +145,37 @@ export class KernelTable {
     switch (op.op) {
       case 'add-service': {
         const id = serviceKeyId(op.service);
-        if (this.services.has(id)) throw kernelError(op, 'exists', 'Service already exists');
+        if (this.services.has(id)) throw kernelRefused(op.op, 'EEXIST', { op });
         this.services.set(id, { svc: serviceFields(op.service), servers: new Map() });
         return;
       }
       case 'edit-service': {
         const e = this.services.get(serviceKeyId(op.service));
-        if (!e) throw kernelError(op, 'no-service', 'No such service');
+        if (!e) throw kernelRefused(op.op, 'ESRCH', { op });
         e.svc = serviceFields(op.service);
         return;
       }
       case 'delete-service': {
-        if (!this.services.delete(serviceKeyId(op.service))) throw kernelError(op, 'no-service', 'No such service');
+        if (!this.services.delete(serviceKeyId(op.service))) throw kernelRefused(op.op, 'ESRCH', { op });
         this.generation++;
         return;
       }
       case 'add-server':
       case 'edit-server': {
         const e = this.services.get(serviceKeyId(op.service));
-        if (!e) throw kernelError(op, 'no-service', 'Service not defined');
-        if (op.server.lowerThreshold > op.server.upperThreshold || op.server.weight < 0) throw kernelError(op, 'range', 'Numerical result out of range');
+        if (!e) throw kernelRefused(op.op, 'ESRCH', { op });
+        if (op.server.lowerThreshold > op.server.upperThreshold || op.server.weight < 0) throw kernelRefused(op.op, 'ERANGE', { op });
         const r = canonical ? (op.server as RealServer) : canonicalServer(op.server);
         const id = hostPort(r.address, r.port);
-        if (op.op === 'add-server' && e.servers.has(id)) throw kernelError(op, 'exists', 'Destination already exists');
-        if (op.op === 'edit-server' && !e.servers.has(id)) throw kernelError(op, 'not-found', 'No such destination');
+        if (op.op === 'add-server' && e.servers.has(id)) throw kernelRefused(op.op, 'EEXIST', { op });
+        if (op.op === 'edit-server' && !e.servers.has(id)) throw kernelRefused(op.op, 'ENOENT', { op });
         e.servers.set(id, r);
         return;
       }
       case 'delete-server': {
         const e = this.services.get(serviceKeyId(op.service));
-        if (!e) throw kernelError(op, 'no-service', 'Service not defined');
-        if (!e.servers.delete(hostPort(canonicalAddress(op.server.address), op.server.port))) throw kernelError(op, 'not-found', 'No such destination');
+        if (!e) throw kernelRefused(op.op, 'ESRCH', { op });
+        if (!e.servers.delete(hostPort(canonicalAddress(op.server.address), op.server.port))) throw kernelRefused(op.op, 'ENOENT', { op });
         return;
       }
       case 'set-timeouts': {
@@ -190,13 +186,13 @@ export class KernelTable {
         return;
       }
       case 'start-daemon': {
-        if (this.daemons.some((d) => d.state === op.daemon.state)) throw kernelError(op, 'exists', 'Daemon has already run');
+        if (this.daemons.some((d) => d.state === op.daemon.state)) throw kernelRefused(op.op, 'EEXIST', { op });
         this.daemons.push({ ...op.daemon });
         return;
       }
       case 'stop-daemon': {
         const i = this.daemons.findIndex((d) => d.state === op.state);
-        if (i < 0) throw kernelError(op, 'not-found', 'No daemon is running');
+        if (i < 0) throw kernelRefused(op.op, 'ESRCH', { op });
         this.daemons.splice(i, 1);
         return;
       }

@@ -13,7 +13,7 @@
 // timeouts, sync daemons, health checks, drain). { globals: true } appends --set/--start-daemon
 // lines, which parseRules reads back.
 import { commandToOp, specKey } from './commands';
-import { IpvsadmError, RulesParseError, type RulesIssue } from './errors';
+import { IpvsadmError, kernelRefused, RulesParseError, type RulesIssue } from './errors';
 import { IpvsadmArgError, parseIpvsadmArgv, serviceArgs, type ServiceSpec } from './ipvsadm-args';
 import { hostPort, strictIPv4Value } from './inet';
 import { canonicalAddress, isIPv6 } from './addr';
@@ -273,8 +273,8 @@ export function parseRules(text: string, options: { base?: DirectorConfig } = {}
           break;
       }
       // the kernel checks existence before it looks the scheduler up
-      if (cmd.cmd === 'add-service' && table.hasService(specKey(cmd.svc))) throw new IpvsadmError({ kind: 'exists', message: 'Service already exists', exitCode: 255 });
-      if (cmd.cmd === 'edit-service' && !table.hasService(specKey(cmd.svc))) throw new IpvsadmError({ kind: 'no-service', message: 'No such service', exitCode: 255 });
+      if (cmd.cmd === 'add-service' && table.hasService(specKey(cmd.svc))) throw kernelRefused(cmd.cmd, 'EEXIST');
+      if (cmd.cmd === 'edit-service' && !table.hasService(specKey(cmd.svc))) throw kernelRefused(cmd.cmd, 'ESRCH');
       const op = commandToOp(cmd);
       if (op) table.apply(op, true);
       if (cmd.cmd === 'add-service') cache.remember(tokens, cmd.svc);

@@ -4,10 +4,10 @@
 import type { DirectorPlan, PlanPreview } from '../api/schemas';
 import type { Director } from '../generated/sqlite/client';
 import { diffConfigs } from '../ipvs/diff';
-import { resolveDrains } from '../ipvs/drain';
+import { directorTarget, unhealthyServerIds } from '@/lib/ipvs/target';
 import { configHash } from './config-hash';
 import { emptyConfig, type DirectorConfig } from '../ipvs/model';
-import { realServerKeyId, serviceKeyId, serverKeyId } from '../ipvs/keys';
+import { serviceKeyId, serverKeyId } from '../ipvs/keys';
 import type { Op } from '../ipvs/op';
 import { opToCommandLine, summarizeOps } from '../ipvs/ops';
 import { plan } from '../ipvs/plan';
@@ -15,22 +15,9 @@ import { printRules } from '../ipvs/rules';
 import type { HealthState } from '../protocol/messages';
 import { actualConfig, directorStatus } from './views';
 
-/** What the agent would make the kernel look like: drains resolved, failing servers quiesced or removed. */
+/** What the agent would make the kernel run (lib/ipvs/target.ts), with no live connection counts: drains hold until their deadlines. */
 export function effectiveDesired(desired: DirectorConfig, createdAt: Date, health: HealthState[], now = new Date()): DirectorConfig {
-  const { config } = resolveDrains(desired, null, now, createdAt);
-  const down = new Map(health.filter((h) => !h.healthy).map((h) => [serverKeyId(h.service, h.server), h]));
-  if (!down.size) return config;
-  return {
-    ...config,
-    services: config.services.map((s) => {
-      if (!s.healthCheck) return s;
-      const mode = s.healthCheck.onFailure;
-      const servers = s.realServers
-        .filter((r) => !(mode === 'remove' && down.has(serverKeyId(s, r))))
-        .map((r) => (mode === 'quiesce' && down.has(serverKeyId(s, r)) ? { ...r, weight: 0 } : r));
-      return { ...s, realServers: servers };
-    }) as DirectorConfig['services'],
-  };
+  return directorTarget(desired, { unhealthy: unhealthyServerIds(health), drains: { live: null, now, revisionCreatedAt: createdAt } }).config;
 }
 
 export function planForDirector(d: Director, clusterName: string, desired: DirectorConfig, createdAt: Date, now = new Date()): DirectorPlan {

@@ -1,8 +1,9 @@
 // The simulated kernel side of IPVS (ip_vs_ctl.c + ip_vs_core.c scheduling): virtual services and
 // destinations with the kernel's semantics and errnos, the destination trash, scheduling of new
 // connections (with persistence templates), the estimator timer and the per-protocol timeouts.
-// ipvsadm's own argument checks run first (argcheck.ts), so a failing op fails with the same text
-// and exit status a real director gives.
+// Every op goes through the core's ipvsadm command line first (opToArgv -> parseIpvsadmArgv, as a
+// real director's ipvsadm reads it), so a failing op fails with the same text and exit status, and
+// the kernel's refusals are worded by the one table (lib/ipvs/kernel-errors.ts).
 import { addressFamily, canonicalAddress, formatIPv6, intToIPv4, ipv4ToInt, parseIPv6, type Family } from '@/lib/ipvs/addr';
 import { addressWords } from '@/lib/ipvs/inet';
 import { sortRealServers, sortServices } from '@/lib/ipvs/kernel-table';
@@ -10,7 +11,9 @@ import { schedFlagBit, schedFlagName, serviceFamily, type DirectorConfig, type F
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op, RealServerSpec } from '@/lib/ipvs/op';
 import type { ServiceStats, StatsSnapshot } from '@/lib/ipvs/stats';
-import { checkOp, type CommandError } from './argcheck';
+import { IpvsadmError } from '@/lib/ipvs/errors';
+import { KERNEL_REFUSAL_EXIT, kernelRefusal, type Errno, type KernelCommand } from '@/lib/ipvs/kernel-errors';
+import { argvToOp, opToArgv } from '@/lib/ipvs/ops';
 import { CF_NOOUTPUT, CF_ONE_PACKET, CF_TEMPLATE, Conn, ConnTable, DIR_INPUT, IPPROTO_IP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, TCP, type ConnDest, type SctpChunk, type TcpSeg } from './conn-table';
 import { ESTIMATOR_PERIOD_MS, IpvsStats } from './estimator';
 import { Rng } from './rng';
@@ -38,20 +41,14 @@ const FTPPORT = 21;
 const PROTO_NUM = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP } as const;
 const SCHED_BITS = [0, 0x8, 0x10, 0x20] as const;
 
-/** ipvs_strerror(): the kernel's answer as ipvsadm prints it, exit status 255. */
-const kernelError = (message: string): CommandError => ({ message, exitCode: 255 });
-const E = {
-  serviceExists: kernelError('Service already exists'),
-  noService: kernelError('No such service'),
-  serviceNotDefined: kernelError('Service not defined'),
-  destExists: kernelError('Destination already exists'),
-  noDest: kernelError('No such destination'),
-  noSched: kernelError('Scheduler or persistence engine not found'),
-  range: kernelError('Numerical result out of range'),
-  inval: kernelError('Invalid operation.  Possibly wrong module version, address not unicast, ...'),
-  daemonRunning: kernelError('Daemon has already run'),
-  noDaemon: kernelError('No daemon is running'),
-};
+/** A refused command: ipvsadm's stderr line and exit status. */
+export interface CommandError {
+  message: string;
+  exitCode: number;
+}
+
+/** The kernel's answer (an errno) as ipvsadm prints it for that command, exit status 255. */
+const refused = (command: KernelCommand, errno: Errno): CommandError => ({ message: kernelRefusal(command, errno).message, exitCode: KERNEL_REFUSAL_EXIT });
 
 /**
  * inet_addr_type() is RTN_UNICAST/RTN_LOCAL (IPv4: not 0.0.0.0/8, multicast or the limited
@@ -273,43 +270,49 @@ export class IpvsKernel {
 
   /** Run one ipvsadm command; null on success, else what ipvsadm prints and its exit status. */
   apply(op: Op): CommandError | null {
-    const argErr = checkOp(op);
-    if (argErr) return argErr;
-    switch (op.op) {
+    // what the kernel receives is what ipvsadm makes of the op's command line (its checks first)
+    let asRun: Op;
+    try {
+      asRun = argvToOp(opToArgv(op));
+    } catch (e) {
+      if (e instanceof IpvsadmError) return { message: e.message, exitCode: e.exitCode };
+      throw e;
+    }
+    switch (asRun.op) {
       case 'add-service':
-        return this.addService(op.service);
+        return this.addService(asRun.service);
       case 'edit-service':
-        return this.editService(op.service);
+        return this.editService(asRun.service);
       case 'delete-service':
-        return this.deleteService(op.service);
+        return this.deleteService(asRun.service);
       case 'add-server':
-        return this.updateDest(op.service, op.server, true);
+        return this.updateDest(asRun.service, asRun.server, true);
       case 'edit-server':
-        return this.updateDest(op.service, op.server, false);
+        return this.updateDest(asRun.service, asRun.server, false);
       case 'delete-server':
-        return this.deleteDest(op.service, op.server);
+        return this.deleteDest(asRun.service, asRun.server);
       case 'set-timeouts': {
         // ip_vs_set_timeout: 0 leaves a value unchanged
         const t = this.conns.timeouts;
-        if (op.timeouts.tcp) t.tcp[TCP.ESTABLISHED] = op.timeouts.tcp * 1000;
-        if (op.timeouts.tcpfin) t.tcp[TCP.FIN_WAIT] = op.timeouts.tcpfin * 1000;
-        if (op.timeouts.udp) t.udp = op.timeouts.udp * 1000;
+        if (asRun.timeouts.tcp) t.tcp[TCP.ESTABLISHED] = asRun.timeouts.tcp * 1000;
+        if (asRun.timeouts.tcpfin) t.tcp[TCP.FIN_WAIT] = asRun.timeouts.tcpfin * 1000;
+        if (asRun.timeouts.udp) t.udp = asRun.timeouts.udp * 1000;
         return null;
       }
       case 'start-daemon':
-        return this.startDaemon(op.daemon);
+        return this.startDaemon(asRun.daemon);
       case 'stop-daemon': {
-        if (!this.daemons[op.state]) return E.noDaemon;
-        delete this.daemons[op.state];
+        if (!this.daemons[asRun.state]) return refused('stop-daemon', 'ESRCH');
+        delete this.daemons[asRun.state];
         return null;
       }
     }
   }
 
   private addService(spec: VirtualService): CommandError | null {
-    if (this.services.has(keyId(spec))) return E.serviceExists;
+    if (this.services.has(keyId(spec))) return refused('add-service', 'EEXIST');
     const sched = this.modules.get(spec.scheduler);
-    if (!sched || (spec.persistence?.pe !== undefined && spec.persistence.pe !== 'sip')) return E.noSched;
+    if (!sched || (spec.persistence?.pe !== undefined && spec.persistence.pe !== 'sip')) return refused('add-service', 'ENOENT');
     const svc = new Service(spec);
     this.setServiceFields(svc, spec);
     svc.scheduler = spec.scheduler;
@@ -322,9 +325,9 @@ export class IpvsKernel {
 
   private editService(spec: VirtualService): CommandError | null {
     const svc = this.services.get(keyId(spec));
-    if (!svc) return E.noService;
+    if (!svc) return refused('edit-service', 'ESRCH');
     const sched = this.modules.get(spec.scheduler);
-    if (!sched || (spec.persistence?.pe !== undefined && spec.persistence.pe !== 'sip')) return E.noSched;
+    if (!sched || (spec.persistence?.pe !== undefined && spec.persistence.pe !== 'sip')) return refused('edit-service', 'ENOENT');
     // only a different scheduler is rebound: its state (cursor, tables, caches) starts over
     if (spec.scheduler !== svc.scheduler) {
       svc.sched.done?.(svc, svc.schedState);
@@ -351,7 +354,7 @@ export class IpvsKernel {
 
   private deleteService(key: ServiceKey): CommandError | null {
     const svc = this.services.get(keyId(key));
-    if (!svc) return E.noService;
+    if (!svc) return refused('delete-service', 'ESRCH');
     // __ip_vs_del_service: every destination to the trash (no del_dest hook), then unbind
     for (const d of svc.dests) this.toTrash(d);
     svc.dests = [];
@@ -369,21 +372,22 @@ export class IpvsKernel {
 
   /** ip_vs_add_dest / ip_vs_edit_dest + __ip_vs_update_dest */
   private updateDest(key: ServiceKey, raw: RealServerSpec, add: boolean): CommandError | null {
+    const command = add ? 'add-server' : 'edit-server';
     const spec = { ...raw, address: canonicalAddress(raw.address) };
     const svc = this.services.get(keyId(key));
-    if (!svc) return E.serviceNotDefined;
+    if (!svc) return refused(command, 'ESRCH');
     // ipvsadm: with -g or -i the real server port is the service port (fwmark: as given)
     const port = svc.proto !== IPPROTO_IP && spec.forwarding !== 'masq' ? svc.port : spec.port;
     const family = addressFamily(spec.address)!;
     if (family !== svc.af) {
       // the sync protocol cannot carry mixed families; only tunnels can forward across them
-      if (this.daemons.master || this.daemons.backup) return E.inval;
-      if (spec.forwarding !== 'tunnel') return E.inval;
+      if (this.daemons.master || this.daemons.backup) return refused(command, 'EINVAL');
+      if (spec.forwarding !== 'tunnel') return refused(command, 'EINVAL');
     }
-    if (spec.weight < 0 || spec.lowerThreshold > spec.upperThreshold) return E.range;
+    if (spec.weight < 0 || spec.lowerThreshold > spec.upperThreshold) return refused(command, 'ERANGE');
     let dest = svc.dests.find((d) => d.address === spec.address && d.port === port);
     if (add) {
-      if (dest) return E.destExists;
+      if (dest) return refused(command, 'EEXIST');
       const fromTrash = this.trash.findIndex((d) => d.svc.id === svc.id && d.address === spec.address && d.port === port);
       if (fromTrash >= 0) {
         dest = this.trash.splice(fromTrash, 1)[0]!;
@@ -395,10 +399,10 @@ export class IpvsKernel {
         }
       } else {
         // ip_vs_new_dest: only a unicast (or local) address can be a real server
-        if (!isUnicast(spec.address)) return E.inval;
+        if (!isUnicast(spec.address)) return refused(command, 'EINVAL');
         dest = new Dest(spec.address, port, family, svc);
       }
-    } else if (!dest) return E.noDest;
+    } else if (!dest) return refused(command, 'ENOENT');
 
     if (add || spec.weight !== 0) dest.lastWeight = spec.weight;
     dest.weight = spec.weight;
@@ -423,10 +427,10 @@ export class IpvsKernel {
 
   private deleteDest(key: ServiceKey, server: { address: string; port: number }): CommandError | null {
     const svc = this.services.get(keyId(key));
-    if (!svc) return E.serviceNotDefined;
+    if (!svc) return refused('delete-server', 'ESRCH');
     const address = canonicalAddress(server.address);
     const dest = svc.dests.find((d) => d.address === address && d.port === server.port);
-    if (!dest) return E.noDest;
+    if (!dest) return refused('delete-server', 'ENOENT');
     const at = dest.idx;
     svc.dests.splice(at, 1);
     svc.reindex();
@@ -444,9 +448,9 @@ export class IpvsKernel {
   }
 
   private startDaemon(d: SyncDaemon): CommandError | null {
-    if (this.daemons[d.state]) return E.daemonRunning;
+    if (this.daemons[d.state]) return refused('start-daemon', 'EEXIST');
     // the sync protocol is incompatible with mixed-family destinations
-    for (const svc of this.services.values()) for (const x of svc.dests) if (x.family !== svc.af) return E.inval;
+    for (const svc of this.services.values()) for (const x of svc.dests) if (x.family !== svc.af) return refused('start-daemon', 'EINVAL');
     const v6 = d.group !== undefined && addressFamily(d.group) === 'inet6';
     this.daemons[d.state] = {
       state: d.state,
@@ -469,7 +473,7 @@ export class IpvsKernel {
     };
     if (key) {
       const svc = this.services.get(keyId(key));
-      if (!svc) return E.noService;
+      if (!svc) return refused('zero-service', 'ESRCH');
       zeroSvc(svc);
       return null;
     }
