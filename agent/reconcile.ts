@@ -54,6 +54,8 @@ export class Reconciler {
   /** ACKs are re-sent once per process: a crash between apply and delivery must not lose one. */
   private ackedThisRun = new Set<string>();
   private rejected: { revision: number; hash: string } | null = null;
+  /** services whose quorum was lost at the last pass (directorTarget's hysteresis memory) */
+  private quorumLost = new Set<string>();
   private lastNack = '';
   private lastStateReport = '';
   private lastDrainReport = '';
@@ -297,7 +299,9 @@ export class Reconciler {
       const resolved = directorTarget(rev.config, {
         unhealthy: this.opts.unhealthy?.() ?? new Set(),
         drains: { live: await this.statsForDrains(rev), now: this.now(), revisionCreatedAt: new Date(rev.createdAt) },
+        quorumLost: this.quorumLost,
       });
+      this.quorumLost = resolved.quorumLost;
       drains = this.rememberDrainStarts(resolved.drains);
       target = resolved.config;
     } catch (e) {
