@@ -9,6 +9,7 @@ import {
   schedFlagBit,
   schedFlagName,
   type Forwarding,
+  type HealthCheck,
   type Scheduler,
   type VirtualService,
   type VirtualServiceInput,
@@ -35,7 +36,7 @@ export type RealServerDraft = {
 
 export type HealthCheckDraft = {
   enabled: boolean;
-  type: 'tcp' | 'http' | 'https';
+  type: HealthCheck['type'];
   port: string;
   path: string;
   expectStatus: string;
@@ -194,7 +195,7 @@ export function draftToInput(d: ServiceDraft): unknown {
 }
 
 function healthToInput(h: HealthCheckDraft) {
-  const http = h.type !== 'tcp';
+  const http = h.type === 'http' || h.type === 'https';
   return {
     type: h.type,
     port: num(h.port),

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { parseKeepalivedConf, toKeepalivedConf } from './keepalived';
 import { RulesParseError } from './errors';
 import { parseRules } from './rules';
-import { DirectorConfigSchema, type DirectorConfig, type HealthCheck, type VirtualService } from './model';
+import { DirectorConfigSchema, HealthCheckSchema, type DirectorConfig, type HealthCheck, type VirtualService } from './model';
 import { canonicalJson } from './hash';
 import { fixture } from './__fixtures__/load';
 import { configArb } from './__fixtures__/arbitraries';
@@ -12,14 +12,22 @@ import { configArb } from './__fixtures__/arbitraries';
 export function keepalivedView(c: DirectorConfig): DirectorConfig {
   const d = c.globals.syncDaemons;
   const pair = d.length === 2 && JSON.stringify({ ...d[0], state: '' }) === JSON.stringify({ ...d[1], state: '' });
-  const norm = (hc: HealthCheck | undefined) =>
-    hc && {
-      ...hc,
-      rise: 1,
-      bodyMatch: undefined,
-      retryDelay: hc.retryDelay ?? hc.interval,
-      ...(hc.type === 'tcp' ? { path: '/', expectStatus: 200, statusCodes: undefined, digest: undefined, virtualhost: undefined } : {}),
+  const norm = (hc: HealthCheck | undefined): HealthCheck | undefined => {
+    if (!hc) return undefined;
+    const common = { type: hc.type, interval: hc.interval, timeout: hc.timeout, fall: hc.fall, rise: 1, onFailure: hc.onFailure, retryDelay: hc.retryDelay ?? hc.interval, warmup: hc.warmup, alpha: hc.alpha || undefined };
+    const conn = { port: hc.port ?? ({ dns: 53, smtp: 25 } as Record<string, number>)[hc.type], connectIp: hc.connectIp, bindTo: hc.bindTo };
+    const byType: Record<HealthCheck['type'], object> = {
+      tcp: conn,
+      ping: conn,
+      http: { ...conn, path: hc.path, expectStatus: hc.expectStatus, statusCodes: hc.statusCodes, digest: hc.digest, virtualhost: hc.virtualhost },
+      https: { ...conn, path: hc.path, expectStatus: hc.expectStatus, statusCodes: hc.statusCodes, digest: hc.digest, virtualhost: hc.virtualhost },
+      dns: { ...conn, dnsType: hc.dnsType, dnsName: hc.dnsName },
+      udp: { ...conn, udpPayload: hc.udpPayload, udpReply: hc.udpReply },
+      smtp: { ...conn, heloName: hc.heloName },
+      misc: { script: hc.script, scriptArgs: hc.scriptArgs, dynamicWeight: hc.dynamicWeight || undefined },
     };
+    return HealthCheckSchema.parse(JSON.parse(JSON.stringify({ ...common, ...byType[hc.type] })));
+  };
   const groupOk = (s: VirtualService) => {
     const sig = (x: VirtualService) => canonicalJson({ ...x, address: 0, port: 0, fwmark: 0, family: 0, protocol: 0 });
     const members = c.services.filter((o) => o.group === s.group);
@@ -45,7 +53,16 @@ export function keepalivedView(c: DirectorConfig): DirectorConfig {
 
 const checkArb = fc.record(
   {
-    type: fc.constantFrom('tcp' as const, 'http' as const, 'https' as const),
+    type: fc.constantFrom('tcp' as const, 'http' as const, 'https' as const, 'dns' as const, 'udp' as const, 'ping' as const, 'smtp' as const, 'misc' as const),
+    dnsType: fc.constantFrom('A' as const, 'AAAA' as const, 'SOA' as const),
+    dnsName: fc.constantFrom('.', 'www.example.com', 'example.org.'),
+    udpPayload: fc.constantFrom('00', 'deadbeef'),
+    udpReply: fc.constantFrom('01', 'cafe'),
+    heloName: fc.constantFrom('lb.example.com'),
+    script: fc.constantFrom('check_db.sh', 'probe-1'),
+    scriptArgs: fc.constantFrom(['--port=5432'], ['a', 'b/c']),
+    dynamicWeight: fc.boolean(),
+    alpha: fc.boolean(),
     path: fc.constantFrom('/', '/healthz', "/a/b?x=1&y=(2)*'z'", '/%7Euser/;v=1'),
     statusCodes: fc.constantFrom('200-299', '200,204', '200-299,301-302'),
     expectStatus: fc.constantFrom(200, 204),
@@ -61,7 +78,7 @@ const checkArb = fc.record(
     warmup: fc.integer({ min: 0, max: 30 }),
     onFailure: fc.constantFrom('quiesce' as const, 'remove' as const),
   },
-  { requiredKeys: ['type', 'interval', 'timeout', 'fall', 'onFailure'] },
+  { requiredKeys: ['type', 'interval', 'timeout', 'fall', 'onFailure', 'script'] },
 );
 
 /** configArb plus what keepalived adds: groups, sorry servers, quorum and a check per real server. */

@@ -21,6 +21,7 @@
 import { canonicalJson } from './hash';
 import type { DirectorConfig, HealthCheck, RealServer, SyncDaemon, VirtualService } from './model';
 import { importKeepalived } from './keepalived/import';
+import { CHECKER_OF } from './keepalived/checkers';
 
 const I = '    ';
 
@@ -45,19 +46,34 @@ function methodLine(r: Pick<RealServer, 'forwarding' | 'tunnelType' | 'tunnelPor
 }
 
 function checkerBlock(hc: HealthCheck, ind: string): string[] {
-  const kind = hc.type === 'tcp' ? 'TCP_CHECK' : hc.type === 'http' ? 'HTTP_GET' : 'SSL_GET';
-  const out = [`${ind}${kind} {`];
-  if (hc.type !== 'tcp') {
+  const out = [`${ind}${CHECKER_OF[hc.type]} {`];
+  if (hc.type === 'dns') {
+    if (hc.dnsType) out.push(`${ind}${I}type ${hc.dnsType}`);
+    if (hc.dnsName) out.push(`${ind}${I}name ${kaWord(hc.dnsName)}`);
+  }
+  if (hc.type === 'udp') {
+    if (hc.udpPayload) out.push(`${ind}${I}payload ${kaWord(hc.udpPayload)}`);
+    if (hc.udpReply !== undefined) out.push(hc.udpReply ? `${ind}${I}require_reply ${kaWord(hc.udpReply)}` : `${ind}${I}require_reply`);
+  }
+  if (hc.type === 'smtp' && hc.heloName) out.push(`${ind}${I}helo_name ${kaWord(hc.heloName)}`);
+  if (hc.type === 'misc') {
+    // the script's name in the director's checks directory, with its arguments, as one quoted misc_path
+    out.push(`${ind}${I}misc_path "${[hc.script!, ...(hc.scriptArgs ?? [])].map(kaWord).join(' ')}"`);
+    if (hc.dynamicWeight) out.push(`${ind}${I}misc_dynamic`);
+  }
+  if (hc.type === 'http' || hc.type === 'https') {
     out.push(`${ind}${I}url {`, `${ind}${I}${I}path ${kaWord(hc.path)}`);
     out.push(`${ind}${I}${I}status_code ${hc.statusCodes ? hc.statusCodes.split(',').map(kaWord).join(' ') : hc.expectStatus}`);
     if (hc.digest) out.push(`${ind}${I}${I}digest ${kaWord(hc.digest)}`);
     out.push(`${ind}${I}}`);
     if (hc.virtualhost) out.push(`${ind}${I}virtualhost ${kaWord(hc.virtualhost)}`);
   }
-  if (hc.port !== undefined) out.push(`${ind}${I}connect_port ${hc.port}`);
-  if (hc.connectIp) out.push(`${ind}${I}connect_ip ${kaWord(hc.connectIp)}`);
-  if (hc.bindTo) out.push(`${ind}${I}bindto ${kaWord(hc.bindTo)}`);
-  out.push(`${ind}${I}delay_loop ${hc.interval}`, `${ind}${I}connect_timeout ${hc.timeout}`, `${ind}${I}retry ${hc.fall - 1}`, `${ind}${I}delay_before_retry ${hc.retryDelay ?? hc.interval}`);
+  if (hc.type !== 'misc') {
+    if (hc.port !== undefined) out.push(`${ind}${I}connect_port ${hc.port}`);
+    if (hc.connectIp) out.push(`${ind}${I}connect_ip ${kaWord(hc.connectIp)}`);
+    if (hc.bindTo) out.push(`${ind}${I}bindto ${kaWord(hc.bindTo)}`);
+  }
+  out.push(`${ind}${I}delay_loop ${hc.interval}`, `${ind}${I}${hc.type === 'misc' ? 'misc_timeout' : 'connect_timeout'} ${hc.timeout}`, `${ind}${I}retry ${hc.fall - 1}`, `${ind}${I}delay_before_retry ${hc.retryDelay ?? hc.interval}`);
   if (hc.warmup !== undefined) out.push(`${ind}${I}warmup ${hc.warmup}`);
   out.push(`${ind}}`);
   return out;

@@ -61,8 +61,17 @@ export const HostHeaderSchema = z
 
 // ---- health checks (agent-side overlay; never part of the kernel rules) ---------------------
 
+/** keepalived's checkers: TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK, UDP_CHECK, PING_CHECK, SMTP_CHECK, MISC_CHECK. */
+export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'https', 'dns', 'udp', 'ping', 'smtp', 'misc'] as const;
+export const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'] as const;
+const HexSchema = z.string().max(2048).regex(/^([0-9a-fA-F]{2})*$/, 'must be hex bytes such as 0a1b2c').transform((h) => h.toLowerCase());
+const DnsNameSchema = z.string().max(253).regex(/^(\.|([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?)$/, 'name must be a DNS name (letters, digits, _ - and .) or .');
+/** A script in the director's own checks directory: a plain file name, never a path or a command line. */
+export const CheckScriptSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'script must be a file name in the director\'s checks directory (letters, digits, _ . -; no path)');
+const ScriptArgSchema = z.string().max(256).regex(/^[A-Za-z0-9_.,:=/@%+-]+$/, 'script arguments hold only letters, digits and _ . , : = / @ % + -');
+
 export const HealthCheckSchema = z.object({
-  type: z.enum(['tcp', 'http', 'https'], { error: 'health check type must be tcp, http or https' }),
+  type: z.enum(HEALTH_CHECK_TYPES, { error: `health check type must be one of ${HEALTH_CHECK_TYPES.join(', ')}` }),
   /** Port to probe; default the real server's port. */
   port: int('health check port', 1, 65535).optional(),
   path: HttpPathSchema.default('/'),
@@ -79,6 +88,19 @@ export const HealthCheckSchema = z.object({
   bindTo: AddressSchema.optional(),
   /** Seconds between the retries of a failing server (keepalived's delay_before_retry); default the interval. */
   retryDelay: int('delay before retry (s)', 0, 3600).optional(),
+  /** DNS_CHECK: the query (keepalived's defaults: SOA of "."). */
+  dnsType: z.enum(DNS_TYPES, { error: `DNS type must be one of ${DNS_TYPES.join(', ')}` }).optional(),
+  dnsName: DnsNameSchema.optional(),
+  /** UDP_CHECK: the datagram sent, and the reply required (hex); with no reply required, no ICMP error is success. */
+  udpPayload: HexSchema.optional(),
+  udpReply: HexSchema.optional(),
+  /** SMTP_CHECK: the HELO name (keepalived's default: the director's host name; here "localhost"). */
+  heloName: HostHeaderSchema.optional(),
+  /** MISC_CHECK: a script the director has in its own checks directory, run with these arguments (never a shell). */
+  script: CheckScriptSchema.optional(),
+  scriptArgs: z.array(ScriptArgSchema).max(16).optional(),
+  /** MISC_CHECK misc_dynamic: exit status 2..255 sets the weight to status - 2. */
+  dynamicWeight: z.boolean().optional(),
   /** keepalived's alpha: a server starts as failed and takes traffic only after its first good check. */
   alpha: z.boolean().optional(),
   /** At most this many seconds of random delay before a server's first check (keepalived's warmup). */
@@ -91,6 +113,9 @@ export const HealthCheckSchema = z.object({
   /** What a failing server gets: quiesce = weight 0 (connections drain), remove = deleted. */
   onFailure: z.enum(['quiesce', 'remove']).default('quiesce'),
 })
+  .superRefine((hc, ctx) => {
+    if (hc.type === 'misc' && hc.script === undefined) ctx.addIssue({ code: 'custom', path: ['script'], message: 'a misc check needs the name of a script in the director\'s checks directory' });
+  })
   // one spelling per meaning: a single status code is expectStatus; with a list, expectStatus is unused (200)
   .transform((hc) => {
     if (hc.statusCodes === undefined) return hc;

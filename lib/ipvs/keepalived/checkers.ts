@@ -3,12 +3,17 @@
 // run yet. Settings may come from the virtual_server, the real_server or the checker block; the
 // innermost wins, as in keepalived.
 import type { Node } from './tree';
+import type { HealthCheck } from '../model';
 
 /** keepalived's defaults (check_data.c / check_api.c): what a keepalived.conf means when it says nothing. */
 export const KEEPALIVED_DEFAULTS = { delayLoop: 60, connectTimeout: 5, retry: 1, delayBeforeRetry: 1, riseAfter: 1 } as const;
 
 export const CHECKER_KEYWORDS = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
-const SUPPORTED: Record<string, 'tcp' | 'http' | 'https'> = { TCP_CHECK: 'tcp', HTTP_GET: 'http', SSL_GET: 'https' };
+const SUPPORTED: Record<string, HealthCheck['type']> = { TCP_CHECK: 'tcp', HTTP_GET: 'http', SSL_GET: 'https', DNS_CHECK: 'dns', UDP_CHECK: 'udp', PING_CHECK: 'ping', SMTP_CHECK: 'smtp', MISC_CHECK: 'misc' };
+/** keepalived's checker name of each model type (the export writes it). */
+export const CHECKER_OF: Record<HealthCheck['type'], string> = Object.fromEntries(Object.entries(SUPPORTED).map(([k, v]) => [v, k])) as Record<HealthCheck['type'], string>;
+/** keepalived's default ports where the checker has one. */
+const DEFAULT_PORT: Partial<Record<HealthCheck['type'], number>> = { dns: 53, smtp: 25 };
 
 type Report = (n: Node, path: string, message: string) => void;
 
@@ -23,10 +28,10 @@ function seconds(n: Node, report: Report): number {
 }
 
 /** The checker block `node` with the settings inherited from its real_server / virtual_server (`outer`: keyword -> node). */
-export function parseChecker(node: Node, outer: Record<string, unknown>, report: Report): Record<string, unknown> | null {
+export function parseChecker(node: Node, outer: Record<string, unknown>, report: Report, warn: Report = () => {}): Record<string, unknown> | null {
   const type = SUPPORTED[node.key];
   if (!type) {
-    report(node, node.key, `${node.key} is not supported by the LVS Console agent yet (TCP_CHECK, HTTP_GET and SSL_GET are); remove it or replace it to import`);
+    report(node, node.key, `${node.key} is not supported by the LVS Console agent (${Object.keys(SUPPORTED).join(', ')} are); remove it or replace it to import`);
     return null;
   }
   const settings: Record<string, Node> = {};
@@ -54,7 +59,50 @@ export function parseChecker(node: Node, outer: Record<string, unknown>, report:
         settings[c.key === 'nb_get_retry' ? 'retry' : c.key] = c;
         break;
       case 'url':
-        urls.push(c);
+        if (type === 'http' || type === 'https') urls.push(c);
+        else report(c, node.key, `url is for HTTP_GET / SSL_GET, not ${node.key}`);
+        break;
+      case 'type':
+        if (type !== 'dns') report(c, node.key, `${node.key} keyword "type" is not supported`);
+        else hc.dnsType = (c.args[0] ?? '').toUpperCase();
+        break;
+      case 'name':
+        if (type !== 'dns') report(c, node.key, `${node.key} keyword "name" is not supported`);
+        else hc.dnsName = c.args[0];
+        break;
+      case 'payload':
+        if (type !== 'udp') report(c, node.key, `${node.key} keyword "payload" is not supported`);
+        else hc.udpPayload = c.args.join('');
+        break;
+      case 'require_reply':
+        if (type !== 'udp') report(c, node.key, `${node.key} keyword "require_reply" is not supported`);
+        // keepalived: require_reply alone means the reply must equal the payload
+        else hc.udpReply = c.args.length ? c.args.join('') : (hc.udpPayload ?? '');
+        break;
+      case 'helo_name':
+        if (type !== 'smtp') report(c, node.key, `${node.key} keyword "helo_name" is not supported`);
+        else hc.heloName = c.args[0];
+        break;
+      case 'misc_path': {
+        if (type !== 'misc') {
+          report(c, node.key, `${node.key} keyword "misc_path" is not supported`);
+          break;
+        }
+        // keepalived runs "PATH ARGS"; the director runs only scripts in its own checks directory
+        const argv = (c.args.length === 1 ? c.args[0]!.split(/\s+/) : c.args).filter(Boolean);
+        const file = argv[0] ?? '';
+        hc.script = file.slice(file.lastIndexOf('/') + 1);
+        if (argv.length > 1) hc.scriptArgs = argv.slice(1);
+        warn(c, 'misc_path', `the director runs ${hc.script as string} from its own checks directory (lvs-agent --checks-dir, default /etc/lvs-agent/checks), not ${file}; install it there`);
+        break;
+      }
+      case 'misc_timeout':
+        if (type !== 'misc') report(c, node.key, `${node.key} keyword "misc_timeout" is not supported`);
+        else settings.connect_timeout = c;
+        break;
+      case 'misc_dynamic':
+        if (type !== 'misc') report(c, node.key, `${node.key} keyword "misc_dynamic" is not supported`);
+        else hc.dynamicWeight = true;
         break;
       default:
         report(c, node.key, `${node.key} keyword "${c.key}" is not supported`);
@@ -74,8 +122,10 @@ export function parseChecker(node: Node, outer: Record<string, unknown>, report:
     if (v === undefined || ['true', 'on', 'yes'].includes(v)) hc.alpha = true;
     else if (!['false', 'off', 'no'].includes(v)) report(settings.alpha, 'alpha', `alpha takes true or false, got "${v}"`);
   }
-  if (type === 'tcp') {
+  if (type !== 'http' && type !== 'https') {
     if (settings.virtualhost && node.children?.some((c) => c.key === 'virtualhost')) report(settings.virtualhost, 'virtualhost', 'virtualhost is for HTTP_GET / SSL_GET');
+    if (hc.port === undefined && DEFAULT_PORT[type] !== undefined) hc.port = DEFAULT_PORT[type];
+    if (type === 'misc' && hc.script === undefined) report(node, node.key, 'MISC_CHECK needs a misc_path');
     return hc;
   }
   if (settings.virtualhost) hc.virtualhost = settings.virtualhost.args[0];

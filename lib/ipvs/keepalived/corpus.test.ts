@@ -37,7 +37,7 @@ function filesOf(dir: string, base = ''): Record<string, string> {
 }
 
 describe('keepalived.conf corpus', () => {
-  for (const name of fs.readdirSync(DIR).sort()) {
+  for (const name of fs.readdirSync(DIR).filter((n) => fs.statSync(path.join(DIR, n)).isDirectory()).sort()) {
     const dir = path.join(DIR, name);
     const exp = JSON.parse(fs.readFileSync(path.join(dir, 'expect.json'), 'utf8')) as Expect;
     it(`${name}${exp.source ? ` (${exp.source})` : ''}`, () => {

@@ -351,7 +351,7 @@ class Importer {
       if (inhibit !== vsInhibit) this.warn(rnode, 'inhibit_on_failure', 'inhibit_on_failure on a real server without a checker changes nothing');
     } else {
       r.lines.healthCheck = { file: checkers[0]!.file, line: checkers[0]!.line };
-      const hc = parseChecker(checkers[0]!, rsCheck, (n, p, m) => this.err(n, p, m));
+      const hc = parseChecker(checkers[0]!, rsCheck, (n, p, m) => this.err(n, p, m), (n, p, m) => this.warn(n, p, m));
       checks.push(hc ? { ...hc, onFailure: inhibit ? 'quiesce' : 'remove' } : null);
     }
     return r;
