@@ -29,6 +29,8 @@ export interface ReconcilerOptions {
   log: Logger;
   /** Keys of servers failing their health checks (health/monitor.ts). */
   unhealthy?: () => ReadonlySet<string>;
+  /** Weights set by MISC_CHECK misc_dynamic scripts (server ids). */
+  dynamicWeights?: () => ReadonlyMap<string, number>;
   /** A recent stats sample (for drains); when absent or stale the reconciler reads stats itself. */
   latestStats?: () => StatsSnapshot | null;
   /** Periodic re-check; default 10 s. */
@@ -298,6 +300,7 @@ export class Reconciler {
     try {
       const resolved = directorTarget(rev.config, {
         unhealthy: this.opts.unhealthy?.() ?? new Set(),
+        dynamicWeights: this.opts.dynamicWeights?.(),
         drains: { live: await this.statsForDrains(rev), now: this.now(), revisionCreatedAt: new Date(rev.createdAt) },
         quorumLost: this.quorumLost,
       });

@@ -29,6 +29,8 @@ interface Target {
   reason: string;
   timer: NodeJS.Timeout | null;
   inFlight: boolean;
+  /** the weight a misc_dynamic script last asked for */
+  weight?: number;
   stopped: boolean;
 }
 
@@ -110,6 +112,13 @@ export class HealthMonitor {
     return out;
   }
 
+  /** Weights asked for by MISC_CHECK misc_dynamic scripts, by server id. */
+  dynamicWeights(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const t of this.targets.values()) if (t.weight !== undefined) out.set(t.key, t.weight);
+    return out;
+  }
+
   states(): HealthState[] {
     return [...this.targets.values()].map((t) => this.stateOf(t));
   }
@@ -168,6 +177,7 @@ export class HealthMonitor {
   private record(t: Target, r: ProbeResult): void {
     const at = this.now();
     t.lastCheck = at;
+    if (r.ok) t.weight = r.weight;
     if (r.ok) {
       t.successes++;
       t.failures = 0;

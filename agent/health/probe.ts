@@ -6,6 +6,12 @@ import https from 'node:https';
 import { createHash } from 'node:crypto';
 import type { HealthCheck } from '@/lib/ipvs/model';
 import { formatHostPort } from '@/lib/ipvs/addr';
+import type { CheckContext, CheckRun } from './checkers/types';
+import { dnsCheck } from './checkers/dns';
+import { udpCheck } from './checkers/udp';
+import { pingCheck } from './checkers/ping';
+import { smtpCheck } from './checkers/smtp';
+import { miscCheck } from './checkers/misc';
 
 export interface ProbeTarget {
   address: string;
@@ -14,6 +20,8 @@ export interface ProbeTarget {
 }
 
 export interface ProbeResult {
+  /** MISC_CHECK misc_dynamic: the weight the script asked for */
+  weight?: number;
   ok: boolean;
   /** Short, human: "ok (3 ms)", "connect ECONNREFUSED", "HTTP 503 (expected 200)", "timeout after 2 s". */
   reason: string;
@@ -29,12 +37,28 @@ const MAX_BODY = 64 * 1024;
 /** The largest body hashed for a digest check. */
 const MAX_DIGEST_BODY = 4 * 1024 * 1024;
 
+/** Where a director keeps its MISC_CHECK scripts unless --checks-dir says otherwise. */
+export const DEFAULT_CHECKS_DIR = '/etc/lvs-agent/checks';
+
+const CHECKERS: Record<HealthCheck['type'], CheckRun> = {
+  tcp: (t) => tcpProbe(t.address, t.port, t.check.timeout * 1000, t.check.bindTo),
+  http: (t) => httpProbe(t, t.port),
+  https: (t) => httpProbe(t, t.port),
+  dns: dnsCheck,
+  udp: udpCheck,
+  ping: pingCheck,
+  smtp: smtpCheck,
+  misc: miscCheck,
+};
+
 export class NetProber implements Prober {
+  private readonly ctx: CheckContext;
+  constructor(opts: { checksDir?: string } = {}) {
+    this.ctx = { checksDir: opts.checksDir ?? DEFAULT_CHECKS_DIR };
+  }
   probe(t: ProbeTarget): Promise<ProbeResult> {
-    const port = t.check.port ?? t.port;
-    // keepalived's connect_ip / bindto: probe another address, from a chosen source address
-    const target = { ...t, address: t.check.connectIp ?? t.address };
-    return t.check.type === 'tcp' ? tcpProbe(target.address, port, t.check.timeout * 1000, t.check.bindTo) : httpProbe(target, port);
+    // keepalived's connect_ip / connect_port: probe another address or port
+    return CHECKERS[t.check.type]({ address: t.check.connectIp ?? t.address, port: t.check.port ?? t.port, check: t.check }, this.ctx);
   }
 }
 
@@ -67,7 +91,7 @@ function tcpProbe(address: string, port: number, timeoutMs: number, localAddress
   });
 }
 
-function httpProbe(t: ProbeTarget, port: number): Promise<ProbeResult> {
+function httpProbe(t: { address: string; check: HealthCheck }, port: number): Promise<ProbeResult> {
   const { check } = t;
   const started = Date.now();
   const timeoutMs = check.timeout * 1000;

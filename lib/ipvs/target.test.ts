@@ -94,3 +94,14 @@ describe('directorTarget: keepalived semantics (per-server checks, sorry server,
     expect(servers(c, down(), still.lost).lost.size).toBe(0);
   });
 });
+
+describe('directorTarget: misc_dynamic weights', () => {
+  it('a healthy server takes the weight its script asked for; others keep theirs', () => {
+    const c = DirectorConfigSchema.parse({
+      services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, realServers: [{ address: '10.0.1.1', weight: 5, healthCheck: { type: 'misc', script: 'w.sh', dynamicWeight: true } }, { address: '10.0.1.2', weight: 5, healthCheck: { type: 'misc', script: 'w.sh' } }] }],
+    });
+    const id = (a: string) => serverKeyId(c.services[0]!, { address: a, port: 80 });
+    const t = directorTarget(c, { unhealthy: new Set(), drains: at(0), dynamicWeights: new Map([[id('10.0.1.1'), 9], [id('10.0.1.2'), 1]]) });
+    expect(t.config.services[0]!.realServers.map((r) => r.weight)).toEqual([9, 5]);
+  });
+});

@@ -14,6 +14,8 @@ export interface TargetInputs {
   unhealthy: ReadonlySet<string>;
   /** What drains decide from: live connection counts (null: unknown, a drain holds until its deadline), the time, and when the revision was made. */
   drains: { live: StatsSnapshot | null; now: Date; revisionCreatedAt: Date };
+  /** Weights set by MISC_CHECK misc_dynamic scripts, by server id (keys.ts serverKeyId). */
+  dynamicWeights?: ReadonlyMap<string, number>;
   /** Services (keys.ts serviceKeyId) whose quorum was lost at the last evaluation: hysteresis needs the previous state. */
   quorumLost?: ReadonlySet<string>;
 }
@@ -32,7 +34,7 @@ export function directorTarget(revision: DirectorConfig, inputs: TargetInputs): 
   const { live, now, revisionCreatedAt } = inputs.drains;
   const resolved = resolveDrains(revision, live, now, revisionCreatedAt);
   const quorumLost = new Set<string>();
-  const config = overlayHealth(resolved.config, inputs.unhealthy, inputs.quorumLost ?? new Set(), quorumLost);
+  const config = overlayHealth(resolved.config, inputs.unhealthy, inputs.quorumLost ?? new Set(), quorumLost, inputs.dynamicWeights ?? new Map());
   return { config, drains: resolved.drains, quorumLost };
 }
 
@@ -48,21 +50,26 @@ export function unhealthyServerIds(states: readonly HealthState[]): Set<string> 
  * no healthy server), the sorry server takes the traffic; hysteresis widens that edge both ways
  * (lost below minWeight - hysteresis, back at minWeight + hysteresis, unchanged in between).
  */
-function overlayHealth(config: DirectorConfig, unhealthy: ReadonlySet<string>, wasLost: ReadonlySet<string>, lostNow: Set<string>): DirectorConfig {
-  const touched = unhealthy.size > 0 || config.services.some((s) => s.sorryServer);
+function overlayHealth(config: DirectorConfig, unhealthy: ReadonlySet<string>, wasLost: ReadonlySet<string>, lostNow: Set<string>, weights: ReadonlyMap<string, number>): DirectorConfig {
+  const touched = unhealthy.size > 0 || weights.size > 0 || config.services.some((s) => s.sorryServer);
   if (!touched) return config;
   return {
     globals: config.globals,
     services: config.services.map((svc): VirtualService => {
       const failing = (rs: { address: string; port?: number; healthCheck?: VirtualService['healthCheck'] }) => (rs.healthCheck ?? svc.healthCheck) !== undefined && unhealthy.has(serverKeyId(svc, rs));
+      // misc_dynamic: a healthy server's weight is what its script said (a draining server stays at 0)
+      const weighted = <R extends { address: string; port?: number; weight: number; drain?: unknown; healthCheck?: VirtualService['healthCheck'] }>(rs: R): R => {
+        const w = (rs.healthCheck ?? svc.healthCheck)?.dynamicWeight ? weights.get(serverKeyId(svc, rs)) : undefined;
+        return w === undefined || rs.drain ? rs : { ...rs, weight: w };
+      };
       const realServers = svc.realServers.flatMap((rs) => {
-        if (!failing(rs)) return [rs];
+        if (!failing(rs)) return [weighted(rs)];
         return (rs.healthCheck ?? svc.healthCheck)!.onFailure === 'remove' ? [] : [{ ...rs, weight: 0 }];
       });
       const sorry = svc.sorryServer;
-      if (!sorry) return svc.realServers.some(failing) ? ({ ...svc, realServers } as VirtualService) : svc;
+      if (!sorry) return realServers.length !== svc.realServers.length || realServers.some((r, i) => r !== svc.realServers[i]) ? ({ ...svc, realServers } as VirtualService) : svc;
       const id = serviceKeyId(svc);
-      const healthyWeight = svc.realServers.reduce((sum, rs) => (failing(rs) ? sum : sum + rs.weight), 0);
+      const healthyWeight = realServers.reduce((sum, rs) => (failing(rs) ? sum : sum + rs.weight), 0);
       const { minWeight, hysteresis } = svc.quorum ?? { minWeight: 1, hysteresis: 0 };
       const lost = wasLost.has(id) ? healthyWeight < minWeight + hysteresis : healthyWeight < minWeight - hysteresis;
       if (lost) lostNow.add(id);
