@@ -15,6 +15,7 @@ import {
   type VirtualServiceInput,
 } from '@/lib/ipvs/model';
 import { pathText, type Issue } from '../ui/errors';
+import { checkMoreFrom, checkMoreToInput, emptyCheckMore, emptyQuorum, emptySorry, quorumFrom, quorumToInput, sorryFrom, sorryToInput, type CheckMoreDraft, type QuorumDraft, type SorryDraft } from './health-draft';
 
 export type RealServerDraft = {
   /** stable React key; not part of the model */
@@ -32,6 +33,8 @@ export type RealServerDraft = {
   drainTimeout: string;
   /** the last weight above 0, so "un-quiesce" restores it */
   restoreWeight: string;
+  /** this server's own check (keepalived's checkers live in each real_server); disabled = the service's */
+  healthCheck: HealthCheckDraft;
 };
 
 export type HealthCheckDraft = {
@@ -46,6 +49,8 @@ export type HealthCheckDraft = {
   rise: string;
   fall: string;
   onFailure: 'quiesce' | 'remove';
+  /** keepalived's fields beyond the basic ones (see health-draft.ts) */
+  more: CheckMoreDraft;
 };
 
 export type ServiceDraft = {
@@ -63,6 +68,10 @@ export type ServiceDraft = {
   onePacket: boolean;
   healthCheck: HealthCheckDraft;
   realServers: RealServerDraft[];
+  /** keepalived's virtual_server_group this service came from (blank: none) */
+  group: string;
+  sorry: SorryDraft;
+  quorum: QuorumDraft;
 };
 
 let uidSeq = 0;
@@ -85,12 +94,13 @@ export function emptyRealServer(defaults?: Partial<RealServerDraft>): RealServer
     drain: false,
     drainTimeout: '300',
     restoreWeight: '1',
+    healthCheck: emptyHealthCheck(),
     ...defaults,
   };
 }
 
 export function emptyHealthCheck(): HealthCheckDraft {
-  return { enabled: false, type: 'tcp', port: '', path: '/', expectStatus: '200', bodyMatch: '', interval: '5', timeout: '2', rise: '2', fall: '3', onFailure: 'quiesce' };
+  return { enabled: false, type: 'tcp', port: '', path: '/', expectStatus: '200', bodyMatch: '', interval: '5', timeout: '2', rise: '2', fall: '3', onFailure: 'quiesce', more: emptyCheckMore() };
 }
 
 export function emptyDraft(): ServiceDraft {
@@ -109,6 +119,28 @@ export function emptyDraft(): ServiceDraft {
     onePacket: false,
     healthCheck: emptyHealthCheck(),
     realServers: [],
+    group: '',
+    sorry: emptySorry(),
+    quorum: emptyQuorum(),
+  };
+}
+
+/** A check back into form state. */
+export function checkDraftFrom(hc: HealthCheck | undefined): HealthCheckDraft {
+  if (!hc) return emptyHealthCheck();
+  return {
+    enabled: true,
+    type: hc.type,
+    port: str(hc.port),
+    path: hc.path,
+    expectStatus: String(hc.expectStatus),
+    bodyMatch: hc.bodyMatch ?? '',
+    interval: String(hc.interval),
+    timeout: String(hc.timeout),
+    rise: String(hc.rise),
+    fall: String(hc.fall),
+    onFailure: hc.onFailure,
+    more: checkMoreFrom(hc),
   };
 }
 
@@ -128,21 +160,7 @@ export function draftFromService(s: VirtualService): ServiceDraft {
     netmask: s.persistence?.netmask ?? '',
     sipPe: s.persistence?.pe === 'sip',
     onePacket: s.onePacket,
-    healthCheck: hc
-      ? {
-          enabled: true,
-          type: hc.type,
-          port: str(hc.port),
-          path: hc.path,
-          expectStatus: String(hc.expectStatus),
-          bodyMatch: hc.bodyMatch ?? '',
-          interval: String(hc.interval),
-          timeout: String(hc.timeout),
-          rise: String(hc.rise),
-          fall: String(hc.fall),
-          onFailure: hc.onFailure,
-        }
-      : emptyHealthCheck(),
+    healthCheck: checkDraftFrom(hc),
     realServers: s.realServers.map((r) =>
       emptyRealServer({
         address: r.address,
@@ -157,8 +175,12 @@ export function draftFromService(s: VirtualService): ServiceDraft {
         drain: !!r.drain,
         drainTimeout: String(r.drain?.timeout ?? 300),
         restoreWeight: r.weight > 0 ? String(r.weight) : '1',
+        healthCheck: checkDraftFrom(r.healthCheck),
       }),
     ),
+    group: s.group ?? '',
+    sorry: sorryFrom(s),
+    quorum: quorumFrom(s),
   };
 }
 
@@ -188,6 +210,9 @@ export function draftToInput(d: ServiceDraft): unknown {
       : {}),
     onePacket: d.onePacket,
     ...(d.healthCheck.enabled ? { healthCheck: healthToInput(d.healthCheck) } : {}),
+    ...(d.group.trim() ? { group: d.group.trim() } : {}),
+    ...(d.sorry.enabled ? { sorryServer: sorryToInput(d.sorry, num) } : {}),
+    ...(d.quorum.enabled ? { quorum: quorumToInput(d.quorum, num) } : {}),
     realServers: d.realServers.map(realServerToInput),
   };
   if (d.protocol === 'fwmark') return { protocol: 'fwmark', fwmark: num(d.fwmark) ?? '', family: d.family, ...common };
@@ -205,6 +230,7 @@ function healthToInput(h: HealthCheckDraft) {
     rise: num(h.rise),
     fall: num(h.fall),
     onFailure: h.onFailure,
+    ...checkMoreToInput(h.type, h.more, num),
   };
 }
 
@@ -221,6 +247,7 @@ function realServerToInput(r: RealServerDraft) {
     ...(tunnel && r.tunnelPort.trim() ? { tunnelPort: num(r.tunnelPort) } : {}),
     ...(tunnel && r.tunnelChecksum ? { tunnelChecksum: r.tunnelChecksum } : {}),
     ...(r.drain ? { drain: { timeout: num(r.drainTimeout) } } : {}),
+    ...(r.healthCheck?.enabled ? { healthCheck: healthToInput(r.healthCheck) } : {}),
   };
 }
 
