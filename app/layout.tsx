@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
+import { connection } from 'next/server';
 import { Providers } from '../components/providers';
 import './globals.css';
 
@@ -10,7 +11,9 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { colorScheme: 'dark light', themeColor: '#0e1116' };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+// Rendered per request: Next puts the nonce of the request's CSP (proxy.ts) on its scripts.
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  await connection();
   return (
     <html lang="en" data-theme="dark">
       <body>

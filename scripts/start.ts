@@ -114,10 +114,11 @@ async function main() {
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
 
-  const web = spawn(bin('next'), ['start', '-p', String(port), '-H', host], {
+  // scripts/serve.ts: Next behind our own node:http server, which records each client's socket address
+  const web = spawn(bin('tsx'), [path.join(root, 'scripts', 'serve.ts')], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    env: { ...process.env, PORT: String(port), HOST: host, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
   });
   children.push(web);
   web.on('exit', (code) => {

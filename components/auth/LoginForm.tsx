@@ -3,14 +3,11 @@ import { useEffect, useState } from 'react';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
+import { safeNext } from '@/lib/api/safe-next';
 import { keys } from '../data/queries';
 import { errorIssues, errorMessage, errorStatus } from '../ui/errors';
 import { Field } from '../ui/field';
 
-/** Only same-site paths: a ?next= pointing elsewhere would make sign-in an open redirect. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
-}
 
 export function LoginForm() {
   const router = useRouter();

@@ -19,7 +19,7 @@ export function DirectorPlans({ plans }: { plans: DirectorPlan[] }) {
               {p.basis === 'reported' ? `against its live table reported ${ago(p.basisReportedAt)}` : 'never reported its table: planned against an empty one'}
             </span>
             <span className="grow" />
-            <span className="small">{p.summary || (p.ops.length ? `${p.ops.length} commands` : 'no change')}</span>
+            <span className="small">{p.summary || ((p.opsTotal ?? p.ops.length) ? `${p.opsTotal ?? p.ops.length} commands` : 'no change')}</span>
           </div>
           {p.commands.length === 0 ? (
             <div className="small muted" style={{ padding: '8px 12px' }}>
@@ -33,6 +33,11 @@ export function DirectorPlans({ plans }: { plans: DirectorPlan[] }) {
                   {c}
                 </div>
               ))}
+              {p.opsTotal !== undefined && p.opsTotal > p.commands.length ? (
+                <div className="muted" data-testid="plan-more">
+                  … and {p.opsTotal - p.commands.length} more commands (the director&apos;s plan page lists them all)
+                </div>
+              ) : null}
             </pre>
           )}
         </div>

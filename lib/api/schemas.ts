@@ -242,6 +242,8 @@ export const DirectorPlanSchema = z.object({
   ops: z.array(OpSchema),
   commands: z.array(z.string()),
   summary: z.string(),
+  /** set when ops/commands are only the first page (an import's answer): the full count; GET …/directors/{director}/plan has them all */
+  opsTotal: z.number().int().optional(),
 });
 export type DirectorPlan = z.output<typeof DirectorPlanSchema>;
 

@@ -11,6 +11,8 @@ import { describeDbFailure } from './db';
 import { HttpError, forbidden, unauthorized, zodIssues } from './errors';
 import { metrics } from './metrics';
 import { DatabaseUrlError } from './db-url';
+import { clientAddress, requestOrigin } from './client-address';
+import { illFormedTextPath } from '../ipvs/text';
 
 type Access<E extends EndpointDef> = E['access'];
 type PrincipalFor<E extends EndpointDef> = Access<E> extends 'director' ? DirectorPrincipal : Access<E> extends 'public' ? UserPrincipal | null : UserPrincipal;
@@ -55,20 +57,24 @@ async function run(def: EndpointDef, req: Request, nctx: NextContext | undefined
   const principal = await authorize(def, req);
   const params = await readParams(def, nctx);
   const url = new URL(req.url);
+  refuseIllFormedText(params, 'params');
   let query: unknown = {};
   if (def.query) {
     const raw = Object.fromEntries(url.searchParams.entries());
+    refuseIllFormedText(raw, 'query');
     const r = def.query.safeParse(raw);
     if (!r.success) throw new HttpError(400, 'invalid query parameters', zodIssues(r.error));
     query = r.data;
   }
   let body: unknown;
   if (def.body) {
-    const r = def.body.safeParse(await readJson(req));
+    const raw = await readJson(req, def.access === 'public' ? MAX_PUBLIC_BODY_BYTES : MAX_BODY_BYTES);
+    refuseIllFormedText(raw, 'body');
+    const r = def.body.safeParse(raw);
     if (!r.success) throw new HttpError(400, 'invalid request body', zodIssues(r.error));
     body = r.data;
   }
-  const result = await fn({ req, params, query, body, principal, clientIp: clientIp(req) } as RouteContext<EndpointDef>);
+  const result = await fn({ req, params, query, body, principal, clientIp: clientAddress(req) } as RouteContext<EndpointDef>);
   if (result instanceof Response) return result;
   return json(result ?? { ok: true }, def.status ?? 200);
 }
@@ -111,10 +117,8 @@ export function checkOrigin(req: Request): void {
 
 function allowedOrigins(req: Request): string[] {
   const out: string[] = [];
-  const host = req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() || req.headers.get('host');
-  const proto = req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() || new URL(req.url).protocol.replace(':', '');
+  const { host, proto } = requestOrigin(req);
   if (host) out.push(`${proto}://${host}`);
-  out.push(new URL(req.url).origin);
   for (const o of (process.env.LVS_PUBLIC_URL ?? '').split(',')) {
     if (!o.trim()) continue;
     try {
@@ -126,15 +130,10 @@ function allowedOrigins(req: Request): string[] {
   return out;
 }
 
-/** The client's address: the right-most X-Forwarded-For entry (what the nearest proxy, or Next itself, recorded). */
-export function clientIp(req: Request): string | null {
-  const xff = req.headers.get('x-forwarded-for');
-  if (xff) {
-    const parts = xff.split(',').map((s) => s.trim()).filter(Boolean);
-    const ip = parts[parts.length - 1];
-    if (ip) return ip.replace(/^::ffff:/, '');
-  }
-  return req.headers.get('x-real-ip');
+/** Strings that no database or other format can hold (lone surrogates, NUL) are the caller's error, wherever they are. */
+function refuseIllFormedText(value: unknown, where: string): void {
+  const at = illFormedTextPath(value);
+  if (at) throw new HttpError(400, `invalid ${where}`, [{ path: [where, ...at.path].join('.'), message: at.message }]);
 }
 
 async function readParams(def: EndpointDef, nctx: NextContext | undefined): Promise<Record<string, string>> {
@@ -151,15 +150,43 @@ async function readParams(def: EndpointDef, nctx: NextContext | undefined): Prom
   return out;
 }
 
-/** Bodies are JSON: a change set of 5,000 changes or a 20 MB import fits; more is refused unread. */
+/** Bodies are JSON: a change set of 5,000 changes or a 20 MB import fits; more is refused. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Before anyone is known (sign-in), a body is a username and a password. */
+export const MAX_PUBLIC_BODY_BYTES = 64 * 1024;
 
-async function readJson(req: Request): Promise<unknown> {
+/** application/json or any +json type, with parameters; nothing else is parsed as JSON. */
+export function isJsonType(type: string): boolean {
+  const essence = type.split(';')[0]!.trim().toLowerCase();
+  return essence === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(essence);
+}
+
+/** The body as text, counted while it streams (Content-Length or chunked): past `limit` bytes it stops reading and answers 413. */
+export async function readBodyText(req: Request, limit: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, `the body is larger than ${limit >= 1024 * 1024 ? `${limit / 1024 / 1024} MB` : `${limit / 1024} KB`}`);
+  if (Number(req.headers.get('content-length') ?? 0) > limit) throw tooLarge();
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+async function readJson(req: Request, limit: number): Promise<unknown> {
   const type = req.headers.get('content-type') ?? '';
-  if (Number(req.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`);
-  const text = await req.text();
+  const text = await readBodyText(req, limit);
   if (!text.trim()) return undefined;
-  if (type && !/json/i.test(type)) throw new HttpError(415, 'send the body as application/json');
+  if (!isJsonType(type)) throw new HttpError(415, 'send the body as application/json');
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -190,6 +217,8 @@ export function errorResponse(err: unknown, where: string): Response {
   const known = domainError(err);
   if (known) return json(errorBody(known.message, known.issues), known.status);
   if (err instanceof DatabaseUrlError) return json(errorBody(err.message), 503);
+  const refused = valueRefusedByDb(err);
+  if (refused) return json(errorBody(`invalid input: ${refused}`), 400);
   const dbLine = describeDbFailure(err);
   if (dbLine) {
     console.error(`[lvs-console] ${where}: ${dbLine}`);
@@ -219,6 +248,18 @@ function domainError(err: unknown): { status: number; message: string; issues: E
   return null;
 }
 
+/**
+ * The last line behind the schemas: a value the database cannot store (an integer past its
+ * column, text it cannot encode) is the caller's error. Transactions roll back, so nothing half-stored.
+ */
+function valueRefusedByDb(err: unknown): string | null {
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; meta?: unknown };
+  const text = `${String(e?.code ?? '')} ${String(e?.message ?? '')} ${JSON.stringify(e?.meta ?? '')} ${String((e?.cause as { code?: unknown })?.code ?? '')}`;
+  if (/P2020|P2033|22003|out of range|does not fit into a 64 bit/i.test(text)) return 'a number is out of range';
+  if (/22021|22P05|invalid byte sequence|unsupported Unicode escape|untranslatable character/i.test(text)) return 'text the database cannot store';
+  return null;
+}
+
 /** The core writes "services[2].realServers[0].weight"; the API speaks "services.2.realServers.0.weight". */
 export function dotted(path: string): string {
   return path.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '');
@@ -229,12 +270,16 @@ export function who(ctx: { principal: { actor: string } | null; clientIp: string
   return { actor: ctx.principal?.actor ?? 'anonymous', clientIp: ctx.clientIp };
 }
 
+/** Did the client reach us over HTTPS (directly, or through a trusted proxy that says so)? */
+export function isHttps(req: Request): boolean {
+  return requestOrigin(req).proto === 'https';
+}
+
 /** The URL agents and links should use for this console: LVS_PUBLIC_URL, else what the request came to. */
 export function publicUrl(req: Request): string {
   const configured = (process.env.LVS_PUBLIC_URL ?? '').split(',')[0]?.trim();
   if (configured) return configured.replace(/\/+$/, '');
-  const host = req.headers.get('x-forwarded-host')?.split(',')[0]?.trim() || req.headers.get('host');
-  const proto = req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() || new URL(req.url).protocol.replace(':', '');
+  const { host, proto } = requestOrigin(req);
   return host ? `${proto}://${host}` : new URL(req.url).origin;
 }
 

@@ -140,9 +140,11 @@ export async function commitConfig(opts: {
   let baseRev: ConfigRevision;
   try {
     ({ created, baseRev } = await prisma.$transaction(async (tx) => {
-      const c = await tx.cluster.findUniqueOrThrow({ where: { id: cluster.id }, include: { currentRevision: true } });
-      staleCheck(c, opts.baseRevision);
-      const cur = c.currentRevision!;
+      // the current revision's config is not read again: after staleCheck it is the one in `cluster`
+      // (same number, same cluster), and reading a large config through the engine costs seconds
+      const c = await tx.cluster.findUniqueOrThrow({ where: { id: cluster.id }, include: { currentRevision: { omit: { config: true } } } });
+      staleCheck(c as ClusterWithCurrent, opts.baseRevision);
+      const cur = current(cluster);
       noopCheck(cur, hash, opts.action);
       const rev = await tx.configRevision.create({
         data: {
@@ -156,6 +158,8 @@ export async function commitConfig(opts: {
           summary: changeSummary(revisionConfig(cur), config),
         },
         include: { parent: { select: { number: true } } },
+        // the config is what we just wrote: reading a large one back through the engine costs seconds
+        omit: { config: true },
       });
       const moved = await tx.cluster.updateMany({ where: { id: c.id, currentRevisionId: cur.id }, data: { currentRevisionId: rev.id } });
       if (moved.count !== 1) throw conflict(`${c.name} changed while this was being saved; review again`, [{ path: 'baseRevision', message: 'stale' }]);
@@ -169,7 +173,7 @@ export async function commitConfig(opts: {
         clientIp: opts.who.clientIp,
         details: { message: opts.message, summary: rev.summary, hash, ...opts.details },
       });
-      return { created: rev, baseRev: cur };
+      return { created: { ...rev, config: config as unknown as Prisma.JsonValue }, baseRev: cur };
     }));
   } catch (e) {
     // two commits on one base: the loser hits the unique (cluster, number) index

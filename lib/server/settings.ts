@@ -1,6 +1,7 @@
 // The environment the server reads, as one schema: a typo in a number is a clear error at
 // start-up ("LVS_STATS_RETENTION_DAYS must be …"), never a NaN that silently disables pruning.
 import { z } from 'zod';
+import { parseTrustedProxies } from './client-address';
 
 const num = (name: string, min: number, max: number, def: number) =>
   z.preprocess(
@@ -21,6 +22,17 @@ export const SettingsSchema = z.object({
       (v) => !v || v.split(',').every((u) => { try { return /^https?:$/.test(new URL(u.trim()).protocol); } catch { return false; } }),
       'LVS_PUBLIC_URL must be http(s) URLs separated by commas, e.g. https://lvs.example.com',
     ),
+  // reverse proxies whose X-Forwarded-For/-Host/-Proto are believed (lib/server/client-address.ts)
+  LVS_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      try {
+        parseTrustedProxies(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `LVS_TRUSTED_PROXIES must be IP addresses or CIDRs separated by commas, e.g. 10.0.0.0/8,::1: ${(e as Error).message}` });
+      }
+    }),
 });
 export type Settings = z.output<typeof SettingsSchema>;
 

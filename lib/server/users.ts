@@ -1,6 +1,5 @@
-// Users, sessions and API tokens. Sign-in attempts are rate limited from the audit log itself
-// (so the limit holds across processes): failures per (username, client) and per username in a
-// window, plus an in-memory cap per client address.
+// Users, sessions and API tokens. Password guesses (sign-in, password change) go through the
+// throttle in auth/throttle.ts: per (client, username) and per client, progressive delay.
 import type { z } from 'zod';
 import type { ApiToken, CreateApiTokenRequestSchema, CreateUserRequestSchema, Me, Role, UpdateUserRequestSchema, User } from '../api/schemas';
 import { ROLE_RANK } from '../api/schemas';
@@ -11,6 +10,7 @@ import { dummyPasswordHash, hashPassword, newToken, tokenHash, tokenPrefix, veri
 import { db, type DbOrTx } from './db';
 import { conflict, forbidden, HttpError, notFound, tooManyRequests, unauthorized } from './errors';
 import { metrics } from './metrics';
+import { beginAttempt } from './auth/throttle';
 
 export type Who = { actor: string; clientIp: string | null };
 
@@ -24,48 +24,29 @@ export function meView(p: UserPrincipal, u: UserRow): Me {
 
 // ---- sign-in ------------------------------------------------------------------------------
 
-export const LOGIN_WINDOW_MS = 15 * 60_000;
-const MAX_PAIR_FAILURES = 5;
-const MAX_USER_FAILURES = 20;
-const MAX_IP_ATTEMPTS = 50;
-const ipAttempts = new Map<string, number[]>();
-
-function ipLimited(ip: string | null, now: number): number | null {
-  if (!ip) return null;
-  const list = (ipAttempts.get(ip) ?? []).filter((t) => t > now - LOGIN_WINDOW_MS);
-  list.push(now);
-  ipAttempts.set(ip, list);
-  if (ipAttempts.size > 100_000) ipAttempts.clear();
-  return list.length > MAX_IP_ATTEMPTS ? (list[0]! + LOGIN_WINDOW_MS - now) / 1000 : null;
-}
-
-async function loginLimited(username: string, ip: string | null, now: number): Promise<number | null> {
-  const prisma = await db();
-  const since = new Date(now - LOGIN_WINDOW_MS);
-  const failures = await prisma.auditEvent.findMany({
-    where: { action: 'login.failure', target: username, at: { gte: since } },
-    select: { at: true, clientIp: true },
-    orderBy: { at: 'asc' },
-  });
-  const pair = failures.filter((f) => f.clientIp === ip);
-  const wait = (list: { at: Date }[], max: number) => (list.length >= max ? (list[list.length - max]!.at.getTime() + LOGIN_WINDOW_MS - now) / 1000 : null);
-  return wait(pair, MAX_PAIR_FAILURES) ?? wait(failures, MAX_USER_FAILURES);
-}
-
 /** Check a password; on success a session (its cookie value is returned, only its hash is stored). */
 export async function login(username: string, password: string, who: { clientIp: string | null; userAgent: string | null }): Promise<{ cookieValue: string; user: UserRow; expiresAt: Date }> {
   const now = Date.now();
+  const throttle = await beginAttempt('login.failure', who.clientIp, username, now);
   const prisma = await db();
-  const blocked = ipLimited(who.clientIp, now) ?? (await loginLimited(username, who.clientIp, now));
-  if (blocked !== null) {
+  if (!throttle.ok) {
     metrics.logins.inc({ result: 'rate-limited' });
-    await audit(prisma, { actor: username, action: 'login.blocked', target: username, clientIp: who.clientIp, details: { retryAfterSeconds: Math.ceil(blocked) } });
-    throw tooManyRequests(`too many failed sign-ins; try again in ${Math.ceil(blocked / 60)} min`, blocked);
+    if (throttle.firstRefusal) await audit(prisma, { actor: username, action: 'login.blocked', target: username, clientIp: who.clientIp, details: { retryAfterSeconds: Math.ceil(throttle.retryAfterSeconds) } });
+    throw tooManyRequests(`too many failed sign-ins from your address; try again in ${waitText(throttle.retryAfterSeconds)}`, throttle.retryAfterSeconds);
   }
-  const user = await prisma.user.findUnique({ where: { username } });
-  // verify against a dummy hash for unknown users, so the answer time does not reveal who exists
-  const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+  const { attempt } = throttle;
+  let user: UserRow | null;
+  let ok: boolean;
+  try {
+    user = await prisma.user.findUnique({ where: { username } });
+    // verify against a dummy hash for unknown users, so the answer time does not reveal who exists
+    ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+  } catch (e) {
+    attempt.failed();
+    throw e;
+  }
   if (!user || !ok || user.disabled) {
+    attempt.failed();
     metrics.logins.inc({ result: 'failure' });
     await audit(prisma, { actor: username, action: 'login.failure', target: username, clientIp: who.clientIp, details: { reason: !user ? 'unknown user' : !ok ? 'wrong password' : 'user disabled', userAgent: who.userAgent } });
     throw unauthorized('wrong username or password');
@@ -76,10 +57,15 @@ export async function login(username: string, password: string, who: { clientIp:
     await tx.session.create({ data: { id: tokenHash(cookieValue), userId: user.id, expiresAt, clientIp: who.clientIp } });
     await audit(tx, { actor: user.username, action: 'login.success', target: user.username, clientIp: who.clientIp, details: { userAgent: who.userAgent } });
   });
+  attempt.succeeded();
   // housekeeping: expired sessions go at sign-in time
   await prisma.session.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
   metrics.logins.inc({ result: 'success' });
   return { cookieValue, user, expiresAt };
+}
+
+function waitText(seconds: number): string {
+  return seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} min`;
 }
 
 export function sessionCookie(value: string, expiresAt: Date | null, secure: boolean): string {
@@ -106,9 +92,22 @@ export async function changeOwnPassword(p: UserPrincipal, current: string, next:
   if (p.via !== 'session') throw forbidden('change your password in a signed-in session, not with an API token');
   const prisma = await db();
   const u = await prisma.user.findUniqueOrThrow({ where: { id: p.userId } });
-  if (!(await verifyPassword(current, u.passwordHash))) {
+  // a stolen session must not become a password-guessing oracle: same throttle as sign-in
+  const throttle = await beginAttempt('user.password.failure', who.clientIp, u.username);
+  if (!throttle.ok) throw tooManyRequests(`too many wrong current passwords; try again in ${waitText(throttle.retryAfterSeconds)}`, throttle.retryAfterSeconds);
+  let right: boolean;
+  try {
+    right = await verifyPassword(current, u.passwordHash);
+  } catch (e) {
+    throttle.attempt.failed();
+    throw e;
+  }
+  if (!right) {
+    throttle.attempt.failed();
+    await audit(prisma, { actor: p.actor, action: 'user.password.failure', target: u.username, clientIp: who.clientIp, details: { reason: 'wrong current password' } });
     throw new HttpError(422, 'the current password is wrong', [{ path: 'currentPassword', message: 'does not match' }]);
   }
+  throttle.attempt.succeeded();
   const hash = await hashPassword(next);
   await prisma.$transaction(async (tx) => {
     await tx.user.update({ where: { id: u.id }, data: { passwordHash: hash } });
@@ -157,6 +156,8 @@ export async function updateUser(ref: string, input: z.output<typeof UpdateUserR
     const row = await tx.user.update({ where: { id: u.id }, data: { role: input.role, disabled: input.disabled, passwordHash } });
     // a disabled user, a new password or a lower role ends the user's sessions
     if (input.disabled || passwordHash || (input.role && ROLE_RANK[input.role] < ROLE_RANK[u.role as Role])) await tx.session.deleteMany({ where: { userId: u.id } });
+    // a password reset is for a compromised account: its API tokens go with the old password
+    if (passwordHash) await tx.apiToken.updateMany({ where: { userId: u.id, revoked: false }, data: { revoked: true } });
     await audit(tx, { actor: who.actor, action: 'user.update', target: u.username, clientIp: who.clientIp, details: { before: { role: u.role, disabled: u.disabled }, after: { role: row.role, disabled: row.disabled }, passwordChanged: !!passwordHash } });
     return row;
   });
@@ -199,7 +200,13 @@ export async function createToken(p: UserPrincipal, input: z.output<typeof Creat
   if (ROLE_RANK[input.role] > ROLE_RANK[p.role]) throw forbidden(`a token cannot carry more than your role (${p.role})`);
   const prisma = await db();
   const secret = newToken('api');
-  const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86400_000) : null;
+  const asked = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86400_000) : null;
+  // a token minted by a token lives at most as long as its creator: an expiring token cannot mint a permanent one
+  const cap = p.via === 'token' ? (p.tokenExpiresAt ?? null) : null;
+  if (cap && asked && asked > cap) {
+    throw new HttpError(422, `a token created with API token "${p.tokenName}" cannot outlive it (it expires at ${cap.toISOString()})`, [{ path: 'expiresInDays', message: `at most until ${cap.toISOString()}` }]);
+  }
+  const expiresAt = asked ?? cap;
   const row = await prisma.$transaction(async (tx) => {
     const t = await tx.apiToken.create({ data: { name: input.name, tokenHash: tokenHash(secret), prefix: tokenPrefix(secret), role: input.role, userId: p.userId, expiresAt }, include: { user: { select: { username: true } } } });
     await audit(tx, { actor: p.actor, action: 'token.create', target: `${p.username}/${input.name}`, clientIp: who.clientIp, details: { role: input.role, prefix: t.prefix, expiresAt: expiresAt?.toISOString() ?? null } });

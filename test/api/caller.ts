@@ -3,6 +3,10 @@
 import path from 'node:path';
 import { endpoints, type EndpointId } from '@/lib/api/endpoints';
 import { urlFor } from '@/lib/api/client';
+import { PEER_HEADER, PEER_MARK } from '@/lib/server/client-address';
+
+// this in-process caller plays the console's HTTP server: it sets the peer address itself
+process.env[PEER_MARK] = '1';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export const BASE = 'http://console.test';
@@ -43,7 +47,7 @@ export async function call<T = any>(
   const def = endpoints[id];
   const params = Object.fromEntries(Object.entries(opts.params ?? {}).map(([k, v]) => [k, String(v)]));
   const url = urlFor(def, params, opts.query ?? {}, BASE);
-  const headers: Record<string, string> = { host: 'console.test', 'x-forwarded-for': opts.as?.ip ?? '192.0.2.200', ...opts.as?.headers };
+  const headers: Record<string, string> = { host: 'console.test', [PEER_HEADER]: opts.as?.ip ?? '192.0.2.200', ...opts.as?.headers };
   if (opts.as?.token) headers.authorization = `Bearer ${opts.as.token}`;
   if (opts.as?.cookie) headers.cookie = opts.as.cookie;
   if (opts.as?.cookie && opts.as.origin !== null && def.method !== 'GET') headers.origin = opts.as.origin ?? BASE;

@@ -1,4 +1,4 @@
-// Real processes for integration tests: control-plane servers (`next start` on the built app when
+// Real processes for integration tests: control-plane servers (scripts/serve.ts on the built app when
 // LVS_E2E_BUILT=1, else the same route handlers on node:http via serve-routes.ts) and agents
 // (`tsx agent/cli.ts run`). Every process is stopped by its own pid in afterAll.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -58,7 +58,7 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
   const port = await freePort();
   const e = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), NEXT_TELEMETRY_DISABLED: '1', ...env };
   const proc = BUILT
-    ? spawn(bin('next'), ['start', '-p', String(port), '-H', '127.0.0.1'], { cwd: root, env: e, stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn(bin('tsx'), [path.join(root, 'scripts', 'serve.ts')], { cwd: root, env: { ...e, HOST: '127.0.0.1', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(bin('tsx'), [path.join(root, 'test', 'integration', 'serve-routes.ts')], { cwd: root, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
   const p = track(`server:${port}`, proc);
   const url = `http://127.0.0.1:${port}`;

@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { endpoints } from '@/lib/api/endpoints';
+import { PEER_HEADER, PEER_MARK } from '@/lib/server/client-address';
 
 const root = path.resolve(import.meta.dirname, '../..');
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -16,6 +17,9 @@ const table = Object.values(endpoints).map((def) => {
   const file = path.join(root, 'app', ...def.path.replace(/^\//, '').split('/').map((s) => s.replace(/^\{(\w+)\}$/, '[$1]')), 'route.ts');
   return { def, re, names, file };
 });
+
+// as scripts/serve.ts does: the peer address comes from the socket, never from the client
+process.env[PEER_MARK] = '1';
 
 const server = http.createServer(async (req, res) => {
   try {
@@ -28,11 +32,18 @@ const server = http.createServer(async (req, res) => {
       return;
     }
     const m = hit.re.exec(url.pathname)!;
-    const params = Object.fromEntries(hit.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+    let params: Record<string, string>;
+    try {
+      params = Object.fromEntries(hit.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+    } catch {
+      // as proxy.ts answers in front of Next
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'invalid path: bad percent-encoding', issues: [{ path: 'path', message: 'is not valid percent-encoded UTF-8' }] }));
+      return;
+    }
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-    // what Next does: record the peer address unless a proxy already did
-    if (!headers.has('x-forwarded-for') && req.socket.remoteAddress) headers.set('x-forwarded-for', req.socket.remoteAddress);
+    headers.set(PEER_HEADER, req.socket.remoteAddress ?? '');
     const ac = new AbortController();
     res.on('close', () => ac.abort());
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';

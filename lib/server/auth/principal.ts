@@ -23,6 +23,8 @@ export type UserPrincipal = {
   sessionId?: string;
   tokenId?: string;
   tokenName?: string;
+  /** when the token in use expires (null: never): a token it mints cannot outlive it */
+  tokenExpiresAt?: Date | null;
   /** how the audit log names this caller */
   actor: string;
 };
@@ -39,13 +41,19 @@ export function minRole(a: Role, b: Role): Role {
   return ROLE_RANK[a] <= ROLE_RANK[b] ? a : b;
 }
 
+/** Cookies by name; a value that is not valid percent-encoding (another app's "theme=100%") is skipped, not fatal. */
 export function parseCookies(header: string | null): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
     if (i <= 0) continue;
     const k = part.slice(0, i).trim();
-    if (!out.has(k)) out.set(k, decodeURIComponent(part.slice(i + 1).trim()));
+    if (out.has(k)) continue;
+    try {
+      out.set(k, decodeURIComponent(part.slice(i + 1).trim()));
+    } catch {
+      /* not ours to understand */
+    }
   }
   return out;
 }
@@ -92,6 +100,7 @@ export async function authenticateUser(req: Request): Promise<UserPrincipal | nu
       userRole,
       tokenId: t.id,
       tokenName: t.name,
+      tokenExpiresAt: t.expiresAt,
       actor: `${t.user.username} (token ${t.name})`,
     };
   }
