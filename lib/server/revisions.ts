@@ -11,7 +11,7 @@ import type { Cluster, ConfigRevision, Prisma } from '../generated/sqlite/client
 import { diffConfigs } from '../ipvs/diff';
 import { RulesParseError } from '../ipvs/errors';
 import { configHash } from './config-hash';
-import { parseKeepalivedConf, toKeepalivedConf } from '../ipvs/keepalived';
+import { importKeepalived, toKeepalivedConf } from '../ipvs/keepalived';
 import { DirectorConfigSchema, type DirectorConfig } from '../ipvs/model';
 import { serviceKeyId } from '../ipvs/keys';
 import { parseRules, printRules } from '../ipvs/rules';
@@ -244,18 +244,27 @@ export async function diffRevisions(clusterRef: string, from: number, to: number
 
 type ImportRequest = z.output<typeof ImportRequestSchema>;
 
-/** Text -> config, with every bad line reported (422) rather than the first. */
-export function parseImport(format: ImportRequest['format'], text: string): DirectorConfig {
+type KeepalivedNotes = { files: string[]; warnings: { file: string; line: number; path: string; message: string }[] };
+
+/** Text -> config, with every bad line reported (422) rather than the first; a keepalived.conf with its included files. */
+export function parseImport(format: ImportRequest['format'], text: string, ka?: Pick<ImportRequest, 'files' | 'configId' | 'defines'>, notes?: (n: KeepalivedNotes) => void): DirectorConfig {
   try {
     if (format === 'rules') return parseRules(text);
-    if (format === 'keepalived') return parseKeepalivedConf(text);
+    if (format === 'keepalived') {
+      const files: Record<string, string> = {};
+      for (const f of ka?.files ?? []) files[f.path] = f.text;
+      const r = importKeepalived({ entry: 'keepalived.conf', files: { ...files, 'keepalived.conf': text } }, { configId: ka?.configId, defines: ka?.defines });
+      notes?.({ files: r.files, warnings: r.warnings });
+      return r.config;
+    }
   } catch (e) {
     const err = e as Error & { issues?: { line?: number; path?: string; message: string }[]; line?: number };
     if (e instanceof RulesParseError || (Array.isArray(err.issues) && err.issues.some((i) => typeof i.line === 'number'))) {
-      const issues = (err.issues ?? []).map((i) => ({
-        path: 'text',
+      const issues = (err.issues as { line?: number; path?: string; message: string; file?: string }[] ?? []).map((i) => ({
+        path: i.file && i.file !== 'keepalived.conf' ? 'files' : 'text',
         line: i.line,
-        message: `line ${i.line}: ${i.path ? `${i.path.replace(/\[(\d+)\]/g, '.$1')}: ` : ''}${i.message}`,
+        ...(i.file ? { file: i.file } : {}),
+        message: `${i.file ? `${i.file}:${i.line}` : `line ${i.line}`}: ${i.path ? `${i.path.replace(/\[(\d+)\]/g, '.$1')}: ` : ''}${i.message}`,
       }));
       throw unprocessable(`the ${format === 'rules' ? 'rules text' : 'keepalived.conf'} has ${issues.length} bad line${issues.length === 1 ? '' : 's'}`, issues);
     }
@@ -287,18 +296,19 @@ export function keepOverlays(imported: DirectorConfig, currentConfig: DirectorCo
   });
 }
 
-export async function importConfig(clusterRef: string, req: ImportRequest, who: Actor): Promise<{ plan: PlanPreview; revision: RevisionSummary | null; pushedTo: number }> {
+export async function importConfig(clusterRef: string, req: ImportRequest, who: Actor): Promise<{ plan: PlanPreview; revision: RevisionSummary | null; pushedTo: number; keepalived?: KeepalivedNotes }> {
   const cluster = await findCluster(clusterRef);
   const cur = current(cluster);
-  let config = parseImport(req.format, req.text);
+  let keepalived: KeepalivedNotes | undefined;
+  let config = parseImport(req.format, req.text, req, (n) => (keepalived = n));
   if (req.keepOverlays) config = keepOverlays(config, revisionConfig(cur), req.format);
   if (req.dryRun) {
     const base = req.baseRevision === cur.number ? cur : await findRevision(cluster.id, cluster.name, req.baseRevision);
-    return { plan: await preview(cluster, base, config), revision: null, pushedTo: 0 };
+    return { plan: await preview(cluster, base, config), revision: null, pushedTo: 0, ...(keepalived ? { keepalived } : {}) };
   }
   staleCheck(cluster, req.baseRevision);
   const r = await commitConfig({ cluster, baseRevision: req.baseRevision, config, message: req.message, who, action: 'revision.import', details: { format: req.format, bytes: req.text.length } });
-  return { plan: r.plan, revision: r.revision, pushedTo: r.pushedTo };
+  return { plan: r.plan, revision: r.revision, pushedTo: r.pushedTo, ...(keepalived ? { keepalived } : {}) };
 }
 
 export async function exportConfig(clusterRef: string, format: 'rules' | 'json' | 'keepalived', number?: number): Promise<{ body: string; contentType: string; filename: string }> {
