@@ -4,6 +4,7 @@
 // revision; or download a revision as rules, JSON or keepalived.conf.
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
+import { KeepalivedFiles, type KaFile } from './KeepalivedFiles';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
 import type { Issue, PlanPreview } from '@/lib/api/schemas';
@@ -46,17 +47,25 @@ function ImportCard({ cluster }: { cluster: string }) {
   const [preview, setPreview] = useState<{ text: string; plan: PlanPreview } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'preview' | 'import' | null>(null);
+  const [kaFiles, setKaFiles] = useState<KaFile[]>([]);
+  const [configId, setConfigId] = useState('');
+  const [kaNotes, setKaNotes] = useState<{ files: string[]; warnings: { file: string; line: number; message: string }[] } | null>(null);
   const base = c.data?.currentRevision?.number ?? 0;
   const issues = errorIssues(error) as Issue[];
-  const lineIssues = issues.filter((i) => i.line !== undefined);
+  // line marks go on the pasted main file; issues of included files are listed with their file
+  const lineIssues = issues.filter((i) => i.line !== undefined && (!(i as { file?: string }).file || (i as { file?: string }).file === 'keepalived.conf'));
 
+  // the preview stands for the text and, for keepalived, the included files and config id too
+  const inputKey = format === 'keepalived' ? `${text}\0${JSON.stringify(kaFiles)}\0${configId}` : text;
   const run = async (dryRun: boolean) => {
     setBusy(dryRun ? 'preview' : 'import');
     setError(null);
     try {
-      const r = await api.importConfig(cluster, { format, text, baseRevision: base, message: message.trim() || 'import', keepOverlays, dryRun });
+      const ka = format === 'keepalived' ? { files: kaFiles, ...(configId.trim() ? { configId: configId.trim() } : {}) } : {};
+      const r = await api.importConfig(cluster, { format, text, baseRevision: base, message: message.trim() || 'import', keepOverlays, dryRun, ...ka });
+      setKaNotes(r.keepalived ?? null);
       if (dryRun || !r.revision) {
-        setPreview({ text, plan: r.plan });
+        setPreview({ text: inputKey, plan: r.plan });
       } else {
         await qc.invalidateQueries();
         toast.show('ok', `Imported as r${r.revision.number}`, `${r.revision.summary} — pushed to ${r.pushedTo} director${r.pushedTo === 1 ? '' : 's'}.`);
@@ -69,7 +78,7 @@ function ImportCard({ cluster }: { cluster: string }) {
       setBusy(null);
     }
   };
-  const previewCurrent = preview && preview.text === text;
+  const previewCurrent = preview && preview.text === inputKey;
 
   return (
     <section className="card" aria-label="Import">
@@ -93,13 +102,14 @@ function ImportCard({ cluster }: { cluster: string }) {
       <Field label="Text to import" errors={issues.filter((i) => i.path === 'text' && i.line === undefined).map((i) => i.message)}>
         <textarea rows={12} value={text} onChange={(e) => setText(e.target.value)} placeholder={PLACEHOLDER[format]} spellCheck={false} data-testid="import-text" />
       </Field>
+      {format === 'keepalived' ? <KeepalivedFiles files={kaFiles} setFiles={setKaFiles} configId={configId} setConfigId={setConfigId} /> : null}
       {error ? (
         <div className="notice bad" role="alert" style={{ marginTop: 10 }} data-testid="import-errors">
           <strong>{errorMessage(error)}</strong>
           <ul>
             {issues.map((i, k) => (
               <li key={k}>
-                {i.line !== undefined ? <strong>line {i.line}: </strong> : i.path && i.path !== 'text' ? <code>{i.path} </code> : null}
+                {i.line !== undefined && !(i as { file?: string }).file ? <strong>line {i.line}: </strong> : i.line === undefined && i.path && i.path !== 'text' ? <code>{i.path} </code> : null}
                 {i.message}
               </li>
             ))}
@@ -127,7 +137,23 @@ function ImportCard({ cluster }: { cluster: string }) {
         <div className="stack" style={{ marginTop: 16 }} data-testid="import-plan">
           <div className="notice ok">
             Valid: {preview.plan.config.services.length} services. {preview.plan.summary}
+            {kaNotes ? <div className="small">Files read: {kaNotes.files.join(', ')}</div> : null}
           </div>
+          {kaNotes?.warnings.length ? (
+            <div className="notice warn" data-testid="import-warnings">
+              <strong>Not imported (changes nothing in IPVS); check before importing:</strong>
+              <ul>
+                {kaNotes.warnings.map((w, k) => (
+                  <li key={k}>
+                    <strong>
+                      {w.file}:{w.line}:
+                    </strong>{' '}
+                    {w.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           <PreviewBody plan={preview.plan} />
         </div>
       ) : null}
