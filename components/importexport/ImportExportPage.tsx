@@ -17,12 +17,14 @@ import { Field } from '../ui/field';
 import { useToast } from '../ui/toast';
 import styles from './import.module.css';
 
-type Format = 'rules' | 'keepalived' | 'json';
+type Format = 'rules' | 'keepalived' | 'json' | 'listing';
+type ExportFormat = Exclude<Format, 'listing'>;
 
 const PLACEHOLDER: Record<Format, string> = {
   rules: '# ipvsadm-save -n\n-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 192.168.1.2:80 -g -w 1\n-a -t 10.0.0.1:80 -r 192.168.1.3:80 -g -w 2',
   keepalived: 'virtual_server 10.0.0.1 80 {\n    lb_algo wlc\n    lb_kind DR\n    protocol TCP\n    real_server 192.168.1.2 80 {\n        weight 1\n    }\n}',
   json: '{ "services": [ { "protocol": "tcp", "address": "10.0.0.1", "port": 80, "realServers": [ { "address": "192.168.1.2" } ] } ] }',
+  listing: 'IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.1:80 wlc\n  -> 192.168.1.2:80               Route   1      0          0',
 };
 
 export function ImportExportPage({ cluster }: { cluster: string }) {
@@ -50,6 +52,7 @@ function ImportCard({ cluster }: { cluster: string }) {
   const [kaFiles, setKaFiles] = useState<KaFile[]>([]);
   const [configId, setConfigId] = useState('');
   const [kaNotes, setKaNotes] = useState<{ files: string[]; warnings: { file: string; line: number; message: string }[] } | null>(null);
+  const [cannotCarry, setCannotCarry] = useState<string[] | null>(null);
   const base = c.data?.currentRevision?.number ?? 0;
   const issues = errorIssues(error) as Issue[];
   // line marks go on the pasted main file; issues of included files are listed with their file
@@ -64,6 +67,7 @@ function ImportCard({ cluster }: { cluster: string }) {
       const ka = format === 'keepalived' ? { files: kaFiles, ...(configId.trim() ? { configId: configId.trim() } : {}) } : {};
       const r = await api.importConfig(cluster, { format, text, baseRevision: base, message: message.trim() || 'import', keepOverlays, dryRun, ...ka });
       setKaNotes(r.keepalived ?? null);
+      setCannotCarry(r.listing?.cannotCarry ?? null);
       if (dryRun || !r.revision) {
         setPreview({ text: inputKey, plan: r.plan });
       } else {
@@ -88,9 +92,9 @@ function ImportCard({ cluster }: { cluster: string }) {
       </div>
       <div className="row" style={{ marginBottom: 10 }}>
         <div className="seg" role="group" aria-label="Format">
-          {(['rules', 'keepalived', 'json'] as const).map((f) => (
+          {(['rules', 'keepalived', 'json', 'listing'] as const).map((f) => (
             <button key={f} type="button" aria-pressed={format === f} onClick={() => setFormat(f)}>
-              {f === 'rules' ? 'ipvsadm-save -n' : f === 'keepalived' ? 'keepalived.conf' : 'JSON'}
+              {f === 'rules' ? 'ipvsadm-save -n' : f === 'keepalived' ? 'keepalived.conf' : f === 'listing' ? 'ipvsadm -Ln' : 'JSON'}
             </button>
           ))}
         </div>
@@ -139,6 +143,16 @@ function ImportCard({ cluster }: { cluster: string }) {
             Valid: {preview.plan.config.services.length} services. {preview.plan.summary}
             {kaNotes ? <div className="small">Files read: {kaNotes.files.join(', ')}</div> : null}
           </div>
+          {cannotCarry ? (
+            <div className="notice warn" data-testid="import-cannot-carry">
+              <strong>A listing cannot carry:</strong>
+              <ul>
+                {cannotCarry.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           {kaNotes?.warnings.length ? (
             <div className="notice warn" data-testid="import-warnings">
               <strong>Not imported (changes nothing in IPVS); check before importing:</strong>
@@ -189,7 +203,7 @@ function ExportCard({ cluster }: { cluster: string }) {
   const revs = useRevisions(cluster);
   const [rev, setRev] = useState<string>('');
   const revision = rev ? Number(rev) : undefined;
-  const link = (format: Format) => api.exportUrl(cluster, { format, ...(revision ? { revision } : {}) });
+  const link = (format: ExportFormat) => api.exportUrl(cluster, { format, ...(revision ? { revision } : {}) });
   return (
     <section className="card" aria-label="Export">
       <div className="card-head">

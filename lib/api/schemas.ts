@@ -285,7 +285,7 @@ export type RevisionDiff = z.output<typeof RevisionDiffSchema>;
 
 // ---- import / export ------------------------------------------------------------------------
 
-export const ImportFormatSchema = z.enum(['rules', 'keepalived', 'json'], { error: 'format must be rules (ipvsadm-save -n), keepalived or json' });
+export const ImportFormatSchema = z.enum(['rules', 'keepalived', 'json', 'listing'], { error: 'format must be rules (ipvsadm-save -n), keepalived, json or listing (ipvsadm -Ln)' });
 export const ImportRequestSchema = z.object({
   format: ImportFormatSchema.default('rules'),
   text: z.string({ error: 'text is required' }).max(20_000_000, 'text must be at most 20 MB'),
@@ -312,6 +312,8 @@ export const ImportResultSchema = z.object({
   pushedTo: z.number().int(),
   /** keepalived imports: the files read (main file first) and what was not imported because it changes nothing in IPVS */
   keepalived: z.object({ files: z.array(z.string()), warnings: z.array(KeepalivedNoteSchema) }).optional(),
+  /** listing imports: what an ipvsadm -Ln listing cannot carry */
+  listing: z.object({ cannotCarry: z.array(z.string()) }).optional(),
 });
 export const ExportFormatSchema = z.enum(['rules', 'json', 'keepalived'], { error: 'format must be rules, json or keepalived' });
 export const ExportQuerySchema = z.object({

@@ -261,6 +261,12 @@ for (const backend of backends()) {
         });
         expect(badInclude.status).toBe(422);
         expect(badInclude.body.issues[0]).toMatchObject({ path: 'files', file: 'conf.d/web.conf', line: 3 });
+        // an ipvsadm -Ln listing (pasted, trailing blanks lost) imports and says what it cannot carry
+        const listing = 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.8:80 wrr\n  -> 10.0.1.1:80                  Route   3      7          0\n';
+        const fromList = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'listing', text: listing, baseRevision: 5, dryRun: true }, as: oper });
+        expect(fromList.status).toBe(200);
+        expect(fromList.body.plan.config.services).toEqual([expect.objectContaining({ address: '10.0.0.8', realServers: [expect.objectContaining({ address: '10.0.1.1', weight: 3 })] })]);
+        expect(fromList.body.listing.cannotCarry.join(' ')).toMatch(/thresholds/);
       });
     });
 
