@@ -73,6 +73,8 @@ interface Definition {
 
 /** Strip a comment (outside quotes), unescape \! and \#, trim; `cont` = the line ends with a lone `\`. */
 export function decomment(raw: string): { text: string; cont: boolean; unterminatedQuote: boolean } {
+  // most lines hold none of the special characters
+  if (!/[!#"\\]/.test(raw)) return { text: raw.trim(), cont: false, unterminatedQuote: false };
   let out = '';
   let quote = false;
   let cont = false;
@@ -99,6 +101,7 @@ export function decomment(raw: string): { text: string; cont: boolean; untermina
 
 /** Split a line at `{` and `}` outside quotes, as keepalived's read_line hands them over one by one. */
 export function splitBraces(text: string): string[] {
+  if (!/[{}]/.test(text)) return [text.trim()];
   const out: string[] = [];
   let cur = '';
   let quote = false;
@@ -116,6 +119,7 @@ export function splitBraces(text: string): string[] {
 
 /** keepalived's words: blanks separate, "..." is one word without its quotes. */
 export function words(text: string): { words: string[]; error?: string } {
+  if (!text.includes('"')) return { words: text.split(/\s+/).filter(Boolean) };
   const out: string[] = [];
   let i = 0;
   while (i < text.length) {
