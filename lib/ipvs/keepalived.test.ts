@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseKeepalivedConf, toKeepalivedConf } from './keepalived';
+import { kaWord, parseKeepalivedConf, toKeepalivedConf } from './keepalived';
 import { RulesParseError } from './errors';
 import { parseRules } from './rules';
 import { DirectorConfigSchema, HealthCheckSchema, type DirectorConfig, type HealthCheck, type VirtualService } from './model';
@@ -233,6 +233,18 @@ virtual_server 10.0.0.1 80 {
       expect(issues.find((i) => i.line === 5)!.path).toBe('services[0].realServers[0].weight');
     }
     expect(() => parseKeepalivedConf('virtual_server 10.0.0.1 80 {\n')).toThrow(/not closed/);
+  });
+
+  it('issue 11 #5: a path, virtualhost or group name cannot carry keepalived syntax into the export', () => {
+    const attack = '/ok\n        }\n    }\n    real_server 6.6.6.6 80 {\n        weight 100';
+    const svc = (hc: object, extra: object = {}) => DirectorConfigSchema.safeParse({ services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, healthCheck: { type: 'http', ...hc }, realServers: [{ address: '10.0.1.1' }], ...extra }] });
+    expect(svc({ path: attack }).error?.issues[0]).toMatchObject({ path: ['services', 0, 'healthCheck', 'path'] });
+    for (const path of ['/a b', '/a"b', '/a{', '/a#x', '/a!x', '/$X', '/a\tb']) expect(svc({ path }).success, path).toBe(false);
+    expect(svc({ path: '/ok', virtualhost: 'www.example.com\n}' }).success).toBe(false);
+    expect(svc({ path: '/ok' }, { group: 'G 1' }).success).toBe(false);
+    // and the exporter refuses anything a schema would have let through, rather than write it
+    expect(() => kaWord('a\nb')).toThrow(/cannot be written to keepalived.conf/);
+    expect(() => kaWord('x}')).toThrow();
   });
 
   it('round trip: export then import gives what keepalived can carry', () => {
