@@ -114,7 +114,8 @@ export function buildProgram(): Command {
     .option('--stats-interval <seconds>', 'stats sampling interval', int('--stats-interval', 1, 3600), 1)
     .option('--offline-grace <seconds>', 'how long to wait for the control plane before reconciling from the saved revision', int('--offline-grace', 0, 3600), 15)
     .option('--quiet', 'log warnings and errors only')
-    .action(async (opts: EngineFlags & { server: string; tokenFile: string; metricsPort?: number; metricsHost: string; stateDir: string; interval: number; statsInterval: number; offlineGrace: number; quiet?: boolean }) => {
+    .option('--checks-dir <dir>', 'MISC_CHECK scripts: the agent runs only executable files of this directory, named by the config', '/etc/lvs-agent/checks')
+    .action(async (opts: EngineFlags & { server: string; tokenFile: string; metricsPort?: number; metricsHost: string; stateDir: string; interval: number; statsInterval: number; offlineGrace: number; quiet?: boolean; checksDir: string }) => {
       const log = createLogger({ quiet: opts.quiet });
       let token: string;
       try {
@@ -134,6 +135,7 @@ export function buildProgram(): Command {
         token,
         engine: created.engine,
         probeBackend: created.probeBackend,
+        checksDir: opts.checksDir,
         stateDir: opts.stateDir,
         metricsPort: opts.metricsPort,
         metricsHost: opts.metricsHost,

@@ -21,6 +21,8 @@ export interface DaemonOptions {
   token: string;
   engine: Engine;
   probeBackend: ((address: string, port: number) => Promise<{ ok: boolean; reason: string }> | { ok: boolean; reason: string }) | null;
+  /** MISC_CHECK scripts live here (default /etc/lvs-agent/checks); the console names them, never sends them. */
+  checksDir?: string;
   stateDir: string | null;
   metricsPort?: number;
   metricsHost?: string;
@@ -65,7 +67,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const report = (r: Report) => transport.report(r);
 
   let reconciler: Reconciler;
-  const prober: Prober = o.probeBackend ? new SimProber({ probeBackend: o.probeBackend }) : new NetProber();
+  const prober: Prober = o.probeBackend ? new SimProber({ probeBackend: o.probeBackend }) : new NetProber({ checksDir: o.checksDir });
   const health = new HealthMonitor({
     prober,
     seed: saved?.health ?? [],
@@ -93,6 +95,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     report,
     log,
     unhealthy: () => health.unhealthy(),
+    dynamicWeights: () => health.dynamicWeights(),
     latestStats: () => sampler.latest,
     intervalMs: o.reconcileIntervalMs ?? 10_000,
     healthStates: () => health.states(),

@@ -29,6 +29,8 @@ export interface ReconcilerOptions {
   log: Logger;
   /** Keys of servers failing their health checks (health/monitor.ts). */
   unhealthy?: () => ReadonlySet<string>;
+  /** Weights set by MISC_CHECK misc_dynamic scripts (server ids). */
+  dynamicWeights?: () => ReadonlyMap<string, number>;
   /** A recent stats sample (for drains); when absent or stale the reconciler reads stats itself. */
   latestStats?: () => StatsSnapshot | null;
   /** Periodic re-check; default 10 s. */
@@ -54,6 +56,8 @@ export class Reconciler {
   /** ACKs are re-sent once per process: a crash between apply and delivery must not lose one. */
   private ackedThisRun = new Set<string>();
   private rejected: { revision: number; hash: string } | null = null;
+  /** services whose quorum was lost at the last pass (directorTarget's hysteresis memory) */
+  private quorumLost = new Set<string>();
   private lastNack = '';
   private lastStateReport = '';
   private lastVerified = 0;
@@ -305,8 +309,11 @@ export class Reconciler {
     try {
       const resolved = directorTarget(rev.config, {
         unhealthy: this.opts.unhealthy?.() ?? new Set(),
+        dynamicWeights: this.opts.dynamicWeights?.(),
         drains: { live: await this.statsForDrains(rev), now: this.now(), revisionCreatedAt: new Date(rev.createdAt) },
+        quorumLost: this.quorumLost,
       });
+      this.quorumLost = resolved.quorumLost;
       drains = this.rememberDrainStarts(resolved.drains);
       target = resolved.config;
     } catch (e) {

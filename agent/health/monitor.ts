@@ -29,6 +29,8 @@ interface Target {
   reason: string;
   timer: NodeJS.Timeout | null;
   inFlight: boolean;
+  /** the weight a misc_dynamic script last asked for */
+  weight?: number;
   stopped: boolean;
 }
 
@@ -58,24 +60,27 @@ export class HealthMonitor {
   update(config: DirectorConfig): void {
     const wanted = new Set<string>();
     for (const svc of config.services) {
-      if (!svc.healthCheck) continue;
       const service = serviceKeyOf(svc);
       for (const rs of svc.realServers) {
+        // keepalived's checkers are per real server: its own check, else the service's
+        const check = rs.healthCheck ?? svc.healthCheck;
+        if (!check) continue;
         const rsPort = rs.port ?? 0;
-        const port = svc.healthCheck.port ?? rsPort;
+        const port = check.port ?? rsPort;
         if (port === 0) continue; // fwmark real server without healthCheck.port: nothing to probe (see notChecked())
         const key = healthKey(service, rs);
         wanted.add(key);
-        const sig = canonicalJson({ check: svc.healthCheck, port });
+        const sig = canonicalJson({ check, port });
         const existing = this.targets.get(key);
         if (existing && existing.sig === sig) continue;
         if (existing) this.cancel(existing);
         const seeded = this.seed.get(key);
         const t: Target = {
-          key, service, address: rs.address, port: rsPort, check: svc.healthCheck, sig,
+          key, service, address: rs.address, port: rsPort, check, sig,
           // A server is presumed healthy until proven otherwise: an agent restart must not pull
           // every server before the first probes; a remembered verdict carries over.
-          healthy: existing?.healthy ?? seeded?.healthy ?? true,
+          // keepalived's alpha: a new server starts failed and needs a good check first
+          healthy: existing?.healthy ?? seeded?.healthy ?? !check.alpha,
           successes: 0,
           failures: 0,
           since: existing?.since ?? (seeded ? new Date(seeded.since) : this.now()),
@@ -87,7 +92,9 @@ export class HealthMonitor {
         };
         this.targets.set(key, t);
         const interval = t.check.interval * 1000;
-        this.schedule(t, this.opts.firstProbeDelayMs ? this.opts.firstProbeDelayMs(interval) : Math.random() * Math.min(interval, 1000));
+        // keepalived's warmup: up to that many seconds of random delay before the first check
+        const spread = t.check.warmup !== undefined ? t.check.warmup * 1000 : Math.min(interval, 1000);
+        this.schedule(t, this.opts.firstProbeDelayMs ? this.opts.firstProbeDelayMs(interval) : Math.random() * spread);
       }
     }
     for (const [key, t] of this.targets) {
@@ -102,6 +109,13 @@ export class HealthMonitor {
   unhealthy(): Set<string> {
     const out = new Set<string>();
     for (const t of this.targets.values()) if (!t.healthy) out.add(t.key);
+    return out;
+  }
+
+  /** Weights asked for by MISC_CHECK misc_dynamic scripts, by server id. */
+  dynamicWeights(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const t of this.targets.values()) if (t.weight !== undefined) out.set(t.key, t.weight);
     return out;
   }
 
@@ -140,7 +154,7 @@ export class HealthMonitor {
     if (this.stopped || t.stopped) return;
     t.timer = setTimeout(() => {
       t.timer = null;
-      void this.runProbe(t).finally(() => this.schedule(t, t.check.interval * 1000));
+      void this.runProbe(t).finally(() => this.schedule(t, nextDelayMs(t)));
     }, delayMs);
     t.timer.unref?.();
   }
@@ -163,6 +177,7 @@ export class HealthMonitor {
   private record(t: Target, r: ProbeResult): void {
     const at = this.now();
     t.lastCheck = at;
+    if (r.ok) t.weight = r.weight;
     if (r.ok) {
       t.successes++;
       t.failures = 0;
@@ -186,12 +201,23 @@ export class HealthMonitor {
   }
 }
 
+/**
+ * keepalived's retry: after a failed check of a server still judged healthy, the next check comes
+ * after delay_before_retry (retryDelay), not after the full interval, until `fall` failures.
+ */
+export function nextDelayMs(t: Pick<Target, 'healthy' | 'failures' | 'check'>): number {
+  const retrying = t.healthy && t.failures > 0 && t.failures < t.check.fall;
+  return (retrying && t.check.retryDelay !== undefined ? t.check.retryDelay : t.check.interval) * 1000;
+}
+
 /** Servers a health check cannot probe (fwmark real servers have port 0 and no healthCheck.port). */
 export function notChecked(config: DirectorConfig): string[] {
   const out: string[] = [];
   for (const svc of config.services) {
-    if (!svc.healthCheck || svc.healthCheck.port !== undefined) continue;
-    for (const rs of svc.realServers) if (!rs.port) out.push(`${serviceLabel(svc)} -> ${realServerLabel(rs)}: port 0, set healthCheck.port`);
+    for (const rs of svc.realServers) {
+      const check = rs.healthCheck ?? svc.healthCheck;
+      if (check && check.port === undefined && !rs.port) out.push(`${serviceLabel(svc)} -> ${realServerLabel(rs)}: port 0, set healthCheck.port`);
+    }
   }
   return out;
 }

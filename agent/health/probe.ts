@@ -3,8 +3,15 @@
 import net from 'node:net';
 import http from 'node:http';
 import https from 'node:https';
+import { createHash } from 'node:crypto';
 import type { HealthCheck } from '@/lib/ipvs/model';
 import { formatHostPort } from '@/lib/ipvs/addr';
+import type { CheckContext, CheckRun } from './checkers/types';
+import { dnsCheck } from './checkers/dns';
+import { udpCheck } from './checkers/udp';
+import { pingCheck } from './checkers/ping';
+import { smtpCheck } from './checkers/smtp';
+import { miscCheck } from './checkers/misc';
 
 export interface ProbeTarget {
   address: string;
@@ -13,6 +20,8 @@ export interface ProbeTarget {
 }
 
 export interface ProbeResult {
+  /** MISC_CHECK misc_dynamic: the weight the script asked for */
+  weight?: number;
   ok: boolean;
   /** Short, human: "ok (3 ms)", "connect ECONNREFUSED", "HTTP 503 (expected 200)", "timeout after 2 s". */
   reason: string;
@@ -25,11 +34,41 @@ export interface Prober {
 /** The largest body read when looking for bodyMatch; keepalived's HTTP_GET reads a bounded amount too. */
 const MAX_BODY = 64 * 1024;
 
+/** The largest body hashed for a digest check. */
+const MAX_DIGEST_BODY = 4 * 1024 * 1024;
+
+/** Where a director keeps its MISC_CHECK scripts unless --checks-dir says otherwise. */
+export const DEFAULT_CHECKS_DIR = '/etc/lvs-agent/checks';
+
+const CHECKERS: Record<HealthCheck['type'], CheckRun> = {
+  tcp: (t) => tcpProbe(t.address, t.port, t.check.timeout * 1000, t.check.bindTo),
+  http: (t) => httpProbe(t, t.port),
+  https: (t) => httpProbe(t, t.port),
+  dns: dnsCheck,
+  udp: udpCheck,
+  ping: pingCheck,
+  smtp: smtpCheck,
+  misc: miscCheck,
+};
+
 export class NetProber implements Prober {
-  probe(t: ProbeTarget): Promise<ProbeResult> {
-    const port = t.check.port ?? t.port;
-    return t.check.type === 'tcp' ? tcpProbe(t.address, port, t.check.timeout * 1000) : httpProbe(t, port);
+  private readonly ctx: CheckContext;
+  constructor(opts: { checksDir?: string } = {}) {
+    this.ctx = { checksDir: opts.checksDir ?? DEFAULT_CHECKS_DIR };
   }
+  probe(t: ProbeTarget): Promise<ProbeResult> {
+    // keepalived's connect_ip / connect_port: probe another address or port
+    return CHECKERS[t.check.type]({ address: t.check.connectIp ?? t.address, port: t.check.port ?? t.port, check: t.check }, this.ctx);
+  }
+}
+
+/** Is `status` accepted: one of keepalived's status_code list and ranges ("200-299,302"), else expectStatus. */
+export function statusAccepted(check: Pick<HealthCheck, 'expectStatus' | 'statusCodes'>, status: number): boolean {
+  if (!check.statusCodes) return status === check.expectStatus;
+  return check.statusCodes.split(',').some((part) => {
+    const [lo, hi = lo] = part.split('-').map(Number);
+    return status >= lo! && status <= hi!;
+  });
 }
 
 function errReason(prefix: string, e: unknown): string {
@@ -37,10 +76,10 @@ function errReason(prefix: string, e: unknown): string {
   return `${prefix} ${err.code ?? err.message}`;
 }
 
-function tcpProbe(address: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+function tcpProbe(address: string, port: number, timeoutMs: number, localAddress?: string): Promise<ProbeResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const sock = net.connect({ host: address, port });
+    const sock = net.connect({ host: address, port, ...(localAddress ? { localAddress } : {}) });
     const done = (r: ProbeResult) => {
       clearTimeout(timer);
       sock.destroy();
@@ -52,7 +91,7 @@ function tcpProbe(address: string, port: number, timeoutMs: number): Promise<Pro
   });
 }
 
-function httpProbe(t: ProbeTarget, port: number): Promise<ProbeResult> {
+function httpProbe(t: { address: string; check: HealthCheck }, port: number): Promise<ProbeResult> {
   const { check } = t;
   const started = Date.now();
   const timeoutMs = check.timeout * 1000;
@@ -71,33 +110,50 @@ function httpProbe(t: ProbeTarget, port: number): Promise<ProbeResult> {
       port,
       method: 'GET',
       path: check.path,
-      headers: { Host: formatHostPort(t.address, port), 'User-Agent': 'lvs-agent-healthcheck', Connection: 'close' },
+      headers: { Host: check.virtualhost ?? formatHostPort(t.address, port), 'User-Agent': 'lvs-agent-healthcheck', Connection: 'close' },
+      ...(check.bindTo ? { localAddress: check.bindTo } : {}),
       // Backends behind a director are addressed by IP; their certificates rarely name it. The
       // check is about liveness, as keepalived's SSL_GET, not about the backend's identity.
-      ...(check.type === 'https' ? { rejectUnauthorized: false, servername: net.isIP(t.address) ? undefined : t.address } : {}),
+      ...(check.type === 'https' ? { rejectUnauthorized: false, servername: check.virtualhost ? check.virtualhost.replace(/:\d+$/, '') : net.isIP(t.address) ? undefined : t.address } : {}),
       agent: false,
     });
     const timer = setTimeout(() => finish({ ok: false, reason: `timeout after ${check.timeout} s` }), timeoutMs);
     req.once('error', (e) => finish({ ok: false, reason: errReason(check.type.toUpperCase(), e) }));
     req.once('response', (res) => {
       const status = res.statusCode ?? 0;
-      if (status !== check.expectStatus) {
+      const expected = check.statusCodes ?? String(check.expectStatus);
+      if (!statusAccepted(check, status)) {
         res.resume();
-        return finish({ ok: false, reason: `HTTP ${status} (expected ${check.expectStatus})` });
+        return finish({ ok: false, reason: `HTTP ${status} (expected ${expected})` });
       }
-      if (check.bodyMatch === undefined) {
+      if (check.bodyMatch === undefined && check.digest === undefined) {
         res.resume();
         return finish({ ok: true, reason: `ok HTTP ${status} (${Date.now() - started} ms)` });
       }
-      const needle = check.bodyMatch;
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-        if (body.includes(needle)) finish({ ok: true, reason: `ok HTTP ${status}, body matched (${Date.now() - started} ms)` });
-        else if (body.length > MAX_BODY) finish({ ok: false, reason: `HTTP ${status} but body does not contain ${JSON.stringify(needle)} (first ${MAX_BODY} bytes)` });
+      // keepalived's digest: the MD5 of the whole body; bodyMatch: a substring of its start
+      const md5 = createHash('md5');
+      let size = 0;
+      let head = '';
+      let matched = check.bodyMatch === undefined;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (check.digest !== undefined) md5.update(chunk);
+        if (!matched && head.length <= MAX_BODY) {
+          head += chunk.toString('utf8');
+          matched = head.includes(check.bodyMatch!);
+        }
+        if (check.digest === undefined && matched) finish({ ok: true, reason: `ok HTTP ${status}, body matched (${Date.now() - started} ms)` });
+        else if (check.digest === undefined && head.length > MAX_BODY) finish({ ok: false, reason: `HTTP ${status} but body does not contain ${JSON.stringify(check.bodyMatch)} (first ${MAX_BODY} bytes)` });
+        else if (size > MAX_DIGEST_BODY) finish({ ok: false, reason: `HTTP ${status}: body larger than ${MAX_DIGEST_BODY} bytes, not hashed` });
       });
-      res.once('end', () => finish({ ok: false, reason: `HTTP ${status} but body does not contain ${JSON.stringify(needle)}` }));
+      res.once('end', () => {
+        if (!matched) return finish({ ok: false, reason: `HTTP ${status} but body does not contain ${JSON.stringify(check.bodyMatch)}` });
+        if (check.digest !== undefined) {
+          const got = md5.digest('hex');
+          if (got !== check.digest) return finish({ ok: false, reason: `HTTP ${status} but body MD5 ${got} (expected ${check.digest})` });
+        }
+        finish({ ok: true, reason: `ok HTTP ${status}${check.digest ? ', digest matched' : ', body matched'} (${Date.now() - started} ms)` });
+      });
       res.once('error', (e) => finish({ ok: false, reason: errReason('HTTP body', e) }));
     });
     req.end();

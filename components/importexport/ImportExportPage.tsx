@@ -4,6 +4,7 @@
 // revision; or download a revision as rules, JSON or keepalived.conf.
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
+import { KeepalivedFiles, type KaFile } from './KeepalivedFiles';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
 import type { Issue, PlanPreview } from '@/lib/api/schemas';
@@ -16,12 +17,14 @@ import { Field } from '../ui/field';
 import { useToast } from '../ui/toast';
 import styles from './import.module.css';
 
-type Format = 'rules' | 'keepalived' | 'json';
+type Format = 'rules' | 'keepalived' | 'json' | 'listing';
+type ExportFormat = Exclude<Format, 'listing'>;
 
 const PLACEHOLDER: Record<Format, string> = {
   rules: '# ipvsadm-save -n\n-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 192.168.1.2:80 -g -w 1\n-a -t 10.0.0.1:80 -r 192.168.1.3:80 -g -w 2',
   keepalived: 'virtual_server 10.0.0.1 80 {\n    lb_algo wlc\n    lb_kind DR\n    protocol TCP\n    real_server 192.168.1.2 80 {\n        weight 1\n    }\n}',
   json: '{ "services": [ { "protocol": "tcp", "address": "10.0.0.1", "port": 80, "realServers": [ { "address": "192.168.1.2" } ] } ] }',
+  listing: 'IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.1:80 wlc\n  -> 192.168.1.2:80               Route   1      0          0',
 };
 
 export function ImportExportPage({ cluster }: { cluster: string }) {
@@ -46,17 +49,27 @@ function ImportCard({ cluster }: { cluster: string }) {
   const [preview, setPreview] = useState<{ text: string; plan: PlanPreview } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'preview' | 'import' | null>(null);
+  const [kaFiles, setKaFiles] = useState<KaFile[]>([]);
+  const [configId, setConfigId] = useState('');
+  const [kaNotes, setKaNotes] = useState<{ files: string[]; warnings: { file: string; line: number; message: string }[] } | null>(null);
+  const [cannotCarry, setCannotCarry] = useState<string[] | null>(null);
   const base = c.data?.currentRevision?.number ?? 0;
   const issues = errorIssues(error) as Issue[];
-  const lineIssues = issues.filter((i) => i.line !== undefined);
+  // line marks go on the pasted main file; issues of included files are listed with their file
+  const lineIssues = issues.filter((i) => i.line !== undefined && (!(i as { file?: string }).file || (i as { file?: string }).file === 'keepalived.conf'));
 
+  // the preview stands for the text and, for keepalived, the included files and config id too
+  const inputKey = format === 'keepalived' ? `${text}\0${JSON.stringify(kaFiles)}\0${configId}` : text;
   const run = async (dryRun: boolean) => {
     setBusy(dryRun ? 'preview' : 'import');
     setError(null);
     try {
-      const r = await api.importConfig(cluster, { format, text, baseRevision: base, message: message.trim() || 'import', keepOverlays, dryRun });
+      const ka = format === 'keepalived' ? { files: kaFiles, ...(configId.trim() ? { configId: configId.trim() } : {}) } : {};
+      const r = await api.importConfig(cluster, { format, text, baseRevision: base, message: message.trim() || 'import', keepOverlays, dryRun, ...ka });
+      setKaNotes(r.keepalived ?? null);
+      setCannotCarry(r.listing?.cannotCarry ?? null);
       if (dryRun || !r.revision) {
-        setPreview({ text, plan: r.plan });
+        setPreview({ text: inputKey, plan: r.plan });
       } else {
         await qc.invalidateQueries();
         toast.show('ok', `Imported as r${r.revision.number}`, `${r.revision.summary} — pushed to ${r.pushedTo} director${r.pushedTo === 1 ? '' : 's'}.`);
@@ -69,7 +82,7 @@ function ImportCard({ cluster }: { cluster: string }) {
       setBusy(null);
     }
   };
-  const previewCurrent = preview && preview.text === text;
+  const previewCurrent = preview && preview.text === inputKey;
 
   return (
     <section className="card" aria-label="Import">
@@ -79,9 +92,9 @@ function ImportCard({ cluster }: { cluster: string }) {
       </div>
       <div className="row" style={{ marginBottom: 10 }}>
         <div className="seg" role="group" aria-label="Format">
-          {(['rules', 'keepalived', 'json'] as const).map((f) => (
+          {(['rules', 'keepalived', 'json', 'listing'] as const).map((f) => (
             <button key={f} type="button" aria-pressed={format === f} onClick={() => setFormat(f)}>
-              {f === 'rules' ? 'ipvsadm-save -n' : f === 'keepalived' ? 'keepalived.conf' : 'JSON'}
+              {f === 'rules' ? 'ipvsadm-save -n' : f === 'keepalived' ? 'keepalived.conf' : f === 'listing' ? 'ipvsadm -Ln' : 'JSON'}
             </button>
           ))}
         </div>
@@ -93,13 +106,14 @@ function ImportCard({ cluster }: { cluster: string }) {
       <Field label="Text to import" errors={issues.filter((i) => i.path === 'text' && i.line === undefined).map((i) => i.message)}>
         <textarea rows={12} value={text} onChange={(e) => setText(e.target.value)} placeholder={PLACEHOLDER[format]} spellCheck={false} data-testid="import-text" />
       </Field>
+      {format === 'keepalived' ? <KeepalivedFiles files={kaFiles} setFiles={setKaFiles} configId={configId} setConfigId={setConfigId} /> : null}
       {error ? (
         <div className="notice bad" role="alert" style={{ marginTop: 10 }} data-testid="import-errors">
           <strong>{errorMessage(error)}</strong>
           <ul>
             {issues.map((i, k) => (
               <li key={k}>
-                {i.line !== undefined ? <strong>line {i.line}: </strong> : i.path && i.path !== 'text' ? <code>{i.path} </code> : null}
+                {i.line !== undefined && !(i as { file?: string }).file ? <strong>line {i.line}: </strong> : i.line === undefined && i.path && i.path !== 'text' ? <code>{i.path} </code> : null}
                 {i.message}
               </li>
             ))}
@@ -127,7 +141,33 @@ function ImportCard({ cluster }: { cluster: string }) {
         <div className="stack" style={{ marginTop: 16 }} data-testid="import-plan">
           <div className="notice ok">
             Valid: {preview.plan.config.services.length} services. {preview.plan.summary}
+            {kaNotes ? <div className="small">Files read: {kaNotes.files.join(', ')}</div> : null}
           </div>
+          {cannotCarry ? (
+            <div className="notice warn" data-testid="import-cannot-carry">
+              <strong>A listing cannot carry:</strong>
+              <ul>
+                {cannotCarry.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+          {kaNotes?.warnings.length ? (
+            <div className="notice warn" data-testid="import-warnings">
+              <strong>Not imported (changes nothing in IPVS); check before importing:</strong>
+              <ul>
+                {kaNotes.warnings.map((w, k) => (
+                  <li key={k}>
+                    <strong>
+                      {w.file}:{w.line}:
+                    </strong>{' '}
+                    {w.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           <PreviewBody plan={preview.plan} />
         </div>
       ) : null}
@@ -163,7 +203,7 @@ function ExportCard({ cluster }: { cluster: string }) {
   const revs = useRevisions(cluster);
   const [rev, setRev] = useState<string>('');
   const revision = rev ? Number(rev) : undefined;
-  const link = (format: Format) => api.exportUrl(cluster, { format, ...(revision ? { revision } : {}) });
+  const link = (format: ExportFormat) => api.exportUrl(cluster, { format, ...(revision ? { revision } : {}) });
   return (
     <section className="card" aria-label="Export">
       <div className="card-head">

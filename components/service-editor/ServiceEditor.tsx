@@ -8,6 +8,7 @@ import { Field } from '../ui/field';
 import { issuesByPath, type Issue } from '../ui/errors';
 import { emptyRealServer, renameFlags, toggleQuiesce, validateDraft, type RealServerDraft, type ServiceDraft } from './draft';
 import { RealServerLive, type RealServerLiveInfo } from './RealServerLive';
+import { CheckTypeOptions, HealthCheckSection } from './HealthCheckSection';
 import styles from './editor.module.css';
 
 export type ServiceEditorProps = {
@@ -31,7 +32,7 @@ export type ServiceEditorProps = {
 };
 
 const FIELD_PATH =
-  /^(protocol|fwmark|family|address|port|scheduler|schedFlags(\.\d+)?|persistence\.(timeout|netmask)|onePacket|healthCheck\.\w+|realServers\.\d+\.(address|port|forwarding|weight|upperThreshold|lowerThreshold|tunnelType|tunnelPort|tunnelChecksum|drain\.timeout))$/;
+  /^(protocol|fwmark|family|address|port|scheduler|schedFlags(\.\d+)?|persistence\.(timeout|netmask)|onePacket|healthCheck\.\w+|group|(sorryServer|quorum)\.\w+|realServers\.\d+\.(address|port|forwarding|weight|upperThreshold|lowerThreshold|tunnelType|tunnelPort|tunnelChecksum|drain\.timeout|healthCheck\.\w+))$/;
 
 const PROTO_LABEL: Record<string, string> = { tcp: 'TCP (-t)', udp: 'UDP (-u)', sctp: 'SCTP (--sctp-service)', fwmark: 'Firewall mark (-f)' };
 
@@ -250,16 +251,14 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
         {d.healthCheck.enabled ? (
           <div className={styles.grid} style={{ marginTop: 10 }}>
             <Field label="Type" errors={e('healthCheck.type')}>
-              <select value={d.healthCheck.type} disabled={readOnly} onChange={(ev) => setHc({ type: ev.target.value as 'tcp' | 'http' | 'https' })}>
-                <option value="tcp">TCP connect</option>
-                <option value="http">HTTP GET</option>
-                <option value="https">HTTPS GET</option>
+              <select value={d.healthCheck.type} disabled={readOnly} onChange={(ev) => setHc({ type: ev.target.value as ServiceDraft['healthCheck']['type'] })}>
+                <CheckTypeOptions />
               </select>
             </Field>
             <Field label="Port" errors={e('healthCheck.port')} help="blank = the real server's port">
               <input type="text" inputMode="numeric" value={d.healthCheck.port} disabled={readOnly} onChange={(ev) => setHc({ port: ev.target.value })} onBlur={touch('healthCheck.port')} />
             </Field>
-            {d.healthCheck.type !== 'tcp' ? (
+            {d.healthCheck.type === 'http' || d.healthCheck.type === 'https' ? (
               <>
                 <Field label="Path" errors={e('healthCheck.path')}>
                   <input type="text" value={d.healthCheck.path} disabled={readOnly} onChange={(ev) => setHc({ path: ev.target.value })} onBlur={touch('healthCheck.path')} spellCheck={false} />
@@ -293,6 +292,7 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
           </div>
         ) : null}
       </section>
+      <HealthCheckSection d={d} setD={setD} e={e} readOnly={readOnly} />
     </>
   );
 

@@ -9,11 +9,13 @@ import {
   schedFlagBit,
   schedFlagName,
   type Forwarding,
+  type HealthCheck,
   type Scheduler,
   type VirtualService,
   type VirtualServiceInput,
 } from '@/lib/ipvs/model';
 import { pathText, type Issue } from '../ui/errors';
+import { checkMoreFrom, checkMoreToInput, emptyCheckMore, emptyQuorum, emptySorry, quorumFrom, quorumToInput, sorryFrom, sorryToInput, type CheckMoreDraft, type QuorumDraft, type SorryDraft } from './health-draft';
 
 export type RealServerDraft = {
   /** stable React key; not part of the model */
@@ -31,11 +33,13 @@ export type RealServerDraft = {
   drainTimeout: string;
   /** the last weight above 0, so "un-quiesce" restores it */
   restoreWeight: string;
+  /** this server's own check (keepalived's checkers live in each real_server); disabled = the service's */
+  healthCheck: HealthCheckDraft;
 };
 
 export type HealthCheckDraft = {
   enabled: boolean;
-  type: 'tcp' | 'http' | 'https';
+  type: HealthCheck['type'];
   port: string;
   path: string;
   expectStatus: string;
@@ -45,6 +49,8 @@ export type HealthCheckDraft = {
   rise: string;
   fall: string;
   onFailure: 'quiesce' | 'remove';
+  /** keepalived's fields beyond the basic ones (see health-draft.ts) */
+  more: CheckMoreDraft;
 };
 
 export type ServiceDraft = {
@@ -62,6 +68,10 @@ export type ServiceDraft = {
   onePacket: boolean;
   healthCheck: HealthCheckDraft;
   realServers: RealServerDraft[];
+  /** keepalived's virtual_server_group this service came from (blank: none) */
+  group: string;
+  sorry: SorryDraft;
+  quorum: QuorumDraft;
 };
 
 let uidSeq = 0;
@@ -84,12 +94,13 @@ export function emptyRealServer(defaults?: Partial<RealServerDraft>): RealServer
     drain: false,
     drainTimeout: '300',
     restoreWeight: '1',
+    healthCheck: emptyHealthCheck(),
     ...defaults,
   };
 }
 
 export function emptyHealthCheck(): HealthCheckDraft {
-  return { enabled: false, type: 'tcp', port: '', path: '/', expectStatus: '200', bodyMatch: '', interval: '5', timeout: '2', rise: '2', fall: '3', onFailure: 'quiesce' };
+  return { enabled: false, type: 'tcp', port: '', path: '/', expectStatus: '200', bodyMatch: '', interval: '5', timeout: '2', rise: '2', fall: '3', onFailure: 'quiesce', more: emptyCheckMore() };
 }
 
 export function emptyDraft(): ServiceDraft {
@@ -108,6 +119,28 @@ export function emptyDraft(): ServiceDraft {
     onePacket: false,
     healthCheck: emptyHealthCheck(),
     realServers: [],
+    group: '',
+    sorry: emptySorry(),
+    quorum: emptyQuorum(),
+  };
+}
+
+/** A check back into form state. */
+export function checkDraftFrom(hc: HealthCheck | undefined): HealthCheckDraft {
+  if (!hc) return emptyHealthCheck();
+  return {
+    enabled: true,
+    type: hc.type,
+    port: str(hc.port),
+    path: hc.path,
+    expectStatus: String(hc.expectStatus),
+    bodyMatch: hc.bodyMatch ?? '',
+    interval: String(hc.interval),
+    timeout: String(hc.timeout),
+    rise: String(hc.rise),
+    fall: String(hc.fall),
+    onFailure: hc.onFailure,
+    more: checkMoreFrom(hc),
   };
 }
 
@@ -127,21 +160,7 @@ export function draftFromService(s: VirtualService): ServiceDraft {
     netmask: s.persistence?.netmask ?? '',
     sipPe: s.persistence?.pe === 'sip',
     onePacket: s.onePacket,
-    healthCheck: hc
-      ? {
-          enabled: true,
-          type: hc.type,
-          port: str(hc.port),
-          path: hc.path,
-          expectStatus: String(hc.expectStatus),
-          bodyMatch: hc.bodyMatch ?? '',
-          interval: String(hc.interval),
-          timeout: String(hc.timeout),
-          rise: String(hc.rise),
-          fall: String(hc.fall),
-          onFailure: hc.onFailure,
-        }
-      : emptyHealthCheck(),
+    healthCheck: checkDraftFrom(hc),
     realServers: s.realServers.map((r) =>
       emptyRealServer({
         address: r.address,
@@ -156,8 +175,12 @@ export function draftFromService(s: VirtualService): ServiceDraft {
         drain: !!r.drain,
         drainTimeout: String(r.drain?.timeout ?? 300),
         restoreWeight: r.weight > 0 ? String(r.weight) : '1',
+        healthCheck: checkDraftFrom(r.healthCheck),
       }),
     ),
+    group: s.group ?? '',
+    sorry: sorryFrom(s),
+    quorum: quorumFrom(s),
   };
 }
 
@@ -187,6 +210,9 @@ export function draftToInput(d: ServiceDraft): unknown {
       : {}),
     onePacket: d.onePacket,
     ...(d.healthCheck.enabled ? { healthCheck: healthToInput(d.healthCheck) } : {}),
+    ...(d.group.trim() ? { group: d.group.trim() } : {}),
+    ...(d.sorry.enabled ? { sorryServer: sorryToInput(d.sorry, num) } : {}),
+    ...(d.quorum.enabled ? { quorum: quorumToInput(d.quorum, num) } : {}),
     realServers: d.realServers.map(realServerToInput),
   };
   if (d.protocol === 'fwmark') return { protocol: 'fwmark', fwmark: num(d.fwmark) ?? '', family: d.family, ...common };
@@ -194,7 +220,7 @@ export function draftToInput(d: ServiceDraft): unknown {
 }
 
 function healthToInput(h: HealthCheckDraft) {
-  const http = h.type !== 'tcp';
+  const http = h.type === 'http' || h.type === 'https';
   return {
     type: h.type,
     port: num(h.port),
@@ -204,6 +230,7 @@ function healthToInput(h: HealthCheckDraft) {
     rise: num(h.rise),
     fall: num(h.fall),
     onFailure: h.onFailure,
+    ...checkMoreToInput(h.type, h.more, num),
   };
 }
 
@@ -220,6 +247,7 @@ function realServerToInput(r: RealServerDraft) {
     ...(tunnel && r.tunnelPort.trim() ? { tunnelPort: num(r.tunnelPort) } : {}),
     ...(tunnel && r.tunnelChecksum ? { tunnelChecksum: r.tunnelChecksum } : {}),
     ...(r.drain ? { drain: { timeout: num(r.drainTimeout) } } : {}),
+    ...(r.healthCheck?.enabled ? { healthCheck: healthToInput(r.healthCheck) } : {}),
   };
 }
 

@@ -290,7 +290,7 @@ export type RevisionDiff = z.output<typeof RevisionDiffSchema>;
 
 // ---- import / export ------------------------------------------------------------------------
 
-export const ImportFormatSchema = z.enum(['rules', 'keepalived', 'json'], { error: 'format must be rules (ipvsadm-save -n), keepalived or json' });
+export const ImportFormatSchema = z.enum(['rules', 'keepalived', 'json', 'listing'], { error: 'format must be rules (ipvsadm-save -n), keepalived, json or listing (ipvsadm -Ln)' });
 export const ImportRequestSchema = z.object({
   format: ImportFormatSchema.default('rules'),
   text: z.string({ error: 'text is required' }).max(20_000_000, 'text must be at most 20 MB'),
@@ -300,11 +300,25 @@ export const ImportRequestSchema = z.object({
   keepOverlays: z.boolean().default(true),
   /** only validate and preview; commit nothing */
   dryRun: z.boolean().default(false),
-});
+  /** keepalived: the files `text` includes, by their paths relative to /etc/keepalived (or absolute) */
+  files: z
+    .array(z.object({ path: z.string().min(1).max(1024).regex(/^[^\0\n]+$/, 'path must be one line'), text: z.string().max(20_000_000) }))
+    .max(1000, 'at most 1000 files')
+    .default([]),
+  /** keepalived -i: the config id for @id lines */
+  configId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'config id must be 1–64 letters, digits, _ . : or -').optional(),
+  /** keepalived $NAME definitions, as if at the top of the main file */
+  defines: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a definition name is a letter or _ then letters, digits, _'), z.string().max(4096)).optional(),
+}).refine((r) => r.text.length + r.files.reduce((n, f) => n + f.text.length, 0) <= 20_000_000, { path: ['files'], message: 'text and files must be at most 20 MB together' });
+export const KeepalivedNoteSchema = z.object({ file: z.string(), line: z.number().int(), path: z.string(), message: z.string() });
 export const ImportResultSchema = z.object({
   plan: PlanPreviewSchema,
   revision: RevisionSummarySchema.nullable(),
   pushedTo: z.number().int(),
+  /** keepalived imports: the files read (main file first) and what was not imported because it changes nothing in IPVS */
+  keepalived: z.object({ files: z.array(z.string()), warnings: z.array(KeepalivedNoteSchema) }).optional(),
+  /** listing imports: what an ipvsadm -Ln listing cannot carry */
+  listing: z.object({ cannotCarry: z.array(z.string()) }).optional(),
 });
 export const ExportFormatSchema = z.enum(['rules', 'json', 'keepalived'], { error: 'format must be rules, json or keepalived' });
 export const ExportQuerySchema = z.object({

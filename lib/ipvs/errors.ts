@@ -51,6 +51,8 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.out
 export interface RulesIssue extends Issue {
   /** 1-based line number in the rules text. */
   line: number;
+  /** The file of a multi-file import (keepalived.conf and its includes). */
+  file?: string;
 }
 
 /** A rules text with bad lines; all bad lines are collected, `line` is the first one. */
@@ -58,7 +60,7 @@ export class RulesParseError extends ValidationError {
   declare readonly issues: RulesIssue[];
   readonly line: number;
   constructor(issues: RulesIssue[]) {
-    super(issues, issues.map((i) => `line ${i.line}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'));
+    super(issues, issues.map((i) => `${i.file ? `${i.file}:${i.line}` : `line ${i.line}`}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'));
     this.name = 'RulesParseError';
     this.line = issues[0]?.line ?? 0;
   }

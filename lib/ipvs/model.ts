@@ -44,6 +44,87 @@ export const AddressSchema = z
 export const PortSchema = int('port', 0, 65535);
 export const FamilySchema = z.enum(['inet', 'inet6'], { error: 'family must be inet (IPv4) or inet6 (IPv6)' });
 
+/**
+ * Free text that reaches other formats (an HTTP request line, keepalived.conf, a log line) is held
+ * to what every one of them accepts: an absolute path of RFC 3986 characters without blanks,
+ * quotes, braces, or keepalived's comment and substitution characters (!, #, $).
+ */
+export const HttpPathSchema = z
+  .string()
+  .max(2048, 'path must be at most 2048 characters')
+  .regex(/^\/[A-Za-z0-9\-._~%&'()*+,;=:@/?]*$/, "path must start with / and hold only letters, digits and - . _ ~ % & ' ( ) * + , ; = : @ / ? (no blanks, quotes, braces, !, # or $)");
+/** A Host header: a DNS name or an IPv4 address, optionally with :port. */
+export const HostHeaderSchema = z
+  .string()
+  .max(260)
+  .regex(/^(?=[^:]{1,253}(:|$))[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?(:\d{1,5})?$/, 'virtualhost must be a host name (letters, digits, - and .), optionally with :port');
+
+// ---- health checks (agent-side overlay; never part of the kernel rules) ---------------------
+
+/** keepalived's checkers: TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK, UDP_CHECK, PING_CHECK, SMTP_CHECK, MISC_CHECK. */
+export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'https', 'dns', 'udp', 'ping', 'smtp', 'misc'] as const;
+export const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'] as const;
+const HexSchema = z.string().max(2048).regex(/^([0-9a-fA-F]{2})*$/, 'must be hex bytes such as 0a1b2c').transform((h) => h.toLowerCase());
+const DnsNameSchema = z.string().max(253).regex(/^(\.|([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?)$/, 'name must be a DNS name (letters, digits, _ - and .) or .');
+/** A script in the director's own checks directory: a plain file name, never a path or a command line. */
+export const CheckScriptSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'script must be a file name in the director\'s checks directory (letters, digits, _ . -; no path)');
+const ScriptArgSchema = z.string().max(256).regex(/^[A-Za-z0-9_.,:=/@%+-]+$/, 'script arguments hold only letters, digits and _ . , : = / @ % + -');
+
+export const HealthCheckSchema = z.object({
+  type: z.enum(HEALTH_CHECK_TYPES, { error: `health check type must be one of ${HEALTH_CHECK_TYPES.join(', ')}` }),
+  /** Port to probe; default the real server's port. */
+  port: int('health check port', 1, 65535).optional(),
+  path: HttpPathSchema.default('/'),
+  /** Host header (keepalived's virtualhost); default the server's address. */
+  virtualhost: HostHeaderSchema.optional(),
+  /** MD5 of the body, hex (keepalived's digest). */
+  digest: z.string().regex(/^[0-9a-fA-F]{32}$/, 'digest must be an MD5 sum: 32 hex digits').transform((d) => d.toLowerCase()).optional(),
+  expectStatus: int('expected status', 100, 599).default(200),
+  /** Several accepted statuses as keepalived writes them ("200-299,302"); when set it replaces expectStatus. */
+  statusCodes: z.string().regex(/^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/, 'status codes must be a list of codes and ranges such as 200-299,302').optional(),
+  /** Probe this address instead of the real server's (keepalived's connect_ip). */
+  connectIp: AddressSchema.optional(),
+  /** Source address of the probe (keepalived's bindto). */
+  bindTo: AddressSchema.optional(),
+  /** Seconds between the retries of a failing server (keepalived's delay_before_retry); default the interval. */
+  retryDelay: int('delay before retry (s)', 0, 3600).optional(),
+  /** DNS_CHECK: the query (keepalived's defaults: SOA of "."). */
+  dnsType: z.enum(DNS_TYPES, { error: `DNS type must be one of ${DNS_TYPES.join(', ')}` }).optional(),
+  dnsName: DnsNameSchema.optional(),
+  /** UDP_CHECK: the datagram sent, and the reply required (hex); with no reply required, no ICMP error is success. */
+  udpPayload: HexSchema.optional(),
+  udpReply: HexSchema.optional(),
+  /** SMTP_CHECK: the HELO name (keepalived's default: the director's host name; here "localhost"). */
+  heloName: HostHeaderSchema.optional(),
+  /** MISC_CHECK: a script the director has in its own checks directory, run with these arguments (never a shell). */
+  script: CheckScriptSchema.optional(),
+  scriptArgs: z.array(ScriptArgSchema).max(16).optional(),
+  /** MISC_CHECK misc_dynamic: exit status 2..255 sets the weight to status - 2. */
+  dynamicWeight: z.boolean().optional(),
+  /** keepalived's alpha: a server starts as failed and takes traffic only after its first good check. */
+  alpha: z.boolean().optional(),
+  /** At most this many seconds of random delay before a server's first check (keepalived's warmup). */
+  warmup: int('warmup (s)', 0, 3600).optional(),
+  bodyMatch: z.string().max(1024).optional(),
+  interval: int('interval (s)', 1, 3600).default(5),
+  timeout: int('timeout (s)', 1, 600).default(2),
+  rise: int('rise', 1, 100).default(2),
+  fall: int('fall', 1, 100).default(3),
+  /** What a failing server gets: quiesce = weight 0 (connections drain), remove = deleted. */
+  onFailure: z.enum(['quiesce', 'remove']).default('quiesce'),
+})
+  .superRefine((hc, ctx) => {
+    if (hc.type === 'misc' && hc.script === undefined) ctx.addIssue({ code: 'custom', path: ['script'], message: 'a misc check needs the name of a script in the director\'s checks directory' });
+  })
+  // one spelling per meaning: a single status code is expectStatus; with a list, expectStatus is unused (200)
+  .transform((hc) => {
+    if (hc.statusCodes === undefined) return hc;
+    if (/^\d+$/.test(hc.statusCodes)) return { ...hc, expectStatus: Number(hc.statusCodes), statusCodes: undefined };
+    return { ...hc, expectStatus: 200 };
+  });
+export type HealthCheckInput = z.input<typeof HealthCheckSchema>;
+export type HealthCheck = z.output<typeof HealthCheckSchema>;
+
 // ---- real servers -------------------------------------------------------------------------
 
 export const RealServerSchema = z.object({
@@ -63,26 +144,10 @@ export const RealServerSchema = z.object({
    * then deletes it. Level-triggered, so it survives agent restarts.
    */
   drain: z.object({ timeout: int('drain timeout', 1, 86400).default(300) }).optional(),
+  /** This server's own check (keepalived's checkers live in each real_server); default the service's healthCheck. */
+  healthCheck: HealthCheckSchema.optional(),
 });
 export type RealServerInput = z.input<typeof RealServerSchema>;
-
-// ---- health checks (agent-side overlay; never part of the kernel rules) ---------------------
-
-export const HealthCheckSchema = z.object({
-  type: z.enum(['tcp', 'http', 'https'], { error: 'health check type must be tcp, http or https' }),
-  /** Port to probe; default the real server's port. */
-  port: int('health check port', 1, 65535).optional(),
-  path: z.string().startsWith('/', 'path must start with /').max(2048).default('/'),
-  expectStatus: int('expected status', 100, 599).default(200),
-  bodyMatch: z.string().max(1024).optional(),
-  interval: int('interval (s)', 1, 3600).default(5),
-  timeout: int('timeout (s)', 1, 600).default(2),
-  rise: int('rise', 1, 100).default(2),
-  fall: int('fall', 1, 100).default(3),
-  /** What a failing server gets: quiesce = weight 0 (connections drain), remove = deleted. */
-  onFailure: z.enum(['quiesce', 'remove']).default('quiesce'),
-});
-export type HealthCheck = z.output<typeof HealthCheckSchema>;
 
 // ---- virtual services ---------------------------------------------------------------------
 
@@ -93,7 +158,37 @@ export const PersistenceSchema = z.object({
   pe: z.literal('sip', { error: 'the only persistence engine is sip' }).optional(),
 });
 
+/**
+ * keepalived's sorry_server: a fallback that takes traffic only while the service has lost its
+ * quorum (by default: no healthy real server). Applied by the director's health overlay.
+ */
+export const SorryServerSchema = z.object({
+  address: AddressSchema,
+  port: PortSchema.optional(),
+  forwarding: z.enum(FORWARDING, { error: 'forwarding must be route (-g, direct routing), masq (-m, NAT) or tunnel (-i, IP-IP)' }).default('route'),
+  weight: int('sorry server weight', 1, MAX_WEIGHT).default(1),
+  /** keepalived's sorry_server_inhibit: kept at weight 0 while unused instead of being absent. */
+  inhibit: z.boolean().default(false),
+});
+export type SorryServer = z.output<typeof SorryServerSchema>;
+
+/**
+ * keepalived's quorum / hysteresis: the service is up while the healthy real servers' weights sum
+ * to at least minWeight; it goes down below minWeight - hysteresis and up again at minWeight + hysteresis.
+ */
+export const QuorumSchema = z.object({
+  minWeight: int('quorum', 1, MAX_WEIGHT).default(1),
+  hysteresis: int('hysteresis', 0, MAX_WEIGHT).default(0),
+});
+export type Quorum = z.output<typeof QuorumSchema>;
+
+/** A label shared by the services of one keepalived virtual_server_group (export writes the group back). */
+export const GroupNameSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'group name must be 1–64 letters, digits, _ . : or -');
+
 const serviceCommon = {
+  group: GroupNameSchema.optional(),
+  sorryServer: SorryServerSchema.optional(),
+  quorum: QuorumSchema.optional(),
   scheduler: z.enum(SCHEDULERS, { error: `scheduler must be one of ${SCHEDULERS.join(', ')}` }).default(DEFAULT_SCHEDULER),
   schedFlags: z.array(z.enum(SCHED_FLAGS, { error: `scheduler flag must be one of ${SCHED_FLAGS.join(', ')}` })).default([]),
   persistence: PersistenceSchema.optional(),
@@ -293,6 +388,15 @@ function checkService(s: RawService, ctx: z.RefinementCtx): void {
     if (family === 'inet6' && !(/^\d{1,3}$/.test(mask) && +mask >= 1 && +mask <= 128)) issue(['persistence', 'netmask'], 'netmask of an IPv6 service must be a prefix length 1–128');
   }
 
+  const sorry = s.sorryServer;
+  if (sorry) {
+    const sf = addressFamily(sorry.address);
+    if (sf !== family && sorry.forwarding !== 'tunnel') issue(['sorryServer', 'address'], `the sorry server's address family must be the service's (${family === 'inet6' ? 'IPv6' : 'IPv4'}) unless it is tunnelled`);
+    if (s.protocol !== 'fwmark' && sorry.forwarding !== 'masq' && sorry.port !== undefined && sorry.port !== s.port) issue(['sorryServer', 'port'], `with ${sorry.forwarding} forwarding the sorry server port must be the service port ${s.port}; use masq to map ports`);
+    const sk = realServerKeyId({ address: sorry.address, port: sorry.port ?? (s.protocol === 'fwmark' ? 0 : s.port) });
+    if (s.realServers.some((r) => realServerKeyId({ address: r.address, port: r.port ?? (s.protocol === 'fwmark' ? 0 : s.port) }) === sk)) issue(['sorryServer', 'address'], 'the sorry server must not also be a real server of the service');
+  }
+
   const seen = new Map<string, number>();
   s.realServers.forEach((r, i) => {
     const at = (...p: (string | number)[]) => ['realServers', i, ...p];
@@ -349,19 +453,24 @@ function canonicalService(s: RawService) {
         ...(tunnelType === 'gue' ? { tunnelPort: r.tunnelPort } : {}),
         ...(tunnelType === 'gue' || tunnelType === 'gre' ? { tunnelChecksum: r.tunnelChecksum ?? 'nocsum' } : {}),
         ...(r.drain ? { drain: r.drain } : {}),
+        ...(r.healthCheck ? { healthCheck: r.healthCheck } : {}),
       };
     })
     .sort(compareRealServers);
   const key = s.protocol === 'fwmark'
     ? { protocol: s.protocol, fwmark: s.fwmark, family: s.family }
     : { protocol: s.protocol, address: s.address, port: s.port };
+  const sorryServer = s.sorryServer ? { ...s.sorryServer, port: s.sorryServer.port ?? defaultPort } : undefined;
   return {
     ...key,
+    ...(s.group !== undefined ? { group: s.group } : {}),
     scheduler: s.scheduler,
     schedFlags: bits.map((b) => schedFlagName(s.scheduler, b as 1 | 2 | 3)),
     ...(persistence ? { persistence } : {}),
     onePacket: s.onePacket,
     ...(s.healthCheck ? { healthCheck: s.healthCheck } : {}),
+    ...(sorryServer ? { sorryServer } : {}),
+    ...(s.quorum ? { quorum: s.quorum } : {}),
     realServers,
   } as RawService & { realServers: (RawService['realServers'][number] & { port: number })[] };
 }

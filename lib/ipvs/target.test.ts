@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DirectorConfigSchema } from './model';
-import { serverKeyId } from './keys';
+import { serverKeyId, serviceKeyId } from './keys';
 import { directorTarget, unhealthyServerIds } from './target';
 
 const created = new Date('2026-01-01T00:00:00Z');
@@ -41,5 +41,67 @@ describe('directorTarget', () => {
   it('takes failing servers from reported health states by their server ids', () => {
     const state = (address: string, healthy: boolean) => ({ service: { protocol: 'tcp' as const, address: '10.0.0.1', port: 80 }, server: { address, port: 80 }, healthy, reason: '', since: '', lastCheck: '' });
     expect(unhealthyServerIds([state('10.0.1.1', true), state('10.0.1.2', false)])).toEqual(failing);
+  });
+});
+
+describe('directorTarget: keepalived semantics (per-server checks, sorry server, quorum)', () => {
+  const svcKey = { protocol: 'tcp' as const, address: '10.0.0.1', port: 80 };
+  const down = (...last: number[]) => new Set(last.map((n) => serverKeyId(svcKey, { address: `10.0.1.${n}`, port: 80 })));
+  const config = (extra: object) =>
+    DirectorConfigSchema.parse({
+      services: [
+        {
+          ...svcKey,
+          realServers: [
+            { address: '10.0.1.1', weight: 3, healthCheck: { type: 'tcp', onFailure: 'remove' } },
+            { address: '10.0.1.2', weight: 3, healthCheck: { type: 'tcp', onFailure: 'quiesce' } },
+            { address: '10.0.1.3', weight: 3 }, // not checked: never judged failing
+          ],
+          ...extra,
+        },
+      ],
+    });
+  const servers = (c: ReturnType<typeof config>, unhealthy: Set<string>, quorumLost?: Set<string>) => {
+    const t = directorTarget(c, { unhealthy, drains: at(0), quorumLost });
+    return { rs: t.config.services[0]!.realServers.map((r) => `${r.address}:${r.port} w${r.weight} ${r.forwarding}`), lost: t.quorumLost };
+  };
+
+  it('each real server fails by its own check and onFailure; an unchecked server stays', () => {
+    expect(servers(config({}), down(1, 2, 3)).rs).toEqual(['10.0.1.2:80 w0 route', '10.0.1.3:80 w3 route']);
+  });
+
+  it('the sorry server takes traffic only while no real server is healthy (default quorum 1)', () => {
+    const c = config({ sorryServer: { address: '10.0.9.9', port: 8080, forwarding: 'masq' }, realServers: [{ address: '10.0.1.1', weight: 2, healthCheck: { type: 'tcp' } }] });
+    expect(servers(c, down()).rs).toEqual(['10.0.1.1:80 w2 route']);
+    expect(servers(c, down(1)).rs).toEqual(['10.0.1.1:80 w0 route', '10.0.9.9:8080 w1 masq']);
+    const inhibit = config({ sorryServer: { address: '10.0.9.9', port: 8080, forwarding: 'masq', inhibit: true }, realServers: [{ address: '10.0.1.1', weight: 2, healthCheck: { type: 'tcp' } }] });
+    expect(servers(inhibit, down()).rs).toEqual(['10.0.1.1:80 w2 route', '10.0.9.9:8080 w0 masq']);
+  });
+
+  it('quorum with hysteresis: lost below minWeight - h, back at minWeight + h, unchanged between', () => {
+    const c = config({ sorryServer: { address: '10.0.9.9', port: 80 }, quorum: { minWeight: 6, hysteresis: 1 } });
+    const id = serviceKeyId(svcKey);
+    // healthy weight 9 -> up; 6 (one down) -> still up (>= 5); 3 -> lost (< 5)
+    expect(servers(c, down()).lost.size).toBe(0);
+    expect(servers(c, down(1)).lost.size).toBe(0);
+    const lost = servers(c, down(1, 2));
+    expect([...lost.lost]).toEqual([id]);
+    expect(lost.rs).toContain('10.0.9.9:80 w1 route');
+    // once lost, 6 is not enough to come back (needs 7): the sorry server stays
+    const still = servers(c, down(1), lost.lost);
+    expect(still.lost.size).toBe(1);
+    expect(still.rs).toContain('10.0.9.9:80 w1 route');
+    expect(servers(c, down(), still.lost).lost.size).toBe(0);
+  });
+});
+
+describe('directorTarget: misc_dynamic weights', () => {
+  it('a healthy server takes the weight its script asked for; others keep theirs', () => {
+    const c = DirectorConfigSchema.parse({
+      services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, realServers: [{ address: '10.0.1.1', weight: 5, healthCheck: { type: 'misc', script: 'w.sh', dynamicWeight: true } }, { address: '10.0.1.2', weight: 5, healthCheck: { type: 'misc', script: 'w.sh' } }] }],
+    });
+    const id = (a: string) => serverKeyId(c.services[0]!, { address: a, port: 80 });
+    const t = directorTarget(c, { unhealthy: new Set(), drains: at(0), dynamicWeights: new Map([[id('10.0.1.1'), 9], [id('10.0.1.2'), 1]]) });
+    expect(t.config.services[0]!.realServers.map((r) => r.weight)).toEqual([9, 5]);
   });
 });

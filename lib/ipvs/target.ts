@@ -3,8 +3,8 @@
 // this (agent/reconcile.ts) and the Review screen previews it (lib/server/planning.ts); both call
 // this one function, so the preview cannot drift from what runs. Pure; the revision is never
 // rewritten.
-import type { DirectorConfig, VirtualService } from './model';
-import { serverKeyId } from './keys';
+import { compareRealServers, type DirectorConfig, type VirtualService } from './model';
+import { serverKeyId, serviceKeyId } from './keys';
 import { resolveDrains } from './drain';
 import type { StatsSnapshot } from './stats';
 import type { DrainProgress, HealthState } from '../protocol/messages';
@@ -14,6 +14,10 @@ export interface TargetInputs {
   unhealthy: ReadonlySet<string>;
   /** What drains decide from: live connection counts (null: unknown, a drain holds until its deadline), the time, and when the revision was made. */
   drains: { live: StatsSnapshot | null; now: Date; revisionCreatedAt: Date };
+  /** Weights set by MISC_CHECK misc_dynamic scripts, by server id (keys.ts serverKeyId). */
+  dynamicWeights?: ReadonlyMap<string, number>;
+  /** Services (keys.ts serviceKeyId) whose quorum was lost at the last evaluation: hysteresis needs the previous state. */
+  quorumLost?: ReadonlySet<string>;
 }
 
 export interface DirectorTarget {
@@ -21,13 +25,17 @@ export interface DirectorTarget {
   config: DirectorConfig;
   /** every drain's progress, for the drain report */
   drains: DrainProgress[];
+  /** services whose quorum is lost now (their sorry server, if any, takes the traffic); feed back as inputs.quorumLost */
+  quorumLost: Set<string>;
 }
 
 /** The config a director must run for a revision, given its health verdicts and drain state. */
 export function directorTarget(revision: DirectorConfig, inputs: TargetInputs): DirectorTarget {
   const { live, now, revisionCreatedAt } = inputs.drains;
   const resolved = resolveDrains(revision, live, now, revisionCreatedAt);
-  return { config: overlayHealth(resolved.config, inputs.unhealthy), drains: resolved.drains };
+  const quorumLost = new Set<string>();
+  const config = overlayHealth(resolved.config, inputs.unhealthy, inputs.quorumLost ?? new Set(), quorumLost, inputs.dynamicWeights ?? new Map());
+  return { config, drains: resolved.drains, quorumLost };
 }
 
 /** The failing servers among reported health states, as the ids directorTarget takes. */
@@ -35,17 +43,39 @@ export function unhealthyServerIds(states: readonly HealthState[]): Set<string> 
   return new Set(states.filter((h) => !h.healthy).map((h) => serverKeyId(h.service, h.server)));
 }
 
-/** Unhealthy servers are quiesced (weight 0, their connections drain) or removed, as each service's healthCheck.onFailure says. */
-function overlayHealth(config: DirectorConfig, unhealthy: ReadonlySet<string>): DirectorConfig {
-  if (unhealthy.size === 0) return config;
+/**
+ * keepalived's checker semantics, per real server: a failing server is quiesced (weight 0, its
+ * connections drain) or removed, as its own check (else the service's) says in onFailure. Then
+ * the quorum: while the healthy servers' weights sum to less than quorum.minWeight (default 1:
+ * no healthy server), the sorry server takes the traffic; hysteresis widens that edge both ways
+ * (lost below minWeight - hysteresis, back at minWeight + hysteresis, unchanged in between).
+ */
+function overlayHealth(config: DirectorConfig, unhealthy: ReadonlySet<string>, wasLost: ReadonlySet<string>, lostNow: Set<string>, weights: ReadonlyMap<string, number>): DirectorConfig {
+  const touched = unhealthy.size > 0 || weights.size > 0 || config.services.some((s) => s.sorryServer);
+  if (!touched) return config;
   return {
     globals: config.globals,
     services: config.services.map((svc): VirtualService => {
-      const hc = svc.healthCheck;
-      if (!hc) return svc;
-      const failing = (rs: { address: string; port?: number }) => unhealthy.has(serverKeyId(svc, rs));
-      const realServers = hc.onFailure === 'remove' ? svc.realServers.filter((rs) => !failing(rs)) : svc.realServers.map((rs) => (failing(rs) ? { ...rs, weight: 0 } : rs));
-      return { ...svc, realServers } as VirtualService;
+      const failing = (rs: { address: string; port?: number; healthCheck?: VirtualService['healthCheck'] }) => (rs.healthCheck ?? svc.healthCheck) !== undefined && unhealthy.has(serverKeyId(svc, rs));
+      // misc_dynamic: a healthy server's weight is what its script said (a draining server stays at 0)
+      const weighted = <R extends { address: string; port?: number; weight: number; drain?: unknown; healthCheck?: VirtualService['healthCheck'] }>(rs: R): R => {
+        const w = (rs.healthCheck ?? svc.healthCheck)?.dynamicWeight ? weights.get(serverKeyId(svc, rs)) : undefined;
+        return w === undefined || rs.drain ? rs : { ...rs, weight: w };
+      };
+      const realServers = svc.realServers.flatMap((rs) => {
+        if (!failing(rs)) return [weighted(rs)];
+        return (rs.healthCheck ?? svc.healthCheck)!.onFailure === 'remove' ? [] : [{ ...rs, weight: 0 }];
+      });
+      const sorry = svc.sorryServer;
+      if (!sorry) return realServers.length !== svc.realServers.length || realServers.some((r, i) => r !== svc.realServers[i]) ? ({ ...svc, realServers } as VirtualService) : svc;
+      const id = serviceKeyId(svc);
+      const healthyWeight = realServers.reduce((sum, rs) => (failing(rs) ? sum : sum + rs.weight), 0);
+      const { minWeight, hysteresis } = svc.quorum ?? { minWeight: 1, hysteresis: 0 };
+      const lost = wasLost.has(id) ? healthyWeight < minWeight + hysteresis : healthyWeight < minWeight - hysteresis;
+      if (lost) lostNow.add(id);
+      const { inhibit: _i, weight, ...addr } = sorry;
+      const sorryServer = { ...addr, weight: lost ? weight : 0, upperThreshold: 0, lowerThreshold: 0 };
+      return { ...svc, realServers: lost || sorry.inhibit ? [...realServers, sorryServer].sort(compareRealServers) : realServers } as VirtualService;
     }),
   };
 }

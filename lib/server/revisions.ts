@@ -9,9 +9,10 @@ import type { ChangeSet, CommitResult, ImportRequestSchema, PlanPreview, Revisio
 import { unifiedDiff } from '../api/text-diff';
 import type { Cluster, ConfigRevision, Prisma } from '../generated/sqlite/client';
 import { diffConfigs } from '../ipvs/diff';
-import { RulesParseError } from '../ipvs/errors';
+import { ListingParseError, RulesParseError } from '../ipvs/errors';
+import { listingCannotCarry, parseList } from '../ipvs/listing/list';
 import { configHash } from './config-hash';
-import { parseKeepalivedConf, toKeepalivedConf } from '../ipvs/keepalived';
+import { importKeepalived, toKeepalivedConf } from '../ipvs/keepalived';
 import { DirectorConfigSchema, type DirectorConfig } from '../ipvs/model';
 import { serviceKeyId } from '../ipvs/keys';
 import { parseRules, printRules } from '../ipvs/rules';
@@ -244,20 +245,35 @@ export async function diffRevisions(clusterRef: string, from: number, to: number
 
 type ImportRequest = z.output<typeof ImportRequestSchema>;
 
-/** Text -> config, with every bad line reported (422) rather than the first. */
-export function parseImport(format: ImportRequest['format'], text: string): DirectorConfig {
+type KeepalivedNotes = { files: string[]; warnings: { file: string; line: number; path: string; message: string }[] };
+type ImportNotes = { keepalived?: KeepalivedNotes; listing?: { cannotCarry: string[] } };
+
+/** Text -> config, with every bad line reported (422) rather than the first; a keepalived.conf with its included files. */
+export function parseImport(format: ImportRequest['format'], text: string, ka?: Pick<ImportRequest, 'files' | 'configId' | 'defines'>, notes?: (n: ImportNotes) => void): DirectorConfig {
   try {
     if (format === 'rules') return parseRules(text);
-    if (format === 'keepalived') return parseKeepalivedConf(text);
+    if (format === 'listing') {
+      const r = parseList(text);
+      notes?.({ listing: { cannotCarry: listingCannotCarry(r) } });
+      return r.config;
+    }
+    if (format === 'keepalived') {
+      const files: Record<string, string> = {};
+      for (const f of ka?.files ?? []) files[f.path] = f.text;
+      const r = importKeepalived({ entry: 'keepalived.conf', files: { ...files, 'keepalived.conf': text } }, { configId: ka?.configId, defines: ka?.defines });
+      notes?.({ keepalived: { files: r.files, warnings: r.warnings } });
+      return r.config;
+    }
   } catch (e) {
     const err = e as Error & { issues?: { line?: number; path?: string; message: string }[]; line?: number };
-    if (e instanceof RulesParseError || (Array.isArray(err.issues) && err.issues.some((i) => typeof i.line === 'number'))) {
-      const issues = (err.issues ?? []).map((i) => ({
-        path: 'text',
+    if (e instanceof RulesParseError || e instanceof ListingParseError || (Array.isArray(err.issues) && err.issues.some((i) => typeof i.line === 'number'))) {
+      const issues = (err.issues as { line?: number; path?: string; message: string; file?: string }[] ?? []).map((i) => ({
+        path: i.file && i.file !== 'keepalived.conf' ? 'files' : 'text',
         line: i.line,
-        message: `line ${i.line}: ${i.path ? `${i.path.replace(/\[(\d+)\]/g, '.$1')}: ` : ''}${i.message}`,
+        ...(i.file ? { file: i.file } : {}),
+        message: `${i.file ? `${i.file}:${i.line}` : `line ${i.line}`}: ${i.path ? `${i.path.replace(/\[(\d+)\]/g, '.$1')}: ` : ''}${i.message}`,
       }));
-      throw unprocessable(`the ${format === 'rules' ? 'rules text' : 'keepalived.conf'} has ${issues.length} bad line${issues.length === 1 ? '' : 's'}`, issues);
+      throw unprocessable(`the ${format === 'rules' ? 'rules text' : format === 'listing' ? 'listing' : 'keepalived.conf'} has ${issues.length} bad line${issues.length === 1 ? '' : 's'}`, issues);
     }
     throw e;
   }
@@ -282,23 +298,24 @@ export function keepOverlays(imported: DirectorConfig, currentConfig: DirectorCo
   if (format === 'json') return imported;
   const hc = new Map(currentConfig.services.filter((s) => s.healthCheck).map((s) => [serviceKeyId(s), s.healthCheck]));
   return DirectorConfigSchema.parse({
-    globals: format === 'rules' ? currentConfig.globals : imported.globals,
+    globals: format === 'rules' || format === 'listing' ? currentConfig.globals : imported.globals,
     services: imported.services.map((s) => (!s.healthCheck && hc.has(serviceKeyId(s)) ? { ...s, healthCheck: hc.get(serviceKeyId(s)) } : s)),
   });
 }
 
-export async function importConfig(clusterRef: string, req: ImportRequest, who: Actor): Promise<{ plan: PlanPreview; revision: RevisionSummary | null; pushedTo: number }> {
+export async function importConfig(clusterRef: string, req: ImportRequest, who: Actor): Promise<{ plan: PlanPreview; revision: RevisionSummary | null; pushedTo: number } & ImportNotes> {
   const cluster = await findCluster(clusterRef);
   const cur = current(cluster);
-  let config = parseImport(req.format, req.text);
+  let notes: ImportNotes = {};
+  let config = parseImport(req.format, req.text, req, (n) => (notes = n));
   if (req.keepOverlays) config = keepOverlays(config, revisionConfig(cur), req.format);
   if (req.dryRun) {
     const base = req.baseRevision === cur.number ? cur : await findRevision(cluster.id, cluster.name, req.baseRevision);
-    return { plan: await preview(cluster, base, config), revision: null, pushedTo: 0 };
+    return { plan: await preview(cluster, base, config), revision: null, pushedTo: 0, ...notes };
   }
   staleCheck(cluster, req.baseRevision);
   const r = await commitConfig({ cluster, baseRevision: req.baseRevision, config, message: req.message, who, action: 'revision.import', details: { format: req.format, bytes: req.text.length } });
-  return { plan: r.plan, revision: r.revision, pushedTo: r.pushedTo };
+  return { plan: r.plan, revision: r.revision, pushedTo: r.pushedTo, ...notes };
 }
 
 export async function exportConfig(clusterRef: string, format: 'rules' | 'json' | 'keepalived', number?: number): Promise<{ body: string; contentType: string; filename: string }> {

@@ -245,6 +245,28 @@ for (const backend of backends()) {
         const badKc = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'keepalived', text: 'virtual_server 10.0.0.9 80 {\n  lb_algo nonsense\n}\n', baseRevision: 5, dryRun: true }, as: oper });
         expect(badKc.status).toBe(422);
         expect(badKc.body.issues[0]).toMatchObject({ path: 'text', line: 2 });
+        // a keepalived.conf with its included files: which files were read, warnings, errors with file and line
+        const multi = await call('importConfig', {
+          params: { cluster: 'web' },
+          body: { format: 'keepalived', text: 'include conf.d/*.conf\nvrrp_instance VI_1 {\n}\n', files: [{ path: 'conf.d/web.conf', text: '@lb1 virtual_server 10.0.0.7 80 {\n@lb1 }\n' }], configId: 'lb1', baseRevision: 5, dryRun: true },
+          as: oper,
+        });
+        expect(multi.status).toBe(200);
+        expect(multi.body.keepalived).toMatchObject({ files: ['keepalived.conf', 'conf.d/web.conf'], warnings: [expect.objectContaining({ file: 'keepalived.conf', line: 2, path: 'vrrp_instance' })] });
+        expect(multi.body.plan.config.services).toEqual([expect.objectContaining({ address: '10.0.0.7', port: 80 })]);
+        const badInclude = await call('importConfig', {
+          params: { cluster: 'web' },
+          body: { format: 'keepalived', text: 'include conf.d/*.conf\n', files: [{ path: 'conf.d/web.conf', text: '\nvirtual_server 10.0.0.7 80 {\n  lb_algo nope\n}\n' }], baseRevision: 5, dryRun: true },
+          as: oper,
+        });
+        expect(badInclude.status).toBe(422);
+        expect(badInclude.body.issues[0]).toMatchObject({ path: 'files', file: 'conf.d/web.conf', line: 3 });
+        // an ipvsadm -Ln listing (pasted, trailing blanks lost) imports and says what it cannot carry
+        const listing = 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.8:80 wrr\n  -> 10.0.1.1:80                  Route   3      7          0\n';
+        const fromList = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'listing', text: listing, baseRevision: 5, dryRun: true }, as: oper });
+        expect(fromList.status).toBe(200);
+        expect(fromList.body.plan.config.services).toEqual([expect.objectContaining({ address: '10.0.0.8', realServers: [expect.objectContaining({ address: '10.0.1.1', weight: 3 })] })]);
+        expect(fromList.body.listing.cannotCarry.join(' ')).toMatch(/thresholds/);
       });
     });
 

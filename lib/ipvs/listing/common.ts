@@ -52,7 +52,7 @@ export const DEST_TITLE = '  -> RemoteAddress:Port';
 export function parseTitledHead(lines: string[], title: string, log: IssueLog): { header: ListingHeader; start: number } {
   const banner = lines[0] !== undefined ? parseBanner(lines[0]) : null;
   const i = banner ? 1 : 0;
-  if (lines[i] !== title) log.add(i + 1, `expected the title "${title.trim()}"`);
+  if (lines[i] !== title.trimEnd()) log.add(i + 1, `expected the title "${title.trim()}"`);
   if (lines[i + 1] !== DEST_TITLE) log.add(i + 2, `expected "${DEST_TITLE}"`);
   log.throwIfAny();
   return { header: banner ?? { version: null, connTableSize: null }, start: i + 2 };
@@ -67,11 +67,15 @@ export const padR = (s: string | number, n: number): string => String(s).padEnd(
 /** C "%Ns" */
 export const padL = (s: string | number, n: number): string => String(s).padStart(n);
 
-/** Lines of a listing, without the empty tail (a final newline, or the extra one console.log adds). */
+/**
+ * Lines of a listing, without the empty tail (a final newline, or the extra one console.log adds)
+ * and without trailing blanks: ipvsadm pads some title rows, and a pasted listing has often lost
+ * them (editors, chat, terminals strip them), so no comparison depends on them.
+ */
 export function listingLines(text: string): string[] {
   const lines = text.split('\n');
   while (lines.length && lines[lines.length - 1]!.trim() === '') lines.pop();
-  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  return lines.map((l) => l.replace(/[ \t\r]+$/, ''));
 }
 
 /** Collects issues while parsing a listing and throws them all at the end. */

@@ -124,6 +124,19 @@ export function parseList(text: string): ListResult {
   return { ...header, services, config: listedConfig(services), tunnelInfo: tun };
 }
 
+/** What an `ipvsadm -Ln` listing imported as a config cannot say, for the admin to check before committing it. */
+export function listingCannotCarry(r: ListResult): string[] {
+  const out = [
+    'thresholds (-x/-y) are not in the listing: imported as 0 (ipvsadm -Ln --thresholds shows them)',
+    'timeouts (--set) and sync daemons are not in the listing: left as they are',
+    'health checks, drains, sorry servers and quorum are control-plane settings no listing has',
+  ];
+  const all = r.services.flatMap((s) => s.realServers);
+  if (!r.tunnelInfo && all.some((x) => x.forwarding === 'tunnel')) out.push('tunnel type and options need --tun-info: tunnelled servers are imported as ipip');
+  if (all.some((x) => x.forwarding === 'local')) out.push('"Local" servers (the kernel found a local address) are imported as route, as ipvsadm -S saves them');
+  return out;
+}
+
 function listedServer(r: ListedServer): RealServer {
   const forwarding = r.forwarding === 'local' ? 'route' : r.forwarding;
   const out: RealServer = { address: r.address, port: r.port, forwarding, weight: r.weight, upperThreshold: 0, lowerThreshold: 0 };

@@ -1,0 +1,75 @@
+// Form state of keepalived's side of a service: the check fields beyond the basic ones, each
+// real server's own check, the sorry server, the quorum and the group label. Text in, the model's
+// input out (VirtualServiceSchema validates it, and its issues come back to these fields).
+import type { HealthCheck, VirtualService } from '@/lib/ipvs/model';
+
+export type CheckMoreDraft = {
+  statusCodes: string;
+  digest: string;
+  virtualhost: string;
+  connectIp: string;
+  bindTo: string;
+  retryDelay: string;
+  warmup: string;
+  alpha: boolean;
+  dnsType: string;
+  dnsName: string;
+  udpPayload: string;
+  udpReply: string;
+  heloName: string;
+  script: string;
+  scriptArgs: string;
+  dynamicWeight: boolean;
+};
+
+export type SorryDraft = { enabled: boolean; address: string; port: string; forwarding: 'route' | 'masq' | 'tunnel'; weight: string; inhibit: boolean };
+export type QuorumDraft = { enabled: boolean; minWeight: string; hysteresis: string };
+
+export const emptyCheckMore = (): CheckMoreDraft => ({ statusCodes: '', digest: '', virtualhost: '', connectIp: '', bindTo: '', retryDelay: '', warmup: '', alpha: false, dnsType: '', dnsName: '', udpPayload: '', udpReply: '', heloName: '', script: '', scriptArgs: '', dynamicWeight: false });
+export const emptySorry = (): SorryDraft => ({ enabled: false, address: '', port: '', forwarding: 'masq', weight: '1', inhibit: false });
+export const emptyQuorum = (): QuorumDraft => ({ enabled: false, minWeight: '1', hysteresis: '0' });
+
+const s = (v: string | number | undefined) => (v === undefined ? '' : String(v));
+
+export function checkMoreFrom(hc: HealthCheck | undefined): CheckMoreDraft {
+  if (!hc) return emptyCheckMore();
+  return {
+    statusCodes: s(hc.statusCodes), digest: s(hc.digest), virtualhost: s(hc.virtualhost), connectIp: s(hc.connectIp), bindTo: s(hc.bindTo),
+    retryDelay: s(hc.retryDelay), warmup: s(hc.warmup), alpha: !!hc.alpha, dnsType: s(hc.dnsType), dnsName: s(hc.dnsName),
+    udpPayload: s(hc.udpPayload), udpReply: s(hc.udpReply), heloName: s(hc.heloName), script: s(hc.script), scriptArgs: (hc.scriptArgs ?? []).join(' '), dynamicWeight: !!hc.dynamicWeight,
+  };
+}
+
+export const sorryFrom = (svc: VirtualService): SorryDraft =>
+  svc.sorryServer ? { enabled: true, address: svc.sorryServer.address, port: s(svc.sorryServer.port), forwarding: svc.sorryServer.forwarding, weight: s(svc.sorryServer.weight), inhibit: svc.sorryServer.inhibit } : emptySorry();
+export const quorumFrom = (svc: VirtualService): QuorumDraft => (svc.quorum ? { enabled: true, minWeight: s(svc.quorum.minWeight), hysteresis: s(svc.quorum.hysteresis) } : emptyQuorum());
+
+type Num = (text: string) => number | string | undefined;
+const text = (v: string) => (v.trim() ? v.trim() : undefined);
+
+/** The extra fields of a check for the schema; only those that mean something for its type. */
+export function checkMoreToInput(type: HealthCheck['type'], m: CheckMoreDraft, num: Num): Record<string, unknown> {
+  const http = type === 'http' || type === 'https';
+  const out: Record<string, unknown> = {
+    retryDelay: num(m.retryDelay),
+    warmup: num(m.warmup),
+    ...(m.alpha ? { alpha: true } : {}),
+    ...(type !== 'misc' ? { connectIp: text(m.connectIp), bindTo: text(m.bindTo) } : {}),
+    ...(http ? { statusCodes: text(m.statusCodes), digest: text(m.digest), virtualhost: text(m.virtualhost) } : {}),
+    ...(type === 'dns' ? { dnsType: text(m.dnsType), dnsName: text(m.dnsName) } : {}),
+    ...(type === 'udp' ? { udpPayload: text(m.udpPayload), udpReply: text(m.udpReply) } : {}),
+    ...(type === 'smtp' ? { heloName: text(m.heloName) } : {}),
+    ...(type === 'misc' ? { script: m.script.trim(), ...(m.scriptArgs.trim() ? { scriptArgs: m.scriptArgs.trim().split(/\s+/) } : {}), ...(m.dynamicWeight ? { dynamicWeight: true } : {}) } : {}),
+  };
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+export function sorryToInput(d: SorryDraft, num: Num): Record<string, unknown> | undefined {
+  if (!d.enabled) return undefined;
+  return { address: d.address, port: num(d.port), forwarding: d.forwarding, weight: num(d.weight), inhibit: d.inhibit };
+}
+
+export function quorumToInput(d: QuorumDraft, num: Num): Record<string, unknown> | undefined {
+  return d.enabled ? { minWeight: num(d.minWeight), hysteresis: num(d.hysteresis) } : undefined;
+}
