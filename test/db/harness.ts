@@ -10,6 +10,7 @@ import path from 'node:path';
 import { closeDb } from '@/lib/server/db';
 import { migrateDatabase } from '@/lib/server/migrate';
 import { bus } from '@/lib/server/bus';
+import { resetThrottle } from '@/lib/server/auth/throttle';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export type Backend = 'sqlite' | 'postgres';
@@ -50,6 +51,8 @@ export interface TestDb {
 /** A new, migrated, empty database; DATABASE_URL and the client now point at it. */
 export async function createTestDb(backend: Backend): Promise<TestDb> {
   await closeDb();
+  // the sign-in throttle's in-process counts belong to the previous database's users
+  resetThrottle();
   const tag = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
   if (backend === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-test-'));
