@@ -16,7 +16,7 @@
 // drain marks (exported as weight 0 with a comment), and sync daemons other than one identical
 // master+backup pair (keepalived runs both from one lvs_sync_daemon line).
 import { RulesParseError, type RulesIssue, formatPath } from './errors';
-import { DirectorConfigSchema, type DirectorConfig, type DirectorConfigInput, type HealthCheck, type RealServer, type SyncDaemon } from './model';
+import { DirectorConfigSchema, isSchedFlag, type DirectorConfig, type DirectorConfigInput, type HealthCheck, type RealServer, type SyncDaemon } from './model';
 import { canonicalAddress, isIPv4, isIPv6 } from './addr';
 
 const I = '    ';
@@ -155,7 +155,6 @@ function parseTree(text: string, issues: RulesIssue[]): Node[] {
 
 const SERVICE_KEYWORDS_IGNORED = new Set(['ha_suspend', 'smtp_alert', 'virtualhost', 'snmp_name', 'alpha', 'omega', 'quorum', 'hysteresis', 'quorum_up', 'quorum_down', 'connect_timeout', 'retry', 'delay_before_retry', 'warmup', 'nat_mask']);
 const SERVER_KEYWORDS_IGNORED = new Set(['notify_up', 'notify_down', 'smtp_alert', 'virtualhost', 'snmp_name', 'alpha', 'connect_timeout', 'retry', 'delay_before_retry', 'warmup', 'delay_loop', 'inhibit_on_failure']);
-const FLAGS = new Set(['flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback']);
 
 /** A service or real server as read, with the line of each keyword for error messages. */
 type ServerDraft = Record<string, unknown> & { line: number; lines: Record<string, number> };
@@ -281,7 +280,7 @@ function parseVirtualServer(node: Node, issues: RulesIssue[]): ServiceDraft[] {
     const a = c.args[0];
     const field = ({ lvs_sched: 'scheduler', lb_algo: 'scheduler', ops: 'onePacket', persistence_timeout: 'persistence', persistence_granularity: 'persistence', persistence_engine: 'persistence', ip_family: 'family', delay_loop: 'healthCheck' } as Record<string, string>)[c.key];
     if (field) s.lines[field] = c.line;
-    if (FLAGS.has(c.key)) s.lines.schedFlags = c.line;
+    if (isSchedFlag(c.key)) s.lines.schedFlags = c.line;
     switch (c.key) {
       case 'protocol':
         if (a === 'TCP' || a === 'UDP' || a === 'SCTP') protocol = a.toLowerCase();
@@ -328,7 +327,7 @@ function parseVirtualServer(node: Node, issues: RulesIssue[]): ServiceDraft[] {
         issues.push({ line: c.line, path: c.key, message: `${c.key} is a keepalived runtime feature with no IPVS equivalent; remove it to import` });
         break;
       default:
-        if (FLAGS.has(c.key)) flags.push(c.key);
+        if (isSchedFlag(c.key)) flags.push(c.key);
         else if (!SERVICE_KEYWORDS_IGNORED.has(c.key)) issues.push({ line: c.line, path: c.key, message: `unsupported virtual_server keyword "${c.key}"` });
     }
   }

@@ -4,7 +4,7 @@ import { formatHostPort } from './addr';
 import { IpvsadmError } from './errors';
 import { serviceArgs, type IpvsadmCommand, parseIpvsadmArgv } from './ipvsadm-args';
 import { KernelTable } from './kernel-table';
-import { serviceLabel, type DirectorConfig, type RealServer } from './model';
+import { REAL_SERVER_KERNEL_FIELDS, serviceLabel, type DirectorConfig, type RealServer } from './model';
 import { serviceKeyId, serverKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 import { commandToOp } from './commands';
@@ -145,15 +145,7 @@ function indexServers(config: DirectorConfig): Map<string, RealServer> {
 }
 
 function onlyWeightDiffers(a: RealServer, b: RealServerSpec): boolean {
-  return (
-    a.weight !== b.weight &&
-    a.forwarding === b.forwarding &&
-    a.upperThreshold === b.upperThreshold &&
-    a.lowerThreshold === b.lowerThreshold &&
-    a.tunnelType === b.tunnelType &&
-    a.tunnelPort === b.tunnelPort &&
-    a.tunnelChecksum === b.tunnelChecksum
-  );
+  return a.weight !== b.weight && REAL_SERVER_KERNEL_FIELDS.every((f) => f === 'weight' || a[f] === b[f]);
 }
 
 /**
