@@ -4,8 +4,8 @@ import { objectEnumValues } from '@prisma/client/runtime/client';
 import type { CommitResult, DirectorDetail, DirectorPlan, DirectorStatus } from '../api/schemas';
 import type { Director, Prisma } from '../generated/sqlite/client';
 import { realServerLabel, serviceLabel, type DirectorConfig, type RealServerKey, type ServiceKey } from '../ipvs/model';
-import { realServerKeyId, serviceKeyId, serverKeyId } from '../ipvs/keys';
-import type { Report } from '../protocol/messages';
+import { serviceKeyId, serverKeyId } from '../ipvs/keys';
+import { protocolMismatch, type Report } from '../protocol/messages';
 import { audit } from './audit';
 import { forgetDirectorTokens, type DirectorPrincipal } from './auth/principal';
 import { newToken, tokenHash, tokenPrefix } from './auth/secrets';
@@ -170,6 +170,8 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
   const data: Record<string, unknown> = { lastSeenAt: now };
   switch (report.type) {
     case 'hello': {
+      const mismatch = protocolMismatch(report.protocolVersion);
+      if (mismatch) throw conflict(`agent refused: ${mismatch}`, [{ path: 'protocolVersion', message: mismatch }]);
       const c = report.capabilities;
       Object.assign(data, { facts: json(c), agentVersion: c.agentVersion, engine: c.engine });
       if (report.lastAppliedRevision !== null && d.appliedRevision === null) {
