@@ -3,7 +3,7 @@
 // kernel exactly as it is: an agent never flushes the table, on exit or otherwise.
 import os from 'node:os';
 import type http from 'node:http';
-import type { Report } from '../lib/protocol/messages';
+import { PROTOCOL_VERSION, type Report } from '../lib/protocol/messages';
 import type { ConnEntry, ConnFilter } from '../lib/ipvs/stats';
 import { realServerLabel, serviceLabel } from '@/lib/ipvs/model';
 import type { Engine, EngineFacts } from './engines/engine';
@@ -63,9 +63,12 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const saved = store?.load() ?? null;
   if (saved?.acked) log.info(`resuming: last applied revision ${saved.acked.revision} (${saved.acked.at})`);
 
+  // Declared before the closures that use them, assigned once below (they reference each other).
+  // eslint-disable-next-line prefer-const
   let transport: Transport;
   const report = (r: Report) => transport.report(r);
 
+  // eslint-disable-next-line prefer-const
   let reconciler: Reconciler;
   const prober: Prober = o.probeBackend ? new SimProber({ probeBackend: o.probeBackend }) : new NetProber({ checksDir: o.checksDir });
   const health = new HealthMonitor({
@@ -116,6 +119,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     stats: buffer,
     hello: () => ({
       type: 'hello',
+      protocolVersion: PROTOCOL_VERSION,
       capabilities: { ...facts, agentVersion: AGENT_VERSION, hostname: os.hostname() },
       lastAppliedRevision: reconciler.lastAppliedRevision,
     }),

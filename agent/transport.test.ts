@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DirectorConfigSchema } from '../lib/ipvs/model';
 import { configHash } from '../lib/ipvs/hash';
-import type { DesiredRevision, Report } from '../lib/protocol/messages';
+import { PROTOCOL_VERSION, protocolMismatch, type DesiredRevision, type Report } from '../lib/protocol/messages';
 import type { StatsSnapshot } from '../lib/ipvs/stats';
 import { FakeControlPlane } from './testing/fake-control-plane';
 import { Transport, type TransportOptions } from './transport';
@@ -120,5 +120,35 @@ describe('Transport', () => {
     await cp.waitFor(() => cp!.streamConnects >= 2, 5000, 'reconnect after close');
     await cp.waitFor(() => cp!.streamConnects >= 3, 5000, 'reconnect after silence'); // no keep-alives sent
     expect(cp.reportsOf('hello').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('stops, once and loudly, when the console refuses its protocol version', async () => {
+    cp = new FakeControlPlane();
+    await cp.listen();
+    cp.desired = rev(1);
+    const errors: string[] = [];
+    const refused: string[] = [];
+    const x = transport({ server: cp.url, hello: () => ({ ...hello(7), protocolVersion: PROTOCOL_VERSION + 1 }), log: { ...quiet, error: (m: string) => errors.push(m) }, onRefused: (why) => refused.push(why) });
+    t = x.t;
+    t.start();
+    t.report({ type: 'health', states: [] });
+    await cp.waitFor(() => cp!.refusedHellos === 1, 5000, 'refused hello');
+    await new Promise((r) => setTimeout(r, 500)); // several backoff periods (20-200 ms): a spinning agent would reconnect
+    expect(cp.streamConnects).toBe(1);
+    expect(cp.refusedHellos).toBe(1);
+    expect(cp.reports).toEqual([]); // nothing else was sent to a console that refused the agent
+    expect(refused).toEqual([expect.stringContaining(`the agent speaks protocol version ${PROTOCOL_VERSION + 1} and this console speaks ${PROTOCOL_VERSION}`)]);
+    expect(errors).toEqual([expect.stringMatching(/control plane refused this agent .*not retrying/)]);
+  });
+
+  it('is accepted when it speaks the console\'s protocol version (or none, as agents before versioning)', async () => {
+    cp = new FakeControlPlane();
+    await cp.listen();
+    const x = transport({ server: cp.url, hello: () => ({ ...hello(7), protocolVersion: PROTOCOL_VERSION }) });
+    t = x.t;
+    t.start();
+    await cp.waitFor(() => cp!.reportsOf('hello').length === 1, 5000, 'hello');
+    expect(cp.reportsOf('hello')[0]!.protocolVersion).toBe(PROTOCOL_VERSION);
+    expect(protocolMismatch(undefined)).toBeNull();
   });
 });

@@ -44,6 +44,8 @@ export interface TransportOptions {
   onReconcile: (reason: string) => void;
   onConnQuery: (q: ConnQuery) => void;
   onConnectionChange?: (connected: boolean) => void;
+  /** The console refused this agent for good (another protocol version); the transport has stopped. */
+  onRefused?: (why: string) => void;
   stats?: SampleBuffer;
   log: Logger;
   fetch?: typeof fetch;
@@ -166,6 +168,11 @@ export class Transport {
         try {
           await this.post(AGENT_PATHS.report, r);
         } catch (e) {
+          if (e instanceof RejectedError && r.type === 'hello' && e.status === 409) {
+            // The console refuses this agent (another protocol version): retrying cannot help.
+            this.refused(e.message);
+            return;
+          }
           if (e instanceof RejectedError) {
             // The control plane will never accept this one (4xx other than auth): drop it, loudly.
             this.opts.log.error(`control plane rejected ${r.type} report: ${e.message}`);
@@ -195,9 +202,16 @@ export class Transport {
       throw new Error(`HTTP ${res.status}`);
     }
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-      throw new RejectedError(`HTTP ${res.status} ${text.slice(0, 300)}`);
+      throw new RejectedError(res.status, `HTTP ${res.status} ${text.slice(0, 300)}`);
     }
     if (!res.ok) throw new Error(`HTTP ${res.status} ${text.slice(0, 200)}`);
+  }
+
+  /** The console refused this agent: say why once, stop talking to it, and leave the kernel as it is. */
+  private refused(why: string): void {
+    this.opts.log.error(`control plane refused this agent (${why}); disconnecting and not retrying — the kernel keeps its current rules; restart the agent once agent and console match`);
+    this.opts.onRefused?.(why);
+    void this.stop();
   }
 
   private setUnauthorized(status: number, text: string): void {
@@ -334,4 +348,11 @@ export class Transport {
   }
 }
 
-class RejectedError extends Error {}
+class RejectedError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,6 +1,6 @@
 // One-line help an LVS admin expects next to each choice, condensed from the kernel's
 // net/netfilter/ipvs/Kconfig, ipvsadm(8) and shared/docs/ipvs-reference.md §3.
-import type { Forwarding, Scheduler } from '../lib/ipvs/model';
+import { schedFlagsOf, type Forwarding, type SchedFlag, type Scheduler } from '@/lib/ipvs/model';
 
 export const SCHEDULER_HELP: Record<Scheduler, { name: string; help: string }> = {
   rr: { name: 'Round robin', help: 'Each new connection to the next server in turn; weight only matters as 0 (skipped) or not.' },
@@ -25,7 +25,7 @@ export const FORWARDING_HELP: Record<Forwarding, { name: string; flag: string; h
   tunnel: { name: 'IP tunnelling', flag: '-i', help: 'Packets are encapsulated (ipip, gue or gre) to servers that may be on other networks; servers reply directly.' },
 };
 
-export const SCHED_FLAG_HELP: Record<string, string> = {
+export const SCHED_FLAG_HELP: Record<SchedFlag, string> = {
   'sh-fallback': 'If the hashed server is unavailable (weight 0 or overloaded), try the next bucket instead of dropping.',
   'sh-port': 'Hash the client port too, spreading one client over several servers.',
   'mh-fallback': 'If the hashed server is unavailable, probe for another instead of dropping.',
@@ -35,12 +35,8 @@ export const SCHED_FLAG_HELP: Record<string, string> = {
   'flag-3': 'Scheduler flag 3 (IP_VS_SVC_F_SCHED3).',
 };
 
-/** The flags that make sense for a scheduler (ipvsadm refuses sh-… and mh-… flags elsewhere). */
-export function flagsFor(scheduler: Scheduler): string[] {
-  if (scheduler === 'sh') return ['sh-fallback', 'sh-port', 'flag-3'];
-  if (scheduler === 'mh') return ['mh-fallback', 'mh-port', 'flag-3'];
-  return ['flag-1', 'flag-2', 'flag-3'];
-}
+/** The flags that make sense for a scheduler (the model's flag table; ipvsadm refuses sh-… and mh-… flags elsewhere). */
+export const flagsFor: (scheduler: Scheduler) => SchedFlag[] = schedFlagsOf;
 
-/** What ipvsadm -Ln prints in the Forward column. */
-export const FORWARD_COLUMN: Record<Forwarding, string> = { route: 'Route', masq: 'Masq', tunnel: 'Tunnel' };
+/** What ipvsadm -Ln prints in the Forward column (the listing's own table). */
+export { FORWARD_COLUMN } from '@/lib/ipvs/listing/list';

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DirectorConfig, SyncDaemon, Timeouts } from '@/lib/ipvs/model';
 import { DirectorConfigSchema, SCHEDULERS } from '@/lib/ipvs/model';
-import { realServerKeyId, serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
+import { serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op } from '@/lib/ipvs/op';
 import type { ConnEntry, ConnFilter, StatsSnapshot } from '@/lib/ipvs/stats';
 import { ZERO_COUNTERS, ZERO_RATES } from '@/lib/ipvs/stats';

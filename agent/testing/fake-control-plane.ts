@@ -3,12 +3,14 @@
 // the protocol schemas (a malformed message fails the test that sent it).
 import http from 'node:http';
 import type net from 'node:net';
-import { ConnAnswerSchema, ReportSchema, StatsBatchSchema, type ConnAnswer, type DesiredRevision, type Report, type StatsBatch } from '@/lib/protocol/messages';
+import { ConnAnswerSchema, protocolMismatch, ReportSchema, StatsBatchSchema, type ConnAnswer, type DesiredRevision, type Report, type StatsBatch } from '@/lib/protocol/messages';
 
 export class FakeControlPlane {
   private server: http.Server | null = null;
   private streams = new Set<http.ServerResponse>();
   readonly reports: Report[] = [];
+  /** hellos refused for another protocol version */
+  refusedHellos = 0;
   readonly stats: StatsBatch[] = [];
   readonly answers: ConnAnswer[] = [];
   readonly invalid: string[] = [];
@@ -122,6 +124,14 @@ export class FakeControlPlane {
       if (!r.success) {
         this.invalid.push(`${url}: ${r.error.message}`);
         res.writeHead(400).end();
+        return;
+      }
+      const mismatch = schema === ReportSchema && (r.data as Report).type === 'hello' ? protocolMismatch((r.data as Extract<Report, { type: 'hello' }>).protocolVersion) : null;
+      if (mismatch) {
+        // as the console does (lib/server/directors.ts handleReport)
+        this.refusedHellos++;
+        res.writeHead(409, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: `agent refused: ${mismatch}`, issues: [{ path: 'protocolVersion', message: mismatch }] }));
+        this.check();
         return;
       }
       if (schema === ReportSchema) this.reports.push(r.data as Report);

@@ -44,8 +44,3 @@ export function subscribeStream(url: string, h: Handlers): () => void {
     }
   };
 }
-
-/** How many streams this page holds open (for tests and the connection budget). */
-export function openStreams(): number {
-  return sources.size;
-}

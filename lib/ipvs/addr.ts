@@ -148,7 +148,3 @@ export function parseHostPort(s: string): { address: string; port: number | null
   return { address: canonicalAddress(host), port };
 }
 
-/** Is an IPv4 mask text valid for -M (any dotted quad: the kernel accepts non-contiguous masks). */
-export function isIPv4Mask(s: string): boolean {
-  return isIPv4(s);
-}

@@ -3,7 +3,7 @@
 // them ("Scheduler or persistence engine not found").
 import { IpvsadmError, kernelRefused } from './errors';
 import type { DestSpec, IpvsadmCommand, ServiceSpec } from './ipvsadm-args';
-import { isDefaultNetmask, SCHEDULERS, schedFlagName, SyncDaemonSchema, type RealServer, type Scheduler, type ServiceKey, type SyncDaemon } from './model';
+import { isDefaultNetmask, SCHED_FLAG_BITS, SCHEDULERS, schedFlagName, SyncDaemonSchema, type RealServer, type Scheduler, type ServiceKey, type SyncDaemon } from './model';
 import type { Op } from './op';
 import type { ServiceFields } from './kernel-table';
 
@@ -24,7 +24,7 @@ export function specService(svc: ServiceSpec, command: 'add-service' | 'edit-ser
     throw kernelRefused(command, 'ENOENT', { hint: `the only persistence engine is sip, not "${svc.pe}"` });
   }
   const scheduler = svc.scheduler as Scheduler;
-  const schedFlags = ([1, 2, 3] as const).filter((b) => svc.schedFlagBits & (1 << (b - 1))).map((b) => schedFlagName(scheduler, b));
+  const schedFlags = SCHED_FLAG_BITS.filter((b) => svc.schedFlagBits & (1 << (b - 1))).map((b) => schedFlagName(scheduler, b));
   const base = specKey(svc);
   // A mask or PE without -p is accepted by ipvsadm and the kernel but has no effect and is never
   // listed or saved (persistence is what uses them), so the model keeps them only with persistence.

@@ -4,7 +4,7 @@
 // drain marks), because reviewers need to see them.
 import { z } from 'zod';
 import { canonicalJson } from './hash';
-import { realServerLabel, serviceKeyOf, serviceLabel, ServiceKeySchema, type DirectorConfig, type RealServer, type VirtualService } from './model';
+import { REAL_SERVER_KEY_FIELDS, realServerLabel, SERVICE_KEY_FIELDS, serviceKeyOf, serviceLabel, ServiceKeySchema, type DirectorConfig, type RealServer, type VirtualService } from './model';
 import { realServerKeyId, serviceKeyId } from './keys';
 
 const JsonValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
@@ -64,8 +64,9 @@ function fieldChanges(before: unknown, after: unknown, skip: ReadonlySet<string>
   return out;
 }
 
-const SERVICE_KEY_FIELDS = new Set(['protocol', 'address', 'port', 'fwmark', 'family', 'realServers']);
-const SERVER_KEY_FIELDS = new Set(['address', 'port']);
+/** Fields a field-by-field change never lists: the identity (a changed key is a remove + add), and real servers (compared one by one). */
+const SERVICE_IDENTITY = new Set<string>([...SERVICE_KEY_FIELDS, 'realServers']);
+const SERVER_IDENTITY = new Set<string>(REAL_SERVER_KEY_FIELDS);
 
 const asRecord = (v: unknown) => JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
 
@@ -80,7 +81,7 @@ export function diffConfigs(before: DirectorConfig, after: DirectorConfig): Conf
       diff.services.added.push({ service: serviceKeyOf(s), label: serviceLabel(s), value: asRecord(s) });
       continue;
     }
-    const fields = fieldChanges(old, s, SERVICE_KEY_FIELDS);
+    const fields = fieldChanges(old, s, SERVICE_IDENTITY);
     const realServers = diffServers(old, s);
     if (fields.length || realServers.added.length || realServers.removed.length || realServers.changed.length) {
       diff.services.changed.push({ service: serviceKeyOf(s), label: serviceLabel(s), fields, realServers });
@@ -100,7 +101,7 @@ function diffServers(before: VirtualService, after: VirtualService): ConfigDiff[
     const o = old.get(key(r));
     if (!o) out.added.push({ ...ref(r), value: asRecord(r) });
     else {
-      const fields = fieldChanges(o, r, SERVER_KEY_FIELDS);
+      const fields = fieldChanges(o, r, SERVER_IDENTITY);
       if (fields.length) out.changed.push({ ...ref(r), fields });
     }
   }

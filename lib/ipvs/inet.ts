@@ -84,10 +84,6 @@ export function hexToIPv4(hex: string): string | null {
   return intToIPv4(parseInt(hex, 16) >>> 0);
 }
 
-export function ipv4ToHex(address: string): string {
-  return ipv4ToInt(address).toString(16).toUpperCase().padStart(8, '0');
-}
-
 /** An uncompressed (or any) IPv6 literal -> canonical text, or null. */
 export function canonicalIPv6(s: string): string | null {
   const g = parseIPv6(s);

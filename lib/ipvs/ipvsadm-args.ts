@@ -6,7 +6,7 @@
 import { isIPv4, isIPv6, canonicalAddress, parseIPv6, type Family } from './addr';
 import { hostPort, inetAtonText } from './inet';
 import { IpvsadmError } from './errors';
-import { MAX_FWMARK, MAX_PERSISTENCE, MAX_THRESHOLD, MAX_WEIGHT, DEFAULT_PERSISTENCE, type Protocol } from './model';
+import { MAX_FWMARK, MAX_PERSISTENCE, MAX_THRESHOLD, MAX_WEIGHT, DEFAULT_PERSISTENCE, SCHED_FLAGS, SCHED_FLAG_TABLE, isSchedFlag, schedFlagBit, schedFlagFits, type Protocol } from './model';
 
 const INT_MAX = 2147483647;
 
@@ -274,23 +274,9 @@ function parseSchedFlags(sched: string, arg: string): number {
   if (tokens.length === 0) fail(`invalid scheduler flag \`${arg}'`, 'sched-flags');
   let bits = 0;
   for (const f of tokens) {
-    switch (f) {
-      case 'flag-1': bits |= 1; break;
-      case 'flag-2': bits |= 2; break;
-      case 'flag-3': bits |= 4; break;
-      case 'sh-fallback':
-      case 'sh-port':
-        bits |= f === 'sh-port' ? 2 : 1;
-        if (scheduler !== 'sh') fail(`incompatible scheduler flag \`${f}'`, 'sched-flags', `${f} needs -s sh`);
-        break;
-      case 'mh-fallback':
-      case 'mh-port':
-        bits |= f === 'mh-port' ? 2 : 1;
-        if (scheduler !== 'mh') fail(`incompatible scheduler flag \`${f}'`, 'sched-flags', `${f} needs -s mh`);
-        break;
-      default:
-        fail(`invalid scheduler flag \`${f}'`, 'sched-flags', 'flags are flag-1, flag-2, flag-3, sh-fallback, sh-port, mh-fallback, mh-port');
-    }
+    if (!isSchedFlag(f)) return fail(`invalid scheduler flag \`${f}'`, 'sched-flags', `flags are ${SCHED_FLAGS.join(', ')}`);
+    bits |= 1 << (schedFlagBit(f) - 1);
+    if (!schedFlagFits(f, scheduler)) fail(`incompatible scheduler flag \`${f}'`, 'sched-flags', `${f} needs -s ${SCHED_FLAG_TABLE[f].scheduler}`);
   }
   return bits;
 }

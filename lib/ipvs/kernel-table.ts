@@ -2,7 +2,7 @@
 // exists, what is refused and with which ipvs_strerror() text. applyOps() and the rules parser
 // (`ipvsadm -R` replays every line against it) share this one implementation.
 import { kernelRefused } from './errors';
-import { type DirectorConfig, type RealServer, type ServiceKey, type SyncDaemon, type Timeouts, type VirtualService } from './model';
+import { PROTOCOL_NUMBER, PROTOCOLS, type DirectorConfig, type Protocol, type RealServer, type ServiceKey, type SyncDaemon, type Timeouts, type VirtualService } from './model';
 import { realServerKeyId, serviceKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 import { canonicalAddress, ipv4ToInt, isIPv4, parseIPv6 } from './addr';
@@ -26,7 +26,8 @@ function addressKey(address: string): [number, number, number, number, number] {
   return [1, g[0]! * 65536 + g[1]!, g[2]! * 65536 + g[3]!, g[4]! * 65536 + g[5]!, g[6]! * 65536 + g[7]!];
 }
 
-function compareKeys(ka: readonly number[], kb: readonly number[]): number {
+/** Compares two sort keys (serviceSortKey, or [address key, port]) element by element. */
+export function compareSortKeys(ka: readonly number[], kb: readonly number[]): number {
   for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
   return 0;
 }
@@ -37,7 +38,7 @@ function compareKeys(ka: readonly number[], kb: readonly number[]): number {
  */
 function sortByKeys<T>(items: T[], keys: (number | number[])[]): T[] {
   const scalar = typeof keys[0] === 'number';
-  const cmp = scalar ? (a: number, b: number) => (keys[a] as number) - (keys[b] as number) : (a: number, b: number) => compareKeys(keys[a] as number[], keys[b] as number[]);
+  const cmp = scalar ? (a: number, b: number) => (keys[a] as number) - (keys[b] as number) : (a: number, b: number) => compareSortKeys(keys[a] as number[], keys[b] as number[]);
   let sorted = true;
   for (let i = 1; i < items.length && sorted; i++) if (cmp(i - 1, i) > 0) sorted = false;
   if (sorted) return items;
@@ -57,8 +58,12 @@ export function sortRealServers<T extends { address: string; port: number }>(ser
   return sortByKeys(servers, keys);
 }
 
-const PROTO_RANK = { tcp: 0, udp: 1, sctp: 2 } as const;
-const PROTO_NUM = { tcp: 6, udp: 17, sctp: 132 } as const;
+/** model.compareServices's order as one number array per service. */
+export function serviceSortKey(s: ServiceKey): number[] {
+  if (s.protocol === 'fwmark') return [s.fwmark, s.family === 'inet' ? 0 : 1, 0, 0, 0, 0, 0, 0];
+  const [fam, w0, w1, w2, w3] = addressKey(s.address);
+  return [0, fam, PROTOCOL_NUMBER[s.protocol], w0, w1, w2, w3, s.port];
+}
 
 /** model.compareServices's order (non-fwmark first, family, protocol, address, port; then fwmark), keys computed once. */
 export function sortServices<T extends ServiceKey>(services: T[]): T[] {
@@ -67,16 +72,9 @@ export function sortServices<T extends ServiceKey>(services: T[]): T[] {
   for (const s of services) {
     const v4 = s.protocol === 'fwmark' ? -1 : strictIPv4Value(s.address);
     if (v4 < 0) {
-      return sortByKeys(
-        services,
-        services.map((item) => {
-          if (item.protocol === 'fwmark') return [item.fwmark, item.family === 'inet' ? 0 : 1, 0, 0, 0, 0, 0, 0];
-          const [fam, w0, w1, w2, w3] = addressKey(item.address);
-          return [0, fam, PROTO_NUM[item.protocol], w0, w1, w2, w3, item.port];
-        }),
-      );
+      return sortByKeys(services, services.map(serviceSortKey));
     }
-    keys.push(PROTO_RANK[(s as { protocol: 'tcp' | 'udp' | 'sctp' }).protocol] * 2 ** 48 + v4 * 65536 + (s as { port: number }).port);
+    keys.push(PROTOCOLS.indexOf((s as { protocol: Protocol }).protocol) * 2 ** 48 + v4 * 65536 + (s as { port: number }).port);
   }
   return sortByKeys(services, keys);
 }

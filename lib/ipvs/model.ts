@@ -5,12 +5,14 @@ import { z } from 'zod';
 import { addressFamily, canonicalAddress, compareAddresses, formatHostPort, isIPv4, type Family } from './addr';
 import { realServerKeyId, serviceKeyId } from './keys';
 
+/** In protocol-number order (6, 17, 132), which is ipvsadm's sort order too. */
 export const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
 export const SCHED_FLAGS = ['flag-1', 'flag-2', 'flag-3', 'sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] as const;
 export const FORWARDING = ['route', 'masq', 'tunnel'] as const;
 export const TUNNEL_TYPES = ['ipip', 'gue', 'gre'] as const;
 export const TUNNEL_CSUM = ['nocsum', 'csum', 'remcsum'] as const;
+export const DAEMON_STATES = ['master', 'backup'] as const;
 
 /** ipvsadm's limits: weight and thresholds are parsed as 0..INT_MAX (65536 accepted, 2^31 refused). */
 export const MAX_WEIGHT = 2147483647;
@@ -26,6 +28,9 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export type Scheduler = (typeof SCHEDULERS)[number];
 export type SchedFlag = (typeof SCHED_FLAGS)[number];
 export type Forwarding = (typeof FORWARDING)[number];
+
+/** IPPROTO_* of each protocol, as the kernel keys services (fwmark services carry IPPROTO_IP, 0). */
+export const PROTOCOL_NUMBER: Record<Protocol, number> = { tcp: 6, udp: 17, sctp: 132 };
 export type { Family };
 
 const int = (field: string, min: number, max: number) =>
@@ -220,6 +225,29 @@ export type VirtualService = z.output<typeof VirtualServiceSchema>;
 export type RealServer = VirtualService['realServers'][number];
 export type Persistence = NonNullable<VirtualService['persistence']>;
 
+// ---- fields: which are identity, which the kernel holds, which are control-plane intent -------
+
+/** A real server's identity within its service. */
+export const REAL_SERVER_KEY_FIELDS = ['address', 'port'] as const;
+/** What -a/-e set on a real server (the complete object every time): the kernel's fields. */
+export const REAL_SERVER_KERNEL_FIELDS = ['forwarding', 'weight', 'upperThreshold', 'lowerThreshold', 'tunnelType', 'tunnelPort', 'tunnelChecksum'] as const;
+/** Control-plane intent on a real server (a graceful drain, its own health check); never sent to a kernel. */
+export const REAL_SERVER_OVERLAY_FIELDS = ['drain', 'healthCheck'] as const;
+/** A service's identity. */
+export const SERVICE_KEY_FIELDS = ['protocol', 'address', 'port', 'fwmark', 'family'] as const;
+/** What -A/-E set on a service (the complete object every time): the kernel's fields. */
+export const SERVICE_KERNEL_FIELDS = ['scheduler', 'schedFlags', 'persistence', 'onePacket'] as const;
+/** Control-plane intent on a service (checks, keepalived group label, sorry server, quorum), and its real servers (which travel as their own ops). */
+export const SERVICE_OVERLAY_FIELDS = ['healthCheck', 'realServers', 'group', 'sorryServer', 'quorum'] as const;
+
+// Every field is in exactly one list: a field added to the schemas and to no list does not compile.
+type KeysOf<T> = T extends unknown ? keyof T : never;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const realServerFieldsListed: Same<keyof RealServer, (typeof REAL_SERVER_KEY_FIELDS | typeof REAL_SERVER_KERNEL_FIELDS | typeof REAL_SERVER_OVERLAY_FIELDS)[number]> = true;
+const serviceFieldsListed: Same<KeysOf<VirtualService>, (typeof SERVICE_KEY_FIELDS | typeof SERVICE_KERNEL_FIELDS | typeof SERVICE_OVERLAY_FIELDS)[number]> = true;
+void realServerFieldsListed;
+void serviceFieldsListed;
+
 /** The identity of a service: what -t/-u/--sctp-service/-f names. Changing it is delete + add. */
 export type ServiceKey =
   | { protocol: Protocol; address: string; port: number }
@@ -241,7 +269,7 @@ export const TimeoutsSchema = z.object({
 export type Timeouts = z.output<typeof TimeoutsSchema>;
 
 export const SyncDaemonSchema = z.object({
-  state: z.enum(['master', 'backup'], { error: 'sync daemon state must be master or backup' }),
+  state: z.enum(DAEMON_STATES, { error: 'sync daemon state must be master or backup' }),
   interface: z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'interface must be a network interface name (1–15 characters)').default('eth0'),
   syncId: int('syncid', 0, 255).default(0),
   maxLen: int('sync-maxlen', 1, 65507).optional(),
@@ -323,7 +351,6 @@ export function realServerLabel(r: { address: string; port?: number }): string {
   return formatHostPort(r.address, r.port ?? 0);
 }
 
-const PROTO_NUM: Record<Protocol, number> = { tcp: 6, udp: 17, sctp: 132 };
 
 /** ipvsadm's listing order (non-fwmark first, family, protocol number, address, port; then fwmark), without its overflow quirk. */
 export function compareServices(a: ServiceKey, b: ServiceKey): number {
@@ -334,7 +361,7 @@ export function compareServices(a: ServiceKey, b: ServiceKey): number {
   const famB = serviceFamily(b) === 'inet' ? 2 : 10;
   if (famA !== famB) return famA - famB;
   if (a.protocol === 'fwmark' || b.protocol === 'fwmark') return 0;
-  if (a.protocol !== b.protocol) return PROTO_NUM[a.protocol] - PROTO_NUM[b.protocol];
+  if (a.protocol !== b.protocol) return PROTOCOL_NUMBER[a.protocol] - PROTOCOL_NUMBER[b.protocol];
   return compareAddresses(a.address, b.address) || a.port - b.port;
 }
 
@@ -342,18 +369,63 @@ export function compareRealServers(a: { address: string; port?: number }, b: { a
   return compareAddresses(a.address, b.address) || (a.port ?? 0) - (b.port ?? 0);
 }
 
-/** Scheduler flag bits (IP_VS_SVC_F_SCHED1..3): flag-1 and sh-fallback/mh-fallback are the same bit. */
-export function schedFlagBit(f: SchedFlag): 1 | 2 | 3 {
-  return f === 'flag-1' || f === 'sh-fallback' || f === 'mh-fallback' ? 1 : f === 'flag-2' || f === 'sh-port' || f === 'mh-port' ? 2 : 3;
+// ---- scheduler flags: the one table ----------------------------------------------------------
+
+/** A scheduler flag bit: IP_VS_SVC_F_SCHED1..3. */
+export type SchedFlagBit = 1 | 2 | 3;
+export const SCHED_FLAG_BITS = [1, 2, 3] as const satisfies readonly SchedFlagBit[];
+
+/**
+ * Every flag name ipvsadm knows, with its bit and the scheduler that names it: sh and mh name
+ * bits 1 and 2 (fallback, port); flag-N is the bare bit under any scheduler.
+ */
+export const SCHED_FLAG_TABLE: Record<SchedFlag, { bit: SchedFlagBit; scheduler?: 'sh' | 'mh' }> = {
+  'flag-1': { bit: 1 },
+  'flag-2': { bit: 2 },
+  'flag-3': { bit: 3 },
+  'sh-fallback': { bit: 1, scheduler: 'sh' },
+  'sh-port': { bit: 2, scheduler: 'sh' },
+  'mh-fallback': { bit: 1, scheduler: 'mh' },
+  'mh-port': { bit: 2, scheduler: 'mh' },
+};
+
+/** IP_VS_SVC_F_SCHED<bit> as the kernel's service flags carry it (0x08, 0x10, 0x20). */
+export function schedFlagKernelValue(bit: SchedFlagBit): number {
+  return 0x08 << (bit - 1);
+}
+
+/** The bit of a flag name: flag-1 and sh-fallback/mh-fallback are the same bit. */
+export function schedFlagBit(f: SchedFlag): SchedFlagBit {
+  return SCHED_FLAG_TABLE[f].bit;
 }
 
 /** The name ipvsadm prints for a flag bit under a scheduler (sh-*, mh-*, else flag-N). */
-export function schedFlagName(sched: Scheduler, bit: 1 | 2 | 3): SchedFlag {
-  if (bit === 1 && sched === 'sh') return 'sh-fallback';
-  if (bit === 2 && sched === 'sh') return 'sh-port';
-  if (bit === 1 && sched === 'mh') return 'mh-fallback';
-  if (bit === 2 && sched === 'mh') return 'mh-port';
-  return `flag-${bit}` as SchedFlag;
+export function schedFlagName(sched: Scheduler, bit: SchedFlagBit): SchedFlag {
+  return SCHED_FLAGS.find((f) => SCHED_FLAG_TABLE[f].bit === bit && SCHED_FLAG_TABLE[f].scheduler === sched) ?? (`flag-${bit}` as SchedFlag);
+}
+
+/** The flags a scheduler offers, one name per bit (sh: sh-fallback, sh-port, flag-3). */
+export function schedFlagsOf(sched: Scheduler): SchedFlag[] {
+  return SCHED_FLAG_BITS.map((b) => schedFlagName(sched, b));
+}
+
+/** print_sched_flags(): the names ipvsadm prints for a service's flags; sh and mh print only the bits they name, others flag-N. */
+export function printedSchedFlags(sched: string, flags: readonly SchedFlag[]): SchedFlag[] {
+  const bits = new Set(flags.map(schedFlagBit));
+  const names = SCHED_FLAG_BITS.filter((b) => bits.has(b)).map((b) => schedFlagName(sched as Scheduler, b));
+  const naming = SCHED_FLAGS.some((f) => SCHED_FLAG_TABLE[f].scheduler === sched);
+  return naming ? names.filter((n) => SCHED_FLAG_TABLE[n].scheduler === sched) : names;
+}
+
+/** A flag name ipvsadm knows (not an inherited property name). */
+export function isSchedFlag(f: string): f is SchedFlag {
+  return Object.hasOwn(SCHED_FLAG_TABLE, f);
+}
+
+/** Does ipvsadm accept this flag name with this scheduler (sh-* only with sh, mh-* only with mh)? */
+export function schedFlagFits(f: SchedFlag, sched: string): boolean {
+  const owner = SCHED_FLAG_TABLE[f].scheduler;
+  return owner === undefined || owner === sched;
 }
 
 /** Is this netmask the default (no -M): /32 or /128. */
@@ -375,8 +447,8 @@ function checkService(s: RawService, ctx: z.RefinementCtx): void {
   }
   const bits = new Set<number>();
   s.schedFlags.forEach((f, i) => {
-    if ((f.startsWith('sh-') && s.scheduler !== 'sh') || (f.startsWith('mh-') && s.scheduler !== 'mh')) {
-      issue(['schedFlags', i], `scheduler flag ${f} needs the ${f.slice(0, 2)} scheduler (scheduler is ${s.scheduler})`);
+    if (!schedFlagFits(f, s.scheduler)) {
+      issue(['schedFlags', i], `scheduler flag ${f} needs the ${SCHED_FLAG_TABLE[f].scheduler} scheduler (scheduler is ${s.scheduler})`);
     }
     const b = schedFlagBit(f);
     if (bits.has(b)) issue(['schedFlags', i], `scheduler flag ${f} is given twice`);
@@ -465,7 +537,7 @@ function canonicalService(s: RawService) {
     ...key,
     ...(s.group !== undefined ? { group: s.group } : {}),
     scheduler: s.scheduler,
-    schedFlags: bits.map((b) => schedFlagName(s.scheduler, b as 1 | 2 | 3)),
+    schedFlags: bits.map((b) => schedFlagName(s.scheduler, b)),
     ...(persistence ? { persistence } : {}),
     onePacket: s.onePacket,
     ...(s.healthCheck ? { healthCheck: s.healthCheck } : {}),

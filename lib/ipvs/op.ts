@@ -1,20 +1,20 @@
 // The planner's vocabulary: one Op = one ipvsadm command (one kernel request).
 // Renderers (argv, -R batch text, summaries) live in ops.ts; the planner in plan.ts.
 import { z } from 'zod';
-import { RealServerKeySchema, ServiceKeySchema, SyncDaemonSchema, TimeoutsSchema, VirtualServiceSchema } from './model';
+import { DAEMON_STATES, FORWARDING, RealServerKeySchema, ServiceKeySchema, SyncDaemonSchema, TimeoutsSchema, TUNNEL_CSUM, TUNNEL_TYPES, VirtualServiceSchema } from './model';
 
 /** What -A/-E carry: the complete service (its realServers are ignored; they travel as server ops). */
 const ServiceSpecSchema = VirtualServiceSchema;
 const RealServerSpecSchema = z.object({
   address: z.string(),
   port: z.number().int(),
-  forwarding: z.enum(['route', 'masq', 'tunnel']),
+  forwarding: z.enum(FORWARDING),
   weight: z.number().int(),
   upperThreshold: z.number().int(),
   lowerThreshold: z.number().int(),
-  tunnelType: z.enum(['ipip', 'gue', 'gre']).optional(),
+  tunnelType: z.enum(TUNNEL_TYPES).optional(),
   tunnelPort: z.number().int().optional(),
-  tunnelChecksum: z.enum(['nocsum', 'csum', 'remcsum']).optional(),
+  tunnelChecksum: z.enum(TUNNEL_CSUM).optional(),
 });
 
 export const OpSchema = z.discriminatedUnion('op', [
@@ -29,7 +29,7 @@ export const OpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('delete-server'), service: ServiceKeySchema, server: RealServerKeySchema }),
   z.object({ op: z.literal('set-timeouts'), timeouts: TimeoutsSchema }),
   z.object({ op: z.literal('start-daemon'), daemon: SyncDaemonSchema }),
-  z.object({ op: z.literal('stop-daemon'), state: z.enum(['master', 'backup']), syncId: z.number().int().optional() }),
+  z.object({ op: z.literal('stop-daemon'), state: z.enum(DAEMON_STATES), syncId: z.number().int().optional() }),
 ]);
 export type Op = z.output<typeof OpSchema>;
 export type RealServerSpec = z.output<typeof RealServerSpecSchema>;

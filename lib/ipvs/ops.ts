@@ -4,7 +4,7 @@ import { formatHostPort } from './addr';
 import { IpvsadmError } from './errors';
 import { serviceArgs, type IpvsadmCommand, parseIpvsadmArgv } from './ipvsadm-args';
 import { KernelTable } from './kernel-table';
-import { serviceLabel, type DirectorConfig, type RealServer } from './model';
+import { REAL_SERVER_KERNEL_FIELDS, type DirectorConfig, type RealServer } from './model';
 import { serviceKeyId, serverKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 import { commandToOp } from './commands';
@@ -145,15 +145,7 @@ function indexServers(config: DirectorConfig): Map<string, RealServer> {
 }
 
 function onlyWeightDiffers(a: RealServer, b: RealServerSpec): boolean {
-  return (
-    a.weight !== b.weight &&
-    a.forwarding === b.forwarding &&
-    a.upperThreshold === b.upperThreshold &&
-    a.lowerThreshold === b.lowerThreshold &&
-    a.tunnelType === b.tunnelType &&
-    a.tunnelPort === b.tunnelPort &&
-    a.tunnelChecksum === b.tunnelChecksum
-  );
+  return a.weight !== b.weight && REAL_SERVER_KERNEL_FIELDS.every((f) => f === 'weight' || a[f] === b[f]);
 }
 
 /**
@@ -165,24 +157,3 @@ export function applyOps(config: DirectorConfig, ops: readonly Op[]): DirectorCo
   for (const op of ops) table.apply(op);
   return table.toConfig();
 }
-
-/** A short label of what an op touches: "TCP 10.0.0.1:80 -> 10.0.1.2:80". */
-export function opTarget(op: Op): string {
-  switch (op.op) {
-    case 'add-service':
-    case 'edit-service':
-    case 'delete-service':
-      return serviceLabel(op.service);
-    case 'add-server':
-    case 'edit-server':
-    case 'delete-server':
-      return `${serviceLabel(op.service)} -> ${formatHostPort(op.server.address, op.server.port)}`;
-    case 'set-timeouts':
-      return 'timeouts';
-    case 'start-daemon':
-      return `${op.daemon.state} sync daemon`;
-    case 'stop-daemon':
-      return `${op.state} sync daemon`;
-  }
-}
-

@@ -3,7 +3,7 @@
 // comparators, which subtract unsigned 32-bit values as int. Addresses that differ by 2^31 or more
 // therefore compare "backwards" (192.168.0.1 is listed before 10.0.0.1). The canonical model order
 // (model.ts compareServices) is the mathematically sorted one; this is only for printing.
-import { serviceFamily, type ServiceKey } from './model';
+import { PROTOCOL_NUMBER, PROTOCOLS, serviceFamily, type ServiceKey } from './model';
 import { addressWords, strictIPv4Value } from './inet';
 
 /** glibc msort_with_tmp: n1 = n/2 left half, merge takes the left element when cmp <= 0. */
@@ -29,7 +29,6 @@ export function glibcMergeSort<T>(items: readonly T[], cmp: (a: T, b: T) => numb
 /** (int)(a - b) for unsigned 32-bit a, b, as C computes it. */
 const wrapDiff = (a: number, b: number): number => (a - b) | 0;
 
-const PROTO: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, fwmark: 0 };
 
 interface ServiceSortKey {
   fwmark: number;
@@ -42,7 +41,7 @@ interface ServiceSortKey {
 function serviceSortKey(s: ServiceKey): ServiceSortKey {
   const af = serviceFamily(s) === 'inet6' ? 10 : 2;
   if (s.protocol === 'fwmark') return { fwmark: s.fwmark, af, proto: 0, words: [0, 0, 0, 0], port: 0 };
-  return { fwmark: 0, af, proto: PROTO[s.protocol]!, words: addressWords(s.address), port: s.port };
+  return { fwmark: 0, af, proto: PROTOCOL_NUMBER[s.protocol], words: addressWords(s.address), port: s.port };
 }
 
 /** libipvs ipvs_cmp_services(), including its wrap-around subtraction. */
@@ -97,7 +96,7 @@ function canonicalIsIpvsadmOrder(services: readonly ServiceKey[]): boolean {
     const v = strictIPv4Value(s.address);
     if (v < 0 || prev === Infinity) return false;
     // (protocol rank, address, port) must ascend, as model.compareServices has it
-    const key = PROTO_RANK[s.protocol]! * 2 ** 48 + v * 65536 + s.port;
+    const key = PROTOCOLS.indexOf(s.protocol) * 2 ** 48 + v * 65536 + s.port;
     if (key <= prev) return false;
     prev = key;
     lo = Math.min(lo, v);
@@ -115,7 +114,6 @@ function canonicalIsIpvsadmOrder(services: readonly ServiceKey[]): boolean {
   return true;
 }
 
-const PROTO_RANK: Record<string, number> = { tcp: 0, udp: 1, sctp: 2 };
 
 /** The same for destinations: all IPv4, ascending (address, port), within 2^31. */
 function destsInIpvsadmOrder(dests: readonly { address: string; port: number }[]): boolean {

@@ -12,9 +12,8 @@
 //    servers; a removed service is one -D (the kernel drops its real servers with it).
 //  - Linear time: the canonical lists are merge-joined (pairwise where aligned, the steady state);
 //    real servers likewise, else through a map. Unsorted input falls back to matching by key.
-import { strictIPv4Value } from './inet';
-import { ipv4ToInt, parseIPv6 } from './addr';
-import { serviceKeyOf, type DirectorConfig, type RealServer, type SyncDaemon, type Timeouts, type VirtualService } from './model';
+import { compareSortKeys, serviceSortKey } from './kernel-table';
+import { REAL_SERVER_KERNEL_FIELDS, REAL_SERVER_KEY_FIELDS, serviceKeyOf, type DirectorConfig, type RealServer, type SyncDaemon, type Timeouts, type VirtualService } from './model';
 import { realServerKeyId, serviceKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 
@@ -35,27 +34,6 @@ function sameKey(a: Svc, b: Svc): boolean {
   return a.protocol === b.protocol && a.address === b.address && a.port === b.port;
 }
 
-/** model.compareServices as one number array per service (computed only where the lists differ). */
-function sortKey(s: Svc): number[] {
-  if (s.protocol === 'fwmark') return [s.fwmark, s.family === 'inet' ? 0 : 1, 0, 0, 0, 0, 0, 0];
-  const v4 = strictIPv4Value(s.address);
-  const w = v4 >= 0 ? [0, v4, 0, 0, 0] : addressKey(s.address);
-  return [0, w[0]!, PROTO_NUM[s.protocol], w[1]!, w[2]!, w[3]!, w[4]!, s.port];
-}
-
-function addressKey(address: string): number[] {
-  const g = parseIPv6(address);
-  if (!g) return [0, ipv4ToInt(address), 0, 0, 0];
-  return [1, g[0]! * 65536 + g[1]!, g[2]! * 65536 + g[3]!, g[4]! * 65536 + g[5]!, g[6]! * 65536 + g[7]!];
-}
-
-const PROTO_NUM = { tcp: 6, udp: 17, sctp: 132 } as const;
-
-function cmpKeys(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
-}
-
 /**
  * Merge-join of the two canonical (sorted) service lists: no maps, no key strings, and where the
  * lists are aligned (the steady state) not even sort keys. Returns null if either list turns out
@@ -68,8 +46,8 @@ function planServicesSorted(desired: readonly Svc[], actual: readonly Svc[]): Op
   let j = 0;
   let prevD: number[] | null = null;
   let prevA: number[] | null = null;
-  const keyD = (k: number) => sortKey(desired[k]!);
-  const keyA = (k: number) => sortKey(actual[k]!);
+  const keyD = (k: number) => serviceSortKey(desired[k]!);
+  const keyA = (k: number) => serviceSortKey(actual[k]!);
   while (i < desired.length || j < actual.length) {
     const d = desired[i];
     const a = actual[j];
@@ -86,9 +64,9 @@ function planServicesSorted(desired: readonly Svc[], actual: readonly Svc[]): Op
     const kd = d ? keyD(i) : null;
     const ka = a ? keyA(j) : null;
     // every element passed here must follow its predecessor, or the merge is not valid
-    if (kd && i > 0 && cmpKeys(prevD ?? keyD(i - 1), kd) >= 0) return null;
-    if (ka && j > 0 && cmpKeys(prevA ?? keyA(j - 1), ka) >= 0) return null;
-    if (kd && (!ka || cmpKeys(kd, ka) < 0)) {
+    if (kd && i > 0 && compareSortKeys(prevD ?? keyD(i - 1), kd) >= 0) return null;
+    if (ka && j > 0 && compareSortKeys(prevA ?? keyA(j - 1), ka) >= 0) return null;
+    if (kd && (!ka || compareSortKeys(kd, ka) < 0)) {
       ops.push({ op: 'add-service', service: serviceOnly(d!) });
       for (const r of d!.realServers) ops.push({ op: 'add-server', service: serviceKeyOf(d!), server: serverSpec(r) });
       prevD = kd;
@@ -220,17 +198,9 @@ function observableFlags(s: VirtualService): readonly string[] {
   return f;
 }
 
-/** What -e sets: forwarding, weight, thresholds, tunnel parameters. */
-export function sameServerFields(a: RealServer, b: RealServer): boolean {
-  return (
-    a.weight === b.weight &&
-    a.forwarding === b.forwarding &&
-    a.upperThreshold === b.upperThreshold &&
-    a.lowerThreshold === b.lowerThreshold &&
-    a.tunnelType === b.tunnelType &&
-    a.tunnelPort === b.tunnelPort &&
-    a.tunnelChecksum === b.tunnelChecksum
-  );
+/** What -e sets: every kernel field of a real server. */
+export function sameServerFields(a: RealServer, b: RealServer | RealServerSpec): boolean {
+  return REAL_SERVER_KERNEL_FIELDS.every((f) => a[f] === b[f]);
 }
 
 /** The service as -A/-E carry it: every kernel field, no real servers, no overlays. */
@@ -239,18 +209,9 @@ function serviceOnly(s: VirtualService): VirtualService {
   return { ...fields, realServers: [] } as VirtualService;
 }
 
-/** The real server as -a/-e carry it: every kernel field, without the drain overlay. */
+/** The real server as -a/-e carry it: its key and every kernel field, without the drain overlay. */
 function serverSpec(r: RealServer): RealServerSpec {
-  const spec: RealServerSpec = {
-    address: r.address,
-    port: r.port,
-    forwarding: r.forwarding,
-    weight: r.weight,
-    upperThreshold: r.upperThreshold,
-    lowerThreshold: r.lowerThreshold,
-  };
-  if (r.tunnelType !== undefined) spec.tunnelType = r.tunnelType;
-  if (r.tunnelPort !== undefined) spec.tunnelPort = r.tunnelPort;
-  if (r.tunnelChecksum !== undefined) spec.tunnelChecksum = r.tunnelChecksum;
-  return spec;
+  const spec: Record<string, unknown> = {};
+  for (const f of [...REAL_SERVER_KEY_FIELDS, ...REAL_SERVER_KERNEL_FIELDS]) if (r[f] !== undefined) spec[f] = r[f];
+  return spec as RealServerSpec;
 }

@@ -18,7 +18,7 @@ import { IpvsadmArgError, parseIpvsadmArgv, serviceArgs, type ServiceSpec } from
 import { hostPort, strictIPv4Value } from './inet';
 import { canonicalAddress, isIPv6 } from './addr';
 import { KernelTable, type TableEntry } from './kernel-table';
-import { MAX_PERSISTENCE, MAX_WEIGHT, SCHEDULERS, schedFlagBit, type DirectorConfig, type RealServer, type VirtualService } from './model';
+import { MAX_PERSISTENCE, MAX_WEIGHT, SCHEDULERS, printedSchedFlags, type DirectorConfig, type RealServer, type VirtualService } from './model';
 import { realServerKeyId, serviceKeyId } from './keys';
 import { sortDestsLikeIpvsadm, sortServicesLikeIpvsadm } from './order';
 
@@ -315,16 +315,9 @@ function issuePath(e: IpvsadmError): string {
 
 const TUN_CSUM_OPT = { nocsum: '--tun-nocsum', csum: '--tun-csum', remcsum: '--tun-remcsum' } as const;
 
-/** print_sched_flags(): sh and mh name only their two flags; other schedulers print flag-N. */
-function printedSchedFlags(s: VirtualService): string | null {
-  if (s.schedFlags.length === 0) return null;
-  const bits = new Set(s.schedFlags.map(schedFlagBit));
-  const names: string[] = [];
-  if (s.scheduler === 'sh' || s.scheduler === 'mh') {
-    if (bits.has(1)) names.push(`${s.scheduler}-fallback`);
-    if (bits.has(2)) names.push(`${s.scheduler}-port`);
-  } else for (const b of [1, 2, 3] as const) if (bits.has(b)) names.push(`flag-${b}`);
-  return names.join(',');
+/** -b's argument, or null without flags. */
+function schedFlagsArgument(s: VirtualService): string | null {
+  return s.schedFlags.length === 0 ? null : printedSchedFlags(s.scheduler, s.schedFlags).join(',');
 }
 
 function serverRule(svcName: string, r: RealServer): string {
@@ -352,7 +345,7 @@ export function printRules(config: DirectorConfig, options: { globals?: boolean 
       if (s.persistence.pe) line += ` --pe ${s.persistence.pe}`;
     }
     if (s.onePacket) line += ' -o';
-    const flags = printedSchedFlags(s);
+    const flags = schedFlagsArgument(s);
     if (flags !== null) line += ` -b ${flags}`;
     out.push(line);
     for (const r of sortDestsLikeIpvsadm(s.realServers)) out.push(serverRule(name, r));

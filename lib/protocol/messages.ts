@@ -7,7 +7,19 @@ import { DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema } from '../
 import { OpSchema } from '../ipvs/op';
 import { ConnEntrySchema, ConnFilterSchema, StatsSnapshotSchema } from '../ipvs/stats';
 
+/**
+ * The protocol this code speaks. The agent says its version in `hello`; the console refuses an
+ * agent of another version (HTTP 409) and the agent stops instead of retrying. Bump it on any
+ * change an older peer would misread.
+ */
 export const PROTOCOL_VERSION = 1;
+
+/** Why an agent of this protocol version cannot talk to this console, or null when it can (agents from before versioning sent none: they speak 1). */
+export function protocolMismatch(agentVersion: number | undefined): string | null {
+  const v = agentVersion ?? 1;
+  if (v === PROTOCOL_VERSION) return null;
+  return `the agent speaks protocol version ${v} and this console speaks ${PROTOCOL_VERSION}: upgrade the ${v < PROTOCOL_VERSION ? 'agent' : 'console'} so both speak the same version`;
+}
 
 export const DriftPolicySchema = z.enum(['enforce', 'report']);
 export type DriftPolicy = z.output<typeof DriftPolicySchema>;
@@ -81,7 +93,7 @@ export const DrainProgressSchema = z.object({
 export type DrainProgress = z.output<typeof DrainProgressSchema>;
 
 export const ReportSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), capabilities: CapabilitiesSchema, lastAppliedRevision: z.number().int().min(0).max(DB_INT_MAX).nullable() }),
+  z.object({ type: z.literal('hello'), protocolVersion: z.number().int().positive().optional(), capabilities: CapabilitiesSchema, lastAppliedRevision: z.number().int().min(0).max(DB_INT_MAX).nullable() }),
   z.object({ type: z.literal('ack'), revision: z.number().int().min(0).max(DB_INT_MAX), hash: z.string(), opsApplied: z.number().int(), durationMs: z.number() }),
   z.object({
     type: z.literal('nack'),

@@ -5,7 +5,7 @@ import type { CommitResult, DirectorDetail, DirectorPlan, DirectorStatus } from 
 import type { Director, Prisma } from '../generated/sqlite/client';
 import { realServerLabel, serviceLabel, type DirectorConfig, type RealServerKey, type ServiceKey } from '../ipvs/model';
 import { serviceKeyId, serverKeyId } from '../ipvs/keys';
-import type { Report } from '../protocol/messages';
+import { protocolMismatch, type Report } from '../protocol/messages';
 import { audit } from './audit';
 import { forgetDirectorTokens, type DirectorPrincipal } from './auth/principal';
 import { newToken, tokenHash, tokenPrefix } from './auth/secrets';
@@ -176,6 +176,8 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
   const data: Record<string, unknown> = { lastSeenAt: now };
   switch (report.type) {
     case 'hello': {
+      const mismatch = protocolMismatch(report.protocolVersion);
+      if (mismatch) throw conflict(`agent refused: ${mismatch}`, [{ path: 'protocolVersion', message: mismatch }]);
       const c = report.capabilities;
       Object.assign(data, { facts: json(c), agentVersion: c.agentVersion, engine: c.engine });
       if (report.lastAppliedRevision !== null && d.appliedRevision === null) {

@@ -7,7 +7,7 @@ import { configHash } from '@/lib/ipvs/hash';
 import { DirectorConfigSchema } from '@/lib/ipvs/model';
 import { printRules } from '@/lib/ipvs/rules';
 import type { StatsSnapshot } from '@/lib/ipvs/stats';
-import type { DesiredRevision, Report } from '@/lib/protocol/messages';
+import { PROTOCOL_VERSION, type DesiredRevision, type Report } from '@/lib/protocol/messages';
 import { db, dbTarget } from '@/lib/server/db';
 import { writeRollups } from '@/lib/server/rollup-writer';
 import { hub } from '@/lib/server/hub';
@@ -299,6 +299,11 @@ for (const backend of backends()) {
 
         const report = (body: Report) => call('agentReport', { body, as: { token } });
         expect((await report({ type: 'hello', capabilities: capabilities(), lastAppliedRevision: null })).status).toBe(200);
+        // an agent of another protocol version is refused with the reason, and nothing of it is recorded
+        const alien = await report({ type: 'hello', protocolVersion: PROTOCOL_VERSION + 1, capabilities: { ...capabilities(), agentVersion: '9.9.9' }, lastAppliedRevision: null });
+        expect(alien.status).toBe(409);
+        expect(alien.body).toMatchObject({ error: expect.stringContaining(`agent refused: the agent speaks protocol version ${PROTOCOL_VERSION + 1} and this console speaks ${PROTOCOL_VERSION}`), issues: [{ path: 'protocolVersion' }] });
+        expect((await report({ type: 'hello', protocolVersion: PROTOCOL_VERSION, capabilities: capabilities(), lastAppliedRevision: null })).status).toBe(200);
         expect((await report({ type: 'state', actual: first.config, drift: null })).status).toBe(200);
         expect((await report({ type: 'ack', revision: 5, hash: first.hash, opsApplied: 4, durationMs: 12 })).status).toBe(200);
         st = (await call('getDirector', { params: { cluster: 'web', director: 'lb2' }, as: viewer })).body;

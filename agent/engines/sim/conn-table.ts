@@ -14,14 +14,15 @@
 //   (and that 60 s becomes its timeout);
 // - reaching or leaving the thresholds sets/clears OVERLOAD on bind/unbind (ip_vs_bind_dest,
 //   ip_vs_unbind_dest).
+import { PROTOCOL_NUMBER } from '@/lib/ipvs/model';
 import type { IpvsStats } from './estimator';
 import { DEST_F_AVAILABLE, DEST_F_OVERLOAD } from './schedulers/types';
 import { TimerWheel, type TimerNode } from './timer-wheel';
 
 export const IPPROTO_IP = 0;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_SCTP = 132;
+export const IPPROTO_TCP = PROTOCOL_NUMBER.tcp;
+export const IPPROTO_UDP = PROTOCOL_NUMBER.udp;
+export const IPPROTO_SCTP = PROTOCOL_NUMBER.sctp;
 
 // connection flags (the subset of IP_VS_CONN_F_* the simulator needs)
 export const CF_INACTIVE = 0x1;

@@ -7,14 +7,14 @@
 import { addressFamily, canonicalAddress, formatIPv6, intToIPv4, ipv4ToInt, parseIPv6, type Family } from '@/lib/ipvs/addr';
 import { addressWords } from '@/lib/ipvs/inet';
 import { sortRealServers, sortServices } from '@/lib/ipvs/kernel-table';
-import { schedFlagBit, schedFlagName, serviceFamily, type DirectorConfig, type Forwarding, type RealServer, type Scheduler as SchedulerName, type ServiceKey, type SyncDaemon, type VirtualService } from '@/lib/ipvs/model';
+import { PROTOCOL_NUMBER, SCHED_FLAG_BITS, schedFlagBit, schedFlagKernelValue, schedFlagName, serviceFamily, type DirectorConfig, type Forwarding, type RealServer, type Scheduler as SchedulerName, type ServiceKey, type SyncDaemon, type VirtualService } from '@/lib/ipvs/model';
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op, RealServerSpec } from '@/lib/ipvs/op';
 import type { ServiceStats, StatsSnapshot } from '@/lib/ipvs/stats';
 import { IpvsadmError } from '@/lib/ipvs/errors';
 import { KERNEL_REFUSAL_EXIT, kernelRefusal, type Errno, type KernelCommand } from '@/lib/ipvs/kernel-errors';
 import { argvToOp, opToArgv } from '@/lib/ipvs/ops';
-import { CF_NOOUTPUT, CF_ONE_PACKET, CF_TEMPLATE, Conn, ConnTable, DIR_INPUT, IPPROTO_IP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, TCP, type ConnDest, type SctpChunk, type TcpSeg } from './conn-table';
+import { CF_NOOUTPUT, CF_ONE_PACKET, CF_TEMPLATE, Conn, ConnTable, DIR_INPUT, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, TCP, type ConnDest, type SctpChunk, type TcpSeg } from './conn-table';
 import { ESTIMATOR_PERIOD_MS, IpvsStats } from './estimator';
 import { Rng } from './rng';
 import { SCHEDULER_MODULES } from './schedulers/index';
@@ -38,8 +38,6 @@ const DEST_TRASH_PERIOD_MS = 120_000;
 const PERIODIC_MS = 60_000;
 const FTPPORT = 21;
 
-const PROTO_NUM = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP } as const;
-const SCHED_BITS = [0, 0x8, 0x10, 0x20] as const;
 
 /** A refused command: ipvsadm's stderr line and exit status. */
 export interface CommandError {
@@ -144,7 +142,7 @@ export class Service implements SchedService {
     this.key = key.protocol === 'fwmark' ? { protocol: 'fwmark', fwmark: key.fwmark, family: key.family } : { protocol: key.protocol, address: canonicalAddress(key.address), port: key.port };
     this.id = serviceKeyId(this.key);
     this.af = serviceFamily(this.key);
-    this.proto = key.protocol === 'fwmark' ? IPPROTO_IP : PROTO_NUM[key.protocol];
+    this.proto = key.protocol === 'fwmark' ? IPPROTO_IP : PROTOCOL_NUMBER[key.protocol];
     this.port = key.protocol === 'fwmark' ? 0 : key.port;
     this.fwmark = key.protocol === 'fwmark' ? key.fwmark : 0;
   }
@@ -341,7 +339,7 @@ export class IpvsKernel {
 
   /** Flags, persistence timeout, netmask, PE: everything -A/-E carry (a complete object). */
   private setServiceFields(svc: Service, spec: VirtualService): void {
-    svc.schedFlags = spec.schedFlags.reduce((bits, f) => bits | SCHED_BITS[schedFlagBit(f)], 0);
+    svc.schedFlags = spec.schedFlags.reduce((bits, f) => bits | schedFlagKernelValue(schedFlagBit(f)), 0);
     svc.onePacket = spec.onePacket;
     const p = spec.persistence;
     svc.persistent = p !== undefined;
@@ -637,7 +635,7 @@ export function fwmarkAddress(mark: number, af: Family): string {
 }
 
 function serviceConfig(svc: Service, kernelOrder: boolean): VirtualService {
-  const bits = ([1, 2, 3] as const).filter((b) => (svc.schedFlags & SCHED_BITS[b]) !== 0);
+  const bits = SCHED_FLAG_BITS.filter((b) => (svc.schedFlags & schedFlagKernelValue(b)) !== 0);
   const sched = svc.scheduler as SchedulerName;
   const persistence = svc.persistent
     ? { timeout: svc.timeout, ...(svc.netmaskText !== undefined && !isDefaultMask(svc) ? { netmask: svc.netmaskText } : {}), ...(svc.pe ? { pe: svc.pe as 'sip' } : {}) }

@@ -3,7 +3,7 @@
 // ipvsadm 1.31's (ipvsadm.c list_all / print_title / print_service_entry).
 import { canonicalAddress, isIPv4, isIPv6 } from '../addr';
 import { ListingParseError, type RulesIssue } from '../errors';
-import { isDefaultNetmask, SCHEDULERS, schedFlagBit, schedFlagName, type Persistence, type Scheduler, type SchedFlag, type ServiceKey, type VirtualService } from '../model';
+import { isDefaultNetmask, isSchedFlag, printedSchedFlags, SCHEDULERS, schedFlagBit, schedFlagName, type Persistence, type SchedFlagBit, type Scheduler, type SchedFlag, type ServiceKey, type VirtualService } from '../model';
 import { hostPort } from '../inet';
 
 export const IPVS_VERSION = '1.2.1';
@@ -144,13 +144,7 @@ export function serviceName(s: ServiceKey): string {
 
 /** print_sched_flags() for the listing: sh/mh name only fallback and port; others flag-N. */
 export function printedFlags(scheduler: string, flags: readonly SchedFlag[]): string {
-  const bits = new Set(flags.map(schedFlagBit));
-  const names: string[] = [];
-  if (scheduler === 'sh' || scheduler === 'mh') {
-    if (bits.has(1)) names.push(`${scheduler}-fallback`);
-    if (bits.has(2)) names.push(`${scheduler}-port`);
-  } else for (const b of [1, 2, 3] as const) if (bits.has(b)) names.push(`flag-${b}`);
-  return names.join(',');
+  return printedSchedFlags(scheduler, flags).join(',');
 }
 
 /** The service line of -L (also used by --thresholds and --persistent-conn). */
@@ -183,13 +177,12 @@ export function parseServiceLine(line: string): { service: ServiceKey; settings:
   const sched = scheduler as Scheduler;
   let schedFlags: SchedFlag[] = [];
   if (m[6] !== undefined) {
-    const bits = new Set<1 | 2 | 3>();
+    const bits = new Set<SchedFlagBit>();
     // "()" is how sh/mh show the flag-3 bit, which has no name under them
     if (m[6] === '' && (sched === 'sh' || sched === 'mh')) bits.add(3);
     for (const f of m[6].split(',').filter(Boolean)) {
-      const bit = ({ 'flag-1': 1, 'flag-2': 2, 'flag-3': 3, 'sh-fallback': 1, 'sh-port': 2, 'mh-fallback': 1, 'mh-port': 2 } as const)[f];
-      if (!bit) return `unknown scheduler flag "${f}"`;
-      bits.add(bit);
+      if (!isSchedFlag(f)) return `unknown scheduler flag "${f}"`;
+      bits.add(schedFlagBit(f));
     }
     schedFlags = [...bits].sort().map((b) => schedFlagName(sched, b));
   }

@@ -56,8 +56,14 @@ export interface ListResult extends ListingHeader {
 const TITLE_1 = 'Prot LocalAddress:Port Scheduler Flags';
 const TITLE_2 = '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn';
 const TITLE_2_TUN = '  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn';
-const FWD_NAME: Record<ListedForwarding, string> = { route: 'Route', masq: 'Masq', tunnel: 'Tunnel', local: 'Local' };
-const FWD_FROM_NAME: Record<string, ListedForwarding> = { Route: 'route', Masq: 'masq', Tunnel: 'tunnel', Local: 'local' };
+/** The Forward column of ipvsadm -L and /proc/net/ip_vs ("Local": a masq destination on one of the director's own addresses). */
+export const FORWARD_COLUMN: Record<ListedForwarding, string> = { route: 'Route', masq: 'Masq', tunnel: 'Tunnel', local: 'Local' };
+const FORWARD_BY_COLUMN = new Map(Object.entries(FORWARD_COLUMN).map(([k, v]) => [v, k as ListedForwarding]));
+
+/** The forwarding method a Forward column names, or undefined. */
+export function forwardingOfColumn(name: string | undefined): ListedForwarding | undefined {
+  return name === undefined ? undefined : FORWARD_BY_COLUMN.get(name);
+}
 const TUN_FLAG: Record<string, 'nocsum' | 'csum' | 'remcsum'> = { '-c': 'nocsum', '+c': 'csum', 'r+c': 'remcsum' };
 const TUN_FLAG_TEXT = { nocsum: '-c', csum: '+c', remcsum: 'r+c' } as const;
 
@@ -101,7 +107,7 @@ export function parseList(text: string): ListResult {
         continue;
       }
       const ap = parseAddrPort(f[0]!);
-      const fwd = FWD_FROM_NAME[f[1]!];
+      const fwd = forwardingOfColumn(f[1]);
       const ti = tun ? parseTunInfo(f[2]!) : 'n/a';
       const [w, a, ia] = f.slice(tun ? 3 : 2).map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
       if (typeof ap === 'string') log.add(n + 1, ap);
@@ -202,7 +208,7 @@ export function formatList(config: DirectorConfig, stats?: StatsSnapshot | null,
     for (const r of destsToList(s.realServers, o)) {
       const st = live?.get(realServerKeyId(r));
       const name = padR(hostPort(r.address, r.port), 28);
-      const fwd = padR(FWD_NAME[r.forwarding], 7);
+      const fwd = padR(FORWARD_COLUMN[r.forwarding], 7);
       const tail = `${padR(r.weight, 6)} ${padR(st?.activeConns ?? 0, 10)} ${padR(st?.inactConns ?? 0, 10)}`;
       out += o.tunInfo ? `  -> ${name} ${fwd} ${padR(tunInfo(r), 13)} ${tail}\n` : `  -> ${name} ${fwd} ${tail}\n`;
     }

@@ -7,7 +7,7 @@ import { canonicalIPv6, formatIPv6Full, hexToIPv4 } from '../inet';
 import { isDefaultNetmask, type DirectorConfig, type Persistence, type ServiceKey } from '../model';
 import { realServerKeyId, serviceKeyId } from '../keys';
 import type { ConnEntry, Counters, Rates, StatsSnapshot } from '../stats';
-import { listedConfig, statsIndex, type ListedServer, type ListedService } from './list';
+import { FORWARD_COLUMN, forwardingOfColumn, listedConfig, statsIndex, type ListedServer, type ListedService } from './list';
 import { formatBanner, IssueLog, listingLines, padL, padR, parseBanner, type ListingHeader } from './common';
 
 /** CONFIG_HZ of Debian/Ubuntu kernels; persistence timeouts in /proc/net/ip_vs are jiffies. */
@@ -66,7 +66,7 @@ export function parseProcIpVs(text: string, hz = DEFAULT_HZ): ProcIpVs {
     if (f[0] === '->') {
       const cur = services[services.length - 1];
       const ap = parseHexAddrPort(f[1] ?? '');
-      const fwd = ({ Route: 'route', Masq: 'masq', Tunnel: 'tunnel', Local: 'local' } as const)[f[2] as 'Route'];
+      const fwd = forwardingOfColumn(f[2]);
       if (!cur) log.add(n + 1, 'a real server line before any service line');
       else if (f.length !== 6 || !ap || !fwd || !f.slice(3).every((x) => /^-?\d+$/.test(x))) log.add(n + 1, `not a real server line: "${lines[n]}"`);
       else cur.realServers.push({ address: ap.address, port: ap.port, forwarding: fwd, weight: Number(f[3]), activeConns: Number(f[4]), inactConns: Number(f[5]) } satisfies ListedServer);
@@ -131,7 +131,6 @@ export function parseProcIpVs(text: string, hz = DEFAULT_HZ): ProcIpVs {
 }
 
 const hex = (n: number, w: number) => n.toString(16).toUpperCase().padStart(w, '0');
-const FWD = { route: 'Route', masq: 'Masq', tunnel: 'Tunnel' } as const;
 
 /** /proc/net/ip_vs for a config and its live counts (services in canonical order, not hash order). */
 export function formatProcIpVs(config: DirectorConfig, stats?: StatsSnapshot | null, o: { hz?: number; connTableSize?: number; version?: string; littleEndian?: boolean } = {}): string {
@@ -158,7 +157,7 @@ export function formatProcIpVs(config: DirectorConfig, stats?: StatsSnapshot | n
     for (const r of [...s.realServers].reverse()) {
       const st = live?.get(realServerKeyId(r));
       const addr = r.address.includes(':') ? `[${formatIPv6Full(r.address)}]` : hex(ipv4ToInt(r.address), 8);
-      out += `  -> ${addr}:${hex(r.port, 4)}      ${padR(FWD[r.forwarding], 7)} ${padR(r.weight, 6)} ${padR(st?.activeConns ?? 0, 10)} ${padR(st?.inactConns ?? 0, 10)}\n`;
+      out += `  -> ${addr}:${hex(r.port, 4)}      ${padR(FORWARD_COLUMN[r.forwarding], 7)} ${padR(r.weight, 6)} ${padR(st?.activeConns ?? 0, 10)} ${padR(st?.inactConns ?? 0, 10)}\n`;
     }
   }
   return out;

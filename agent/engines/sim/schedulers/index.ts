@@ -1,4 +1,5 @@
 // The scheduler modules the simulated kernel knows (`ipvsadm -s NAME`), like the ip_vs_<name>.ko set.
+import type { Scheduler as SchedulerName } from '@/lib/ipvs/model';
 import type { Scheduler } from './types';
 import { rr } from './rr';
 import { wrr } from './wrr';
@@ -15,8 +16,9 @@ import { ovf } from './ovf';
 import { mh } from './mh';
 import { twos } from './twos';
 
-export const SCHEDULER_MODULES: ReadonlyMap<string, Scheduler<any>> = new Map(
-  [rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos].map((s) => [s.name, s as Scheduler<any>]),
-);
+/** One module per scheduler of the model: a scheduler added to SCHEDULERS without its module (or a module the model lacks) does not compile. */
+export const SCHEDULERS_BY_NAME = { rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos } satisfies Record<SchedulerName, Scheduler<unknown>>;
+
+export const SCHEDULER_MODULES: ReadonlyMap<string, Scheduler<unknown>> = new Map(Object.entries(SCHEDULERS_BY_NAME));
 
 export type { Scheduler, SchedDest, SchedEnv, SchedPacket, SchedService } from './types';

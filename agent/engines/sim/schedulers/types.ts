@@ -3,6 +3,7 @@
 // scheduler implements it, as ip_vs_<name>.c does. Schedulers only read destinations; the kernel
 // (../kernel.ts) owns them.
 import type { Family } from '@/lib/ipvs/addr';
+import { schedFlagKernelValue } from '@/lib/ipvs/model';
 
 /** IP_VS_DEST_F_AVAILABLE: the destination is linked to its service (not deleted / in the trash). */
 export const DEST_F_AVAILABLE = 0x1;
@@ -10,9 +11,9 @@ export const DEST_F_AVAILABLE = 0x1;
 export const DEST_F_OVERLOAD = 0x2;
 
 /** IP_VS_SVC_F_SCHED1..3 as they reach schedulers: sh-fallback/mh-fallback, sh-port/mh-port, flag-3. */
-export const SCHED_FLAG_1 = 0x8;
-export const SCHED_FLAG_2 = 0x10;
-export const SCHED_FLAG_3 = 0x20;
+export const SCHED_FLAG_1 = schedFlagKernelValue(1);
+export const SCHED_FLAG_2 = schedFlagKernelValue(2);
+export const SCHED_FLAG_3 = schedFlagKernelValue(3);
 
 /** What a scheduler reads of a destination (struct ip_vs_dest). */
 export interface SchedDest {
