@@ -45,6 +45,7 @@ async function world(o: { agents: number; servers: number; healthCheck?: boolean
   let konsole: ConsoleProcess | null = null;
   let fleet: FleetProcess | null = null;
   const dispose = async () => {
+    if (process.env.LVS_PROOF_DEBUG && konsole) process.stderr.write(`--- console log (last 30 lines)\n${konsole.logs.slice(-30).join('\n')}\n`);
     await fleet?.stop();
     await konsole?.stop();
     await seeded.dispose();
@@ -67,7 +68,7 @@ async function world(o: { agents: number; servers: number; healthCheck?: boolean
 async function restartCase(agents: number, log: (l: string) => void): Promise<CaseResult> {
   const w = await world({ agents, servers: 100 });
   try {
-    const { revision } = await ackLatencies(w.call, w.fleet, agents, 1, 120_000);
+    const { revision } = await ackLatencies(w.call, w.fleet, agents, 1);
     log(`restart: ${agents} agents in sync at revision ${revision}; restarting the console`);
     const r = await restartUnderFleet(w.konsole, w.fleet, w.call, agents, revision);
     return {
@@ -94,7 +95,7 @@ async function restartCase(agents: number, log: (l: string) => void): Promise<Ca
 async function outageCase(agents: number, outageS: number, log: (l: string) => void): Promise<CaseResult> {
   const w = await world({ agents, servers: 100, healthCheck: true });
   try {
-    const { revision } = await ackLatencies(w.call, w.fleet, agents, 1, 120_000);
+    const { revision } = await ackLatencies(w.call, w.fleet, agents, 1);
     const before = await w.fleet.status();
     const liveBefore = await w.fleet.send<Record<string, number>>({ cmd: 'live' });
     log(`outage: ${agents} agents in sync at revision ${revision}; console unreachable for ${outageS} s`);
@@ -129,10 +130,11 @@ async function outageCase(agents: number, outageS: number, log: (l: string) => v
     }, 500);
     const deliveredMs = Date.now() - tUp;
     // the outage's samples are in the console's per-second series
-    const live = await w.call<{ total: { points: { t: number }[] } }>(`/api/v1/clusters/${CLUSTER}/stats/live?director=d0000&range=1h`);
-    const pointsInOutage = live.status === 200 ? live.body.total.points.filter((p) => p.t >= tDown + 2000 && p.t <= tUp - 2000).length : 0;
+    const range = tUp - tDown < 280_000 ? '5m' : '15m'; // 1 s or 3 s points
+    const live = await w.call<{ step: number; total: { points: { t: number }[] } }>(`/api/v1/clusters/${CLUSTER}/stats/live?director=d0000&range=${range}`);
+    const pointsInOutage = live.status === 200 ? live.body.step * live.body.total.points.filter((p) => p.t >= tDown + 2000 && p.t <= tUp - 2000).length : 0;
     const expectedPoints = Math.max(0, Math.floor((tUp - tDown - 4000) / 1000));
-    const after = await ackLatencies(w.call, w.fleet, agents, 1, 120_000);
+    const after = await ackLatencies(w.call, w.fleet, agents, 1);
     const end = await w.fleet.status();
     const opsOutage = during.ops - before.ops;
     const opsResume = end.ops - during.ops - agents; // the new commit costs exactly one op per agent

@@ -86,7 +86,7 @@ export const fleet: Proof = {
         await agents.send({ cmd: 'start', server: konsole.url, tokens: seeded.tokens.slice(first), first, statsIntervalMs: 1000 });
         await fleetInSync(agents, n, at100.revision, 300_000);
         log(`${n} agents connected and in sync in ${bootMs(t)} ms; ${commits} commits…`);
-        atN = await ackLatencies(call, agents, n, commits, 120_000);
+        atN = await ackLatencies(call, agents, n, commits);
       }
       const initialOps = n * (10 + 10 * Math.ceil(servers / 10)); // every agent builds the table once
       const expectedOps = initialOps + first * commits + (n > first ? n * commits : 0);

@@ -72,6 +72,8 @@ export function api(base: string, operator: string) {
       method: init.method ?? 'GET',
       headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      // a console that never answers is a finding, not a hung proof
+      signal: AbortSignal.timeout(30_000),
     });
     const text = await res.text();
     let body: unknown = text;

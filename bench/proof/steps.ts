@@ -50,7 +50,7 @@ export async function commitWeight(call: Api, base: number, k: number, weight: n
 }
 
 /** `commits` weight edits, one after the other, each timed save → ACK on every one of `n` agents. */
-export async function ackLatencies(call: Api, fleet: FleetProcess, n: number, commits: number, ms = 60_000): Promise<{ latencies: number[]; revision: number }> {
+export async function ackLatencies(call: Api, fleet: FleetProcess, n: number, commits: number, ms = 300_000): Promise<{ latencies: number[]; revision: number }> {
   let base = await headRevision(call);
   const latencies: number[] = [];
   for (let c = 0; c < commits; c++) {
