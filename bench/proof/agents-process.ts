@@ -38,12 +38,19 @@ let errors = 0;
 const lag = monitorEventLoopDelay({ resolution: 20 });
 lag.enable();
 
+/** What the agents logged, by kind (numbers blanked), so a proof can say why agents lagged. */
+const logged = new Map<string, number>();
+const note = (level: string, m: string) => {
+  const k = `${level}: ${m.replace(/\d+(\.\d+)?/g, '#').slice(0, 160)}`;
+  logged.set(k, (logged.get(k) ?? 0) + 1);
+  if (process.env.LVS_PROOF_DEBUG && logged.get(k) === 1) process.stderr.write(`[agents] ${k}\n`);
+};
 const quiet: Logger = {
   info: () => undefined,
-  warn: () => undefined,
+  warn: (m) => note('warn', m),
   error: (m) => {
     errors++;
-    if (errors <= 5) process.stderr.write(`[agents] ${m}\n`);
+    note('error', m);
   },
 };
 
@@ -146,6 +153,8 @@ async function handle(c: AgentCommand): Promise<unknown> {
       return status();
     case 'status':
       return status();
+    case 'logged':
+      return [...logged.entries()].sort((a, b) => b[1] - a[1]);
     case 'acks': {
       const m = ackAt.get(c.revision);
       return m ? [...m.entries()] : [];

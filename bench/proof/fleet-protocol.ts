@@ -8,6 +8,8 @@ export type AgentCommand =
   | { cmd: 'hellos'; since: number }
   /** config hash of every agent's live (simulated) table -> how many agents have it */
   | { cmd: 'live' }
+  /** [message kind, count] of what the agents logged (warn and error), most frequent first */
+  | { cmd: 'logged' }
   | { cmd: 'stop' };
 
 export type AgentReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };

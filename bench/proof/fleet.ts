@@ -112,6 +112,7 @@ export const fleet: Proof = {
       // ---- restart -------------------------------------------------------------------------
       const restart = await restartUnderFleet(konsole, agents, call, n, atN.revision);
       const end = await agents.status();
+      const logged = await agents.send<[string, number][]>({ cmd: 'logged' });
       const opsOnUnchanged = end.ops - expectedOps;
 
       const json = {
@@ -125,7 +126,7 @@ export const fleet: Proof = {
       };
       const ackGoal = n >= 1000 ? FLEET_GOALS.ackP99At1000Ms : FLEET_GOALS.ackP99At100Ms;
       return {
-        json: { ...json, ackAt100: { agents: first, ackP50Ms: p(at100.latencies, 50), ackP99Ms: p(at100.latencies, 99) }, realServersPerAgent: 10 * Math.ceil(servers / 10), browserStreams: browsers, cores: os.cpus().length },
+        json: { ...json, agentLog: Object.fromEntries(logged.slice(0, 4)), ackAt100: { agents: first, ackP50Ms: p(at100.latencies, 50), ackP99Ms: p(at100.latencies, 99) }, realServersPerAgent: 10 * Math.ceil(servers / 10), browserStreams: browsers, cores: os.cpus().length },
         rows: [
           ['agents', n],
           ['real servers per agent', 10 * Math.ceil(servers / 10)],
@@ -142,6 +143,7 @@ export const fleet: Proof = {
           ['ops on unchanged rules (whole run)', `${opsOnUnchanged} (of ${end.ops} ops; ${expectedOps} expected)`],
           ['ops during the restart', restart.opsDuring],
           ['agent errors logged', end.errors],
+          ...logged.slice(0, 4).map(([k, c]) => [`agents logged ×${c}`, k] as [string, string]),
         ],
         goals: [
           ...(n > first ? [{ name: `ACK p99 at ${first} agents < ${FLEET_GOALS.ackP99At100Ms} ms`, ok: p(at100.latencies, 99) < FLEET_GOALS.ackP99At100Ms, detail: `${p(at100.latencies, 99)} ms` }] : []),

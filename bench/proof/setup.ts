@@ -73,7 +73,7 @@ export function api(base: string, operator: string) {
       headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       // a console that never answers is a finding, not a hung proof
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(120_000),
     });
     const text = await res.text();
     let body: unknown = text;
