@@ -114,7 +114,9 @@ async function main() {
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
 
-  const web = spawn(bin('next'), ['start', '-p', String(port), '-H', host], {
+  // Agents POST every 5 s, Node's default keep-alive timeout: keep idle sockets longer, or the
+  // server closes them just as agents reuse them and those POSTs fail (see npm run proof -- fleet).
+  const web = spawn(bin('next'), ['start', '-p', String(port), '-H', host, '--keepAliveTimeout', '65000'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },

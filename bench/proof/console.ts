@@ -40,7 +40,7 @@ export class ConsoleProcess {
     const env = { ...process.env, DATABASE_URL: this.o.databaseUrl, PORT: String(this.port), NEXT_TELEMETRY_DISABLED: '1', ...this.o.env };
     const prof = this.o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', this.o.cpuProfDir] : [];
     const args = BUILT
-      ? [...prof, path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(this.port), '-H', '127.0.0.1']
+      ? [...prof, path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(this.port), '-H', '127.0.0.1', '--keepAliveTimeout', '65000']
       : [...prof, '--import', 'tsx', path.join(root, 'test', 'integration', 'serve-routes.ts')];
     const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
