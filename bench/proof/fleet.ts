@@ -155,6 +155,10 @@ export const fleet: Proof = {
           { name: 'every browser stream stayed open', ok: streamsOpen === browsers, detail: `${streamsOpen} of ${browsers}` },
         ],
       };
+    } catch (e) {
+      // the console's own account of the failure, before the process goes away
+      if (konsole) log(`console log (last 20 lines):\n${konsole.logs.slice(-20).join('\n')}`);
+      throw e;
     } finally {
       await streams?.close();
       await agents?.stop();
