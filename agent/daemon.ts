@@ -16,6 +16,9 @@ import { StateStore } from './state-store';
 import { Transport, type Logger } from './transport';
 import { AGENT_VERSION } from './version';
 
+/** How many stats samples (and rows) an agent keeps while the control plane is away: an hour at 1 Hz. */
+export const STATS_BUFFER = { samples: 3600, rows: 2_000_000 } as const;
+
 export interface DaemonOptions {
   server: string;
   token: string;
@@ -39,6 +42,8 @@ export interface Daemon {
   transport: Transport;
   health: HealthMonitor;
   sampler: StatsSampler;
+  /** Stats samples waiting for the control plane (bounded; oldest dropped first). */
+  statsBuffer: SampleBuffer;
   metricsServer: http.Server | null;
   stop(): Promise<void>;
 }
@@ -82,7 +87,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     },
   });
 
-  const buffer = new SampleBuffer(3600, 2_000_000);
+  const buffer = new SampleBuffer(STATS_BUFFER.samples, STATS_BUFFER.rows);
   const sampler = new StatsSampler({
     read: () => engine.readStats(),
     intervalMs: o.statsIntervalMs ?? 1000,
@@ -185,6 +190,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     transport,
     health,
     sampler,
+    statsBuffer: buffer,
     metricsServer,
     async stop() {
       clearTimeout(grace);

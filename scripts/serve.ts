@@ -36,5 +36,8 @@ const server = http.createServer((req, res) => {
 // a client that trickles its headers or body is cut off instead of holding a socket for ever
 server.headersTimeout = 30_000;
 server.requestTimeout = 300_000;
+// Agents POST every 5 s, Node's default keep-alive timeout: keep idle sockets longer, or the server
+// closes them just as agents reuse them and those POSTs fail (found by npm run proof -- fleet).
+server.keepAliveTimeout = 65_000;
 server.listen(port, host, () => console.log(`[lvs-console] listening on http://${host}:${port}`));
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => server.close(() => process.exit(0)));

@@ -43,13 +43,50 @@ async function open(target: DatabaseTarget): Promise<Db> {
   fs.mkdirSync(path.dirname(target.file), { recursive: true });
   const [{ PrismaClient }, { PrismaBetterSQLite3 }] = await Promise.all([import('../generated/sqlite/client'), import('@prisma/adapter-better-sqlite3')]);
   // better-sqlite3 options: `timeout` is the busy timeout (another process holds the write lock)
-  const adapter = new PrismaBetterSQLite3({ url: target.file, timeout: 5000 } as { url: string });
+  const adapter = releasesLockOnFailedCommit(new PrismaBetterSQLite3({ url: target.file, timeout: 5000 } as { url: string }));
   const client = new PrismaClient({ adapter });
   // One connection per process (the adapter's), so these hold for every query.
   await client.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await client.$executeRawUnsafe('PRAGMA foreign_keys = ON');
   await client.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
   return client;
+}
+
+/**
+ * When COMMIT fails (SQLITE_FULL, IOERR), Prisma throws without releasing the adapter's
+ * transaction lock, so every later write would wait forever, even once space returns (found by
+ * `npm run proof -- chaos --cases sqlite-full`). Here a failed COMMIT rolls back (SQLite may have
+ * done so already) and releases the lock before the error goes on; a ROLLBACK that finds nothing
+ * to roll back has done its job.
+ */
+function releasesLockOnFailedCommit<F extends { connect(): Promise<unknown> }>(factory: F): F {
+  type Tx = { executeRaw(q: { sql: string }): Promise<number>; rollback(): Promise<void> };
+  type Adapter = { startTransaction(...a: unknown[]): Promise<Tx> };
+  const nothingToRollBack = (e: unknown) => /no transaction is active/i.test(errorText(e));
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = (await connect()) as Adapter;
+    const start = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (...a: unknown[]) => {
+      const tx = await start(...a);
+      const exec = tx.executeRaw.bind(tx);
+      tx.executeRaw = async (q) => {
+        try {
+          return await exec(q);
+        } catch (e) {
+          if (q.sql === 'ROLLBACK' && nothingToRollBack(e)) return 0;
+          if (q.sql === 'COMMIT') {
+            await exec({ ...q, sql: 'ROLLBACK' }).catch(() => 0);
+            await tx.rollback(); // releases the lock; Prisma will not, after a failed COMMIT
+          }
+          throw e;
+        }
+      };
+      return tx;
+    };
+    return adapter;
+  };
+  return factory;
 }
 
 const closers = new Set<() => Promise<void>>();
@@ -77,6 +114,9 @@ export function describeDbFailure(err: unknown, target: DatabaseTarget = dbTarge
   if (/password authentication failed|P1000|no pg_hba.conf entry|authentication failed/i.test(text)) return `${where} refused the credentials`;
   if (/database "[^"]*" does not exist|P1003/i.test(text)) return `${where} does not exist`;
   if (/no such table|relation "[^"]*" does not exist|P2021/i.test(text)) return `${where} has no tables: run the migrations (npm start does)`;
+  // PostgreSQL restarting or shutting down (57P01 admin shutdown, 57P03 cannot connect now)
+  if (/57P01|57P03|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)/i.test(text)) return `${where} is restarting; try again in a moment`;
+  if (/SQLITE_FULL|database or disk is full/i.test(text)) return `the disk holding ${where} is full: free some space (nothing was written)`;
   if (/SQLITE_BUSY|database is locked/i.test(text)) return `${where} is locked by another process`;
   if (/SQLITE_CANTOPEN|unable to open database/i.test(text)) return `cannot open ${where}`;
   return null;

@@ -86,6 +86,8 @@ describe('a bad database is one clear line', () => {
   it('a DATABASE_URL with an unknown scheme is refused by name', async () => {
     await expect(migrateDatabase('mysql://root@localhost/lvs', root)).rejects.toThrow('DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL), got "mysql://root@localhost/lvs"');
     expect(describeDbFailure(new Error('no such table: main.User'), databaseTarget('file:/x/y.db'))).toBe('the SQLite database /x/y.db has no tables: run the migrations (npm start does)');
+    expect(describeDbFailure(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), databaseTarget('file:/x/y.db'))).toBe('the disk holding the SQLite database /x/y.db is full: free some space (nothing was written)');
+    expect(describeDbFailure(new Error('terminating connection due to administrator command'), databaseTarget('postgres://u:secret@h:5432/lvs'))).toMatch(/is restarting; try again in a moment$/);
   });
 });
 

@@ -77,6 +77,12 @@ const server = http.createServer(async (req, res) => {
   }
 });
 
+// Agents POST stats every 5 s, exactly Node's default keep-alive timeout: the server would close
+// idle sockets just as agents reuse them ("fetch failed" on a POST, which undici cannot retry).
+// Outlive the agents' cadence, as a load balancer in front of the console would.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+
 const port = Number(process.env.PORT ?? 3000);
 server.listen(port, process.env.HOST ?? '127.0.0.1', () => console.log(`[serve-routes] listening on ${port}`));
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(0));
