@@ -60,10 +60,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const saved = store?.load() ?? null;
   if (saved?.acked) log.info(`resuming: last applied revision ${saved.acked.revision} (${saved.acked.at})`);
 
-  let transport: Transport;
   const report = (r: Report) => transport.report(r);
 
-  let reconciler: Reconciler;
   const prober: Prober = o.probeBackend ? new SimProber({ probeBackend: o.probeBackend }) : new NetProber();
   const health = new HealthMonitor({
     prober,
@@ -86,7 +84,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     },
   });
 
-  reconciler = new Reconciler({
+  const reconciler = new Reconciler({
     engine,
     store,
     report,
@@ -105,7 +103,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   };
   if (saved?.desired) health.update(saved.desired.config);
 
-  transport = new Transport({
+  const transport = new Transport({
     server: o.server,
     token: o.token,
     log,
@@ -153,6 +151,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
           lastReconcileSeconds: reconciler.stats.lastAt ? reconciler.stats.lastAt.getTime() / 1000 : null,
           statsDropped: buffer.dropped,
           statsErrors: sampler.errors,
+          statsSkippedTicks: sampler.skippedTicks,
+          statsSampleSeconds: sampler.lastDurationMs === null ? null : sampler.lastDurationMs / 1000,
         },
       }),
     );
