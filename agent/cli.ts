@@ -18,7 +18,7 @@ import { plan } from '../lib/ipvs/plan';
 import { resolveDrains } from '../lib/ipvs/drain';
 import { printRules } from '../lib/ipvs/rules';
 import { EngineUnavailableError, type Engine } from './engines/engine';
-import { mergeScopedRead, touchedServices, withinScope } from './scoped-read';
+import { readServices, touchedServices, withinScope } from './scoped-read';
 import { formatRateListing, formatStatsListing } from '../lib/ipvs/listing';
 import { createEngine, createLocalSim, type EngineChoice } from './engines/create';
 import { serveSimKernel } from './engines/remote-sim';
@@ -122,7 +122,7 @@ async function oneShotPlan(engine: Engine, desired: DirectorConfig, base?: Direc
   if (base) {
     const guess = await timed('planMs', () => plan(config, base));
     const scope = { services: touchedServices(guess) };
-    actual = guess.length ? await timed('readMs', async () => mergeScopedRead(base, await engine.readConfig(scope), scope)) : base;
+    actual = guess.length ? await timed('readMs', () => readServices(engine, base, scope.services)) : base;
     let ops = await timed('planMs', () => plan(config, actual));
     if (!withinScope(ops, scope)) {
       // the kernel differed from the base beyond the services read: read everything
@@ -290,8 +290,7 @@ export function buildProgram(): Command {
         }
         // Verify the services the ops changed (the rest was just read).
         const t1 = performance.now();
-        const scope = { services: touchedServices(ops) };
-        const residual = plan(target, mergeScopedRead(actual, await engine.readConfig(scope), scope));
+        const residual = plan(target, await readServices(engine, actual, touchedServices(ops)));
         const verifyMs = performance.now() - t1;
         if (residual.length) {
           process.stderr.write(`applied, but the kernel still differs: ${summarizeOps(residual)}\n`);

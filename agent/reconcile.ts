@@ -22,12 +22,9 @@ import type { Engine } from './engines/engine';
 import { Backoff } from './backoff';
 import { applyHealthOverlay } from './health/overlay';
 import { opObjectKey, opServiceId } from './op-object';
-import { mergeScopedRead, touchedServices, withinScope } from './scoped-read';
+import { readServices, scopeOf, touchedServices, withinScope } from './scoped-read';
 import type { AgentState, StateStore } from './state-store';
 import type { Logger } from './transport';
-
-/** Up to this many services a targeted read lists them one by one even on a small table. */
-const SCOPED_READ_MIN = 32;
 
 export interface ReconcilerOptions {
   engine: Engine;
@@ -63,6 +60,8 @@ export class Reconciler {
   /** ACKs are re-sent once per process: a crash between apply and delivery must not lose one. */
   private ackedThisRun = new Set<string>();
   private rejected: { revision: number; hash: string } | null = null;
+  /** The desired revision whose config was last found to match its hash. */
+  private hashChecked: DesiredRevision | null = null;
   private lastNack = '';
   private lastStateReport = '';
   private lastDrainReport = '';
@@ -275,12 +274,8 @@ export class Reconciler {
     return this.live !== null && (reason.startsWith('revision ') || reason === 'desired (unchanged)' || reason === 'health transition');
   }
 
-  /** Read only `services` (plus the director-wide settings) and patch the picture with it. */
-  private async readScoped(picture: DirectorConfig, services: ServiceKey[]): Promise<DirectorConfig> {
-    // Past a quarter of the table one full read is cheaper than many one-service listings.
-    if (services.length > Math.max(SCOPED_READ_MIN, picture.services.length / 4)) return this.opts.engine.readConfig();
-    const scope = { services };
-    return mergeScopedRead(picture, await this.opts.engine.readConfig(scope), scope);
+  private readScoped(picture: DirectorConfig, services: ServiceKey[]): Promise<DirectorConfig> {
+    return readServices(this.opts.engine, picture, services);
   }
 
   /** Drift against what was applied for this revision, and the ops that take `actual` to `target`. */
@@ -298,6 +293,17 @@ export class Reconciler {
       keepDrifted = (op) => !touched.has(opObjectKey(op)) && !servicesGoneOrNew.has(opServiceId(op));
     }
     return { drift, keepDrifted, ops: plan(target, actual).filter(keepDrifted) };
+  }
+
+  /**
+   * decide() again after a scoped read. Without drift to look for (a new revision), only the scoped
+   * services can have changed against the picture the first plan compared in full, so only they
+   * (and the globals) are planned again: a targeted pass plans the whole table once.
+   */
+  private redecide(rev: DesiredRevision, target: DirectorConfig, actual: DirectorConfig, sameRevision: boolean, scope: ServiceKey[], first: ReturnType<Reconciler['decide']>) {
+    if (sameRevision || first.drift) return this.decide(rev, target, actual, sameRevision);
+    const s = { services: scope };
+    return { ...first, ops: plan(scopeOf(target, s), scopeOf(actual, s)).filter(first.keepDrifted) };
   }
 
   private async pass(reason: string): Promise<PassOutcome> {
@@ -331,7 +337,9 @@ export class Reconciler {
       this.reportState(actual, null);
       return { kind: 'rejected', revision: rev.revision, message: 'revision was rejected' };
     }
-    const hash = configHash(rev.config);
+    // Hashing the whole config is O(N): once per revision received, not once per pass.
+    const hash = this.hashChecked === rev ? rev.hash : configHash(rev.config);
+    if (hash === rev.hash) this.hashChecked = rev;
     if (hash !== rev.hash) {
       const message = `hash mismatch: the control plane says ${rev.hash}, the config hashes to ${hash}; not applied`;
       this.rejected = { revision: rev.revision, hash: rev.hash };
@@ -355,9 +363,9 @@ export class Reconciler {
     }
 
     const sameRevision = this.acked !== null && this.acked.revision === rev.revision && this.acked.hash === rev.hash;
-    let planStarted = Date.now();
+    let planStarted = performance.now();
     let decided = this.decide(rev, target, actual, sameRevision);
-    t.planMs += Date.now() - planStarted;
+    t.planMs += performance.now() - planStarted;
     if (targeted && decided.ops.length > 0) {
       // The picture says what differs; confirm those services against the kernel before touching
       // them (someone may have changed them since), then plan again on what was found.
@@ -365,9 +373,9 @@ export class Reconciler {
       try {
         let scope = touchedServices(decided.ops);
         actual = await this.readScoped(actual, scope);
-        planStarted = Date.now();
-        decided = this.decide(rev, target, actual, sameRevision);
-        t.planMs += Date.now() - planStarted;
+        planStarted = performance.now();
+        decided = this.redecide(rev, target, actual, sameRevision, scope, decided);
+        t.planMs += performance.now() - planStarted;
         if (!withinScope(decided.ops, { services: scope })) {
           // what was read changed the plan beyond what was read: look at those services too
           scope = touchedServices(decided.ops);
@@ -427,9 +435,11 @@ export class Reconciler {
     }
 
     // Verify: the kernel must now equal the target (apart from drift we were told to leave alone).
-    planStarted = Date.now();
-    const residual = ops.length > 0 ? plan(target, after).filter(keepDrifted) : [];
-    t.planMs += Date.now() - planStarted;
+    planStarted = performance.now();
+    // Only the touched services (and the globals) can differ from what the plan already compared.
+    const touchedScope = { services: touchedServices(ops) };
+    const residual = ops.length > 0 ? plan(scopeOf(target, touchedScope), scopeOf(after, touchedScope)).filter(keepDrifted) : [];
+    t.planMs += performance.now() - planStarted;
     if (residual.length > 0) {
       this.stats.failed++;
       const message = `verification failed: after applying, the live table still differs from revision ${rev.revision}: ${summarizeOps(residual)}`;

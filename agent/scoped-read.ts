@@ -5,7 +5,20 @@ import { serviceKeyOf, type DirectorConfig, type ServiceKey, type VirtualService
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import { sortServices } from '@/lib/ipvs/kernel-table';
 import type { Op } from '@/lib/ipvs/op';
-import type { ReadScope } from './engines/engine';
+import type { Engine, ReadScope } from './engines/engine';
+
+/** Up to this many services a targeted read lists them one by one even on a small table. */
+const SCOPED_READ_MIN = 32;
+
+/**
+ * Read `services` (and the director-wide settings) and patch the picture with them. Past a quarter
+ * of the table one full read is cheaper than many one-service listings, so that is done instead.
+ */
+export async function readServices(engine: Engine, picture: DirectorConfig, services: ServiceKey[]): Promise<DirectorConfig> {
+  if (services.length > Math.max(SCOPED_READ_MIN, picture.services.length / 4)) return engine.readConfig();
+  const scope = { services };
+  return mergeScopedRead(picture, await engine.readConfig(scope), scope);
+}
 
 /** The services the ops change, each once, in first-touch order (director-wide ops name none). */
 export function touchedServices(ops: readonly Op[]): ServiceKey[] {
