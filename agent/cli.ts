@@ -30,13 +30,13 @@ const int = (what: string, min: number, max: number) => (v: string) => {
   return n;
 };
 
-const engineOption = () => new Option('--engine <kind>', 'ipvsadm (the real kernel) or sim (the simulated director)').choices(['ipvsadm', 'sim']).default('ipvsadm');
+const engineOption = () => new Option('--engine <kind>', 'netlink or ipvsadm (the real kernel), auto (netlink when IPVS netlink resolves, else ipvsadm), or sim (the simulated director)').choices(['ipvsadm', 'netlink', 'auto', 'sim']).default('ipvsadm');
 const ipvsadmOption = () => new Option('--ipvsadm <path>', 'the ipvsadm binary to run (DPVS and custom builds ship their own)').default('ipvsadm');
 const procNetOption = () => new Option('--proc-net <dir>', 'where /proc/net/ip_vs* are read from when present (director totals, a streamed connection table); "none" when --ipvsadm talks to another kernel').default('/proc/net');
 const simKernelOption = () => new Option('--sim-kernel <socket>', 'with --engine sim: use the simulated kernel served by `lvs-agent sim-kernel` at this socket');
 
 interface EngineFlags {
-  engine: 'ipvsadm' | 'sim';
+  engine: EngineChoice['engine'];
   ipvsadm: string;
   procNet?: string;
   simKernel?: string;
@@ -44,7 +44,7 @@ interface EngineFlags {
 }
 
 function choice(f: EngineFlags): EngineChoice {
-  return { engine: f.engine, ipvsadm: f.ipvsadm, simKernel: f.simKernel, simTraffic: f.simTraffic, procNet: f.procNet === 'none' ? null : f.procNet };
+  return { engine: f.engine, ipvsadm: f.ipvsadm, simKernel: f.simKernel, simTraffic: f.simTraffic, procNet: f.procNet === 'none' ? null : f.procNet, log: (l) => process.stderr.write(`engine ${l}\n`) };
 }
 
 /** Rules text of a live table that loses nothing: ipvsadm -Sn, then -e lines for thresholds (which -S drops), then globals. */
