@@ -2,20 +2,31 @@
 // a second (tsx compiling hundreds of TypeScript files at every start is for development only).
 // Pure-JS dependencies are inlined; native addons (netlink's N-API binary) stay external and are
 // resolved from node_modules at run time. Runs at `npm install` (postinstall) and by hand:
-//   node scripts/build-agent.mjs
+//   node scripts/build-agent.mjs                 # agent/cli.ts -> agent/dist/lvs-agent.mjs
+//   node scripts/build-agent.mjs ENTRY OUTFILE   # another entry with the same options (the
+//                                                # conformance suite's netlink driver for the VM)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch (e) {
+  // postinstall must not break an install where esbuild could not be installed: say so and go on
+  console.warn(`agent: esbuild unavailable (${e.message}); run the agent through tsx: agent/bin/lvs-agent.mjs`);
+  process.exit(0);
+}
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Packages with native code: loaded from node_modules, never inlined. */
 const NATIVE = ['netlink', 'better-sqlite3'];
 
+const [entry = 'agent/cli.ts', outfile = 'agent/dist/lvs-agent.mjs'] = process.argv.slice(2);
 const started = Date.now();
 const result = await build({
   absWorkingDir: root,
-  entryPoints: ['agent/cli.ts'],
-  outfile: 'agent/dist/lvs-agent.mjs',
+  entryPoints: [entry],
+  outfile,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -31,4 +42,4 @@ const result = await build({
   metafile: true,
 });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-console.log(`agent: built agent/dist/lvs-agent.mjs (${Math.round(bytes / 1024)} KiB) in ${Date.now() - started} ms`);
+console.log(`agent: built ${outfile} (${Math.round(bytes / 1024)} KiB) in ${Date.now() - started} ms`);
