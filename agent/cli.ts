@@ -33,8 +33,7 @@ const int = (what: string, min: number, max: number) => (v: string) => {
   return n;
 };
 
-const ENGINE_KINDS = ['auto', 'netlink', 'ipvsadm', 'sim'] as const;
-type CliEngineKind = (typeof ENGINE_KINDS)[number];
+const ENGINE_KINDS: readonly EngineChoice['engine'][] = ['auto', 'netlink', 'ipvsadm', 'sim'];
 const engineOption = () =>
   new Option('--engine <kind>', 'auto (netlink when the kernel\'s IPVS family resolves, else ipvsadm), netlink, ipvsadm (through the binary: DPVS, custom builds) or sim (the simulated director)')
     .choices(ENGINE_KINDS)
@@ -44,25 +43,15 @@ const procNetOption = () => new Option('--proc-net <dir>', 'where /proc/net/ip_v
 const simKernelOption = () => new Option('--sim-kernel <socket>', 'with --engine sim: use the simulated kernel served by `lvs-agent sim-kernel` at this socket');
 
 interface EngineFlags {
-  engine: CliEngineKind;
+  engine: EngineChoice['engine'];
   ipvsadm: string;
   procNet?: string;
   simKernel?: string;
   simTraffic?: 'demo' | 'none';
 }
 
-/**
- * The engine kinds this build's createEngine knows. The netlink engine (agent/engines/netlink/)
- * brings 'auto' and 'netlink' to create.ts; without it, auto is the ipvsadm engine.
- */
-function engineKind(k: CliEngineKind): EngineChoice['engine'] {
-  if (k === 'auto') return 'ipvsadm';
-  if (k === 'netlink') throw new EngineUnavailableError('the netlink engine is not in this build of lvs-agent; use --engine ipvsadm');
-  return k;
-}
-
 function choice(f: EngineFlags): EngineChoice {
-  return { engine: engineKind(f.engine), ipvsadm: f.ipvsadm, simKernel: f.simKernel, simTraffic: f.simTraffic, procNet: f.procNet === 'none' ? null : f.procNet };
+  return { engine: f.engine, ipvsadm: f.ipvsadm, simKernel: f.simKernel, simTraffic: f.simTraffic, procNet: f.procNet === 'none' ? null : f.procNet, log: (l) => process.stderr.write(`engine ${l}\n`) };
 }
 
 /** Rules text of a live table that loses nothing: ipvsadm -Sn, then -e lines for thresholds (which -S drops), then globals. */

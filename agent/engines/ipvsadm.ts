@@ -510,7 +510,7 @@ export function assembleStats(
 }
 
 /** Schedulers this kernel has: built in or as ip_vs_<name>.ko modules. */
-function localSchedulers(): string[] {
+export function localSchedulers(): string[] {
   const dir = path.join('/lib/modules', os.release());
   const found = new Set<string>();
   try {
