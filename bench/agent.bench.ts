@@ -56,11 +56,12 @@ async function timed(exec: Exec, body: string): Promise<{ ms: number; code: numb
 
 /** What the agent printed as JSON (it may be megabytes: only its ends and a few counts come back). */
 async function agentJson(exec: Exec): Promise<{ ok: boolean; ops: number; services: number; timings: Partial<AgentTimings> } | null> {
-  const r = await exec(`head -c 11 /tmp/bench.out; echo; tail -c 300 /tmp/bench.out; echo; grep -o '"op":"' /tmp/bench.out | wc -l; grep -o '"service":{' /tmp/bench.out | wc -l`);
-  const lines = r.stdout.trim().split('\n');
-  const m = /"timings":(\{[^}]*\})\}\s*$/.exec(lines[1] ?? '');
+  const f = '/tmp/bench.out';
+  const r = await exec(`printf 'HEAD %s\\n' "$(head -c 11 ${f})"; printf 'TAIL %s\\n' "$(tail -c 300 ${f} | tr -d '\\n')"; printf 'OPS %s\\n' "$(grep -o '"op":"' ${f} | wc -l)"; printf 'SVC %s\\n' "$(grep -o '"service":{' ${f} | wc -l)"`);
+  const field = (k: string) => r.stdout.split('\n').find((l) => l.startsWith(`${k} `))?.slice(k.length + 1) ?? '';
+  const m = /"timings":(\{[^}]*\})\}\s*$/.exec(field('TAIL'));
   if (!m) return null;
-  return { ok: !lines[0]!.startsWith('{"ok":false'), timings: JSON.parse(m[1]!) as Partial<AgentTimings>, ops: Number(lines[2]), services: Number(lines[3]) };
+  return { ok: !field('HEAD').startsWith('{"ok":false'), timings: JSON.parse(m[1]!) as Partial<AgentTimings>, ops: Number(field('OPS')), services: Number(field('SVC')) };
 }
 
 interface AgentTimings {
@@ -245,7 +246,7 @@ async function idleCpu(exec: Exec, agent: string, engine: EngineName, seconds: n
   const a = await ticks();
   await exec(`sleep ${seconds}`);
   const b = await ticks();
-  const metrics = (await exec('wget -qO- http://127.0.0.1:9109/metrics | grep -E "^lvs_agent_stats_(skipped|sample)"')).stdout.trim();
+  const metrics = (await exec('wget -qO- http://127.0.0.1:9109/metrics | grep -E "^lvs_agent_stats_(skipped|sample_)"')).stdout.trim();
   await exec('kill $(cat /tmp/agent.pid); sleep 1');
   return { cpu: (b.t - a.t) / (b.at - a.at), metrics };
 }
