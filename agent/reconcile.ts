@@ -22,7 +22,7 @@ import type { Engine } from './engines/engine';
 import { Backoff } from './backoff';
 import { applyHealthOverlay } from './health/overlay';
 import { opObjectKey, opServiceId } from './op-object';
-import { readServices, scopeOf, touchedServices, withinScope } from './scoped-read';
+import { readServices, readsEverything, scopeOf, touchedServices, withinScope } from './scoped-read';
 import type { AgentState, StateStore } from './state-store';
 import type { Logger } from './transport';
 
@@ -372,9 +372,10 @@ export class Reconciler {
       const readStarted = Date.now();
       try {
         let scope = touchedServices(decided.ops);
+        const everything = readsEverything(actual, scope);
         actual = await this.readScoped(actual, scope);
         planStarted = performance.now();
-        decided = this.redecide(rev, target, actual, sameRevision, scope, decided);
+        decided = everything ? this.decide(rev, target, actual, sameRevision) : this.redecide(rev, target, actual, sameRevision, scope, decided);
         t.planMs += performance.now() - planStarted;
         if (!withinScope(decided.ops, { services: scope })) {
           // what was read changed the plan beyond what was read: look at those services too

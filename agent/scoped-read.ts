@@ -10,12 +10,17 @@ import type { Engine, ReadScope } from './engines/engine';
 /** Up to this many services a targeted read lists them one by one even on a small table. */
 const SCOPED_READ_MIN = 32;
 
+/** Whether readServices reads the whole table for these services (then anything may have changed). */
+export function readsEverything(picture: DirectorConfig, services: readonly ServiceKey[]): boolean {
+  return services.length > Math.max(SCOPED_READ_MIN, picture.services.length / 4);
+}
+
 /**
  * Read `services` (and the director-wide settings) and patch the picture with them. Past a quarter
  * of the table one full read is cheaper than many one-service listings, so that is done instead.
  */
 export async function readServices(engine: Engine, picture: DirectorConfig, services: ServiceKey[]): Promise<DirectorConfig> {
-  if (services.length > Math.max(SCOPED_READ_MIN, picture.services.length / 4)) return engine.readConfig();
+  if (readsEverything(picture, services)) return engine.readConfig();
   const scope = { services };
   return mergeScopedRead(picture, await engine.readConfig(scope), scope);
 }

@@ -111,9 +111,17 @@ async function bootKeepalivedGuest(): Promise<{ exec: Exec; stop(): Promise<void
   };
   execFileSync(path.join(IPVS_VM_DIR, 'build-and-run.sh'), ['build'], { env: { ...process.env, ...env }, stdio: 'ignore' });
   const { IpvsVm } = (await import(pathToFileURL(path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs')).href)) as { IpvsVm: VmClass };
-  const booted = await IpvsVm.start({ env });
-  booted.sock.destroy();
   const sockPath = path.join(run, 'ctl.sock');
+  const stopGuest = () => execFileSync(path.join(IPVS_VM_DIR, 'build-and-run.sh'), ['stop'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  try {
+    // a loaded 2-core host can take longer than the client's 2 minutes to boot a TCG guest
+    const booted = await IpvsVm.start({ env }).catch(() => IpvsVm.connect(sockPath, { timeoutMs: 600_000 }));
+    booted.sock.destroy();
+  } catch (e) {
+    stopGuest();
+    fs.rmSync(run, { recursive: true, force: true });
+    throw e;
+  }
   const exec: Exec = async (cmd) => {
     const vm = await IpvsVm.connect(sockPath, { timeoutMs: 60_000 });
     try {
