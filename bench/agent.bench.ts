@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DirectorConfigSchema, type DirectorConfig } from '../lib/ipvs/model';
 import { applyOps } from '../lib/ipvs/ops';
+import { plan } from '../lib/ipvs/plan';
 import { configHash } from '../lib/ipvs/hash';
 import type { Engine } from '../agent/engines/engine';
 import { Reconciler, type PassOutcome } from '../agent/reconcile';
@@ -123,7 +124,7 @@ async function bootKeepalivedGuest(): Promise<{ exec: Exec; stop(): Promise<void
     throw e;
   }
   const exec: Exec = async (cmd) => {
-    const vm = await IpvsVm.connect(sockPath, { timeoutMs: 60_000 });
+    const vm = await IpvsVm.connect(sockPath, { timeoutMs: 600_000 }); // a loaded host can stall the guest for minutes
     try {
       return await vm.exec(cmd);
     } finally {
@@ -263,7 +264,7 @@ async function idleCpu(exec: Exec, agent: string, engine: EngineName, seconds: n
  * planMs on the host at 10,000 services: the reconciler's own figure for a targeted pass of one
  * weight change (median of 5), against an in-memory engine so only the agent's CPU is timed.
  */
-export async function hostPlanning(): Promise<{ planMs: number; passMs: number }> {
+export async function hostPlanning(): Promise<{ planMs: number; planCpuMs: number; passMs: number }> {
   let state = config(10_000);
   const engine: Engine = {
     kind: 'sim',
@@ -285,6 +286,7 @@ export async function hostPlanning(): Promise<{ planMs: number; passMs: number }
   await push(1, config(10_000));
   const plans: number[] = [];
   const passes: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < 5; i++) {
     const cfg = config(10_000, i % 2 === 0);
     const t0 = performance.now();
@@ -292,9 +294,14 @@ export async function hostPlanning(): Promise<{ planMs: number; passMs: number }
     passes.push(performance.now() - t0);
     if (out.kind !== 'applied' || out.ops.length !== 1) throw new Error(`planning bench: expected one op, got ${out.kind}`);
     plans.push(r.lastTimings!.planMs);
+    // the CPU the pass's one whole-table plan costs, apart from what a loaded host steals
+    const c0 = process.cpuUsage();
+    plan(config(10_000, i % 2 === 1), state);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[2]!;
-  return { planMs: median(plans), passMs: median(passes) };
+  return { planMs: median(plans), planCpuMs: median(cpu), passMs: median(passes) };
 }
 
 function table(title: string, rows: Record<string, Cell>, anchor: string): void {
@@ -310,7 +317,7 @@ export async function run(): Promise<void> {
   }
   const sizes = (process.env.LVS_BENCH_SIZES ?? '100,1000,3000').split(',').map(Number);
   const planning = await hostPlanning();
-  console.log(`planning on the host at 10,000 services × ${SERVERS}: a targeted pass of one weight change plans in ${planning.planMs.toFixed(1)} ms (the whole pass, in-memory engine: ${planning.passMs.toFixed(1)} ms)`);
+  console.log(`planning on the host at 10,000 services × ${SERVERS}: a targeted pass of one weight change: planMs ${planning.planMs.toFixed(1)} ms wall, its whole-table plan() ${planning.planCpuMs.toFixed(1)} ms CPU (the whole pass, in-memory engine: ${planning.passMs.toFixed(1)} ms; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-bench-agent-'));
   const agent = agentBundle(dir);
   const guest = await bootKeepalivedGuest();
@@ -353,7 +360,7 @@ export async function run(): Promise<void> {
         }
       }
     }
-    goals.push(['planMs < 50 ms at 10,000 services on the host (targeted pass)', planning.planMs < 50, `${planning.planMs.toFixed(1)} ms`]);
+    goals.push(['planMs < 50 ms at 10,000 services on the host (targeted pass)', planning.planMs < 50, `${planning.planMs.toFixed(1)} ms wall, ${planning.planCpuMs.toFixed(1)} ms CPU`]);
     console.log('\ngoals');
     for (const [what, ok, detail] of goals) console.log(`  ${ok === null ? 'NOT MEASURED' : ok ? 'met   ' : 'MISSED'}  ${what}  (${detail})`);
   } finally {
