@@ -295,8 +295,9 @@ export async function hostPlanning(): Promise<{ planMs: number; planCpuMs: numbe
     if (out.kind !== 'applied' || out.ops.length !== 1) throw new Error(`planning bench: expected one op, got ${out.kind}`);
     plans.push(r.lastTimings!.planMs);
     // the CPU the pass's one whole-table plan costs, apart from what a loaded host steals
+    const next = config(10_000, i % 2 === 1);
     const c0 = process.cpuUsage();
-    plan(config(10_000, i % 2 === 1), state);
+    plan(next, state);
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
   }
