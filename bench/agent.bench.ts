@@ -152,6 +152,17 @@ interface SizeResult {
   stats: Record<string, Cell>;
 }
 
+/** Cells that print themselves as they are measured (a size can take many minutes under emulation). */
+function progress(n: number, what: string): Record<string, Cell> {
+  return new Proxy({} as Record<string, Cell>, {
+    set(target, key, v: Cell) {
+      console.log(`    … ${n} ${what}: ${String(key)} ${fmt(v)}${'na' in v ? ` (${v.na})` : ''}`);
+      target[String(key)] = v;
+      return true;
+    },
+  });
+}
+
 async function measureSize(exec: Exec, agent: string, dir: string, n: number): Promise<SizeResult> {
   const base = config(n);
   const changed = config(n, true);
@@ -164,7 +175,7 @@ async function measureSize(exec: Exec, agent: string, dir: string, n: number): P
   fs.writeFileSync(path.join(d, 'changed.conf'), toKeepalivedConf(changed));
   const g = `/host${d}`;
   const lvs = (args: string) => `${GUEST_NODE} /host${agent} ${args}`;
-  const res: SizeResult = { n, load: {}, weight: {}, split: {}, stats: {} };
+  const res: SizeResult = { n, load: progress(n, 'full load'), weight: progress(n, 'weight change'), split: {}, stats: progress(n, 'stats sample') };
   const visible = `ipvsadm -Ln -t 10.0.0.1:80 | grep -qE '10\\.200\\.0\\.2:80 +Masq +7 '`;
 
   // ---- keepalived: full load, then one weight change by SIGHUP --------------------------------
