@@ -3,6 +3,7 @@
 //   snapshot   the live table as rules or JSON
 //   plan       what `apply` would change, as ipvsadm command lines
 //   apply      apply a local desired config (GitOps, or when the control plane is down)
+//   stats      one stats sample, as ipvsadm -Ln --stats --exact / --rate --exact prints it, or JSON
 //   sim-kernel a simulated director kernel in its own process (for `run --engine sim --sim-kernel`)
 // plus the offline tools from cli/offline.ts. Every command takes --help.
 import fs from 'node:fs';
@@ -16,7 +17,9 @@ import { opToArgv, opToCommandLine, summarizeOps } from '../lib/ipvs/ops';
 import { plan } from '../lib/ipvs/plan';
 import { directorTarget } from '@/lib/ipvs/target';
 import { printRules } from '../lib/ipvs/rules';
-import { EngineUnavailableError } from './engines/engine';
+import { EngineUnavailableError, type Engine } from './engines/engine';
+import { readServices, touchedServices, withinScope } from './scoped-read';
+import { formatRateListing, formatStatsListing } from '../lib/ipvs/listing';
 import { createEngine, createLocalSim, type EngineChoice } from './engines/create';
 import { serveSimKernel } from './engines/remote-sim';
 import { startDaemon } from './daemon';
@@ -30,13 +33,17 @@ const int = (what: string, min: number, max: number) => (v: string) => {
   return n;
 };
 
-const engineOption = () => new Option('--engine <kind>', 'ipvsadm (the real kernel) or sim (the simulated director)').choices(['ipvsadm', 'sim']).default('ipvsadm');
+const ENGINE_KINDS: readonly EngineChoice['engine'][] = ['auto', 'netlink', 'ipvsadm', 'sim'];
+const engineOption = () =>
+  new Option('--engine <kind>', 'auto (netlink when the kernel\'s IPVS family resolves, else ipvsadm), netlink, ipvsadm (through the binary: DPVS, custom builds) or sim (the simulated director)')
+    .choices(ENGINE_KINDS)
+    .default('auto');
 const ipvsadmOption = () => new Option('--ipvsadm <path>', 'the ipvsadm binary to run (DPVS and custom builds ship their own)').default('ipvsadm');
 const procNetOption = () => new Option('--proc-net <dir>', 'where /proc/net/ip_vs* are read from when present (director totals, a streamed connection table); "none" when --ipvsadm talks to another kernel').default('/proc/net');
 const simKernelOption = () => new Option('--sim-kernel <socket>', 'with --engine sim: use the simulated kernel served by `lvs-agent sim-kernel` at this socket');
 
 interface EngineFlags {
-  engine: 'ipvsadm' | 'sim';
+  engine: EngineChoice['engine'];
   ipvsadm: string;
   procNet?: string;
   simKernel?: string;
@@ -44,7 +51,7 @@ interface EngineFlags {
 }
 
 function choice(f: EngineFlags): EngineChoice {
-  return { engine: f.engine, ipvsadm: f.ipvsadm, simKernel: f.simKernel, simTraffic: f.simTraffic, procNet: f.procNet === 'none' ? null : f.procNet };
+  return { engine: f.engine, ipvsadm: f.ipvsadm, simKernel: f.simKernel, simTraffic: f.simTraffic, procNet: f.procNet === 'none' ? null : f.procNet, log: (l) => process.stderr.write(`engine ${l}\n`) };
 }
 
 /** Rules text of a live table that loses nothing: ipvsadm -Sn, then -e lines for thresholds (which -S drops), then globals. */
@@ -61,7 +68,7 @@ export function rulesWithThresholds(config: DirectorConfig): string {
   return out + globals;
 }
 
-async function withEngine<T>(f: EngineFlags, fn: (e: Awaited<ReturnType<typeof createEngine>>['engine']) => Promise<T>): Promise<T> {
+async function withEngine<T>(f: EngineFlags, fn: (e: Engine) => Promise<T>): Promise<T> {
   const created = await createEngine(choice(f));
   try {
     return await fn(created.engine);
@@ -80,15 +87,45 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-/** What a one-shot plan/apply targets: the file as a director would run it (no health verdicts: nothing has probed), drains against the live connection counts. */
-async function oneShotPlan(engine: Awaited<ReturnType<typeof createEngine>>['engine'], desired: DirectorConfig) {
-  const actual = await engine.readConfig();
+/**
+ * What a one-shot plan/apply targets: the file, with drains resolved against the live connection
+ * counts, planned against the live table. With `base` (what the director is believed to run) the
+ * pass is targeted, as the daemon's for a new revision: plan against the base, read only the
+ * services that differ, plan again on what was found.
+ */
+async function oneShotPlan(engine: Engine, desired: DirectorConfig, base?: DirectorConfig) {
+  const timings = { readMs: 0, planMs: 0 };
+  const timed = async <T>(what: keyof typeof timings, fn: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[what] += performance.now() - t0;
+    }
+  };
   const draining = desired.services.some((s) => s.realServers.some((r) => r.drain));
-  const stats = draining ? await engine.readStats() : null;
+  const stats = draining ? await timed('readMs', () => engine.readStats()) : null;
   const now = new Date();
-  const { config, drains } = directorTarget(desired, { unhealthy: new Set(), drains: { live: stats, now, revisionCreatedAt: now } });
-  return { actual, target: config, drains, ops: plan(config, actual) };
+  const { config, drains } = await timed('planMs', () => directorTarget(desired, { unhealthy: new Set(), drains: { live: stats, now, revisionCreatedAt: now } }));
+  let actual: DirectorConfig;
+  if (base) {
+    const guess = await timed('planMs', () => plan(config, base));
+    const scope = { services: touchedServices(guess) };
+    actual = guess.length ? await timed('readMs', () => readServices(engine, base, scope.services)) : base;
+    let ops = await timed('planMs', () => plan(config, actual));
+    if (!withinScope(ops, scope)) {
+      // the kernel differed from the base beyond the services read: read everything
+      actual = await timed('readMs', () => engine.readConfig());
+      ops = await timed('planMs', () => plan(config, actual));
+    }
+    return { actual, target: config, drains, ops, timings };
+  }
+  actual = await timed('readMs', () => engine.readConfig());
+  const ops = await timed('planMs', () => plan(config, actual));
+  return { actual, target: config, drains, ops, timings };
 }
+
+const ms = (x: number) => Math.round(x * 100) / 100;
 
 export function buildProgram(): Command {
   const program = new Command('lvs-agent')
@@ -197,17 +234,28 @@ export function buildProgram(): Command {
     .command('apply')
     .description('apply a desired config to the kernel as one ipvsadm -R batch; prints the commands run; exits non-zero with ipvsadm\'s message if one fails')
     .requiredOption('--desired <file>', 'desired config: JSON (a DirectorConfig), rules text (ipvsadm -Sn format) or keepalived.conf; - for stdin')
+    .option('--base <file>', 'what the director is believed to run (e.g. the previously applied file): read only the services that differ from it, not the whole table')
     .option('--yes', 'do not ask for confirmation')
+    .option('--json', 'print one JSON object { ok, ops, timings: { readMs, planMs, applyMs, verifyMs, totalMs } } instead of the commands run')
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
     .addOption(simKernelOption())
-    .action(async (opts: EngineFlags & { desired: string; yes?: boolean }) => {
+    .action(async (opts: EngineFlags & { desired: string; base?: string; yes?: boolean; json?: boolean }) => {
+      const started = performance.now();
       const desired = loadConfig(opts.desired, processIo).config;
+      const base = opts.base ? loadConfig(opts.base, processIo).config : undefined;
       await withEngine(opts, async (engine) => {
-        const { ops, actual, target, drains } = await oneShotPlan(engine, desired);
+        const { ops, actual, target, drains, timings } = await oneShotPlan(engine, desired, base);
+        const report = (r: { ok: boolean; ops: Op[]; applyMs: number; verifyMs: number } & Record<string, unknown>) => {
+          if (!opts.json) return;
+          const { applyMs, verifyMs, ...rest } = r;
+          const t = { readMs: ms(timings.readMs), planMs: ms(timings.planMs), applyMs: ms(applyMs), verifyMs: ms(verifyMs), totalMs: ms(performance.now() - started) };
+          process.stdout.write(`${JSON.stringify({ ...rest, timings: t })}\n`);
+        };
         if (ops.length === 0) {
           process.stderr.write('in sync: nothing to do\n');
+          report({ ok: true, ops: [], applyMs: 0, verifyMs: 0 });
           return;
         }
         process.stderr.write(`plan: ${summarizeOps(ops, actual)}\n`);
@@ -220,23 +268,50 @@ export function buildProgram(): Command {
             return;
           }
         }
-        const r = await engine.apply(ops);
+        const t0 = performance.now();
+        const r = await engine.apply(ops, actual);
+        const applyMs = performance.now() - t0;
         const ran = r.ok ? ops : ops.slice(0, r.applied);
-        for (const op of ran) process.stdout.write(`${opToCommandLine(op)}\n`);
+        if (!opts.json) for (const op of ran) process.stdout.write(`${opToCommandLine(op)}\n`);
         if (!r.ok) {
           process.stderr.write(`FAILED: ${r.command}\n  ${r.message}\n${r.applied} of ${ops.length} change(s) applied before it; the rest were not applied\n`);
+          report({ ok: false, ops: ran, failed: { op: r.failedOp, command: r.command, message: r.message, exitCode: r.exitCode }, applyMs, verifyMs: 0 });
           process.exitCode = 1;
           return;
         }
-        const residual = plan(target, await engine.readConfig());
+        // Verify the services the ops changed (the rest was just read).
+        const t1 = performance.now();
+        const residual = plan(target, await readServices(engine, actual, touchedServices(ops)));
+        const verifyMs = performance.now() - t1;
         if (residual.length) {
           process.stderr.write(`applied, but the kernel still differs: ${summarizeOps(residual)}\n`);
+          report({ ok: false, ops, residual, applyMs, verifyMs });
           process.exitCode = 1;
           return;
         }
         process.stderr.write(`applied and verified: ${summarizeOps(ops, actual)}\n`);
         const pending = drains.filter((d) => !d.done);
         if (pending.length) process.stderr.write(`${pending.length} real server(s) draining at weight 0; run apply again once their connections are gone to remove them\n`);
+        report({ ok: true, ops, applyMs, verifyMs });
+      });
+    });
+
+  program
+    .command('stats')
+    .description('read one stats sample: printed as ipvsadm -Ln --stats --exact (or --rate --exact) prints it, or as JSON with the read time')
+    .option('--rate', 'print the kernel\'s rate estimates (ipvsadm -Ln --rate --exact) instead of the counters')
+    .option('--json', 'print the sample as JSON, with timings.readMs')
+    .addOption(engineOption())
+    .addOption(ipvsadmOption())
+    .addOption(procNetOption())
+    .addOption(simKernelOption())
+    .action(async (opts: EngineFlags & { rate?: boolean; json?: boolean }) => {
+      await withEngine(opts, async (engine) => {
+        const t0 = performance.now();
+        const snapshot = await engine.readStats();
+        const readMs = ms(performance.now() - t0);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ...snapshot, timings: { readMs } })}\n`);
+        else process.stdout.write(opts.rate ? formatRateListing(snapshot, { exact: true }) : formatStatsListing(snapshot, { exact: true }));
       });
     });
 

@@ -68,13 +68,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const saved = store?.load() ?? null;
   if (saved?.acked) log.info(`resuming: last applied revision ${saved.acked.revision} (${saved.acked.at})`);
 
-  // Declared before the closures that use them, assigned once below (they reference each other).
-  // eslint-disable-next-line prefer-const
-  let transport: Transport;
   const report = (r: Report) => transport.report(r);
 
-  // eslint-disable-next-line prefer-const
-  let reconciler: Reconciler;
   const prober: Prober = o.probeBackend ? new SimProber({ probeBackend: o.probeBackend }) : new NetProber({ checksDir: o.checksDir });
   const health = new HealthMonitor({
     prober,
@@ -97,7 +92,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     },
   });
 
-  reconciler = new Reconciler({
+  const reconciler = new Reconciler({
     engine,
     store,
     report,
@@ -117,7 +112,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   };
   if (saved?.desired) health.update(saved.desired.config);
 
-  transport = new Transport({
+  const transport = new Transport({
     server: o.server,
     token: o.token,
     log,
@@ -166,6 +161,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
           lastReconcileSeconds: reconciler.stats.lastAt ? reconciler.stats.lastAt.getTime() / 1000 : null,
           statsDropped: buffer.dropped,
           statsErrors: sampler.errors,
+          statsSkippedTicks: sampler.skippedTicks,
+          statsSampleSeconds: sampler.lastDurationMs === null ? null : sampler.lastDurationMs / 1000,
         },
       }),
     );

@@ -3,10 +3,14 @@
 //   verify equal -> ACK {revision, hash}; or NACK {revision, failed op, ipvsadm's message} and
 //   retry with backoff, leaving the last good rules in place (never a flush).
 // It runs on a new revision, on a timer, on demand and on health transitions, one pass at a time.
+// Reads are targeted: the agent keeps a picture of the live table (`live`); a pass started by a new
+// revision or a health verdict plans against it, reads only the services that plan touches, plans
+// again on what it found, hands that read to apply() and verifies only those services, so K ops
+// cost O(K) kernel reads. Startup, the timer, retries and explicit requests read everything.
 // Drift (the live table no longer matching what the agent last applied, e.g. someone typed
 // ipvsadm by hand) is reported with the exact ops; the revision's drift policy decides whether it
 // is corrected (enforce) or left alone and flagged (report).
-import type { DirectorConfig } from '../lib/ipvs/model';
+import type { DirectorConfig, ServiceKey } from '@/lib/ipvs/model';
 import type { Op } from '../lib/ipvs/op';
 import type { StatsSnapshot } from '../lib/ipvs/stats';
 import { configHash, canonicalJson } from '../lib/ipvs/hash';
@@ -17,6 +21,7 @@ import type { DesiredRevision, DrainProgress, Drift, Report } from '../lib/proto
 import type { Engine } from './engines/engine';
 import { Backoff } from './backoff';
 import { opObjectKey, opServiceId } from './op-object';
+import { readServices, readsEverything, scopeOf, touchedServices, withinScope } from './scoped-read';
 import type { AgentState, StateStore } from './state-store';
 import type { Logger } from './transport';
 
@@ -58,6 +63,8 @@ export class Reconciler {
   private rejected: { revision: number; hash: string } | null = null;
   /** services whose quorum was lost at the last pass (directorTarget's hysteresis memory) */
   private quorumLost = new Set<string>();
+  /** The desired revision whose config was last found to match its hash. */
+  private hashChecked: DesiredRevision | null = null;
   private lastNack = '';
   private lastStateReport = '';
   private lastVerified = 0;
@@ -76,6 +83,8 @@ export class Reconciler {
   live: DirectorConfig | null = null;
   drift: Drift | null = null;
   stats = { ok: 0, failed: 0, lastAt: null as Date | null };
+  /** Where the last successful pass spent its time (plan is pure CPU; the rest waits on the kernel). */
+  lastTimings: { readMs: number; planMs: number; applyMs: number; verifyMs: number } | null = null;
   /** Every pass outcome, for tests and logs. */
   onPass?: (o: PassOutcome) => void;
   /** Called when the desired config changes (health checks follow it). */
@@ -267,21 +276,66 @@ export class Reconciler {
     this.lastNack = key;
   }
 
+  /**
+   * Whether this pass may trust the agent's picture of the live table and read only what it
+   * changes. Only passes started by a change of intent (a new revision, a health verdict) are
+   * targeted; startup, the periodic timer, retries, reconnects and explicit requests read the
+   * whole table, which is where drift made by hand is found.
+   */
+  private targeted(reason: string): boolean {
+    return this.live !== null && (reason.startsWith('revision ') || reason === 'desired (unchanged)' || reason === 'health transition');
+  }
+
+  private readScoped(picture: DirectorConfig, services: ServiceKey[]): Promise<DirectorConfig> {
+    return readServices(this.opts.engine, picture, services);
+  }
+
+  /** Drift against what was applied for this revision, and the ops that take `actual` to `target`. */
+  private decide(rev: DesiredRevision, target: DirectorConfig, actual: DirectorConfig, sameRevision: boolean) {
+    let drift: Drift | null = null;
+    if (sameRevision) {
+      const driftOps = plan(this.acked!.applied, actual);
+      if (driftOps.length) drift = { ops: driftOps, summary: summarizeOps(driftOps), detectedAt: (this.drift?.detectedAt && canonicalJson(this.drift.ops) === canonicalJson(driftOps)) ? this.drift.detectedAt : this.now().toISOString() };
+    }
+    let keepDrifted: (op: Op) => boolean = () => true;
+    if (drift && rev.driftPolicy === 'report') {
+      // Leave drifted objects as they are; still carry out intended changes (drains, health) elsewhere.
+      const touched = new Set(drift.ops.map(opObjectKey));
+      const servicesGoneOrNew = new Set(drift.ops.filter((o) => o.op === 'add-service' || o.op === 'delete-service').map((o) => opServiceId(o)));
+      keepDrifted = (op) => !touched.has(opObjectKey(op)) && !servicesGoneOrNew.has(opServiceId(op));
+    }
+    return { drift, keepDrifted, ops: plan(target, actual).filter(keepDrifted) };
+  }
+
+  /**
+   * decide() again after a scoped read. Without drift to look for (a new revision), only the scoped
+   * services can have changed against the picture the first plan compared in full, so only they
+   * (and the globals) are planned again: a targeted pass plans the whole table once.
+   */
+  private redecide(rev: DesiredRevision, target: DirectorConfig, actual: DirectorConfig, sameRevision: boolean, scope: ServiceKey[], first: ReturnType<Reconciler['decide']>) {
+    if (sameRevision || first.drift) return this.decide(rev, target, actual, sameRevision);
+    const s = { services: scope };
+    return { ...first, ops: plan(scopeOf(target, s), scopeOf(actual, s)).filter(first.keepDrifted) };
+  }
+
   private async pass(reason: string): Promise<PassOutcome> {
     const started = Date.now();
     const rev = this.desired;
+    const targeted = this.targeted(reason);
+    const t = { readMs: 0, planMs: 0, applyMs: 0, verifyMs: 0 };
     let actual: DirectorConfig;
-    try {
-      actual = await this.opts.engine.readConfig();
-    } catch (e) {
-      const message = `cannot read the live IPVS table: ${(e as Error).message}`;
-      this.opts.log.error(message);
-      this.stats.failed++;
-      if (rev) this.nack(rev, { failedOp: null, command: '', message, exitCode: null, opsApplied: 0 });
-      this.scheduleRetry();
-      return { kind: 'error', message };
+    if (targeted && !rev) return { kind: 'idle' };
+    if (targeted) {
+      actual = this.live!; // the picture; the services this pass changes are read below
+    } else {
+      try {
+        actual = await this.opts.engine.readConfig();
+      } catch (e) {
+        return this.readFailed(rev, e as Error);
+      }
+      this.live = actual;
+      t.readMs = Date.now() - started;
     }
-    this.live = actual;
     if (!rev) {
       this.reportState(actual, null);
       return { kind: 'idle' };
@@ -295,7 +349,9 @@ export class Reconciler {
       this.reportState(actual, null);
       return { kind: 'rejected', revision: rev.revision, message: 'revision was rejected' };
     }
-    const hash = configHash(rev.config);
+    // Hashing the whole config is O(N): once per revision received, not once per pass.
+    const hash = this.hashChecked === rev ? rev.hash : configHash(rev.config);
+    if (hash === rev.hash) this.hashChecked = rev;
     if (hash !== rev.hash) {
       const message = `hash mismatch: the control plane says ${rev.hash}, the config hashes to ${hash}; not applied`;
       this.rejected = { revision: rev.revision, hash: rev.hash };
@@ -325,63 +381,84 @@ export class Reconciler {
     }
 
     const sameRevision = this.acked !== null && this.acked.revision === rev.revision && this.acked.hash === rev.hash;
-    // Drift: only meaningful against what this agent applied for this same revision.
-    let drift: Drift | null = null;
-    if (sameRevision) {
-      const driftOps = plan(this.acked!.applied, actual);
-      if (driftOps.length) drift = { ops: driftOps, summary: summarizeOps(driftOps), detectedAt: (this.drift?.detectedAt && canonicalJson(this.drift.ops) === canonicalJson(driftOps)) ? this.drift.detectedAt : this.now().toISOString() };
+    let planStarted = performance.now();
+    let decided = this.decide(rev, target, actual, sameRevision);
+    t.planMs += performance.now() - planStarted;
+    if (targeted && decided.ops.length > 0) {
+      // The picture says what differs; confirm those services against the kernel before touching
+      // them (someone may have changed them since), then plan again on what was found.
+      const readStarted = Date.now();
+      try {
+        let scope = touchedServices(decided.ops);
+        const everything = readsEverything(actual, scope);
+        actual = await this.readScoped(actual, scope);
+        planStarted = performance.now();
+        decided = everything ? this.decide(rev, target, actual, sameRevision) : this.redecide(rev, target, actual, sameRevision, scope, decided);
+        t.planMs += performance.now() - planStarted;
+        if (!withinScope(decided.ops, { services: scope })) {
+          // what was read changed the plan beyond what was read: look at those services too
+          scope = touchedServices(decided.ops);
+          actual = await this.readScoped(actual, scope);
+          decided = this.decide(rev, target, actual, sameRevision);
+        }
+      } catch (e) {
+        return this.readFailed(rev, e as Error);
+      }
+      this.live = actual;
+      t.readMs += Date.now() - readStarted;
     }
+    const { drift, keepDrifted, ops } = decided;
     if (drift && (!this.drift || canonicalJson(this.drift.ops) !== canonicalJson(drift.ops))) {
       this.opts.log.warn(`drift: the live table differs from revision ${rev.revision} as applied: ${drift.summary} (policy ${rev.driftPolicy})`);
     }
     this.drift = drift;
-
-    let ops: Op[];
-    let keepDrifted: (op: Op) => boolean = () => true;
-    if (drift && rev.driftPolicy === 'report') {
-      // Leave drifted objects as they are; still carry out intended changes (drains, health) elsewhere.
-      const touched = new Set(drift.ops.map(opObjectKey));
-      const servicesGoneOrNew = new Set(drift.ops.filter((o) => o.op === 'add-service' || o.op === 'delete-service').map((o) => opServiceId(o)));
-      keepDrifted = (op) => !touched.has(opObjectKey(op)) && !servicesGoneOrNew.has(opServiceId(op));
-      ops = plan(target, actual).filter(keepDrifted);
-      this.reportState(actual, drift);
-    } else {
-      ops = plan(target, actual);
-      if (drift) this.reportState(actual, drift); // enforce: say what was found before correcting it
-    }
+    // report: say what is left alone; enforce: say what was found before correcting it
+    if (drift) this.reportState(actual, drift);
 
     let after = actual;
     if (ops.length > 0) {
       this.opts.log.info(`revision ${rev.revision} (${reason}): applying ${ops.length} op(s): ${summarizeOps(ops)}`);
-      const result = await this.opts.engine.apply(ops).catch((e: Error) => ({ ok: false as const, applied: 0, failedOp: ops[0]!, command: opToCommandLine(ops[0]!), message: e.message, exitCode: null }));
+      const touched = touchedServices(ops);
+      const applyStarted = Date.now();
+      const result = await this.opts.engine.apply(ops, actual).catch((e: Error) => ({ ok: false as const, applied: 0, failedOp: ops[0]!, command: opToCommandLine(ops[0]!), message: e.message, exitCode: null }));
+      t.applyMs = Date.now() - applyStarted;
       if (!result.ok) {
         this.stats.failed++;
         this.opts.log.error(`revision ${rev.revision}: ${result.command} failed: ${result.message} (${result.applied} of ${ops.length} ops applied)`);
         this.nack(rev, { failedOp: result.failedOp, command: result.command, message: result.message, exitCode: result.exitCode, opsApplied: result.applied });
         try {
-          this.live = await this.opts.engine.readConfig();
+          this.live = await this.readScoped(actual, touched);
           this.reportState(this.live, drift);
         } catch {
-          // the next pass reads again
+          this.live = null; // unknown now: the next pass reads everything
         }
         this.reportDrains(drains);
         this.scheduleRetry();
         return { kind: 'nack', revision: rev.revision, message: result.message, failedOp: result.failedOp };
       }
+      // Verify what this pass changed: the touched services only (the rest was just read, or is
+      // known from the last full read; the periodic full read is where anything else shows up).
+      const verifyStarted = Date.now();
       try {
-        after = await this.opts.engine.readConfig();
+        after = await this.readScoped(actual, touched);
       } catch (e) {
         this.stats.failed++;
+        this.live = null;
         const message = `applied ${ops.length} op(s) but cannot read the table back: ${(e as Error).message}`;
         this.nack(rev, { failedOp: null, command: '', message, exitCode: null, opsApplied: ops.length });
         this.scheduleRetry();
         return { kind: 'error', message };
       }
       this.live = after;
+      t.verifyMs = Date.now() - verifyStarted;
     }
 
     // Verify: the kernel must now equal the target (apart from drift we were told to leave alone).
-    const residual = plan(target, after).filter(keepDrifted);
+    planStarted = performance.now();
+    // Only the touched services (and the globals) can differ from what the plan already compared.
+    const touchedScope = { services: touchedServices(ops) };
+    const residual = ops.length > 0 ? plan(scopeOf(target, touchedScope), scopeOf(after, touchedScope)).filter(keepDrifted) : [];
+    t.planMs += performance.now() - planStarted;
     if (residual.length > 0) {
       this.stats.failed++;
       const message = `verification failed: after applying, the live table still differs from revision ${rev.revision}: ${summarizeOps(residual)}`;
@@ -396,6 +473,7 @@ export class Reconciler {
     // except that drift left alone under `report` stays drift.
     this.stats.ok++;
     this.stats.lastAt = this.now();
+    this.lastTimings = t;
     this.retry.reset();
     if (this.retryTimer) {
       clearTimeout(this.retryTimer);
@@ -412,12 +490,22 @@ export class Reconciler {
     if (!this.ackedThisRun.has(ackKey)) {
       this.ackedThisRun.add(ackKey);
       this.opts.report({ type: 'ack', revision: rev.revision, hash: rev.hash, opsApplied: ops.length, durationMs: Date.now() - started });
-      if (ops.length) this.opts.log.info(`revision ${rev.revision} applied and verified (${ops.length} op(s))`);
+      if (ops.length) this.opts.log.info(`revision ${rev.revision} applied and verified (${ops.length} op(s); read ${t.readMs} ms, plan ${t.planMs} ms, apply ${t.applyMs} ms, verify ${t.verifyMs} ms)`);
     }
     const remaining = drift && rev.driftPolicy === 'report' ? plan(applied, after) : [];
     this.drift = remaining.length ? { ops: remaining, summary: summarizeOps(remaining), detectedAt: drift!.detectedAt } : null;
     this.reportState(after, this.drift);
     this.reportDrains(drains);
     return ops.length ? { kind: 'applied', revision: rev.revision, ops } : { kind: 'in-sync', revision: rev.revision, drift: this.drift };
+  }
+
+  private readFailed(rev: DesiredRevision | null, e: Error): PassOutcome {
+    const message = `cannot read the live IPVS table: ${e.message}`;
+    this.opts.log.error(message);
+    this.stats.failed++;
+    this.live = null; // the next pass reads everything
+    if (rev) this.nack(rev, { failedOp: null, command: '', message, exitCode: null, opsApplied: 0 });
+    this.scheduleRetry();
+    return { kind: 'error', message };
   }
 }

@@ -188,3 +188,31 @@ describe('firstMissingEffect', () => {
     }
   });
 });
+
+describe('stats and applies do not wait for each other', () => {
+  it('an apply finishes while a stats listing is still running', async () => {
+    const { SimEngine } = await import('./sim');
+    const { simIpvsadm } = await import('../testing/sim-ipvsadm');
+    const sim = new SimEngine({ seed: 1 });
+    const fake = simIpvsadm(sim);
+    let releaseStats!: () => void;
+    const statsGate = new Promise<void>((r) => (releaseStats = r));
+    const engine = new IpvsadmEngine({
+      procNet: null,
+      exec: async (argv, stdin) => {
+        if (stdin?.includes('--stats')) await statsGate; // a slow stats listing
+        return fake.exec(argv, stdin);
+      },
+    });
+    const stats = engine.readStats();
+    const desired = DirectorConfigSchema.parse({ services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, realServers: [{ address: '10.0.1.1' }] }] });
+    const r = await engine.apply(plan(desired, await engine.readConfig()));
+    expect(r).toEqual({ ok: true, applied: 2 });
+    let statsDone = false;
+    void stats.then(() => (statsDone = true));
+    await new Promise((res) => setTimeout(res, 10));
+    expect(statsDone).toBe(false); // the apply did not wait for it
+    releaseStats();
+    expect((await stats).services).toHaveLength(1);
+  });
+});

@@ -4,6 +4,9 @@
 //  - Reads are batched: one `ipvsadm -R` process runs `-S -n`, `-L -n --thresholds`, `-L --timeout`
 //    and `-L --daemon` (the save format drops -x/-y, timeouts and daemons), so a full read costs one
 //    process instead of four; binaries whose -R refuses list commands fall back to separate calls.
+//    A scoped read (the services a pass touches) is one -R of `--timeout`, `--daemon` and two
+//    one-service listings per service; apply() starts from the caller's read and re-reads only
+//    the services of the ops in question, so a K-op pass costs O(K) listings, not O(N).
 //  - A plan is applied as ONE `ipvsadm -R` batch on stdin. -R is not transactional: it carries on
 //    after a kernel error and exits with the last line's status. So when a batch reports a failure,
 //    the engine reads the table back, works out from each op's effect which op failed first (its
@@ -15,7 +18,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DirectorConfig, SyncDaemon, Timeouts } from '@/lib/ipvs/model';
+import type { DirectorConfig, ServiceKey, SyncDaemon, Timeouts } from '@/lib/ipvs/model';
+import { serviceArgs } from '@/lib/ipvs/ipvsadm-args';
 import { DirectorConfigSchema, SCHEDULERS } from '@/lib/ipvs/model';
 import { serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op } from '@/lib/ipvs/op';
@@ -30,6 +34,7 @@ import {
   mergeThresholds,
   parseConnList,
   parseDaemons,
+  parseList,
   parsePersistentConn,
   parseProcStats,
   parseRateListing,
@@ -43,7 +48,8 @@ import {
   type StatsListing,
   type ThresholdsListing,
 } from '@/lib/ipvs/listing';
-import { EngineUnavailableError, type ApplyResult, type Engine, type EngineFacts } from './engine';
+import { EngineUnavailableError, type ApplyResult, type Engine, type EngineFacts, type ReadScope } from './engine';
+import { mergeScopedRead, touchedServices } from '../scoped-read';
 import { execIpvsadm, type ExecResult } from './exec';
 import { matchConn } from './conn-filter';
 import { objectValue, opObjectKey } from '../op-object';
@@ -59,6 +65,8 @@ export interface IpvsadmEngineOptions {
   procNet?: string | null;
   /** Per-process timeout. */
   timeoutMs?: number;
+  /** Runs one ipvsadm process; tests replace it to count and answer calls. */
+  exec?: (argv: string[], stdin: string | undefined) => Promise<ExecResult>;
 }
 
 const BANNER = /^IP Virtual Server version (\d+\.\d+\.\d+) \(size=(\d+)\)/;
@@ -74,8 +82,15 @@ export class IpvsadmEngine implements Engine {
   private readonly timeoutMs: number;
   /** false once a binary showed that its -R does not run list commands. */
   private batchedReads = true;
-  /** One ipvsadm at a time: reads never interleave with a batch, and a slow VM shim is not flooded. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Two lanes, one ipvsadm at a time in each. `config` (reads of the table, applies) keeps a read
+   * from interleaving with a batch; `stats` (counters, connections) runs beside it, so an apply
+   * never waits behind a slow stats listing (a listing is one netlink dump per call; the kernel
+   * takes its own lock per request, so a listing next to a batch sees each op whole or not at all).
+   */
+  private readonly lanes = { config: Promise.resolve() as Promise<unknown>, stats: Promise.resolve() as Promise<unknown> };
+  /** Injected runner (tests); default: spawn the binary. */
+  private readonly exec: (argv: string[], stdin: string | undefined) => Promise<ExecResult>;
   /** Ops that failed in the kernel last time (canonical JSON -> message): kept out of the next batch. */
   private readonly knownFailures = new Map<string, string>();
   /** The IPVS version from the last listing banner, and the connection table size. */
@@ -85,21 +100,24 @@ export class IpvsadmEngine implements Engine {
     this.bin = opts.bin ?? 'ipvsadm';
     this.procNet = opts.procNet === undefined ? '/proc/net' : opts.procNet;
     this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.exec = opts.exec ?? ((argv, stdin) => execIpvsadm(this.bin, argv, { stdin, timeoutMs: this.timeoutMs }));
   }
 
-  private run(argv: string[], stdin?: string): Promise<ExecResult> {
-    const next = this.queue.then(
-      () => execIpvsadm(this.bin, argv, { stdin, timeoutMs: this.timeoutMs }),
-      () => execIpvsadm(this.bin, argv, { stdin, timeoutMs: this.timeoutMs }),
-    );
-    this.queue = next.catch(() => undefined);
+  private run(argv: string[], stdin?: string, lane: keyof IpvsadmEngine['lanes'] = 'config'): Promise<ExecResult> {
+    const go = () => this.exec(argv, stdin);
+    const next = this.lanes[lane].then(go, go);
+    this.lanes[lane] = next.catch(() => undefined);
     return next;
   }
 
   /** A read that must succeed: a failure becomes a clear error (permission and missing IPVS named). */
-  private async mustRun(argv: string[], stdin?: string): Promise<string> {
-    const r = await this.run(argv, stdin);
+  private async mustRun(argv: string[], stdin?: string, lane: keyof IpvsadmEngine['lanes'] = 'config'): Promise<string> {
+    const r = await this.run(argv, stdin, lane);
     if (r.code === 0 && r.stderr.trim() === '') return r.stdout;
+    return this.readFailure(argv, r);
+  }
+
+  private readFailure(argv: string[], r: ExecResult): never {
     const err = classifyIpvsadmError(r.stderr, r.code, { command: `ipvsadm ${argv.join(' ')}` });
     if (err.kind === 'permission') {
       const uid = process.getuid?.();
@@ -142,7 +160,8 @@ export class IpvsadmEngine implements Engine {
 
   // ---- reading the live configuration ---------------------------------------------------------
 
-  async readConfig(): Promise<DirectorConfig> {
+  async readConfig(scope?: ReadScope): Promise<DirectorConfig> {
+    if (scope) return this.readScoped(scope.services);
     let parts: { save: string; thresholds: string; timeout: string; daemon: string } | null = null;
     if (this.batchedReads) {
       const out = await this.mustRun(['-R'], READ_CONFIG_BATCH);
@@ -161,21 +180,82 @@ export class IpvsadmEngine implements Engine {
     return assembleConfig(parseRules(parts.save), thresholds, parseTimeouts(parts.timeout), parseDaemons(parts.daemon));
   }
 
+  /**
+   * The director-wide settings and the given services, in one `ipvsadm -R` of list commands:
+   * `-L --timeout`, `-L --daemon`, then per service `-L -n --tun-info <service>` (settings, real
+   * servers, forwarding and tunnel details, weights) and `-L -n --thresholds <service>` (-x/-y).
+   * ipvsadm stops a batch at a service that does not exist ("No such service", exit 1), so the
+   * listings printed tell which one is absent and the rest run in another batch: at most one
+   * process per absent service, plus one.
+   */
+  private async readScoped(services: readonly ServiceKey[]): Promise<DirectorConfig> {
+    const globals = await this.scopedBatch(['-L -n --timeout', '-L -n --daemon'], services);
+    const timeouts = parseTimeouts(`${globals.head.split('\n')[0]}\n`);
+    const daemons = parseDaemons(globals.head.split('\n').slice(1).join('\n'));
+    const found: DirectorConfig['services'] = [...globals.services];
+    let rest = services.slice(globals.listed + (globals.absent ? 1 : 0));
+    while (rest.length > 0) {
+      const r = await this.scopedBatch([], rest);
+      found.push(...r.services);
+      rest = rest.slice(r.listed + (r.absent ? 1 : 0));
+    }
+    return DirectorConfigSchema.parse({ globals: { timeouts, syncDaemons: daemons }, services: found });
+  }
+
+  /** One -R of `head` lines then two listings per service, up to the first absent service. */
+  private async scopedBatch(head: string[], services: readonly ServiceKey[]): Promise<{ head: string; services: DirectorConfig['services']; listed: number; absent: boolean }> {
+    const lines = [...head];
+    for (const s of services) {
+      const svc = serviceArgs(s).join(' ');
+      lines.push(`-L -n --tun-info ${svc}`, `-L -n --thresholds ${svc}`);
+    }
+    let out: string;
+    let absent = false;
+    if (this.batchedReads) {
+      const r = await this.run(['-R'], `${lines.join('\n')}\n`);
+      absent = r.code === 1 && r.stderr.trim() === 'No such service';
+      if (r.code !== 0 && !absent) this.readFailure(['-R'], r);
+      out = r.stdout;
+    } else {
+      out = '';
+      for (const l of lines) {
+        const r = await this.run(l.split(' '));
+        if (r.code === 1 && r.stderr.trim() === 'No such service') {
+          absent = true;
+          break;
+        }
+        if (r.code !== 0 || r.stderr.trim() !== '') this.readFailure(l.split(' '), r);
+        out += r.stdout;
+      }
+    }
+    const { head: headText, sections } = splitServiceListings(out);
+    const listed = Math.floor(sections.length / 2);
+    const found: DirectorConfig['services'] = [];
+    for (let i = 0; i < listed; i++) {
+      const list = parseList(sections[2 * i]!);
+      const th = parseThresholds(sections[2 * i + 1]!);
+      found.push(...mergeThresholds(list.config, th).services);
+    }
+    // odd: a service was listed, then gone before its thresholds; it counts as absent
+    if (sections.length % 2 === 1 && !absent) throw new Error('ipvsadm printed a service listing without its thresholds');
+    return { head: headText, services: found, listed, absent };
+  }
+
   // ---- stats -------------------------------------------------------------------------------
 
   async readStats(): Promise<StatsSnapshot> {
     let listings: [string, string, string] | null = null;
     if (this.batchedReads) {
-      const out = await this.mustRun(['-R'], READ_STATS_BATCH);
+      const out = await this.mustRun(['-R'], READ_STATS_BATCH, 'stats');
       const parts = splitAtBanners(out);
       if (parts.length === 3) listings = [parts[0]!, parts[1]!, parts[2]!];
       else this.batchedReads = false;
     }
     if (!listings) {
       listings = [
-        await this.mustRun(['-L', '-n', '--stats', '--exact']),
-        await this.mustRun(['-L', '-n', '--rate', '--exact']),
-        await this.mustRun(['-L', '-n', '--persistent-conn']),
+        await this.mustRun(['-L', '-n', '--stats', '--exact'], undefined, 'stats'),
+        await this.mustRun(['-L', '-n', '--rate', '--exact'], undefined, 'stats'),
+        await this.mustRun(['-L', '-n', '--persistent-conn'], undefined, 'stats'),
       ];
     }
     const at = Date.now();
@@ -209,15 +289,15 @@ export class IpvsadmEngine implements Engine {
       for await (const e of streamProcConn(lines)) if (matchConn(e, filter)) yield e;
       return;
     }
-    const out = await this.mustRun(['-L', '-n', '-c']);
+    const out = await this.mustRun(['-L', '-n', '-c'], undefined, 'stats');
     for (const e of parseConnList(out)) if (matchConn(e, filter)) yield e;
   }
 
   // ---- apply -----------------------------------------------------------------------------------
 
-  async apply(ops: Op[]): Promise<ApplyResult> {
+  async apply(ops: Op[], before?: DirectorConfig): Promise<ApplyResult> {
     if (ops.length === 0) return { ok: true, applied: 0 };
-    let state = await this.readConfig();
+    let state = before ?? (await this.readConfig());
     let done = 0;
     while (done < ops.length) {
       const rest = ops.slice(done);
@@ -233,7 +313,7 @@ export class IpvsadmEngine implements Engine {
         }
         this.knownFailures.delete(canonicalJson(op));
         done++;
-        state = await this.readConfig(); // our picture was wrong; look again
+        state = await this.reread(state, ops.slice(done - 1)); // our picture was wrong; look again
         continue;
       }
       const chunk = stop === -1 ? rest : rest.slice(0, stop);
@@ -247,13 +327,19 @@ export class IpvsadmEngine implements Engine {
       const failure = await this.explainBatchFailure(state, chunk, r);
       if (failure === null) {
         // Every op's effect is there (ipvsadm printed a warning, or an op was a no-op): carry on.
-        state = await this.readConfig();
+        state = await this.reread(state, rest);
         done += chunk.length;
         continue;
       }
       return { ...failure, applied: done + failure.applied };
     }
     return { ok: true, applied: ops.length };
+  }
+
+  /** `state` with the services these ops touch read again (the rest of the table is not re-listed). */
+  private async reread(state: DirectorConfig, ops: Op[]): Promise<DirectorConfig> {
+    const scope = { services: touchedServices(ops) };
+    return mergeScopedRead(state, await this.readConfig(scope), scope);
   }
 
   /** Index (in ops) of the first op expected to fail on `state`, or -1. */
@@ -282,7 +368,7 @@ export class IpvsadmEngine implements Engine {
    * printed (one line per failed -R line, in order).
    */
   private async explainBatchFailure(before: DirectorConfig, chunk: Op[], r: ExecResult): Promise<Extract<ApplyResult, { ok: false }> | null> {
-    const after = await this.readConfig();
+    const after = await this.reread(before, chunk);
     const err = classifyIpvsadmError(r.stderr, r.code);
     const k = firstMissingEffect(before, chunk, after);
     if (k === null) return null;
@@ -343,6 +429,18 @@ export function splitConfigRead(out: string): { save: string; thresholds: string
     timeout: `${lines[t]}\n`,
     daemon: lines.slice(t + 1).join('\n'),
   };
+}
+
+/** Lines before the first one-service listing (timeouts, daemons), then each listing ("Prot ..." title first). */
+export function splitServiceListings(out: string): { head: string; sections: string[] } {
+  const head: string[] = [];
+  const sections: string[][] = [];
+  for (const l of out.split('\n')) {
+    if (l.startsWith('Prot LocalAddress:Port')) sections.push([l]);
+    else if (sections.length) sections[sections.length - 1]!.push(l);
+    else head.push(l);
+  }
+  return { head: `${head.join('\n')}${head.length ? '\n' : ''}`, sections: sections.map((x) => `${x.join('\n').replace(/\n+$/, '')}\n`) };
 }
 
 /** Split concatenated listings at their "IP Virtual Server version" banners. */
@@ -412,7 +510,7 @@ export function assembleStats(
 }
 
 /** Schedulers this kernel has: built in or as ip_vs_<name>.ko modules. */
-function localSchedulers(): string[] {
+export function localSchedulers(): string[] {
   const dir = path.join('/lib/modules', os.release());
   const found = new Set<string>();
   try {

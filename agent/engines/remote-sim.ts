@@ -9,7 +9,7 @@ import net from 'node:net';
 import type { DirectorConfig } from '@/lib/ipvs/model';
 import type { Op } from '@/lib/ipvs/op';
 import type { ConnEntry, ConnFilter, StatsSnapshot } from '@/lib/ipvs/stats';
-import { EngineUnavailableError, type ApplyResult, type Engine, type EngineFacts } from './engine';
+import { EngineUnavailableError, type ApplyResult, type Engine, type EngineFacts, type ReadScope } from './engine';
 
 /** What the hosted engine must offer beyond Engine: the sim's health-check target. */
 export interface SimKernel extends Engine {
@@ -124,7 +124,7 @@ export async function serveSimKernel(engine: SimKernel, socketPath: string, opts
         const frozen = conn.freezeNextRead;
         conn.freezeNextRead = null;
         if (frozen) await freeze(conn, frozen);
-        return engine.readConfig();
+        return engine.readConfig((req.params as ReadScope | null) ?? undefined);
       }
       case 'readStats': return engine.readStats();
       case 'apply': {
@@ -270,7 +270,7 @@ export class RemoteSimEngine implements Engine {
   }
 
   facts(): Promise<EngineFacts> { return this.call('facts'); }
-  readConfig(): Promise<DirectorConfig> { return this.call('readConfig'); }
+  readConfig(scope?: ReadScope): Promise<DirectorConfig> { return this.call('readConfig', scope ?? null); }
   readStats(): Promise<StatsSnapshot> { return this.call('readStats'); }
   apply(ops: Op[]): Promise<ApplyResult> { return this.call('apply', ops); }
   probeBackend(address: string, port: number): Promise<{ ok: boolean; reason: string }> { return this.call('probeBackend', { address, port }); }

@@ -1,10 +1,11 @@
-// /metrics in the Prometheus text format. The IPVS series use node_exporter's names and labels
+// /metrics in the Prometheus text format, written by prom-client. The IPVS series use node_exporter's names and labels
 // (collector/ipvs_linux.go), so existing dashboards and alerts keep working when the agent
 // replaces node_exporter's ipvs collector; lvs_* series add what node_exporter lacks: per-service
 // and per-backend counters, both kinds of rates, persistent connections, health and agent state.
 import http from 'node:http';
+import { Counter, Gauge, Registry, register } from 'prom-client';
 import type { DirectorConfig, ServiceKey } from '@/lib/ipvs/model';
-import { realServerKeyId, serviceKeyId, serverKeyId } from '@/lib/ipvs/keys';
+import { serviceKeyId, serverKeyId } from '@/lib/ipvs/keys';
 import type { Counters, Rates, StatsSnapshot } from '@/lib/ipvs/stats';
 import type { HealthState } from '@/lib/protocol/messages';
 import type { DeltaRates } from './sampler';
@@ -18,6 +19,8 @@ export interface AgentMetricsState {
   lastReconcileSeconds: number | null;
   statsDropped: number;
   statsErrors: number;
+  statsSkippedTicks: number;
+  statsSampleSeconds: number | null;
 }
 
 export interface MetricsInput {
@@ -31,30 +34,30 @@ export interface MetricsInput {
 
 type Labels = Record<string, string>;
 
-function esc(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-function fmtLabels(l: Labels): string {
-  const keys = Object.keys(l);
-  return keys.length ? `{${keys.map((k) => `${k}="${esc(l[k]!)}"`).join(',')}}` : '';
-}
-
-class Writer {
-  private out: string[] = [];
-  private declared = new Set<string>();
+/**
+ * One scrape's worth of metric families on a fresh prom-client Registry: the kernel's counters are
+ * absolute readings, so each scrape builds its families from the latest sample (a counter starts at
+ * 0 and is incremented once by the reading; a gauge is set) and prom-client writes the exposition.
+ */
+class Families {
+  readonly registry = new Registry();
+  private readonly made = new Map<string, Counter | Gauge>();
   metric(name: string, type: 'counter' | 'gauge', help: string, value: number, labels: Labels = {}): void {
-    if (!this.declared.has(name)) {
-      this.declared.add(name);
-      this.out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    let m = this.made.get(name);
+    if (!m) {
+      const spec = { name, help, labelNames: Object.keys(labels), registers: [this.registry] };
+      m = type === 'counter' ? new Counter(spec) : new Gauge(spec);
+      this.made.set(name, m);
     }
-    this.out.push(`${name}${fmtLabels(labels)} ${Number.isFinite(value) ? value : 0}`);
+    const v = Number.isFinite(value) ? value : 0;
+    if (m instanceof Counter) m.inc(labels, Math.max(0, v));
+    else m.set(labels, v);
   }
-  text(): string {
-    return `${this.out.join('\n')}\n`;
+  text(): Promise<string> {
+    return this.registry.metrics();
   }
 }
 
-/** node_exporter's backend labels: proto TCP/UDP/SCTP/FWM, local_mark as /proc prints it (8 hex digits). */
 function nodeBackendLabels(svc: ServiceKey, rs: { address: string; port: number }): Labels {
   const fw = svc.protocol === 'fwmark';
   return {
@@ -88,8 +91,8 @@ const RATE_SERIES: [keyof Rates & keyof DeltaRates, string, string][] = [
   ['outbps', 'outgoing_bytes_per_second', 'outgoing bytes per second'],
 ];
 
-export function renderMetrics(m: MetricsInput): string {
-  const w = new Writer();
+export function renderMetrics(m: MetricsInput): Promise<string> {
+  const w = new Families();
   const s = m.snapshot;
   if (s) {
     const t = s.totals.counters;
@@ -166,12 +169,14 @@ export function renderMetrics(m: MetricsInput): string {
   if (a.lastReconcileSeconds !== null) w.metric('lvs_agent_last_reconcile_timestamp_seconds', 'gauge', 'When the last reconcile pass finished.', a.lastReconcileSeconds);
   w.metric('lvs_agent_stats_samples_dropped_total', 'counter', 'Stats samples dropped because the control plane was unreachable too long.', a.statsDropped);
   w.metric('lvs_agent_stats_read_errors_total', 'counter', 'Failed stats reads.', a.statsErrors);
+  w.metric('lvs_agent_stats_skipped_ticks_total', 'counter', 'Stats ticks skipped because the previous sample was still being read.', a.statsSkippedTicks);
+  if (a.statsSampleSeconds !== null) w.metric('lvs_agent_stats_sample_duration_seconds', 'gauge', 'How long the last stats sample took to read.', a.statsSampleSeconds);
   return w.text();
 }
 
 /** Serve GET /metrics on the given port; resolves once listening. */
-export function serveMetrics(port: number, host: string, render: () => string): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
+export function serveMetrics(port: number, host: string, render: () => Promise<string>): Promise<http.Server> {
+  const server = http.createServer(async (req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
@@ -180,12 +185,12 @@ export function serveMetrics(port: number, host: string, render: () => string): 
     if (url === '/metrics') {
       let body: string;
       try {
-        body = render();
+        body = await render();
       } catch (e) {
         res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`metrics failed: ${(e as Error).message}\n`);
         return;
       }
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : body);
+      res.writeHead(200, { 'Content-Type': register.contentType }).end(req.method === 'HEAD' ? undefined : body);
     } else if (url === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
     } else {

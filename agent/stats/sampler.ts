@@ -2,7 +2,7 @@
 // (oldest dropped first when it is unreachable), and derives per-interval rates from counter deltas
 // next to the kernel's own estimator (which averages over ~8 s and updates every 2 s).
 import type { Counters, StatsSnapshot } from '@/lib/ipvs/stats';
-import { realServerKeyId, serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
+import { serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 
 export interface DeltaRates {
   cps: number;
@@ -108,6 +108,10 @@ export class StatsSampler {
   /** Rates over the last sampling interval, keyed "" (totals), "svc" or "svc#rs". */
   rates = new Map<string, DeltaRates>();
   errors = 0;
+  /** Ticks that found the previous sample still being read, and so took none (/metrics shows it). */
+  skippedTicks = 0;
+  /** How long the last successful sample took to read. */
+  lastDurationMs: number | null = null;
 
   constructor(private readonly opts: StatsSamplerOptions) {}
 
@@ -123,12 +127,20 @@ export class StatsSampler {
     this.timer = null;
   }
 
-  /** Take one sample now. Overlapping reads are skipped: a slow ipvsadm must not pile up processes. */
+  /**
+   * Take one sample now. The sampler never overlaps itself: a tick that comes while a slow read is
+   * still running is skipped and counted, so reads never pile up behind each other.
+   */
   async sample(): Promise<StatsSnapshot | null> {
-    if (this.busy) return null;
+    if (this.busy) {
+      this.skippedTicks++;
+      return null;
+    }
     this.busy = true;
+    const started = performance.now();
     try {
       const s = await this.opts.read();
+      this.lastDurationMs = performance.now() - started;
       this.prev = this.latest;
       this.latest = s;
       this.rates = this.prev ? snapshotDeltaRates(this.prev, s) : new Map();

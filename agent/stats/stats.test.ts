@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { StatsSnapshot } from '@/lib/ipvs/stats';
 import { DirectorConfigSchema } from '@/lib/ipvs/model';
 import { deltaRates, SampleBuffer, snapshotDeltaRates, StatsSampler } from './sampler';
@@ -65,8 +65,12 @@ describe('StatsSampler', () => {
     });
     const first = s.sample();
     expect(await s.sample()).toBeNull();
+    expect(await s.sample()).toBeNull();
+    expect(s.skippedTicks).toBe(2);
+    expect(reads).toBe(1);
     release();
     expect((await first)!.at).toBe(1);
+    expect(s.lastDurationMs).toBeGreaterThanOrEqual(0);
     const failing = new StatsSampler({ read: async () => { throw new Error('boom'); }, intervalMs: 1000, buffer: new SampleBuffer(1, 1) });
     expect(await failing.sample()).toBeNull();
     expect(failing.errors).toBe(1);
@@ -80,12 +84,15 @@ describe('renderMetrics', () => {
       { protocol: 'fwmark', fwmark: 10, persistence: {}, realServers: [{ address: '2001:db8::2', forwarding: 'tunnel' }] },
     ],
   });
-  const text = renderMetrics({
-    snapshot: snap(2000, 20),
-    live,
-    deltas: snapshotDeltaRates(snap(1000, 10), snap(2000, 20)),
-    health: [{ service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.1', port: 80 }, healthy: false, reason: 'x', since: 'a', lastCheck: 'b' }],
-    agent: { appliedRevision: 4, desiredRevision: 5, drift: true, connected: false, reconciles: { ok: 2, failed: 1 }, lastReconcileSeconds: 12, statsDropped: 0, statsErrors: 0 },
+  let text = '';
+  beforeAll(async () => {
+    text = await renderMetrics({
+      snapshot: snap(2000, 20),
+      live,
+      deltas: snapshotDeltaRates(snap(1000, 10), snap(2000, 20)),
+      health: [{ service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.1', port: 80 }, healthy: false, reason: 'x', since: 'a', lastCheck: 'b' }],
+      agent: { appliedRevision: 4, desiredRevision: 5, drift: true, connected: false, reconciles: { ok: 2, failed: 1 }, lastReconcileSeconds: 12, statsDropped: 0, statsErrors: 0, statsSkippedTicks: 3, statsSampleSeconds: 0.25 },
+    });
   });
 
   it('uses node_exporter names and labels for the IPVS series', () => {
@@ -101,6 +108,8 @@ describe('renderMetrics', () => {
     expect(text).toContain('lvs_backend_healthy{protocol="tcp",address="10.0.0.1",port="80",fwmark="",family="inet",server_address="10.0.1.1",server_port="80"} 0');
     expect(text).toContain('lvs_agent_applied_revision 4');
     expect(text).toContain('lvs_agent_reconciles_total{result="failed"} 1');
+    expect(text).toContain('# TYPE lvs_agent_stats_skipped_ticks_total counter\nlvs_agent_stats_skipped_ticks_total 3\n');
+    expect(text).toContain('lvs_agent_stats_sample_duration_seconds 0.25');
     const types = text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
     expect(new Set(types).size).toBe(types.length);
     // every sample line is "name{labels} number"

@@ -84,7 +84,7 @@ function DirectorRow({ cluster, d }: { cluster: string; d: DirectorStatus }) {
       </td>
       <td className="small">
         {d.agentVersion ? `lvs-agent ${d.agentVersion}` : '–'}
-        {d.engine ? <div className="muted">{d.engine === 'sim' ? 'simulated kernel' : 'ipvsadm engine'}</div> : null}
+        {d.engine ? <div className="muted">{d.engine === 'sim' ? 'simulated kernel' : `${d.engine} engine`}</div> : null}
       </td>
       <td className="small mono">{f ? `${f.kernel} · ${f.ipvsVersion} (size=${f.connTableSize}) · ${f.ipvsadmVersion ?? '—'}` : '–'}</td>
       <td className="num mono" data-testid="applied-revision">

@@ -179,3 +179,71 @@ export class ListingParseError extends ValidationError {
     this.line = issues[0]?.line ?? 0;
   }
 }
+
+// ---- kernel errnos as ipvsadm words them ---------------------------------------------------------
+
+/** The Linux errnos IPVS answers with (asm-generic/errno*.h). */
+export const ERRNO = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, E2BIG: 7, ENOMEM: 12, EACCES: 13, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22,
+  ERANGE: 34, EMSGSIZE: 90, ENOPROTOOPT: 92, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EADDRNOTAVAIL: 99, ENOBUFS: 105,
+} as const;
+
+/** glibc's strerror() for the errnos ipvs_strerror() has no entry of its own for. */
+const STRERROR: Record<number, string> = {
+  [ERRNO.EPERM]: 'Operation not permitted',
+  [ERRNO.ENOENT]: 'No such file or directory',
+  [ERRNO.ESRCH]: 'No such process',
+  [ERRNO.E2BIG]: 'Argument list too long',
+  [ERRNO.ENOMEM]: 'Cannot allocate memory',
+  [ERRNO.EACCES]: 'Permission denied',
+  [ERRNO.EBUSY]: 'Device or resource busy',
+  [ERRNO.EEXIST]: 'File exists',
+  [ERRNO.ENODEV]: 'No such device',
+  [ERRNO.EINVAL]: 'Invalid argument',
+  [ERRNO.ERANGE]: 'Numerical result out of range',
+  [ERRNO.EMSGSIZE]: 'Message too long',
+  [ERRNO.ENOPROTOOPT]: 'Protocol not available',
+  [ERRNO.EOPNOTSUPP]: 'Operation not supported',
+  [ERRNO.EAFNOSUPPORT]: 'Address family not supported by protocol',
+  [ERRNO.EADDRNOTAVAIL]: 'Cannot assign requested address',
+  [ERRNO.ENOBUFS]: 'No buffer space available',
+};
+
+/**
+ * ipvs_strerror() of ipvsadm 1.31 (libipvs.c): per command first (the op that was sent), then for
+ * any command, else strerror(). The ipvsadm engine gets these texts from ipvsadm's stderr; the
+ * netlink engine, which gets a bare errno, words it here, so a NACK reads the same either way.
+ */
+const IPVS_STRERROR: { op: Op['op'] | null; errno: number; message: string }[] = [
+  { op: 'add-service', errno: ERRNO.EEXIST, message: 'Service already exists' },
+  { op: 'add-service', errno: ERRNO.ENOENT, message: 'Scheduler or persistence engine not found' },
+  { op: 'edit-service', errno: ERRNO.ESRCH, message: 'No such service' },
+  { op: 'edit-service', errno: ERRNO.ENOENT, message: 'Scheduler or persistence engine not found' },
+  { op: 'delete-service', errno: ERRNO.ESRCH, message: 'No such service' },
+  { op: 'add-server', errno: ERRNO.ESRCH, message: 'Service not defined' },
+  { op: 'add-server', errno: ERRNO.EEXIST, message: 'Destination already exists' },
+  { op: 'edit-server', errno: ERRNO.ESRCH, message: 'Service not defined' },
+  { op: 'edit-server', errno: ERRNO.ENOENT, message: 'No such destination' },
+  { op: 'delete-server', errno: ERRNO.ESRCH, message: 'Service not defined' },
+  { op: 'delete-server', errno: ERRNO.ENOENT, message: 'No such destination' },
+  { op: 'start-daemon', errno: ERRNO.EEXIST, message: 'Daemon has already run' },
+  { op: 'stop-daemon', errno: ERRNO.ESRCH, message: 'No daemon is running' },
+  { op: null, errno: ERRNO.EPERM, message: 'Permission denied (you must be root)' },
+  { op: null, errno: ERRNO.EINVAL, message: 'Invalid operation.  Possibly wrong module version, address not unicast, ...' },
+  { op: null, errno: ERRNO.ENOPROTOOPT, message: 'Protocol not available' },
+  { op: null, errno: ERRNO.ENOMEM, message: 'Memory allocation problem' },
+  { op: null, errno: ERRNO.EOPNOTSUPP, message: 'Operation not supported with IPv6' },
+  { op: null, errno: ERRNO.EAFNOSUPPORT, message: 'Operation not supported with specified address family' },
+  { op: null, errno: ERRNO.EMSGSIZE, message: 'Module is wrong version' },
+];
+
+/** What ipvsadm prints when the kernel refuses `op` (null: a read) with `errno`. */
+export function ipvsStrerror(op: Op['op'] | null, errno: number): string {
+  const hit = (op === null ? undefined : IPVS_STRERROR.find((e) => e.op === op && e.errno === errno)) ?? IPVS_STRERROR.find((e) => e.op === null && e.errno === errno);
+  return hit?.message ?? STRERROR[errno] ?? `Unknown error ${errno}`;
+}
+
+/** A kernel refusal of `op` as the typed error ipvsadm's stderr would have produced (exit 255). */
+export function kernelRefusal(op: Op, errno: number, command?: string): IpvsadmError {
+  return classifyIpvsadmError(ipvsStrerror(op.op, errno), 255, { op, command });
+}

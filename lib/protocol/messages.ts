@@ -53,7 +53,9 @@ export type ConnQuery = z.output<typeof ConnQuerySchema>;
 
 export const CapabilitiesSchema = z.object({
   agentVersion: z.string(),
-  engine: z.enum(['ipvsadm', 'sim']),
+  engine: z.enum(['ipvsadm', 'sim', 'netlink']),
+  /** How the engine was chosen, e.g. "auto: netlink (the IPVS generic netlink family resolved)". */
+  engineChoice: z.string().max(300).optional(),
   hostname: z.string(),
   kernel: z.string(), // uname -r
   ipvsVersion: z.string(), // "1.2.1"

@@ -47,7 +47,7 @@ interface VmClass {
 export interface Guest {
   /** Environment for the shim (it finds this guest's control socket through IPVSVM_RUN). */
   env: Record<string, string>;
-  exec(cmd: string): Promise<{ code: number; stdout: string; stderr: string }>;
+  exec(cmd: string, opts?: { stdin?: string }): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Back to a pristine director: no services, default timeouts, no sync daemons. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -58,19 +58,20 @@ export interface Guest {
  * serves its control socket to one client at a time, so nothing here holds a connection between
  * calls: the shim (and every exec) connects, runs one command and hangs up.
  */
-export async function bootGuest(name: string): Promise<Guest> {
+export async function bootGuest(name: string, opts: { hostRoot?: boolean } = {}): Promise<Guest> {
   const run = fs.mkdtempSync(path.join(os.tmpdir(), `ipvsvm-${name}-`));
   const env = { IPVSVM_RUN: run, IPVSVM_CLIENT: path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs') };
   const { IpvsVm } = (await import(pathToFileURL(path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs')).href)) as { IpvsVm: VmClass };
-  const booted = await IpvsVm.start({ env });
+  // hostRoot: the host's / read-only at /host in the guest, to run the host's node there
+  const booted = await IpvsVm.start({ env: { ...env, ...(opts.hostRoot ? { IPVSVM_HOSTROOT: '1' } : {}) } });
   // a multicast-capable interface for a backup sync daemon (the guest has no NIC, only lo)
   await booted.exec('ip link add sync0 type dummy && ip link set sync0 multicast on up');
   booted.sock.destroy();
   const sockPath = path.join(run, 'ctl.sock');
-  const exec = async (cmd: string) => {
+  const exec = async (cmd: string, o: { stdin?: string } = {}) => {
     const vm = await IpvsVm.connect(sockPath, { timeoutMs: 60_000 });
     try {
-      return await vm.exec(cmd);
+      return await vm.exec(cmd, o);
     } finally {
       vm.sock.destroy();
     }

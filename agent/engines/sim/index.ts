@@ -20,7 +20,8 @@ import { opToCommandLine } from '@/lib/ipvs/ops';
 import { printRules } from '@/lib/ipvs/rules';
 import type { ConnEntry, ConnFilter, StatsSnapshot } from '@/lib/ipvs/stats';
 import { compileConnFilter } from '../conn-filter';
-import type { ApplyResult, Engine, EngineFacts } from '../engine';
+import type { ApplyResult, Engine, EngineFacts, ReadScope } from '../engine';
+import { scopeOf } from '../../scoped-read';
 import { CF_ONE_PACKET, type Conn } from './conn-table';
 import { IpvsKernel, type Sysctls } from './kernel';
 import { DEMO_PROFILE, TrafficGenerator, TrafficProfileSchema, type TrafficProfile, type TrafficProfileInput } from './traffic';
@@ -103,8 +104,9 @@ export class SimEngine implements Engine {
     return { engine: 'sim', kernel: KERNEL_VERSION, ipvsVersion: '1.2.1', ipvsadmVersion: null, connTableSize: CONN_TABLE_SIZE, schedulers: this.kernel.schedulerNames() };
   }
 
-  async readConfig(): Promise<DirectorConfig> {
-    return this.config();
+  /** Scoped: the kernel is in memory, so a scoped read is the full picture filtered. */
+  async readConfig(scope?: ReadScope): Promise<DirectorConfig> {
+    return scope ? scopeOf(this.config(), scope) : this.config();
   }
 
   async readStats(): Promise<StatsSnapshot> {
