@@ -57,6 +57,8 @@ const APPLY_WINDOW = 256;
 export interface NetlinkEngineOptions {
   /** Where /proc/net/ip_vs_conn and ip_vs_stats are (default /proc/net). */
   procNet?: string;
+  /** Sockets per pool that run dumps side by side (default 8): one dump per socket at a time. */
+  dumpSockets?: number;
 }
 
 type Failure = Extract<ApplyResult, { ok: false }>;
@@ -72,8 +74,11 @@ export class NetlinkEngine implements Engine {
   /** Ops the kernel refused unforeseen (canonical JSON): later sent alone, never inside a batch. */
   private readonly knownFailures = new Set<string>();
 
+  private readonly dumpSockets: number;
+
   constructor(opts: NetlinkEngineOptions = {}) {
     this.procNet = opts.procNet ?? '/proc/net';
+    this.dumpSockets = opts.dumpSockets ?? 8;
   }
 
   /** Netlink requests sent on the control socket (reads and applies): a test counts these. */
@@ -86,8 +91,8 @@ export class NetlinkEngine implements Engine {
   }
 
   private socket(which: 'ctl' | 'stats'): GenlPool {
-    if (which === 'stats') return (this.statsSock ??= new GenlPool());
-    return (this.ctl ??= new GenlPool());
+    if (which === 'stats') return (this.statsSock ??= new GenlPool(this.dumpSockets));
+    return (this.ctl ??= new GenlPool(this.dumpSockets));
   }
 
   /** The IPVS family id, resolved once through nlctrl; EngineUnavailableError when IPVS is not there. */
