@@ -56,6 +56,7 @@ export class GenlSocket {
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
   private dumpInFlight = false;
+  private pumpScheduled = false;
 
   constructor() {
     this.raw = new netlink.RawNetlinkSocket(NETLINK_GENERIC, { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 });
@@ -173,8 +174,21 @@ export class GenlSocket {
     if (progressed) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
-      this.pump(); // the next requests go out in this same turn: one sendmsg for the whole datagram's completions
+      this.schedulePump();
     }
+  }
+
+  /**
+   * Send what the completions freed on the next turn, not from inside the addon's receive
+   * callback: the completions of a burst of datagrams then share one sendmsg.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Resolve the group's requests not yet sent as NOT_SENT; those in flight get their replies. */
