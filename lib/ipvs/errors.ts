@@ -242,8 +242,3 @@ export function ipvsStrerror(op: Op['op'] | null, errno: number): string {
   const hit = (op === null ? undefined : IPVS_STRERROR.find((e) => e.op === op && e.errno === errno)) ?? IPVS_STRERROR.find((e) => e.op === null && e.errno === errno);
   return hit?.message ?? STRERROR[errno] ?? `Unknown error ${errno}`;
 }
-
-/** A kernel refusal of `op` as the typed error ipvsadm's stderr would have produced (exit 255). */
-export function kernelRefusal(op: Op, errno: number, command?: string): IpvsadmError {
-  return classifyIpvsadmError(ipvsStrerror(op.op, errno), 255, { op, command });
-}

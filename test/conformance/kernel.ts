@@ -88,6 +88,13 @@ export async function bootGuest(name: string, opts: { hostRoot?: boolean } = {})
       if (vm) {
         vm.run = run;
         await vm.stop();
+      } else {
+        // the guest no longer answers: end its QEMU by the pid it recorded, never leave it running
+        try {
+          process.kill(Number(fs.readFileSync(path.join(run, 'agent.pid'), 'utf8')), 'SIGTERM');
+        } catch {
+          // already gone
+        }
       }
       fs.rmSync(run, { recursive: true, force: true });
     },

@@ -8,6 +8,8 @@ import { NetlinkEngine } from '@/agent/engines/netlink/engine';
 
 const dir = process.argv[2] ?? '/tmp/nl';
 const engine = new NetlinkEngine();
+/** Engines with other dump-socket pool sizes, for measuring (call 'readStatsWith' [size]). */
+const sized = new Map<number, NetlinkEngine>();
 
 async function call(req: { call: string; args?: unknown[] }): Promise<unknown> {
   const a = req.args ?? [];
@@ -20,6 +22,11 @@ async function call(req: { call: string; args?: unknown[] }): Promise<unknown> {
       return engine.readStats();
     case 'apply':
       return engine.apply(a[0] as never, a[1] as never);
+    case 'readStatsWith': {
+      const n = Number(a[0]);
+      if (!sized.has(n)) sized.set(n, new NetlinkEngine({ dumpSockets: n }));
+      return sized.get(n)!.readStats();
+    }
     case 'ping':
       return 'pong';
     default:

@@ -66,8 +66,9 @@ export class GuestNetlinkEngine implements Engine {
   constructor(private readonly guest: Guest) {}
 
   async call<T>(call: string, ...args: unknown[]): Promise<T> {
-    const r = await this.guest.exec(`cat > ${NL}/req && cat ${NL}/resp`, { stdin: JSON.stringify({ call, args }) });
-    if (r.code !== 0) throw new Error(`the netlink driver did not answer: ${r.stderr}`);
+    // bounded: a driver that died must not leave the guest's command server blocked on its FIFO
+    const r = await this.guest.exec(`timeout 600 sh -c 'cat > ${NL}/req && cat ${NL}/resp' || { echo "driver log:"; tail -20 ${NL}/log; exit 1; }`, { stdin: JSON.stringify({ call, args }) });
+    if (r.code !== 0) throw new Error(`the netlink driver did not answer: ${r.stdout} ${r.stderr}`);
     const reply = JSON.parse(r.stdout) as Reply;
     this.requests = reply.requests;
     this.statsRequests = reply.statsRequests;

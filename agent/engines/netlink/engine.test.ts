@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EngineUnavailableError } from '../engine';
 import { createEngine } from '../create';
-import { decodeFamily, getFamilyRequest } from './codec/nlmsg';
+import { decodeFamily, getFamilyRequest, NLM_F_DUMP, NLM_F_REQUEST } from './codec/nlmsg';
 import { NetlinkEngine, touchedServices } from './engine';
-import { GenlSocket } from './socket';
+import { GenlPool, GenlSocket } from './socket';
 
 const hostHasIpvs = fs.existsSync('/proc/net/ip_vs');
 
@@ -34,6 +34,34 @@ describe('GenlSocket on the host kernel', () => {
       expect(s.sendCalls).toBeGreaterThanOrEqual(3);
     } finally {
       s.close();
+    }
+  });
+});
+
+describe('dumps on the host kernel (nlctrl lists every family)', () => {
+  const dumpFamilies = () => ({ ...getFamilyRequest('nlctrl'), flags: NLM_F_REQUEST | NLM_F_DUMP, attrs: [] });
+
+  it('one socket runs its dumps one after the other: no EBUSY, no retried request', async () => {
+    const s = new GenlSocket();
+    try {
+      const out = await s.exchange(Array.from({ length: 6 }, dumpFamilies));
+      expect(out.every((o) => o.errno === 0 && o.messages.length === out[0]!.messages.length && o.messages.length > 1)).toBe(true);
+      expect(s.requests).toBe(6);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('a pool runs dumps side by side on several sockets, doit requests on the first, results in order', async () => {
+    const pool = new GenlPool(3);
+    try {
+      const reqs = [getFamilyRequest('nlctrl'), ...Array.from({ length: 7 }, dumpFamilies), getFamilyRequest('no-such-family')];
+      const out = await pool.exchange(reqs);
+      expect(out.map((o) => o.errno)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 2]);
+      expect(out.slice(1, 8).every((o) => o.messages.length > 1)).toBe(true);
+      expect(pool.requests).toBe(9);
+    } finally {
+      pool.close();
     }
   });
 });

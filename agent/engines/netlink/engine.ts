@@ -1,8 +1,9 @@
 // The netlink engine: IPVS through its generic netlink family, with no ipvsadm process.
-//  - Reads are pipelined on one socket: GET_CONFIG + the daemon dump + the service dump, then
-//    every service's destination dump in one window. A scoped read asks only for the touched
-//    services (GET_SERVICE + GET_DEST each): a K-service pass costs 2 + 2K requests.
-//  - Stats use a socket of their own, so a sample never queues in front of an apply.
+//  - Reads are pipelined: GET_CONFIG + the daemon dump + the service dump, then every service's
+//    destination dump. The kernel runs one dump per socket at a time, so dumps are spread over a
+//    small pool of sockets (socket.ts GenlPool); doit requests pipeline on one. A scoped read asks
+//    only for the touched services (GET_SERVICE + GET_DEST each): a K-service pass costs 2 + 2K.
+//  - Stats use sockets of their own, so a sample never queues in front of an apply.
 //  - apply() keeps the Engine contract (ops before the failed one applied, none after) although
 //    the kernel runs every message of a sendmsg even after one fails: failures the pure model can
 //    foresee (lib/ipvs KernelTable, ipvsadm's own argument checks, ops that failed before) end a
@@ -46,7 +47,7 @@ import {
   serviceOf,
   serviceStats,
 } from './codec/ipvs';
-import { GenlSocket, NOT_SENT, type Outcome } from './socket';
+import { GenlPool, NOT_SENT, type Outcome } from './socket';
 
 /** Replies of up to this many dumps may wait in the receive buffer at once. */
 const DUMP_WINDOW = 32;
@@ -56,6 +57,8 @@ const APPLY_WINDOW = 256;
 export interface NetlinkEngineOptions {
   /** Where /proc/net/ip_vs_conn and ip_vs_stats are (default /proc/net). */
   procNet?: string;
+  /** Sockets per pool that run dumps side by side (default 8): one dump per socket at a time. */
+  dumpSockets?: number;
 }
 
 type Failure = Extract<ApplyResult, { ok: false }>;
@@ -63,16 +66,19 @@ type Failure = Extract<ApplyResult, { ok: false }>;
 export class NetlinkEngine implements Engine {
   readonly kind = 'netlink' as const;
   private readonly procNet: string;
-  private ctl: GenlSocket | null = null;
-  private statsSock: GenlSocket | null = null;
+  private ctl: GenlPool | null = null;
+  private statsSock: GenlPool | null = null;
   private family: Promise<number> | null = null;
   /** Config reads and applies take turns on the control socket; stats never wait for them. */
   private turn: Promise<unknown> = Promise.resolve();
   /** Ops the kernel refused unforeseen (canonical JSON): later sent alone, never inside a batch. */
   private readonly knownFailures = new Set<string>();
 
+  private readonly dumpSockets: number;
+
   constructor(opts: NetlinkEngineOptions = {}) {
     this.procNet = opts.procNet ?? '/proc/net';
+    this.dumpSockets = opts.dumpSockets ?? 8;
   }
 
   /** Netlink requests sent on the control socket (reads and applies): a test counts these. */
@@ -84,9 +90,9 @@ export class NetlinkEngine implements Engine {
     return this.statsSock?.requests ?? 0;
   }
 
-  private socket(which: 'ctl' | 'stats'): GenlSocket {
-    if (which === 'stats') return (this.statsSock ??= new GenlSocket());
-    return (this.ctl ??= new GenlSocket());
+  private socket(which: 'ctl' | 'stats'): GenlPool {
+    if (which === 'stats') return (this.statsSock ??= new GenlPool(this.dumpSockets));
+    return (this.ctl ??= new GenlPool(this.dumpSockets));
   }
 
   /** The IPVS family id, resolved once through nlctrl; EngineUnavailableError when IPVS is not there. */

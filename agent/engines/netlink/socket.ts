@@ -6,8 +6,11 @@
 //    at most MAX_SEND_BYTES, well under the socket's send buffer.
 //  - The window bounds what the kernel queues for us (ACKs, dump pages), so the receive buffer
 //    never overflows (an overflow drops replies: ENOBUFS).
-//  - A dump sent while another dump of this socket is still running is refused with EBUSY; it is
-//    sent again once that one has finished (counted as another request).
+//  - The kernel runs ONE dump per socket at a time (netlink_dump_start answers EBUSY while one is
+//    running), and a non-empty IPVS dump only ends (NLMSG_DONE) on our next recvmsg. So a socket
+//    never has two dumps in flight: its doit requests pipeline freely, its dumps go one after the
+//    other, and GenlPool spreads dumps over several sockets so they still run side by side. (An
+//    EBUSY anyway is sent again, counted as another request.)
 import netlink from 'netlink';
 import { decodeReplies, encodeGenl, NETLINK_GENERIC, NLM_F_DUMP, type AttrMap, type GenlRequest } from './codec/nlmsg';
 import { ERRNO } from '@/lib/ipvs/errors';
@@ -49,10 +52,11 @@ export class GenlSocket {
   private seq = Math.floor(Math.random() * 0x7fffffff);
   private readonly inFlight = new Map<number, Pending>();
   private readonly queue: Pending[] = [];
-  private pumpScheduled = false;
   private window = DEFAULT_WINDOW;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
+  private dumpInFlight = false;
+  private pumpScheduled = false;
 
   constructor() {
     this.raw = new netlink.RawNetlinkSocket(NETLINK_GENERIC, { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 });
@@ -90,8 +94,13 @@ export class GenlSocket {
     if (this.closed) return;
     const batch: Buffer[] = [];
     let bytes = 0;
-    while (this.queue.length > 0 && this.inFlight.size < this.window) {
-      const p = this.queue[0]!;
+    for (let i = 0; i < this.queue.length && this.inFlight.size < this.window; ) {
+      const p = this.queue[i]!;
+      const dump = (p.req.flags & NLM_F_DUMP) === NLM_F_DUMP;
+      if (dump && this.dumpInFlight) {
+        i++; // waits for the running dump; later doit requests may go ahead of it
+        continue;
+      }
       const seq = (this.seq = (this.seq + 1) >>> 0 || 1);
       const msg = encodeGenl(p.req, seq);
       if (batch.length > 0 && bytes + msg.length > MAX_SEND_BYTES) {
@@ -99,7 +108,8 @@ export class GenlSocket {
         batch.length = 0;
         bytes = 0;
       }
-      this.queue.shift();
+      this.queue.splice(i, 1);
+      if (dump) this.dumpInFlight = true;
       this.inFlight.set(seq, p);
       this.requests++;
       batch.push(msg);
@@ -151,6 +161,7 @@ export class GenlSocket {
         return;
       }
       this.inFlight.delete(r.seq);
+      if ((p.req.flags & NLM_F_DUMP) === NLM_F_DUMP) this.dumpInFlight = false;
       progressed = true;
       const errno = r.kind === 'ack' ? 0 : r.errno;
       if (errno === ERRNO.EBUSY && p.req.flags & NLM_F_DUMP) {
@@ -167,7 +178,10 @@ export class GenlSocket {
     }
   }
 
-  /** Coalesce the completions of one burst of datagrams into one sendmsg. */
+  /**
+   * Send what the completions freed on the next turn, not from inside the addon's receive
+   * callback: the completions of a burst of datagrams then share one sendmsg.
+   */
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
@@ -190,9 +204,55 @@ export class GenlSocket {
 
   private failAll(e: Error): void {
     const all = [...this.inFlight.values(), ...this.queue];
+    this.dumpInFlight = false;
     this.inFlight.clear();
     this.queue.length = 0;
     for (const p of all) p.reject(e);
     this.refresh();
+  }
+}
+
+/**
+ * Several sockets used as one: doit requests (and so every op of an apply, in order) go to the
+ * first socket; dumps are spread over all of them, each socket running one dump at a time.
+ */
+export class GenlPool {
+  private readonly sockets: GenlSocket[] = [];
+
+  constructor(private readonly size = 8) {}
+
+  private socket(i: number): GenlSocket {
+    while (this.sockets.length <= i) this.sockets.push(new GenlSocket());
+    return this.sockets[i]!;
+  }
+
+  /** Requests sent on all sockets (retries included). */
+  get requests(): number {
+    return this.sockets.reduce((n, s) => n + s.requests, 0);
+  }
+  get sendCalls(): number {
+    return this.sockets.reduce((n, s) => n + s.sendCalls, 0);
+  }
+
+  async exchange(reqs: readonly GenlRequest[], opts: { window?: number; stopOnError?: boolean } = {}): Promise<Outcome[]> {
+    const dumps = reqs.filter((r) => (r.flags & NLM_F_DUMP) === NLM_F_DUMP).length;
+    if (dumps <= 1 || opts.stopOnError) return this.socket(0).exchange(reqs, opts);
+    const lanes = Math.min(this.size, dumps);
+    const parts: { idx: number[]; reqs: GenlRequest[] }[] = Array.from({ length: lanes }, () => ({ idx: [], reqs: [] }));
+    let d = 0;
+    reqs.forEach((r, i) => {
+      const lane = (r.flags & NLM_F_DUMP) === NLM_F_DUMP ? d++ % lanes : 0;
+      parts[lane]!.idx.push(i);
+      parts[lane]!.reqs.push(r);
+    });
+    const outs = await Promise.all(parts.map((p, lane) => this.socket(lane).exchange(p.reqs, opts)));
+    const result: Outcome[] = new Array(reqs.length);
+    parts.forEach((p, lane) => p.idx.forEach((i, k) => (result[i] = outs[lane]![k]!)));
+    return result;
+  }
+
+  close(): void {
+    for (const s of this.sockets) s.close();
+    this.sockets.length = 0;
   }
 }

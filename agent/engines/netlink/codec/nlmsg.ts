@@ -64,29 +64,66 @@ export function encodeAttrs(attrs: readonly Attr[]): Buffer {
   return buf;
 }
 
-/** Attributes by type (the last one wins, as nla_parse does); type bits NESTED/BYTEORDER stripped. */
-export type AttrMap = Map<number, Buffer>;
+/**
+ * Attributes by type (the last one wins, as nla_parse does; type bits NESTED/BYTEORDER stripped).
+ * Offsets only: a payload is sliced when asked for, so a 10,000-destination dump allocates little.
+ */
+export class AttrMap {
+  private readonly at: number[] = [];
+  private readonly len: number[] = [];
+  constructor(private readonly buf: Buffer) {}
+  /** @internal */
+  put(type: number, at: number, len: number): void {
+    this.at[type] = at;
+    this.len[type] = len;
+  }
+  has(type: number): boolean {
+    return this.at[type] !== undefined;
+  }
+  get(type: number): Buffer | undefined {
+    const a = this.at[type];
+    return a === undefined ? undefined : this.buf.subarray(a, a + this.len[type]!);
+  }
+  /** Typed reads without slicing. */
+  u8(type: number): number | undefined {
+    const a = this.at[type];
+    return a === undefined || this.len[type]! < 1 ? undefined : this.buf[a]!;
+  }
+  u16(type: number): number | undefined {
+    const a = this.at[type];
+    return a === undefined || this.len[type]! < 2 ? undefined : this.buf.readUInt16LE(a);
+  }
+  be16(type: number): number | undefined {
+    const a = this.at[type];
+    return a === undefined || this.len[type]! < 2 ? undefined : this.buf.readUInt16BE(a);
+  }
+  u32(type: number): number | undefined {
+    const a = this.at[type];
+    return a === undefined || this.len[type]! < 4 ? undefined : this.buf.readUInt32LE(a);
+  }
+  /** u64 counters as numbers: exact up to 2^53 (9 PB of bytes), which a counter does not reach. */
+  u64(type: number): number | undefined {
+    const a = this.at[type];
+    return a === undefined || this.len[type]! < 8 ? undefined : this.buf.readUInt32LE(a) + this.buf.readUInt32LE(a + 4) * 4294967296;
+  }
+}
 
 export function decodeAttrs(buf: Buffer, off = 0, end = buf.length): AttrMap {
-  const out: AttrMap = new Map();
+  const out = new AttrMap(buf);
   while (off + 4 <= end) {
     const len = buf.readUInt16LE(off);
     if (len < 4 || off + len > end) throw new Error(`malformed netlink attribute at offset ${off} (length ${len})`);
-    out.set(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, buf.subarray(off + 4, off + len));
+    out.put(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, off + 4, len - 4);
     off += align4(len);
   }
   return out;
 }
 
-export const getU8 = (m: AttrMap, t: number) => m.get(t)?.readUInt8(0);
-export const getU16 = (m: AttrMap, t: number) => m.get(t)?.readUInt16LE(0);
-export const getBe16 = (m: AttrMap, t: number) => m.get(t)?.readUInt16BE(0);
-export const getU32 = (m: AttrMap, t: number) => m.get(t)?.readUInt32LE(0);
-/** u64 counters as numbers: exact up to 2^53 (9 PB of bytes), which a counter does not reach. */
-export function getU64(m: AttrMap, t: number): number | undefined {
-  const b = m.get(t);
-  return b && b.length >= 8 ? Number(b.readBigUInt64LE(0)) : undefined;
-}
+export const getU8 = (m: AttrMap, t: number) => m.u8(t);
+export const getU16 = (m: AttrMap, t: number) => m.u16(t);
+export const getBe16 = (m: AttrMap, t: number) => m.be16(t);
+export const getU32 = (m: AttrMap, t: number) => m.u32(t);
+export const getU64 = (m: AttrMap, t: number) => m.u64(t);
 export function getStr(m: AttrMap, t: number): string | undefined {
   const b = m.get(t);
   if (!b) return undefined;
