@@ -5,7 +5,10 @@
 // through this, and errors.ts classifies ipvsadm's stderr by it. Pure data; no imports.
 
 /** The errnos IPVS answers with, by name (Linux values). */
-export const ERRNO = { EPERM: 1, ENOENT: 2, ESRCH: 3, ENOMEM: 12, EEXIST: 17, EINVAL: 22, ERANGE: 34, EMSGSIZE: 90, ENOPROTOOPT: 92, EOPNOTSUPP: 95, EAFNOSUPPORT: 97 } as const;
+export const ERRNO = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, E2BIG: 7, ENOMEM: 12, EACCES: 13, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22,
+  ERANGE: 34, EMSGSIZE: 90, ENOPROTOOPT: 92, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EADDRNOTAVAIL: 99, ENOBUFS: 105,
+} as const;
 export type Errno = keyof typeof ERRNO;
 
 /** The commands that reach the kernel (Op kinds, plus -Z). */
@@ -54,19 +57,38 @@ const STRERROR: Record<Errno, string> = {
   EPERM: 'Operation not permitted',
   ENOENT: 'No such file or directory',
   ESRCH: 'No such process',
+  E2BIG: 'Argument list too long',
   ENOMEM: 'Cannot allocate memory',
+  EACCES: 'Permission denied',
+  EBUSY: 'Device or resource busy',
   EEXIST: 'File exists',
+  ENODEV: 'No such device',
   EINVAL: 'Invalid argument',
   ERANGE: 'Numerical result out of range',
   EMSGSIZE: 'Message too long',
   ENOPROTOOPT: 'Protocol not available',
   EOPNOTSUPP: 'Operation not supported',
   EAFNOSUPPORT: 'Address family not supported by protocol',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  ENOBUFS: 'No buffer space available',
 };
 
 /** ipvsadm's text (exit status 255) for a command the kernel refused with an errno, and what it means. */
 export function kernelRefusal(command: KernelCommand, errno: Errno): Refusal {
   return BY_COMMAND[command]?.[errno] ?? ANY_COMMAND[errno] ?? { message: STRERROR[errno], kind: errno === 'ERANGE' ? 'range' : 'other' };
+}
+
+const ERRNO_NAME = new Map<number, Errno>(Object.entries(ERRNO).map(([name, n]) => [n, name as Errno]));
+
+/**
+ * The same lookup for an engine that holds a bare errno number (the netlink engine): what ipvsadm
+ * prints when the kernel refuses `command` (null: a read) with it, so a NACK reads the same
+ * whichever engine ran.
+ */
+export function kernelRefusalText(command: KernelCommand | null, errno: number): string {
+  const name = ERRNO_NAME.get(errno);
+  if (!name) return `Unknown error ${errno}`;
+  return command === null ? (ANY_COMMAND[name]?.message ?? STRERROR[name]) : kernelRefusal(command, name).message;
 }
 
 /** Every text ipvsadm can print for a kernel refusal, with its meaning (for classifying stderr). */

@@ -89,6 +89,21 @@ export function argvToOp(argv: readonly string[]): Op {
   return op;
 }
 
+/**
+ * ipvsadm's own refusal of an op (its text, exit status 2), found by running the op's command line
+ * through the same argv parser, or null when ipvsadm would pass it to the kernel. Engines that do
+ * not spawn ipvsadm (the simulator, netlink) refuse exactly what it would.
+ */
+export function ipvsadmRefusal(op: Op): { message: string; exitCode: number } | null {
+  try {
+    argvToOp(opToArgv(op));
+    return null;
+  } catch (e) {
+    if (e instanceof IpvsadmError) return { message: e.message, exitCode: e.exitCode };
+    throw e;
+  }
+}
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**

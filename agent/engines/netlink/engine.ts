@@ -9,22 +9,21 @@
 //    foresee (lib/ipvs KernelTable, ipvsadm's own argument checks, ops that failed before) end a
 //    batch, and such an op is sent alone; an unforeseen failure is undone — the later ops that the
 //    kernel did ACK are reverted with the planner's ops from the model — before it is reported.
-//    Messages are ipvsadm's (lib/ipvs/errors.ts ipvsStrerror), so a NACK reads the same either way.
+//    Messages are ipvsadm's (lib/ipvs/kernel-errors.ts kernelRefusalText), so a NACK reads the same either way.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { canonicalJson } from '@/lib/ipvs/hash';
-import { ERRNO, ipvsStrerror } from '@/lib/ipvs/errors';
+import { ERRNO, kernelRefusalText } from '@/lib/ipvs/kernel-errors';
 import { KernelTable, sortRealServers, sortServices } from '@/lib/ipvs/kernel-table';
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import { parseProcStats, streamProcConn } from '@/lib/ipvs/listing';
 import { serviceFamily, serviceKeyOf, type DirectorConfig, type ServiceKey, type SyncDaemon, type VirtualService } from '@/lib/ipvs/model';
 import type { Op } from '@/lib/ipvs/op';
-import { applyOps, opToCommandLine } from '@/lib/ipvs/ops';
+import { applyOps, ipvsadmRefusal, opToCommandLine } from '@/lib/ipvs/ops';
 import { plan } from '@/lib/ipvs/plan';
 import { ZERO_COUNTERS, ZERO_RATES, type ConnEntry, type ConnFilter, type ServiceStats, type StatsSnapshot } from '@/lib/ipvs/stats';
-import { checkOp } from '../sim/argcheck';
 import { matchConn } from '../conn-filter';
 import { EngineUnavailableError, type ApplyResult, type Engine, type EngineFacts, type ReadScope } from '../engine';
 import { localSchedulers } from '../ipvsadm';
@@ -100,7 +99,7 @@ export class NetlinkEngine implements Engine {
     this.family ??= (async () => {
       const [o] = await this.socket('ctl').exchange([getFamilyRequest(IPVS_GENL_NAME)]);
       if (o!.errno === ERRNO.ENOENT) throw new EngineUnavailableError(`the kernel has no IPVS generic netlink family (is ip_vs loaded? try: modprobe ip_vs)`);
-      if (o!.errno !== 0 || !o!.messages[0]) throw new EngineUnavailableError(`resolving the IPVS generic netlink family failed: ${ipvsStrerror(null, o!.errno)}`);
+      if (o!.errno !== 0 || !o!.messages[0]) throw new EngineUnavailableError(`resolving the IPVS generic netlink family failed: ${kernelRefusalText(null, o!.errno)}`);
       return decodeFamily(o!.messages[0]).id;
     })();
     this.family.catch(() => (this.family = null)); // try again next time (e.g. after modprobe)
@@ -228,12 +227,12 @@ export class NetlinkEngine implements Engine {
       if (seen.stop === 0) {
         // Alone: ipvsadm's own refusal is never sent; otherwise no later op can run after it.
         const op = rest[0]!;
-        const refused = checkOp(op);
+        const refused = ipvsadmRefusal(op);
         if (refused) return failure(done, op, refused.message, refused.exitCode);
         const [o] = await sock.exchange([opRequest(family, op)]);
         if (o!.errno !== 0) {
           this.remember(op);
-          return failure(done, op, ipvsStrerror(op.op, o!.errno), 255);
+          return failure(done, op, kernelRefusalText(op.op, o!.errno), 255);
         }
         this.knownFailures.delete(canonicalJson(op));
         done++;
@@ -258,7 +257,7 @@ export class NetlinkEngine implements Engine {
     const table = KernelTable.from(state);
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
-      if (this.knownFailures.has(canonicalJson(op)) || checkOp(op)) return { stop: i, table };
+      if (this.knownFailures.has(canonicalJson(op)) || ipvsadmRefusal(op)) return { stop: i, table };
       try {
         table.apply(op);
       } catch {
@@ -275,7 +274,7 @@ export class NetlinkEngine implements Engine {
   private async undoAfter(state: DirectorConfig, chunk: Op[], out: Outcome[], k: number): Promise<Failure> {
     const failed = chunk[k]!;
     this.remember(failed);
-    let message = ipvsStrerror(failed.op, out[k]!.errno);
+    let message = kernelRefusalText(failed.op, out[k]!.errno);
     const atK = applyOps(state, chunk.slice(0, k));
     const ran = chunk.slice(k + 1).filter((_, i) => out[k + 1 + i]!.errno === 0);
     if (ran.length > 0) {
@@ -291,7 +290,7 @@ export class NetlinkEngine implements Engine {
       const family = await this.resolveFamily();
       const res = await this.socket('ctl').exchange(undo.map((op) => opRequest(family, op)), { window: APPLY_WINDOW });
       const bad = res.findIndex((o) => o.errno !== 0 && o.errno !== NOT_SENT);
-      if (bad >= 0) message = `${message} (and undoing ${undo.length} later op(s) failed: ${ipvsStrerror(undo[bad]!.op, res[bad]!.errno)})`;
+      if (bad >= 0) message = `${message} (and undoing ${undo.length} later op(s) failed: ${kernelRefusalText(undo[bad]!.op, res[bad]!.errno)})`;
     }
     return failure(k, failed, message, 255);
   }
@@ -318,7 +317,7 @@ function mustSucceed(o: Outcome, what: string): void {
   if (o.errno === ERRNO.EPERM || o.errno === ERRNO.EACCES) {
     throw new EngineUnavailableError(`IPVS netlink ${what} was refused: lvs-agent must run as root (uid 0) or with CAP_NET_ADMIN; it runs as uid ${process.getuid?.() ?? '?'}`);
   }
-  throw new Error(`IPVS netlink ${what} failed: ${ipvsStrerror(null, o.errno)} (errno ${o.errno})`);
+  throw new Error(`IPVS netlink ${what} failed: ${kernelRefusalText(null, o.errno)} (errno ${o.errno})`);
 }
 
 /** The services an op list touches (what a scoped read before applying it needs). */

@@ -13,7 +13,7 @@
 //    EBUSY anyway is sent again, counted as another request.)
 import netlink from 'netlink';
 import { decodeReplies, encodeGenl, NETLINK_GENERIC, NLM_F_DUMP, type AttrMap, type GenlRequest } from './codec/nlmsg';
-import { ERRNO } from '@/lib/ipvs/errors';
+import { ERRNO } from '@/lib/ipvs/kernel-errors';
 
 const MAX_SEND_BYTES = 32 * 1024;
 const DEFAULT_WINDOW = 64;

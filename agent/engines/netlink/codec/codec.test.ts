@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RealServerSchema, SCHEDULERS, SyncDaemonSchema, VirtualServiceSchema, type VirtualService } from '@/lib/ipvs/model';
 import type { Op } from '@/lib/ipvs/op';
-import { ipvsStrerror } from '@/lib/ipvs/errors';
+import { kernelRefusalText } from '@/lib/ipvs/kernel-errors';
 import { canonicalServer } from '@/lib/ipvs/kernel-table';
 import { decodeAttrs, decodeReplies, encodeAttrs, encodeGenl, nest, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, type Attr } from './nlmsg';
 import {
@@ -237,17 +237,17 @@ describe('IPVS netlink codecs: messages as the kernel sends them', () => {
 
 describe('kernel errnos in ipvsadm words (one table for every engine)', () => {
   it('words errnos per command, as ipvs_strerror() does', () => {
-    expect(ipvsStrerror('add-service', 17)).toBe('Service already exists');
-    expect(ipvsStrerror('add-server', 17)).toBe('Destination already exists');
-    expect(ipvsStrerror('edit-service', 3)).toBe('No such service');
-    expect(ipvsStrerror('add-server', 3)).toBe('Service not defined');
-    expect(ipvsStrerror('delete-server', 2)).toBe('No such destination');
-    expect(ipvsStrerror('add-service', 2)).toBe('Scheduler or persistence engine not found');
-    expect(ipvsStrerror('stop-daemon', 3)).toBe('No daemon is running');
-    expect(ipvsStrerror('start-daemon', 17)).toBe('Daemon has already run');
-    expect(ipvsStrerror('add-server', 22)).toBe('Invalid operation.  Possibly wrong module version, address not unicast, ...');
-    expect(ipvsStrerror('add-server', 34)).toBe('Numerical result out of range');
-    expect(ipvsStrerror(null, 1)).toBe('Permission denied (you must be root)');
-    expect(ipvsStrerror(null, 4242)).toBe('Unknown error 4242');
+    expect(kernelRefusalText('add-service', 17)).toBe('Service already exists');
+    expect(kernelRefusalText('add-server', 17)).toBe('Destination already exists');
+    expect(kernelRefusalText('edit-service', 3)).toBe('No such service');
+    expect(kernelRefusalText('add-server', 3)).toBe('Service not defined');
+    expect(kernelRefusalText('delete-server', 2)).toBe('No such destination');
+    expect(kernelRefusalText('add-service', 2)).toBe('Scheduler or persistence engine not found');
+    expect(kernelRefusalText('stop-daemon', 3)).toBe('No daemon is running');
+    expect(kernelRefusalText('start-daemon', 17)).toBe('Daemon has already run');
+    expect(kernelRefusalText('add-server', 22)).toBe('Invalid operation.  Possibly wrong module version, address not unicast, ...');
+    expect(kernelRefusalText('add-server', 34)).toBe('Numerical result out of range');
+    expect(kernelRefusalText(null, 1)).toBe('Permission denied (you must be root)');
+    expect(kernelRefusalText(null, 4242)).toBe('Unknown error 4242');
   });
 });
