@@ -55,11 +55,17 @@ function myers(a: string[], b: string[]): DiffLine[] {
     const prevK = k === -d || (k !== d && vd[off + k - 1]! < vd[off + k + 1]!) ? k + 1 : k - 1;
     const prevX = vd[off + prevK]!;
     const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) out.push({ op: ' ', text: a[--x]! }), y--;
+    while (x > prevX && y > prevY) {
+      out.push({ op: ' ', text: a[--x]! });
+      y--;
+    }
     if (x === prevX) out.push({ op: '+', text: b[--y]! });
     else out.push({ op: '-', text: a[--x]! });
   }
-  while (x > 0 && y > 0) out.push({ op: ' ', text: a[--x]! }), y--;
+  while (x > 0 && y > 0) {
+    out.push({ op: ' ', text: a[--x]! });
+    y--;
+  }
   while (y > 0) out.push({ op: '+', text: b[--y]! });
   while (x > 0) out.push({ op: '-', text: a[--x]! });
   return out.reverse();
