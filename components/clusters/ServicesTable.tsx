@@ -7,10 +7,10 @@
 import Link from 'next/link';
 import { memo, startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { formatHostPort } from '@/lib/ipvs/addr';
-import { isDefaultNetmask, serviceFamily, type RealServer, type VirtualService } from '@/lib/ipvs/model';
+import { isDefaultNetmask, serviceFamily, type DirectorConfig, type RealServer, type VirtualService } from '@/lib/ipvs/model';
 import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { CurrentValues } from '@/lib/api/schemas';
-import { applyEdits } from '../changes/changeset';
+import { applyChanges, editsToChanges, type Edits } from '@/lib/api/changes';
 import { useDraft } from '../changes/draft-store';
 import { useCluster, useCurrentStats } from '../data/queries';
 import { formatMetric, si, duration } from '../format';
@@ -56,7 +56,7 @@ export function ServicesTable({ cluster }: { cluster: string }) {
     const base = c.data.config.services;
     const edits = draft?.edits ?? {};
     const baseKeys = new Set(base.map(serviceKeyId));
-    const working = applyEdits(c.data.config, edits);
+    const working = workingCopy(c.data.config, edits);
     const out: { s: VirtualService; key: string; mark: Mark }[] = working.map((s) => {
       const key = serviceKeyId(s);
       return { s, key, mark: key in edits ? (baseKeys.has(key) ? 'edited' : 'added') : undefined };
@@ -222,6 +222,16 @@ export function ServicesTable({ cluster }: { cluster: string }) {
       )}
     </section>
   );
+}
+
+/** The services the draft leads to; a draft that no longer applies to the base shows the base (Review says why). */
+function workingCopy(base: DirectorConfig, edits: Edits): VirtualService[] {
+  if (Object.keys(edits).length === 0) return base.services;
+  try {
+    return applyChanges(base, editsToChanges(base, edits)).services;
+  } catch {
+    return base.services;
+  }
 }
 
 function searchText(s: VirtualService): string {

@@ -9,7 +9,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '@/lib/api/client';
 import type { ChangeInput, PlanPreview, RevisionSummary } from '@/lib/api/schemas';
 import { serviceKeyId } from '@/lib/ipvs/keys';
-import { editsToChanges } from '../changes/changeset';
+import { editsToChanges } from '@/lib/api/changes';
 import { useDraft } from '../changes/draft-store';
 import { ChangeList, changeText } from '../diff/ChangeList';
 import { ConfigDiffView } from '../diff/ConfigDiffView';

@@ -6,12 +6,12 @@ import { FORWARDING, PROTOCOLS, SCHEDULERS, TUNNEL_CSUM, TUNNEL_TYPES, type Virt
 import { FORWARDING_HELP, SCHEDULER_HELP, SCHED_FLAG_HELP, flagsFor } from '../ipvs-help';
 import { Field } from '../ui/field';
 import { issuesByPath, type Issue } from '../ui/errors';
-import { emptyRealServer, renameFlags, toggleQuiesce, validateDraft, type RealServerDraft, type ServiceDraft } from './draft';
+import { emptyRealServer, renameFlags, toggleQuiesce, validateForm, type RealServerForm, type ServiceForm } from './form';
 import { RealServerLive, type RealServerLiveInfo } from './RealServerLive';
 import styles from './editor.module.css';
 
 export type ServiceEditorProps = {
-  initial: ServiceDraft;
+  initial: ServiceForm;
   mode: 'create' | 'edit';
   readOnly?: boolean;
   /** issues from the API, paths relative to this service ("realServers.0.weight") */
@@ -36,22 +36,22 @@ const FIELD_PATH =
 const PROTO_LABEL: Record<string, string> = { tcp: 'TCP (-t)', udp: 'UDP (-u)', sctp: 'SCTP (--sctp-service)', fwmark: 'Firewall mark (-f)' };
 
 export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = [], live, submitLabel, secondaryLabel, busy, onSubmit, onCancel, actions, onDirty }: ServiceEditorProps) {
-  const [d, setDraft] = useState<ServiceDraft>(initial);
-  const setD: typeof setDraft = (v) => {
+  const [d, setForm] = useState<ServiceForm>(initial);
+  const setD: typeof setForm = (v) => {
     onDirty?.();
-    setDraft(v);
+    setForm(v);
   };
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
   const [submitted, setSubmitted] = useState(false);
-  const result = useMemo(() => validateDraft(d), [d]);
+  const result = useMemo(() => validateForm(d), [d]);
   const clientIssues = result.ok ? [] : result.issues;
   const byPath = useMemo(() => issuesByPath([...clientIssues, ...serverIssues]), [clientIssues, serverIssues]);
   const errs = (path: string) => (submitted || touched.has(path) || serverIssues.some((i) => i.path === path) ? byPath.get(path) : undefined);
   const touch = (path: string) => () => setTouched((t) => (t.has(path) ? t : new Set(t).add(path)));
-  const set = <K extends keyof ServiceDraft>(k: K, v: ServiceDraft[K]) => setD((x) => ({ ...x, [k]: v }));
-  const setRs = (i: number, patch: Partial<RealServerDraft>) =>
+  const set = <K extends keyof ServiceForm>(k: K, v: ServiceForm[K]) => setD((x) => ({ ...x, [k]: v }));
+  const setRs = (i: number, patch: Partial<RealServerForm>) =>
     setD((x) => ({ ...x, realServers: x.realServers.map((r, j) => (j === i ? { ...r, ...patch } : r)) }));
-  const setHc = (patch: Partial<ServiceDraft['healthCheck']>) => setD((x) => ({ ...x, healthCheck: { ...x.healthCheck, ...patch } }));
+  const setHc = (patch: Partial<ServiceForm['healthCheck']>) => setD((x) => ({ ...x, healthCheck: { ...x.healthCheck, ...patch } }));
   const fwm = d.protocol === 'fwmark';
   const keyLocked = mode === 'edit';
   const e = errs;
@@ -70,7 +70,7 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
         <h3 id="vs-h">Virtual service</h3>
         <div className={styles.grid}>
           <Field label="Protocol" errors={e('protocol')} help={keyLocked ? 'The service key; changing it means delete + add.' : undefined}>
-            <select value={d.protocol} disabled={readOnly || keyLocked} onChange={(ev) => set('protocol', ev.target.value as ServiceDraft['protocol'])}>
+            <select value={d.protocol} disabled={readOnly || keyLocked} onChange={(ev) => set('protocol', ev.target.value as ServiceForm['protocol'])}>
               {[...PROTOCOLS, 'fwmark'].map((p) => (
                 <option key={p} value={p}>
                   {PROTO_LABEL[p]}
@@ -111,7 +111,7 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
               value={d.scheduler}
               disabled={readOnly}
               onChange={(ev) => {
-                const s = ev.target.value as ServiceDraft['scheduler'];
+                const s = ev.target.value as ServiceForm['scheduler'];
                 setD((x) => ({ ...x, scheduler: s, schedFlags: renameFlags(x.schedFlags, s) }));
               }}
             >
@@ -342,13 +342,13 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
 }
 
 function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, remove, live }: {
-  r: RealServerDraft;
+  r: RealServerForm;
   i: number;
   servicePort: string;
   readOnly: boolean;
   errs: (field: string) => string[] | undefined;
   touch: (field: string) => () => void;
-  set: (patch: Partial<RealServerDraft>) => void;
+  set: (patch: Partial<RealServerForm>) => void;
   remove: () => void;
   live?: Map<string, RealServerLiveInfo>;
 }) {
@@ -370,7 +370,7 @@ function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, remove, 
           <input className={styles.port} type="text" inputMode="numeric" aria-label={`port of ${who}`} aria-invalid={bad('port')} value={r.port} disabled={readOnly} onChange={(ev) => set({ port: ev.target.value })} onBlur={touch('port')} placeholder={servicePort || 'svc'} />
         </td>
         <td>
-          <select aria-label={`forwarding of ${who}`} value={r.forwarding} disabled={readOnly} onChange={(ev) => set({ forwarding: ev.target.value as RealServerDraft['forwarding'] })} title={FORWARDING_HELP[r.forwarding].help}>
+          <select aria-label={`forwarding of ${who}`} value={r.forwarding} disabled={readOnly} onChange={(ev) => set({ forwarding: ev.target.value as RealServerForm['forwarding'] })} title={FORWARDING_HELP[r.forwarding].help}>
             {FORWARDING.map((f) => (
               <option key={f} value={f}>
                 {FORWARDING_HELP[f].flag} {f === 'route' ? 'Route (DR)' : f === 'masq' ? 'Masq (NAT)' : 'Tunnel'}
@@ -420,7 +420,7 @@ function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, remove, 
                 <>
                   <label className="small">
                     Tunnel type{' '}
-                    <select aria-label={`tunnel type of ${who}`} value={r.tunnelType || 'ipip'} disabled={readOnly} onChange={(ev) => set({ tunnelType: ev.target.value as RealServerDraft['tunnelType'] })}>
+                    <select aria-label={`tunnel type of ${who}`} value={r.tunnelType || 'ipip'} disabled={readOnly} onChange={(ev) => set({ tunnelType: ev.target.value as RealServerForm['tunnelType'] })}>
                       {TUNNEL_TYPES.map((t) => (
                         <option key={t} value={t}>
                           {t}
@@ -437,7 +437,7 @@ function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, remove, 
                   {(r.tunnelType || 'ipip') !== 'ipip' ? (
                     <label className="small">
                       Checksum{' '}
-                      <select aria-label={`tunnel checksum of ${who}`} value={r.tunnelChecksum || 'nocsum'} disabled={readOnly} onChange={(ev) => set({ tunnelChecksum: ev.target.value as RealServerDraft['tunnelChecksum'] })}>
+                      <select aria-label={`tunnel checksum of ${who}`} value={r.tunnelChecksum || 'nocsum'} disabled={readOnly} onChange={(ev) => set({ tunnelChecksum: ev.target.value as RealServerForm['tunnelChecksum'] })}>
                         {TUNNEL_CSUM.filter((c) => r.tunnelType === 'gue' || c !== 'remcsum').map((c) => (
                           <option key={c} value={c}>
                             --tun-{c}

@@ -19,7 +19,7 @@ import { useLatestByKey } from '../live/useLatestByKey';
 import { useSession } from '../session';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { useToast } from '../ui/toast';
-import { draftFromService, emptyDraft, emptyRealServer } from './draft';
+import { formFromService, emptyServiceForm, emptyRealServer } from './form';
 import { DrainBar, HealthBadge, type RealServerLiveInfo } from './RealServerLive';
 import { ServiceEditor } from './ServiceEditor';
 
@@ -77,7 +77,7 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
   const baseRevision = c.data.currentRevision?.number ?? 0;
   const editable = can('operator');
   const shown: VirtualService | null = pending === undefined ? current : pending;
-  const initial = shown ? draftFromService(shown) : { ...emptyDraft(), realServers: [emptyRealServer()] };
+  const initial = shown ? formFromService(shown) : { ...emptyServiceForm(), realServers: [emptyRealServer()] };
   const title = creating ? 'New virtual service' : shown ? serviceLabel(shown) : serviceLabel(current!);
 
   const existing = new Set(c.data.config.services.map(serviceKeyId));

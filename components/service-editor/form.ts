@@ -1,5 +1,5 @@
 // The service editor's form state. Inputs hold text (so an admin can type "1000" through "10"),
-// and `draftToInput` turns it into what VirtualServiceSchema parses; the schema's issues then
+// and `formToInput` turns it into what VirtualServiceSchema parses; the schema's issues then
 // come back to the field whose path they name. Pure, so it is tested without a browser.
 import { z } from 'zod';
 import {
@@ -15,7 +15,7 @@ import {
 } from '@/lib/ipvs/model';
 import { pathText, type Issue } from '../ui/errors';
 
-export type RealServerDraft = {
+export type RealServerForm = {
   /** stable React key; not part of the model */
   uid: string;
   address: string;
@@ -33,7 +33,7 @@ export type RealServerDraft = {
   restoreWeight: string;
 };
 
-export type HealthCheckDraft = {
+export type HealthCheckForm = {
   enabled: boolean;
   type: 'tcp' | 'http' | 'https';
   port: string;
@@ -47,7 +47,7 @@ export type HealthCheckDraft = {
   onFailure: 'quiesce' | 'remove';
 };
 
-export type ServiceDraft = {
+export type ServiceForm = {
   protocol: 'tcp' | 'udp' | 'sctp' | 'fwmark';
   address: string;
   port: string;
@@ -60,8 +60,8 @@ export type ServiceDraft = {
   netmask: string;
   sipPe: boolean;
   onePacket: boolean;
-  healthCheck: HealthCheckDraft;
-  realServers: RealServerDraft[];
+  healthCheck: HealthCheckForm;
+  realServers: RealServerForm[];
 };
 
 let uidSeq = 0;
@@ -69,7 +69,7 @@ const newUid = () => `rs${++uidSeq}`;
 
 const str = (n: number | undefined) => (n === undefined ? '' : String(n));
 
-export function emptyRealServer(defaults?: Partial<RealServerDraft>): RealServerDraft {
+export function emptyRealServer(defaults?: Partial<RealServerForm>): RealServerForm {
   return {
     uid: newUid(),
     address: '',
@@ -88,11 +88,11 @@ export function emptyRealServer(defaults?: Partial<RealServerDraft>): RealServer
   };
 }
 
-export function emptyHealthCheck(): HealthCheckDraft {
+export function emptyHealthCheck(): HealthCheckForm {
   return { enabled: false, type: 'tcp', port: '', path: '/', expectStatus: '200', bodyMatch: '', interval: '5', timeout: '2', rise: '2', fall: '3', onFailure: 'quiesce' };
 }
 
-export function emptyDraft(): ServiceDraft {
+export function emptyServiceForm(): ServiceForm {
   return {
     protocol: 'tcp',
     address: '',
@@ -112,7 +112,7 @@ export function emptyDraft(): ServiceDraft {
 }
 
 /** A parsed service back into form state (editing an existing service). */
-export function draftFromService(s: VirtualService): ServiceDraft {
+export function formFromService(s: VirtualService): ServiceForm {
   const hc = s.healthCheck;
   return {
     protocol: s.protocol,
@@ -172,7 +172,7 @@ function num(text: string): number | string | undefined {
 }
 
 /** Form state → the schema's input. Keeps the row order, so issue paths index the rows. */
-export function draftToInput(d: ServiceDraft): unknown {
+export function formToInput(d: ServiceForm): unknown {
   const common = {
     scheduler: d.scheduler,
     schedFlags: d.schedFlags,
@@ -193,7 +193,7 @@ export function draftToInput(d: ServiceDraft): unknown {
   return { protocol: d.protocol, address: d.address, port: num(d.port) ?? '', ...common };
 }
 
-function healthToInput(h: HealthCheckDraft) {
+function healthToInput(h: HealthCheckForm) {
   const http = h.type !== 'tcp';
   return {
     type: h.type,
@@ -207,7 +207,7 @@ function healthToInput(h: HealthCheckDraft) {
   };
 }
 
-function realServerToInput(r: RealServerDraft) {
+function realServerToInput(r: RealServerForm) {
   const tunnel = r.forwarding === 'tunnel';
   return {
     address: r.address,
@@ -223,11 +223,11 @@ function realServerToInput(r: RealServerDraft) {
   };
 }
 
-export type DraftResult = { ok: true; service: VirtualService; input: VirtualServiceInput } | { ok: false; issues: Issue[] };
+export type FormResult = { ok: true; service: VirtualService; input: VirtualServiceInput } | { ok: false; issues: Issue[] };
 
 /** Validate with the same schema the API uses; issues carry dotted paths ("realServers.1.weight"). */
-export function validateDraft(d: ServiceDraft): DraftResult {
-  const input = draftToInput(d);
+export function validateForm(d: ServiceForm): FormResult {
+  const input = formToInput(d);
   const r = VirtualServiceSchema.safeParse(input);
   if (r.success) return { ok: true, service: r.data, input: input as VirtualServiceInput };
   return { ok: false, issues: zodIssues(r.error) };
@@ -245,7 +245,7 @@ export function renameFlags(flags: string[], to: Scheduler): string[] {
 }
 
 /** Quiesce = weight 0 (new connections stop, existing ones continue); toggling back restores. */
-export function toggleQuiesce(r: RealServerDraft): RealServerDraft {
+export function toggleQuiesce(r: RealServerForm): RealServerForm {
   if (r.weight.trim() === '0') return { ...r, weight: r.restoreWeight && r.restoreWeight !== '0' ? r.restoreWeight : '1' };
   return { ...r, restoreWeight: r.weight, weight: '0' };
 }
