@@ -1,11 +1,9 @@
 'use client';
 // The append-only audit log: who did what to which cluster, from where, with the revisions
 // before and after. Filters by actor, action (exact or a prefix such as "login."), cluster, time.
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '@/lib/api/client';
 import type { AuditEvent } from '@/lib/api/schemas';
-import { useClusters } from '../data/queries';
+import { useAudit, useClusters } from '../data/queries';
 import { dateTime } from '../format';
 import { errorIssues } from '../ui/errors';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -28,13 +26,7 @@ export function AuditPage() {
     ...(filter.to ? { to: iso(filter.to) } : {}),
     limit: 100,
   };
-  const q = useInfiniteQuery({
-    queryKey: ['audit', query],
-    queryFn: ({ pageParam, signal }) => api.listAudit({ ...query, ...(pageParam ? { cursor: pageParam } : {}) }, signal),
-    initialPageParam: '' as string,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: 15_000,
-  });
+  const q = useAudit(query);
   const set = (k: keyof Filter) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setForm((f) => ({ ...f, [k]: e.target.value }));
   const events = q.data?.pages.flatMap((p) => p.events) ?? [];
   const fieldErr = (p: string) => errorIssues(q.error).filter((i) => i.path === p).map((i) => i.message).join('; ');

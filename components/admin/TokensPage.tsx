@@ -2,10 +2,9 @@
 // API tokens for automation (CI, scripts): named, with a role no higher than their owner's and
 // an optional expiry; the secret is shown once. Admins see everyone's.
 import { useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import { ROLE_RANK, type ApiToken, type Role } from '@/lib/api/schemas';
-import { keys, useTokens } from '../data/queries';
+import { useTokens } from '../data/queries';
+import { useCreateToken, useRevokeToken } from '../data/mutations';
 import { ago, dateTime } from '../format';
 import { useSession } from '../session';
 import { CopyButton } from '../ui/copy';
@@ -72,14 +71,13 @@ export function TokensPage() {
 
 function TokenRow({ t }: { t: ApiToken }) {
   const [revoking, setRevoking] = useState(false);
-  const qc = useQueryClient();
+  const revokeToken = useRevokeToken();
   const toast = useToast();
   const expired = t.expiresAt !== null && new Date(t.expiresAt).getTime() < Date.now();
   const revoke = async () => {
     try {
-      await api.revokeToken(t.id);
+      await revokeToken.mutateAsync(t.id);
       toast.show('ok', `Token ${t.name} revoked`);
-      await qc.invalidateQueries({ queryKey: keys.tokens });
     } catch (e) {
       toast.show('bad', 'Revoke failed', errorMessage(e));
     }
@@ -117,7 +115,7 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
   const [days, setDays] = useState('90');
   const [error, setError] = useState<unknown>(null);
   const [secret, setSecret] = useState<string | null>(null);
-  const qc = useQueryClient();
+  const createToken = useCreateToken();
   const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
   const close = () => {
     setSecret(null);
@@ -128,9 +126,8 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     try {
-      const r = await api.createToken({ name, role, expiresInDays: days === '' ? null : Number(days) });
+      const r = await createToken.mutateAsync({ name, role, expiresInDays: days === '' ? null : Number(days) });
       setSecret(r.secret);
-      await qc.invalidateQueries({ queryKey: keys.tokens });
     } catch (err) {
       setError(err);
     }

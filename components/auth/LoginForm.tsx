@@ -1,9 +1,7 @@
 'use client';
 import { useEffect, useState } from 'react';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
-import { keys } from '../data/queries';
+import { useLogin } from '../data/mutations';
 import { errorIssues, errorMessage, errorStatus } from '../ui/errors';
 import { Field } from '../ui/field';
 
@@ -15,7 +13,7 @@ function safeNext(next: string | null): string {
 export function LoginForm() {
   const router = useRouter();
   const params = useSearchParams();
-  const qc = useQueryClient();
+  const login = useLogin();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -32,8 +30,7 @@ export function LoginForm() {
     setBusy(true);
     setError(null);
     try {
-      const me = await api.login({ username, password });
-      qc.setQueryData(keys.me, me);
+      await login.mutateAsync({ username, password });
       router.replace(safeNext(params.get('next')));
     } catch (err) {
       setError(err);

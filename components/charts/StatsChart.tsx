@@ -3,9 +3,8 @@
 // new connections/s, packets/s and traffic (bytes/s or bits/s), as a total or one line per
 // breakdown key (director, service or real server) with a legend.
 import { useMemo, useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { api } from '@/lib/api/client';
+import { useHistoryStats } from '../data/queries';
 import { dateTime, formatMetric, formatTick, timeTick, type Metric } from '../format';
 import { useStatsStream, type StreamScope } from '../live/useStatsStream';
 import { fromResponse, keysByLabel, latest, toRows, type Field, type SeriesState } from '../live/series';
@@ -47,12 +46,7 @@ export function StatsChart({ cluster, scope = {}, breakdownLabel, title = 'Traff
   const [bits, setBits] = useState(true);
 
   const live = useStatsStream(cluster, scope, { enabled: range === 'live' });
-  const hist = useQuery({
-    queryKey: ['stats-history', cluster, scope.director ?? '', scope.service ?? '', scope.server ?? '', range],
-    queryFn: ({ signal }) => api.historyStats(cluster, { range: range as Exclude<Range, 'live'>, ...scope }, signal),
-    enabled: range !== 'live',
-    refetchInterval: 60_000,
-  });
+  const hist = useHistoryStats(cluster, { range: range as Exclude<Range, 'live'>, ...scope }, range !== 'live');
   const series: SeriesState | null = range === 'live' ? live.series : hist.data ? fromResponse(hist.data) : null;
   const version = range === 'live' ? live.version : hist.dataUpdatedAt;
   const rangeSeconds = RANGES.find((r) => r.id === range)!.seconds;

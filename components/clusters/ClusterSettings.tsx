@@ -4,12 +4,11 @@
 // connection-sync daemons (--start-daemon) — which go through Review & apply like services.
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import { DEFAULT_TIMEOUTS, GlobalsSchema, type Globals } from '@/lib/ipvs/model';
 import { useDraft } from '../changes/draft-store';
 import { zodIssues } from '../service-editor/form';
 import { useCluster } from '../data/queries';
+import { useUpdateCluster } from '../data/mutations';
 import { duration } from '../format';
 import { href } from '../links';
 import { useSession } from '../session';
@@ -97,7 +96,7 @@ function ClusterFields({ cluster, description, driftPolicy, editable }: { cluste
   const [policy, setPolicy] = useState(driftPolicy);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const qc = useQueryClient();
+  const updateCluster = useUpdateCluster(cluster);
   const toast = useToast();
   const changed = desc !== description || policy !== driftPolicy;
   const save = async (e: React.FormEvent) => {
@@ -105,10 +104,8 @@ function ClusterFields({ cluster, description, driftPolicy, editable }: { cluste
     setBusy(true);
     setError(null);
     try {
-      await api.updateCluster(cluster, { ...(desc !== description ? { description: desc } : {}), ...(policy !== driftPolicy ? { driftPolicy: policy } : {}) });
+      await updateCluster.mutateAsync({ ...(desc !== description ? { description: desc } : {}), ...(policy !== driftPolicy ? { driftPolicy: policy } : {}) });
       toast.show('ok', 'Cluster settings saved', policy !== driftPolicy ? `Drift policy is now “${policy}”; agents get it with the next push.` : undefined);
-      await qc.invalidateQueries({ queryKey: ['cluster', cluster] });
-      await qc.invalidateQueries({ queryKey: ['clusters'] });
     } catch (err) {
       setError(err);
     } finally {

@@ -1,22 +1,39 @@
 'use client';
-// react-query hooks over lib/api/client: one query key per resource, refetch intervals where
-// the data moves (director status while a rollout runs, connection tables on auto-refresh).
-import { keepPreviousData, useQuery, type UseQueryOptions } from '@tanstack/react-query';
-import { api } from '../../lib/api/client';
+// react-query hooks over lib/api/client: the one table of query keys, and a query hook per
+// resource, with refetch intervals where the data moves (director status while a rollout runs,
+// connection tables on auto-refresh). Mutations live beside them in ./mutations.ts and invalidate
+// only through this table.
+//
+// Keys are hierarchical: everything of one cluster sits under keys.clusterScope(c), everything of
+// one director under keys.director(c, d), so one prefix refreshes what a change can move.
+import { keepPreviousData, useInfiniteQuery, useQuery, type UseQueryOptions } from '@tanstack/react-query';
+import { api } from '@/lib/api/client';
+
+type AuditQuery = NonNullable<Parameters<typeof api.listAudit>[0]>;
+type ConnectionsQuery = NonNullable<Parameters<typeof api.listConnections>[2]>;
+type HistoryQuery = NonNullable<Parameters<typeof api.historyStats>[1]>;
+type PreviewBody = Parameters<typeof api.previewChanges>[1];
 
 export const keys = {
   me: ['me'] as const,
   clusters: ['clusters'] as const,
-  cluster: (c: string) => ['cluster', c] as const,
-  directors: (c: string) => ['directors', c] as const,
-  director: (c: string, d: string) => ['director', c, d] as const,
-  directorPlan: (c: string, d: string) => ['director-plan', c, d] as const,
-  revisions: (c: string) => ['revisions', c] as const,
-  revision: (c: string, n: number) => ['revision', c, n] as const,
-  diff: (c: string, a: number, b: number) => ['diff', c, a, b] as const,
-  connections: (c: string, d: string, q: object) => ['connections', c, d, q] as const,
-  audit: (q: object) => ['audit', q] as const,
-  currentStats: (c: string, servers: boolean) => ['current-stats', c, servers] as const,
+  /** prefix of every query about one cluster */
+  clusterScope: (c: string) => ['cluster', c] as const,
+  cluster: (c: string) => ['cluster', c, 'detail'] as const,
+  directors: (c: string) => ['cluster', c, 'directors'] as const,
+  /** a director's status; also the prefix of its plan and connection table */
+  director: (c: string, d: string) => ['cluster', c, 'director', d] as const,
+  directorPlan: (c: string, d: string) => ['cluster', c, 'director', d, 'plan'] as const,
+  connections: (c: string, d: string, q: ConnectionsQuery) => ['cluster', c, 'director', d, 'connections', q] as const,
+  revisions: (c: string) => ['cluster', c, 'revisions'] as const,
+  revision: (c: string, n: number) => ['cluster', c, 'revision', n] as const,
+  diff: (c: string, a: number, b: number) => ['cluster', c, 'diff', a, b] as const,
+  preview: (c: string, body: PreviewBody) => ['cluster', c, 'preview', body] as const,
+  currentStats: (c: string, servers: boolean) => ['cluster', c, 'current-stats', servers] as const,
+  historyStats: (c: string, q: HistoryQuery) => ['cluster', c, 'stats-history', q] as const,
+  /** prefix of every audit page */
+  auditAll: ['audit'] as const,
+  audit: (q: AuditQuery) => ['audit', q] as const,
   users: ['users'] as const,
   tokens: ['tokens'] as const,
 };
@@ -54,6 +71,33 @@ export const useDiff = (cluster: string, from: number | null, to: number | null)
     enabled: from !== null && to !== null && from !== to,
     staleTime: Infinity,
   });
+
+/** The plan for a change set (or a rollback's config) against each director's live table. */
+export const usePreview = (cluster: string, body: PreviewBody) =>
+  useQuery({ queryKey: keys.preview(cluster, body), queryFn: () => api.previewChanges(cluster, body), staleTime: 5_000, refetchOnWindowFocus: false });
+
+/** A director's connection table, asked of its agent; the previous page stays while the next loads. */
+export const useConnections = (cluster: string, director: string, query: ConnectionsQuery, autoRefresh: boolean) =>
+  useQuery({
+    queryKey: keys.connections(cluster, director, query),
+    queryFn: ({ signal }) => api.listConnections(cluster, director, query, signal),
+    refetchInterval: autoRefresh ? 2000 : false,
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
+
+/** Audit events, newest first, a page of `query.limit` at a time. */
+export const useAudit = (query: AuditQuery) =>
+  useInfiniteQuery({
+    queryKey: keys.audit(query),
+    queryFn: ({ pageParam, signal }) => api.listAudit({ ...query, ...(pageParam ? { cursor: pageParam } : {}) }, signal),
+    initialPageParam: '' as string,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchInterval: 15_000,
+  });
+
+export const useHistoryStats = (cluster: string, query: HistoryQuery, enabled: boolean) =>
+  useQuery({ queryKey: keys.historyStats(cluster, query), queryFn: ({ signal }) => api.historyStats(cluster, query, signal), enabled, refetchInterval: 60_000 });
 
 export const useUsers = () => useQuery({ queryKey: keys.users, queryFn: () => api.listUsers() });
 export const useTokens = () => useQuery({ queryKey: keys.tokens, queryFn: () => api.listTokens() });

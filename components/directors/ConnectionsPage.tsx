@@ -3,10 +3,8 @@
 // on its side. Persistence templates (client port 0, or protocol IP for fwmark) are marked.
 import Link from 'next/link';
 import { useState } from 'react';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import { formatHostPort } from '@/lib/ipvs/addr';
-import { keys } from '../data/queries';
+import { useConnections } from '../data/queries';
 import { exact, mmss, ago } from '../format';
 import { href } from '../links';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -31,13 +29,7 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
     offset,
     limit,
   };
-  const q = useQuery({
-    queryKey: keys.connections(cluster, director, query),
-    queryFn: ({ signal }) => api.listConnections(cluster, director, query, signal),
-    refetchInterval: auto ? 2000 : false,
-    placeholderData: keepPreviousData,
-    retry: false,
-  });
+  const q = useConnections(cluster, director, query, auto);
   const apply = (e: React.FormEvent) => {
     e.preventDefault();
     setOffset(0);

@@ -5,13 +5,12 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import type { DirectorDetail } from '@/lib/api/schemas';
 import { realServerLabel, serviceLabel } from '@/lib/ipvs/model';
 import { opToCommandLine } from '@/lib/ipvs/ops';
 import { printRules } from '@/lib/ipvs/rules';
 import { useCluster, useDirector, useDirectorPlan } from '../data/queries';
+import { useAdoptActual, useReapplyDirector, useRotateDirectorToken } from '../data/mutations';
 import { ago, dateTime } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
@@ -150,16 +149,15 @@ function DriftCard({ cluster, d }: { cluster: string; d: DirectorDetail }) {
   const [adopting, setAdopting] = useState(false);
   const [busy, setBusy] = useState(false);
   const toast = useToast();
-  const qc = useQueryClient();
+  const adoptActual = useAdoptActual(cluster);
   const router = useRouter();
   const adopt = async () => {
     const base = c.data?.currentRevision?.number;
     if (!base) return;
     setBusy(true);
     try {
-      const r = await api.adoptActual(cluster, d.name, { baseRevision: base, message: `Adopt the live table of ${d.name}` });
+      const r = await adoptActual.mutateAsync({ director: d.name, body: { baseRevision: base, message: `Adopt the live table of ${d.name}` } });
       toast.show('ok', `r${r.revision.number}: the live table of ${d.name} is now desired`, r.revision.summary);
-      await qc.invalidateQueries();
       router.push(`${href.review(cluster)}?rollout=${r.revision.number}`);
     } catch (e) {
       toast.show('bad', 'Adopt failed', errorMessage(e));
@@ -202,20 +200,17 @@ function DriftCard({ cluster, d }: { cluster: string; d: DirectorDetail }) {
 
 function ReapplyButton({ cluster, name, label = 'Re-apply', primary = false }: { cluster: string; name: string; label?: string; primary?: boolean }) {
   const toast = useToast();
-  const [busy, setBusy] = useState(false);
+  const reapply = useReapplyDirector(cluster);
   const run = async () => {
-    setBusy(true);
     try {
-      const r = await api.reapplyDirector(cluster, name);
+      const r = await reapply.mutateAsync(name);
       toast.show(r.sent ? 'ok' : 'warn', r.sent ? `Re-sent r${r.revision} to ${name}` : `${name} is not connected; it gets r${r.revision} when it reconnects`);
     } catch (e) {
       toast.show('bad', 'Re-apply failed', errorMessage(e));
-    } finally {
-      setBusy(false);
     }
   };
   return (
-    <button type="button" className={`btn ${primary ? 'primary' : ''}`} onClick={run} disabled={busy} title="push the desired revision again and reconcile now">
+    <button type="button" className={`btn ${primary ? 'primary' : ''}`} onClick={run} disabled={reapply.isPending} title="push the desired revision again and reconcile now">
       {label}
     </button>
   );
@@ -226,10 +221,11 @@ function RotateButton({ cluster, name, disabled }: { cluster: string; name: stri
   const [created, setCreated] = useState<{ token: string; agentCommand: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const toast = useToast();
+  const rotateToken = useRotateDirectorToken(cluster);
   const rotate = async () => {
     setBusy(true);
     try {
-      const r = await api.rotateDirectorToken(cluster, name);
+      const r = await rotateToken.mutateAsync(name);
       setCreated({ token: r.token, agentCommand: r.agentCommand });
     } catch (e) {
       toast.show('bad', 'Rotate failed', errorMessage(e));

@@ -3,10 +3,9 @@
 // drift; register (token shown once with the exact agent command line), revoke.
 import Link from 'next/link';
 import { useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import type { DirectorStatus } from '@/lib/api/schemas';
 import { useCluster, useDirectors } from '../data/queries';
+import { useRegisterDirector, useRevokeDirector } from '../data/mutations';
 import { ago, dateTime } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
@@ -111,7 +110,7 @@ function RegisterDialog({ cluster, open, onClose }: { cluster: string; open: boo
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<{ name: string; token: string; agentCommand: string } | null>(null);
-  const qc = useQueryClient();
+  const registerDirector = useRegisterDirector(cluster);
   const close = () => {
     setCreated(null);
     setName('');
@@ -123,10 +122,8 @@ function RegisterDialog({ cluster, open, onClose }: { cluster: string; open: boo
     setBusy(true);
     setError(null);
     try {
-      const r = await api.registerDirector(cluster, { name });
+      const r = await registerDirector.mutateAsync({ name });
       setCreated({ name: r.director.name, token: r.token, agentCommand: r.agentCommand });
-      await qc.invalidateQueries({ queryKey: ['directors', cluster] });
-      await qc.invalidateQueries({ queryKey: ['cluster', cluster] });
     } catch (err) {
       setError(err);
     } finally {
@@ -191,14 +188,12 @@ export function RevokeButton({ cluster, d }: { cluster: string; d: DirectorStatu
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const toast = useToast();
-  const qc = useQueryClient();
+  const revokeDirector = useRevokeDirector(cluster);
   const revoke = async () => {
     setBusy(true);
     try {
-      await api.revokeDirector(cluster, d.name);
+      await revokeDirector.mutateAsync(d.name);
       toast.show('ok', `Director ${d.name} revoked`, 'Its agent was disconnected; its token no longer works.');
-      await qc.invalidateQueries({ queryKey: ['directors', cluster] });
-      await qc.invalidateQueries({ queryKey: ['director', cluster, d.name] });
       setOpen(false);
     } catch (e) {
       toast.show('bad', 'Revoke failed', errorMessage(e));

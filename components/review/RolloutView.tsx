@@ -1,10 +1,9 @@
 'use client';
 // After apply: each director of the cluster, pending → applied, or failed with ipvsadm's own
 // message and the command that failed, and a retry (re-push the desired revision).
-import { useState } from 'react';
-import { api } from '@/lib/api/client';
 import type { DirectorStatus } from '@/lib/api/schemas';
 import { useDirectors } from '../data/queries';
+import { useReapplyDirector } from '../data/mutations';
 import { ago } from '../format';
 import { Can } from '../session';
 import { errorMessage } from '../ui/errors';
@@ -41,16 +40,14 @@ export function RolloutView({ cluster, revision }: { cluster: string; revision: 
 
 function RolloutRow({ cluster, d, phase, revision }: { cluster: string; d: DirectorStatus; phase: RolloutPhase; revision: number }) {
   const toast = useToast();
-  const [busy, setBusy] = useState(false);
+  const reapply = useReapplyDirector(cluster);
+  const busy = reapply.isPending;
   const retry = async () => {
-    setBusy(true);
     try {
-      const r = await api.reapplyDirector(cluster, d.name);
+      const r = await reapply.mutateAsync(d.name);
       toast.show(r.sent ? 'ok' : 'warn', r.sent ? `Re-sent r${r.revision} to ${d.name}` : `${d.name} is not connected; it gets r${r.revision} when it reconnects`);
     } catch (e) {
       toast.show('bad', `Retry on ${d.name} failed`, errorMessage(e));
-    } finally {
-      setBusy(false);
     }
   };
   const badge =
