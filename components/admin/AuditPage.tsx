@@ -4,9 +4,9 @@
 import { useState } from 'react';
 import type { AuditEvent } from '@/lib/api/schemas';
 import { useAudit, useClusters } from '../data/queries';
-import { dateTime } from '../format';
+import { auditTone, dateTime } from '../format';
 import { errorIssues } from '../ui/errors';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { Empty, QueryState } from '../ui/states';
 
 type Filter = { actor: string; action: string; cluster: string; from: string; to: string };
 const ACTIONS = ['', 'login.', 'login.failure', 'revision.', 'revision.create', 'revision.rollback', 'revision.import', 'director.', 'user.', 'token.', 'cluster.'];
@@ -95,15 +95,17 @@ export function AuditPage() {
           Clear
         </button>
       </form>
-      {q.isPending ? (
-        <Loading rows={8} />
-      ) : q.isError ? (
-        <ErrorState error={q.error} retry={() => q.refetch()} />
-      ) : events.length === 0 ? (
-        <div className="card">
-          <Empty title="No events match" />
-        </div>
-      ) : (
+      <QueryState
+        query={q}
+        rows={8}
+        isEmpty={() => events.length === 0}
+        empty={
+          <div className="card">
+            <Empty title="No events match" />
+          </div>
+        }
+      >
+        {() => (
         <>
           <div className="table-wrap">
             <table className="data" data-testid="audit-table">
@@ -135,20 +137,20 @@ export function AuditPage() {
             ) : null}
           </div>
         </>
-      )}
+        )}
+      </QueryState>
     </div>
   );
 }
 
 function AuditRow({ e }: { e: AuditEvent }) {
-  const bad = e.action.endsWith('failure') || e.action.endsWith('.denied') || e.action.includes('fail');
   const details = e.details === null || e.details === undefined ? '' : typeof e.details === 'string' ? e.details : JSON.stringify(e.details);
   return (
     <tr>
       <td className="mono small nowrap">{dateTime(e.at)}</td>
       <td className="nowrap">{e.actor}</td>
       <td>
-        <span className={`badge ${bad ? 'bad' : e.action.startsWith('revision') ? 'info' : ''}`}>{e.action}</span>
+        <span className={`badge ${auditTone(e.action)}`}>{e.action}</span>
       </td>
       <td>{e.cluster ?? <span className="faint">—</span>}</td>
       <td className="small">{e.target ?? ''}</td>

@@ -11,8 +11,9 @@ import { CopyButton } from '../ui/copy';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { Empty, QueryState } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { useNow } from '../ui/hooks';
 
 export function TokensPage() {
   const q = useTokens();
@@ -33,15 +34,16 @@ export function TokensPage() {
           New token
         </button>
       </div>
-      {q.isPending ? (
-        <Loading rows={4} />
-      ) : q.isError ? (
-        <ErrorState error={q.error} retry={() => q.refetch()} />
-      ) : q.data.tokens.length === 0 ? (
-        <div className="card">
-          <Empty title="No API tokens" />
-        </div>
-      ) : (
+      <QueryState
+        query={q}
+        isEmpty={(d) => d.tokens.length === 0}
+        empty={
+          <div className="card">
+            <Empty title="No API tokens" />
+          </div>
+        }
+      >
+        {(data) => (
         <div className="table-wrap">
           <table className="data" data-testid="tokens-table">
             <thead>
@@ -57,13 +59,14 @@ export function TokensPage() {
               </tr>
             </thead>
             <tbody>
-              {q.data.tokens.map((t) => (
+              {data.tokens.map((t) => (
                 <TokenRow key={t.id} t={t} />
               ))}
             </tbody>
           </table>
         </div>
-      )}
+        )}
+      </QueryState>
       <CreateTokenDialog open={creating} onClose={() => setCreating(false)} />
     </div>
   );
@@ -73,7 +76,8 @@ function TokenRow({ t }: { t: ApiToken }) {
   const [revoking, setRevoking] = useState(false);
   const revokeToken = useRevokeToken();
   const toast = useToast();
-  const expired = t.expiresAt !== null && new Date(t.expiresAt).getTime() < Date.now();
+  const now = useNow(60_000);
+  const expired = t.expiresAt !== null && now !== null && new Date(t.expiresAt).getTime() < now;
   const revoke = async () => {
     try {
       await revokeToken.mutateAsync(t.id);

@@ -5,19 +5,14 @@ import type { api } from '@/lib/api/client';
 import type { Role, User } from '@/lib/api/schemas';
 import { useUsers } from '../data/queries';
 import { useCreateUser, useDeleteUser, useUpdateUser } from '../data/mutations';
-import { ago } from '../format';
+import { ago, ROLE_HELP } from '../format';
 import { useSession } from '../session';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { Empty, ErrorState, QueryState } from '../ui/states';
 import { useToast } from '../ui/toast';
 
-const ROLE_HELP: Record<Role, string> = {
-  admin: 'everything, including users',
-  operator: 'config changes, directors, imports, rollbacks',
-  viewer: 'read only',
-};
 
 export function UsersPage() {
   const { can, me } = useSession();
@@ -36,13 +31,8 @@ export function UsersPage() {
           New user
         </button>
       </div>
-      {q.isPending ? (
-        <Loading rows={4} />
-      ) : q.isError ? (
-        <ErrorState error={q.error} retry={() => q.refetch()} />
-      ) : q.data.users.length === 0 ? (
-        <Empty title="No users" />
-      ) : (
+      <QueryState query={q} isEmpty={(d) => d.users.length === 0} empty={<Empty title="No users" />}>
+        {(data) => (
         <div className="table-wrap">
           <table className="data" data-testid="users-table">
             <thead>
@@ -55,13 +45,14 @@ export function UsersPage() {
               </tr>
             </thead>
             <tbody>
-              {q.data.users.map((u) => (
+              {data.users.map((u) => (
                 <UserRow key={u.id} u={u} self={u.id === me.user.id} />
               ))}
             </tbody>
           </table>
         </div>
-      )}
+        )}
+      </QueryState>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
     </div>
   );

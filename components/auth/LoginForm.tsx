@@ -1,9 +1,10 @@
 'use client';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useLogin } from '../data/mutations';
 import { errorIssues, errorMessage, errorStatus } from '../ui/errors';
 import { Field } from '../ui/field';
+import { useHydrated } from '../ui/hooks';
 
 /** Only same-site paths: a ?next= pointing elsewhere would make sign-in an open redirect. */
 function safeNext(next: string | null): string {
@@ -20,8 +21,7 @@ export function LoginForm() {
   const [error, setError] = useState<unknown>(null);
   // until hydrated a click would submit the form natively: keep the button off, and the method POST
   // so credentials can never end up in a URL
-  const [ready, setReady] = useState(false);
-  useEffect(() => setReady(true), []);
+  const ready = useHydrated();
   const issues = errorIssues(error);
   const at = (p: string) => issues.filter((i) => i.path === p).map((i) => i.message);
 

@@ -7,13 +7,13 @@
 import Link from 'next/link';
 import { memo, startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { formatHostPort } from '@/lib/ipvs/addr';
-import { isDefaultNetmask, serviceFamily, type DirectorConfig, type RealServer, type VirtualService } from '@/lib/ipvs/model';
+import { type DirectorConfig, type RealServer, type VirtualService } from '@/lib/ipvs/model';
 import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { CurrentValues } from '@/lib/api/schemas';
 import { applyChanges, editsToChanges, type Edits } from '@/lib/api/changes';
 import { useDraft } from '../changes/draft-store';
 import { useCluster, useCurrentStats } from '../data/queries';
-import { formatMetric, si, duration } from '../format';
+import { addrLabel, duration, flagsText, formatMetric, protoLabel, si } from '../format';
 import { FORWARD_COLUMN } from '../ipvs-help';
 import { href } from '../links';
 import { Can, useSession } from '../session';
@@ -240,27 +240,6 @@ function searchText(s: VirtualService): string {
   else parts.push(formatHostPort(s.address, s.port));
   for (const r of s.realServers) parts.push(formatHostPort(r.address, r.port ?? 0));
   return parts.join(' ').toLowerCase();
-}
-
-/** The Flags column, in ipvsadm -Ln's words: "(sh-port) persistent 360 mask 255.255.255.0 pe sip ops". */
-export function flagsText(s: VirtualService): string {
-  const parts: string[] = [];
-  if (s.schedFlags.length) parts.push(`(${s.schedFlags.join(',')})`);
-  if (s.persistence) {
-    parts.push(`persistent ${s.persistence.timeout}`);
-    if (!isDefaultNetmask(s.persistence.netmask, serviceFamily(s))) parts.push(`mask ${s.persistence.netmask}`);
-    if (s.persistence.pe) parts.push(`pe ${s.persistence.pe}`);
-  }
-  if (s.onePacket) parts.push('ops');
-  return parts.join(' ');
-}
-
-export function protoLabel(s: VirtualService): string {
-  return s.protocol === 'fwmark' ? 'FWM' : s.protocol.toUpperCase();
-}
-
-export function addrLabel(s: VirtualService): string {
-  return s.protocol === 'fwmark' ? `${s.fwmark}${s.family === 'inet6' ? ' IPv6' : ''}` : formatHostPort(s.address, s.port);
 }
 
 type RowProps = {

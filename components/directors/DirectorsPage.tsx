@@ -6,13 +6,13 @@ import { useState } from 'react';
 import type { DirectorStatus } from '@/lib/api/schemas';
 import { useCluster, useDirectors } from '../data/queries';
 import { useRegisterDirector, useRevokeDirector } from '../data/mutations';
-import { ago, dateTime } from '../format';
+import { ago, dateTime, engineLabel } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { Empty, QueryState } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { DirectorStateBadge } from './DirectorState';
 import { CopyButton } from '../ui/copy';
@@ -21,8 +21,6 @@ export function DirectorsPage({ cluster }: { cluster: string }) {
   const q = useDirectors(cluster);
   const c = useCluster(cluster);
   const [registering, setRegistering] = useState(false);
-  if (q.isPending) return <Loading rows={5} />;
-  if (q.isError) return <ErrorState error={q.error} retry={() => q.refetch()} />;
   const desired = c.data?.currentRevision?.number ?? null;
   return (
     <section className="stack" aria-label="Directors">
@@ -37,11 +35,17 @@ export function DirectorsPage({ cluster }: { cluster: string }) {
           </button>
         </Can>
       </div>
-      {q.data.directors.length === 0 ? (
-        <div className="card">
-          <Empty title="No directors registered">Register a director to get its token and the command that starts its agent.</Empty>
-        </div>
-      ) : (
+      <QueryState
+        query={q}
+        rows={5}
+        isEmpty={(data) => data.directors.length === 0}
+        empty={
+          <div className="card">
+            <Empty title="No directors registered">Register a director to get its token and the command that starts its agent.</Empty>
+          </div>
+        }
+      >
+        {(data) => (
         <div className="table-wrap">
           <table className="data" data-testid="directors-table">
             <thead>
@@ -56,13 +60,14 @@ export function DirectorsPage({ cluster }: { cluster: string }) {
               </tr>
             </thead>
             <tbody>
-              {q.data.directors.map((d) => (
+              {data.directors.map((d) => (
                 <DirectorRow key={d.id} cluster={cluster} d={d} />
               ))}
             </tbody>
           </table>
         </div>
-      )}
+        )}
+      </QueryState>
       <RegisterDialog cluster={cluster} open={registering} onClose={() => setRegistering(false)} />
     </section>
   );
@@ -83,7 +88,7 @@ function DirectorRow({ cluster, d }: { cluster: string; d: DirectorStatus }) {
       </td>
       <td className="small">
         {d.agentVersion ? `lvs-agent ${d.agentVersion}` : '–'}
-        {d.engine ? <div className="muted">{d.engine === 'sim' ? 'simulated kernel' : 'ipvsadm engine'}</div> : null}
+        {d.engine ? <div className="muted">{engineLabel(d.engine)}</div> : null}
       </td>
       <td className="small mono">{f ? `${f.kernel} · ${f.ipvsVersion} (size=${f.connTableSize}) · ${f.ipvsadmVersion ?? '—'}` : '–'}</td>
       <td className="num mono" data-testid="applied-revision">

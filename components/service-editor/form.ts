@@ -64,6 +64,9 @@ export type ServiceForm = {
   realServers: RealServerForm[];
 };
 
+/** The issue paths of one real-server row, relative to `realServers.<i>` (what its fields show). */
+export const REAL_SERVER_FORM_FIELDS = ['address', 'port', 'forwarding', 'weight', 'upperThreshold', 'lowerThreshold', 'tunnelType', 'tunnelPort', 'tunnelChecksum', 'drain.timeout'] as const;
+
 let uidSeq = 0;
 const newUid = () => `rs${++uidSeq}`;
 
