@@ -57,6 +57,7 @@ export class Reconciler {
   private rejected: { revision: number; hash: string } | null = null;
   private lastNack = '';
   private lastStateReport = '';
+  private lastVerified = 0;
   private lastDrainReport = '';
   /** Connections a draining server held when this agent first saw its drain (the progress bar's 100%). */
   private drainStart = new Map<string, number>();
@@ -221,8 +222,16 @@ export class Reconciler {
   }
 
   private reportState(actual: DirectorConfig, drift: Drift | null): void {
-    const key = canonicalJson({ h: configHash(actual), d: drift ? drift.ops : null });
-    if (key === this.lastStateReport) return;
+    const hash = configHash(actual);
+    const key = canonicalJson({ h: hash, d: drift ? drift.ops : null });
+    if (key === this.lastStateReport) {
+      // unchanged: a tiny `verified` instead, at most one per pass and one per 5 s (issue 16)
+      const at = this.now();
+      if (at.getTime() - this.lastVerified < 5000) return;
+      this.lastVerified = at.getTime();
+      this.opts.report({ type: 'verified', revision: this.acked?.revision ?? null, hash, at: at.toISOString() });
+      return;
+    }
     this.lastStateReport = key;
     this.opts.report({ type: 'state', actual, drift });
   }

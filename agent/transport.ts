@@ -58,7 +58,7 @@ export interface TransportOptions {
 }
 
 /** Report types where only the newest matters: older ones are replaced while waiting. */
-const COALESCED = new Set<Report['type']>(['state', 'health', 'drain']);
+const COALESCED = new Set<Report['type']>(['state', 'health', 'drain', 'verified']);
 
 export class Transport {
   private readonly fetchFn: typeof fetch;

@@ -9,18 +9,18 @@
 import { useEffect, useRef, useState } from 'react';
 import { api } from '@/lib/api/client';
 import type { StatsPoint, StatsResponse, StatsSampleEvent } from '@/lib/api/schemas';
+import { CHART_FIELDS } from '@/lib/api/stats-fields';
 import { subscribeStream } from './shared-source';
 import { streamUrl, type StreamScope } from './useStatsStream';
 
 export type Latest = { byKey: Map<string, StatsPoint>; total: StatsPoint | null; at: number };
 
-const FIELDS = ['activeConns', 'inactConns', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'] as const;
 const POLL_MS = 3000;
 
 function add(a: StatsPoint | undefined, b: StatsPoint): StatsPoint {
   if (!a) return { ...b };
   const out = { ...a, t: Math.max(a.t, b.t) };
-  for (const f of FIELDS) out[f] = a[f] + b[f];
+  for (const f of CHART_FIELDS) out[f] = a[f] + b[f];
   return out;
 }
 

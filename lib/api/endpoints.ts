@@ -76,7 +76,7 @@ export const endpoints = {
   liveStats: def({ method: 'GET', path: '/api/v1/clusters/{cluster}/stats/live', access: 'viewer', tag: 'stats', summary: 'Per-second series from memory (up to the last hour)', query: S.LiveStatsQuerySchema, response: S.StatsResponseSchema }),
   historyStats: def({ method: 'GET', path: '/api/v1/clusters/{cluster}/stats/history', access: 'viewer', tag: 'stats', summary: 'Minute rollups over 1 h, 24 h, 7 d or 30 d, downsampled', query: S.HistoryStatsQuerySchema, response: S.StatsResponseSchema }),
   currentStats: def({ method: 'GET', path: '/api/v1/clusters/{cluster}/stats/current', access: 'viewer', tag: 'stats', summary: 'Current numbers of every service (summed over directors) and every real server, uncapped, from memory: for tables', query: S.CurrentStatsQuerySchema, response: S.CurrentStatsSchema }),
-  statsStream: def({ method: 'GET', path: '/api/v1/clusters/{cluster}/stats/stream', access: 'viewer', tag: 'stats', summary: 'Server-sent events: `backfill` (a StatsResponse) then one `sample` per second', query: S.StatsStreamQuerySchema, produces: 'sse' }),
+  statsStream: def({ method: 'GET', path: '/api/v1/clusters/{cluster}/stats/stream', access: 'viewer', tag: 'stats', summary: 'Server-sent events: `backfill` (a StatsResponse) then one `sample` per second; `director-status` on every status change; with table=services|all a `table` then one `table-delta` per second (changed rows only)', query: S.StatsStreamQuerySchema, produces: 'sse' }),
 
   listAudit: def({ method: 'GET', path: '/api/v1/audit', access: 'operator', tag: 'audit', summary: 'Audit events, newest first, with filters', query: S.AuditQuerySchema, response: S.AuditPageSchema }),
 

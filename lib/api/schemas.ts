@@ -19,6 +19,7 @@ import {
 import { OpSchema } from '../ipvs/op';
 import { ConnEntrySchema, ConnFilterSchema } from '../ipvs/stats';
 import { ConfigDiffSchema } from '../ipvs/diff';
+import { CHART_FIELDS, STATS_FIELDS, StatsRowSchema, StatsValuesSchema, type ChartField, type StatsValues } from './stats-fields';
 import {
   CapabilitiesSchema,
   DrainProgressSchema,
@@ -239,6 +240,8 @@ export const DirectorPlanSchema = z.object({
   /** reported: the agent's last live table; none: never reported, planned against an empty table */
   basis: z.enum(['reported', 'none']),
   basisReportedAt: IsoDate.nullable(),
+  /** when the agent last verified that this table is still its live table (null: not since it was reported) */
+  basisVerifiedAt: IsoDate.nullable(),
   ops: z.array(OpSchema),
   commands: z.array(z.string()),
   summary: z.string(),
@@ -344,10 +347,26 @@ export const DirectorStatusSchema = z.object({
   drift: DriftSchema.nullable(),
   health: z.array(HealthStateSchema),
   drains: z.array(DrainProgressSchema),
+  /** when the agent last sent its live table (it sends it only when the table changed) */
   actualReportedAt: IsoDate.nullable(),
+  /** when the agent last verified that its live table is still the one reported (every reconcile pass, ~10 s) */
+  lastVerifiedAt: IsoDate.nullable(),
+  /** the newest second of numbers this director delivered (null: none since the server started) */
+  statsAt: IsoDate.nullable(),
+  /** true when the director's numbers are older than 10 s (or it never sent any): sums leave it out */
+  statsStale: z.boolean(),
   createdAt: IsoDate,
 });
 export type DirectorStatus = z.output<typeof DirectorStatusSchema>;
+
+/**
+ * SSE event `director-status` on every stats stream of a cluster: on open, every director in the
+ * stream's scope; afterwards the directors whose status changed (connect, disconnect, ack, nack,
+ * state, verified, health, drain, a new revision, numbers turning stale or fresh), each complete,
+ * built by the same function as the REST answers. `removed`: ids of directors that were deleted.
+ */
+export const DirectorStatusEventSchema = z.object({ directors: z.array(DirectorStatusSchema), removed: z.array(z.string()) });
+export type DirectorStatusEvent = z.output<typeof DirectorStatusEventSchema>;
 
 export const DirectorDetailSchema = DirectorStatusSchema.extend({ actual: DirectorConfigSchema.nullable() });
 export type DirectorDetail = z.output<typeof DirectorDetailSchema>;
@@ -433,13 +452,7 @@ export type ConnPage = z.output<typeof ConnPageSchema>;
  */
 export const StatsPointSchema = z.object({
   t: z.number().int(), // epoch ms, start of the point's interval
-  activeConns: z.number(),
-  inactConns: z.number(),
-  cps: z.number(),
-  inpps: z.number(),
-  outpps: z.number(),
-  inbps: z.number(),
-  outbps: z.number(),
+  ...(Object.fromEntries(CHART_FIELDS.map((f) => [f, z.number()])) as { [F in ChartField]: z.ZodNumber }),
 });
 export type StatsPoint = z.output<typeof StatsPointSchema>;
 
@@ -460,7 +473,14 @@ export const LiveRangeSchema = z.enum(['1m', '5m', '15m', '1h'], { error: 'live 
 export const HistoryRangeSchema = z.enum(['1h', '24h', '7d', '30d'], { error: 'range must be 1h, 24h, 7d or 30d' });
 export const LiveStatsQuerySchema = StatsScopeSchema.extend({ range: LiveRangeSchema.default('5m') });
 export const HistoryStatsQuerySchema = StatsScopeSchema.extend({ range: HistoryRangeSchema.default('1h') });
-export const StatsStreamQuerySchema = StatsScopeSchema.extend({ backfill: LiveRangeSchema.default('5m') });
+export const StatsStreamQuerySchema = StatsScopeSchema.extend({
+  backfill: LiveRangeSchema.default('5m'),
+  /**
+   * With a table (cluster scope): a `table` event with every row, then a `table-delta` each second
+   * with only the rows that changed. services: service rows; all: also every real server's row.
+   */
+  table: z.enum(['none', 'services', 'all'], { error: 'table must be none, services or all' }).default('none'),
+});
 
 export const StatsResponseSchema = z.object({
   range: z.string(),
@@ -484,11 +504,10 @@ export type StatsSampleEvent = z.output<typeof StatsSampleEventSchema>;
 /**
  * The current numbers of a whole cluster for tables (not charts): every service summed over the
  * directors reporting now, and each of its real servers, uncapped. Values are tuples in the order
- * of CURRENT_STATS_FIELDS, so 10,000 real servers stay a few hundred kilobytes.
+ * of STATS_FIELDS (lib/api/stats-fields.ts), so 10,000 real servers stay a few hundred kilobytes.
  */
-export const CURRENT_STATS_FIELDS = ['activeConns', 'inactConns', 'persistConns', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'] as const;
-export const CurrentValuesSchema = z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]);
-export type CurrentValues = z.output<typeof CurrentValuesSchema>;
+export const CurrentValuesSchema = StatsValuesSchema;
+export type CurrentValues = StatsValues;
 export const CurrentStatsQuerySchema = z.object({
   /** 0: services only (a table with no row expanded needs no per-server numbers) */
   servers: z.enum(['0', '1'], { error: 'servers must be 0 or 1' }).default('1'),
@@ -498,14 +517,42 @@ export const CurrentStatsSchema = z.object({
   t: z.number().int().nullable(),
   /** directors whose numbers are in the sums (those silent for more than 10 s are not) */
   directors: z.number().int(),
-  /** the order of each values tuple: CURRENT_STATS_FIELDS */
-  fields: z.array(z.enum(CURRENT_STATS_FIELDS)),
+  /** the order of each values tuple: STATS_FIELDS */
+  fields: z.array(z.enum(STATS_FIELDS)),
   /** serviceKeyId -> values */
   services: z.record(z.string(), CurrentValuesSchema),
   /** serviceKeyId -> realServerKeyId -> values (empty with servers=0) */
   realServers: z.record(z.string(), z.record(z.string(), CurrentValuesSchema)),
 });
 export type CurrentStats = z.output<typeof CurrentStatsSchema>;
+
+/**
+ * SSE event `table` on a stats stream opened with `table=services|all`: the whole table once (on
+ * open, and again whenever the server cannot vouch for the browser's copy). Row keys are
+ * serviceKeyId for services and serverKeyId ("service#server") for real servers; values in
+ * STATS_FIELDS order, summed over the directors reporting now.
+ */
+export const StatsTableEventSchema = z.object({
+  /** as CurrentStats.t: the oldest second in the sums (epoch ms), null when no director reports */
+  t: z.number().int().nullable(),
+  directors: z.number().int(),
+  fields: z.array(z.enum(STATS_FIELDS)),
+  rows: z.array(StatsRowSchema),
+});
+export type StatsTableEvent = z.output<typeof StatsTableEventSchema>;
+
+/**
+ * SSE event `table-delta`, once a second after `table`: only the rows whose numbers changed (all
+ * their values) and the keys of rows that left. Applied in order to the `table` (applyTableDelta in
+ * lib/api/stats-delta.ts) it gives the server's table exactly. No event when nothing changed.
+ */
+export const StatsTableDeltaEventSchema = z.object({
+  t: z.number().int().nullable(),
+  directors: z.number().int(),
+  rows: z.array(StatsRowSchema),
+  gone: z.array(z.string()),
+});
+export type StatsTableDeltaEvent = z.output<typeof StatsTableDeltaEventSchema>;
 
 // ---- audit --------------------------------------------------------------------------------
 

@@ -95,6 +95,12 @@ export const ReportSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), actual: DirectorConfigSchema, drift: DriftSchema.nullable() }),
   z.object({ type: z.literal('health'), states: z.array(HealthStateSchema) }),
   z.object({ type: z.literal('drain'), drains: z.array(DrainProgressSchema) }),
+  /**
+   * The agent read its live table this reconcile pass and it is still the one it last reported
+   * (`hash`: configHash of that table; `revision`: the last ACKed revision). Tiny, at most one per
+   * pass (~10 s when idle), so "verified N s ago" stays true on a director whose table never changes.
+   */
+  z.object({ type: z.literal('verified'), revision: z.number().int().nullable(), hash: z.string(), at: z.iso.datetime({ offset: true }) }),
 ]);
 export type Report = z.output<typeof ReportSchema>;
 

@@ -7,6 +7,7 @@
 // NOTIFY payloads are limited to 8000 bytes: bigger messages travel as ordered chunks over one
 // dedicated publishing connection (PostgreSQL delivers one session's notifications in order).
 import crypto from 'node:crypto';
+import type { StatsRow } from '../api/stats-fields';
 import type { ConnAnswer, ConnQuery } from '../protocol/messages';
 import { dbTarget } from './db';
 import { metrics } from './metrics';
@@ -21,13 +22,17 @@ export type BusMessage =
   | { k: 'reconcile'; directorId: string; reason: string }
   | { k: 'conn-query'; directorId: string; query: ConnQuery }
   | { k: 'conn-answer'; directorId: string; answer: ConnAnswer }
-  /** stats points computed by the process that received the agent's batch (see stats.ts) */
-  | { k: 'stats'; directorId: string; clusterId: string; samples: { t: number; rows: StatsRow[] }[] }
+  /**
+   * per-second rows computed by the process that received the agent's batch (see stats.ts); values
+   * in STATS_FIELDS order (renamed from `stats` when that order became the one order: a process of
+   * the older shape ignores these and the newer ignores its `stats`, rather than misreading them)
+   */
+  | { k: 'stats-rows'; directorId: string; clusterId: string; samples: { t: number; rows: StatsRow[] }[] }
+  /** directors whose status changed (a report, a connect or disconnect): browsers' streams re-send it */
+  | { k: 'director-status'; clusterId: string; directorIds: string[]; removed?: boolean }
   /** sent after the PostgreSQL listener reconnects: anything may have been missed */
   | { k: 'resync' };
 
-/** [seriesKey, activeConns, inactConns, cps, inpps, outpps, inbps, outbps, persistConns] (persistConns: absent from older processes) */
-export type StatsRow = [string, number, number, number, number, number, number, number, number?];
 
 type Kind = BusMessage['k'];
 type Handler<K extends Kind> = (msg: Extract<BusMessage, { k: K }>, fromOtherProcess: boolean) => void;

@@ -43,15 +43,13 @@ function summarize(c: ClusterRow, now = Date.now()): ClusterSummary & { config: 
 }
 
 export async function listClusters(): Promise<{ clusters: ClusterSummary[] }> {
-  // live totals come from this process's store; with several processes it hears the others' stats
-  await statsStore.listen();
+  // live totals come from this process's store; with several processes it hears the others' stats (lib/server/start.ts)
   const prisma = await db();
   const rows = await prisma.cluster.findMany({ include: { currentRevision: true, directors: true }, orderBy: { name: 'asc' } });
   return { clusters: rows.map((r) => { const { config: _c, ...s } = summarize(r); return s; }) };
 }
 
 export async function getClusterDetail(ref: string): Promise<ClusterDetail> {
-  await statsStore.listen();
   const c = await findCluster(ref);
   const prisma = await db();
   const directors = await prisma.director.findMany({ where: { clusterId: c.id } });

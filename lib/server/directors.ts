@@ -11,8 +11,10 @@ import { forgetDirectorTokens, type DirectorPrincipal } from './auth/principal';
 import { newToken, tokenHash, tokenPrefix } from './auth/secrets';
 import { bus } from './bus';
 import { db } from './db';
+import { configHash } from './config-hash';
 import { conflict, HttpError, notFound, unprocessable } from './errors';
 import { metrics } from './metrics';
+import { directorStatusChanged } from './status-feed';
 import { planForDirector } from './planning';
 import { commitConfig, findCluster, type Actor, type ClusterWithCurrent } from './revisions';
 import { actualConfig, directorStatus, isConnected, revisionConfig } from './views';
@@ -57,6 +59,7 @@ export async function registerDirector(clusterRef: string, name: string, who: Ac
     await audit(tx, { actor: who.actor, action: 'director.register', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { tokenPrefix: row.tokenPrefix } });
     return row;
   });
+  await directorStatusChanged(c.id, [d.id]);
   return { director: directorStatus(d, c.name, desiredOf(c)), token, agentCommand: agentCommand(serverUrl, name) };
 }
 
@@ -72,6 +75,7 @@ export async function rotateDirectorToken(clusterRef: string, name: string, who:
     return row;
   });
   await directorGone(d.id);
+  await directorStatusChanged(c.id, [d.id]);
   return { director: directorStatus(d, c.name, desiredOf(c)), token, agentCommand: agentCommand(serverUrl, name) };
 }
 
@@ -85,6 +89,7 @@ export async function revokeDirector(clusterRef: string, name: string, who: Acto
     return row;
   });
   await directorGone(d.id);
+  await directorStatusChanged(c.id, [d.id]);
   return directorStatus(d, c.name, desiredOf(c));
 }
 
@@ -97,6 +102,7 @@ export async function deleteDirector(clusterRef: string, name: string, who: Acto
     await audit(tx, { actor: who.actor, action: 'director.delete', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { tokenPrefix: d.tokenPrefix } });
   });
   await directorGone(d.id);
+  await directorStatusChanged(c.id, [d.id], true);
 }
 
 async function directorGone(directorId: string): Promise<void> {
@@ -200,7 +206,8 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
       break;
     }
     case 'state': {
-      Object.assign(data, { actualConfig: json(report.actual), actualReportedAt: now, drift: report.drift ? json(report.drift) : null });
+      // a state report is also a verification: the agent just read this table
+      Object.assign(data, { actualConfig: json(report.actual), actualReportedAt: now, actualHash: configHash(report.actual), verifiedAt: now, drift: report.drift ? json(report.drift) : null });
       if (report.drift && !d.drift) {
         await audit(prisma, { actor: who, action: 'director.drift', cluster: ref, target: `${cluster.name}/${d.name}`, afterRevision: d.appliedRevision, details: { summary: report.drift.summary, ops: report.drift.ops.length } });
       }
@@ -212,9 +219,14 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
     case 'drain':
       data.drains = json(report.drains);
       break;
+    case 'verified':
+      // only a verification of the table we hold counts (a lost state report will be re-sent)
+      if (d.actualHash && report.hash === d.actualHash) data.verifiedAt = new Date(Math.min(Date.parse(report.at), now.getTime()));
+      break;
   }
   // a cleared JSON field must be SQL NULL (Prisma refuses a bare null for Json columns)
   await prisma.director.update({ where: { id: d.id }, data: nullJson(data) });
+  await directorStatusChanged(cluster.id, [d.id]);
   if (report.type === 'drain' && report.drains.some((x) => x.done)) await completeDrains(cluster.id);
 }
 

@@ -7,7 +7,7 @@ export async function renderMetrics(): Promise<string> {
   const prisma = await db();
   const clusters = await prisma.cluster.findMany({ include: { currentRevision: { select: { number: true, hash: true } }, directors: true } });
   const byState = new Map<string, number>();
-  const revisions: [Record<string, string>, number][] = [];
+  const revisions: [{ cluster: string }, number][] = [];
   for (const c of clusters) {
     const desired = c.currentRevision ? { number: c.currentRevision.number, hash: c.currentRevision.hash } : null;
     if (desired) revisions.push([{ cluster: c.name }, desired.number]);
@@ -17,7 +17,7 @@ export async function renderMetrics(): Promise<string> {
       byState.set(k, (byState.get(k) ?? 0) + 1);
     }
   }
-  const directors: [Record<string, string>, number][] = [...byState].map(([k, n]) => {
+  const directors: [{ cluster: string; state: string }, number][] = [...byState].map(([k, n]) => {
     const [cluster, state] = k.split('\u0000');
     return [{ cluster: cluster!, state: state! }, n];
   });

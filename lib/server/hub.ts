@@ -13,6 +13,7 @@ import { db } from './db';
 import { gatewayTimeout, unavailable } from './errors';
 import { metrics } from './metrics';
 import { sseFrame, sseResponse, type SseSink } from './sse';
+import { directorStatusChanged } from './status-feed';
 import { isConnected, revisionConfig } from './views';
 import { parseSettings } from './settings';
 
@@ -61,7 +62,7 @@ class Hub {
     bus.on('conn-answer', (m) => this.settle(m.directorId, m.answer));
     this.timers.push(setInterval(() => this.heartbeat(), HEARTBEAT_MS), setInterval(() => void this.touch().catch(logErr('touch')), TOUCH_MS));
     for (const t of this.timers) t.unref();
-    metrics.gauges.lvs_agents_connected = () => [[{}, [...this.conns()].length]];
+    metrics.agentsConnected.readBy(() => [...this.conns()].length);
   }
 
   private *conns(): Iterable<AgentConn> {
@@ -97,6 +98,7 @@ class Hub {
     const prisma = await db();
     const now = new Date();
     await prisma.director.update({ where: { id: p.directorId }, data: { connectedAt: now, connectionId: conn.id, lastSeenAt: now } });
+    await directorStatusChanged(p.clusterId, [p.directorId]);
     return sseResponse(
       req.signal,
       (sink) => {
@@ -116,6 +118,7 @@ class Hub {
         // only this stream's close marks the director offline (a newer stream may have replaced it)
         void db()
           .then((x) => x.director.updateMany({ where: { id: p.directorId, connectionId: conn.id }, data: { connectedAt: null, connectionId: null, lastSeenAt: new Date() } }))
+          .then((r) => (r.count ? directorStatusChanged(p.clusterId, [p.directorId]) : undefined))
           .catch(logErr('mark offline'));
       },
     );

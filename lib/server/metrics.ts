@@ -1,96 +1,72 @@
-// Prometheus metrics of this control-plane process, in the text exposition format (0.0.4).
+// Prometheus metrics of this control-plane process (prom-client, text exposition format).
 // Counters and histograms are per process (Prometheus sums them across instances); gauges that
-// describe the fleet (directors by state, revisions) are read from the database at scrape time.
+// describe the fleet (directors by state, revisions) are read from the database at scrape time
+// (fleet.ts); gauges of this process's own state are read from their owners when scraped.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-type Labels = Record<string, string>;
+class Metrics {
+  readonly registry = new Registry();
+  private readonly reg = [this.registry];
 
-const labelKey = (l: Labels) =>
-  Object.keys(l)
-    .sort()
-    .map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
+  readonly requests = new Counter({ name: 'lvs_http_requests_total', help: 'API requests handled by this process, by endpoint and status.', labelNames: ['endpoint', 'method', 'status'] as const, registers: this.reg });
+  readonly duration = new Histogram({ name: 'lvs_http_request_duration_seconds', help: 'API request duration (streams: until the stream opens).', labelNames: ['endpoint'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: this.reg });
+  readonly revisions = new Counter({ name: 'lvs_revisions_created_total', help: 'Config revisions committed through this process, by kind.', labelNames: ['kind'] as const, registers: this.reg });
+  readonly pushes = new Counter({ name: 'lvs_revision_pushes_total', help: 'desired events written to agent streams by this process.', registers: this.reg });
+  readonly pushLatency = new Histogram({ name: 'lvs_revision_apply_latency_seconds', help: "From a revision's commit to a director's ACK of it.", buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300], registers: this.reg });
+  readonly reports = new Counter({ name: 'lvs_agent_reports_total', help: 'Agent reports received by this process, by type.', labelNames: ['type'] as const, registers: this.reg });
+  readonly statsSamples = new Counter({ name: 'lvs_stats_samples_total', help: 'Per-second stats samples received from agents by this process.', registers: this.reg });
+  readonly connQueries = new Counter({ name: 'lvs_conn_queries_total', help: 'Connection-table queries, by result.', labelNames: ['result'] as const, registers: this.reg });
+  readonly logins = new Counter({ name: 'lvs_logins_total', help: 'Sign-in attempts, by result.', labelNames: ['result'] as const, registers: this.reg });
+  readonly busMessages = new Counter({ name: 'lvs_bus_messages_total', help: 'Messages between control-plane processes (PostgreSQL NOTIFY), by direction and kind.', labelNames: ['direction', 'kind'] as const, registers: this.reg });
 
-class Counter {
-  private values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
-  inc(labels: Labels = {}, by = 1) {
-    const k = labelKey(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  render(): string[] {
-    const out = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [k, v] of this.values) out.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
-    return out;
-  }
-}
+  /** Gauges of this process's state: the owner says how to read it (hub, streams, stats store). */
+  private readers = new Map<string, () => number>();
+  readonly agentsConnected = this.observed('lvs_agents_connected', 'Agent streams open on this process.');
+  readonly browserStreams = this.observed('lvs_browser_streams', 'Browser stats streams open on this process.');
+  readonly statsSeries = this.observed('lvs_stats_series', 'Per-second series held in memory by this process.');
 
-class Histogram {
-  private series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: number[]) {}
-  observe(value: number, labels: Labels = {}) {
-    const k = labelKey(labels);
-    let s = this.series.get(k);
-    if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
-    this.buckets.forEach((b, i) => {
-      if (value <= b) s.counts[i]!++;
+  private readonly directors = new Gauge({ name: 'lvs_directors', help: 'Directors by state (whole fleet, from the database).', labelNames: ['cluster', 'state'] as const, registers: this.reg });
+  private readonly clusterRevision = new Gauge({ name: 'lvs_cluster_revision', help: 'Current desired revision number per cluster.', labelNames: ['cluster'] as const, registers: this.reg });
+
+  constructor() {
+    new Gauge({
+      name: 'lvs_process_uptime_seconds',
+      help: 'Seconds since this process started.',
+      registers: this.reg,
+      collect() {
+        this.set(Math.round(process.uptime()));
+      },
     });
-    s.sum += value;
-    s.count++;
   }
-  render(): string[] {
-    const out = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const sep = k ? `${k},` : '';
-      this.buckets.forEach((b, i) => out.push(`${this.name}_bucket{${sep}le="${b}"} ${s.counts[i]}`));
-      out.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
-      out.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
-      out.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
-    }
-    return out;
+
+  private observed(name: string, help: string): { readBy(fn: () => number): void } {
+    const readers = this.readers;
+    new Gauge({
+      name,
+      help,
+      registers: this.reg,
+      collect() {
+        const read = readers.get(name);
+        if (read) this.set(read());
+      },
+    });
+    return { readBy: (fn) => void readers.set(name, fn) };
   }
-}
-
-function gauge(name: string, help: string, values: [Labels, number][]): string[] {
-  return [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...values.map(([l, v]) => `${name}${Object.keys(l).length ? `{${labelKey(l)}}` : ''} ${v}`)];
-}
-
-class Registry {
-  readonly requests = new Counter('lvs_http_requests_total', 'API requests handled by this process, by endpoint and status.');
-  readonly duration = new Histogram('lvs_http_request_duration_seconds', 'API request duration (streams: until the stream opens).', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
-  readonly revisions = new Counter('lvs_revisions_created_total', 'Config revisions committed through this process, by kind.');
-  readonly pushes = new Counter('lvs_revision_pushes_total', 'desired events written to agent streams by this process.');
-  readonly pushLatency = new Histogram('lvs_revision_apply_latency_seconds', 'From a revision\'s commit to a director\'s ACK of it.', [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300]);
-  readonly reports = new Counter('lvs_agent_reports_total', 'Agent reports received by this process, by type.');
-  readonly statsSamples = new Counter('lvs_stats_samples_total', 'Per-second stats samples received from agents by this process.');
-  readonly connQueries = new Counter('lvs_conn_queries_total', 'Connection-table queries, by result.');
-  readonly logins = new Counter('lvs_logins_total', 'Sign-in attempts, by result.');
-  readonly busMessages = new Counter('lvs_bus_messages_total', 'Messages between control-plane processes (PostgreSQL NOTIFY), by direction and kind.');
-  /** set by the hub and the stats store; read at scrape time */
-  gauges: Record<string, () => [Labels, number][]> = {};
 
   httpRequest(endpoint: string, method: string, status: number, seconds: number) {
     this.requests.inc({ endpoint, method, status: String(status) });
-    this.duration.observe(seconds, { endpoint });
+    this.duration.observe({ endpoint }, seconds);
   }
 
-  render(fleet: { directors: [Labels, number][]; revisions: [Labels, number][] }): string {
-    const lines: string[] = [];
-    for (const m of [this.requests, this.duration, this.revisions, this.pushes, this.pushLatency, this.reports, this.statsSamples, this.connQueries, this.logins, this.busMessages]) {
-      lines.push(...m.render());
-    }
-    const g = this.gauges;
-    const help: Record<string, string> = {
-      lvs_agents_connected: 'Agent streams open on this process.',
-      lvs_browser_streams: 'Browser stats streams open on this process.',
-      lvs_stats_series: 'Per-second series held in memory by this process.',
-    };
-    for (const [name, read] of Object.entries(g)) lines.push(...gauge(name, help[name] ?? name, read()));
-    lines.push(...gauge('lvs_directors', 'Directors by state (whole fleet, from the database).', fleet.directors));
-    lines.push(...gauge('lvs_cluster_revision', 'Current desired revision number per cluster.', fleet.revisions));
-    lines.push(...gauge('lvs_process_uptime_seconds', 'Seconds since this process started.', [[{}, Math.round(process.uptime())]]));
-    return `${lines.join('\n')}\n`;
+  /** The exposition, with the fleet's gauges as read from the database for this scrape. */
+  async render(fleet: { directors: [Record<'cluster' | 'state', string>, number][]; revisions: [Record<'cluster', string>, number][] }): Promise<string> {
+    this.directors.reset();
+    for (const [l, v] of fleet.directors) this.directors.set(l, v);
+    this.clusterRevision.reset();
+    for (const [l, v] of fleet.revisions) this.clusterRevision.set(l, v);
+    return this.registry.metrics();
   }
 }
 
-const g = globalThis as typeof globalThis & { __lvsMetrics?: Registry };
-export const metrics: Registry = (g.__lvsMetrics ??= new Registry());
+const g = globalThis as typeof globalThis & { __lvsMetrics?: Metrics };
+export const metrics: Metrics = (g.__lvsMetrics ??= new Metrics());

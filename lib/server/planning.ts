@@ -43,6 +43,7 @@ export function planForDirector(d: Director, clusterName: string, desired: Direc
     connected: status.connected,
     basis: actual ? 'reported' : 'none',
     basisReportedAt: actual ? (d.actualReportedAt?.toISOString() ?? null) : null,
+    basisVerifiedAt: actual ? status.lastVerifiedAt : null,
     ops,
     commands: ops.map(opToCommandLine),
     summary: summarizeOps(ops) || 'no changes',

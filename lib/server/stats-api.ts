@@ -1,6 +1,7 @@
 // Stats for browsers: scope resolution (cluster / director / service / real server), live and
 // history queries, and the per-second SSE stream (a backfill, then one `sample` per second as soon
-// as every reporting director of the scope has delivered that second).
+// as every reporting director of the scope has delivered that second; director status and table
+// deltas ride the same stream, see statsStream).
 import type { CurrentStats, StatsResponse } from '../api/schemas';
 import type { StatsSnapshot } from '../ipvs/stats';
 import type { DirectorPrincipal } from './auth/principal';
@@ -10,6 +11,8 @@ import { metrics } from './metrics';
 import { findCluster } from './revisions';
 import { sseFrame, sseResponse } from './sse';
 import { statsStore, type Scope } from './stats';
+import { tableFeed, type TableKind } from './stats-table-feed';
+import { statusFeed } from './status-feed';
 
 export const LIVE_RANGE_SECONDS = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600 } as const;
 
@@ -39,7 +42,6 @@ async function resolve(clusterRef: string, q: { director?: string; service?: str
 
 export async function liveStats(clusterRef: string, q: { director?: string; service?: string; server?: string; range: keyof typeof LIVE_RANGE_SECONDS }): Promise<StatsResponse> {
   const { scope, directors } = await resolve(clusterRef, q);
-  await statsStore.listen();
   const r = statsStore.live(scope, directors, LIVE_RANGE_SECONDS[q.range]);
   return { ...r, range: q.range };
 }
@@ -50,11 +52,21 @@ export async function historyStats(clusterRef: string, q: { director?: string; s
 }
 
 let browserStreams = 0;
-metrics.gauges.lvs_browser_streams = () => [[{}, browserStreams]];
+metrics.browserStreams.readBy(() => browserStreams);
 
-export async function statsStream(req: Request, clusterRef: string, q: { director?: string; service?: string; server?: string; backfill: keyof typeof LIVE_RANGE_SECONDS }): Promise<Response> {
+type StreamQuery = { director?: string; service?: string; server?: string; backfill: keyof typeof LIVE_RANGE_SECONDS; table?: 'none' | TableKind };
+
+/**
+ * A browser's live stream of a scope: the chart (`backfill`, then a `sample` a second), the status
+ * of the scope's directors (`director-status`, on open and on every change) and, when asked, the
+ * cluster's table (`table`, then a `table-delta` a second with the changed rows only).
+ */
+export async function statsStream(req: Request, clusterRef: string, q: StreamQuery): Promise<Response> {
   const { scope, directors, cluster } = await resolve(clusterRef, q);
-  await statsStore.listen();
+  const table = q.table ?? 'none';
+  if (table !== 'none' && (scope.service || scope.director)) {
+    throw badRequest('invalid query parameters', [{ path: 'table', message: "a table is the cluster's: give table without director or service" }]);
+  }
   const backfill = { ...statsStore.live(scope, directors, LIVE_RANGE_SECONDS[q.backfill]), range: q.backfill };
   let last = Math.floor(Date.now() / 1000) - 1;
   // the backfill covers up to its last point; samples continue from there
@@ -62,11 +74,18 @@ export async function statsStream(req: Request, clusterRef: string, q: { directo
   if (backfill.step === 1 && lastPoint) last = lastPoint.t / 1000;
   let timer: NodeJS.Timeout | undefined;
   let pings = 0;
+  const stops: (() => void)[] = [];
+  let closed = false;
   browserStreams++;
   return sseResponse(
     req.signal,
     (sink) => {
       sink.send(sseFrame('backfill', backfill));
+      if (table !== 'none') stops.push(tableFeed.subscribe(cluster.id, table, sink));
+      void statusFeed.subscribe(cluster.id, scope.director?.id ?? null, sink).then(
+        (stop) => (closed ? stop() : stops.push(stop)),
+        (e: Error) => console.error('[lvs-console] director status for a stream failed:', e.message),
+      );
       timer = setInterval(() => {
         const ready = statsStore.readySecond(scope, directors);
         // never more than a minute of catch-up in one tick
@@ -80,8 +99,10 @@ export async function statsStream(req: Request, clusterRef: string, q: { directo
       timer.unref();
     },
     () => {
+      closed = true;
       browserStreams--;
       if (timer) clearInterval(timer);
+      for (const stop of stops.splice(0)) stop();
     },
     { 'x-lvs-cluster': cluster.name },
   );
@@ -106,6 +127,5 @@ export async function currentStats(clusterRef: string, q: { servers: '0' | '1' }
   const prisma = await db();
   const cluster = await prisma.cluster.findFirst({ where: { OR: [{ name: clusterRef }, { id: clusterRef }] }, select: { id: true } });
   if (!cluster) throw notFound(`no cluster named ${clusterRef}`);
-  await statsStore.listen();
   return statsStore.current(cluster.id, q.servers === '1');
 }

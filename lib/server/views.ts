@@ -5,6 +5,7 @@ import type { ConfigRevision, Director } from '../generated/sqlite/client';
 import { DirectorConfigSchema, type DirectorConfig } from '../ipvs/model';
 import { CapabilitiesSchema, DrainProgressSchema, DriftSchema, HealthStateSchema } from '../protocol/messages';
 import { z } from 'zod';
+import { STALE_SECONDS, statsStore } from './stats';
 
 /** An agent whose stream is open refreshes lastSeenAt every 20 s; a minute of silence means it is gone. */
 export const CONNECTED_WITHIN_MS = 60_000;
@@ -64,6 +65,12 @@ function safe<T>(schema: z.ZodType<T>, v: unknown, fallback: T): T {
   return r.success ? r.data : fallback;
 }
 
+/** When a director's numbers were last fresh: the staleness badge and the sums agree on STALE_SECONDS. */
+function statsFreshness(directorId: string, now: number): Pick<DirectorStatus, 'statsAt' | 'statsStale'> {
+  const sec = statsStore.lastSecond(directorId);
+  return { statsAt: sec === null ? null : new Date(sec * 1000).toISOString(), statsStale: sec === null || sec < Math.floor(now / 1000) - STALE_SECONDS };
+}
+
 export function directorStatus(d: Director, clusterName: string, desired: { number: number; hash: string } | null, now = Date.now()): DirectorStatus {
   const connected = isConnected(d, now);
   const lastError = safe(NackSchema, d.lastError, null) as DirectorStatus['lastError'];
@@ -100,6 +107,8 @@ export function directorStatus(d: Director, clusterName: string, desired: { numb
     health: safe(z.array(HealthStateSchema), d.health, []),
     drains: safe(z.array(DrainProgressSchema), d.drains, []),
     actualReportedAt: d.actualReportedAt?.toISOString() ?? null,
+    lastVerifiedAt: d.verifiedAt?.toISOString() ?? null,
+    ...statsFreshness(d.id, now),
     createdAt: d.createdAt.toISOString(),
   };
 }

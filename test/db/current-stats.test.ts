@@ -3,7 +3,8 @@
 // 50 a chart legend keeps), summed over the directors, with every real server; a director that
 // went silent, a service a director stopped carrying and another cluster's director stay out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURRENT_STATS_FIELDS, type CurrentStats } from '@/lib/api/schemas';
+import type { CurrentStats } from '@/lib/api/schemas';
+import { STATS_FIELDS } from '@/lib/api/stats-fields';
 import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { StatsSnapshot } from '@/lib/ipvs/stats';
 import { hub } from '@/lib/server/hub';
@@ -117,7 +118,7 @@ for (const backend of backends()) {
       expect(r.status, r.text).toBe(200);
       const want = expected([aNewest, bNewest]);
       expect(Object.keys(r.body.services)).toHaveLength(N);
-      expect(r.body.fields).toEqual([...CURRENT_STATS_FIELDS]);
+      expect(r.body.fields).toEqual([...STATS_FIELDS]);
       expect(r.body.directors).toBe(2);
       expect(r.body.t).toBe(Math.floor((now - 1000) / 1000) * 1000);
       expect(r.body.services).toEqual(want.services);

@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { endpoints } from '@/lib/api/endpoints';
+import { startServer } from '@/lib/server/start';
 
 const root = path.resolve(import.meta.dirname, '../..');
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -16,6 +17,9 @@ const table = Object.values(endpoints).map((def) => {
   const file = path.join(root, 'app', ...def.path.replace(/^\//, '').split('/').map((s) => s.replace(/^\{(\w+)\}$/, '[$1]')), 'route.ts');
   return { def, re, names, file };
 });
+
+// what Next's instrumentation hook does (instrumentation.ts)
+void startServer();
 
 const server = http.createServer(async (req, res) => {
   try {
