@@ -7,7 +7,7 @@ import type { ClusterSummary } from '@/lib/api/schemas';
 import { Sparkline } from '../charts/Sparkline';
 import { useClusters } from '../data/queries';
 import { useCreateCluster } from '../data/mutations';
-import { DirectorStateBadge } from '../directors/DirectorState';
+import { DirectorStaleBadge, DirectorStateBadge } from '../directors/DirectorState';
 import { formatMetric, si } from '../format';
 import { Can } from '../session';
 import { Dialog, FormActions } from '../ui/dialog';
@@ -92,6 +92,7 @@ function ClusterRow({ c }: { c: ClusterSummary }) {
               <div key={d.id} className="row small" style={{ gap: 6 }}>
                 <span className="mono">{d.name}</span>
                 <DirectorStateBadge d={d} />
+                <DirectorStaleBadge d={d} />
                 <span className="faint" title="applied revision">
                   r{d.appliedRevision ?? '–'}
                 </span>

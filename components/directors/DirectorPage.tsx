@@ -11,14 +11,17 @@ import { Can } from '../session';
 import { ErrorState, Loading } from '../ui/states';
 import { DirectorStateBadge, directorStateHelp } from './DirectorState';
 import { RevokeButton } from './DirectorsPage';
+import { useDirectorStatus } from '../live/director-status';
 import { DriftCard, ReapplyButton, RotateButton } from './DirectorActions';
 import { Facts, HealthAndDrains, LastError, PlanNow, Revisions } from './DirectorCards';
 
 export function DirectorPage({ cluster, director }: { cluster: string; director: string }) {
   const q = useDirector(cluster, director);
+  const status = useDirectorStatus(cluster, director);
   if (q.isPending) return <Loading rows={8} />;
   if (q.isError) return <ErrorState error={q.error} title={`Director ${director}`} retry={() => q.refetch()} />;
-  const d = q.data;
+  // the status fields as every badge shows them; the live table from the detail
+  const d = status ? { ...q.data, ...status } : q.data;
   return (
     <div className="stack" style={{ gap: 16 }}>
       <div className="row">
@@ -47,7 +50,10 @@ export function DirectorPage({ cluster, director }: { cluster: string; director:
       <section className="card">
         <div className="card-head">
           <h2>Live table</h2>
-          <span className="small muted">{d.actualReportedAt ? `reported ${ago(d.actualReportedAt)}` : 'never reported'}</span>
+          <span className="small muted" data-testid="live-table-age">
+            {d.actualReportedAt ? `changed ${ago(d.actualReportedAt)}` : 'never reported'}
+            {d.lastVerifiedAt ? ` · verified ${ago(d.lastVerifiedAt)}` : ''}
+          </span>
         </div>
         {d.actual ? (
           d.actual.services.length ? (

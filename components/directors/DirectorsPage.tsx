@@ -14,7 +14,8 @@ import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
 import { Empty, QueryState } from '../ui/states';
 import { useToast } from '../ui/toast';
-import { DirectorStateBadge } from './DirectorState';
+import { DirectorStaleBadge, DirectorStateBadge } from './DirectorState';
+import { useDirectorStatus } from '../live/director-status';
 import { CopyButton } from '../ui/copy';
 
 export function DirectorsPage({ cluster }: { cluster: string }) {
@@ -73,7 +74,8 @@ export function DirectorsPage({ cluster }: { cluster: string }) {
   );
 }
 
-function DirectorRow({ cluster, d }: { cluster: string; d: DirectorStatus }) {
+function DirectorRow({ cluster, d: fromQuery }: { cluster: string; d: DirectorStatus }) {
+  const d = useDirectorStatus(cluster, fromQuery.name, fromQuery);
   const f = d.facts;
   return (
     <tr data-testid={`director-${d.name}`}>
@@ -85,6 +87,7 @@ function DirectorRow({ cluster, d }: { cluster: string; d: DirectorStatus }) {
       </td>
       <td>
         <DirectorStateBadge d={d} />
+        <DirectorStaleBadge d={d} />
       </td>
       <td className="small">
         {d.agentVersion ? `lvs-agent ${d.agentVersion}` : '–'}

@@ -3,6 +3,7 @@
 // message and the command that failed, and a retry (re-push the desired revision).
 import type { DirectorStatus } from '@/lib/api/schemas';
 import { useDirectors } from '../data/queries';
+import { useDirectorStatuses } from '../live/director-status';
 import { useReapplyDirector } from '../data/mutations';
 import { ago } from '../format';
 import { Can } from '../session';
@@ -13,10 +14,12 @@ import styles from './review.module.css';
 import { rolloutPhase, type RolloutPhase } from './rollout-phase';
 
 export function RolloutView({ cluster, revision }: { cluster: string; revision: number }) {
-  const q = useDirectors(cluster, { refetchInterval: 1000 });
+  // statuses stream in (the cluster frame holds the stream); the query seeds them and covers a gap
+  const q = useDirectors(cluster);
+  const statuses = useDirectorStatuses(cluster);
   if (q.isPending) return <Loading label="Waiting for the directors…" />;
   if (q.isError) return <ErrorState error={q.error} retry={() => q.refetch()} />;
-  const dirs = q.data.directors.filter((d) => !d.revoked);
+  const dirs = (statuses.length ? statuses : q.data.directors).filter((d) => !d.revoked);
   const phases = dirs.map((d) => rolloutPhase(d, revision));
   const done = phases.filter((p) => p === 'applied' || p === 'superseded').length;
   return (
