@@ -55,7 +55,9 @@ export function TokensPage() {
                 <th>Expires</th>
                 <th>Last used</th>
                 <th>Status</th>
-                <th aria-label="Actions" />
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>

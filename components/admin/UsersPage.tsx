@@ -41,7 +41,9 @@ export function UsersPage() {
                 <th>Role</th>
                 <th>Status</th>
                 <th>Created</th>
-                <th aria-label="Actions" />
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>

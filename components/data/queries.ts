@@ -29,7 +29,6 @@ export const keys = {
   revision: (c: string, n: number) => ['cluster', c, 'revision', n] as const,
   diff: (c: string, a: number, b: number) => ['cluster', c, 'diff', a, b] as const,
   preview: (c: string, body: PreviewBody) => ['cluster', c, 'preview', body] as const,
-  currentStats: (c: string, servers: boolean) => ['cluster', c, 'current-stats', servers] as const,
   historyStats: (c: string, q: HistoryQuery) => ['cluster', c, 'stats-history', q] as const,
   /** prefix of every audit page */
   auditAll: ['audit'] as const,
@@ -101,18 +100,3 @@ export const useHistoryStats = (cluster: string, query: HistoryQuery, enabled: b
 
 export const useUsers = () => useQuery({ queryKey: keys.users, queryFn: () => api.listUsers() });
 export const useTokens = () => useQuery({ queryKey: keys.tokens, queryFn: () => api.listTokens() });
-
-/**
- * Every service's (and with `servers` every real server's) newest numbers, once a second while the
- * page is visible (react-query pauses the interval in background tabs). The previous answer stays
- * on screen while the key changes (a first row expanded), so numbers do not blink to "–".
- */
-export const useCurrentStats = (cluster: string, servers: boolean, o: Opt<Awaited<ReturnType<typeof api.currentStats>>> = {}) =>
-  useQuery({
-    queryKey: keys.currentStats(cluster, servers),
-    queryFn: ({ signal }) => api.currentStats(cluster, { servers: servers ? '1' : '0' }, signal),
-    refetchInterval: 1000,
-    placeholderData: keepPreviousData,
-    retry: false,
-    ...o,
-  });

@@ -43,7 +43,9 @@ export function HistoryPage({ cluster }: { cluster: string }) {
                 <th>Message</th>
                 <th>Author</th>
                 <th>When</th>
-                <th aria-label="Actions" />
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -16,8 +16,10 @@ export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'off';
 export const BACKFILL = '5m' as const;
 const WINDOW_MS = 300_000;
 
-export function streamUrl(cluster: string, scope: StreamScope): string {
+/** The stream of a scope; `table` adds the cluster's table rows (live/stats-table.ts). */
+export function streamUrl(cluster: string, scope: StreamScope, table?: 'services' | 'all'): string {
   const query: Record<string, string> = { backfill: BACKFILL };
+  if (table) query.table = table;
   if (scope.director) query.director = scope.director;
   if (scope.service) query.service = scope.service;
   if (scope.server) query.server = scope.server;
