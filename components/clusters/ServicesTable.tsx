@@ -15,6 +15,7 @@ import { applyChanges, editsToChanges, type Edits } from '@/lib/api/changes';
 import { useDraft } from '../changes/draft-store';
 import { useCluster } from '../data/queries';
 import { href } from '../links';
+import { useDirectorStatuses } from '../live/director-status';
 import { useLiveTable } from '../live/stats-table';
 import { Can, useSession } from '../session';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -39,8 +40,9 @@ export function ServicesTable({ cluster }: { cluster: string }) {
   // real servers' numbers only while some row is open: the stream then carries their rows too
   const live = useLiveTable(cluster, expanded.size > 0 ? 'all' : 'services');
 
-  // the cluster detail carries each director's status, health checks and drains: no second request
-  const directors = c.data?.directors;
+  // health checks and drains from the one director-status store (the cluster detail until it has them)
+  const statuses = useDirectorStatuses(cluster);
+  const directors = statuses.length ? statuses : c.data?.directors;
   const reports = useMemo(() => indexReports(directors ?? []), [directors]);
   const config = c.data?.config;
   const edits = draft?.edits;

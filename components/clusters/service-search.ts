@@ -16,16 +16,15 @@ export function searchText(s: VirtualService): string {
 }
 
 export class ServiceSearch<R extends { s: VirtualService }> {
-  private readonly text: string[];
+  /** built on the first query, not on the first paint */
+  private text: string[] | null = null;
   private last: { f: Filters; hits: number[] } | null = null;
 
   /** `hasProblem(i)`: whether row i has real servers not taking traffic (asked only when filtering on it). */
   constructor(
     readonly rows: readonly R[],
     private readonly hasProblem: (row: R) => boolean,
-  ) {
-    this.text = rows.map((r) => searchText(r.s));
-  }
+  ) {}
 
   /** The rows that pass the filters, in table order. */
   filter(f: Filters): R[] {
@@ -33,11 +32,13 @@ export class ServiceSearch<R extends { s: VirtualService }> {
     const prev = this.last;
     // narrowing the same filters: only the previous hits can still match
     const from = prev && prev.f.proto === f.proto && prev.f.problemsOnly === f.problemsOnly && q.startsWith(prev.f.q) ? prev.hits : null;
+    if (q && !this.text) this.text = this.rows.map((r) => searchText(r.s));
+    const text = this.text;
     const hits: number[] = [];
     const test = (i: number) => {
       const r = this.rows[i]!;
       if (f.proto !== 'all' && r.s.protocol !== f.proto) return;
-      if (q && !this.text[i]!.includes(q)) return;
+      if (q && !text![i]!.includes(q)) return;
       if (f.problemsOnly && !this.hasProblem(r)) return;
       hits.push(i);
     };

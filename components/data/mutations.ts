@@ -4,7 +4,7 @@
 // toasts and field errors.
 import { useMutation, useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
-import { keys } from './queries';
+import { keys } from './keys';
 
 type Api = typeof api;
 const refresh = (qc: QueryClient, ...ks: QueryKey[]) => Promise.all(ks.map((queryKey) => qc.invalidateQueries({ queryKey })));

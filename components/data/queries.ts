@@ -3,39 +3,12 @@
 // resource, with refetch intervals where the data moves (director status while a rollout runs,
 // connection tables on auto-refresh). Mutations live beside them in ./mutations.ts and invalidate
 // only through this table.
-//
-// Keys are hierarchical: everything of one cluster sits under keys.clusterScope(c), everything of
-// one director under keys.director(c, d), so one prefix refreshes what a change can move.
 import { keepPreviousData, useInfiniteQuery, useQuery, type UseQueryOptions } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
+import { statusStreamOpen } from '../live/director-status';
+import { keys, type AuditQuery, type ConnectionsQuery, type HistoryQuery, type PreviewBody } from './keys';
 
-type AuditQuery = NonNullable<Parameters<typeof api.listAudit>[0]>;
-type ConnectionsQuery = NonNullable<Parameters<typeof api.listConnections>[2]>;
-type HistoryQuery = NonNullable<Parameters<typeof api.historyStats>[1]>;
-type PreviewBody = Parameters<typeof api.previewChanges>[1];
-
-export const keys = {
-  me: ['me'] as const,
-  clusters: ['clusters'] as const,
-  /** prefix of every query about one cluster */
-  clusterScope: (c: string) => ['cluster', c] as const,
-  cluster: (c: string) => ['cluster', c, 'detail'] as const,
-  directors: (c: string) => ['cluster', c, 'directors'] as const,
-  /** a director's status; also the prefix of its plan and connection table */
-  director: (c: string, d: string) => ['cluster', c, 'director', d] as const,
-  directorPlan: (c: string, d: string) => ['cluster', c, 'director', d, 'plan'] as const,
-  connections: (c: string, d: string, q: ConnectionsQuery) => ['cluster', c, 'director', d, 'connections', q] as const,
-  revisions: (c: string) => ['cluster', c, 'revisions'] as const,
-  revision: (c: string, n: number) => ['cluster', c, 'revision', n] as const,
-  diff: (c: string, a: number, b: number) => ['cluster', c, 'diff', a, b] as const,
-  preview: (c: string, body: PreviewBody) => ['cluster', c, 'preview', body] as const,
-  historyStats: (c: string, q: HistoryQuery) => ['cluster', c, 'stats-history', q] as const,
-  /** prefix of every audit page */
-  auditAll: ['audit'] as const,
-  audit: (q: AuditQuery) => ['audit', q] as const,
-  users: ['users'] as const,
-  tokens: ['tokens'] as const,
-};
+export { keys };
 
 type Opt<T> = Omit<UseQueryOptions<T, Error, T, readonly unknown[]>, 'queryKey' | 'queryFn'>;
 
@@ -45,8 +18,13 @@ export const useMe = (o: Opt<Awaited<ReturnType<typeof api.me>>> = {}) =>
 export const useClusters = (o: Opt<Awaited<ReturnType<typeof api.listClusters>>> = {}) =>
   useQuery({ queryKey: keys.clusters, queryFn: ({ signal }) => api.listClusters(signal), refetchInterval: 5_000, ...o });
 
+/**
+ * The cluster with its whole config. While the cluster's status stream is open it is not polled:
+ * the stream brings director status, and a new revision on it invalidates this query
+ * (live/director-status.ts), so a 10,000-service config is not re-read every few seconds.
+ */
 export const useCluster = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.getCluster>>> = {}) =>
-  useQuery({ queryKey: keys.cluster(cluster), queryFn: ({ signal }) => api.getCluster(cluster, signal), refetchInterval: 5_000, ...o });
+  useQuery({ queryKey: keys.cluster(cluster), queryFn: ({ signal }) => api.getCluster(cluster, signal), refetchInterval: () => (statusStreamOpen(cluster) ? false : 5_000), ...o });
 
 export const useDirectors = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.listDirectors>>> = {}) =>
   useQuery({ queryKey: keys.directors(cluster), queryFn: ({ signal }) => api.listDirectors(cluster, signal), refetchInterval: 3_000, ...o });

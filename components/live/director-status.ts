@@ -12,7 +12,7 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { DirectorStatus, DirectorStatusEvent } from '@/lib/api/schemas';
-import { keys } from '../data/queries';
+import { keys } from '../data/keys';
 import { subscribeStream } from './shared-source';
 import { streamUrl } from './useStatsStream';
 
@@ -66,11 +66,20 @@ export function seedDirectorStatus(cluster: string, directors: readonly Director
   publish(c, changed);
 }
 
+/** Told when the stream shows a desired revision newer than any seen: the config moved. */
+const revisionWatchers = new Set<(cluster: string, revision: number) => void>();
+const newestDesired = new Map<string, number>();
+
 /** A `director-status` event of the stream. */
 export function applyDirectorStatusEvent(cluster: string, e: DirectorStatusEvent) {
   const c = clusterStatus(cluster);
   const changed: string[] = [];
   for (const d of e.directors) {
+    const seen = newestDesired.get(cluster);
+    if (d.desiredRevision !== null && (seen === undefined || d.desiredRevision > seen)) {
+      newestDesired.set(cluster, d.desiredRevision);
+      if (seen !== undefined) revisionWatchers.forEach((w) => w(cluster, d.desiredRevision!));
+    }
     c.fromStream.add(d.name);
     if (same(c.byName.get(d.name), d)) continue;
     c.byName.set(d.name, d);
@@ -87,6 +96,11 @@ export function applyDirectorStatusEvent(cluster: string, e: DirectorStatusEvent
   publish(c, changed);
 }
 
+/** Whether the cluster's status stream is open (then nothing needs polling for director status). */
+export function statusStreamOpen(cluster: string): boolean {
+  return clusters.get(cluster)?.streamOpen ?? false;
+}
+
 function setStreamOpen(cluster: string, open: boolean) {
   const c = clusterStatus(cluster);
   c.streamOpen = open;
@@ -99,7 +113,10 @@ function setStreamOpen(cluster: string, open: boolean) {
  */
 export function feedFromQueries(qc: QueryClient): () => void {
   const clustersKey = keys.clusters[0];
-  return qc.getQueryCache().subscribe((ev) => {
+  // a new revision seen on the stream: refetch the cluster (its config), which is not polled then
+  const onRevision = (cluster: string) => void qc.invalidateQueries({ queryKey: keys.cluster(cluster) });
+  revisionWatchers.add(onRevision);
+  const stop = qc.getQueryCache().subscribe((ev) => {
     if (ev.type !== 'updated' || ev.action.type !== 'success') return;
     const key = ev.query.queryKey as readonly unknown[];
     const data = ev.query.state.data as unknown;
@@ -112,6 +129,10 @@ export function feedFromQueries(qc: QueryClient): () => void {
     if (key[2] === 'detail' || key[2] === 'directors') seedDirectorStatus(cluster, (data as { directors: DirectorStatus[] }).directors);
     else if (key[2] === 'director' && key.length === 4) seedDirectorStatus(cluster, [data as DirectorStatus]);
   });
+  return () => {
+    stop();
+    revisionWatchers.delete(onRevision);
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 'use client';
 // Small external stores read with useSyncExternalStore, so render stays pure: a shared clock (one
 // timer per interval for the whole page, however many badges read it) and "has hydrated".
-import { useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 
 type Clock = { now: number; listeners: Set<() => void>; timer?: ReturnType<typeof setInterval> };
 const clocks = new Map<number, Clock>();
@@ -52,4 +52,17 @@ export function useHydrated(): boolean {
     () => true,
     () => false,
   );
+}
+
+/** The width of an element in CSS pixels, following resizes (0 until measured). */
+export function useElementWidth(ref: React.RefObject<HTMLElement | null>): number {
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver((entries) => setWidth(Math.round(entries[0]?.contentRect.width ?? 0)));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return width;
 }
