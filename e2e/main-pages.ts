@@ -30,5 +30,5 @@ export const MAIN_PAGES: [string, string, (p: Page) => Promise<void>][] = [
   ['17-import-export', `/clusters/${CLUSTER}/import`, async (p) => void (await expect(p.getByTestId('import-text')).toBeVisible())],
   ['18-audit', '/audit', async (p) => void (await expect(p.getByTestId('audit-table')).toBeVisible())],
   ['19-users', '/admin/users', async (p) => void (await expect(p.getByTestId('users-table')).toBeVisible())],
-  ['20-tokens', '/tokens', async (p) => void (await expect(p.getByRole('heading', { name: 'API tokens' })).toBeVisible())],
+  ['20-tokens', '/tokens', async (p) => void (await expect(p.getByRole('heading', { name: 'API tokens', exact: true })).toBeVisible())],
 ];
