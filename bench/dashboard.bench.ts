@@ -73,10 +73,19 @@ async function measure(browser: Browser, cookie: string, cluster: string, servic
   // tsx compiles this file with esbuild's keepNames, whose __name helper the page does not have
   await ctx.addInitScript({ content: 'window.__name = (f) => f;' });
   const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error(`  [${cluster}] page error: ${e.message}`));
   const count = page.getByTestId('services-count');
   // warm the route once (the first compile of server chunks is not what a user sees twice)
+  const t0 = performance.now();
   await page.goto(`${BASE}/clusters/${cluster}`);
-  await count.filter({ hasText: `${services} services` }).waitFor({ timeout: 120_000 });
+  try {
+    await count.filter({ hasText: `${services} services` }).waitFor({ timeout: 300_000 });
+  } catch (e) {
+    const shot = path.join(root, 'test-results', `bench-${cluster}.png`);
+    await page.screenshot({ path: shot });
+    throw new Error(`${cluster}: the table did not show ${services} services (screenshot ${shot}): ${(e as Error).message.split('\n')[0]}`);
+  }
+  console.log(`  [${cluster}] first load (cold): ${(performance.now() - t0).toFixed(0)} ms`);
 
   const firstPaint: number[] = [];
   for (let i = 0; i < 3; i++) {
