@@ -91,7 +91,14 @@ async function measure(browser: Browser, cookie: string, cluster: string, servic
   for (let i = 0; i < 3; i++) {
     const start = performance.now();
     await page.goto(`${BASE}/clusters/${cluster}`);
-    await page.getByTestId('service-row').first().waitFor({ timeout: 120_000 });
+    try {
+      await page.getByTestId('service-row').first().waitFor({ timeout: 60_000 });
+    } catch (e) {
+      const shot = path.join(root, 'test-results', `bench-${cluster}-reload.png`);
+      await page.screenshot({ path: shot, timeout: 10_000 }).catch(() => undefined);
+      const rows = await page.evaluate(() => document.querySelectorAll('[data-testid="service-row"]').length).catch(() => -1);
+      throw new Error(`${cluster}: no service row painted after navigation ${i + 1} (${rows} rows in the DOM; screenshot ${shot}): ${(e as Error).message.split('\n')[0]}`);
+    }
     firstPaint.push(performance.now() - start);
   }
   await count.filter({ hasText: `${services} services` }).waitFor({ timeout: 120_000 });
