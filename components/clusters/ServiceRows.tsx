@@ -46,7 +46,7 @@ function LiveCells({ live, k }: { live: LiveTable; k: string }) {
 
 type ServiceRowProps = {
   index: number;
-  rowRef: Ref<HTMLTableRowElement>;
+  rowRef?: Ref<HTMLTableRowElement>;
   cluster: string;
   item: ServiceItem;
   open: boolean;
@@ -100,7 +100,7 @@ export const ServiceRow = memo(function ServiceRow({ index, rowRef, cluster, ite
   );
 });
 
-type RealServerLineProps = { index: number; rowRef: Ref<HTMLTableRowElement>; s: VirtualService; skey: string; r: RealServer | null; reports: Map<string, RsReports>; live: LiveTable };
+type RealServerLineProps = { index: number; rowRef?: Ref<HTMLTableRowElement>; s: VirtualService; skey: string; r: RealServer | null; reports: Map<string, RsReports>; live: LiveTable };
 
 /** One real server under its open service (r null: the service has none). */
 export const RealServerLine = memo(function RealServerLine({ index, rowRef, s, skey, r, reports, live }: RealServerLineProps) {

@@ -26,6 +26,7 @@ import styles from './cluster.module.css';
 
 /** A line of the table: a service, or one of the real servers of an open service. */
 type Line = { kind: 'service'; item: ServiceItem } | { kind: 'server'; item: ServiceItem; r: RealServer | null; n: number };
+/** every line has this height (cluster.module.css): measuring 10,000 rows as they scroll in made React loop */
 const ROW_HEIGHT = 33;
 
 export function ServicesTable({ cluster }: { cluster: string }) {
@@ -231,7 +232,6 @@ function VirtualServiceTable({ cluster, lines, expanded, onToggle, reports, live
               <ServiceRow
                 key={vi.key}
                 index={vi.index}
-                rowRef={v.measureElement}
                 cluster={cluster}
                 item={line.item}
                 open={expanded.has(line.item.key)}
@@ -242,7 +242,7 @@ function VirtualServiceTable({ cluster, lines, expanded, onToggle, reports, live
                 onRemove={onRemove}
               />
             ) : (
-              <RealServerLine key={vi.key} index={vi.index} rowRef={v.measureElement} s={line.item.s} skey={line.item.key} r={line.r} reports={reports} live={live} />
+              <RealServerLine key={vi.key} index={vi.index} s={line.item.s} skey={line.item.key} r={line.r} reports={reports} live={live} />
             );
           })}
           {padBottom > 0 ? (
