@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ago, duration, exact, formatBytes, formatMetric, mmss, percent, si, timeTick } from './format';
+import { VirtualServiceSchema, type VirtualServiceInput } from '@/lib/ipvs/model';
+import { addrLabel, ago, auditTone, duration, engineLabel, exact, flagsText, formatBytes, formatMetric, mmss, percent, protoLabel, si, timeTick } from './format';
 
 describe('si', () => {
   it.each([
@@ -76,5 +77,22 @@ describe('numbers', () => {
     expect(percent(15, 10)).toBe(100);
     expect(percent(0, 0)).toBe(100);
     expect(percent(3, 0)).toBe(0);
+  });
+});
+
+describe('domain labels', () => {
+  const svc = (over: Record<string, unknown>) => VirtualServiceSchema.parse({ protocol: 'tcp', address: '10.0.0.1', port: 80, ...over } as VirtualServiceInput);
+  it('writes the Flags column in ipvsadm -Ln words', () => {
+    expect(flagsText(svc({ scheduler: 'sh', schedFlags: ['sh-port'], persistence: { timeout: 360, netmask: '255.255.255.0' } }))).toBe('(sh-port) persistent 360 mask 255.255.255.0');
+    expect(flagsText(svc({}))).toBe('');
+    expect(protoLabel(svc({ protocol: 'fwmark', fwmark: 7, address: undefined, port: undefined }))).toBe('FWM');
+    expect(addrLabel(svc({ protocol: 'fwmark', fwmark: 7, family: 'inet6', address: undefined, port: undefined }))).toBe('7 IPv6');
+  });
+  it('names engines and audit tones', () => {
+    expect(engineLabel('sim')).toBe('simulated kernel');
+    expect(engineLabel('netlink')).toBe('netlink engine');
+    expect(auditTone('login.failure')).toBe('bad');
+    expect(auditTone('revision.create')).toBe('info');
+    expect(auditTone('user.create')).toBe('');
   });
 });

@@ -1,5 +1,9 @@
-// Number, unit and time formatting for the dashboard. Pure (used by server and client components
-// and by chart axes). Decimal SI prefixes like ipvsadm --stats (1000, not 1024).
+// Number, unit and time formatting for the dashboard, and the labels of domain things (a
+// service's flags, a role, an engine). Pure (used by server and client components and by chart
+// axes). Decimal SI prefixes like ipvsadm --stats (1000, not 1024).
+import { formatHostPort } from '@/lib/ipvs/addr';
+import { isDefaultNetmask, serviceFamily, type VirtualService } from '@/lib/ipvs/model';
+import type { Role } from '@/lib/api/schemas';
 
 const PREFIXES = ['', 'K', 'M', 'G', 'T', 'P'] as const;
 
@@ -121,4 +125,45 @@ export function timeTick(t: number, rangeSeconds: number): string {
 export function percent(part: number, whole: number): number {
   if (!(whole > 0)) return part > 0 ? 0 : 100;
   return Math.max(0, Math.min(100, (part / whole) * 100));
+}
+
+// ---- labels of domain things, the same on every page ----
+
+/** The Flags column, in ipvsadm -Ln's words: "(sh-port) persistent 360 mask 255.255.255.0 pe sip ops". */
+export function flagsText(s: VirtualService): string {
+  const parts: string[] = [];
+  if (s.schedFlags.length) parts.push(`(${s.schedFlags.join(',')})`);
+  if (s.persistence) {
+    parts.push(`persistent ${s.persistence.timeout}`);
+    if (!isDefaultNetmask(s.persistence.netmask, serviceFamily(s))) parts.push(`mask ${s.persistence.netmask}`);
+    if (s.persistence.pe) parts.push(`pe ${s.persistence.pe}`);
+  }
+  if (s.onePacket) parts.push('ops');
+  return parts.join(' ');
+}
+
+export function protoLabel(s: VirtualService): string {
+  return s.protocol === 'fwmark' ? 'FWM' : s.protocol.toUpperCase();
+}
+
+export function addrLabel(s: VirtualService): string {
+  return s.protocol === 'fwmark' ? `${s.fwmark}${s.family === 'inet6' ? ' IPv6' : ''}` : formatHostPort(s.address, s.port);
+}
+
+/** How a director's agent touches its kernel, in a reader's words. */
+export function engineLabel(engine: string | null | undefined): string {
+  return engine === 'sim' ? 'simulated kernel' : engine ? `${engine} engine` : '?';
+}
+
+/** What each role may do. */
+export const ROLE_HELP: Record<Role, string> = {
+  admin: 'everything, including users',
+  operator: 'config changes, directors, imports, rollbacks',
+  viewer: 'read only',
+};
+
+/** The badge tone of an audit action: failures and denials stand out, revisions are informative. */
+export function auditTone(action: string): 'bad' | 'info' | '' {
+  if (action.endsWith('failure') || action.endsWith('.denied') || action.includes('fail')) return 'bad';
+  return action.startsWith('revision') ? 'info' : '';
 }

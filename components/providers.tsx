@@ -1,8 +1,9 @@
 'use client';
 // Client-side context for every page: react-query (data that changes) and toasts.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { z } from 'zod';
+import { feedFromQueries } from './live/director-status';
 import { ToastProvider } from './ui/toast';
 import { errorStatus } from './ui/errors';
 
@@ -27,6 +28,8 @@ export function Providers({ children }: { children: ReactNode }) {
         },
       }),
   );
+  // every REST answer that carries directors also feeds the one director-status store
+  useEffect(() => feedFromQueries(client), [client]);
   return (
     <QueryClientProvider client={client}>
       <ToastProvider>{children}</ToastProvider>

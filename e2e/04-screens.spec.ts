@@ -1,13 +1,8 @@
 // A screenshot of every main page at 1280 px (test-results/screens/), each checked for the
 // basics a reviewer looks at: no text overflowing its box, charts with axes and units.
 import { expect, test, type Page } from '@playwright/test';
-import { CLUSTER, DIRECTOR, shot, signIn } from './helpers';
-
-/** The live chart has data (its "now" readout shows a number). */
-async function live(page: Page) {
-  await expect(page.getByTestId('chart-status')).toHaveText(/live/, { timeout: 20_000 });
-  await expect(page.getByTestId('now-cps')).not.toHaveAttribute('data-value', '', { timeout: 20_000 });
-}
+import { CLUSTER, shot, signIn } from './helpers';
+import { MAIN_PAGES } from './main-pages';
 
 /** Elements whose text is wider than their box (clipped or spilling over a neighbour). */
 async function overflowing(page: Page): Promise<string[]> {
@@ -22,36 +17,13 @@ async function overflowing(page: Page): Promise<string[]> {
   });
 }
 
-const pages: [string, string, (p: Page) => Promise<void>][] = [
-  ['10-overview', '/', async (p) => void (await expect(p.getByTestId('clusters-table')).toBeVisible())],
-  ['11-cluster', `/clusters/${CLUSTER}`, async (p) => {
-    await expect(p.getByTestId('services-table')).toBeVisible();
-    await live(p);
-    await p.getByRole('button', { name: 'Expand all' }).click();
-    await expect(p.getByTestId('rs-line').first()).toBeVisible();
-    // per-real-server numbers arrive (ActiveConn column of the first real server)
-    await expect(p.getByTestId('rs-line').first().locator('td').nth(5)).toHaveText(/^\d/, { timeout: 15_000 });
-  }],
-  ['12-service', `/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`, async (p) => {
-    await expect(p.getByTestId('service-title')).toBeVisible();
-    await live(p);
-  }],
-  ['13-directors', `/clusters/${CLUSTER}/directors`, async (p) => void (await expect(p.getByTestId('directors-table')).toBeVisible())],
-  ['14-director', `/clusters/${CLUSTER}/directors/${DIRECTOR}`, async (p) => void (await expect(p.getByTestId('actual-rules')).toBeVisible())],
-  ['15-connections', `/clusters/${CLUSTER}/directors/${DIRECTOR}/connections`, async (p) => void (await expect(p.getByTestId('connections-table')).toBeVisible())],
-  ['16-history', `/clusters/${CLUSTER}/history`, async (p) => void (await expect(p.getByTestId('revisions-table')).toBeVisible())],
-  ['17-import-export', `/clusters/${CLUSTER}/import`, async (p) => void (await expect(p.getByTestId('import-text')).toBeVisible())],
-  ['18-audit', '/audit', async (p) => void (await expect(p.getByTestId('audit-table')).toBeVisible())],
-  ['19-users', '/admin/users', async (p) => void (await expect(p.getByTestId('users-table')).toBeVisible())],
-  ['20-tokens', '/tokens', async (p) => void (await expect(p.getByRole('heading', { name: 'API tokens' })).toBeVisible())],
-];
 
 test.describe.configure({ mode: 'serial' });
 
 test('every main page renders, without overflowing text', async ({ page }) => {
   test.setTimeout(300_000);
   await signIn(page);
-  for (const [name, url, ready] of pages) {
+  for (const [name, url, ready] of MAIN_PAGES) {
     await test.step(name, async () => {
       await page.goto(url);
       await ready(page);

@@ -1,14 +1,12 @@
 'use client';
 // The append-only audit log: who did what to which cluster, from where, with the revisions
 // before and after. Filters by actor, action (exact or a prefix such as "login."), cluster, time.
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '@/lib/api/client';
 import type { AuditEvent } from '@/lib/api/schemas';
-import { useClusters } from '../data/queries';
-import { dateTime } from '../format';
+import { useAudit, useClusters } from '../data/queries';
+import { auditTone, dateTime } from '../format';
 import { errorIssues } from '../ui/errors';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { Empty, QueryState } from '../ui/states';
 
 type Filter = { actor: string; action: string; cluster: string; from: string; to: string };
 const ACTIONS = ['', 'login.', 'login.failure', 'revision.', 'revision.create', 'revision.rollback', 'revision.import', 'director.', 'user.', 'token.', 'cluster.'];
@@ -28,13 +26,7 @@ export function AuditPage() {
     ...(filter.to ? { to: iso(filter.to) } : {}),
     limit: 100,
   };
-  const q = useInfiniteQuery({
-    queryKey: ['audit', query],
-    queryFn: ({ pageParam, signal }) => api.listAudit({ ...query, ...(pageParam ? { cursor: pageParam } : {}) }, signal),
-    initialPageParam: '' as string,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: 15_000,
-  });
+  const q = useAudit(query);
   const set = (k: keyof Filter) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setForm((f) => ({ ...f, [k]: e.target.value }));
   const events = q.data?.pages.flatMap((p) => p.events) ?? [];
   const fieldErr = (p: string) => errorIssues(q.error).filter((i) => i.path === p).map((i) => i.message).join('; ');
@@ -103,15 +95,17 @@ export function AuditPage() {
           Clear
         </button>
       </form>
-      {q.isPending ? (
-        <Loading rows={8} />
-      ) : q.isError ? (
-        <ErrorState error={q.error} retry={() => q.refetch()} />
-      ) : events.length === 0 ? (
-        <div className="card">
-          <Empty title="No events match" />
-        </div>
-      ) : (
+      <QueryState
+        query={q}
+        rows={8}
+        isEmpty={() => events.length === 0}
+        empty={
+          <div className="card">
+            <Empty title="No events match" />
+          </div>
+        }
+      >
+        {() => (
         <>
           <div className="table-wrap">
             <table className="data" data-testid="audit-table">
@@ -143,20 +137,20 @@ export function AuditPage() {
             ) : null}
           </div>
         </>
-      )}
+        )}
+      </QueryState>
     </div>
   );
 }
 
 function AuditRow({ e }: { e: AuditEvent }) {
-  const bad = e.action.endsWith('failure') || e.action.endsWith('.denied') || e.action.includes('fail');
   const details = e.details === null || e.details === undefined ? '' : typeof e.details === 'string' ? e.details : JSON.stringify(e.details);
   return (
     <tr>
       <td className="mono small nowrap">{dateTime(e.at)}</td>
       <td className="nowrap">{e.actor}</td>
       <td>
-        <span className={`badge ${bad ? 'bad' : e.action.startsWith('revision') ? 'info' : ''}`}>{e.action}</span>
+        <span className={`badge ${auditTone(e.action)}`}>{e.action}</span>
       </td>
       <td>{e.cluster ?? <span className="faint">—</span>}</td>
       <td className="small">{e.target ?? ''}</td>

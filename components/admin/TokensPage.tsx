@@ -2,18 +2,18 @@
 // API tokens for automation (CI, scripts): named, with a role no higher than their owner's and
 // an optional expiry; the secret is shown once. Admins see everyone's.
 import { useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import { ROLE_RANK, type ApiToken, type Role } from '@/lib/api/schemas';
-import { keys, useTokens } from '../data/queries';
+import { useTokens } from '../data/queries';
+import { useCreateToken, useRevokeToken } from '../data/mutations';
 import { ago, dateTime } from '../format';
 import { useSession } from '../session';
 import { CopyButton } from '../ui/copy';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { Empty, QueryState } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { useNow } from '../ui/hooks';
 
 export function TokensPage() {
   const q = useTokens();
@@ -34,15 +34,16 @@ export function TokensPage() {
           New token
         </button>
       </div>
-      {q.isPending ? (
-        <Loading rows={4} />
-      ) : q.isError ? (
-        <ErrorState error={q.error} retry={() => q.refetch()} />
-      ) : q.data.tokens.length === 0 ? (
-        <div className="card">
-          <Empty title="No API tokens" />
-        </div>
-      ) : (
+      <QueryState
+        query={q}
+        isEmpty={(d) => d.tokens.length === 0}
+        empty={
+          <div className="card">
+            <Empty title="No API tokens" />
+          </div>
+        }
+      >
+        {(data) => (
         <div className="table-wrap">
           <table className="data" data-testid="tokens-table">
             <thead>
@@ -54,17 +55,20 @@ export function TokensPage() {
                 <th>Expires</th>
                 <th>Last used</th>
                 <th>Status</th>
-                <th aria-label="Actions" />
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
-              {q.data.tokens.map((t) => (
+              {data.tokens.map((t) => (
                 <TokenRow key={t.id} t={t} />
               ))}
             </tbody>
           </table>
         </div>
-      )}
+        )}
+      </QueryState>
       <CreateTokenDialog open={creating} onClose={() => setCreating(false)} />
     </div>
   );
@@ -72,14 +76,14 @@ export function TokensPage() {
 
 function TokenRow({ t }: { t: ApiToken }) {
   const [revoking, setRevoking] = useState(false);
-  const qc = useQueryClient();
+  const revokeToken = useRevokeToken();
   const toast = useToast();
-  const expired = t.expiresAt !== null && new Date(t.expiresAt).getTime() < Date.now();
+  const now = useNow(60_000);
+  const expired = t.expiresAt !== null && now !== null && new Date(t.expiresAt).getTime() < now;
   const revoke = async () => {
     try {
-      await api.revokeToken(t.id);
+      await revokeToken.mutateAsync(t.id);
       toast.show('ok', `Token ${t.name} revoked`);
-      await qc.invalidateQueries({ queryKey: keys.tokens });
     } catch (e) {
       toast.show('bad', 'Revoke failed', errorMessage(e));
     }
@@ -117,7 +121,7 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
   const [days, setDays] = useState('90');
   const [error, setError] = useState<unknown>(null);
   const [secret, setSecret] = useState<string | null>(null);
-  const qc = useQueryClient();
+  const createToken = useCreateToken();
   const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
   const close = () => {
     setSecret(null);
@@ -128,9 +132,8 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     try {
-      const r = await api.createToken({ name, role, expiresInDays: days === '' ? null : Number(days) });
+      const r = await createToken.mutateAsync({ name, role, expiresInDays: days === '' ? null : Number(days) });
       setSecret(r.secret);
-      await qc.invalidateQueries({ queryKey: keys.tokens });
     } catch (err) {
       setError(err);
     }

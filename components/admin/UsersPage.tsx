@@ -1,23 +1,18 @@
 'use client';
 // Users (admins only): roles admin > operator > viewer, disable, reset password, delete.
 import { useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
+import type { api } from '@/lib/api/client';
 import type { Role, User } from '@/lib/api/schemas';
-import { keys, useUsers } from '../data/queries';
-import { ago } from '../format';
+import { useUsers } from '../data/queries';
+import { useCreateUser, useDeleteUser, useUpdateUser } from '../data/mutations';
+import { ago, ROLE_HELP } from '../format';
 import { useSession } from '../session';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { Empty, ErrorState, QueryState } from '../ui/states';
 import { useToast } from '../ui/toast';
 
-const ROLE_HELP: Record<Role, string> = {
-  admin: 'everything, including users',
-  operator: 'config changes, directors, imports, rollbacks',
-  viewer: 'read only',
-};
 
 export function UsersPage() {
   const { can, me } = useSession();
@@ -36,13 +31,8 @@ export function UsersPage() {
           New user
         </button>
       </div>
-      {q.isPending ? (
-        <Loading rows={4} />
-      ) : q.isError ? (
-        <ErrorState error={q.error} retry={() => q.refetch()} />
-      ) : q.data.users.length === 0 ? (
-        <Empty title="No users" />
-      ) : (
+      <QueryState query={q} isEmpty={(d) => d.users.length === 0} empty={<Empty title="No users" />}>
+        {(data) => (
         <div className="table-wrap">
           <table className="data" data-testid="users-table">
             <thead>
@@ -51,41 +41,43 @@ export function UsersPage() {
                 <th>Role</th>
                 <th>Status</th>
                 <th>Created</th>
-                <th aria-label="Actions" />
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
-              {q.data.users.map((u) => (
+              {data.users.map((u) => (
                 <UserRow key={u.id} u={u} self={u.id === me.user.id} />
               ))}
             </tbody>
           </table>
         </div>
-      )}
+        )}
+      </QueryState>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
     </div>
   );
 }
 
 function UserRow({ u, self }: { u: User; self: boolean }) {
-  const qc = useQueryClient();
+  const updateUser = useUpdateUser();
+  const deleteUser = useDeleteUser();
   const toast = useToast();
   const [pw, setPw] = useState(false);
   const [del, setDel] = useState(false);
   const update = async (body: Parameters<typeof api.updateUser>[1], what: string) => {
     try {
-      await api.updateUser(u.id, body);
+      await updateUser.mutateAsync({ id: u.id, body });
       toast.show('ok', `${u.username}: ${what}`);
-      await qc.invalidateQueries({ queryKey: keys.users });
     } catch (e) {
       toast.show('bad', `Could not update ${u.username}`, errorMessage(e));
     }
   };
   const remove = async () => {
     try {
-      await api.deleteUser(u.id);
+      await deleteUser.mutateAsync(u.id);
       toast.show('ok', `${u.username} deleted`);
-      await qc.invalidateQueries({ queryKey: keys.users });
     } catch (e) {
       toast.show('bad', `Could not delete ${u.username}`, errorMessage(e));
     }
@@ -132,10 +124,11 @@ function PasswordDialog({ user, open, onClose }: { user: User; open: boolean; on
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const toast = useToast();
+  const updateUser = useUpdateUser();
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     try {
-      await api.updateUser(user.id, { password });
+      await updateUser.mutateAsync({ id: user.id, body: { password } });
       toast.show('ok', `Password of ${user.username} changed`);
       setPassword('');
       onClose();
@@ -160,15 +153,14 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [error, setError] = useState<unknown>(null);
-  const qc = useQueryClient();
+  const createUser = useCreateUser();
   const toast = useToast();
   const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     try {
-      const u = await api.createUser({ username, password, role });
+      const u = await createUser.mutateAsync({ username, password, role });
       toast.show('ok', `User ${u.username} created`, `role ${u.role}`);
-      await qc.invalidateQueries({ queryKey: keys.users });
       setUsername('');
       setPassword('');
       setError(null);

@@ -1,26 +1,23 @@
 'use client';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import { safeNext } from '@/lib/api/safe-next';
-import { keys } from '../data/queries';
+import { useLogin } from '../data/mutations';
 import { errorIssues, errorMessage, errorStatus } from '../ui/errors';
 import { Field } from '../ui/field';
-
+import { useHydrated } from '../ui/hooks';
 
 export function LoginForm() {
   const router = useRouter();
   const params = useSearchParams();
-  const qc = useQueryClient();
+  const login = useLogin();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   // until hydrated a click would submit the form natively: keep the button off, and the method POST
   // so credentials can never end up in a URL
-  const [ready, setReady] = useState(false);
-  useEffect(() => setReady(true), []);
+  const ready = useHydrated();
   const issues = errorIssues(error);
   const at = (p: string) => issues.filter((i) => i.path === p).map((i) => i.message);
 
@@ -29,8 +26,7 @@ export function LoginForm() {
     setBusy(true);
     setError(null);
     try {
-      const me = await api.login({ username, password });
-      qc.setQueryData(keys.me, me);
+      await login.mutateAsync({ username, password });
       router.replace(safeNext(params.get('next')));
     } catch (err) {
       setError(err);

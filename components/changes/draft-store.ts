@@ -1,10 +1,11 @@
 'use client';
-// Pending edits per cluster, kept in sessionStorage so an admin can edit several services, look
+// The draft: a cluster's pending change set (the editor's unsaved inputs are its "form", see
+// service-editor/form.ts). Pending edits per cluster, kept in sessionStorage so an admin can edit several services, look
 // at other pages, and review them all as one change set (one revision). Each edit is the complete
 // wanted service; the change list is computed against the revision the edits were made on.
 import { useCallback, useSyncExternalStore } from 'react';
 import type { Globals, VirtualService } from '@/lib/ipvs/model';
-import type { Edits } from './changeset';
+import type { Edits } from '@/lib/api/changes';
 
 export type Draft = { baseRevision: number; edits: Edits; globals?: Globals; updatedAt: number };
 

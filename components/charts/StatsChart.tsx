@@ -2,13 +2,13 @@
 // Live and historical charts for a cluster, director, service or real server: connections,
 // new connections/s, packets/s and traffic (bytes/s or bits/s), as a total or one line per
 // breakdown key (director, service or real server) with a legend.
-import { useMemo, useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { api } from '@/lib/api/client';
+import { useHistoryStats } from '../data/queries';
 import { dateTime, formatMetric, formatTick, timeTick, type Metric } from '../format';
 import { useStatsStream, type StreamScope } from '../live/useStatsStream';
-import { fromResponse, keysByLabel, latest, toRows, type Field, type SeriesState } from '../live/series';
+import { downsample, fromResponse, keysByLabel, latest, toRows, type Field, type SeriesState } from '../live/series';
+import { useElementWidth } from '../ui/hooks';
 import { ErrorState } from '../ui/states';
 import styles from './charts.module.css';
 
@@ -47,20 +47,18 @@ export function StatsChart({ cluster, scope = {}, breakdownLabel, title = 'Traff
   const [bits, setBits] = useState(true);
 
   const live = useStatsStream(cluster, scope, { enabled: range === 'live' });
-  const hist = useQuery({
-    queryKey: ['stats-history', cluster, scope.director ?? '', scope.service ?? '', scope.server ?? '', range],
-    queryFn: ({ signal }) => api.historyStats(cluster, { range: range as Exclude<Range, 'live'>, ...scope }, signal),
-    enabled: range !== 'live',
-    refetchInterval: 60_000,
-  });
+  const hist = useHistoryStats(cluster, { range: range as Exclude<Range, 'live'>, ...scope }, range !== 'live');
   const series: SeriesState | null = range === 'live' ? live.series : hist.data ? fromResponse(hist.data) : null;
   const version = range === 'live' ? live.version : hist.dataUpdatedAt;
   const rangeSeconds = RANGES.find((r) => r.id === range)!.seconds;
   const metric: Metric = kind === 'conns' ? 'conns' : kind === 'cps' ? 'cps' : kind === 'pps' ? 'pps' : bits ? 'bits' : 'bytes';
   const scale = kind === 'traffic' && bits ? 8 : 1;
 
+  // one point per two pixels at most: more would be drawn over each other and cost a frame
+  const plot = useRef<HTMLDivElement>(null);
+  const width = useElementWidth(plot);
   type LineDef = { key: string; name: string; color: string; dashed?: boolean };
-  const { rows, lines } = useMemo((): { rows: ReturnType<typeof toRows>; lines: LineDef[] } => {
+  const { rows: allRows, lines } = useMemo((): { rows: ReturnType<typeof toRows>; lines: LineDef[] } => {
     if (!series) return { rows: [], lines: [] };
     if (perKey && breakdownLabel) {
       const field: Field = kind === 'conns' ? 'activeConns' : kind === 'cps' ? 'cps' : kind === 'pps' ? (dir === 'in' ? 'inpps' : 'outpps') : dir === 'in' ? 'inbps' : 'outbps';
@@ -94,6 +92,7 @@ export function StatsChart({ cluster, scope = {}, breakdownLabel, title = 'Traff
     // `version` changes when the buffer (mutated in place) does
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [series, version, kind, perKey, dir, scale, breakdownLabel]);
+  const rows = useMemo(() => (width > 0 ? downsample(allRows, width / 2) : allRows), [allRows, width]);
 
   const now = series
     ? {
@@ -174,7 +173,7 @@ export function StatsChart({ cluster, scope = {}, breakdownLabel, title = 'Traff
       {range !== 'live' && hist.isError ? (
         <ErrorState error={hist.error} retry={() => hist.refetch()} />
       ) : (
-        <div className={styles.plot} style={{ height }} data-testid="stats-chart" data-points={rows.length}>
+        <div ref={plot} className={styles.plot} style={{ height }} data-testid="stats-chart" data-points={rows.length}>
           <div className={styles.unit}>{unit}</div>
           {rows.length === 0 ? (
             <div className={styles.noData}>{range === 'live' ? (live.status === 'live' ? 'No samples yet: is an agent reporting?' : 'Connecting to the live stream…') : hist.isPending ? 'Loading…' : 'No data in this range'}</div>

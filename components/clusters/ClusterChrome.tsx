@@ -6,7 +6,8 @@ import { usePathname } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { useDraft } from '../changes/draft-store';
 import { useCluster } from '../data/queries';
-import { DirectorStateBadge } from '../directors/DirectorState';
+import { DirectorStaleBadge, DirectorStateBadge } from '../directors/DirectorState';
+import { useDirectorStatusFeed } from '../live/director-status';
 import { ago } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
@@ -15,6 +16,7 @@ import styles from './cluster.module.css';
 
 export function ClusterChrome({ cluster, children }: { cluster: string; children: ReactNode }) {
   const q = useCluster(cluster);
+  useDirectorStatusFeed(cluster);
   const path = usePathname() ?? '';
   const { count, clear } = useDraft(cluster);
   const base = href.cluster(cluster);
@@ -64,6 +66,7 @@ export function ClusterChrome({ cluster, children }: { cluster: string; children
             <Link key={d.id} href={href.director(cluster, d.name)} className="row small" style={{ gap: 4, color: 'var(--text)' }}>
               <span className="mono">{d.name}</span>
               <DirectorStateBadge d={d} />
+              <DirectorStaleBadge d={d} />
             </Link>
           ))}
         </div>

@@ -2,13 +2,12 @@
 // The front page: every cluster, its directors (up/down, desired vs applied), totals, alerts.
 import Link from 'next/link';
 import { useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
-import { api } from '@/lib/api/client';
 import type { ClusterSummary } from '@/lib/api/schemas';
 import { Sparkline } from '../charts/Sparkline';
-import { useClusters, keys } from '../data/queries';
-import { DirectorStateBadge } from '../directors/DirectorState';
+import { useClusters } from '../data/queries';
+import { useCreateCluster } from '../data/mutations';
+import { DirectorStaleBadge, DirectorStateBadge } from '../directors/DirectorState';
 import { formatMetric, si } from '../format';
 import { Can } from '../session';
 import { Dialog, FormActions } from '../ui/dialog';
@@ -93,6 +92,7 @@ function ClusterRow({ c }: { c: ClusterSummary }) {
               <div key={d.id} className="row small" style={{ gap: 6 }}>
                 <span className="mono">{d.name}</span>
                 <DirectorStateBadge d={d} />
+                <DirectorStaleBadge d={d} />
                 <span className="faint" title="applied revision">
                   r{d.appliedRevision ?? '–'}
                 </span>
@@ -135,7 +135,7 @@ function CreateClusterDialog({ open, onClose }: { open: boolean; onClose: () => 
   const [driftPolicy, setDriftPolicy] = useState<'enforce' | 'report'>('enforce');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const qc = useQueryClient();
+  const createCluster = useCreateCluster();
   const toast = useToast();
   const router = useRouter();
   const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
@@ -143,8 +143,7 @@ function CreateClusterDialog({ open, onClose }: { open: boolean; onClose: () => 
     e.preventDefault();
     setBusy(true);
     try {
-      const c = await api.createCluster({ name, description, driftPolicy });
-      await qc.invalidateQueries({ queryKey: keys.clusters });
+      const c = await createCluster.mutateAsync({ name, description, driftPolicy });
       toast.show('ok', `Cluster ${c.name} created`, 'Register its directors next.');
       onClose();
       router.push(`/clusters/${encodeURIComponent(c.name)}/directors`);

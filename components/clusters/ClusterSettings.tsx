@@ -4,12 +4,11 @@
 // connection-sync daemons (--start-daemon) — which go through Review & apply like services.
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import { DEFAULT_TIMEOUTS, GlobalsSchema, type Globals } from '@/lib/ipvs/model';
 import { useDraft } from '../changes/draft-store';
-import { zodIssues } from '../service-editor/draft';
+import { zodIssues } from '../service-editor/form';
 import { useCluster } from '../data/queries';
+import { useUpdateCluster } from '../data/mutations';
 import { duration } from '../format';
 import { href } from '../links';
 import { useSession } from '../session';
@@ -18,12 +17,12 @@ import { Field } from '../ui/field';
 import { ErrorState, Loading } from '../ui/states';
 import { useToast } from '../ui/toast';
 
-type DaemonDraft = { state: 'master' | 'backup'; interface: string; syncId: string; maxLen: string; group: string; port: string; ttl: string };
-type GlobalsDraft = { timeoutsOn: boolean; tcp: string; tcpfin: string; udp: string; daemons: DaemonDraft[] };
+type DaemonForm = { state: 'master' | 'backup'; interface: string; syncId: string; maxLen: string; group: string; port: string; ttl: string };
+type GlobalsForm = { timeoutsOn: boolean; tcp: string; tcpfin: string; udp: string; daemons: DaemonForm[] };
 
 const num = (t: string) => (t.trim() === '' ? undefined : /^\d+$/.test(t.trim()) ? Number(t) : t);
 
-function toDraft(g: Globals): GlobalsDraft {
+function toForm(g: Globals): GlobalsForm {
   const t = g.timeouts ?? DEFAULT_TIMEOUTS;
   return {
     timeoutsOn: g.timeouts !== null,
@@ -42,7 +41,7 @@ function toDraft(g: Globals): GlobalsDraft {
   };
 }
 
-function fromDraft(d: GlobalsDraft): unknown {
+function fromForm(d: GlobalsForm): unknown {
   return {
     timeouts: d.timeoutsOn ? { tcp: num(d.tcp), tcpfin: num(d.tcpfin), udp: num(d.udp) } : null,
     syncDaemons: d.daemons.map((x) => ({
@@ -97,7 +96,7 @@ function ClusterFields({ cluster, description, driftPolicy, editable }: { cluste
   const [policy, setPolicy] = useState(driftPolicy);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const qc = useQueryClient();
+  const updateCluster = useUpdateCluster(cluster);
   const toast = useToast();
   const changed = desc !== description || policy !== driftPolicy;
   const save = async (e: React.FormEvent) => {
@@ -105,10 +104,8 @@ function ClusterFields({ cluster, description, driftPolicy, editable }: { cluste
     setBusy(true);
     setError(null);
     try {
-      await api.updateCluster(cluster, { ...(desc !== description ? { description: desc } : {}), ...(policy !== driftPolicy ? { driftPolicy: policy } : {}) });
+      await updateCluster.mutateAsync({ ...(desc !== description ? { description: desc } : {}), ...(policy !== driftPolicy ? { driftPolicy: policy } : {}) });
       toast.show('ok', 'Cluster settings saved', policy !== driftPolicy ? `Drift policy is now “${policy}”; agents get it with the next push.` : undefined);
-      await qc.invalidateQueries({ queryKey: ['cluster', cluster] });
-      await qc.invalidateQueries({ queryKey: ['clusters'] });
     } catch (err) {
       setError(err);
     } finally {
@@ -144,13 +141,13 @@ function ClusterFields({ cluster, description, driftPolicy, editable }: { cluste
 
 function GlobalsCard({ cluster, globals, baseRevision, editable }: { cluster: string; globals: Globals; baseRevision: number; editable: boolean }) {
   const { draft, setGlobals } = useDraft(cluster);
-  const [d, setD] = useState<GlobalsDraft>(() => toDraft(draft?.globals ?? globals));
+  const [d, setD] = useState<GlobalsForm>(() => toForm(draft?.globals ?? globals));
   const [submitted, setSubmitted] = useState(false);
   const router = useRouter();
-  const parsed = useMemo(() => GlobalsSchema.safeParse(fromDraft(d)), [d]);
+  const parsed = useMemo(() => GlobalsSchema.safeParse(fromForm(d)), [d]);
   const issues = useMemo(() => issuesByPath(parsed.success ? [] : zodIssues(parsed.error)), [parsed]);
   const e = (p: string) => (submitted ? issues.get(p) : undefined);
-  const setDaemon = (i: number, patch: Partial<DaemonDraft>) => setD((x) => ({ ...x, daemons: x.daemons.map((y, j) => (j === i ? { ...y, ...patch } : y)) }));
+  const setDaemon = (i: number, patch: Partial<DaemonForm>) => setD((x) => ({ ...x, daemons: x.daemons.map((y, j) => (j === i ? { ...y, ...patch } : y)) }));
   const submit = (ev: React.FormEvent) => {
     ev.preventDefault();
     setSubmitted(true);

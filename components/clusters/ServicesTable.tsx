@@ -1,37 +1,33 @@
 'use client';
 // The cluster's virtual services, read like `ipvsadm -Ln`: protocol, VIP:port or FWM, scheduler
 // and flags, persistence, real servers up/total, ActiveConn/InActConn and new connections/s live
-// (summed over the cluster's directors). Rows expand into their real servers. The numbers of every
-// row come from one uncapped "current" request a second (the charts' stream keeps only the
-// busiest 50 services, which suits a legend, not a table).
+// (summed over the cluster's directors). Rows expand into their real servers.
+//
+// Built for 10,000 services: only the rows on screen are in the DOM (react-virtual, in a scroll
+// box under a sticky header; arrow keys move between rows), live numbers reach each row on its
+// own (ServiceRows.tsx), and search runs over an index built once per config (service-search.ts).
 import Link from 'next/link';
-import { memo, startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
-import { formatHostPort } from '@/lib/ipvs/addr';
-import { isDefaultNetmask, serviceFamily, type RealServer, type VirtualService } from '@/lib/ipvs/model';
-import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
-import type { CurrentValues } from '@/lib/api/schemas';
-import { applyEdits } from '../changes/changeset';
+import { useCallback, useDeferredValue, useMemo, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { DirectorConfig, RealServer, VirtualService } from '@/lib/ipvs/model';
+import { serviceKeyId } from '@/lib/ipvs/keys';
+import { applyChanges, editsToChanges, type Edits } from '@/lib/api/changes';
 import { useDraft } from '../changes/draft-store';
-import { useCluster, useCurrentStats } from '../data/queries';
-import { formatMetric, si, duration } from '../format';
-import { FORWARD_COLUMN } from '../ipvs-help';
+import { useCluster } from '../data/queries';
 import { href } from '../links';
+import { useDirectorStatuses } from '../live/director-status';
+import { useLiveTable } from '../live/stats-table';
 import { Can, useSession } from '../session';
-import { HealthBadge, DrainBar } from '../service-editor/RealServerLive';
 import { Empty, ErrorState, Loading } from '../ui/states';
-import { indexReports, realServerState, rsRef, upCount, type RsReports } from './live-index';
+import { indexReports, upCount } from './live-index';
+import { RealServerLine, ServiceRow, useStaleness, type ServiceItem } from './ServiceRows';
+import { ServiceSearch } from './service-search';
 import styles from './cluster.module.css';
 
-type Mark = 'added' | 'edited' | 'removed' | undefined;
-
-const FIRST_PAINT_ROWS = 120;
-/** positions in a CurrentValues tuple (CURRENT_STATS_FIELDS) */
-const ACTIVE = 0;
-const INACT = 1;
-const PERSIST = 2;
-const CPS = 3;
-const INBPS = 6;
-const OUTBPS = 7;
+/** A line of the table: a service, or one of the real servers of an open service. */
+type Line = { kind: 'service'; item: ServiceItem } | { kind: 'server'; item: ServiceItem; r: RealServer | null; n: number };
+/** every line has this height (cluster.module.css): measuring 10,000 rows as they scroll in made React loop */
+const ROW_HEIGHT = 33;
 
 export function ServicesTable({ cluster }: { cluster: string }) {
   const c = useCluster(cluster);
@@ -41,69 +37,46 @@ export function ServicesTable({ cluster }: { cluster: string }) {
   const [proto, setProto] = useState('all');
   const [problemsOnly, setProblemsOnly] = useState(false);
   const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
-  const q = useDeferredValue(search.trim().toLowerCase());
+  const q = useDeferredValue(search);
+  // real servers' numbers only while some row is open: the stream then carries their rows too
+  const live = useLiveTable(cluster, expanded.size > 0 ? 'all' : 'services');
 
-  // the cluster detail carries each director's status, health checks and drains: no second request
-  const directors = c.data?.directors;
-  // per-real-server numbers only while some row is open: ten times less to send for a closed table
-  const live = useCurrentStats(cluster, expanded.size > 0, { enabled: !!c.data });
-  const liveServices = live.data?.services;
-  const liveServers = expanded.size > 0 ? live.data?.realServers : undefined;
+  // health checks and drains from the one director-status store (the cluster detail until it has them)
+  const statuses = useDirectorStatuses(cluster);
+  const directors = statuses.length ? statuses : c.data?.directors;
   const reports = useMemo(() => indexReports(directors ?? []), [directors]);
-
-  const rows = useMemo(() => {
-    if (!c.data) return [];
-    const base = c.data.config.services;
-    const edits = draft?.edits ?? {};
-    const baseKeys = new Set(base.map(serviceKeyId));
-    const working = applyEdits(c.data.config, edits);
-    const out: { s: VirtualService; key: string; mark: Mark }[] = working.map((s) => {
-      const key = serviceKeyId(s);
-      return { s, key, mark: key in edits ? (baseKeys.has(key) ? 'edited' : 'added') : undefined };
-    });
-    for (const s of base) {
-      const key = serviceKeyId(s);
-      if (key in edits && edits[key] === null) out.push({ s, key, mark: 'removed' });
-    }
-    return out;
-  }, [c.data, draft]);
-
-  const filtered = useMemo(
+  const config = c.data?.config;
+  const edits = draft?.edits;
+  const rows = useMemo(() => (config ? serviceItems(config, edits ?? {}) : []), [config, edits]);
+  const searcher = useMemo(
     () =>
-      rows.filter(({ s }) => {
-        if (proto !== 'all' && s.protocol !== proto) return false;
-        if (problemsOnly) {
-          const u = upCount(s, reports);
-          if (u.up === u.total && u.total > 0) return false;
-        }
-        if (!q) return true;
-        return searchText(s).includes(q);
+      new ServiceSearch(rows, ({ s }) => {
+        const u = upCount(s, reports);
+        return !(u.up === u.total && u.total > 0);
       }),
-    [rows, proto, problemsOnly, q, reports],
+    [rows, reports],
   );
+  const filtered = useMemo(() => searcher.filter({ q, proto, problemsOnly }), [searcher, q, proto, problemsOnly]);
+  const lines = useMemo(() => toLines(filtered, expanded), [filtered, expanded]);
 
-  // big tables paint the first rows at once and the rest in an interruptible transition
-  const [limit, setLimit] = useState(FIRST_PAINT_ROWS);
-  useEffect(() => {
-    if (filtered.length <= limit) return;
-    const id = requestAnimationFrame(() => startTransition(() => setLimit(Number.POSITIVE_INFINITY)));
-    return () => cancelAnimationFrame(id);
-  }, [filtered.length, limit]);
-  const visible = filtered.length > limit ? filtered.slice(0, limit) : filtered;
+  const toggle = useCallback(
+    (k: string) =>
+      setExpanded((e) => {
+        const n = new Set(e);
+        if (n.has(k)) n.delete(k);
+        else n.add(k);
+        return n;
+      }),
+    [],
+  );
+  const baseRevision = c.data?.currentRevision?.number ?? 0;
+  const remove = useCallback((k: string) => setEdit(k, null, baseRevision), [setEdit, baseRevision]);
+  const staleness = useStaleness(cluster, live);
 
   if (c.isPending) return <Loading rows={6} />;
   if (c.isError) return <ErrorState error={c.error} retry={() => c.refetch()} />;
 
-  const toggle = (k: string) =>
-    setExpanded((e) => {
-      const n = new Set(e);
-      if (n.has(k)) n.delete(k);
-      else n.add(k);
-      return n;
-    });
   const allOpen = filtered.length > 0 && filtered.every((r) => expanded.has(r.key));
-  const baseRevision = c.data.currentRevision?.number ?? 0;
-
   return (
     <section aria-label="Virtual services">
       <div className={styles.toolbar}>
@@ -122,6 +95,11 @@ export function ServicesTable({ cluster }: { cluster: string }) {
         <span className="small muted" data-testid="services-count">
           {filtered.length === rows.length ? `${rows.length} services` : `${filtered.length} of ${rows.length} services`}
         </span>
+        {staleness.stale ? (
+          <span className="badge warn" data-testid="table-stale" title={staleness.text}>
+            {staleness.text}
+          </span>
+        ) : null}
         <span className="grow" />
         <button type="button" className="btn small" onClick={() => setExpanded(allOpen ? new Set() : new Set(filtered.map((r) => r.key)))} disabled={!filtered.length}>
           {allOpen ? 'Collapse all' : 'Expand all'}
@@ -153,229 +131,168 @@ export function ServicesTable({ cluster }: { cluster: string }) {
           </Empty>
         </div>
       ) : (
-        <div className="table-wrap">
-          <table className={`data ${styles.svcTable}`} data-testid="services-table">
-            {/* fixed layout: column widths come from here, not from measuring 1,000 rows */}
-            <colgroup>
-              <col style={{ width: 32 }} />
-              <col style={{ width: 60 }} />
-              <col style={{ width: 180 }} />
-              <col style={{ width: 100 }} />
-              <col style={{ width: 150 }} />
-              <col style={{ width: 80 }} />
-              <col style={{ width: 104 }} />
-              <col style={{ width: 104 }} />
-              <col style={{ width: 76 }} />
-              <col style={{ width: 104 }} />
-              <col style={{ width: 104 }} />
-              <col style={{ width: 92 }} />
-            </colgroup>
-            <thead>
-              <tr>
-                <th aria-label="Expand" />
-                <th>Prot</th>
-                <th>LocalAddress:Port</th>
-                <th>Scheduler</th>
-                <th>Flags</th>
-                <th className="num" title="real servers taking new connections / all">Servers</th>
-                <th className="num">ActiveConn</th>
-                <th className="num">InActConn</th>
-                <th className="num">Conn/s</th>
-                <th className="num">In</th>
-                <th className="num">Out</th>
-                <th aria-label="Actions" />
-              </tr>
-            </thead>
-            <tbody>
-              {visible.map(({ s, key, mark }) => {
-                const p = liveServices?.[key];
-                const u = upCount(s, reports);
-                return (
-                  <ServiceRows
-                    key={key}
-                    cluster={cluster}
-                    s={s}
-                    skey={key}
-                    mark={mark}
-                    open={expanded.has(key)}
-                    onToggle={toggle}
-                    up={u.up}
-                    total={u.total}
-                    problems={u.problems}
-                    active={p?.[ACTIVE]}
-                    inact={p?.[INACT]}
-                    persist={p?.[PERSIST]}
-                    cps={p?.[CPS]}
-                    inbps={p?.[INBPS]}
-                    outbps={p?.[OUTBPS]}
-                    reports={expanded.has(key) ? reports : undefined}
-                    serverStats={expanded.has(key) ? (liveServers?.[key] ?? NO_SERVER_STATS) : undefined}
-                    canEdit={can('operator')}
-                    onRemove={() => setEdit(key, null, baseRevision)}
-                  />
-                );
-              })}
-            </tbody>
-          </table>
-          {filtered.length === 0 ? <Empty title="No service matches the filters" /> : null}
-        </div>
+        <VirtualServiceTable cluster={cluster} lines={lines} expanded={expanded} onToggle={toggle} reports={reports} live={live} canEdit={can('operator')} onRemove={remove} />
       )}
+      {rows.length > 0 && filtered.length === 0 ? <Empty title="No service matches the filters" /> : null}
     </section>
   );
 }
 
-function searchText(s: VirtualService): string {
-  const parts: string[] = [s.protocol, s.scheduler, ...s.schedFlags];
-  if (s.protocol === 'fwmark') parts.push(`fwm ${s.fwmark}`, `fwmark ${s.fwmark}`);
-  else parts.push(formatHostPort(s.address, s.port));
-  for (const r of s.realServers) parts.push(formatHostPort(r.address, r.port ?? 0));
-  return parts.join(' ').toLowerCase();
-}
-
-/** The Flags column, in ipvsadm -Ln's words: "(sh-port) persistent 360 mask 255.255.255.0 pe sip ops". */
-export function flagsText(s: VirtualService): string {
-  const parts: string[] = [];
-  if (s.schedFlags.length) parts.push(`(${s.schedFlags.join(',')})`);
-  if (s.persistence) {
-    parts.push(`persistent ${s.persistence.timeout}`);
-    if (!isDefaultNetmask(s.persistence.netmask, serviceFamily(s))) parts.push(`mask ${s.persistence.netmask}`);
-    if (s.persistence.pe) parts.push(`pe ${s.persistence.pe}`);
-  }
-  if (s.onePacket) parts.push('ops');
-  return parts.join(' ');
-}
-
-export function protoLabel(s: VirtualService): string {
-  return s.protocol === 'fwmark' ? 'FWM' : s.protocol.toUpperCase();
-}
-
-export function addrLabel(s: VirtualService): string {
-  return s.protocol === 'fwmark' ? `${s.fwmark}${s.family === 'inet6' ? ' IPv6' : ''}` : formatHostPort(s.address, s.port);
-}
-
-type RowProps = {
+type TableProps = {
   cluster: string;
-  s: VirtualService;
-  skey: string;
-  mark: Mark;
-  open: boolean;
+  lines: Line[];
+  expanded: Set<string>;
   onToggle: (k: string) => void;
-  up: number;
-  total: number;
-  problems: number;
-  active?: number;
-  inact?: number;
-  persist?: number;
-  cps?: number;
-  inbps?: number;
-  outbps?: number;
-  /** realServerKeyId -> current numbers; only for open rows, so closed rows skip re-rendering each second */
-  serverStats?: Record<string, CurrentValues>;
-  /** only for open rows, so closed rows skip re-rendering when reports refresh */
-  reports?: Map<string, RsReports>;
+  reports: ReturnType<typeof indexReports>;
+  live: ReturnType<typeof useLiveTable>;
   canEdit: boolean;
-  onRemove: () => void;
+  onRemove: (k: string) => void;
 };
 
-// memo: with live numbers as primitives, a row re-renders only when its own numbers move
-const ServiceRows = memo(function ServiceRows(p: RowProps) {
-  const { s, skey, mark } = p;
-  const cls = mark === 'added' ? styles.added : mark === 'edited' ? styles.edited : mark === 'removed' ? styles.removed : '';
-  const num = (v: number | undefined) => (v === undefined ? '–' : si(v));
-  return (
-    <>
-      <tr className={`${styles.svcRow} ${cls}`} data-testid="service-row" data-key={skey}>
-        <td>
-          <button type="button" className={styles.expander} aria-expanded={p.open} aria-label={`${p.open ? 'Collapse' : 'Expand'} ${addrLabel(s)}`} onClick={() => p.onToggle(skey)}>
-            {p.open ? '▼' : '▶'}
-          </button>
-        </td>
-        <td>{protoLabel(s)}</td>
-        <td>
-          <Link href={href.service(p.cluster, skey)} className={styles.key} prefetch={false} title={addrLabel(s)}>
-            {addrLabel(s)}
-          </Link>
-          {mark ? <span className={`badge ${mark === 'removed' ? 'bad' : mark === 'added' ? 'ok' : 'warn'}`} style={{ marginLeft: 8 }}>{mark}, not applied</span> : null}
-        </td>
-        <td>{s.scheduler}</td>
-        <td className="small" title={s.persistence ? `persistence ${duration(s.persistence.timeout)}` : undefined}>
-          {flagsText(s) || <span className="faint">—</span>}
-        </td>
-        <td className="num">
-          <span className={p.problems ? 'bad-text' : p.up < p.total ? 'warn-text' : p.total === 0 ? 'faint' : ''}>
-            {p.up}/{p.total}
-          </span>
-        </td>
-        <td className="num" title={p.persist ? `${p.persist} persistence templates (PersistConn)` : undefined}>
-          {num(p.active)}
-        </td>
-        <td className="num">{num(p.inact)}</td>
-        <td className="num">{p.cps === undefined ? '–' : si(p.cps)}</td>
-        <td className="num">{p.inbps === undefined ? '–' : formatMetric(p.inbps * 8, 'bits')}</td>
-        <td className="num">{p.outbps === undefined ? '–' : formatMetric(p.outbps * 8, 'bits')}</td>
-        <td className="right nowrap">
-          <Link href={href.service(p.cluster, skey)} className="btn small ghost" prefetch={false}>
-            {p.canEdit ? 'Edit' : 'View'}
-          </Link>
-          {p.canEdit && mark !== 'removed' ? (
-            <button type="button" className="btn small ghost" onClick={p.onRemove} aria-label={`Remove ${addrLabel(s)}`} title="Mark for removal (applied through Review & apply)">
-              ✕
-            </button>
-          ) : null}
-        </td>
-      </tr>
-      {p.open ? <RealServerLines s={s} skey={skey} reports={p.reports ?? new Map()} live={p.serverStats ?? NO_SERVER_STATS} /> : null}
-    </>
-  );
-});
+function VirtualServiceTable({ cluster, lines, expanded, onToggle, reports, live, canEdit, onRemove }: TableProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  // TanStack Virtual hands back functions the React Compiler cannot memoize; React's own advice is
+  // to leave such a component uncompiled, which it is.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const v = useVirtualizer({
+    count: lines.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    getItemKey: (i) => lineKey(lines[i]!),
+    overscan: 12,
+    // rows on the first paint, before the box is measured
+    initialRect: { width: 1200, height: 800 },
+  });
+  const items = v.getVirtualItems();
+  const padTop = items[0]?.start ?? 0;
+  const padBottom = v.getTotalSize() - (items.at(-1)?.end ?? 0);
 
-const NO_SERVER_STATS: Record<string, CurrentValues> = {};
+  // ↑/↓ move between rows (and Home/End to the ends), scrolling the row in first
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const delta = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+    if (!delta && e.key !== 'Home' && e.key !== 'End') return;
+    const row = (e.target as HTMLElement).closest<HTMLElement>('tr[data-index]');
+    if (!row || (e.target as HTMLElement).tagName === 'SELECT') return;
+    const at = Number(row.dataset.index);
+    const next = e.key === 'Home' ? 0 : e.key === 'End' ? lines.length - 1 : Math.min(lines.length - 1, Math.max(0, at + delta));
+    e.preventDefault();
+    v.scrollToIndex(next, { align: 'auto' });
+    requestAnimationFrame(() => {
+      const target = scroller.current?.querySelector<HTMLElement>(`tr[data-index="${next}"]`);
+      (target?.querySelector<HTMLElement>('[data-nav], a, button') ?? target)?.focus();
+    });
+  };
 
-function RealServerLines({ s, skey, reports, live }: { s: VirtualService; skey: string; reports: Map<string, RsReports>; live: Record<string, CurrentValues> }) {
-  const rss = s.realServers as RealServer[];
-  if (rss.length === 0) {
-    return (
-      <tr className={styles.rsRow}>
-        <td />
-        <td colSpan={11} className="faint">
-          no real servers — new connections are dropped
-        </td>
-      </tr>
-    );
-  }
   return (
-    <>
-      {rss.map((r) => {
-        const rk = `${r.address}|${r.port ?? 0}`;
-        const rep = reports.get(rsRef(skey, r));
-        const st = realServerState(r, rep);
-        // the kernel reports a port-less server with the service's port (0 under a fwmark)
-        const p = live[realServerKeyId({ address: r.address, port: r.port ?? (s.protocol === 'fwmark' ? 0 : s.port) })];
-        return (
-          <tr key={rk} className={styles.rsRow} data-testid="rs-line">
-            <td>→</td>
-            <td>{FORWARD_COLUMN[r.forwarding]}</td>
-            <td>{formatHostPort(r.address, r.port ?? 0)}</td>
-            <td title="weight">w {r.weight}</td>
-            <td colSpan={2} className={styles.stateCell}>
-              <div className="row" style={{ gap: 6 }}>
-                <span className={`badge ${st === 'up' ? 'ok' : st === 'down' ? 'bad' : 'warn'}`}>{st}</span>
-                {rep?.health ? <HealthBadge health={rep.health} /> : null}
-                {rep?.drain ? <DrainBar drain={rep.drain} /> : null}
-                {r.upperThreshold || r.lowerThreshold ? <span className="small faint">-x {r.upperThreshold} -y {r.lowerThreshold}</span> : null}
-              </div>
-            </td>
-            <td className="num" title={p?.[PERSIST] ? `${p[PERSIST]} persistence templates (PersistConn)` : undefined}>
-              {p ? si(p[ACTIVE]) : '–'}
-            </td>
-            <td className="num">{p ? si(p[INACT]) : '–'}</td>
-            <td className="num">{p ? si(p[CPS]) : '–'}</td>
-            <td className="num">{p ? formatMetric(p[INBPS] * 8, 'bits') : '–'}</td>
-            <td className="num">{p ? formatMetric(p[OUTBPS] * 8, 'bits') : '–'}</td>
-            <td />
+    <div ref={scroller} className={`table-wrap ${styles.scrollBox}`} data-testid="services-scroll">
+      <table className={`data ${styles.svcTable}`} data-testid="services-table" aria-rowcount={lines.length + 1}>
+        {/* fixed layout: column widths come from here, not from measuring rows */}
+        <colgroup>
+          <col style={{ width: 32 }} />
+          <col style={{ width: 60 }} />
+          <col style={{ width: 220 }} />
+          <col style={{ width: 100 }} />
+          <col style={{ width: 150 }} />
+          <col style={{ width: 80 }} />
+          <col style={{ width: 104 }} />
+          <col style={{ width: 104 }} />
+          <col style={{ width: 76 }} />
+          <col style={{ width: 104 }} />
+          <col style={{ width: 104 }} />
+          <col style={{ width: 92 }} />
+        </colgroup>
+        <thead>
+          <tr>
+            <th>
+              <span className="sr-only">Expand</span>
+            </th>
+            <th>Prot</th>
+            <th>LocalAddress:Port</th>
+            <th>Scheduler</th>
+            <th>Flags</th>
+            <th className="num" title="real servers taking new connections / all">
+              Servers
+            </th>
+            <th className="num">ActiveConn</th>
+            <th className="num">InActConn</th>
+            <th className="num">Conn/s</th>
+            <th className="num">In</th>
+            <th className="num">Out</th>
+            <th>
+              <span className="sr-only">Actions</span>
+            </th>
           </tr>
-        );
-      })}
-    </>
+        </thead>
+        <tbody onKeyDown={onKeyDown}>
+          {padTop > 0 ? (
+            <tr aria-hidden="true" style={{ height: padTop }}>
+              <td colSpan={12} className={styles.spacer} />
+            </tr>
+          ) : null}
+          {items.map((vi) => {
+            const line = lines[vi.index]!;
+            return line.kind === 'service' ? (
+              <ServiceRow
+                key={vi.key}
+                index={vi.index}
+                cluster={cluster}
+                item={line.item}
+                open={expanded.has(line.item.key)}
+                onToggle={onToggle}
+                reports={reports}
+                live={live}
+                canEdit={canEdit}
+                onRemove={onRemove}
+              />
+            ) : (
+              <RealServerLine key={vi.key} index={vi.index} s={line.item.s} skey={line.item.key} r={line.r} reports={reports} live={live} />
+            );
+          })}
+          {padBottom > 0 ? (
+            <tr aria-hidden="true" style={{ height: padBottom }}>
+              <td colSpan={12} className={styles.spacer} />
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </div>
   );
+}
+
+const lineKey = (l: Line) => (l.kind === 'service' ? l.item.key : `${l.item.key}>${l.n}`);
+
+function toLines(items: ServiceItem[], expanded: Set<string>): Line[] {
+  const out: Line[] = [];
+  for (const item of items) {
+    out.push({ kind: 'service', item });
+    if (!expanded.has(item.key)) continue;
+    const rss = item.s.realServers as RealServer[];
+    if (rss.length === 0) out.push({ kind: 'server', item, r: null, n: 0 });
+    rss.forEach((r, n) => out.push({ kind: 'server', item, r, n }));
+  }
+  return out;
+}
+
+/** The working copy (base + draft) with each row marked added / edited / removed. */
+function serviceItems(config: DirectorConfig, edits: Edits): ServiceItem[] {
+  const baseKeys = new Set(config.services.map(serviceKeyId));
+  const out: ServiceItem[] = workingCopy(config, edits).map((s) => {
+    const key = serviceKeyId(s);
+    return { s, key, mark: key in edits ? (baseKeys.has(key) ? 'edited' : 'added') : undefined };
+  });
+  for (const s of config.services) {
+    const key = serviceKeyId(s);
+    if (key in edits && edits[key] === null) out.push({ s, key, mark: 'removed' });
+  }
+  return out;
+}
+
+/** The services the draft leads to; a draft that no longer applies to the base shows the base (Review says why). */
+function workingCopy(base: DirectorConfig, edits: Edits): VirtualService[] {
+  if (Object.keys(edits).length === 0) return base.services;
+  try {
+    return applyChanges(base, editsToChanges(base, edits)).services;
+  } catch {
+    return base.services;
+  }
 }

@@ -2,7 +2,7 @@
 // and drain progress in O(1). With several directors, the worst state wins (one director seeing
 // a server down is what an admin needs to know).
 import { type RealServer, type VirtualService } from '@/lib/ipvs/model';
-import { realServerKeyId, serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
+import { serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { DirectorStatus } from '@/lib/api/schemas';
 import type { DrainProgress, HealthState } from '@/lib/protocol/messages';
 

@@ -1,25 +1,14 @@
 'use client';
-// react-query hooks over lib/api/client: one query key per resource, refetch intervals where
-// the data moves (director status while a rollout runs, connection tables on auto-refresh).
-import { keepPreviousData, useQuery, type UseQueryOptions } from '@tanstack/react-query';
-import { api } from '../../lib/api/client';
+// react-query hooks over lib/api/client: the one table of query keys, and a query hook per
+// resource, with refetch intervals where the data moves (director status while a rollout runs,
+// connection tables on auto-refresh). Mutations live beside them in ./mutations.ts and invalidate
+// only through this table.
+import { keepPreviousData, useInfiniteQuery, useQuery, type UseQueryOptions } from '@tanstack/react-query';
+import { api } from '@/lib/api/client';
+import { statusStreamOpen } from '../live/director-status';
+import { keys, type AuditQuery, type ConnectionsQuery, type HistoryQuery, type PreviewBody } from './keys';
 
-export const keys = {
-  me: ['me'] as const,
-  clusters: ['clusters'] as const,
-  cluster: (c: string) => ['cluster', c] as const,
-  directors: (c: string) => ['directors', c] as const,
-  director: (c: string, d: string) => ['director', c, d] as const,
-  directorPlan: (c: string, d: string) => ['director-plan', c, d] as const,
-  revisions: (c: string) => ['revisions', c] as const,
-  revision: (c: string, n: number) => ['revision', c, n] as const,
-  diff: (c: string, a: number, b: number) => ['diff', c, a, b] as const,
-  connections: (c: string, d: string, q: object) => ['connections', c, d, q] as const,
-  audit: (q: object) => ['audit', q] as const,
-  currentStats: (c: string, servers: boolean) => ['current-stats', c, servers] as const,
-  users: ['users'] as const,
-  tokens: ['tokens'] as const,
-};
+export { keys };
 
 type Opt<T> = Omit<UseQueryOptions<T, Error, T, readonly unknown[]>, 'queryKey' | 'queryFn'>;
 
@@ -29,8 +18,13 @@ export const useMe = (o: Opt<Awaited<ReturnType<typeof api.me>>> = {}) =>
 export const useClusters = (o: Opt<Awaited<ReturnType<typeof api.listClusters>>> = {}) =>
   useQuery({ queryKey: keys.clusters, queryFn: ({ signal }) => api.listClusters(signal), refetchInterval: 5_000, ...o });
 
+/**
+ * The cluster with its whole config. While the cluster's status stream is open it is not polled:
+ * the stream brings director status, and a new revision on it invalidates this query
+ * (live/director-status.ts), so a 10,000-service config is not re-read every few seconds.
+ */
 export const useCluster = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.getCluster>>> = {}) =>
-  useQuery({ queryKey: keys.cluster(cluster), queryFn: ({ signal }) => api.getCluster(cluster, signal), refetchInterval: 5_000, ...o });
+  useQuery({ queryKey: keys.cluster(cluster), queryFn: ({ signal }) => api.getCluster(cluster, signal), refetchInterval: () => (statusStreamOpen(cluster) ? false : 5_000), ...o });
 
 export const useDirectors = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.listDirectors>>> = {}) =>
   useQuery({ queryKey: keys.directors(cluster), queryFn: ({ signal }) => api.listDirectors(cluster, signal), refetchInterval: 3_000, ...o });
@@ -55,20 +49,32 @@ export const useDiff = (cluster: string, from: number | null, to: number | null)
     staleTime: Infinity,
   });
 
-export const useUsers = () => useQuery({ queryKey: keys.users, queryFn: () => api.listUsers() });
-export const useTokens = () => useQuery({ queryKey: keys.tokens, queryFn: () => api.listTokens() });
+/** The plan for a change set (or a rollback's config) against each director's live table. */
+export const usePreview = (cluster: string, body: PreviewBody) =>
+  useQuery({ queryKey: keys.preview(cluster, body), queryFn: () => api.previewChanges(cluster, body), staleTime: 5_000, refetchOnWindowFocus: false });
 
-/**
- * Every service's (and with `servers` every real server's) newest numbers, once a second while the
- * page is visible (react-query pauses the interval in background tabs). The previous answer stays
- * on screen while the key changes (a first row expanded), so numbers do not blink to "–".
- */
-export const useCurrentStats = (cluster: string, servers: boolean, o: Opt<Awaited<ReturnType<typeof api.currentStats>>> = {}) =>
+/** A director's connection table, asked of its agent; the previous page stays while the next loads. */
+export const useConnections = (cluster: string, director: string, query: ConnectionsQuery, autoRefresh: boolean) =>
   useQuery({
-    queryKey: keys.currentStats(cluster, servers),
-    queryFn: ({ signal }) => api.currentStats(cluster, { servers: servers ? '1' : '0' }, signal),
-    refetchInterval: 1000,
+    queryKey: keys.connections(cluster, director, query),
+    queryFn: ({ signal }) => api.listConnections(cluster, director, query, signal),
+    refetchInterval: autoRefresh ? 2000 : false,
     placeholderData: keepPreviousData,
     retry: false,
-    ...o,
   });
+
+/** Audit events, newest first, a page of `query.limit` at a time. */
+export const useAudit = (query: AuditQuery) =>
+  useInfiniteQuery({
+    queryKey: keys.audit(query),
+    queryFn: ({ pageParam, signal }) => api.listAudit({ ...query, ...(pageParam ? { cursor: pageParam } : {}) }, signal),
+    initialPageParam: '' as string,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchInterval: 15_000,
+  });
+
+export const useHistoryStats = (cluster: string, query: HistoryQuery, enabled: boolean) =>
+  useQuery({ queryKey: keys.historyStats(cluster, query), queryFn: ({ signal }) => api.historyStats(cluster, query, signal), enabled, refetchInterval: 60_000 });
+
+export const useUsers = () => useQuery({ queryKey: keys.users, queryFn: () => api.listUsers() });
+export const useTokens = () => useQuery({ queryKey: keys.tokens, queryFn: () => api.listTokens() });

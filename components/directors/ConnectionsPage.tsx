@@ -3,13 +3,11 @@
 // on its side. Persistence templates (client port 0, or protocol IP for fwmark) are marked.
 import Link from 'next/link';
 import { useState } from 'react';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import { formatHostPort } from '@/lib/ipvs/addr';
-import { keys } from '../data/queries';
+import { useConnections } from '../data/queries';
 import { exact, mmss, ago } from '../format';
 import { href } from '../links';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { Empty, Loading, QueryState } from '../ui/states';
 
 const STATES = ['', 'ESTABLISHED', 'SYN_RECV', 'SYN_SENT', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'SYNACK', 'UDP', 'NONE'];
 const PAGE_SIZES = [50, 100, 500];
@@ -31,13 +29,7 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
     offset,
     limit,
   };
-  const q = useQuery({
-    queryKey: keys.connections(cluster, director, query),
-    queryFn: ({ signal }) => api.listConnections(cluster, director, query, signal),
-    refetchInterval: auto ? 2000 : false,
-    placeholderData: keepPreviousData,
-    retry: false,
-  });
+  const q = useConnections(cluster, director, query, auto);
   const apply = (e: React.FormEvent) => {
     e.preventDefault();
     setOffset(0);
@@ -93,15 +85,18 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
           Filter
         </button>
       </form>
-      {q.isPending ? (
-        <Loading label="Asking the agent…" />
-      ) : q.isError ? (
-        <ErrorState error={q.error} title="The agent did not answer" retry={() => q.refetch()} />
-      ) : q.data.entries.length === 0 ? (
-        <div className="card">
-          <Empty title="No connections match">{total === 0 ? 'The connection table is empty, or nothing matches the filters.' : 'This page is past the end.'}</Empty>
-        </div>
-      ) : (
+      <QueryState
+        query={q}
+        loading={<Loading label="Asking the agent…" />}
+        errorTitle="The agent did not answer"
+        isEmpty={(data) => data.entries.length === 0}
+        empty={
+          <div className="card">
+            <Empty title="No connections match">{total === 0 ? 'The connection table is empty, or nothing matches the filters.' : 'This page is past the end.'}</Empty>
+          </div>
+        }
+      >
+        {(data) => (
         <>
           <div className="table-wrap">
             <table className="data" data-testid="connections-table">
@@ -117,7 +112,7 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
                 </tr>
               </thead>
               <tbody>
-                {q.data.entries.map((e, i) => (
+                {data.entries.map((e, i) => (
                   <tr key={`${offset + i}`} className="mono" data-template={e.template || undefined}>
                     <td className="mono">{e.protocol}</td>
                     <td className="mono">{mmss(e.expires)}</td>
@@ -140,7 +135,7 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
           </div>
           <div className="row">
             <span className="small muted grow">
-              {exact(offset + 1)}–{exact(offset + q.data.entries.length)} of {exact(total)} · fetched {ago(q.data.fetchedAt)}
+              {exact(offset + 1)}–{exact(offset + data.entries.length)} of {exact(total)} · fetched {ago(data.fetchedAt)}
               {q.isFetching ? ' · refreshing…' : ''}
             </span>
             <label className="small">
@@ -167,7 +162,8 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
             </button>
           </div>
         </>
-      )}
+        )}
+      </QueryState>
     </section>
   );
 }

@@ -3,27 +3,25 @@
 // drift; register (token shown once with the exact agent command line), revoke.
 import Link from 'next/link';
 import { useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
 import type { DirectorStatus } from '@/lib/api/schemas';
 import { useCluster, useDirectors } from '../data/queries';
-import { ago, dateTime } from '../format';
+import { useRegisterDirector, useRevokeDirector } from '../data/mutations';
+import { ago, dateTime, engineLabel } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { Empty, QueryState } from '../ui/states';
 import { useToast } from '../ui/toast';
-import { DirectorStateBadge } from './DirectorState';
+import { DirectorStaleBadge, DirectorStateBadge } from './DirectorState';
+import { useDirectorStatus } from '../live/director-status';
 import { CopyButton } from '../ui/copy';
 
 export function DirectorsPage({ cluster }: { cluster: string }) {
   const q = useDirectors(cluster);
   const c = useCluster(cluster);
   const [registering, setRegistering] = useState(false);
-  if (q.isPending) return <Loading rows={5} />;
-  if (q.isError) return <ErrorState error={q.error} retry={() => q.refetch()} />;
   const desired = c.data?.currentRevision?.number ?? null;
   return (
     <section className="stack" aria-label="Directors">
@@ -38,11 +36,17 @@ export function DirectorsPage({ cluster }: { cluster: string }) {
           </button>
         </Can>
       </div>
-      {q.data.directors.length === 0 ? (
-        <div className="card">
-          <Empty title="No directors registered">Register a director to get its token and the command that starts its agent.</Empty>
-        </div>
-      ) : (
+      <QueryState
+        query={q}
+        rows={5}
+        isEmpty={(data) => data.directors.length === 0}
+        empty={
+          <div className="card">
+            <Empty title="No directors registered">Register a director to get its token and the command that starts its agent.</Empty>
+          </div>
+        }
+      >
+        {(data) => (
         <div className="table-wrap">
           <table className="data" data-testid="directors-table">
             <thead>
@@ -57,19 +61,21 @@ export function DirectorsPage({ cluster }: { cluster: string }) {
               </tr>
             </thead>
             <tbody>
-              {q.data.directors.map((d) => (
+              {data.directors.map((d) => (
                 <DirectorRow key={d.id} cluster={cluster} d={d} />
               ))}
             </tbody>
           </table>
         </div>
-      )}
+        )}
+      </QueryState>
       <RegisterDialog cluster={cluster} open={registering} onClose={() => setRegistering(false)} />
     </section>
   );
 }
 
-function DirectorRow({ cluster, d }: { cluster: string; d: DirectorStatus }) {
+function DirectorRow({ cluster, d: fromQuery }: { cluster: string; d: DirectorStatus }) {
+  const d = useDirectorStatus(cluster, fromQuery.name, fromQuery);
   const f = d.facts;
   return (
     <tr data-testid={`director-${d.name}`}>
@@ -81,10 +87,11 @@ function DirectorRow({ cluster, d }: { cluster: string; d: DirectorStatus }) {
       </td>
       <td>
         <DirectorStateBadge d={d} />
+        <DirectorStaleBadge d={d} />
       </td>
       <td className="small">
         {d.agentVersion ? `lvs-agent ${d.agentVersion}` : '–'}
-        {d.engine ? <div className="muted">{d.engine === 'sim' ? 'simulated kernel' : `${d.engine} engine`}</div> : null}
+        {d.engine ? <div className="muted">{engineLabel(d.engine)}</div> : null}
       </td>
       <td className="small mono">{f ? `${f.kernel} · ${f.ipvsVersion} (size=${f.connTableSize}) · ${f.ipvsadmVersion ?? '—'}` : '–'}</td>
       <td className="num mono" data-testid="applied-revision">
@@ -111,7 +118,7 @@ function RegisterDialog({ cluster, open, onClose }: { cluster: string; open: boo
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<{ name: string; token: string; agentCommand: string } | null>(null);
-  const qc = useQueryClient();
+  const registerDirector = useRegisterDirector(cluster);
   const close = () => {
     setCreated(null);
     setName('');
@@ -123,10 +130,8 @@ function RegisterDialog({ cluster, open, onClose }: { cluster: string; open: boo
     setBusy(true);
     setError(null);
     try {
-      const r = await api.registerDirector(cluster, { name });
+      const r = await registerDirector.mutateAsync({ name });
       setCreated({ name: r.director.name, token: r.token, agentCommand: r.agentCommand });
-      await qc.invalidateQueries({ queryKey: ['directors', cluster] });
-      await qc.invalidateQueries({ queryKey: ['cluster', cluster] });
     } catch (err) {
       setError(err);
     } finally {
@@ -191,14 +196,12 @@ export function RevokeButton({ cluster, d }: { cluster: string; d: DirectorStatu
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const toast = useToast();
-  const qc = useQueryClient();
+  const revokeDirector = useRevokeDirector(cluster);
   const revoke = async () => {
     setBusy(true);
     try {
-      await api.revokeDirector(cluster, d.name);
+      await revokeDirector.mutateAsync(d.name);
       toast.show('ok', `Director ${d.name} revoked`, 'Its agent was disconnected; its token no longer works.');
-      await qc.invalidateQueries({ queryKey: ['directors', cluster] });
-      await qc.invalidateQueries({ queryKey: ['director', cluster, d.name] });
       setOpen(false);
     } catch (e) {
       toast.show('bad', 'Revoke failed', errorMessage(e));

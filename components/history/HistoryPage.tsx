@@ -2,7 +2,7 @@
 // Revisions of a cluster: number, author, message, time, change summary. Pick any two to diff
 // (structured and as rules text); roll back to any older one through Review & apply.
 import Link from 'next/link';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useCluster, useDiff, useRevisions } from '../data/queries';
 import { ConfigDiffView } from '../diff/ConfigDiffView';
 import { RulesDiff } from '../diff/RulesDiff';
@@ -12,21 +12,19 @@ import { Can } from '../session';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import styles from './history.module.css';
 
+const NO_REVISIONS: never[] = [];
+
 export function HistoryPage({ cluster }: { cluster: string }) {
   const q = useRevisions(cluster);
   const c = useCluster(cluster);
-  const [from, setFrom] = useState<number | null>(null);
-  const [to, setTo] = useState<number | null>(null);
-  const revs = q.data?.revisions ?? [];
+  const [picked, setPicked] = useState<{ from: number | null; to: number | null } | null>(null);
+  const revs = q.data?.revisions ?? NO_REVISIONS;
   const current = c.data?.currentRevision?.number ?? null;
-
-  // default: what the newest revision changed
-  useEffect(() => {
-    if (from === null && to === null && revs.length >= 2) {
-      setTo(revs[0]!.number);
-      setFrom(revs[1]!.number);
-    }
-  }, [revs, from, to]);
+  // until the admin picks, show what the newest revision changed
+  const newest = revs.length >= 2 ? { from: revs[1]!.number, to: revs[0]!.number } : { from: null, to: null };
+  const { from, to } = picked ?? newest;
+  const setFrom = (n: number) => setPicked({ from: n, to });
+  const setTo = (n: number) => setPicked({ from, to: n });
 
   if (q.isPending) return <Loading rows={8} />;
   if (q.isError) return <ErrorState error={q.error} retry={() => q.refetch()} />;
@@ -45,7 +43,9 @@ export function HistoryPage({ cluster }: { cluster: string }) {
                 <th>Message</th>
                 <th>Author</th>
                 <th>When</th>
-                <th aria-label="Actions" />
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>

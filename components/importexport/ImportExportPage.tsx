@@ -5,12 +5,12 @@
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { KeepalivedFiles, type KaFile } from './KeepalivedFiles';
-import { useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
 import type { Issue, PlanPreview } from '@/lib/api/schemas';
 import { useCluster, useRevisions } from '../data/queries';
+import { useImportConfig } from '../data/mutations';
 import { href } from '../links';
-import { PreviewBody } from '../review/ReviewPage';
+import { PreviewBody } from '../review/Review';
 import { useSession } from '../session';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
@@ -40,7 +40,7 @@ export function ImportExportPage({ cluster }: { cluster: string }) {
 function ImportCard({ cluster }: { cluster: string }) {
   const c = useCluster(cluster);
   const router = useRouter();
-  const qc = useQueryClient();
+  const importConfig = useImportConfig(cluster);
   const toast = useToast();
   const [format, setFormat] = useState<Format>('rules');
   const [text, setText] = useState('');
@@ -65,13 +65,12 @@ function ImportCard({ cluster }: { cluster: string }) {
     setError(null);
     try {
       const ka = format === 'keepalived' ? { files: kaFiles, ...(configId.trim() ? { configId: configId.trim() } : {}) } : {};
-      const r = await api.importConfig(cluster, { format, text, baseRevision: base, message: message.trim() || 'import', keepOverlays, dryRun, ...ka });
+      const r = await importConfig.mutateAsync({ format, text, baseRevision: base, message: message.trim() || 'import', keepOverlays, dryRun, ...ka });
       setKaNotes(r.keepalived ?? null);
       setCannotCarry(r.listing?.cannotCarry ?? null);
       if (dryRun || !r.revision) {
         setPreview({ text: inputKey, plan: r.plan });
       } else {
-        await qc.invalidateQueries();
         toast.show('ok', `Imported as r${r.revision.number}`, `${r.revision.summary} — pushed to ${r.pushedTo} director${r.pushedTo === 1 ? '' : 's'}.`);
         router.push(`${href.review(cluster)}?rollout=${r.revision.number}`);
       }

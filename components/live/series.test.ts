@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StatsPoint, StatsResponse } from '@/lib/api/schemas';
-import { emptySeries, fromResponse, keysByLabel, latest, pushSample, toRows } from './series';
+import { downsample, emptySeries, fromResponse, keysByLabel, latest, pushSample, toRows } from './series';
 
 const pt = (t: number, cps: number, extra: Partial<StatsPoint> = {}): StatsPoint => ({ t, activeConns: 0, inactConns: 0, cps, inpps: 0, outpps: 0, inbps: 0, outbps: 0, ...extra });
 
@@ -48,5 +48,19 @@ describe('series', () => {
     expect(toRows(s, { mode: 'total', fields: ['inbps', 'outbps'] }, 8).at(-1)).toEqual({ t: 3000, inbps: 800, outbps: 80 });
     const rows = toRows(s, { mode: 'breakdown', field: 'cps' });
     expect(rows).toEqual([{ t: 2000, b: 2, a: 4 }, { t: 3000, b: 3, a: 4 }]);
+  });
+});
+
+describe('downsample', () => {
+  const rows = Array.from({ length: 300 }, (_, i) => ({ t: i * 1000, cps: i === 151 ? 999 : i % 7 }));
+  it('keeps at most the points the chart has room for, and every peak', () => {
+    const d = downsample(rows, 100);
+    expect(d).toHaveLength(100);
+    expect(d[0]!.t).toBe(0);
+    expect(Math.max(...d.map((r) => r.cps as number))).toBe(999);
+    expect(d.every((r, i) => i === 0 || r.t > d[i - 1]!.t)).toBe(true);
+  });
+  it('leaves short series alone', () => {
+    expect(downsample(rows.slice(0, 50), 100)).toHaveLength(50);
   });
 });

@@ -105,3 +105,29 @@ export function latest(s: SeriesState, field: Field): number | null {
 export function keysByLabel(s: SeriesState): { key: string; label: string }[] {
   return [...s.byKey].map(([key, v]) => ({ key, label: v.label })).sort((a, b) => a.label.localeCompare(b.label, 'en', { numeric: true }));
 }
+
+/**
+ * At most `maxPoints` rows, for a chart `maxPoints` pixels (or point slots) wide: consecutive rows
+ * share a bucket whose row keeps the first time and each column's largest value, so peaks stay
+ * visible. Fewer rows than that come back as they are.
+ */
+export function downsample(rows: Row[], maxPoints: number): Row[] {
+  const n = Math.max(1, Math.floor(maxPoints));
+  if (rows.length <= n) return rows;
+  const per = rows.length / n;
+  const out: Row[] = [];
+  for (let b = 0; b < n; b++) {
+    const from = Math.floor(b * per);
+    const to = Math.floor((b + 1) * per);
+    const acc: Row = { ...rows[from]! };
+    for (let i = from + 1; i < to; i++) {
+      for (const [k, v] of Object.entries(rows[i]!)) {
+        if (k === 't' || v === null) continue;
+        const cur = acc[k];
+        if (cur === undefined || cur === null || v > cur) acc[k] = v;
+      }
+    }
+    out.push(acc);
+  }
+  return out;
+}

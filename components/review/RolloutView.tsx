@@ -1,10 +1,10 @@
 'use client';
 // After apply: each director of the cluster, pending → applied, or failed with ipvsadm's own
 // message and the command that failed, and a retry (re-push the desired revision).
-import { useState } from 'react';
-import { api } from '@/lib/api/client';
 import type { DirectorStatus } from '@/lib/api/schemas';
 import { useDirectors } from '../data/queries';
+import { useDirectorStatuses } from '../live/director-status';
+import { useReapplyDirector } from '../data/mutations';
 import { ago } from '../format';
 import { Can } from '../session';
 import { errorMessage } from '../ui/errors';
@@ -14,10 +14,12 @@ import styles from './review.module.css';
 import { rolloutPhase, type RolloutPhase } from './rollout-phase';
 
 export function RolloutView({ cluster, revision }: { cluster: string; revision: number }) {
-  const q = useDirectors(cluster, { refetchInterval: 1000 });
+  // statuses stream in (the cluster frame holds the stream); the query seeds them and covers a gap
+  const q = useDirectors(cluster);
+  const statuses = useDirectorStatuses(cluster);
   if (q.isPending) return <Loading label="Waiting for the directors…" />;
   if (q.isError) return <ErrorState error={q.error} retry={() => q.refetch()} />;
-  const dirs = q.data.directors.filter((d) => !d.revoked);
+  const dirs = (statuses.length ? statuses : q.data.directors).filter((d) => !d.revoked);
   const phases = dirs.map((d) => rolloutPhase(d, revision));
   const done = phases.filter((p) => p === 'applied' || p === 'superseded').length;
   return (
@@ -41,16 +43,14 @@ export function RolloutView({ cluster, revision }: { cluster: string; revision: 
 
 function RolloutRow({ cluster, d, phase, revision }: { cluster: string; d: DirectorStatus; phase: RolloutPhase; revision: number }) {
   const toast = useToast();
-  const [busy, setBusy] = useState(false);
+  const reapply = useReapplyDirector(cluster);
+  const busy = reapply.isPending;
   const retry = async () => {
-    setBusy(true);
     try {
-      const r = await api.reapplyDirector(cluster, d.name);
+      const r = await reapply.mutateAsync(d.name);
       toast.show(r.sent ? 'ok' : 'warn', r.sent ? `Re-sent r${r.revision} to ${d.name}` : `${d.name} is not connected; it gets r${r.revision} when it reconnects`);
     } catch (e) {
       toast.show('bad', `Retry on ${d.name} failed`, errorMessage(e));
-    } finally {
-      setBusy(false);
     }
   };
   const badge =

@@ -3,12 +3,12 @@
 // then Review & apply), a read-only view for viewers, and its live charts per real server.
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { formatHostPort } from '@/lib/ipvs/addr';
 import { serviceLabel, type RealServer, type VirtualService } from '@/lib/ipvs/model';
 import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import { StatsChart } from '../charts/StatsChart';
-import { addrLabel, flagsText, protoLabel } from '../clusters/ServicesTable';
+import { addrLabel, flagsText, protoLabel } from '../format';
 import { indexReports, realServerState, rsRef } from '../clusters/live-index';
 import { useDraft } from '../changes/draft-store';
 import { useCluster, useDirectors } from '../data/queries';
@@ -19,7 +19,7 @@ import { useLatestByKey } from '../live/useLatestByKey';
 import { useSession } from '../session';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { useToast } from '../ui/toast';
-import { draftFromService, emptyDraft, emptyRealServer } from './draft';
+import { formFromService, emptyServiceForm, emptyRealServer } from './form';
 import { DrainBar, HealthBadge, type RealServerLiveInfo } from './RealServerLive';
 import { ServiceEditor } from './ServiceEditor';
 
@@ -35,11 +35,9 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
   const reports = useMemo(() => indexReports(dirs.data?.directors ?? []), [dirs.data]);
   // the form follows new revisions (a finished drain removes its server) until the admin types
   const rev = c.data?.currentRevision?.number ?? 0;
-  const [formRev, setFormRev] = useState(rev);
-  const [dirty, setDirty] = useState(false);
-  useEffect(() => {
-    if (!dirty && rev !== formRev) setFormRev(rev);
-  }, [rev, formRev, dirty]);
+  // the revision the form was pinned to by the admin's first keystroke; null = follow the newest
+  const [pinnedRev, setPinnedRev] = useState<number | null>(null);
+  const formRev = pinnedRev ?? rev;
   const drainReports = useMemo(
     () =>
       (dirs.data?.directors ?? []).flatMap((d) =>
@@ -77,7 +75,7 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
   const baseRevision = c.data.currentRevision?.number ?? 0;
   const editable = can('operator');
   const shown: VirtualService | null = pending === undefined ? current : pending;
-  const initial = shown ? draftFromService(shown) : { ...emptyDraft(), realServers: [emptyRealServer()] };
+  const initial = shown ? formFromService(shown) : { ...emptyServiceForm(), realServers: [emptyRealServer()] };
   const title = creating ? 'New virtual service' : shown ? serviceLabel(shown) : serviceLabel(current!);
 
   const existing = new Set(c.data.config.services.map(serviceKeyId));
@@ -121,10 +119,10 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
           </button>
         ) : null}
       </div>
-      {dirty && rev !== formRev ? (
+      {rev !== formRev ? (
         <div className="notice warn" role="status">
           r{rev} was applied while you were editing; this form still shows r{formRev}. Your change will be reviewed against the newest revision.{' '}
-          <button type="button" className="btn small" onClick={() => { setDirty(false); setFormRev(rev); }}>
+          <button type="button" className="btn small" onClick={() => setPinnedRev(null)}>
             Discard my edits and reload
           </button>
         </div>
@@ -152,7 +150,7 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
         {editable && pending !== null ? (
           <ServiceEditor
             key={`${serviceKey ?? 'new'}:${pending === undefined ? `r${formRev}` : 'pending'}`}
-            onDirty={() => setDirty(true)}
+            onDirty={() => setPinnedRev((p) => p ?? rev)}
             initial={initial}
             mode={creating ? 'create' : 'edit'}
             live={live}

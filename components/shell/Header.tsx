@@ -2,8 +2,7 @@
 // The top bar: product, main sections, who is signed in (and as what), sign out.
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
-import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/api/client';
+import { useLogout } from '../data/mutations';
 import { useSession } from '../session';
 import { useToast } from '../ui/toast';
 import { errorMessage } from '../ui/errors';
@@ -13,7 +12,7 @@ export function Header() {
   const { me, can } = useSession();
   const path = usePathname() ?? '/';
   const router = useRouter();
-  const qc = useQueryClient();
+  const logout = useLogout();
   const toast = useToast();
   const nav = [
     { href: '/', label: 'Clusters', active: path === '/' || path.startsWith('/clusters') },
@@ -23,12 +22,11 @@ export function Header() {
   ];
   const signOut = async () => {
     try {
-      await api.logout();
+      await logout.mutateAsync();
     } catch (e) {
       toast.show('bad', 'Sign out failed', errorMessage(e));
       return;
     }
-    qc.clear();
     router.replace('/login');
   };
   return (

@@ -53,3 +53,33 @@ export function ErrorState({ error, title = 'Could not load', retry }: { error: 
     </div>
   );
 }
+
+/** The part of a react-query result QueryState reads (plain and infinite queries both fit). */
+type QueryLike<T> = { isPending: boolean; isError: boolean; error: unknown; data: T | undefined; refetch: () => unknown };
+
+/**
+ * The loading / error / empty / data skeleton of every list page in one place: a skeleton while
+ * pending, the error with Retry, `empty` when `isEmpty(data)`, else `children(data)`.
+ */
+export function QueryState<T>({
+  query,
+  rows = 4,
+  loading,
+  errorTitle,
+  isEmpty,
+  empty,
+  children,
+}: {
+  query: QueryLike<T>;
+  rows?: number;
+  loading?: ReactNode;
+  errorTitle?: string;
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <>{loading ?? <Loading rows={rows} />}</>;
+  if (query.isError || query.data === undefined) return <ErrorState error={query.error} title={errorTitle} retry={() => query.refetch()} />;
+  if (isEmpty?.(query.data)) return <>{empty ?? <Empty title="Nothing here" />}</>;
+  return <>{children(query.data)}</>;
+}

@@ -1,9 +1,27 @@
-// Change sets applied to a config: the same code runs in the API (to build a revision) and in the
-// browser (to show the result before asking for a plan). Pure. Each change names services and
-// real servers by key; a change that cannot apply (adding what exists, editing what does not) is
-// an issue at `changes.<i>`; the result is then validated as a whole by DirectorConfigSchema.
-import { DirectorConfigSchema, realServerLabel, serviceLabel, type DirectorConfig, type DirectorConfigInput, type RealServerKey, type ServiceKey } from '../ipvs/model';
-import { realServerKeyId, serviceKeyId } from '../ipvs/keys';
+// Change sets, in one module for the browser and the API. The dashboard turns what the editor
+// produced (complete services) into changes that name services by key and real servers by address
+// + port, so the audit log and the plan show intent ("weight 3 → 0", "drain 10.0.1.3:80") rather
+// than a replaced blob (`serviceChanges`, `editsToChanges`, `configChanges`); the API, and the
+// services table showing the working copy, apply them (`applyChanges`). Pure; the property test
+// checks that applying configChanges(a, b) to a gives b.
+//
+// A change that cannot apply (adding what exists, editing what does not) is an issue at
+// `changes.<i>`; the result is then validated as a whole by DirectorConfigSchema.
+import {
+  DirectorConfigSchema,
+  realServerLabel,
+  serviceKeyOf,
+  serviceLabel,
+  type DirectorConfig,
+  type DirectorConfigInput,
+  type Globals,
+  type RealServer,
+  type RealServerKey,
+  type ServiceKey,
+  type VirtualService,
+} from '@/lib/ipvs/model';
+import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
+import { canonicalJson } from '@/lib/ipvs/hash';
 import type { Change, Issue } from './schemas';
 
 export class ChangeSetError extends Error {
@@ -103,4 +121,81 @@ export function applyChanges(base: DirectorConfig, changes: Change[]): DirectorC
     throw new ChangeSetError('the result of these changes is not a valid config', out);
   }
   return r.data;
+}
+
+// ---- building change sets ----
+
+const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
+
+/** The changes that turn `before` into `after` (either may be null: add / remove). */
+export function serviceChanges(before: VirtualService | null, after: VirtualService | null): Change[] {
+  if (!before && !after) return [];
+  if (!before) return [{ op: 'add-service', service: after! }];
+  if (!after) return [{ op: 'remove-service', service: serviceKeyOf(before) }];
+  if (serviceKeyId(before) !== serviceKeyId(after)) {
+    return [{ op: 'remove-service', service: serviceKeyOf(before) }, { op: 'add-service', service: after }];
+  }
+  const key = serviceKeyOf(before);
+  const out: Change[] = [];
+  const set: Record<string, unknown> = {};
+  if (before.scheduler !== after.scheduler) set.scheduler = after.scheduler;
+  if (!same(before.schedFlags, after.schedFlags)) set.schedFlags = after.schedFlags;
+  if (!same(before.persistence, after.persistence)) set.persistence = after.persistence ?? null;
+  if (before.onePacket !== after.onePacket) set.onePacket = after.onePacket;
+  if (!same(before.healthCheck, after.healthCheck)) set.healthCheck = after.healthCheck ?? null;
+  if (Object.keys(set).length) out.push({ op: 'edit-service', service: key, set: set as Extract<Change, { op: 'edit-service' }>['set'] });
+
+  const old = new Map((before.realServers as RealServer[]).map((r) => [realServerKeyId(r), r]));
+  const neu = new Map((after.realServers as RealServer[]).map((r) => [realServerKeyId(r), r]));
+  for (const [k, r] of old) if (!neu.has(k)) out.push({ op: 'remove-server', service: key, server: rsKey(r) });
+  for (const [k, r] of neu) {
+    const o = old.get(k);
+    if (!o) {
+      out.push({ op: 'add-server', service: key, server: r });
+      continue;
+    }
+    // a new drain is a graceful removal; everything else is a patch of the fields that changed
+    const newDrain = r.drain && !o.drain;
+    const patch = serverPatch(o, r);
+    if (newDrain) delete patch.drain;
+    if (Object.keys(patch).length) out.push({ op: 'edit-server', service: key, server: rsKey(r), set: patch });
+    if (newDrain) out.push({ op: 'remove-server', service: key, server: rsKey(r), drain: r.drain });
+  }
+  return out;
+}
+
+/** Canonical real servers always carry a port (the service's, or 0 under fwmark). */
+const rsKey = (r: { address: string; port?: number }) => ({ address: r.address, port: r.port ?? 0 });
+
+function serverPatch(o: RealServer, r: RealServer): Extract<Change, { op: 'edit-server' }>['set'] {
+  const p: Record<string, unknown> = {};
+  for (const f of ['forwarding', 'weight', 'upperThreshold', 'lowerThreshold'] as const) if (o[f] !== r[f]) p[f] = r[f];
+  for (const f of ['tunnelType', 'tunnelPort', 'tunnelChecksum'] as const) if (o[f] !== r[f]) p[f] = r[f] ?? null;
+  if (!same(o.drain, r.drain)) p.drain = r.drain ?? null;
+  return p as Extract<Change, { op: 'edit-server' }>['set'];
+}
+
+/** Edits held by the dashboard: service key id → the wanted service, or null to remove it. */
+export type Edits = Record<string, VirtualService | null>;
+
+/** The change list for a set of edits made against `base`; edits equal to base drop out. */
+export function editsToChanges(base: DirectorConfig, edits: Edits, globals?: Globals): Change[] {
+  const byKey = new Map(base.services.map((s) => [serviceKeyId(s), s]));
+  const out: Change[] = [];
+  if (globals && !same(globals, base.globals)) out.push({ op: 'set-globals', globals });
+  for (const [k, after] of Object.entries(edits)) out.push(...serviceChanges(byKey.get(k) ?? null, after));
+  return out;
+}
+
+/** The changes that turn config `a` into config `b`: applyChanges(a, configChanges(a, b)) is b. */
+export function configChanges(a: DirectorConfig, b: DirectorConfig): Change[] {
+  const edits: Edits = {};
+  const inB = new Set<string>();
+  for (const s of b.services) {
+    const k = serviceKeyId(s);
+    inB.add(k);
+    edits[k] = s;
+  }
+  for (const s of a.services) if (!inB.has(serviceKeyId(s))) edits[serviceKeyId(s)] = null;
+  return editsToChanges(a, edits, b.globals);
 }

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualServiceSchema } from '@/lib/ipvs/model';
-import { draftFromService, emptyDraft, emptyRealServer, renameFlags, toggleQuiesce, validateDraft, type ServiceDraft } from './draft';
+import { formFromService, emptyServiceForm, emptyRealServer, renameFlags, toggleQuiesce, validateForm, type ServiceForm } from './form';
 
-const base = (): ServiceDraft => ({
-  ...emptyDraft(),
+const base = (): ServiceForm => ({
+  ...emptyServiceForm(),
   address: '10.0.0.1',
   port: '80',
   realServers: [emptyRealServer({ address: '192.168.1.2' }), emptyRealServer({ address: '192.168.1.3', weight: '3' })],
 });
 
-describe('validateDraft', () => {
+describe('validateForm', () => {
   it('accepts a plain TCP service and fills the model defaults', () => {
-    const r = validateDraft(base());
+    const r = validateForm(base());
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.service).toMatchObject({ protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wlc', onePacket: false });
@@ -24,7 +24,7 @@ describe('validateDraft', () => {
   it('reports a bad weight at the row and field that hold it', () => {
     const d = base();
     d.realServers[1]!.weight = 'ten';
-    const r = validateDraft(d);
+    const r = validateForm(d);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.issues).toContainEqual({ path: 'realServers.1.weight', message: 'weight must be a whole number' });
@@ -34,23 +34,23 @@ describe('validateDraft', () => {
     const d = base();
     d.realServers[0]!.lowerThreshold = '10';
     d.realServers[0]!.upperThreshold = '5';
-    const r = validateDraft(d);
+    const r = validateForm(d);
     expect(!r.ok && r.issues.find((i) => i.path === 'realServers.0.lowerThreshold')?.message).toMatch(/must not exceed the upper threshold/);
   });
 
   it('refuses port remapping with direct routing but accepts it with NAT', () => {
     const d = base();
     d.realServers[0]!.port = '8080';
-    let r = validateDraft(d);
+    let r = validateForm(d);
     expect(!r.ok && r.issues.map((i) => i.path)).toContain('realServers.0.port');
     d.realServers[0]!.forwarding = 'masq';
-    r = validateDraft(d);
+    r = validateForm(d);
     expect(r.ok).toBe(true);
   });
 
   it('blank address and port are errors at those fields', () => {
     const d = { ...base(), address: '', port: '' };
-    const r = validateDraft(d);
+    const r = validateForm(d);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const paths = r.issues.map((i) => i.path);
@@ -59,9 +59,9 @@ describe('validateDraft', () => {
   });
 
   it('builds fwmark services with persistence, mask and one-packet', () => {
-    const d: ServiceDraft = { ...base(), protocol: 'fwmark', fwmark: '10', persistent: true, persistenceTimeout: '300', netmask: '255.255.255.0', onePacket: true };
+    const d: ServiceForm = { ...base(), protocol: 'fwmark', fwmark: '10', persistent: true, persistenceTimeout: '300', netmask: '255.255.255.0', onePacket: true };
     d.realServers = [emptyRealServer({ address: '192.168.1.2' })];
-    const r = validateDraft(d);
+    const r = validateForm(d);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.service).toMatchObject({ protocol: 'fwmark', fwmark: 10, family: 'inet', persistence: { timeout: 300, netmask: '255.255.255.0' }, onePacket: true });
@@ -69,21 +69,21 @@ describe('validateDraft', () => {
   });
 
   it('one-packet scheduling on TCP is refused at onePacket', () => {
-    const r = validateDraft({ ...base(), onePacket: true });
+    const r = validateForm({ ...base(), onePacket: true });
     expect(!r.ok && r.issues.map((i) => i.path)).toContain('onePacket');
   });
 
   it('only sends tunnel options for tunnel forwarding and checks gue needs a port', () => {
     const d = base();
     d.realServers[0] = { ...d.realServers[0]!, forwarding: 'tunnel', tunnelType: 'gue' };
-    let r = validateDraft(d);
+    let r = validateForm(d);
     expect(!r.ok && r.issues.map((i) => i.path)).toContain('realServers.0.tunnelPort');
     d.realServers[0]!.tunnelPort = '6080';
-    r = validateDraft(d);
+    r = validateForm(d);
     expect(r.ok && r.service.realServers[0]).toMatchObject({ tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'nocsum' });
     // switching back to route drops the hidden tunnel fields instead of failing on them
     d.realServers[0]!.forwarding = 'route';
-    expect(validateDraft(d).ok).toBe(true);
+    expect(validateForm(d).ok).toBe(true);
   });
 
   it('carries drain and health checks', () => {
@@ -91,7 +91,7 @@ describe('validateDraft', () => {
     d.realServers[0]!.drain = true;
     d.realServers[0]!.drainTimeout = '120';
     d.healthCheck = { ...d.healthCheck, enabled: true, type: 'http', path: '/healthz', expectStatus: '204' };
-    const r = validateDraft(d);
+    const r = validateForm(d);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.service.realServers[0]!.drain).toEqual({ timeout: 120 });
@@ -100,7 +100,7 @@ describe('validateDraft', () => {
 });
 
 describe('round trip', () => {
-  it('draftFromService → validateDraft gives the same service', () => {
+  it('formFromService → validateForm gives the same service', () => {
     const s = VirtualServiceSchema.parse({
       protocol: 'udp', address: '2001:db8::1', port: 53, scheduler: 'sh', schedFlags: ['sh-port'],
       persistence: { timeout: 600, netmask: '64' },
@@ -110,7 +110,7 @@ describe('round trip', () => {
       ],
       healthCheck: { type: 'tcp', port: 53 },
     });
-    const r = validateDraft(draftFromService(s));
+    const r = validateForm(formFromService(s));
     expect(r.ok && r.service).toEqual(s);
   });
 });

@@ -1,5 +1,5 @@
 // The service editor's form state. Inputs hold text (so an admin can type "1000" through "10"),
-// and `draftToInput` turns it into what VirtualServiceSchema parses; the schema's issues then
+// and `formToInput` turns it into what VirtualServiceSchema parses; the schema's issues then
 // come back to the field whose path they name. Pure, so it is tested without a browser.
 import { z } from 'zod';
 import {
@@ -15,9 +15,9 @@ import {
   type VirtualServiceInput,
 } from '@/lib/ipvs/model';
 import { pathText, type Issue } from '../ui/errors';
-import { checkMoreFrom, checkMoreToInput, emptyCheckMore, emptyQuorum, emptySorry, quorumFrom, quorumToInput, sorryFrom, sorryToInput, type CheckMoreDraft, type QuorumDraft, type SorryDraft } from './health-draft';
+import { checkMoreFrom, checkMoreToInput, emptyCheckMore, emptyQuorum, emptySorry, quorumFrom, quorumToInput, sorryFrom, sorryToInput, type CheckMoreForm, type QuorumForm, type SorryForm } from './health-form';
 
-export type RealServerDraft = {
+export type RealServerForm = {
   /** stable React key; not part of the model */
   uid: string;
   address: string;
@@ -34,10 +34,10 @@ export type RealServerDraft = {
   /** the last weight above 0, so "un-quiesce" restores it */
   restoreWeight: string;
   /** this server's own check (keepalived's checkers live in each real_server); disabled = the service's */
-  healthCheck: HealthCheckDraft;
+  healthCheck: HealthCheckForm;
 };
 
-export type HealthCheckDraft = {
+export type HealthCheckForm = {
   enabled: boolean;
   type: HealthCheck['type'];
   port: string;
@@ -50,10 +50,10 @@ export type HealthCheckDraft = {
   fall: string;
   onFailure: 'quiesce' | 'remove';
   /** keepalived's fields beyond the basic ones (see health-draft.ts) */
-  more: CheckMoreDraft;
+  more: CheckMoreForm;
 };
 
-export type ServiceDraft = {
+export type ServiceForm = {
   protocol: 'tcp' | 'udp' | 'sctp' | 'fwmark';
   address: string;
   port: string;
@@ -66,20 +66,23 @@ export type ServiceDraft = {
   netmask: string;
   sipPe: boolean;
   onePacket: boolean;
-  healthCheck: HealthCheckDraft;
-  realServers: RealServerDraft[];
+  healthCheck: HealthCheckForm;
+  realServers: RealServerForm[];
   /** keepalived's virtual_server_group this service came from (blank: none) */
   group: string;
-  sorry: SorryDraft;
-  quorum: QuorumDraft;
+  sorry: SorryForm;
+  quorum: QuorumForm;
 };
+
+/** The issue paths of one real-server row, relative to `realServers.<i>` (what its fields show). */
+export const REAL_SERVER_FORM_FIELDS = ['address', 'port', 'forwarding', 'weight', 'upperThreshold', 'lowerThreshold', 'tunnelType', 'tunnelPort', 'tunnelChecksum', 'drain.timeout'] as const;
 
 let uidSeq = 0;
 const newUid = () => `rs${++uidSeq}`;
 
 const str = (n: number | undefined) => (n === undefined ? '' : String(n));
 
-export function emptyRealServer(defaults?: Partial<RealServerDraft>): RealServerDraft {
+export function emptyRealServer(defaults?: Partial<RealServerForm>): RealServerForm {
   return {
     uid: newUid(),
     address: '',
@@ -99,11 +102,11 @@ export function emptyRealServer(defaults?: Partial<RealServerDraft>): RealServer
   };
 }
 
-export function emptyHealthCheck(): HealthCheckDraft {
+export function emptyHealthCheck(): HealthCheckForm {
   return { enabled: false, type: 'tcp', port: '', path: '/', expectStatus: '200', bodyMatch: '', interval: '5', timeout: '2', rise: '2', fall: '3', onFailure: 'quiesce', more: emptyCheckMore() };
 }
 
-export function emptyDraft(): ServiceDraft {
+export function emptyServiceForm(): ServiceForm {
   return {
     protocol: 'tcp',
     address: '',
@@ -126,7 +129,7 @@ export function emptyDraft(): ServiceDraft {
 }
 
 /** A check back into form state. */
-export function checkDraftFrom(hc: HealthCheck | undefined): HealthCheckDraft {
+export function checkFormFrom(hc: HealthCheck | undefined): HealthCheckForm {
   if (!hc) return emptyHealthCheck();
   return {
     enabled: true,
@@ -145,7 +148,7 @@ export function checkDraftFrom(hc: HealthCheck | undefined): HealthCheckDraft {
 }
 
 /** A parsed service back into form state (editing an existing service). */
-export function draftFromService(s: VirtualService): ServiceDraft {
+export function formFromService(s: VirtualService): ServiceForm {
   const hc = s.healthCheck;
   return {
     protocol: s.protocol,
@@ -160,7 +163,7 @@ export function draftFromService(s: VirtualService): ServiceDraft {
     netmask: s.persistence?.netmask ?? '',
     sipPe: s.persistence?.pe === 'sip',
     onePacket: s.onePacket,
-    healthCheck: checkDraftFrom(hc),
+    healthCheck: checkFormFrom(hc),
     realServers: s.realServers.map((r) =>
       emptyRealServer({
         address: r.address,
@@ -175,7 +178,7 @@ export function draftFromService(s: VirtualService): ServiceDraft {
         drain: !!r.drain,
         drainTimeout: String(r.drain?.timeout ?? 300),
         restoreWeight: r.weight > 0 ? String(r.weight) : '1',
-        healthCheck: checkDraftFrom(r.healthCheck),
+        healthCheck: checkFormFrom(r.healthCheck),
       }),
     ),
     group: s.group ?? '',
@@ -195,7 +198,7 @@ function num(text: string): number | string | undefined {
 }
 
 /** Form state → the schema's input. Keeps the row order, so issue paths index the rows. */
-export function draftToInput(d: ServiceDraft): unknown {
+export function formToInput(d: ServiceForm): unknown {
   const common = {
     scheduler: d.scheduler,
     schedFlags: d.schedFlags,
@@ -219,7 +222,7 @@ export function draftToInput(d: ServiceDraft): unknown {
   return { protocol: d.protocol, address: d.address, port: num(d.port) ?? '', ...common };
 }
 
-function healthToInput(h: HealthCheckDraft) {
+function healthToInput(h: HealthCheckForm) {
   const http = h.type === 'http' || h.type === 'https';
   return {
     type: h.type,
@@ -234,7 +237,7 @@ function healthToInput(h: HealthCheckDraft) {
   };
 }
 
-function realServerToInput(r: RealServerDraft) {
+function realServerToInput(r: RealServerForm) {
   const tunnel = r.forwarding === 'tunnel';
   return {
     address: r.address,
@@ -251,11 +254,11 @@ function realServerToInput(r: RealServerDraft) {
   };
 }
 
-export type DraftResult = { ok: true; service: VirtualService; input: VirtualServiceInput } | { ok: false; issues: Issue[] };
+export type FormResult = { ok: true; service: VirtualService; input: VirtualServiceInput } | { ok: false; issues: Issue[] };
 
 /** Validate with the same schema the API uses; issues carry dotted paths ("realServers.1.weight"). */
-export function validateDraft(d: ServiceDraft): DraftResult {
-  const input = draftToInput(d);
+export function validateForm(d: ServiceForm): FormResult {
+  const input = formToInput(d);
   const r = VirtualServiceSchema.safeParse(input);
   if (r.success) return { ok: true, service: r.data, input: input as VirtualServiceInput };
   return { ok: false, issues: zodIssues(r.error) };
@@ -273,7 +276,7 @@ export function renameFlags(flags: string[], to: Scheduler): string[] {
 }
 
 /** Quiesce = weight 0 (new connections stop, existing ones continue); toggling back restores. */
-export function toggleQuiesce(r: RealServerDraft): RealServerDraft {
+export function toggleQuiesce(r: RealServerForm): RealServerForm {
   if (r.weight.trim() === '0') return { ...r, weight: r.restoreWeight && r.restoreWeight !== '0' ? r.restoreWeight : '1' };
   return { ...r, restoreWeight: r.weight, weight: '0' };
 }

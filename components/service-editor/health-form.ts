@@ -3,7 +3,7 @@
 // input out (VirtualServiceSchema validates it, and its issues come back to these fields).
 import type { HealthCheck, VirtualService } from '@/lib/ipvs/model';
 
-export type CheckMoreDraft = {
+export type CheckMoreForm = {
   statusCodes: string;
   digest: string;
   virtualhost: string;
@@ -22,16 +22,16 @@ export type CheckMoreDraft = {
   dynamicWeight: boolean;
 };
 
-export type SorryDraft = { enabled: boolean; address: string; port: string; forwarding: 'route' | 'masq' | 'tunnel'; weight: string; inhibit: boolean };
-export type QuorumDraft = { enabled: boolean; minWeight: string; hysteresis: string };
+export type SorryForm = { enabled: boolean; address: string; port: string; forwarding: 'route' | 'masq' | 'tunnel'; weight: string; inhibit: boolean };
+export type QuorumForm = { enabled: boolean; minWeight: string; hysteresis: string };
 
-export const emptyCheckMore = (): CheckMoreDraft => ({ statusCodes: '', digest: '', virtualhost: '', connectIp: '', bindTo: '', retryDelay: '', warmup: '', alpha: false, dnsType: '', dnsName: '', udpPayload: '', udpReply: '', heloName: '', script: '', scriptArgs: '', dynamicWeight: false });
-export const emptySorry = (): SorryDraft => ({ enabled: false, address: '', port: '', forwarding: 'masq', weight: '1', inhibit: false });
-export const emptyQuorum = (): QuorumDraft => ({ enabled: false, minWeight: '1', hysteresis: '0' });
+export const emptyCheckMore = (): CheckMoreForm => ({ statusCodes: '', digest: '', virtualhost: '', connectIp: '', bindTo: '', retryDelay: '', warmup: '', alpha: false, dnsType: '', dnsName: '', udpPayload: '', udpReply: '', heloName: '', script: '', scriptArgs: '', dynamicWeight: false });
+export const emptySorry = (): SorryForm => ({ enabled: false, address: '', port: '', forwarding: 'masq', weight: '1', inhibit: false });
+export const emptyQuorum = (): QuorumForm => ({ enabled: false, minWeight: '1', hysteresis: '0' });
 
 const s = (v: string | number | undefined) => (v === undefined ? '' : String(v));
 
-export function checkMoreFrom(hc: HealthCheck | undefined): CheckMoreDraft {
+export function checkMoreFrom(hc: HealthCheck | undefined): CheckMoreForm {
   if (!hc) return emptyCheckMore();
   return {
     statusCodes: s(hc.statusCodes), digest: s(hc.digest), virtualhost: s(hc.virtualhost), connectIp: s(hc.connectIp), bindTo: s(hc.bindTo),
@@ -40,15 +40,15 @@ export function checkMoreFrom(hc: HealthCheck | undefined): CheckMoreDraft {
   };
 }
 
-export const sorryFrom = (svc: VirtualService): SorryDraft =>
+export const sorryFrom = (svc: VirtualService): SorryForm =>
   svc.sorryServer ? { enabled: true, address: svc.sorryServer.address, port: s(svc.sorryServer.port), forwarding: svc.sorryServer.forwarding, weight: s(svc.sorryServer.weight), inhibit: svc.sorryServer.inhibit } : emptySorry();
-export const quorumFrom = (svc: VirtualService): QuorumDraft => (svc.quorum ? { enabled: true, minWeight: s(svc.quorum.minWeight), hysteresis: s(svc.quorum.hysteresis) } : emptyQuorum());
+export const quorumFrom = (svc: VirtualService): QuorumForm => (svc.quorum ? { enabled: true, minWeight: s(svc.quorum.minWeight), hysteresis: s(svc.quorum.hysteresis) } : emptyQuorum());
 
 type Num = (text: string) => number | string | undefined;
 const text = (v: string) => (v.trim() ? v.trim() : undefined);
 
 /** The extra fields of a check for the schema; only those that mean something for its type. */
-export function checkMoreToInput(type: HealthCheck['type'], m: CheckMoreDraft, num: Num): Record<string, unknown> {
+export function checkMoreToInput(type: HealthCheck['type'], m: CheckMoreForm, num: Num): Record<string, unknown> {
   const http = type === 'http' || type === 'https';
   const out: Record<string, unknown> = {
     retryDelay: num(m.retryDelay),
@@ -65,11 +65,11 @@ export function checkMoreToInput(type: HealthCheck['type'], m: CheckMoreDraft, n
   return out;
 }
 
-export function sorryToInput(d: SorryDraft, num: Num): Record<string, unknown> | undefined {
+export function sorryToInput(d: SorryForm, num: Num): Record<string, unknown> | undefined {
   if (!d.enabled) return undefined;
   return { address: d.address, port: num(d.port), forwarding: d.forwarding, weight: num(d.weight), inhibit: d.inhibit };
 }
 
-export function quorumToInput(d: QuorumDraft, num: Num): Record<string, unknown> | undefined {
+export function quorumToInput(d: QuorumForm, num: Num): Record<string, unknown> | undefined {
   return d.enabled ? { minWeight: num(d.minWeight), hysteresis: num(d.hysteresis) } : undefined;
 }

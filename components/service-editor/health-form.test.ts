@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualServiceSchema } from '@/lib/ipvs/model';
-import { draftFromService, validateDraft } from './draft';
+import { formFromService, validateForm } from './form';
 
 describe('service editor: keepalived fields survive an edit', () => {
   it('group, sorry server, quorum, every extra check field and per-server checks come back unchanged', () => {
@@ -17,15 +17,15 @@ describe('service editor: keepalived fields survive an edit', () => {
         { address: '10.0.1.5' },
       ],
     });
-    const r = validateDraft(draftFromService(svc));
+    const r = validateForm(formFromService(svc));
     expect(r.ok && r.service).toEqual(svc);
   });
 
   it('a bad value in a server\'s own check is reported at its field', () => {
-    const d = draftFromService(VirtualServiceSchema.parse({ protocol: 'tcp', address: '10.0.0.1', port: 80, realServers: [{ address: '10.0.1.1', healthCheck: { type: 'http', path: '/ok' } }] }));
+    const d = formFromService(VirtualServiceSchema.parse({ protocol: 'tcp', address: '10.0.0.1', port: 80, realServers: [{ address: '10.0.1.1', healthCheck: { type: 'http', path: '/ok' } }] }));
     d.realServers[0]!.healthCheck.path = '/a\n}';
     d.realServers[0]!.healthCheck.more.digest = 'xyz';
-    const r = validateDraft(d);
+    const r = validateForm(d);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues.map((i) => i.path).sort()).toEqual(['realServers.0.healthCheck.digest', 'realServers.0.healthCheck.path']);
   });

@@ -1,0 +1,158 @@
+'use client';
+// The read-only cards of a director's page: facts, revisions, the last failed apply, what it
+// would run now, and its real servers' health and drains.
+import type { DirectorDetail } from '@/lib/api/schemas';
+import { realServerLabel, serviceLabel } from '@/lib/ipvs/model';
+import { useDirectorPlan } from '../data/queries';
+import { ago, dateTime, engineLabel } from '../format';
+import { DrainBar, HealthBadge } from '../service-editor/RealServerLive';
+import { ErrorState, Loading } from '../ui/states';
+
+export function Facts({ d }: { d: DirectorDetail }) {
+  const f = d.facts;
+  const rows: [string, React.ReactNode][] = [
+    ['Connection', d.connected ? <span className="ok-text">connected{d.connectedAt ? ` since ${ago(d.connectedAt)}` : ''}</span> : `last seen ${ago(d.lastSeenAt)}`],
+    ['Agent', d.agentVersion ? `lvs-agent ${d.agentVersion} (${engineLabel(d.engine)})` : '–'],
+    ['Host', f?.hostname ?? '–'],
+    ['Kernel', f?.kernel ?? '–'],
+    ['IPVS', f ? `${f.ipvsVersion} (size=${f.connTableSize})` : '–'],
+    ['ipvsadm', f ? (f.ipvsadmVersion ?? 'not used') : '–'],
+    ['Schedulers', f ? <span className="mono small">{f.schedulers.join(' ')}</span> : '–'],
+    ['Token', <span key="t" className="mono small">{d.tokenPrefix}…{d.revoked ? ' (revoked)' : ''}</span>],
+  ];
+  return (
+    <section className="card">
+      <h2 style={{ marginBottom: 10 }}>Facts</h2>
+      <dl style={{ display: 'grid', gridTemplateColumns: '110px 1fr', gap: '5px 12px', margin: 0 }} className="small">
+        {rows.map(([k, v]) => (
+          <div key={k} style={{ display: 'contents' }}>
+            <dt className="muted">{k}</dt>
+            <dd style={{ margin: 0 }}>{v}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+export function Revisions({ d }: { d: DirectorDetail }) {
+  return (
+    <section className="card">
+      <h2 style={{ marginBottom: 10 }}>Revisions</h2>
+      <div className="row" style={{ gap: 24 }}>
+        <div>
+          <div className="small muted">Applied</div>
+          <div style={{ fontSize: 22, fontWeight: 600 }} data-testid="director-applied">
+            r{d.appliedRevision ?? '–'}
+          </div>
+          <div className="small faint">{d.appliedAt ? dateTime(d.appliedAt) : 'never'}</div>
+        </div>
+        <div>
+          <div className="small muted">Desired</div>
+          <div style={{ fontSize: 22, fontWeight: 600 }}>r{d.desiredRevision ?? '–'}</div>
+        </div>
+        <div>{d.inSync ? <span className="badge ok">in sync</span> : <span className="badge warn">not in sync</span>}</div>
+      </div>
+      {d.appliedHash ? <div className="small faint mono" style={{ marginTop: 8, overflowWrap: 'anywhere' }}>{d.appliedHash}</div> : null}
+    </section>
+  );
+}
+
+export function LastError({ d }: { d: DirectorDetail }) {
+  const e = d.lastError!;
+  return (
+    <section className={`notice ${d.state === 'failed' ? 'bad' : ''}`} data-testid="last-error">
+      <strong>Last failed apply: r{e.revision}</strong> <span className="small muted">({ago(e.at)})</span>
+      <div className="mono small" style={{ marginTop: 6 }}>
+        ipvsadm: {e.message}
+        {e.exitCode !== null ? ` (exit ${e.exitCode})` : ''}
+      </div>
+      <pre className="cmd" style={{ marginTop: 6 }}>
+        <span className="prompt"># </span>
+        {e.command}
+      </pre>
+      <div className="small muted" style={{ marginTop: 6 }}>
+        {e.opsApplied} command{e.opsApplied === 1 ? '' : 's'} before it took effect. {d.state === 'failed' ? `The director keeps running r${d.appliedRevision ?? '–'} and retries with backoff.` : 'A later apply succeeded.'}
+      </div>
+    </section>
+  );
+}
+
+export function PlanNow({ cluster, name }: { cluster: string; name: string }) {
+  const q = useDirectorPlan(cluster, name, { refetchInterval: 5000 });
+  return (
+    <section className="card">
+      <div className="card-head">
+        <h2>What it would run now</h2>
+        <span className="small muted">desired revision vs its last reported live table</span>
+      </div>
+      {q.isPending ? (
+        <Loading />
+      ) : q.isError ? (
+        <ErrorState error={q.error} retry={() => q.refetch()} />
+      ) : q.data.commands.length === 0 ? (
+        <p className="small ok-text" style={{ margin: 0 }}>Nothing: the live table matches the desired revision.</p>
+      ) : (
+        <pre className="cmd">
+          {q.data.commands.map((c, i) => (
+            <div key={i}>
+              <span className="prompt"># </span>
+              {c}
+            </div>
+          ))}
+        </pre>
+      )}
+    </section>
+  );
+}
+
+export function HealthAndDrains({ d }: { d: DirectorDetail }) {
+  if (!d.health.length && !d.drains.length) return null;
+  return (
+    <section className="card">
+      <h2 style={{ marginBottom: 10 }}>Real server health and drains</h2>
+      <div className="table-wrap">
+        <table className="data">
+          <thead>
+            <tr>
+              <th>Service</th>
+              <th>Real server</th>
+              <th>Health</th>
+              <th>Since</th>
+              <th>Drain</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.health.map((h) => {
+              const drain = d.drains.find((x) => serviceLabel(x.service) === serviceLabel(h.service) && realServerLabel(x.server) === realServerLabel(h.server));
+              return (
+                <tr key={`${serviceLabel(h.service)}>${realServerLabel(h.server)}`}>
+                  <td className="mono">{serviceLabel(h.service)}</td>
+                  <td className="mono">{realServerLabel(h.server)}</td>
+                  <td>
+                    <HealthBadge health={h} />
+                  </td>
+                  <td className="small">{ago(h.since)}</td>
+                  <td>{drain ? <DrainBar drain={drain} /> : null}</td>
+                </tr>
+              );
+            })}
+            {d.drains
+              .filter((x) => !d.health.some((h) => serviceLabel(x.service) === serviceLabel(h.service) && realServerLabel(x.server) === realServerLabel(h.server)))
+              .map((x) => (
+                <tr key={`drain:${serviceLabel(x.service)}>${realServerLabel(x.server)}`}>
+                  <td className="mono">{serviceLabel(x.service)}</td>
+                  <td className="mono">{realServerLabel(x.server)}</td>
+                  <td className="faint">no check</td>
+                  <td />
+                  <td>
+                    <DrainBar drain={x} />
+                  </td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,140 @@
+'use client';
+// One real server in the editor: address, port, forwarding, weight and thresholds, its live state,
+// quiesce / drain / remove, the tunnel and drain options under it, and the issues of its fields.
+import { FORWARDING, TUNNEL_CSUM, TUNNEL_TYPES } from '@/lib/ipvs/model';
+import { realServerKeyId } from '@/lib/ipvs/keys';
+import { FORWARDING_HELP } from '../ipvs-help';
+import { REAL_SERVER_FORM_FIELDS, toggleQuiesce, type RealServerForm } from './form';
+import { RealServerLive, type RealServerLiveInfo } from './RealServerLive';
+import styles from './editor.module.css';
+
+export function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, remove, live }: {
+  r: RealServerForm;
+  i: number;
+  servicePort: string;
+  readOnly: boolean;
+  errs: (field: string) => string[] | undefined;
+  touch: (field: string) => () => void;
+  set: (patch: Partial<RealServerForm>) => void;
+  remove: () => void;
+  live?: Map<string, RealServerLiveInfo>;
+}) {
+  const who = r.address || `row ${i + 1}`;
+  const rowErrors = REAL_SERVER_FORM_FIELDS.map((f) => [f, errs(f)] as const)
+    .filter(([, m]) => m && m.length);
+  const bad = (f: string) => (errs(f)?.length ? true : undefined);
+  const port = r.port.trim() || servicePort;
+  const info = live?.get(realServerKeyId({ address: r.address, port: Number(port) || 0 }));
+  const quiesced = r.weight.trim() === '0';
+  return (
+    <>
+      <tr className={r.drain ? styles.draining : undefined} data-testid={`rs-row-${i}`}>
+        <td>
+          <input className={styles.addr} type="text" aria-label={`real server ${i + 1} address`} aria-invalid={bad('address')} value={r.address} disabled={readOnly} onChange={(ev) => set({ address: ev.target.value })} onBlur={touch('address')} placeholder="192.168.1.2" spellCheck={false} autoComplete="off" />
+        </td>
+        <td>
+          <input className={styles.port} type="text" inputMode="numeric" aria-label={`port of ${who}`} aria-invalid={bad('port')} value={r.port} disabled={readOnly} onChange={(ev) => set({ port: ev.target.value })} onBlur={touch('port')} placeholder={servicePort || 'svc'} />
+        </td>
+        <td>
+          <select aria-label={`forwarding of ${who}`} value={r.forwarding} disabled={readOnly} onChange={(ev) => set({ forwarding: ev.target.value as RealServerForm['forwarding'] })} title={FORWARDING_HELP[r.forwarding].help}>
+            {FORWARDING.map((f) => (
+              <option key={f} value={f}>
+                {FORWARDING_HELP[f].flag} {f === 'route' ? 'Route (DR)' : f === 'masq' ? 'Masq (NAT)' : 'Tunnel'}
+              </option>
+            ))}
+          </select>
+        </td>
+        <td>
+          <input className={styles.num} type="text" inputMode="numeric" aria-label={`weight of ${who}`} aria-invalid={bad('weight')} value={r.weight} disabled={readOnly} onChange={(ev) => set({ weight: ev.target.value })} onBlur={touch('weight')} />
+        </td>
+        <td>
+          <input className={styles.num} type="text" inputMode="numeric" aria-label={`upper threshold of ${who}`} aria-invalid={bad('upperThreshold')} value={r.upperThreshold} disabled={readOnly} onChange={(ev) => set({ upperThreshold: ev.target.value })} onBlur={touch('upperThreshold')} />
+        </td>
+        <td>
+          <input className={styles.num} type="text" inputMode="numeric" aria-label={`lower threshold of ${who}`} aria-invalid={bad('lowerThreshold')} value={r.lowerThreshold} disabled={readOnly} onChange={(ev) => set({ lowerThreshold: ev.target.value })} onBlur={touch('lowerThreshold')} />
+        </td>
+        <td className={styles.state}>
+          <RealServerLive info={info} quiesced={quiesced} draining={r.drain} />
+        </td>
+        <td className={styles.actions}>
+          {!readOnly ? (
+            <>
+              <button type="button" className="btn small" aria-pressed={quiesced} onClick={() => set(toggleQuiesce(r))} title="weight 0: no new connections, existing ones continue">
+                {quiesced ? 'Restore' : 'Quiesce'}
+              </button>
+              <button
+                type="button"
+                className={`btn small ${r.drain ? 'danger' : ''}`}
+                aria-pressed={r.drain}
+                onClick={() => set(r.drain ? { drain: false } : { drain: true })}
+                title="weight 0 now, removed when its connections reach 0 or the timeout passes"
+              >
+                {r.drain ? 'Cancel drain' : 'Drain'}
+              </button>
+              <button type="button" className="btn small ghost" aria-label={`remove ${who} now`} onClick={remove} title="remove at once (live connections to it break)">
+                ✕
+              </button>
+            </>
+          ) : null}
+        </td>
+      </tr>
+      {r.forwarding === 'tunnel' || r.drain ? (
+        <tr className="sub">
+          <td colSpan={8}>
+            <div className="row">
+              {r.forwarding === 'tunnel' ? (
+                <>
+                  <label className="small">
+                    Tunnel type{' '}
+                    <select aria-label={`tunnel type of ${who}`} value={r.tunnelType || 'ipip'} disabled={readOnly} onChange={(ev) => set({ tunnelType: ev.target.value as RealServerForm['tunnelType'] })}>
+                      {TUNNEL_TYPES.map((t) => (
+                        <option key={t} value={t}>
+                          {t}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  {(r.tunnelType || 'ipip') === 'gue' ? (
+                    <label className="small">
+                      --tun-port{' '}
+                      <input className={styles.port} type="text" inputMode="numeric" aria-label={`tunnel port of ${who}`} aria-invalid={bad('tunnelPort')} value={r.tunnelPort} disabled={readOnly} onChange={(ev) => set({ tunnelPort: ev.target.value })} onBlur={touch('tunnelPort')} />
+                    </label>
+                  ) : null}
+                  {(r.tunnelType || 'ipip') !== 'ipip' ? (
+                    <label className="small">
+                      Checksum{' '}
+                      <select aria-label={`tunnel checksum of ${who}`} value={r.tunnelChecksum || 'nocsum'} disabled={readOnly} onChange={(ev) => set({ tunnelChecksum: ev.target.value as RealServerForm['tunnelChecksum'] })}>
+                        {TUNNEL_CSUM.filter((c) => r.tunnelType === 'gue' || c !== 'remcsum').map((c) => (
+                          <option key={c} value={c}>
+                            --tun-{c}
+                          </option>
+                        ))}
+                      </select>
+                    </label>
+                  ) : null}
+                </>
+              ) : null}
+              {r.drain ? (
+                <label className="small">
+                  Drain timeout (s){' '}
+                  <input className={styles.num} type="text" inputMode="numeric" aria-label={`drain timeout of ${who}`} aria-invalid={bad('drain.timeout')} value={r.drainTimeout} disabled={readOnly} onChange={(ev) => set({ drainTimeout: ev.target.value })} onBlur={touch('drain.timeout')} />
+                </label>
+              ) : null}
+            </div>
+          </td>
+        </tr>
+      ) : null}
+      {rowErrors.length ? (
+        <tr className="sub">
+          <td colSpan={8}>
+            {rowErrors.map(([f, m]) => (
+              <div key={f} className="field-error" role="alert">
+                <code>{f}</code>: {m!.join('; ')}
+              </div>
+            ))}
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
