@@ -7,7 +7,7 @@ import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '@/lib/api/client';
-import type { ChangeInput, PlanPreview, RevisionSummary } from '@/lib/api/schemas';
+import type { ChangeInput, ImportPreview, PlanPreview, RevisionSummary } from '@/lib/api/schemas';
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import { editsToChanges } from '../changes/changeset';
 import { useDraft } from '../changes/draft-store';
@@ -286,7 +286,8 @@ function Review(p: ReviewProps) {
   );
 }
 
-export function PreviewBody({ plan }: { plan: PlanPreview }) {
+/** A change set's preview, or an import's summary of one (no rules text, first entries of the diff, first ops). */
+export function PreviewBody({ plan }: { plan: PlanPreview | ImportPreview }) {
   return (
     <>
       <section className="card" data-testid="structured-diff">
@@ -295,6 +296,11 @@ export function PreviewBody({ plan }: { plan: PlanPreview }) {
           <span className="small muted">{plan.summary}</span>
         </div>
         <ConfigDiffView diff={plan.diff} />
+        {'diffTruncated' in plan && plan.diffTruncated ? (
+          <p className="small muted" data-testid="diff-truncated">
+            Showing the first services of each list: {plan.counts.services.added} added, {plan.counts.services.changed} changed, {plan.counts.services.removed} removed in all.
+          </p>
+        ) : null}
       </section>
       <section className="card">
         <div className="card-head">
@@ -302,12 +308,14 @@ export function PreviewBody({ plan }: { plan: PlanPreview }) {
         </div>
         <DirectorPlans plans={plan.directors} />
       </section>
-      <section className="card">
-        <div className="card-head">
-          <h2>Rules (ipvsadm-save -n)</h2>
-        </div>
-        <RulesDiff before={plan.rules.before} after={plan.rules.after} beforeLabel={`r${plan.baseRevision}`} afterLabel="this change" />
-      </section>
+      {'rules' in plan ? (
+        <section className="card">
+          <div className="card-head">
+            <h2>Rules (ipvsadm-save -n)</h2>
+          </div>
+          <RulesDiff before={plan.rules.before} after={plan.rules.after} beforeLabel={`r${plan.baseRevision}`} afterLabel="this change" />
+        </section>
+      ) : null}
     </>
   );
 }

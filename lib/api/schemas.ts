@@ -297,8 +297,20 @@ export const ImportRequestSchema = z.object({
   /** only validate and preview; commit nothing */
   dryRun: z.boolean().default(false),
 });
+const ChangeCountsSchema = z.object({ total: z.number().int(), added: z.number().int(), changed: z.number().int(), removed: z.number().int() });
+/**
+ * An import's preview is a summary, not the config: counts, each director's first page of ops
+ * (opsTotal has them all) and the diff's first entries of each list (counts has the totals). The
+ * config and its rules text come from the revision or the export (issue 11 #7: 90 MB answers).
+ */
+export const ImportPreviewSchema = PlanPreviewSchema.omit({ config: true, rules: true }).extend({
+  counts: z.object({ services: ChangeCountsSchema, realServers: ChangeCountsSchema }),
+  /** true when diff.services lists are only their first entries */
+  diffTruncated: z.boolean(),
+});
+export type ImportPreview = z.output<typeof ImportPreviewSchema>;
 export const ImportResultSchema = z.object({
-  plan: PlanPreviewSchema,
+  plan: ImportPreviewSchema,
   revision: RevisionSummarySchema.nullable(),
   pushedTo: z.number().int(),
 });

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { applyChanges } from '../api/changes';
 import type { ChangeSet, CommitResult, ImportRequestSchema, PlanPreview, Revision, RevisionDiff, RevisionSummary } from '../api/schemas';
 import { unifiedDiff } from '../api/text-diff';
-import type { Cluster, ConfigRevision, Prisma } from '../generated/sqlite/client';
+import type { Cluster, ConfigRevision } from '../generated/sqlite/client';
 import { diffConfigs } from '../ipvs/diff';
 import { RulesParseError } from '../ipvs/errors';
 import { configHash } from './config-hash';
@@ -21,7 +21,7 @@ import { db, type Db } from './db';
 import { conflict, HttpError, notFound, unprocessable } from './errors';
 import { metrics } from './metrics';
 import { buildPreview, changeSummary } from './planning';
-import { isConnected, revisionConfig, revisionSummary } from './views';
+import { isConnected, revisionConfig, revisionSummary, storedConfigText } from './views';
 
 export type ClusterWithCurrent = Cluster & { currentRevision: ConfigRevision | null };
 
@@ -132,6 +132,7 @@ export async function commitConfig(opts: {
   const { cluster, config } = opts;
   const prisma = await db();
   const hash = configHash(config);
+  const configText = storedConfigText(config);
   // Check before the transaction too: with SQLite, statements of concurrent requests share the one
   // connection, so a transaction should roll back only on a true race.
   staleCheck(cluster, opts.baseRevision);
@@ -153,7 +154,7 @@ export async function commitConfig(opts: {
           parentId: cur.id,
           author: opts.who.actor,
           message: opts.message,
-          config: config as unknown as Prisma.InputJsonValue,
+          config: configText,
           hash,
           summary: changeSummary(revisionConfig(cur), config),
         },
@@ -173,7 +174,7 @@ export async function commitConfig(opts: {
         clientIp: opts.who.clientIp,
         details: { message: opts.message, summary: rev.summary, hash, ...opts.details },
       });
-      return { created: { ...rev, config: config as unknown as Prisma.JsonValue }, baseRev: cur };
+      return { created: { ...rev, config: configText }, baseRev: cur };
     }));
   } catch (e) {
     // two commits on one base: the loser hits the unique (cluster, number) index
