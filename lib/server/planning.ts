@@ -7,7 +7,7 @@ import { diffConfigs } from '../ipvs/diff';
 import { resolveDrains } from '../ipvs/drain';
 import { configHash } from './config-hash';
 import { emptyConfig, type DirectorConfig } from '../ipvs/model';
-import { realServerKeyId, serviceKeyId, serverKeyId } from '../ipvs/keys';
+import { serviceKeyId, serverKeyId } from '../ipvs/keys';
 import type { Op } from '../ipvs/op';
 import { opToCommandLine, summarizeOps } from '../ipvs/ops';
 import { plan } from '../ipvs/plan';
