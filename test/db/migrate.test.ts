@@ -19,8 +19,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 describe('migrations', () => {
   it('apply to an empty SQLite file, then are a no-op, and prisma migrate deploy agrees', async () => {
     const url = `file:${path.join(tmp, 'a.db')}`;
-    expect(await migrateDatabase(url, root)).toEqual({ applied: ['0001_init'], alreadyApplied: 0 });
-    expect(await migrateDatabase(url, root)).toEqual({ applied: [], alreadyApplied: 1 });
+    expect(await migrateDatabase(url, root)).toEqual({ applied: ['0001_init', '0002_config_as_text'], alreadyApplied: 0 });
+    expect(await migrateDatabase(url, root)).toEqual({ applied: [], alreadyApplied: 2 });
     const out = execFileSync(path.join(root, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], { cwd: root, env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out).toMatch(/No pending migrations to apply/);
   });
@@ -37,7 +37,7 @@ describe('migrations', () => {
   it.runIf(backends().includes('postgres'))('apply to an empty PostgreSQL database, then are a no-op', async () => {
     const t = await createTestDb('postgres'); // migrates
     try {
-      expect(await migrateDatabase(t.url, root)).toEqual({ applied: [], alreadyApplied: 1 });
+      expect(await migrateDatabase(t.url, root)).toEqual({ applied: [], alreadyApplied: 2 });
       const prisma = await db();
       expect(await prisma.user.count()).toBe(0);
     } finally {
