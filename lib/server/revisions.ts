@@ -133,12 +133,16 @@ export async function commitConfig(opts: {
   const { cluster, config } = opts;
   const prisma = await db();
   const hash = configHash(config);
-  const configText = storedConfigText(config);
   await yieldToEventLoop();
   // Check before the transaction too: with SQLite, statements of concurrent requests share the one
   // connection, so a transaction should roll back only on a true race.
   staleCheck(cluster, opts.baseRevision);
   noopCheck(current(cluster), hash, opts.action);
+  // the work on a large config is done before the transaction, which holds SQLite's one connection
+  const configText = storedConfigText(config);
+  await yieldToEventLoop();
+  const summary = changeSummary(revisionConfig(current(cluster)), config);
+  await yieldToEventLoop();
   let created: ConfigRevision & { parent: { number: number } | null };
   let baseRev: ConfigRevision;
   try {
@@ -158,7 +162,7 @@ export async function commitConfig(opts: {
           message: opts.message,
           config: configText,
           hash,
-          summary: changeSummary(revisionConfig(cur), config),
+          summary,
         },
         include: { parent: { select: { number: true } } },
         // the config is what we just wrote: reading a large one back through the engine costs seconds
