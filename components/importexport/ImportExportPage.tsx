@@ -6,7 +6,7 @@ import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { KeepalivedFiles, type KaFile } from './KeepalivedFiles';
 import { api } from '@/lib/api/client';
-import type { Issue, PlanPreview } from '@/lib/api/schemas';
+import type { ImportPreview, Issue } from '@/lib/api/schemas';
 import { useCluster, useRevisions } from '../data/queries';
 import { useImportConfig } from '../data/mutations';
 import { href } from '../links';
@@ -46,7 +46,7 @@ function ImportCard({ cluster }: { cluster: string }) {
   const [text, setText] = useState('');
   const [keepOverlays, setKeepOverlays] = useState(true);
   const [message, setMessage] = useState('Import from ipvsadm-save');
-  const [preview, setPreview] = useState<{ text: string; plan: PlanPreview } | null>(null);
+  const [preview, setPreview] = useState<{ text: string; plan: ImportPreview } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'preview' | 'import' | null>(null);
   const [kaFiles, setKaFiles] = useState<KaFile[]>([]);
@@ -139,7 +139,7 @@ function ImportCard({ cluster }: { cluster: string }) {
       {previewCurrent ? (
         <div className="stack" style={{ marginTop: 16 }} data-testid="import-plan">
           <div className="notice ok">
-            Valid: {preview.plan.config.services.length} services. {preview.plan.summary}
+            Valid: {preview.plan.counts.services.total} services, {preview.plan.counts.realServers.total} real servers. {preview.plan.summary}
             {kaNotes ? <div className="small">Files read: {kaNotes.files.join(', ')}</div> : null}
           </div>
           {cannotCarry ? (

@@ -6,7 +6,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ApiError } from '@/lib/api/client';
-import type { ChangeInput, PlanPreview, RevisionSummary } from '@/lib/api/schemas';
+import type { ChangeInput, ImportPreview, PlanPreview, RevisionSummary } from '@/lib/api/schemas';
 import { ConfigDiffView } from '../diff/ConfigDiffView';
 import { RulesDiff } from '../diff/RulesDiff';
 import { usePreview } from '../data/queries';
@@ -152,7 +152,8 @@ export function Review(p: ReviewProps) {
   );
 }
 
-export function PreviewBody({ plan }: { plan: PlanPreview }) {
+/** A change set's preview, or an import's summary of one (no rules text, first entries of the diff, first ops). */
+export function PreviewBody({ plan }: { plan: PlanPreview | ImportPreview }) {
   return (
     <>
       <section className="card" data-testid="structured-diff">
@@ -161,6 +162,11 @@ export function PreviewBody({ plan }: { plan: PlanPreview }) {
           <span className="small muted">{plan.summary}</span>
         </div>
         <ConfigDiffView diff={plan.diff} />
+        {'diffTruncated' in plan && plan.diffTruncated ? (
+          <p className="small muted" data-testid="diff-truncated">
+            Showing the first services of each list: {plan.counts.services.added} added, {plan.counts.services.changed} changed, {plan.counts.services.removed} removed in all.
+          </p>
+        ) : null}
       </section>
       <section className="card">
         <div className="card-head">
@@ -168,12 +174,14 @@ export function PreviewBody({ plan }: { plan: PlanPreview }) {
         </div>
         <DirectorPlans plans={plan.directors} />
       </section>
-      <section className="card">
-        <div className="card-head">
-          <h2>Rules (ipvsadm-save -n)</h2>
-        </div>
-        <RulesDiff before={plan.rules.before} after={plan.rules.after} beforeLabel={`r${plan.baseRevision}`} afterLabel="this change" />
-      </section>
+      {'rules' in plan ? (
+        <section className="card">
+          <div className="card-head">
+            <h2>Rules (ipvsadm-save -n)</h2>
+          </div>
+          <RulesDiff before={plan.rules.before} after={plan.rules.after} beforeLabel={`r${plan.baseRevision}`} afterLabel="this change" />
+        </section>
+      ) : null}
     </>
   );
 }

@@ -311,8 +311,20 @@ export const ImportRequestSchema = z.object({
   defines: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a definition name is a letter or _ then letters, digits, _'), z.string().max(4096)).optional(),
 }).refine((r) => r.text.length + r.files.reduce((n, f) => n + f.text.length, 0) <= 20_000_000, { path: ['files'], message: 'text and files must be at most 20 MB together' });
 export const KeepalivedNoteSchema = z.object({ file: z.string(), line: z.number().int(), path: z.string(), message: z.string() });
+const ChangeCountsSchema = z.object({ total: z.number().int(), added: z.number().int(), changed: z.number().int(), removed: z.number().int() });
+/**
+ * An import's preview is a summary, not the config: counts, each director's first page of ops
+ * (opsTotal has them all) and the diff's first entries of each list (counts has the totals). The
+ * config and its rules text come from the revision or the export (issue 11 #7: 90 MB answers).
+ */
+export const ImportPreviewSchema = PlanPreviewSchema.omit({ config: true, rules: true }).extend({
+  counts: z.object({ services: ChangeCountsSchema, realServers: ChangeCountsSchema }),
+  /** true when diff.services lists are only their first entries */
+  diffTruncated: z.boolean(),
+});
+export type ImportPreview = z.output<typeof ImportPreviewSchema>;
 export const ImportResultSchema = z.object({
-  plan: PlanPreviewSchema,
+  plan: ImportPreviewSchema,
   revision: RevisionSummarySchema.nullable(),
   pushedTo: z.number().int(),
   /** keepalived imports: the files read (main file first) and what was not imported because it changes nothing in IPVS */

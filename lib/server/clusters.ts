@@ -1,7 +1,7 @@
 // Clusters: a named group of directors that run one desired config (the current revision).
 import type { z } from 'zod';
 import type { ClusterDetail, ClusterSummary, CreateClusterRequestSchema, UpdateClusterRequestSchema } from '../api/schemas';
-import type { Director, Prisma } from '../generated/sqlite/client';
+import type { Director } from '../generated/sqlite/client';
 import { configHash } from './config-hash';
 import { emptyConfig, type DirectorConfig } from '../ipvs/model';
 import { audit } from './audit';
@@ -10,7 +10,7 @@ import { db } from './db';
 import { conflict } from './errors';
 import { findCluster, type Actor, type ClusterWithCurrent } from './revisions';
 import { statsStore } from './stats';
-import { directorStatus, revisionConfig, revisionSummary } from './views';
+import { directorStatus, revisionConfig, revisionSummary, storedConfigText } from './views';
 
 type ClusterRow = ClusterWithCurrent & { directors: Director[] };
 
@@ -69,7 +69,7 @@ export async function createCluster(input: z.output<typeof CreateClusterRequestS
           number: 1,
           author: who.actor,
           message: input.config ? 'initial config' : 'cluster created (empty config)',
-          config: config as unknown as Prisma.InputJsonValue,
+          config: storedConfigText(config),
           hash: configHash(config),
           summary: `${config.services.length} service${config.services.length === 1 ? '' : 's'}`,
         },

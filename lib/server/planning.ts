@@ -14,6 +14,7 @@ import { plan } from '../ipvs/plan';
 import { printRules } from '../ipvs/rules';
 import type { HealthState } from '../protocol/messages';
 import { actualConfig, directorStatus } from './views';
+import { yieldToEventLoop } from './yield';
 
 /** What the agent would make the kernel run (lib/ipvs/target.ts), with no live connection counts: drains hold until their deadlines. */
 export function effectiveDesired(desired: DirectorConfig, createdAt: Date, health: HealthState[], now = new Date()): DirectorConfig {
@@ -64,7 +65,8 @@ function stripOverlays(c: DirectorConfig): DirectorConfig {
   };
 }
 
-export function buildPreview(opts: {
+/** The preview of `config`; async only to let other requests run between its phases (large configs). */
+export async function buildPreview(opts: {
   clusterName: string;
   baseRevision: number;
   baseConfig: DirectorConfig;
@@ -75,18 +77,20 @@ export function buildPreview(opts: {
   /** known hashes save recomputing them */
   hash?: string;
   baseHash?: string;
-}): PlanPreview {
+}): Promise<PlanPreview> {
   const now = opts.now ?? new Date();
   const hash = opts.hash ?? configHash(opts.config);
-  return {
-    baseRevision: opts.baseRevision,
-    currentRevision: opts.currentRevision,
-    config: opts.config,
-    hash,
-    unchanged: hash === (opts.baseHash ?? configHash(opts.baseConfig)),
-    diff: diffConfigs(opts.baseConfig, opts.config),
-    summary: changeSummary(opts.baseConfig, opts.config),
-    rules: { before: printRules(opts.baseConfig), after: printRules(opts.config) },
-    directors: opts.directors.filter((d) => !d.revoked).map((d) => planForDirector(d, opts.clusterName, opts.config, now, now)),
-  };
+  const unchanged = hash === (opts.baseHash ?? configHash(opts.baseConfig));
+  await yieldToEventLoop();
+  const diff = diffConfigs(opts.baseConfig, opts.config);
+  await yieldToEventLoop();
+  const summary = changeSummary(opts.baseConfig, opts.config);
+  await yieldToEventLoop();
+  const rules = { before: printRules(opts.baseConfig), after: printRules(opts.config) };
+  const directors: DirectorPlan[] = [];
+  for (const d of opts.directors.filter((x) => !x.revoked)) {
+    await yieldToEventLoop();
+    directors.push(planForDirector(d, opts.clusterName, opts.config, now, now));
+  }
+  return { baseRevision: opts.baseRevision, currentRevision: opts.currentRevision, config: opts.config, hash, unchanged, diff, summary, rules, directors };
 }

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { applyChanges } from '../api/changes';
 import type { ChangeSet, CommitResult, ImportRequestSchema, PlanPreview, Revision, RevisionDiff, RevisionSummary } from '../api/schemas';
 import { unifiedDiff } from '../api/text-diff';
-import type { Cluster, ConfigRevision, Prisma } from '../generated/sqlite/client';
+import type { Cluster, ConfigRevision } from '../generated/sqlite/client';
 import { diffConfigs } from '../ipvs/diff';
 import { ListingParseError, RulesParseError } from '../ipvs/errors';
 import { listingCannotCarry, parseList } from '../ipvs/listing/list';
@@ -22,7 +22,8 @@ import { db, type Db } from './db';
 import { conflict, HttpError, notFound, unprocessable } from './errors';
 import { metrics } from './metrics';
 import { buildPreview, changeSummary } from './planning';
-import { isConnected, revisionConfig, revisionSummary } from './views';
+import { isConnected, revisionConfig, revisionSummary, storedConfigText } from './views';
+import { yieldToEventLoop } from './yield';
 
 export type ClusterWithCurrent = Cluster & { currentRevision: ConfigRevision | null };
 
@@ -133,10 +134,16 @@ export async function commitConfig(opts: {
   const { cluster, config } = opts;
   const prisma = await db();
   const hash = configHash(config);
+  await yieldToEventLoop();
   // Check before the transaction too: with SQLite, statements of concurrent requests share the one
   // connection, so a transaction should roll back only on a true race.
   staleCheck(cluster, opts.baseRevision);
   noopCheck(current(cluster), hash, opts.action);
+  // the work on a large config is done before the transaction, which holds SQLite's one connection
+  const configText = storedConfigText(config);
+  await yieldToEventLoop();
+  const summary = changeSummary(revisionConfig(current(cluster)), config);
+  await yieldToEventLoop();
   let created: ConfigRevision & { parent: { number: number } | null };
   let baseRev: ConfigRevision;
   try {
@@ -154,9 +161,9 @@ export async function commitConfig(opts: {
           parentId: cur.id,
           author: opts.who.actor,
           message: opts.message,
-          config: config as unknown as Prisma.InputJsonValue,
+          config: configText,
           hash,
-          summary: changeSummary(revisionConfig(cur), config),
+          summary,
         },
         include: { parent: { select: { number: true } } },
         // the config is what we just wrote: reading a large one back through the engine costs seconds
@@ -174,7 +181,7 @@ export async function commitConfig(opts: {
         clientIp: opts.who.clientIp,
         details: { message: opts.message, summary: rev.summary, hash, ...opts.details },
       });
-      return { created: { ...rev, config: config as unknown as Prisma.JsonValue }, baseRev: cur };
+      return { created: { ...rev, config: configText }, baseRev: cur };
     }));
   } catch (e) {
     // two commits on one base: the loser hits the unique (cluster, number) index
@@ -297,10 +304,12 @@ export function parseImport(format: ImportRequest['format'], text: string, ka?: 
 export function keepOverlays(imported: DirectorConfig, currentConfig: DirectorConfig, format: ImportRequest['format']): DirectorConfig {
   if (format === 'json') return imported;
   const hc = new Map(currentConfig.services.filter((s) => s.healthCheck).map((s) => [serviceKeyId(s), s.healthCheck]));
-  return DirectorConfigSchema.parse({
-    globals: format === 'rules' || format === 'listing' ? currentConfig.globals : imported.globals,
-    services: imported.services.map((s) => (!s.healthCheck && hc.has(serviceKeyId(s)) ? { ...s, healthCheck: hc.get(serviceKeyId(s)) } : s)),
-  });
+  let merged = 0;
+  const services = imported.services.map((s) => (!s.healthCheck && hc.has(serviceKeyId(s)) && ++merged ? { ...s, healthCheck: hc.get(serviceKeyId(s)) } : s));
+  const globals = format === 'rules' || format === 'listing' ? currentConfig.globals : imported.globals;
+  // both halves are parsed configs already: check them together again only when they were mixed
+  // (validating a large config costs hundreds of ms)
+  return merged ? DirectorConfigSchema.parse({ globals, services }) : { globals, services };
 }
 
 export async function importConfig(clusterRef: string, req: ImportRequest, who: Actor): Promise<{ plan: PlanPreview; revision: RevisionSummary | null; pushedTo: number } & ImportNotes> {
@@ -308,7 +317,11 @@ export async function importConfig(clusterRef: string, req: ImportRequest, who: 
   const cur = current(cluster);
   let notes: ImportNotes = {};
   let config = parseImport(req.format, req.text, req, (n) => (notes = n));
-  if (req.keepOverlays) config = keepOverlays(config, revisionConfig(cur), req.format);
+  await yieldToEventLoop();
+  if (req.keepOverlays) {
+    config = keepOverlays(config, revisionConfig(cur), req.format);
+    await yieldToEventLoop();
+  }
   if (req.dryRun) {
     const base = req.baseRevision === cur.number ? cur : await findRevision(cluster.id, cluster.name, req.baseRevision);
     return { plan: await preview(cluster, base, config), revision: null, pushedTo: 0, ...notes };

@@ -3,7 +3,7 @@
 // `npm start`; it never overwrites an admin's password, a cluster's history or a live token.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Prisma } from '../generated/sqlite/client';
+import { storedConfigText } from './views';
 import { configHash } from './config-hash';
 import { DirectorConfigSchema, type DirectorConfigInput } from '../ipvs/model';
 import { audit } from './audit';
@@ -97,7 +97,7 @@ export async function seedDemo(opts: { adminPassword?: string; tokenFile?: strin
     cluster = await prisma.$transaction(async (tx) => {
       const c = await tx.cluster.create({ data: { name: DEMO_CLUSTER, description: 'Demo cluster served by the embedded simulated director', driftPolicy: 'enforce' } });
       const rev = await tx.configRevision.create({
-        data: { clusterId: c.id, number: 1, author: 'system', message: 'demo: web, TLS with persistence, DNS and a fwmark group', config: config as unknown as Prisma.InputJsonValue, hash: configHash(config), summary: `${config.services.length} services` },
+        data: { clusterId: c.id, number: 1, author: 'system', message: 'demo: web, TLS with persistence, DNS and a fwmark group', config: storedConfigText(config), hash: configHash(config), summary: `${config.services.length} services` },
       });
       await audit(tx, { ...system, action: 'cluster.create', cluster: { id: c.id, name: c.name }, target: c.name, afterRevision: 1, details: { demo: true } });
       return tx.cluster.update({ where: { id: c.id }, data: { currentRevisionId: rev.id } });

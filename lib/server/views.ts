@@ -23,8 +23,16 @@ export function revisionSummary(r: Pick<ConfigRevision, 'number' | 'hash' | 'aut
 }
 
 /** Stored configs were canonical when written; parsing again also upgrades older shapes. */
-export function storedConfig(json: unknown): DirectorConfig {
-  return DirectorConfigSchema.parse(json);
+export function storedConfig(stored: unknown): DirectorConfig {
+  return DirectorConfigSchema.parse(typeof stored === 'string' ? JSON.parse(stored) : stored);
+}
+
+/**
+ * A revision's config column: JSON text we serialise in one call. Prisma's Json type walks a large
+ * config value by value in its wasm engine, on the event loop (seconds for 1.5 MB of rules).
+ */
+export function storedConfigText(config: DirectorConfig): string {
+  return JSON.stringify(config);
 }
 
 // Revisions are immutable, so a parsed config can be kept by revision id (parsing a 1,000-service

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db, dbTarget } from '@/lib/server/db';
 import { writeRollups, type RollupRow } from '@/lib/server/rollup-writer';
 import { seedDemo } from '@/lib/server/seed';
+import { storedConfig } from '@/lib/server/views';
 import { statsStore } from '@/lib/server/stats';
 import { createToken } from '@/lib/server/users';
 import { hub } from '@/lib/server/hub';
@@ -43,7 +44,7 @@ for (const backend of backends()) {
       const prisma = await db();
       expect(await prisma.configRevision.count()).toBe(1);
       const rev = await prisma.configRevision.findFirstOrThrow();
-      expect((rev.config as { services: unknown[] }).services).toHaveLength(4);
+      expect(storedConfig(rev.config).services).toHaveLength(4);
       // a lost token file: a new token is issued (the old one stops working)
       fs.rmSync(tokenFile);
       const third = await seedDemo({ tokenFile });

@@ -186,7 +186,7 @@ for (const backend of backends()) {
       const prisma = await db();
       const revisions = await prisma.configRevision.findMany({ select: { number: true, config: true, cluster: { select: { name: true } } } });
       expect(revisions.length).toBeGreaterThan(0);
-      for (const r of revisions) expect(DirectorConfigSchema.safeParse(r.config).success, `${r.cluster.name} r${r.number}`).toBe(true);
+      for (const r of revisions) expect(DirectorConfigSchema.safeParse(JSON.parse(r.config)).success, `${r.cluster.name} r${r.number}`).toBe(true);
     }, 300_000);
   });
 }
