@@ -13,7 +13,10 @@ export function proxy(req: NextRequest) {
   try {
     decodeURIComponent(rawPath);
   } catch {
-    return NextResponse.json({ error: 'invalid path: bad percent-encoding', issues: [{ path: 'path', message: 'is not valid percent-encoded UTF-8' }] }, { status: 400, headers: { 'cache-control': 'no-store' } });
+    return NextResponse.json(
+      { error: 'invalid path: bad percent-encoding', issues: [{ path: 'path', message: 'is not valid percent-encoded UTF-8' }] },
+      { status: 400, headers: { 'cache-control': 'no-store' } },
+    );
   }
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64');
   const csp = pageCsp(nonce, process.env.NODE_ENV === 'development');

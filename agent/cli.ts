@@ -35,11 +35,14 @@ const int = (what: string, min: number, max: number) => (v: string) => {
 
 const ENGINE_KINDS: readonly EngineChoice['engine'][] = ['auto', 'netlink', 'ipvsadm', 'sim'];
 const engineOption = () =>
-  new Option('--engine <kind>', 'auto (netlink when the kernel\'s IPVS family resolves, else ipvsadm), netlink, ipvsadm (through the binary: DPVS, custom builds) or sim (the simulated director)')
+  new Option('--engine <kind>', "auto (netlink when the kernel's IPVS family resolves, else ipvsadm), netlink, ipvsadm (through the binary: DPVS, custom builds) or sim (the simulated director)")
     .choices(ENGINE_KINDS)
     .default('auto');
 const ipvsadmOption = () => new Option('--ipvsadm <path>', 'the ipvsadm binary to run (DPVS and custom builds ship their own)').default('ipvsadm');
-const procNetOption = () => new Option('--proc-net <dir>', 'where /proc/net/ip_vs* are read from when present (director totals, a streamed connection table); "none" when --ipvsadm talks to another kernel').default('/proc/net');
+const procNetOption = () =>
+  new Option('--proc-net <dir>', 'where /proc/net/ip_vs* are read from when present (director totals, a streamed connection table); "none" when --ipvsadm talks to another kernel').default(
+    '/proc/net',
+  );
 const simKernelOption = () => new Option('--sim-kernel <socket>', 'with --engine sim: use the simulated kernel served by `lvs-agent sim-kernel` at this socket');
 
 interface EngineFlags {
@@ -51,7 +54,14 @@ interface EngineFlags {
 }
 
 function choice(f: EngineFlags): EngineChoice {
-  return { engine: f.engine, ipvsadm: f.ipvsadm, simKernel: f.simKernel, simTraffic: f.simTraffic, procNet: f.procNet === 'none' ? null : f.procNet, log: (l) => process.stderr.write(`engine ${l}\n`) };
+  return {
+    engine: f.engine,
+    ipvsadm: f.ipvsadm,
+    simKernel: f.simKernel,
+    simTraffic: f.simTraffic,
+    procNet: f.procNet === 'none' ? null : f.procNet,
+    log: (l) => process.stderr.write(`engine ${l}\n`),
+  };
 }
 
 /** Rules text of a live table that loses nothing: ipvsadm -Sn, then -e lines for thresholds (which -S drops), then globals. */
@@ -129,7 +139,7 @@ const ms = (x: number) => Math.round(x * 100) / 100;
 
 export function buildProgram(): Command {
   const program = new Command('lvs-agent')
-    .description('LVS Console director agent: reconciles the kernel\'s IPVS table with the control plane through ipvsadm')
+    .description("LVS Console director agent: reconciles the kernel's IPVS table with the control plane through ipvsadm")
     .version(AGENT_VERSION)
     .showHelpAfterError()
     .exitOverride(); // usage errors surface as CommanderError; main() maps them to exit 2
@@ -138,7 +148,7 @@ export function buildProgram(): Command {
     .command('run')
     .description('run the agent daemon: reconcile, health checks, stats, /metrics, and the link to the control plane')
     .requiredOption('--server <url>', 'control plane base URL, e.g. https://lvs-console.example.com')
-    .requiredOption('--token-file <file>', 'file holding this director\'s bearer token')
+    .requiredOption('--token-file <file>', "file holding this director's bearer token")
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
@@ -152,44 +162,62 @@ export function buildProgram(): Command {
     .option('--offline-grace <seconds>', 'how long to wait for the control plane before reconciling from the saved revision', int('--offline-grace', 0, 3600), 15)
     .option('--quiet', 'log warnings and errors only')
     .option('--checks-dir <dir>', 'MISC_CHECK scripts: the agent runs only executable files of this directory, named by the config', '/etc/lvs-agent/checks')
-    .action(async (opts: EngineFlags & { server: string; tokenFile: string; metricsPort?: number; metricsHost: string; stateDir: string; interval: number; statsInterval: number; offlineGrace: number; quiet?: boolean; checksDir: string }) => {
-      const log = createLogger({ quiet: opts.quiet });
-      let token: string;
-      try {
-        token = fs.readFileSync(opts.tokenFile, 'utf8').trim();
-      } catch (e) {
-        throw new Error(`cannot read --token-file ${opts.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-      if (!token) throw new Error(`--token-file ${opts.tokenFile} is empty`);
-      try {
-        new URL(opts.server);
-      } catch {
-        throw new Error(`--server ${opts.server} is not a URL (e.g. https://lvs-console.example.com)`);
-      }
-      const created = await createEngine(choice(opts));
-      const daemon = await startDaemon({
-        server: opts.server,
-        token,
-        engine: created.engine,
-        probeBackend: created.probeBackend,
-        checksDir: opts.checksDir,
-        stateDir: opts.stateDir,
-        metricsPort: opts.metricsPort,
-        metricsHost: opts.metricsHost,
-        reconcileIntervalMs: opts.interval * 1000,
-        statsIntervalMs: opts.statsInterval * 1000,
-        offlineGraceMs: opts.offlineGrace * 1000,
-        log,
-      });
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          log.info(`${sig}: stopping (the IPVS table is left as it is)`);
-          void daemon.stop().then(() => created.close()).then(resolve);
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
-    });
+    .action(
+      async (
+        opts: EngineFlags & {
+          server: string;
+          tokenFile: string;
+          metricsPort?: number;
+          metricsHost: string;
+          stateDir: string;
+          interval: number;
+          statsInterval: number;
+          offlineGrace: number;
+          quiet?: boolean;
+          checksDir: string;
+        },
+      ) => {
+        const log = createLogger({ quiet: opts.quiet });
+        let token: string;
+        try {
+          token = fs.readFileSync(opts.tokenFile, 'utf8').trim();
+        } catch (e) {
+          throw new Error(`cannot read --token-file ${opts.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        if (!token) throw new Error(`--token-file ${opts.tokenFile} is empty`);
+        try {
+          new URL(opts.server);
+        } catch {
+          throw new Error(`--server ${opts.server} is not a URL (e.g. https://lvs-console.example.com)`);
+        }
+        const created = await createEngine(choice(opts));
+        const daemon = await startDaemon({
+          server: opts.server,
+          token,
+          engine: created.engine,
+          probeBackend: created.probeBackend,
+          checksDir: opts.checksDir,
+          stateDir: opts.stateDir,
+          metricsPort: opts.metricsPort,
+          metricsHost: opts.metricsHost,
+          reconcileIntervalMs: opts.interval * 1000,
+          statsIntervalMs: opts.statsInterval * 1000,
+          offlineGraceMs: opts.offlineGrace * 1000,
+          log,
+        });
+        await new Promise<void>((resolve) => {
+          const stop = (sig: string) => {
+            log.info(`${sig}: stopping (the IPVS table is left as it is)`);
+            void daemon
+              .stop()
+              .then(() => created.close())
+              .then(resolve);
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
+        });
+      },
+    );
 
   program
     .command('snapshot')
@@ -232,7 +260,7 @@ export function buildProgram(): Command {
 
   program
     .command('apply')
-    .description('apply a desired config to the kernel as one ipvsadm -R batch; prints the commands run; exits non-zero with ipvsadm\'s message if one fails')
+    .description("apply a desired config to the kernel as one ipvsadm -R batch; prints the commands run; exits non-zero with ipvsadm's message if one fails")
     .requiredOption('--desired <file>', 'desired config: JSON (a DirectorConfig), rules text (ipvsadm -Sn format) or keepalived.conf; - for stdin')
     .option('--base <file>', 'what the director is believed to run (e.g. the previously applied file): read only the services that differ from it, not the whole table')
     .option('--yes', 'do not ask for confirmation')
@@ -299,7 +327,7 @@ export function buildProgram(): Command {
   program
     .command('stats')
     .description('read one stats sample: printed as ipvsadm -Ln --stats --exact (or --rate --exact) prints it, or as JSON with the read time')
-    .option('--rate', 'print the kernel\'s rate estimates (ipvsadm -Ln --rate --exact) instead of the counters')
+    .option('--rate', "print the kernel's rate estimates (ipvsadm -Ln --rate --exact) instead of the counters")
     .option('--json', 'print the sample as JSON, with timings.readMs')
     .addOption(engineOption())
     .addOption(ipvsadmOption())
@@ -328,7 +356,11 @@ export function buildProgram(): Command {
       const server = await serveSimKernel(sim, opts.socket, { opDelayMs: opts.opDelayMs, testHooks: opts.testHooks === true });
       process.stderr.write(`sim kernel on ${opts.socket}\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => void server.close().then(() => sim.close?.()).then(() => resolve());
+        const stop = () =>
+          void server
+            .close()
+            .then(() => sim.close?.())
+            .then(() => resolve());
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
       });
@@ -344,7 +376,13 @@ export function buildProgram(): Command {
 /** Errors people can act on get one clear message (and field paths); bugs keep their stack. */
 export function describeError(e: unknown): string {
   if (e instanceof CliInputError) return e.message;
-  if (e instanceof ValidationError) return e.issues.length > 1 ? `invalid desired config:\n${e.message.split('\n').map((l) => `  ${l}`).join('\n')}` : `invalid desired config: ${e.message}`;
+  if (e instanceof ValidationError)
+    return e.issues.length > 1
+      ? `invalid desired config:\n${e.message
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n')}`
+      : `invalid desired config: ${e.message}`;
   if (e instanceof EngineUnavailableError) return e.message;
   if (e instanceof Error && (e.name === 'IpvsadmError' || e.constructor === Error)) return e.message;
   return e instanceof Error ? (e.stack ?? e.message) : String(e);

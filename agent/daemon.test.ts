@@ -32,8 +32,17 @@ async function setup(o: { saved?: DesiredRevision; server?: string; offlineGrace
   const sim = new SimEngine({ seed: 3 });
   sim.start();
   const daemon: Daemon = await startDaemon({
-    server: o.server ?? cp.url, token: cp.token, engine: sim, probeBackend: (a, p) => sim.probeBackend(a, p), stateDir: dir,
-    metricsPort: 0, metricsHost: '127.0.0.1', reconcileIntervalMs: 200, statsIntervalMs: 100, offlineGraceMs: o.offlineGraceMs ?? 60_000, log: silentLogger,
+    server: o.server ?? cp.url,
+    token: cp.token,
+    engine: sim,
+    probeBackend: (a, p) => sim.probeBackend(a, p),
+    stateDir: dir,
+    metricsPort: 0,
+    metricsHost: '127.0.0.1',
+    reconcileIntervalMs: 200,
+    statsIntervalMs: 100,
+    offlineGraceMs: o.offlineGraceMs ?? 60_000,
+    log: silentLogger,
   });
   cleanup.push(async () => {
     await daemon.stop();
@@ -51,12 +60,31 @@ describe('lvs-agent daemon', () => {
     await cp.waitFor(() => cp.reportsOf('hello').length === 1, 10_000, 'hello');
     expect(cp.reportsOf('hello')[0]).toMatchObject({ lastAppliedRevision: null, capabilities: { engine: 'sim', ipvsVersion: '1.2.1' } });
     const hc = { type: 'tcp', interval: 1, timeout: 1, rise: 1, fall: 1, onFailure: 'quiesce' };
-    cp.publish(rev(1, { services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr', healthCheck: hc, realServers: [{ address: '10.0.1.1', weight: 4 }, { address: '10.0.1.2', weight: 4 }] }] } as DirectorConfigInput));
+    cp.publish(
+      rev(1, {
+        services: [
+          {
+            protocol: 'tcp',
+            address: '10.0.0.1',
+            port: 80,
+            scheduler: 'wrr',
+            healthCheck: hc,
+            realServers: [
+              { address: '10.0.1.1', weight: 4 },
+              { address: '10.0.1.2', weight: 4 },
+            ],
+          },
+        ],
+      } as DirectorConfigInput),
+    );
     await cp.waitFor(() => cp.reportsOf('ack').some((a) => a.revision === 1), 10_000, 'ACK 1');
 
     sim.setBackendHealth('10.0.1.2', 80, false, 'connect ECONNREFUSED');
     await cp.waitFor(() => cp.reportsOf('health').some((h) => h.states.some((s) => s.server.address === '10.0.1.2' && !s.healthy)), 10_000, 'unhealthy report');
-    const failing = cp.reportsOf('health').flatMap((h) => h.states).find((s) => !s.healthy)!;
+    const failing = cp
+      .reportsOf('health')
+      .flatMap((h) => h.states)
+      .find((s) => !s.healthy)!;
     expect(failing.reason).toBe('1 consecutive failed tcp checks: connect ECONNREFUSED');
     await cp.waitFor(() => cp.reportsOf('state').some((s) => s.actual.services[0]?.realServers.find((r) => r.address === '10.0.1.2')?.weight === 0), 10_000, 'quiesced in the kernel');
     expect(cp.reportsOf('ack')).toHaveLength(1); // the overlay is not a new revision

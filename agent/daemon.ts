@@ -62,7 +62,9 @@ export async function queryConnections(engine: Engine, filter: Partial<ConnFilte
 export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const { engine, log } = o;
   const facts = await engine.facts(); // startup checks: binary, version, root, IPVS answering
-  log.info(`engine ${facts.engine}: kernel ${facts.kernel}, IPVS ${facts.ipvsVersion} (connection table ${facts.connTableSize} buckets)${facts.ipvsadmVersion ? `, ipvsadm ${facts.ipvsadmVersion}` : ''}`);
+  log.info(
+    `engine ${facts.engine}: kernel ${facts.kernel}, IPVS ${facts.ipvsVersion} (connection table ${facts.connTableSize} buckets)${facts.ipvsadmVersion ? `, ipvsadm ${facts.ipvsadmVersion}` : ''}`,
+  );
 
   const store = o.stateDir ? new StateStore(o.stateDir) : null;
   const saved = store?.load() ?? null;

@@ -7,7 +7,9 @@ export function createLogger(opts: { quiet?: boolean; timestamps?: boolean } = {
     process.stderr.write(`${stamp ? `${new Date().toISOString()} ` : ''}${level} ${msg}\n`);
   };
   return {
-    info: (m) => { if (!opts.quiet) line('info ', m); },
+    info: (m) => {
+      if (!opts.quiet) line('info ', m);
+    },
     warn: (m) => line('warn ', m),
     error: (m) => line('error', m),
   };

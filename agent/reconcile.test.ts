@@ -16,7 +16,8 @@ import { healthKey } from './health/monitor';
 import { silentLogger } from './log';
 
 type SvcInput = NonNullable<DirectorConfigInput['services']>[number];
-const svc = (servers: Record<string, unknown>[], rest: Record<string, unknown> = {}) => ({ protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr', realServers: servers, ...rest }) as unknown as SvcInput;
+const svc = (servers: Record<string, unknown>[], rest: Record<string, unknown> = {}) =>
+  ({ protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr', realServers: servers, ...rest }) as unknown as SvcInput;
 function rev(n: number, input: DirectorConfigInput, over: Partial<DesiredRevision> = {}): DesiredRevision {
   const config = DirectorConfigSchema.parse(input);
   return { cluster: 'c', revision: n, hash: configHash(config), createdAt: new Date(Date.now() - 1000).toISOString(), driftPolicy: 'enforce', config, ...over };
@@ -46,7 +47,10 @@ describe('Reconciler', () => {
     await r.runPass(); // waits for the pass setDesired started, then runs one more
     expect(sim.applied).toHaveLength(1);
     expect(of('ack')).toEqual([expect.objectContaining({ revision: 1, opsApplied: 3 })]);
-    expect(await sim.readConfig()).toEqual({ ...rev(1, { services: [svc([{ address: '10.0.1.1', weight: 2 }, { address: '10.0.1.2' }])] }).config, globals: { timeouts: { tcp: 900, tcpfin: 120, udp: 300 }, syncDaemons: [] } });
+    expect(await sim.readConfig()).toEqual({
+      ...rev(1, { services: [svc([{ address: '10.0.1.1', weight: 2 }, { address: '10.0.1.2' }])] }).config,
+      globals: { timeouts: { tcp: 900, tcpfin: 120, udp: 300 }, syncDaemons: [] },
+    });
     sim.applied = [];
     expect((await r.runPass()).kind).toBe('in-sync');
     expect((await r.runPass()).kind).toBe('in-sync');
@@ -65,7 +69,11 @@ describe('Reconciler', () => {
     await r.runPass();
     // someone types: ipvsadm -e -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 7 ; ipvsadm -A -t 10.0.0.9:80
     await sim.apply([
-      { op: 'edit-server', service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.1', port: 80, forwarding: 'route', weight: 7, upperThreshold: 0, lowerThreshold: 0 } },
+      {
+        op: 'edit-server',
+        service: { protocol: 'tcp', address: '10.0.0.1', port: 80 },
+        server: { address: '10.0.1.1', port: 80, forwarding: 'route', weight: 7, upperThreshold: 0, lowerThreshold: 0 },
+      },
       { op: 'add-service', service: DirectorConfigSchema.parse({ services: [{ protocol: 'tcp', address: '10.0.0.9', port: 80 }] }).services[0]! },
     ]);
     sim.applied = [];
@@ -82,7 +90,13 @@ describe('Reconciler', () => {
     const { sim, r, of } = setup();
     r.setDesired(rev(1, { services: [svc([{ address: '10.0.1.1', weight: 2 }])] }, { driftPolicy: 'report' }));
     await r.runPass();
-    await sim.apply([{ op: 'edit-server', service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.1', port: 80, forwarding: 'route', weight: 7, upperThreshold: 0, lowerThreshold: 0 } }]);
+    await sim.apply([
+      {
+        op: 'edit-server',
+        service: { protocol: 'tcp', address: '10.0.0.1', port: 80 },
+        server: { address: '10.0.1.1', port: 80, forwarding: 'route', weight: 7, upperThreshold: 0, lowerThreshold: 0 },
+      },
+    ]);
     sim.applied = [];
     expect((await r.runPass()).kind).toBe('in-sync');
     expect((await r.runPass()).kind).toBe('in-sync');
@@ -92,7 +106,7 @@ describe('Reconciler', () => {
     expect((await sim.readConfig()).services[0]!.realServers[0]!.weight).toBe(7);
   });
 
-  it('NACKs with the failed op and ipvsadm\'s message, keeps what worked, retries, and recovers on a fixed revision', async () => {
+  it("NACKs with the failed op and ipvsadm's message, keeps what worked, retries, and recovers on a fixed revision", async () => {
     const sim = new RecordingSim({ seed: 1, schedulers: ['rr', 'wrr', 'wlc'] });
     const { r, of } = setup({ sim, retry: { baseMs: 60_000, maxMs: 60_000 } });
     const bad = rev(1, { services: [svc([{ address: '10.0.1.1' }]), { protocol: 'tcp', address: '10.0.0.2', port: 80, scheduler: 'twos', realServers: [{ address: '10.0.2.1' }] } as SvcInput] });
@@ -129,7 +143,19 @@ describe('Reconciler', () => {
     let unhealthy = new Set<string>();
     const { sim, r, of } = setup({ unhealthy: () => unhealthy });
     const hc = { type: 'tcp', onFailure: 'quiesce' };
-    r.setDesired(rev(1, { services: [svc([{ address: '10.0.1.1', weight: 3 }, { address: '10.0.1.2', weight: 3 }], { healthCheck: hc })] }));
+    r.setDesired(
+      rev(1, {
+        services: [
+          svc(
+            [
+              { address: '10.0.1.1', weight: 3 },
+              { address: '10.0.1.2', weight: 3 },
+            ],
+            { healthCheck: hc },
+          ),
+        ],
+      }),
+    );
     await r.runPass();
     unhealthy = new Set([healthKey({ protocol: 'tcp', address: '10.0.0.1', port: 80 }, { address: '10.0.1.2', port: 80 })]);
     sim.applied = [];

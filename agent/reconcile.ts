@@ -295,7 +295,12 @@ export class Reconciler {
     let drift: Drift | null = null;
     if (sameRevision) {
       const driftOps = plan(this.acked!.applied, actual);
-      if (driftOps.length) drift = { ops: driftOps, summary: summarizeOps(driftOps), detectedAt: (this.drift?.detectedAt && canonicalJson(this.drift.ops) === canonicalJson(driftOps)) ? this.drift.detectedAt : this.now().toISOString() };
+      if (driftOps.length)
+        drift = {
+          ops: driftOps,
+          summary: summarizeOps(driftOps),
+          detectedAt: this.drift?.detectedAt && canonicalJson(this.drift.ops) === canonicalJson(driftOps) ? this.drift.detectedAt : this.now().toISOString(),
+        };
     }
     let keepDrifted: (op: Op) => boolean = () => true;
     if (drift && rev.driftPolicy === 'report') {
@@ -420,7 +425,9 @@ export class Reconciler {
       this.opts.log.info(`revision ${rev.revision} (${reason}): applying ${ops.length} op(s): ${summarizeOps(ops)}`);
       const touched = touchedServices(ops);
       const applyStarted = Date.now();
-      const result = await this.opts.engine.apply(ops, actual).catch((e: Error) => ({ ok: false as const, applied: 0, failedOp: ops[0]!, command: opToCommandLine(ops[0]!), message: e.message, exitCode: null }));
+      const result = await this.opts.engine
+        .apply(ops, actual)
+        .catch((e: Error) => ({ ok: false as const, applied: 0, failedOp: ops[0]!, command: opToCommandLine(ops[0]!), message: e.message, exitCode: null }));
       t.applyMs = Date.now() - applyStarted;
       if (!result.ok) {
         this.stats.failed++;
@@ -490,7 +497,8 @@ export class Reconciler {
     if (!this.ackedThisRun.has(ackKey)) {
       this.ackedThisRun.add(ackKey);
       this.opts.report({ type: 'ack', revision: rev.revision, hash: rev.hash, opsApplied: ops.length, durationMs: Date.now() - started });
-      if (ops.length) this.opts.log.info(`revision ${rev.revision} applied and verified (${ops.length} op(s); read ${t.readMs} ms, plan ${t.planMs} ms, apply ${t.applyMs} ms, verify ${t.verifyMs} ms)`);
+      if (ops.length)
+        this.opts.log.info(`revision ${rev.revision} applied and verified (${ops.length} op(s); read ${t.readMs} ms, plan ${t.planMs} ms, apply ${t.applyMs} ms, verify ${t.verifyMs} ms)`);
     }
     const remaining = drift && rev.driftPolicy === 'report' ? plan(applied, after) : [];
     this.drift = remaining.length ? { ops: remaining, summary: summarizeOps(remaining), detectedAt: drift!.detectedAt } : null;

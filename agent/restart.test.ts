@@ -175,7 +175,24 @@ describe(`agent killed at scheduled points during ${ITERATIONS} applies (seed ${
     agentLog = '';
     const child = spawn(
       process.execPath,
-      [BIN, 'run', '--engine', 'sim', '--sim-kernel', socket(), '--server', cp.url, '--token-file', path.join(dir, 'token'), '--state-dir', path.join(dir, 'state'), '--interval', '1', '--offline-grace', '60'],
+      [
+        BIN,
+        'run',
+        '--engine',
+        'sim',
+        '--sim-kernel',
+        socket(),
+        '--server',
+        cp.url,
+        '--token-file',
+        path.join(dir, 'token'),
+        '--state-dir',
+        path.join(dir, 'state'),
+        '--interval',
+        '1',
+        '--offline-grace',
+        '60',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     child.stderr!.setEncoding('utf8');
@@ -212,7 +229,12 @@ describe(`agent killed at scheduled points during ${ITERATIONS} applies (seed ${
 
   it('converges after every restart and only ever changes what differs', async () => {
     const revs: DesiredRevision[] = configs(SEED, ITERATIONS).map((config, i) => ({
-      cluster: 'c1', revision: i + 1, hash: configHash(config), createdAt: new Date().toISOString(), driftPolicy: 'enforce', config,
+      cluster: 'c1',
+      revision: i + 1,
+      hash: configHash(config),
+      createdAt: new Date().toISOString(),
+      driftPolicy: 'enforce',
+      config,
     }));
     const r = rng(SEED ^ 0x5bd1e995);
     const nextKillPoint = killSchedule(r);
@@ -257,21 +279,30 @@ describe(`agent killed at scheduled points during ${ITERATIONS} applies (seed ${
       const reportsRestart = cp.reports.length;
       agent = startAgent();
       await cp
-        .waitFor(() => {
-          // the new process says hello first, so an ACK after its hello is its own (not a late one from the killed agent)
-          // (a NACK ends the wait too: the assertions below then say what went wrong)
-          const since = cp.reports.slice(reportsRestart);
-          const h = since.findIndex((x) => x.type === 'hello');
-          return since.some((x) => x.type === 'nack') || (h >= 0 && acks(since.slice(h), rev.revision).length > 0);
-        }, 40_000, `${where}: ACK after the restart`)
+        .waitFor(
+          () => {
+            // the new process says hello first, so an ACK after its hello is its own (not a late one from the killed agent)
+            // (a NACK ends the wait too: the assertions below then say what went wrong)
+            const since = cp.reports.slice(reportsRestart);
+            const h = since.findIndex((x) => x.type === 'hello');
+            return since.some((x) => x.type === 'nack') || (h >= 0 && acks(since.slice(h), rev.revision).length > 0);
+          },
+          40_000,
+          `${where}: ACK after the restart`,
+        )
         .catch((e: Error) => {
           throw new Error(`${e.message}\nagent log:\n${agentLog}`);
         });
-      expect(cp.reports.slice(reportsBefore).filter((x) => x.type === 'nack'), `${where}: no NACKs`).toEqual([]);
+      expect(
+        cp.reports.slice(reportsBefore).filter((x) => x.type === 'nack'),
+        `${where}: no NACKs`,
+      ).toEqual([]);
       const since = cp.reports.slice(reportsRestart);
       const hello = since.find((x) => x.type === 'hello');
       expect(hello?.type, 'the restarted agent said hello').toBe('hello');
-      expect(hello?.type === 'hello' ? (hello.lastAppliedRevision ?? 0) : -1, `${where}: hello resumes from the last revision ACKed locally`).toBe(BEFORE_ACK.has(point) ? rev.revision - 1 : rev.revision);
+      expect(hello?.type === 'hello' ? (hello.lastAppliedRevision ?? 0) : -1, `${where}: hello resumes from the last revision ACKed locally`).toBe(
+        BEFORE_ACK.has(point) ? rev.revision - 1 : rev.revision,
+      );
 
       await kernel.idle();
       const now = await kernel.readConfig();
@@ -283,7 +314,9 @@ describe(`agent killed at scheduled points during ${ITERATIONS} applies (seed ${
       previous = rev.config;
     }
     expect(cp.invalid).toEqual([]);
-    console.log(`kill points: ${[...seen].map(([p, n]) => `${p} ${n}`).join(', ')}; restarts: ${touchedNothing} found the revision already applied, ${partial} found a batch cut short, ${ITERATIONS - touchedNothing} had work left`);
+    console.log(
+      `kill points: ${[...seen].map(([p, n]) => `${p} ${n}`).join(', ')}; restarts: ${touchedNothing} found the revision already applied, ${partial} found a batch cut short, ${ITERATIONS - touchedNothing} had work left`,
+    );
     // The schedule is seeded, so these are facts about the seed, not luck: they guard against a
     // schedule (or a hook) that quietly stops reaching the interesting cases.
     for (const p of KILL_POINTS) expect(seen.get(p), `kills at ${p}`).toBeGreaterThanOrEqual(2);

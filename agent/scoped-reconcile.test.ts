@@ -114,8 +114,21 @@ describe('a K-op change reads O(K), not O(N)', () => {
       globals: { timeouts: { tcp: 800, tcpfin: 100, udp: 200 } },
       services: [
         ...table(3).services!,
-        { protocol: 'fwmark', fwmark: 7, family: 'inet6', persistence: { timeout: 60 }, realServers: [{ address: '2001:db8::1', forwarding: 'tunnel', tunnelType: 'gue', tunnelPort: 5555, tunnelChecksum: 'csum' }] },
-        { protocol: 'tcp', address: '2001:db8::5', port: 443, scheduler: 'sh', schedFlags: ['sh-port'], realServers: [{ address: '2001:db8::9', forwarding: 'masq', lowerThreshold: 3, upperThreshold: 9 }] },
+        {
+          protocol: 'fwmark',
+          fwmark: 7,
+          family: 'inet6',
+          persistence: { timeout: 60 },
+          realServers: [{ address: '2001:db8::1', forwarding: 'tunnel', tunnelType: 'gue', tunnelPort: 5555, tunnelChecksum: 'csum' }],
+        },
+        {
+          protocol: 'tcp',
+          address: '2001:db8::5',
+          port: 443,
+          scheduler: 'sh',
+          schedFlags: ['sh-port'],
+          realServers: [{ address: '2001:db8::9', forwarding: 'masq', lowerThreshold: 3, upperThreshold: 9 }],
+        },
       ],
     } as DirectorConfigInput);
     const { plan } = await import('@/lib/ipvs/plan');
@@ -124,7 +137,10 @@ describe('a K-op change reads O(K), not O(N)', () => {
     const engine = new IpvsadmEngine({ exec: fake.exec, procNet: null });
     const full = await engine.readConfig();
     const keys = full.services.map((s) => s).reverse();
-    const absent = [{ protocol: 'tcp' as const, address: '10.9.9.9', port: 80 }, { protocol: 'udp' as const, address: '10.9.9.8', port: 53 }];
+    const absent = [
+      { protocol: 'tcp' as const, address: '10.9.9.9', port: 80 },
+      { protocol: 'udp' as const, address: '10.9.9.8', port: 53 },
+    ];
     fake.calls.length = 0;
     const scope = { services: [absent[0]!, ...keys.slice(0, 2), absent[1]!, ...keys.slice(2)] };
     const scoped = await engine.readConfig(scope);
@@ -176,6 +192,9 @@ describe('targeted passes stay correct', () => {
       { op: 'delete-service' as const, service: b! },
       { op: 'delete-server' as const, service: a!, server: { address: '10.200.0.2', port: 80 } },
     ];
-    expect(touchedServices(ops)).toEqual([{ protocol: 'tcp', address: a!.protocol === 'fwmark' ? '' : a!.address, port: 80 }, { protocol: 'tcp', address: b!.protocol === 'fwmark' ? '' : b!.address, port: 80 }]);
+    expect(touchedServices(ops)).toEqual([
+      { protocol: 'tcp', address: a!.protocol === 'fwmark' ? '' : a!.address, port: 80 },
+      { protocol: 'tcp', address: b!.protocol === 'fwmark' ? '' : b!.address, port: 80 },
+    ]);
   });
 });

@@ -21,7 +21,10 @@ describe('SseParser', () => {
 
   it('accepts CRLF and lone CR line ends, and a CRLF split across chunks', () => {
     const { events } = parseAll(['event: a\r', '\ndata: 1\r\n\r\nevent: b\rdata: 2\r\r', '\n']);
-    expect(events.map((e) => [e.event, e.data])).toEqual([['a', '1'], ['b', '2']]);
+    expect(events.map((e) => [e.event, e.data])).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
   });
 
   it('ignores an event without data and keeps a field without colon as empty', () => {

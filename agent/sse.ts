@@ -72,15 +72,22 @@ export class SseParser {
     let value = colon < 0 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
     switch (field) {
-      case 'event': this.event = value; break;
+      case 'event':
+        this.event = value;
+        break;
       case 'data':
         this.eventSize += value.length + 1;
         if (this.eventSize > this.limits.maxEvent) throw new SseLimitError(`event-stream event larger than ${this.limits.maxEvent} characters`);
         this.data.push(value);
         break;
-      case 'id': if (!value.includes('\0')) this.id = value; break;
-      case 'retry': if (/^\d+$/.test(value)) this.retryMs = Number(value); break;
-      default: break; // unknown fields are ignored
+      case 'id':
+        if (!value.includes('\0')) this.id = value;
+        break;
+      case 'retry':
+        if (/^\d+$/.test(value)) this.retryMs = Number(value);
+        break;
+      default:
+        break; // unknown fields are ignored
     }
   }
 

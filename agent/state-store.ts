@@ -13,9 +13,7 @@ export const AgentStateSchema = z.object({
   /** The newest desired revision received (it may not be applied yet). */
   desired: DesiredRevisionSchema.nullable(),
   /** The last ACKed revision and the exact config applied for it (desired + drains + health overlay). */
-  acked: z
-    .object({ revision: z.number().int(), hash: z.string(), applied: DirectorConfigSchema, at: z.string() })
-    .nullable(),
+  acked: z.object({ revision: z.number().int(), hash: z.string(), applied: DirectorConfigSchema, at: z.string() }).nullable(),
   health: z.array(HealthStateSchema).default([]),
 });
 export type AgentState = z.output<typeof AgentStateSchema>;
@@ -67,7 +65,11 @@ export class StateStore {
     fs.renameSync(tmp, this.file);
     try {
       const dfd = fs.openSync(dir, 'r');
-      try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+      try {
+        fs.fsyncSync(dfd);
+      } finally {
+        fs.closeSync(dfd);
+      }
     } catch {
       // some filesystems refuse fsync on a directory; the rename is still atomic
     }

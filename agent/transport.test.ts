@@ -15,7 +15,11 @@ const hello = (n: number | null): Report => ({
   lastAppliedRevision: n,
   capabilities: { agentVersion: 't', engine: 'sim', hostname: 'h', kernel: 'k', ipvsVersion: '1.2.1', ipvsadmVersion: null, connTableSize: 4096, schedulers: ['rr'] },
 });
-const snap = (at: number): StatsSnapshot => ({ at, totals: { counters: { conns: at, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 }, rates: { cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 } }, services: [] });
+const snap = (at: number): StatsSnapshot => ({
+  at,
+  totals: { counters: { conns: at, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 }, rates: { cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 } },
+  services: [],
+});
 
 let cp: FakeControlPlane | null = null;
 let t: Transport | null = null;
@@ -128,7 +132,12 @@ describe('Transport', () => {
     cp.desired = rev(1);
     const errors: string[] = [];
     const refused: string[] = [];
-    const x = transport({ server: cp.url, hello: () => ({ ...hello(7), protocolVersion: PROTOCOL_VERSION + 1 }), log: { ...quiet, error: (m: string) => errors.push(m) }, onRefused: (why) => refused.push(why) });
+    const x = transport({
+      server: cp.url,
+      hello: () => ({ ...hello(7), protocolVersion: PROTOCOL_VERSION + 1 }),
+      log: { ...quiet, error: (m: string) => errors.push(m) },
+      onRefused: (why) => refused.push(why),
+    });
     t = x.t;
     t.start();
     t.report({ type: 'health', states: [] });
@@ -141,7 +150,7 @@ describe('Transport', () => {
     expect(errors).toEqual([expect.stringMatching(/control plane refused this agent .*not retrying/)]);
   });
 
-  it('is accepted when it speaks the console\'s protocol version (or none, as agents before versioning)', async () => {
+  it("is accepted when it speaks the console's protocol version (or none, as agents before versioning)", async () => {
     cp = new FakeControlPlane();
     await cp.listen();
     const x = transport({ server: cp.url, hello: () => ({ ...hello(7), protocolVersion: PROTOCOL_VERSION }) });

@@ -9,15 +9,7 @@ import { z } from 'zod';
 import { Backoff } from './backoff';
 import { SseParser, type SseEvent } from './sse';
 import type { SampleBuffer } from './stats/sampler';
-import {
-  ConnQuerySchema,
-  DesiredRevisionSchema,
-  ReconcileRequestSchema,
-  type ConnAnswer,
-  type ConnQuery,
-  type DesiredRevision,
-  type Report,
-} from '../lib/protocol/messages';
+import { ConnQuerySchema, DesiredRevisionSchema, ReconcileRequestSchema, type ConnAnswer, type ConnQuery, type DesiredRevision, type Report } from '../lib/protocol/messages';
 import { formatIssues, issuesFromZod } from '../lib/ipvs/errors';
 
 export const AGENT_PATHS = {
@@ -228,8 +220,15 @@ export class Transport {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wake = null; resolve(); }, ms);
-      this.wake = () => { clearTimeout(t); this.wake = null; resolve(); };
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = null;
+        resolve();
+      };
     });
   }
 

@@ -58,8 +58,14 @@ async function timed(exec: Exec, body: string): Promise<{ ms: number; code: numb
 /** What the agent printed as JSON (it may be megabytes: only its ends and a few counts come back). */
 async function agentJson(exec: Exec): Promise<{ ok: boolean; ops: number; services: number; timings: Partial<AgentTimings> } | null> {
   const f = '/tmp/bench.out';
-  const r = await exec(`printf 'HEAD %s\\n' "$(head -c 11 ${f})"; printf 'TAIL %s\\n' "$(tail -c 300 ${f} | tr -d '\\n')"; printf 'OPS %s\\n' "$(grep -o '"op":"' ${f} | wc -l)"; printf 'SVC %s\\n' "$(grep -o '"service":{' ${f} | wc -l)"`);
-  const field = (k: string) => r.stdout.split('\n').find((l) => l.startsWith(`${k} `))?.slice(k.length + 1) ?? '';
+  const r = await exec(
+    `printf 'HEAD %s\\n' "$(head -c 11 ${f})"; printf 'TAIL %s\\n' "$(tail -c 300 ${f} | tr -d '\\n')"; printf 'OPS %s\\n' "$(grep -o '"op":"' ${f} | wc -l)"; printf 'SVC %s\\n' "$(grep -o '"service":{' ${f} | wc -l)"`,
+  );
+  const field = (k: string) =>
+    r.stdout
+      .split('\n')
+      .find((l) => l.startsWith(`${k} `))
+      ?.slice(k.length + 1) ?? '';
   const m = /"timings":(\{[^}]*\})\}\s*$/.exec(field('TAIL'));
   if (!m) return null;
   return { ok: !field('HEAD').startsWith('{"ok":false'), timings: JSON.parse(m[1]!) as Partial<AgentTimings>, ops: Number(field('OPS')), services: Number(field('SVC')) };
@@ -86,7 +92,14 @@ function agentBundle(tmp: string): string {
     if (fs.existsSync(built)) return built;
   }
   const out = path.join(tmp, 'lvs-agent.mjs');
-  execFileSync(process.execPath, ['-e', `require('esbuild').buildSync({ entryPoints: ['agent/cli.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: ${JSON.stringify(out)}, banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }, logLevel: 'warning' })`], { cwd: REPO_ROOT, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      '-e',
+      `require('esbuild').buildSync({ entryPoints: ['agent/cli.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: ${JSON.stringify(out)}, banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }, logLevel: 'warning' })`,
+    ],
+    { cwd: REPO_ROOT, stdio: 'inherit' },
+  );
   return out;
 }
 
@@ -181,7 +194,10 @@ async function measureSize(exec: Exec, agent: string, dir: string, n: number): P
   // ---- keepalived: full load, then one weight change by SIGHUP --------------------------------
   await exec('ipvsadm -C; rm -f /run/ka.pid /run/kac.pid');
   await exec(`cp ${g}/base.conf /etc/keepalived/bench.conf`);
-  const ka = await timed(exec, `keepalived -n -l -G -C -f /etc/keepalived/bench.conf -p /run/ka.pid -c /run/kac.pid </dev/null >/tmp/ka.log 2>&1 & for i in $(seq 20000); do grep -q 'Startup complete' /tmp/ka.log && break; sleep 0.02; done`);
+  const ka = await timed(
+    exec,
+    `keepalived -n -l -G -C -f /etc/keepalived/bench.conf -p /run/ka.pid -c /run/kac.pid </dev/null >/tmp/ka.log 2>&1 & for i in $(seq 20000); do grep -q 'Startup complete' /tmp/ka.log && break; sleep 0.02; done`,
+  );
   const kaCount = (await exec('ipvsadm -Sn | grep -c "^-a"')).stdout.trim();
   res.load['keepalived start'] = Number(kaCount) === n * SERVERS ? { ms: ka.ms } : { na: `keepalived loaded ${kaCount} of ${n * SERVERS} real servers` };
   await exec(`cp ${g}/changed.conf /etc/keepalived/bench.conf`);
@@ -252,8 +268,12 @@ async function probeEngines(exec: Exec, agent: string): Promise<void> {
 /** CPU of a running agent (with its ipvsadm children) over `seconds`, as a share of one core. */
 async function idleCpu(exec: Exec, agent: string, engine: EngineName, seconds: number): Promise<{ cpu: number; metrics: string } | { na: string }> {
   await exec('echo token > /tmp/bench.token; rm -rf /tmp/bench.state');
-  await exec(`${GUEST_NODE} /host${agent} run --engine ${engine} --server http://127.0.0.1:9 --token-file /tmp/bench.token --state-dir /tmp/bench.state --stats-interval 1 --metrics-port 9109 --metrics-host 127.0.0.1 --quiet </dev/null >/tmp/agent.log 2>&1 & echo $! > /tmp/agent.pid`);
-  const up = await exec('for i in $(seq 900); do wget -qO- http://127.0.0.1:9109/metrics 2>/dev/null | grep -q "^lvs_agent_stats_sample_duration_seconds" && exit 0; kill -0 $(cat /tmp/agent.pid) 2>/dev/null || exit 1; sleep 1; done; exit 1');
+  await exec(
+    `${GUEST_NODE} /host${agent} run --engine ${engine} --server http://127.0.0.1:9 --token-file /tmp/bench.token --state-dir /tmp/bench.state --stats-interval 1 --metrics-port 9109 --metrics-host 127.0.0.1 --quiet </dev/null >/tmp/agent.log 2>&1 & echo $! > /tmp/agent.pid`,
+  );
+  const up = await exec(
+    'for i in $(seq 900); do wget -qO- http://127.0.0.1:9109/metrics 2>/dev/null | grep -q "^lvs_agent_stats_sample_duration_seconds" && exit 0; kill -0 $(cat /tmp/agent.pid) 2>/dev/null || exit 1; sleep 1; done; exit 1',
+  );
   if (up.code !== 0) {
     const log = (await exec('tail -3 /tmp/agent.log; kill $(cat /tmp/agent.pid) 2>/dev/null')).stdout;
     return { na: firstLine(log) || 'agent did not start' };
@@ -329,7 +349,9 @@ export async function run(): Promise<void> {
   }
   const sizes = (process.env.LVS_BENCH_SIZES ?? '100,1000,3000').split(',').map(Number);
   const planning = await hostPlanning();
-  console.log(`planning on the host at 10,000 services × ${SERVERS}: a targeted pass of one weight change: planMs ${planning.planMs.toFixed(1)} ms wall, its whole-table plan() ${planning.planCpuMs.toFixed(1)} ms CPU (the whole pass, in-memory engine: ${planning.passMs.toFixed(1)} ms; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
+  console.log(
+    `planning on the host at 10,000 services × ${SERVERS}: a targeted pass of one weight change: planMs ${planning.planMs.toFixed(1)} ms wall, its whole-table plan() ${planning.planCpuMs.toFixed(1)} ms CPU (the whole pass, in-memory engine: ${planning.passMs.toFixed(1)} ms; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-bench-agent-'));
   const agent = agentBundle(dir);
   const guest = await bootKeepalivedGuest();
@@ -345,7 +367,8 @@ export async function run(): Promise<void> {
       results.push(r);
       table('full load from empty', r.load, 'keepalived start');
       table('one weight change', r.weight, 'bare ipvsadm -e');
-      for (const [e, t] of Object.entries(r.split)) console.log(`    agent ${e} split: read ${t.readMs} ms, plan ${t.planMs} ms, apply ${t.applyMs} ms, verify ${t.verifyMs} ms, total ${t.totalMs} ms`);
+      for (const [e, t] of Object.entries(r.split))
+        console.log(`    agent ${e} split: read ${t.readMs} ms, plan ${t.planMs} ms, apply ${t.applyMs} ms, verify ${t.verifyMs} ms, total ${t.totalMs} ms`);
       table('one stats sample', r.stats, 'cat /proc/net/ip_vs');
     }
     const largest = Math.max(...sizes);
@@ -361,14 +384,26 @@ export async function run(): Promise<void> {
       for (const e of ENGINES) {
         const k = cell(r.weight[`agent ${e} read+apply+verify`]);
         const bare = cell(r.weight['bare ipvsadm -e']);
-        goals.push([`${r.n}: weight change, agent ${e} read+apply+verify ≤ bare ipvsadm -e`, k === null || bare === null ? null : k <= bare, k === null ? 'not measured' : `${k.toFixed(0)} vs ${bare?.toFixed(0)} ms`]);
+        goals.push([
+          `${r.n}: weight change, agent ${e} read+apply+verify ≤ bare ipvsadm -e`,
+          k === null || bare === null ? null : k <= bare,
+          k === null ? 'not measured' : `${k.toFixed(0)} vs ${bare?.toFixed(0)} ms`,
+        ]);
         const s = cell(r.stats[`agent ${e} readMs`]);
         const p = cell(r.stats['cat /proc/net/ip_vs']);
-        goals.push([`${r.n}: stats sample, agent ${e} ≤ 3× cat /proc/net/ip_vs${r.n >= 3000 ? ' and < 1 s' : ''}`, s === null || p === null ? null : s <= 3 * p && (r.n < 3000 || s < 1000), s === null ? 'not measured' : `${s.toFixed(0)} vs ${p?.toFixed(0)} ms`]);
+        goals.push([
+          `${r.n}: stats sample, agent ${e} ≤ 3× cat /proc/net/ip_vs${r.n >= 3000 ? ' and < 1 s' : ''}`,
+          s === null || p === null ? null : s <= 3 * p && (r.n < 3000 || s < 1000),
+          s === null ? 'not measured' : `${s.toFixed(0)} vs ${p?.toFixed(0)} ms`,
+        ]);
         if (r.n >= 1000) {
           const l = cell(r.load[`agent ${e} (own totalMs)`]);
           const ka = cell(r.load['keepalived start']);
-          goals.push([`${r.n}: full load, agent ${e} ≥ 1.5× faster than keepalived's start`, l === null || ka === null ? null : l * 1.5 <= ka, l === null ? 'not measured' : `${l.toFixed(0)} vs ${ka?.toFixed(0)} ms`]);
+          goals.push([
+            `${r.n}: full load, agent ${e} ≥ 1.5× faster than keepalived's start`,
+            l === null || ka === null ? null : l * 1.5 <= ka,
+            l === null ? 'not measured' : `${l.toFixed(0)} vs ${ka?.toFixed(0)} ms`,
+          ]);
         }
       }
     }

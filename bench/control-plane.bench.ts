@@ -41,19 +41,50 @@ export async function run(): Promise<void> {
         bodies.push(res.body!.getReader());
       }
       // drain the first event of every stream
-      await Promise.all(bodies.map(async (r) => { let s = ''; while (!s.includes('event: desired')) s += new TextDecoder().decode((await r.read()).value); }));
-      const waitAll = bodies.map(async (r) => { let s = ''; while (!s.includes('"revision":2')) s += new TextDecoder().decode((await r.read()).value); });
+      await Promise.all(
+        bodies.map(async (r) => {
+          let s = '';
+          while (!s.includes('event: desired')) s += new TextDecoder().decode((await r.read()).value);
+        }),
+      );
+      const waitAll = bodies.map(async (r) => {
+        let s = '';
+        while (!s.includes('"revision":2')) s += new TextDecoder().decode((await r.read()).value);
+      });
       readers.push(...waitAll);
       const reads = hub.desiredReads;
       const t = performance.now();
-      await commitChangeSet(name, { baseRevision: 1, message: 'go', changes: [{ op: 'add-service', service: { protocol: 'tcp', address: '10.1.0.1', port: 80, scheduler: 'wlc', schedFlags: [], onePacket: false, realServers: [{ address: '10.1.1.1', port: 80, forwarding: 'route', weight: 1, upperThreshold: 0, lowerThreshold: 0 }] } as never }] }, sys);
+      await commitChangeSet(
+        name,
+        {
+          baseRevision: 1,
+          message: 'go',
+          changes: [
+            {
+              op: 'add-service',
+              service: {
+                protocol: 'tcp',
+                address: '10.1.0.1',
+                port: 80,
+                scheduler: 'wlc',
+                schedFlags: [],
+                onePacket: false,
+                realServers: [{ address: '10.1.1.1', port: 80, forwarding: 'route', weight: 1, upperThreshold: 0, lowerThreshold: 0 }],
+              } as never,
+            },
+          ],
+        },
+        sys,
+      );
       await Promise.all(readers);
       const pushed = performance.now() - t;
       const reads1 = hub.desiredReads - reads;
       const t2 = performance.now();
       for (let i = 0; i < n; i++) await hub.desired((await (await import('../lib/server/revisions')).findCluster(name)).id);
       const perAgent = performance.now() - t2;
-      console.log(`push to ${String(n).padStart(4)} agents: commit→all received ${pushed.toFixed(1)} ms with ${reads1} read(s); one read per agent would add ${perAgent.toFixed(1)} ms (${(perAgent / pushed).toFixed(1)}× the whole push)`);
+      console.log(
+        `push to ${String(n).padStart(4)} agents: commit→all received ${pushed.toFixed(1)} ms with ${reads1} read(s); one read per agent would add ${perAgent.toFixed(1)} ms (${(perAgent / pushed).toFixed(1)}× the whole push)`,
+      );
       hub.closeAll();
       for (const r of bodies) await r.cancel().catch(() => undefined);
     }
@@ -70,7 +101,11 @@ export async function run(): Promise<void> {
     await createCluster({ name: 'big', description: '', driftPolicy: 'enforce', config: { globals: { timeouts: null, syncDaemons: [] }, services } as never }, sys);
     console.log(`create a 1,000-service / 4,000-server cluster: ${ms(t)}`);
     await registerDirector('big', 'lb1', sys, 'http://x');
-    const change = { baseRevision: 1, message: 'weight', changes: [{ op: 'edit-server' as const, service: { protocol: 'tcp' as const, address: '10.2.7.1', port: 80 }, server: { address: '10.100.7.10', port: 80 }, set: { weight: 5 } }] };
+    const change = {
+      baseRevision: 1,
+      message: 'weight',
+      changes: [{ op: 'edit-server' as const, service: { protocol: 'tcp' as const, address: '10.2.7.1', port: 80 }, server: { address: '10.100.7.10', port: 80 }, set: { weight: 5 } }],
+    };
     t = performance.now();
     await previewChangeSet('big', change as never);
     console.log(`plan preview of one weight change on it: ${ms(t)}`);
@@ -84,7 +119,12 @@ export async function run(): Promise<void> {
     const sample = (at: number) => ({
       at,
       totals: { counters: z, rates },
-      services: services.map((s) => ({ service: { protocol: s.protocol, address: s.address, port: s.port }, counters: z, rates, realServers: s.realServers.map((r) => ({ address: r.address, port: 80, activeConns: 2, inactConns: 1, persistConns: 0, counters: z, rates })) })),
+      services: services.map((s) => ({
+        service: { protocol: s.protocol, address: s.address, port: s.port },
+        counters: z,
+        rates,
+        realServers: s.realServers.map((r) => ({ address: r.address, port: 80, activeConns: 2, inactConns: 1, persistConns: 0, counters: z, rates })),
+      })),
     });
     const { db } = await import('../lib/server/db');
     const lb = await (await db()).director.findFirstOrThrow({ where: { name: 'lb1' } });

@@ -171,7 +171,11 @@ export async function run(): Promise<void> {
   });
   try {
     await waitFor(`${BASE}/api/v1/health`, 120_000);
-    const login = await fetch(`${BASE}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: BASE }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
+    const login = await fetch(`${BASE}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: BASE },
+      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    });
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
     if (!login.ok || !cookie) throw new Error(`sign-in failed: ${login.status}`);
 
@@ -185,10 +189,27 @@ export async function run(): Promise<void> {
       const tokenFile = path.join(root, 'data', `${c.name}-agent.token`);
       fs.writeFileSync(tokenFile, `${reg.token}\n`, { mode: 0o600 });
       children.push(
-        spawn(process.execPath, [path.join(root, 'agent', 'bin', 'lvs-agent.mjs'), 'run', '--engine', 'sim', '--sim-traffic', 'demo', '--server', BASE, '--token-file', tokenFile, '--state-dir', path.join(root, 'data', `${c.name}-agent-state`)], {
-          cwd: root,
-          stdio: ['ignore', 'ignore', 'ignore'],
-        }),
+        spawn(
+          process.execPath,
+          [
+            path.join(root, 'agent', 'bin', 'lvs-agent.mjs'),
+            'run',
+            '--engine',
+            'sim',
+            '--sim-traffic',
+            'demo',
+            '--server',
+            BASE,
+            '--token-file',
+            tokenFile,
+            '--state-dir',
+            path.join(root, 'data', `${c.name}-agent-state`),
+          ],
+          {
+            cwd: root,
+            stdio: ['ignore', 'ignore', 'ignore'],
+          },
+        ),
       );
     }
     // both directors applied their services and report stats
@@ -211,17 +232,31 @@ export async function run(): Promise<void> {
     const ms = (n: number) => `${n.toFixed(0)} ms`;
     const ratio = (b: number, s: number) => (s > 0 ? `${(b / s).toFixed(2)}×` : '–');
     const rows: [string, string, string, string, string][] = [
-      ['navigation → first rows painted (median of 3)', ms(median(small.firstPaint)), ms(median(big.firstPaint)), ratio(median(big.firstPaint), median(small.firstPaint)), `≤ 1.5× (${median(big.firstPaint) <= 1.5 * median(small.firstPaint) ? 'met' : 'NOT met'})`],
+      [
+        'navigation → first rows painted (median of 3)',
+        ms(median(small.firstPaint)),
+        ms(median(big.firstPaint)),
+        ratio(median(big.firstPaint), median(small.firstPaint)),
+        `≤ 1.5× (${median(big.firstPaint) <= 1.5 * median(small.firstPaint) ? 'met' : 'NOT met'})`,
+      ],
       [`long tasks in ${LIVE_MS / 1000} s of live updates`, `${small.longTasks.length}`, `${big.longTasks.length}`, ratio(big.longTasks.length, small.longTasks.length), ''],
       ['  the longest', ms(max(small.longTasks)), ms(max(big.longTasks)), ratio(max(big.longTasks), max(small.longTasks)), `≤ 50 ms at ${BIG} (${max(big.longTasks) <= 50 ? 'met' : 'NOT met'})`],
-      ['search → filtered table (median of 4)', ms(median(small.search)), ms(median(big.search)), ratio(median(big.search), median(small.search)), `< 100 ms at ${BIG} (${median(big.search) < 100 ? 'met' : 'NOT met'})`],
+      [
+        'search → filtered table (median of 4)',
+        ms(median(small.search)),
+        ms(median(big.search)),
+        ratio(median(big.search), median(small.search)),
+        `< 100 ms at ${BIG} (${median(big.search) < 100 ? 'met' : 'NOT met'})`,
+      ],
       ['JS heap after GC', `${small.heapMB.toFixed(1)} MB`, `${big.heapMB.toFixed(1)} MB`, ratio(big.heapMB, small.heapMB), `< 200 MB (${big.heapMB < 200 ? 'met' : 'NOT met'})`],
     ];
     const w = [48, 12, 14, 9];
     console.log(`services table with live traffic: ${SMALL} vs ${BIG} services × 3 real servers, one simulated director each`);
     console.log(`  ${'measure'.padEnd(w[0]!)}${`${SMALL} svc`.padStart(w[1]!)}${`${BIG} svc`.padStart(w[2]!)}${'big/small'.padStart(w[3]!)}  goal`);
     for (const r of rows) console.log(`  ${r[0].padEnd(w[0]!)}${r[1].padStart(w[1]!)}${r[2].padStart(w[2]!)}${r[3].padStart(w[3]!)}  ${r[4]}`);
-    console.log(`  runs: first paint ${small.firstPaint.map(ms).join(', ')} | ${big.firstPaint.map(ms).join(', ')}; search ${small.search.map(ms).join(', ')} | ${big.search.map(ms).join(', ')}; long tasks at ${BIG}: ${big.longTasks.map(ms).join(', ') || 'none'}`);
+    console.log(
+      `  runs: first paint ${small.firstPaint.map(ms).join(', ')} | ${big.firstPaint.map(ms).join(', ')}; search ${small.search.map(ms).join(', ')} | ${big.search.map(ms).join(', ')}; long tasks at ${BIG}: ${big.longTasks.map(ms).join(', ') || 'none'}`,
+    );
   } finally {
     await browser.close();
     for (const c of children.reverse()) c.kill('SIGTERM');

@@ -71,7 +71,20 @@ const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) 
 const ratio = (a: number | undefined, b: number) => (a === undefined ? '       ' : `x${(b / a).toFixed(1)}`.padStart(7));
 
 export async function run(): Promise<void> {
-  const rows: { size: number; lines: number; parse: number; parseCpu: number; print: number; planOne: number; planOneCpu: number; planOneOps: number; planEmpty: number; planEmptyOps: number; planFresh: number; planFreshCpu: number }[] = [];
+  const rows: {
+    size: number;
+    lines: number;
+    parse: number;
+    parseCpu: number;
+    print: number;
+    planOne: number;
+    planOneCpu: number;
+    planOneOps: number;
+    planEmpty: number;
+    planEmptyOps: number;
+    planFresh: number;
+    planFreshCpu: number;
+  }[] = [];
   for (const size of SIZES) {
     // in ipvsadm's order (all TCP services before UDP ones), exactly as ipvsadm-save -n prints it
     const text = printRules(parseRules(rulesText(size)));
@@ -88,21 +101,43 @@ export async function run(): Promise<void> {
     const oneFresh = time(() => plan(fresh, config), runs);
     if (oneFresh.result.length !== 1) throw new Error(`expected one op, got ${oneFresh.result.length}`);
     const empty = time(() => plan(config, emptyConfig()), runs);
-    rows.push({ size, lines, parse: parsed.ms, parseCpu: parsed.cpu, print: printed.ms, planOne: one.ms, planOneCpu: one.cpu, planOneOps: one.result.length, planEmpty: empty.ms, planEmptyOps: empty.result.length, planFresh: oneFresh.ms, planFreshCpu: oneFresh.cpu });
+    rows.push({
+      size,
+      lines,
+      parse: parsed.ms,
+      parseCpu: parsed.cpu,
+      print: printed.ms,
+      planOne: one.ms,
+      planOneCpu: one.cpu,
+      planOneOps: one.result.length,
+      planEmpty: empty.ms,
+      planEmptyOps: empty.result.length,
+      planFresh: oneFresh.ms,
+      planFreshCpu: oneFresh.cpu,
+    });
   }
 
   console.log('times in ms: median wall (median CPU of this process); growth = time / time of the 10x smaller size');
-  console.log('real servers  lines |      parse ms       growth µs/line |  print ms  growth | plan 1 weight, shared objects  ops growth | plan 1 weight, separate parses growth | plan from empty     ops growth');
+  console.log(
+    'real servers  lines |      parse ms       growth µs/line |  print ms  growth | plan 1 weight, shared objects  ops growth | plan 1 weight, separate parses growth | plan from empty     ops growth',
+  );
   rows.forEach((r, i) => {
     const p = rows[i - 1];
     console.log(
-      `${String(r.size).padStart(12)} ${String(r.lines).padStart(6)} | ${fmt(r.parse)} (${fmt(r.parseCpu).trim().padStart(6)}) ${ratio(p?.parse, r.parse)} ${(r.parse * 1000 / r.lines).toFixed(2).padStart(7)} | ${fmt(r.print)} ${ratio(p?.print, r.print)} | ${fmt(r.planOne)} (${fmt(r.planOneCpu).trim().padStart(6)})            ${String(r.planOneOps).padStart(4)} ${ratio(p?.planOne, r.planOne)} | ${fmt(r.planFresh)} (${fmt(r.planFreshCpu).trim().padStart(6)})          ${ratio(p?.planFresh, r.planFresh)} | ${fmt(r.planEmpty)}     ${String(r.planEmptyOps).padStart(7)} ${ratio(p?.planEmpty, r.planEmpty)}`,
+      `${String(r.size).padStart(12)} ${String(r.lines).padStart(6)} | ${fmt(r.parse)} (${fmt(r.parseCpu).trim().padStart(6)}) ${ratio(p?.parse, r.parse)} ${((r.parse * 1000) / r.lines).toFixed(2).padStart(7)} | ${fmt(r.print)} ${ratio(p?.print, r.print)} | ${fmt(r.planOne)} (${fmt(r.planOneCpu).trim().padStart(6)})            ${String(r.planOneOps).padStart(4)} ${ratio(p?.planOne, r.planOne)} | ${fmt(r.planFresh)} (${fmt(r.planFreshCpu).trim().padStart(6)})          ${ratio(p?.planFresh, r.planFresh)} | ${fmt(r.planEmpty)}     ${String(r.planEmptyOps).padStart(7)} ${ratio(p?.planEmpty, r.planEmpty)}`,
     );
   });
   const big = rows[rows.length - 1]!;
   const os = await import('node:os');
   const verdict = (wall: number, cpu: number, limit: number) => (wall < limit ? 'MET' : cpu < limit ? `MET in CPU time (${cpu.toFixed(1)} ms), NOT in wall time on this loaded machine` : 'NOT MET');
-  console.log(`goal: 10k services x 10 real servers, one weight changed -> exactly one op in under 50 ms: ${big.planOneOps} op; ${big.planOne.toFixed(1)} ms with shared objects -> ${big.planOneOps === 1 ? verdict(big.planOne, big.planOneCpu, 50) : 'NOT MET'}; ${big.planFresh.toFixed(1)} ms from two separate parses -> ${verdict(big.planFresh, big.planFreshCpu, 50)}`);
+  console.log(
+    `goal: 10k services x 10 real servers, one weight changed -> exactly one op in under 50 ms: ${big.planOneOps} op; ${big.planOne.toFixed(1)} ms with shared objects -> ${big.planOneOps === 1 ? verdict(big.planOne, big.planOneCpu, 50) : 'NOT MET'}; ${big.planFresh.toFixed(1)} ms from two separate parses -> ${verdict(big.planFresh, big.planFreshCpu, 50)}`,
+  );
   console.log(`goal: parse ${big.lines} rule lines in under 150 ms: ${big.parse.toFixed(1)} ms -> ${verdict(big.parse, big.parseCpu, 150)}`);
-  console.log(`(load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs)`);
+  console.log(
+    `(load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} on ${os.cpus().length} CPUs)`,
+  );
 }

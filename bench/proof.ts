@@ -11,7 +11,11 @@ const PROOFS: Record<string, Proof> = { fleet, chaos };
 const [name, ...rest] = process.argv.slice(2);
 const proof = name ? PROOFS[name] : undefined;
 if (!proof) {
-  console.error(`usage: npm run proof -- <name> [--json] [options]\n${Object.entries(PROOFS).map(([k, v]) => `  ${k.padEnd(8)} ${v.summary}`).join('\n')}`);
+  console.error(
+    `usage: npm run proof -- <name> [--json] [options]\n${Object.entries(PROOFS)
+      .map(([k, v]) => `  ${k.padEnd(8)} ${v.summary}`)
+      .join('\n')}`,
+  );
   process.exit(2);
 }
 const json = rest.includes('--json');

@@ -38,7 +38,15 @@ function rate(fn: (i: number) => void, minMs = 300): number {
 
 const CLIENTS = Array.from({ length: 65536 }, (_, i) => fromClient(`100.${64 + (i >> 14)}.${(i >> 8) & 63}.${i & 255}`, 1024 + (i % 60000)));
 /** prebuilt first packets: client address/port vary, the virtual address varies for dh/lblc/lblcr */
-const PACKETS: SchedPacket[] = CLIENTS.map((c, i) => ({ protocol: 6, saddr: c.saddr!, sfold: c.sfold!, sport: c.sport!, daddr: `10.9.${(i >> 8) & 3}.${i & 255}`, dfold: 0x0a090000 + (i & 1023), dport: 80 }));
+const PACKETS: SchedPacket[] = CLIENTS.map((c, i) => ({
+  protocol: 6,
+  saddr: c.saddr!,
+  sfold: c.sfold!,
+  sport: c.sport!,
+  daddr: `10.9.${(i >> 8) & 3}.${i & 255}`,
+  dfold: 0x0a090000 + (i & 1023),
+  dport: 80,
+}));
 
 function benchDecisions(): void {
   console.log('\nScheduling decisions per second, one service with 10 real servers (weights 1..10):');

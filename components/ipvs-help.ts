@@ -20,7 +20,11 @@ export const SCHEDULER_HELP: Record<Scheduler, { name: string; help: string }> =
 };
 
 export const FORWARDING_HELP: Record<Forwarding, { name: string; flag: string; help: string }> = {
-  route: { name: 'Direct routing', flag: '-g', help: 'Gatewaying: the director rewrites the MAC only; the server holds the VIP on a non-ARPing interface and replies to the client directly. Ports cannot be remapped.' },
+  route: {
+    name: 'Direct routing',
+    flag: '-g',
+    help: 'Gatewaying: the director rewrites the MAC only; the server holds the VIP on a non-ARPing interface and replies to the client directly. Ports cannot be remapped.',
+  },
   masq: { name: 'NAT (masquerading)', flag: '-m', help: 'The director rewrites addresses (and may map ports) and must be the servers’ gateway; replies come back through it.' },
   tunnel: { name: 'IP tunnelling', flag: '-i', help: 'Packets are encapsulated (ipip, gue or gre) to servers that may be on other networks; servers reply directly.' },
 };

@@ -70,9 +70,7 @@ test('create a service with three real servers, review the ipvsadm commands, app
   // and the live chart shows the new service taking connections within 10 s
   await page.goto(SERVICE_URL);
   await expect(page.getByTestId('chart-status')).toHaveText(/live/, { timeout: 10_000 });
-  await expect
-    .poll(async () => Number((await page.getByTestId('now-cps').getAttribute('data-value')) || 0), { timeout: 10_000, intervals: [500] })
-    .toBeGreaterThan(0);
+  await expect.poll(async () => Number((await page.getByTestId('now-cps').getAttribute('data-value')) || 0), { timeout: 10_000, intervals: [500] }).toBeGreaterThan(0);
   await expect(page.getByTestId('stats-chart').locator('.recharts-line').first()).toBeVisible();
   await shot(page, '06-service-live');
 });
@@ -128,9 +126,7 @@ test('weight 0 and drain: progress reaches zero and the real server is removed',
   expect(seen.at(-1)!).toBeLessThan(seen[0]!);
   // ... and it was removed because they reached zero, well before its deadline
   expect(removedAt).toBeLessThan(deadline);
-  await expect
-    .poll(async () => JSON.stringify((await (await api.get(`/api/v1/clusters/${CLUSTER}`)).json()).config).includes(`"${drained}"`), { timeout: 30_000 })
-    .toBe(false);
+  await expect.poll(async () => JSON.stringify((await (await api.get(`/api/v1/clusters/${CLUSTER}`)).json()).config).includes(`"${drained}"`), { timeout: 30_000 }).toBe(false);
   await api.dispose();
 
   // the director page's live table agrees
@@ -164,7 +160,10 @@ test('history: diff two revisions, roll back, the director applies it', async ()
   await expect(page.getByTestId('rules-diff')).toContainText(`-s wrr`);
   await shot(page, '08-history');
 
-  await page.getByTestId(`revision-${now - 1}`).getByRole('link', { name: `Roll back to r${now - 1}…` }).click();
+  await page
+    .getByTestId(`revision-${now - 1}`)
+    .getByRole('link', { name: `Roll back to r${now - 1}…` })
+    .click();
   await expect(page).toHaveURL(/review\?rollback=/);
   const lines = await planLines(page);
   expect(lines.filter((l) => / -E /.test(l))).toEqual([expect.stringMatching(new RegExp(`^ipvsadm -E -t ${VIP}:80 -s wrr`))]);

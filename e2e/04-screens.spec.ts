@@ -17,7 +17,6 @@ async function overflowing(page: Page): Promise<string[]> {
   });
 }
 
-
 test.describe.configure({ mode: 'serial' });
 
 test('every main page renders, without overflowing text', async ({ page }) => {

@@ -33,7 +33,16 @@ test('no serious or critical accessibility violation on the main pages', async (
       await page.goto(url);
       await ready(page);
       const bad = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(bad.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', ')}`), url).toEqual([]);
+      expect(
+        bad.map(
+          (v) =>
+            `${v.impact} ${v.id}: ${v.help} — ${v.nodes
+              .slice(0, 5)
+              .map((n) => n.target.join(' '))
+              .join(', ')}`,
+        ),
+        url,
+      ).toEqual([]);
     });
   }
 });

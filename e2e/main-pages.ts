@@ -11,18 +11,26 @@ export async function live(page: Page) {
 
 export const MAIN_PAGES: [string, string, (p: Page) => Promise<void>][] = [
   ['10-overview', '/', async (p) => void (await expect(p.getByTestId('clusters-table')).toBeVisible())],
-  ['11-cluster', `/clusters/${CLUSTER}`, async (p) => {
-    await expect(p.getByTestId('services-table')).toBeVisible();
-    await live(p);
-    await p.getByRole('button', { name: 'Expand all' }).click();
-    await expect(p.getByTestId('rs-line').first()).toBeVisible();
-    // per-real-server numbers arrive (ActiveConn column of the first real server)
-    await expect(p.getByTestId('rs-line').first().locator('td').nth(5)).toHaveText(/^\d/, { timeout: 15_000 });
-  }],
-  ['12-service', `/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`, async (p) => {
-    await expect(p.getByTestId('service-title')).toBeVisible();
-    await live(p);
-  }],
+  [
+    '11-cluster',
+    `/clusters/${CLUSTER}`,
+    async (p) => {
+      await expect(p.getByTestId('services-table')).toBeVisible();
+      await live(p);
+      await p.getByRole('button', { name: 'Expand all' }).click();
+      await expect(p.getByTestId('rs-line').first()).toBeVisible();
+      // per-real-server numbers arrive (ActiveConn column of the first real server)
+      await expect(p.getByTestId('rs-line').first().locator('td').nth(5)).toHaveText(/^\d/, { timeout: 15_000 });
+    },
+  ],
+  [
+    '12-service',
+    `/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`,
+    async (p) => {
+      await expect(p.getByTestId('service-title')).toBeVisible();
+      await live(p);
+    },
+  ],
   ['13-directors', `/clusters/${CLUSTER}/directors`, async (p) => void (await expect(p.getByTestId('directors-table')).toBeVisible())],
   ['14-director', `/clusters/${CLUSTER}/directors/${DIRECTOR}`, async (p) => void (await expect(p.getByTestId('actual-rules')).toBeVisible())],
   ['15-connections', `/clusters/${CLUSTER}/directors/${DIRECTOR}/connections`, async (p) => void (await expect(p.getByTestId('connections-table')).toBeVisible())],

@@ -84,6 +84,10 @@ test('API answers and static files carry the fixed headers; pages cannot be fram
   await page.setContent(`<iframe src="${BASE}/login" width="600" height="400"></iframe>`);
   await page.waitForTimeout(2000);
   let rendered = 0;
-  for (const f of page.frames()) rendered += await f.locator('form[aria-label="Sign in"]').count().catch(() => 0);
+  for (const f of page.frames())
+    rendered += await f
+      .locator('form[aria-label="Sign in"]')
+      .count()
+      .catch(() => 0);
   expect(rendered).toBe(0);
 });

@@ -131,8 +131,20 @@ async function main() {
   if (process.env.LVS_NO_AGENT !== '1' && seeded.tokenFile) {
     const agent = spawn(
       process.execPath,
-      [path.join(root, 'agent', 'bin', 'lvs-agent.mjs'), 'run', '--engine', 'sim', '--sim-traffic', 'demo', '--server', local,
-        '--token-file', seeded.tokenFile, '--state-dir', path.join(root, 'data', 'agent-state')],
+      [
+        path.join(root, 'agent', 'bin', 'lvs-agent.mjs'),
+        'run',
+        '--engine',
+        'sim',
+        '--sim-traffic',
+        'demo',
+        '--server',
+        local,
+        '--token-file',
+        seeded.tokenFile,
+        '--state-dir',
+        path.join(root, 'data', 'agent-state'),
+      ],
       { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
     );
     children.push(agent);

@@ -42,6 +42,7 @@ let failedChecks = 0; // typecheck/lint failures count as failed tests in the cl
 for (const [name, cmd, args] of [
   ['typecheck (tsc)', bin('tsc'), ['--noEmit', '-p', '.']],
   ['lint (eslint)', bin('eslint'), ['--max-warnings', '0', '.']],
+  ['format (prettier --check)', bin('prettier'), ['--check', '--log-level', 'warn', '**/*.{ts,tsx,mjs,css}']],
 ] as const) {
   say(`${name}…`);
   const r = spawnSync(cmd, [...args], { cwd: root, stdio: 'inherit', env });

@@ -12,11 +12,13 @@ import { closeDb, db, describeDbFailure } from '../lib/server/db';
 import { DatabaseUrlError } from '../lib/server/db-url';
 import { migrateDatabase, MigrationError } from '../lib/server/migrate';
 
-const parse = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, flag: string) => (v: string): T => {
-  const r = schema.safeParse(v);
-  if (!r.success) throw new InvalidArgumentError(`${flag}: ${r.error.issues[0]?.message}`);
-  return r.data;
-};
+const parse =
+  <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, flag: string) =>
+  (v: string): T => {
+    const r = schema.safeParse(v);
+    if (!r.success) throw new InvalidArgumentError(`${flag}: ${r.error.issues[0]?.message}`);
+    return r.data;
+  };
 
 const program = new Command('user:create')
   .description('create a LVS Console user (or reset one with --reset); the database comes from DATABASE_URL')

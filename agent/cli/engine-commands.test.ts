@@ -71,13 +71,19 @@ describe('lvs-agent apply --json', () => {
     expect(j).toMatchObject({ ok: true, ops: [{ op: 'edit-server', server: { address: '10.0.1.1', weight: 7 } }] });
     expect(sim.printRules()).toBe(rules(7));
     // a base that is wrong about that service: the read shows the truth and the plan follows it
-    sim.applySync([{ op: 'edit-server', service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.2', port: 80, forwarding: 'route', weight: 5, upperThreshold: 0, lowerThreshold: 0 } }]);
+    sim.applySync([
+      {
+        op: 'edit-server',
+        service: { protocol: 'tcp', address: '10.0.0.1', port: 80 },
+        server: { address: '10.0.1.2', port: 80, forwarding: 'route', weight: 5, upperThreshold: 0, lowerThreshold: 0 },
+      },
+    ]);
     const k = JSON.parse((await cli(['apply', '--desired', file('c.rules', rules(3)), '--base', file('b.rules', rules(7)), '--yes', '--json', ...engine()])).stdout);
     expect(k.ops.map((o: { server: { address: string } }) => o.server.address)).toEqual(['10.0.1.1', '10.0.1.2']);
     expect(sim.printRules()).toBe(rules(3));
   });
 
-  it('a failed op: ok false, the ops applied before it, and ipvsadm\'s message; exit 1', async () => {
+  it("a failed op: ok false, the ops applied before it, and ipvsadm's message; exit 1", async () => {
     const bad = `${rules(3)}-A -t 10.0.0.2:80 -s sed\n`;
     const r = await cli(['apply', '--desired', file('bad.rules', bad), '--yes', '--json', ...engine()]);
     expect(r.code).toBe(1);

@@ -12,7 +12,10 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-ka-'));
   fs.mkdirSync(path.join(dir, 'conf.d'));
   fs.writeFileSync(path.join(dir, 'keepalived.conf'), 'global_defs {\n    router_id lb\n}\ninclude conf.d/*.conf\n');
-  fs.writeFileSync(path.join(dir, 'conf.d', 'web.conf'), 'virtual_server $VIP 80 {\n    lvs_sched rr\n@lb1 real_server 10.0.1.1 80 {\n@lb1     weight 2\n@lb1 }\n@^lb1 real_server 10.0.1.9 80 {\n@^lb1 }\n}\n');
+  fs.writeFileSync(
+    path.join(dir, 'conf.d', 'web.conf'),
+    'virtual_server $VIP 80 {\n    lvs_sched rr\n@lb1 real_server 10.0.1.1 80 {\n@lb1     weight 2\n@lb1 }\n@^lb1 real_server 10.0.1.9 80 {\n@^lb1 }\n}\n',
+  );
   fs.writeFileSync(path.join(dir, 'bad.conf'), 'include conf.d/*.conf\ninclude broken.inc\n');
   fs.writeFileSync(path.join(dir, 'broken.inc'), '\nvirtual_server 10.0.0.9 80 {\n    lvs_sched nope\n}\n');
 });

@@ -72,7 +72,9 @@ describe('lvs-agent rules parse / print / plan', () => {
     expect((await cli(['rules', 'print', 'x.json'], { 'x.json': '{"services": [' })).stderr).toMatch(/^error: x\.json: not valid JSON/);
     const missing = await cli(['rules', 'parse', 'nope.rules']);
     expect(missing).toMatchObject({ code: 2, stderr: 'error: cannot read nope.rules: no such file\n' });
-    expect((await cli(['rules', 'parse', 'names.rules'], { 'names.rules': fixture('025_save_script_names').stdout })).stderr).toContain('line 1: service-address: illegal virtual server address[:port] specified — "http" is a service name');
+    expect((await cli(['rules', 'parse', 'names.rules'], { 'names.rules': fixture('025_save_script_names').stdout })).stderr).toContain(
+      'line 1: service-address: illegal virtual server address[:port] specified — "http" is a service name',
+    );
   });
 
   it('detects the format of a file', () => {

@@ -52,7 +52,8 @@ export function detectFormat(text: string): InputFormat {
 
 function describe(file: string, e: unknown): CliInputError {
   const name = file === '-' ? 'stdin' : file;
-  if (e instanceof RulesParseError) return new CliInputError(`${name}:\n${e.issues.map((i) => `  ${i.file ? `${i.file}:${i.line}` : `line ${i.line}`}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`);
+  if (e instanceof RulesParseError)
+    return new CliInputError(`${name}:\n${e.issues.map((i) => `  ${i.file ? `${i.file}:${i.line}` : `line ${i.line}`}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`);
   if (e instanceof ValidationError) {
     if (e.issues.length === 1 && !e.issues[0]!.path) return new CliInputError(`${name}: ${e.issues[0]!.message}`);
     return new CliInputError(`${name}:\n${e.issues.map((i) => `  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}`);
@@ -80,7 +81,7 @@ export function loadConfig(file: string, io: Io, ka: KeepalivedCliOptions = {}):
     text = io.readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliInputError(`cannot read ${file === '-' ? 'stdin' : file}: ${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message}`);
+    throw new CliInputError(`cannot read ${file === '-' ? 'stdin' : file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`);
   }
   const format = detectFormat(text);
   try {

@@ -3,8 +3,17 @@ import type { ConnEntry } from '@/lib/ipvs/stats';
 import { compileConnFilter } from './conn-filter';
 
 const e = (over: Partial<ConnEntry>): ConnEntry => ({
-  protocol: 'TCP', clientAddress: '192.168.0.101', clientPort: 54321, virtualAddress: '10.0.0.1', virtualPort: 80,
-  destAddress: '192.168.1.2', destPort: 80, state: 'ESTABLISHED', expires: 897, template: false, ...over,
+  protocol: 'TCP',
+  clientAddress: '192.168.0.101',
+  clientPort: 54321,
+  virtualAddress: '10.0.0.1',
+  virtualPort: 80,
+  destAddress: '192.168.1.2',
+  destPort: 80,
+  state: 'ESTABLISHED',
+  expires: 897,
+  template: false,
+  ...over,
 });
 
 describe('connection filters', () => {

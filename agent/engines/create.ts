@@ -43,7 +43,14 @@ export async function createEngine(c: EngineChoice): Promise<CreatedEngine> {
     return { engine, probeBackend: (a, p) => engine.probeBackend(a, p), close: () => engine.close(), choice: 'sim (--sim-kernel)' };
   }
   const sim = await createLocalSim(c.simTraffic ?? 'none', c.seed);
-  return { engine: sim, probeBackend: (a, p) => sim.probeBackend(a, p), close: async () => { await sim.close?.(); }, choice: 'sim' };
+  return {
+    engine: sim,
+    probeBackend: (a, p) => sim.probeBackend(a, p),
+    close: async () => {
+      await sim.close?.();
+    },
+    choice: 'sim',
+  };
 }
 
 /**
@@ -70,7 +77,14 @@ async function pickKernelEngine(c: EngineChoice): Promise<CreatedEngine> {
 function kernelEngine(engine: Engine, choice: string): CreatedEngine {
   const facts = engine.facts.bind(engine);
   engine.facts = async () => ({ ...(await facts()), engineChoice: choice });
-  return { engine, probeBackend: null, close: async () => { await engine.close?.(); }, choice };
+  return {
+    engine,
+    probeBackend: null,
+    close: async () => {
+      await engine.close?.();
+    },
+    choice,
+  };
 }
 
 /** A SimEngine running on the wall clock, with the demo traffic profile or none. */

@@ -60,7 +60,17 @@ process.exit(rule.code || 0);
 `,
     { mode: 0o755 },
   );
-  return { bin, calls: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []) };
+  return {
+    bin,
+    calls: () =>
+      fs.existsSync(log)
+        ? fs
+            .readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l))
+        : [],
+  };
 }
 
 const batchedRead: Rule = { argv: '-R', stdout: SAVE + THRESHOLDS + TIMEOUT + DAEMON };
@@ -94,14 +104,29 @@ describe('IpvsadmEngine (fake ipvsadm)', () => {
     const b = await e.readConfig();
     expect(a).toEqual(b);
     expect(a.services[0]!.realServers[0]!.upperThreshold).toBe(100);
-    expect(f.calls().map((c) => c.argv.join(' '))).toEqual(['-R', '-S -n', '-L -n --thresholds', '-L -n --timeout', '-L -n --daemon', '-S -n', '-L -n --thresholds', '-L -n --timeout', '-L -n --daemon']);
+    expect(f.calls().map((c) => c.argv.join(' '))).toEqual([
+      '-R',
+      '-S -n',
+      '-L -n --thresholds',
+      '-L -n --timeout',
+      '-L -n --daemon',
+      '-S -n',
+      '-L -n --thresholds',
+      '-L -n --timeout',
+      '-L -n --daemon',
+    ]);
   });
 
   it('applies a plan as exactly one -R batch after one read', async () => {
     const f = fake([batchedRead]);
     const e = new IpvsadmEngine({ bin: f.bin, procNet: null });
     const live = await e.readConfig();
-    const desired = DirectorConfigSchema.parse({ ...live, services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr', realServers: [{ address: '10.0.1.1', weight: 4, upperThreshold: 100, lowerThreshold: 50 }, { address: '10.0.1.2' }] }] });
+    const desired = DirectorConfigSchema.parse({
+      ...live,
+      services: [
+        { protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr', realServers: [{ address: '10.0.1.1', weight: 4, upperThreshold: 100, lowerThreshold: 50 }, { address: '10.0.1.2' }] },
+      ],
+    });
     const ops = plan(desired, live);
     expect(ops).toHaveLength(3);
     // the batch itself is answered by the same "-R" rule (exit 0, output ignored)
@@ -112,7 +137,7 @@ describe('IpvsadmEngine (fake ipvsadm)', () => {
     expect(calls[2]!.stdin).toBe('-E -t 10.0.0.1:80 -s wrr\n-a -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 1\n-e -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 4 -x 100 -y 50\n');
   });
 
-  it('does not send an op it can foresee failing: the batch stops before it and the op runs alone for ipvsadm\'s message', async () => {
+  it("does not send an op it can foresee failing: the batch stops before it and the op runs alone for ipvsadm's message", async () => {
     const f = fake([batchedRead, { argv: '-A -t 10.0.0.1:80 -s wlc', stderr: 'Service already exists\n', code: 255 }]);
     const e = new IpvsadmEngine({ bin: f.bin, procNet: null });
     const live = await e.readConfig();
@@ -120,7 +145,10 @@ describe('IpvsadmEngine (fake ipvsadm)', () => {
     const dup = plan(DirectorConfigSchema.parse({ services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80 }] }), DirectorConfigSchema.parse({}));
     const r = await e.apply([...add, ...dup, ...add.map((o) => ({ ...o }))]);
     expect(r).toMatchObject({ ok: false, applied: 1, command: 'ipvsadm -A -t 10.0.0.1:80 -s wlc', message: 'Service already exists', exitCode: 255 });
-    const calls = f.calls().slice(1).map((c) => [c.argv.join(' '), c.stdin]);
+    const calls = f
+      .calls()
+      .slice(1)
+      .map((c) => [c.argv.join(' '), c.stdin]);
     expect(calls).toEqual([
       ['-R', READ_STDIN],
       ['-R', '-A -t 10.0.0.2:80 -s wlc\n'],
@@ -130,7 +158,9 @@ describe('IpvsadmEngine (fake ipvsadm)', () => {
   });
 
   it('words startup failures so an operator knows what to do', async () => {
-    await expect(new IpvsadmEngine({ bin: path.join(dir, 'nope') }).facts()).rejects.toThrow(new EngineUnavailableError(`ipvsadm not found: ${path.join(dir, 'nope')} (install the ipvsadm package, or pass --ipvsadm PATH)`));
+    await expect(new IpvsadmEngine({ bin: path.join(dir, 'nope') }).facts()).rejects.toThrow(
+      new EngineUnavailableError(`ipvsadm not found: ${path.join(dir, 'nope')} (install the ipvsadm package, or pass --ipvsadm PATH)`),
+    );
     const eperm = fake([
       { argv: '--version', stdout: VERSION },
       { argv: '-R', stderr: "Can't initialize ipvs: Permission denied (you must be root)\nAre you sure that IP Virtual Server is built in the kernel or as module?\n", code: 2 },
@@ -141,7 +171,9 @@ describe('IpvsadmEngine (fake ipvsadm)', () => {
       { argv: '--version', stdout: VERSION },
       { argv: '-R', stderr: "Can't initialize ipvs: Protocol not available\nAre you sure that IP Virtual Server is built in the kernel or as module?\n", code: 2 },
     ]);
-    await expect(new IpvsadmEngine({ bin: noipvs.bin, procNet: null }).facts()).rejects.toThrow(/IPVS is not available in this kernel \(try: modprobe ip_vs\): Can't initialize ipvs: Protocol not available/);
+    await expect(new IpvsadmEngine({ bin: noipvs.bin, procNet: null }).facts()).rejects.toThrow(
+      /IPVS is not available in this kernel \(try: modprobe ip_vs\): Can't initialize ipvs: Protocol not available/,
+    );
     const notIpvsadm = fake([{ argv: '--version', stdout: 'busybox v1.36\n' }]);
     await expect(new IpvsadmEngine({ bin: notIpvsadm.bin, procNet: null }).facts()).rejects.toThrow(/ipvsadm --version output/);
   });

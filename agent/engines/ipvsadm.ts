@@ -464,12 +464,7 @@ export function assembleConfig(saved: DirectorConfig, thresholds: ThresholdsList
 }
 
 /** --stats --exact, --rate --exact and --persistent-conn of the same table, as one snapshot. */
-export function assembleStats(
-  at: number,
-  stats: StatsListing,
-  rates: RateListing,
-  persist: PersistentConnListing,
-): StatsSnapshot {
+export function assembleStats(at: number, stats: StatsListing, rates: RateListing, persist: PersistentConnListing): StatsSnapshot {
   const rateIdx = new Map<string, (typeof rates.services)[number]['rates']>();
   for (const s of rates.services) {
     const sk = serviceKeyId(s.service);

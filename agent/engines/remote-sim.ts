@@ -118,7 +118,8 @@ export async function serveSimKernel(engine: SimKernel, socketPath: string, opts
 
   const call = async (req: Request, conn: Conn): Promise<unknown> => {
     switch (req.method) {
-      case 'facts': return engine.facts();
+      case 'facts':
+        return engine.facts();
       case 'readConfig': {
         await applying;
         const frozen = conn.freezeNextRead;
@@ -126,7 +127,8 @@ export async function serveSimKernel(engine: SimKernel, socketPath: string, opts
         if (frozen) await freeze(conn, frozen);
         return engine.readConfig((req.params as ReadScope | null) ?? undefined);
       }
-      case 'readStats': return engine.readStats();
+      case 'readStats':
+        return engine.readStats();
       case 'apply': {
         const ops = req.params as Op[];
         // journaled inside the chain, so `idle` never answers before the journal has the batch
@@ -149,8 +151,11 @@ export async function serveSimKernel(engine: SimKernel, socketPath: string, opts
         const { address, port } = req.params as { address: string; port: number };
         return engine.probeBackend(address, port);
       }
-      case 'journal': return journal;
-      case 'idle': await applying; return true;
+      case 'journal':
+        return journal;
+      case 'idle':
+        await applying;
+        return true;
       case 'arm': {
         if (!opts.testHooks) throw new Error('test hooks are off: start the sim kernel with --test-hooks');
         const bp = req.params as Breakpoint;
@@ -193,8 +198,12 @@ export async function serveSimKernel(engine: SimKernel, socketPath: string, opts
           continue;
         }
         call(req, conn).then(
-          (result) => { if (!sock.destroyed) sock.write(`${JSON.stringify({ id: req.id, result })}\n`); },
-          (e: Error) => { if (!sock.destroyed) sock.write(`${JSON.stringify({ id: req.id, error: { name: e.name, message: e.message } })}\n`); },
+          (result) => {
+            if (!sock.destroyed) sock.write(`${JSON.stringify({ id: req.id, result })}\n`);
+          },
+          (e: Error) => {
+            if (!sock.destroyed) sock.write(`${JSON.stringify({ id: req.id, error: { name: e.name, message: e.message } })}\n`);
+          },
         );
       }
     });
@@ -269,18 +278,36 @@ export class RemoteSimEngine implements Engine {
     });
   }
 
-  facts(): Promise<EngineFacts> { return this.call('facts'); }
-  readConfig(scope?: ReadScope): Promise<DirectorConfig> { return this.call('readConfig', scope ?? null); }
-  readStats(): Promise<StatsSnapshot> { return this.call('readStats'); }
-  apply(ops: Op[]): Promise<ApplyResult> { return this.call('apply', ops); }
-  probeBackend(address: string, port: number): Promise<{ ok: boolean; reason: string }> { return this.call('probeBackend', { address, port }); }
-  journal(): Promise<JournalEntry[]> { return this.call('journal'); }
+  facts(): Promise<EngineFacts> {
+    return this.call('facts');
+  }
+  readConfig(scope?: ReadScope): Promise<DirectorConfig> {
+    return this.call('readConfig', scope ?? null);
+  }
+  readStats(): Promise<StatsSnapshot> {
+    return this.call('readStats');
+  }
+  apply(ops: Op[]): Promise<ApplyResult> {
+    return this.call('apply', ops);
+  }
+  probeBackend(address: string, port: number): Promise<{ ok: boolean; reason: string }> {
+    return this.call('probeBackend', { address, port });
+  }
+  journal(): Promise<JournalEntry[]> {
+    return this.call('journal');
+  }
   /** Resolves once no apply is running in the sim kernel. */
-  idle(): Promise<boolean> { return this.call('idle'); }
+  idle(): Promise<boolean> {
+    return this.call('idle');
+  }
   /** Test hook (sim-kernel --test-hooks): freeze another connection's next apply at `bp`. */
-  arm(bp: Breakpoint): Promise<boolean> { return this.call('arm', bp); }
+  arm(bp: Breakpoint): Promise<boolean> {
+    return this.call('arm', bp);
+  }
   /** Resolves when the armed breakpoint has caught its call (which then waits for its client to die). */
-  breakpointHit(): Promise<BreakpointHit> { return this.call('breakpointHit'); }
+  breakpointHit(): Promise<BreakpointHit> {
+    return this.call('breakpointHit');
+  }
 
   async *connections(filter: Partial<ConnFilter> = {}): AsyncIterable<ConnEntry> {
     const entries = await this.call<ConnEntry[]>('connections', filter);

@@ -35,7 +35,9 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-tls-'));
   const key = path.join(tmp, 'key.pem');
   const cert = path.join(tmp, 'cert.pem');
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=backend.test'], { encoding: 'utf8' });
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=backend.test'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
   httpServer = http.createServer(handler);
   tlsServer = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, handler);
@@ -96,7 +98,9 @@ describe('keepalived semantics in the monitor', () => {
     DirectorConfigSchema.parse({
       services: [
         {
-          protocol: 'tcp', address: '10.0.0.1', port: 80,
+          protocol: 'tcp',
+          address: '10.0.0.1',
+          port: 80,
           healthCheck: { type: 'tcp', interval: 60, fall: 2, rise: 1, retryDelay: 1 },
           realServers: [{ address: '10.0.1.1' }, { address: '10.0.1.2', ...(rs2Check ? { healthCheck: rs2Check } : {}) }, { address: '10.0.1.3' }],
         },

@@ -10,9 +10,15 @@ const cfg = (onFailure: 'quiesce' | 'remove', extra: Partial<DirectorConfigInput
   DirectorConfigSchema.parse({
     services: [
       {
-        protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr',
+        protocol: 'tcp',
+        address: '10.0.0.1',
+        port: 80,
+        scheduler: 'wrr',
         healthCheck: { type: 'tcp', interval: 1, timeout: 1, rise: 2, fall: 3, onFailure },
-        realServers: [{ address: '10.0.1.1', weight: 5 }, { address: '10.0.1.2', weight: 7 }],
+        realServers: [
+          { address: '10.0.1.1', weight: 5 },
+          { address: '10.0.1.2', weight: 7 },
+        ],
       },
       { protocol: 'tcp', address: '10.0.0.2', port: 80, realServers: [{ address: '10.0.1.1' }] },
     ],
@@ -110,7 +116,12 @@ describe('NetProber', () => {
     expect((await p.probe({ address: '127.0.0.1', port, check: check({ bodyMatch: 'nope' }) })).reason).toMatch(/body does not contain "nope"/);
     expect(await p.probe({ address: '127.0.0.1', port, check: check({ path: '/slow' }) })).toEqual({ ok: false, reason: 'timeout after 1 s' });
     // a port nobody listens on
-    const closed = await new Promise<number>((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p2 = (s.address() as net.AddressInfo).port; s.close(() => r(p2)); }); });
+    const closed = await new Promise<number>((r) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p2 = (s.address() as net.AddressInfo).port;
+        s.close(() => r(p2));
+      });
+    });
     expect(await p.probe({ address: '127.0.0.1', port: closed, check: check({ type: 'tcp' }) })).toEqual({ ok: false, reason: 'connect ECONNREFUSED' });
   });
 });

@@ -76,7 +76,12 @@ export class HealthMonitor {
         if (existing) this.cancel(existing);
         const seeded = this.seed.get(key);
         const t: Target = {
-          key, service, address: rs.address, port: rsPort, check, sig,
+          key,
+          service,
+          address: rs.address,
+          port: rsPort,
+          check,
+          sig,
           // A server is presumed healthy until proven otherwise: an agent restart must not pull
           // every server before the first probes; a remembered verdict carries over.
           // keepalived's alpha: a new server starts failed and needs a good check first

@@ -143,7 +143,8 @@ function httpProbe(t: { address: string; check: HealthCheck }, port: number): Pr
           matched = head.includes(check.bodyMatch!);
         }
         if (check.digest === undefined && matched) finish({ ok: true, reason: `ok HTTP ${status}, body matched (${Date.now() - started} ms)` });
-        else if (check.digest === undefined && head.length > MAX_BODY) finish({ ok: false, reason: `HTTP ${status} but body does not contain ${JSON.stringify(check.bodyMatch)} (first ${MAX_BODY} bytes)` });
+        else if (check.digest === undefined && head.length > MAX_BODY)
+          finish({ ok: false, reason: `HTTP ${status} but body does not contain ${JSON.stringify(check.bodyMatch)} (first ${MAX_BODY} bytes)` });
         else if (size > MAX_DIGEST_BODY) finish({ ok: false, reason: `HTTP ${status}: body larger than ${MAX_DIGEST_BODY} bytes, not hashed` });
       });
       res.once('end', () => {

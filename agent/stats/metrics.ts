@@ -110,7 +110,9 @@ export function renderMetrics(m: MetricsInput): Promise<string> {
         w.metric('node_ipvs_backend_connections_active', 'gauge', 'The current active connections by local and remote address.', rs.activeConns, l);
       }
     }
-    for (const svc of s.services) for (const rs of svc.realServers) w.metric('node_ipvs_backend_connections_inactive', 'gauge', 'The current inactive connections by local and remote address.', rs.inactConns, nodeBackendLabels(svc.service, rs));
+    for (const svc of s.services)
+      for (const rs of svc.realServers)
+        w.metric('node_ipvs_backend_connections_inactive', 'gauge', 'The current inactive connections by local and remote address.', rs.inactConns, nodeBackendLabels(svc.service, rs));
     for (const svc of s.services) {
       for (const rs of svc.realServers) {
         const weight = weights.get(serverKeyId(svc.service, rs));
@@ -123,9 +125,21 @@ export function renderMetrics(m: MetricsInput): Promise<string> {
       for (const svc of s.services) w.metric(`lvs_service_${suffix}`, 'counter', `Virtual service ${what} since the last zeroing.`, svc.counters[field], serviceLabels(svc.service));
     }
     for (const [field, suffix, what] of COUNTER_SERIES) {
-      for (const svc of s.services) for (const rs of svc.realServers) w.metric(`lvs_backend_${suffix}`, 'counter', `Real server ${what} since the last zeroing.`, rs.counters[field], { ...serviceLabels(svc.service), server_address: rs.address, server_port: String(rs.port) });
+      for (const svc of s.services)
+        for (const rs of svc.realServers)
+          w.metric(`lvs_backend_${suffix}`, 'counter', `Real server ${what} since the last zeroing.`, rs.counters[field], {
+            ...serviceLabels(svc.service),
+            server_address: rs.address,
+            server_port: String(rs.port),
+          });
     }
-    for (const svc of s.services) for (const rs of svc.realServers) w.metric('lvs_backend_connections_persistent', 'gauge', 'Persistence templates pointing at the real server (PersistConn).', rs.persistConns, { ...serviceLabels(svc.service), server_address: rs.address, server_port: String(rs.port) });
+    for (const svc of s.services)
+      for (const rs of svc.realServers)
+        w.metric('lvs_backend_connections_persistent', 'gauge', 'Persistence templates pointing at the real server (PersistConn).', rs.persistConns, {
+          ...serviceLabels(svc.service),
+          server_address: rs.address,
+          server_port: String(rs.port),
+        });
 
     // Rates: source="kernel" is the IPVS estimator (8 s EWMA, 2 s steps); source="delta" the last sampling interval.
     for (const [field, suffix, what] of RATE_SERIES) {
@@ -157,7 +171,11 @@ export function renderMetrics(m: MetricsInput): Promise<string> {
     }
   }
   for (const h of m.health) {
-    w.metric('lvs_backend_healthy', 'gauge', 'Health check verdict (1 healthy, 0 failing).', h.healthy ? 1 : 0, { ...serviceLabels(h.service), server_address: h.server.address, server_port: String(h.server.port) });
+    w.metric('lvs_backend_healthy', 'gauge', 'Health check verdict (1 healthy, 0 failing).', h.healthy ? 1 : 0, {
+      ...serviceLabels(h.service),
+      server_address: h.server.address,
+      server_port: String(h.server.port),
+    });
   }
   const a = m.agent;
   if (a.appliedRevision !== null) w.metric('lvs_agent_applied_revision', 'gauge', 'The last revision applied and verified (ACKed).', a.appliedRevision);

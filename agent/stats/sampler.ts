@@ -64,7 +64,10 @@ export class SampleBuffer {
   private rows = 0;
   dropped = 0;
 
-  constructor(private readonly maxSamples: number, private readonly maxRows: number) {}
+  constructor(
+    private readonly maxSamples: number,
+    private readonly maxRows: number,
+  ) {}
 
   push(s: StatsSnapshot): void {
     this.items.push(s);

@@ -59,7 +59,12 @@ describe('StatsSampler', () => {
     let release!: () => void;
     let reads = 0;
     const s = new StatsSampler({
-      read: () => { reads++; return new Promise<StatsSnapshot>((r) => { release = () => r(snap(reads, reads)); }); },
+      read: () => {
+        reads++;
+        return new Promise<StatsSnapshot>((r) => {
+          release = () => r(snap(reads, reads));
+        });
+      },
       intervalMs: 1000,
       buffer: new SampleBuffer(10, 1000),
     });
@@ -71,7 +76,13 @@ describe('StatsSampler', () => {
     release();
     expect((await first)!.at).toBe(1);
     expect(s.lastDurationMs).toBeGreaterThanOrEqual(0);
-    const failing = new StatsSampler({ read: async () => { throw new Error('boom'); }, intervalMs: 1000, buffer: new SampleBuffer(1, 1) });
+    const failing = new StatsSampler({
+      read: async () => {
+        throw new Error('boom');
+      },
+      intervalMs: 1000,
+      buffer: new SampleBuffer(1, 1),
+    });
     expect(await failing.sample()).toBeNull();
     expect(failing.errors).toBe(1);
   });
@@ -91,7 +102,18 @@ describe('renderMetrics', () => {
       live,
       deltas: snapshotDeltaRates(snap(1000, 10), snap(2000, 20)),
       health: [{ service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.1', port: 80 }, healthy: false, reason: 'x', since: 'a', lastCheck: 'b' }],
-      agent: { appliedRevision: 4, desiredRevision: 5, drift: true, connected: false, reconciles: { ok: 2, failed: 1 }, lastReconcileSeconds: 12, statsDropped: 0, statsErrors: 0, statsSkippedTicks: 3, statsSampleSeconds: 0.25 },
+      agent: {
+        appliedRevision: 4,
+        desiredRevision: 5,
+        drift: true,
+        connected: false,
+        reconciles: { ok: 2, failed: 1 },
+        lastReconcileSeconds: 12,
+        statsDropped: 0,
+        statsErrors: 0,
+        statsSkippedTicks: 3,
+        statsSampleSeconds: 0.25,
+      },
     });
   });
 
@@ -110,7 +132,10 @@ describe('renderMetrics', () => {
     expect(text).toContain('lvs_agent_reconciles_total{result="failed"} 1');
     expect(text).toContain('# TYPE lvs_agent_stats_skipped_ticks_total counter\nlvs_agent_stats_skipped_ticks_total 3\n');
     expect(text).toContain('lvs_agent_stats_sample_duration_seconds 0.25');
-    const types = text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
+    const types = text
+      .split('\n')
+      .filter((l) => l.startsWith('# TYPE '))
+      .map((l) => l.split(' ')[2]);
     expect(new Set(types).size).toBe(types.length);
     // every sample line is "name{labels} number"
     for (const l of text.split('\n').filter((x) => x && !x.startsWith('#'))) expect(l).toMatch(/^[a-z_]+(\{.*\})? -?\d+(\.\d+)?(e[+-]?\d+)?$/);

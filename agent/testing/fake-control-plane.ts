@@ -66,7 +66,13 @@ export class FakeControlPlane {
   waitFor(pred: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
     if (pred()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const w = { pred, resolve: () => { clearTimeout(t); resolve(); } };
+      const w = {
+        pred,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      };
       const t = setTimeout(() => {
         this.waiters = this.waiters.filter((x) => x !== w);
         reject(new Error(`timed out waiting for ${what}; reports: ${JSON.stringify(this.reports.map((r) => r.type))}`));

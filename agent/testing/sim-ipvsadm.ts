@@ -45,7 +45,16 @@ function runOne(sim: SimEngine, argv: string[]): LineResult {
         if (l.timeout) return { out: sim.printTimeouts(), err: '', code: 0, stop: false };
         if (l.daemon) return { out: sim.printDaemons(), err: '', code: 0, stop: false };
         if (l.connection) return { out: sim.printConnList(), err: '', code: 0, stop: false };
-        const out = sim.printList({ stats: l.stats, rate: l.rate, exact: l.exact, thresholds: l.thresholds, persistentConn: l.persistentConn, tunInfo: l.tunInfo, nosort: l.nosort, service: cmd.svc ? keyOf(cmd.svc) : undefined });
+        const out = sim.printList({
+          stats: l.stats,
+          rate: l.rate,
+          exact: l.exact,
+          thresholds: l.thresholds,
+          persistentConn: l.persistentConn,
+          tunInfo: l.tunInfo,
+          nosort: l.nosort,
+          service: cmd.svc ? keyOf(cmd.svc) : undefined,
+        });
         return { out, err: '', code: 0, stop: false };
       }
       default: {

@@ -164,7 +164,12 @@ async function handle(c: AgentCommand): Promise<unknown> {
     case 'live':
       return liveHashes();
     case 'stop':
-      await Promise.all(agents.map(async (a) => { await a.daemon.stop(); a.sim.stop(); }));
+      await Promise.all(
+        agents.map(async (a) => {
+          await a.daemon.stop();
+          a.sim.stop();
+        }),
+      );
       fs.rmSync(stateRoot, { recursive: true, force: true });
       return status();
   }

@@ -41,7 +41,12 @@ interface World {
 /** Seed a cluster of `agents` directors, start the console and the fleet, and wait until all are in sync at revision 1. */
 async function world(o: { agents: number; servers: number; healthCheck?: boolean; databaseUrl?: string; dir?: string; env?: Record<string, string> }): Promise<World> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-proof-chaos-'));
-  const seeded = await seed({ directors: o.agents, config: fleetConfig(10, Math.ceil(o.servers / 10), o.healthCheck), databaseUrl: o.databaseUrl ?? (o.dir ? `file:${path.join(o.dir, 'proof.db')}` : undefined), dir: tmp });
+  const seeded = await seed({
+    directors: o.agents,
+    config: fleetConfig(10, Math.ceil(o.servers / 10), o.healthCheck),
+    databaseUrl: o.databaseUrl ?? (o.dir ? `file:${path.join(o.dir, 'proof.db')}` : undefined),
+    dir: tmp,
+  });
   let konsole: ConsoleProcess | null = null;
   let fleet: FleetProcess | null = null;
   const dispose = async () => {
@@ -124,10 +129,15 @@ async function outageCase(agents: number, outageS: number, log: (l: string) => v
       return v.inSync >= agents ? v : null;
     });
     const resumedMs = Math.max(...hellos.map(([, t]) => t)) - tUp;
-    const drained = await until('the buffered stats to reach the console', 120_000, async () => {
-      const s = await w.fleet.status();
-      return s.buffered <= agents * 10 ? s : null; // what is left is the last few seconds' samples
-    }, 500);
+    const drained = await until(
+      'the buffered stats to reach the console',
+      120_000,
+      async () => {
+        const s = await w.fleet.status();
+        return s.buffered <= agents * 10 ? s : null; // what is left is the last few seconds' samples
+      },
+      500,
+    );
     const deliveredMs = Date.now() - tUp;
     // the outage's samples are in the console's per-second series
     const range = tUp - tDown < 280_000 ? '5m' : '15m'; // 1 s or 3 s points
@@ -147,12 +157,35 @@ async function outageCase(agents: number, outageS: number, log: (l: string) => v
         `after the console came back: all hellos in ${resumedMs} ms at revision ${revision} (${JSON.stringify(view.revisions)}), buffered stats delivered in ${deliveredMs} ms (${pointsInOutage} of ~${expectedPoints} outage seconds in d0000's series), next commit ACKed with ${opsResume + agents} ops by ${agents} agents`,
       ],
       recoveryMs: resumedMs,
-      figures: { agents, outageS: Math.round((tUp - tDown) / 1000), opsDuringOutage: opsOutage, tablesUnchanged: sameTables, healthCheckAgeMs: Math.round(healthAgeMs), maxBufferedSamples: maxBuffered, bufferBound: STATS_BUFFER.samples, statsDropped: during.dropped, resumedMs, statsDeliveredMs: deliveredMs, pointsInOutage, expectedPoints, opsOnUnchangedAfter: opsResume, stillBuffered: drained.buffered },
+      figures: {
+        agents,
+        outageS: Math.round((tUp - tDown) / 1000),
+        opsDuringOutage: opsOutage,
+        tablesUnchanged: sameTables,
+        healthCheckAgeMs: Math.round(healthAgeMs),
+        maxBufferedSamples: maxBuffered,
+        bufferBound: STATS_BUFFER.samples,
+        statsDropped: during.dropped,
+        resumedMs,
+        statsDeliveredMs: deliveredMs,
+        pointsInOutage,
+        expectedPoints,
+        opsOnUnchangedAfter: opsResume,
+        stillBuffered: drained.buffered,
+      },
       goals: [
         { name: 'every agent kept its config (0 ops, tables unchanged)', ok: opsOutage === 0 && sameTables, detail: `${opsOutage} ops` },
         { name: 'health checks kept running', ok: during.healthChecked >= agents * 10 && healthAgeMs < 10_000, detail: `${during.healthChecked} checked, oldest ${(healthAgeMs / 1000).toFixed(1)} s` },
-        { name: 'stats buffered within the bound, none dropped', ok: maxBuffered <= STATS_BUFFER.samples && during.dropped === 0, detail: `${maxBuffered} ≤ ${STATS_BUFFER.samples}, ${during.dropped} dropped` },
-        { name: 'resumed from the last ACK (all in sync, no op)', ok: view.revisions[String(revision)] === agents && (end.applied[String(after.revision)] ?? 0) === agents && opsResume === 0, detail: `${JSON.stringify(view.revisions)}; ${opsResume} extra ops` },
+        {
+          name: 'stats buffered within the bound, none dropped',
+          ok: maxBuffered <= STATS_BUFFER.samples && during.dropped === 0,
+          detail: `${maxBuffered} ≤ ${STATS_BUFFER.samples}, ${during.dropped} dropped`,
+        },
+        {
+          name: 'resumed from the last ACK (all in sync, no op)',
+          ok: view.revisions[String(revision)] === agents && (end.applied[String(after.revision)] ?? 0) === agents && opsResume === 0,
+          detail: `${JSON.stringify(view.revisions)}; ${opsResume} extra ops`,
+        },
         { name: "the outage's stats reached the console", ok: pointsInOutage >= expectedPoints * 0.9, detail: `${pointsInOutage} of ${expectedPoints} s` },
       ],
     };
@@ -267,7 +300,17 @@ async function postgresCase(agents: number, streamS: number, bin: string, port: 
           `first commit landed ${firstOk.at - tBack} ms after PostgreSQL was back, without restarting the console; all ${agents} agents in sync at revision ${head}`,
         ],
         recoveryMs: firstOk.at - tBack,
-        figures: { commits: stream.answers.length, ok: ok.length, errors: failed.length, errorStatuses: statuses, lost, duplicated, failedButLanded, pgRestartMs: tBack - tRestart, recoveryMs: firstOk.at - tBack },
+        figures: {
+          commits: stream.answers.length,
+          ok: ok.length,
+          errors: failed.length,
+          errorStatuses: statuses,
+          lost,
+          duplicated,
+          failedButLanded,
+          pgRestartMs: tBack - tRestart,
+          recoveryMs: firstOk.at - tBack,
+        },
         goals: [
           { name: 'every 201 landed exactly once', ok: lost === 0 && duplicated === 0, detail: `${lost} lost, ${duplicated} duplicated` },
           { name: 'every error left nothing behind', ok: failedButLanded === 0, detail: `${failedButLanded} of ${failed.length}` },
@@ -341,13 +384,18 @@ async function sqliteFullCase(agents: number, tmpfsMb: number, log: (l: string) 
       const headWhileFull = await headRevision(w.call).catch(() => -1);
       fs.rmSync(filler);
       const tFree = Date.now();
-      const recovered = await until('a commit to succeed once space is back', 60_000, async () => {
-        try {
-          return await commitWeight(w.call, await headRevision(w.call), 7, 9, 'chaos-full-after');
-        } catch {
-          return null;
-        }
-      }, 500);
+      const recovered = await until(
+        'a commit to succeed once space is back',
+        60_000,
+        async () => {
+          try {
+            return await commitWeight(w.call, await headRevision(w.call), 7, 9, 'chaos-full-after');
+          } catch {
+            return null;
+          }
+        },
+        500,
+      );
       const recoveryMs = Date.now() - tFree;
       await fleetInSync(w.fleet, agents, recovered.revision, 60_000);
       const afterFree = check();
@@ -361,10 +409,22 @@ async function sqliteFullCase(agents: number, tmpfsMb: number, log: (l: string) 
           `space freed: a commit landed after ${recoveryMs} ms without restarting the console (revision ${recovered.revision}, ACKed by all ${agents} agents); integrity_check "${afterFree.integrity}"`,
         ],
         recoveryMs,
-        figures: { tmpfsMb, statuses: tries.map((t) => t.status), error: tries[0]?.error ?? '', integrityWhileFull: whileFull.integrity, integrityAfter: afterFree.integrity, refusedThatLanded: whileFull.fullLanded, recoveryMs },
+        figures: {
+          tmpfsMb,
+          statuses: tries.map((t) => t.status),
+          error: tries[0]?.error ?? '',
+          integrityWhileFull: whileFull.integrity,
+          integrityAfter: afterFree.integrity,
+          refusedThatLanded: whileFull.fullLanded,
+          recoveryMs,
+        },
         goals: [
           { name: 'a clear error while the disk is full', ok: clear, detail: tries.map((t) => `${t.status} ${t.error.slice(0, 80)}`).join(' | ') },
-          { name: 'no corruption, nothing half-written', ok: whileFull.integrity === 'ok' && afterFree.integrity === 'ok' && whileFull.fullLanded === 0 && headWhileFull === revsBefore, detail: `${whileFull.integrity}/${afterFree.integrity}, ${whileFull.fullLanded} landed` },
+          {
+            name: 'no corruption, nothing half-written',
+            ok: whileFull.integrity === 'ok' && afterFree.integrity === 'ok' && whileFull.fullLanded === 0 && headWhileFull === revsBefore,
+            detail: `${whileFull.integrity}/${afterFree.integrity}, ${whileFull.fullLanded} landed`,
+          },
           { name: 'recovers when space returns', ok: recovered.revision > revsBefore, detail: `${recoveryMs} ms` },
         ],
       };
@@ -405,13 +465,22 @@ export const chaos: Proof = {
         if (c === 'postgres') results.push(await postgresCase(10, int(o['commits-s'], 'commits-s', 3), o['pg-bin'], int(o['pg-port'], 'pg-port', 1), log));
         if (c === 'sqlite-full') results.push(await sqliteFullCase(5, int(o['tmpfs-mb'], 'tmpfs-mb', 8), log));
       } catch (e) {
-        results.push({ name: c, story: [`failed: ${(e as Error).message}`], recoveryMs: null, figures: {}, goals: [{ name: 'the case ran to the end', ok: false, detail: (e as Error).message.split('\n')[0]! }] });
+        results.push({
+          name: c,
+          story: [`failed: ${(e as Error).message}`],
+          recoveryMs: null,
+          figures: {},
+          goals: [{ name: 'the case ran to the end', ok: false, detail: (e as Error).message.split('\n')[0]! }],
+        });
       }
       log(`${c}: done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     }
     return {
       json: { cases: results.map((r) => ({ case: r.name, ok: r.goals.every((g) => g.ok), recoveryMs: r.recoveryMs, ...r.figures })) },
-      rows: results.flatMap((r) => [[`${r.name}: recovery`, r.recoveryMs === null ? '—' : `${r.recoveryMs} ms`] as [string, string], ...r.story.map((s, i) => [`${r.name} (${i + 1})`, s] as [string, string])]),
+      rows: results.flatMap((r) => [
+        [`${r.name}: recovery`, r.recoveryMs === null ? '—' : `${r.recoveryMs} ms`] as [string, string],
+        ...r.story.map((s, i) => [`${r.name} (${i + 1})`, s] as [string, string]),
+      ]),
       goals: results.flatMap((r) => r.goals.map((g) => ({ ...g, name: `${r.name}: ${g.name}` }))),
     };
   },

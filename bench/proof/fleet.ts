@@ -33,8 +33,12 @@ function browserStreams(base: string, operator: string, n: number, directors: nu
     }
   });
   return {
-    get bytes() { return bytes; },
-    get open() { return open; },
+    get bytes() {
+      return bytes;
+    },
+    get open() {
+      return open;
+    },
     async close() {
       ac.abort();
       await Promise.allSettled(done);
@@ -126,7 +130,14 @@ export const fleet: Proof = {
       };
       const ackGoal = n >= 1000 ? FLEET_GOALS.ackP99At1000Ms : FLEET_GOALS.ackP99At100Ms;
       return {
-        json: { ...json, agentLog: Object.fromEntries(logged.slice(0, 4)), ackAt100: { agents: first, ackP50Ms: p(at100.latencies, 50), ackP99Ms: p(at100.latencies, 99) }, realServersPerAgent: 10 * Math.ceil(servers / 10), browserStreams: browsers, cores: os.cpus().length },
+        json: {
+          ...json,
+          agentLog: Object.fromEntries(logged.slice(0, 4)),
+          ackAt100: { agents: first, ackP50Ms: p(at100.latencies, 50), ackP99Ms: p(at100.latencies, 99) },
+          realServersPerAgent: 10 * Math.ceil(servers / 10),
+          browserStreams: browsers,
+          cores: os.cpus().length,
+        },
         rows: [
           ['agents', n],
           ['real servers per agent', 10 * Math.ceil(servers / 10)],
@@ -146,7 +157,9 @@ export const fleet: Proof = {
           ...logged.slice(0, 4).map(([k, c]) => [`agents logged ×${c}`, k] as [string, string]),
         ],
         goals: [
-          ...(n > first ? [{ name: `ACK p99 at ${first} agents < ${FLEET_GOALS.ackP99At100Ms} ms`, ok: p(at100.latencies, 99) < FLEET_GOALS.ackP99At100Ms, detail: `${p(at100.latencies, 99)} ms` }] : []),
+          ...(n > first
+            ? [{ name: `ACK p99 at ${first} agents < ${FLEET_GOALS.ackP99At100Ms} ms`, ok: p(at100.latencies, 99) < FLEET_GOALS.ackP99At100Ms, detail: `${p(at100.latencies, 99)} ms` }]
+            : []),
           { name: `ACK p99 at ${n} agents < ${ackGoal} ms`, ok: json.ackP99Ms < ackGoal, detail: `${json.ackP99Ms} ms` },
           { name: 'ingest < 1 core', ok: json.ingestCpuPct < FLEET_GOALS.ingestCpuPct, detail: `${json.ingestCpuPct}%` },
           { name: 'ingest < 1 GB RSS', ok: json.ingestRssMb < FLEET_GOALS.ingestRssMb, detail: `${json.ingestRssMb} MB` },

@@ -52,7 +52,10 @@ export async function until<T>(what: string, ms: number, cond: () => Promise<T |
 }
 
 export function table(title: string, r: ProofResult): string {
-  const rows: [string, string][] = [...r.rows.map(([k, v]) => [k, String(v)] as [string, string]), ...r.goals.map((g) => [`goal: ${g.name}`, `${g.ok ? 'MET   ' : 'MISSED'} ${g.detail}`] as [string, string])];
+  const rows: [string, string][] = [
+    ...r.rows.map(([k, v]) => [k, String(v)] as [string, string]),
+    ...r.goals.map((g) => [`goal: ${g.name}`, `${g.ok ? 'MET   ' : 'MISSED'} ${g.detail}`] as [string, string]),
+  ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return [`== ${title} ==`, ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`)].join('\n');
 }

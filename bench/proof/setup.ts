@@ -49,7 +49,8 @@ export async function seed(o: { directors: number; config: DirectorConfig; datab
   const { registerDirector } = await import('@/lib/server/directors');
   await createUser({ username: 'proof', password: 'proof proof proof proof', role: 'admin' }, sys);
   const u = await (await db()).user.findUniqueOrThrow({ where: { username: 'proof' } });
-  const operator = (await createToken({ kind: 'user', via: 'session', userId: u.id, username: 'proof', role: 'admin', userRole: 'admin', actor: 'proof' }, { name: 'proof', role: 'operator' }, sys)).secret;
+  const operator = (await createToken({ kind: 'user', via: 'session', userId: u.id, username: 'proof', role: 'admin', userRole: 'admin', actor: 'proof' }, { name: 'proof', role: 'operator' }, sys))
+    .secret;
   await createCluster({ name: CLUSTER, description: 'proof fleet', driftPolicy: 'enforce', config: o.config }, sys);
   const tokens: string[] = [];
   for (let i = 0; i < o.directors; i++) tokens.push((await registerDirector(CLUSTER, `d${String(i).padStart(4, '0')}`, sys, 'http://127.0.0.1')).token);

@@ -43,7 +43,11 @@ export async function commitWeight(call: Api, base: number, k: number, weight: n
   const t0 = Date.now();
   const r = await call<{ revision: { number: number } }>(`/api/v1/clusters/${CLUSTER}/changes`, {
     method: 'POST',
-    body: { baseRevision: base, message, changes: [{ op: 'edit-server', service: { protocol: 'tcp', address: `10.200.${k % 10}.1`, port: 80 }, server: { address: `10.201.${k % 10}.2`, port: 80 }, set: { weight } }] },
+    body: {
+      baseRevision: base,
+      message,
+      changes: [{ op: 'edit-server', service: { protocol: 'tcp', address: `10.200.${k % 10}.1`, port: 80 }, server: { address: `10.201.${k % 10}.2`, port: 80 }, set: { weight } }],
+    },
   });
   if (r.status !== 201) throw new Error(`commit: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
   return { revision: r.body.revision.number, t0 };
@@ -55,12 +59,23 @@ export async function ackLatencies(call: Api, fleet: FleetProcess, n: number, co
   const latencies: number[] = [];
   for (let c = 0; c < commits; c++) {
     const { revision, t0 } = await commitWeight(call, base, base, 2 + (base % 50), `proof: weight edit ${c + 1}`);
-    const acks = await until(`${n} ACKs of revision ${revision}`, ms, async () => {
-      const a = await fleet.send<[number, number][]>({ cmd: 'acks', revision });
-      return a.length >= n ? a : null;
-    }, 50);
+    const acks = await until(
+      `${n} ACKs of revision ${revision}`,
+      ms,
+      async () => {
+        const a = await fleet.send<[number, number][]>({ cmd: 'acks', revision });
+        return a.length >= n ? a : null;
+      },
+      50,
+    );
     for (const [, t] of acks) latencies.push(t - t0);
-    if (process.env.LVS_PROOF_DEBUG) console.error(`revision ${revision}, ms to each ACK: ${acks.map(([, t]) => t - t0).sort((a, b) => a - b).join(' ')}`);
+    if (process.env.LVS_PROOF_DEBUG)
+      console.error(
+        `revision ${revision}, ms to each ACK: ${acks
+          .map(([, t]) => t - t0)
+          .sort((a, b) => a - b)
+          .join(' ')}`,
+      );
     base = revision;
   }
   return { latencies, revision: base };
@@ -78,15 +93,25 @@ export async function restartUnderFleet(konsole: ConsoleProcess, fleet: FleetPro
   await konsole.stop();
   await konsole.start();
   const upMs = Date.now() - tStop;
-  const hellos = await until(`${n} agents to say hello to the restarted console`, ms, async () => {
-    const h = await fleet.send<[number, number][]>({ cmd: 'hellos', since: tStop });
-    return h.length >= n ? h : null;
-  }, 100);
+  const hellos = await until(
+    `${n} agents to say hello to the restarted console`,
+    ms,
+    async () => {
+      const h = await fleet.send<[number, number][]>({ cmd: 'hellos', since: tStop });
+      return h.length >= n ? h : null;
+    },
+    100,
+  );
   const after = await fleetInSync(fleet, n, revision, ms);
-  const view = await until(`the console to list ${n} directors connected and in sync`, ms, async () => {
-    const v = await consoleView(call);
-    return v.inSync >= n ? v : null;
-  }, 250);
+  const view = await until(
+    `the console to list ${n} directors connected and in sync`,
+    ms,
+    async () => {
+      const v = await consoleView(call);
+      return v.inSync >= n ? v : null;
+    },
+    250,
+  );
   const allInMs = Math.max(...hellos.map(([, t]) => t)) - tStop;
   const syncedMs = Date.now() - tStop;
   return { upMs, allInMs, syncedMs, opsDuring: after.ops - before.ops, view };

@@ -29,7 +29,11 @@ export function AuditPage() {
   const q = useAudit(query);
   const set = (k: keyof Filter) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setForm((f) => ({ ...f, [k]: e.target.value }));
   const events = q.data?.pages.flatMap((p) => p.events) ?? [];
-  const fieldErr = (p: string) => errorIssues(q.error).filter((i) => i.path === p).map((i) => i.message).join('; ');
+  const fieldErr = (p: string) =>
+    errorIssues(q.error)
+      .filter((i) => i.path === p)
+      .map((i) => i.message)
+      .join('; ');
   return (
     <div className="page">
       <div className="page-head">
@@ -106,37 +110,37 @@ export function AuditPage() {
         }
       >
         {() => (
-        <>
-          <div className="table-wrap">
-            <table className="data" data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th>Time</th>
-                  <th>Actor</th>
-                  <th>Action</th>
-                  <th>Cluster</th>
-                  <th>Target</th>
-                  <th className="num">Revision</th>
-                  <th>Client</th>
-                  <th>Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.map((e) => (
-                  <AuditRow key={e.id} e={e} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <div className="row" style={{ marginTop: 10 }}>
-            <span className="small muted grow">{events.length} events</span>
-            {q.hasNextPage ? (
-              <button type="button" className="btn" onClick={() => q.fetchNextPage()} disabled={q.isFetchingNextPage}>
-                {q.isFetchingNextPage ? 'Loading…' : 'Older events'}
-              </button>
-            ) : null}
-          </div>
-        </>
+          <>
+            <div className="table-wrap">
+              <table className="data" data-testid="audit-table">
+                <thead>
+                  <tr>
+                    <th>Time</th>
+                    <th>Actor</th>
+                    <th>Action</th>
+                    <th>Cluster</th>
+                    <th>Target</th>
+                    <th className="num">Revision</th>
+                    <th>Client</th>
+                    <th>Details</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {events.map((e) => (
+                    <AuditRow key={e.id} e={e} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <div className="row" style={{ marginTop: 10 }}>
+              <span className="small muted grow">{events.length} events</span>
+              {q.hasNextPage ? (
+                <button type="button" className="btn" onClick={() => q.fetchNextPage()} disabled={q.isFetchingNextPage}>
+                  {q.isFetchingNextPage ? 'Loading…' : 'Older events'}
+                </button>
+              ) : null}
+            </div>
+          </>
         )}
       </QueryState>
     </div>

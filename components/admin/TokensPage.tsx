@@ -44,29 +44,29 @@ export function TokensPage() {
         }
       >
         {(data) => (
-        <div className="table-wrap">
-          <table className="data" data-testid="tokens-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Token</th>
-                <th>Role</th>
-                <th>Owner</th>
-                <th>Expires</th>
-                <th>Last used</th>
-                <th>Status</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.tokens.map((t) => (
-                <TokenRow key={t.id} t={t} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+          <div className="table-wrap">
+            <table className="data" data-testid="tokens-table">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Token</th>
+                  <th>Role</th>
+                  <th>Owner</th>
+                  <th>Expires</th>
+                  <th>Last used</th>
+                  <th>Status</th>
+                  <th>
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.tokens.map((t) => (
+                  <TokenRow key={t.id} t={t} />
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </QueryState>
       <CreateTokenDialog open={creating} onClose={() => setCreating(false)} />
@@ -122,7 +122,10 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
   const [error, setError] = useState<unknown>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const createToken = useCreateToken();
-  const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
+  const at = (p: string) =>
+    errorIssues(error)
+      .filter((i) => i.path === p)
+      .map((i) => i.message);
   const close = () => {
     setSecret(null);
     setName('');
@@ -145,7 +148,11 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
         <div className="stack">
           <div className="notice warn">Copy it now: it is shown once and only its hash is stored.</div>
           <div className="row">
-            <code className="grow" style={{ padding: '6px 8px', background: 'var(--bg-sunken)', border: '1px solid var(--border)', borderRadius: 6, overflowWrap: 'anywhere' }} data-testid="api-token-secret">
+            <code
+              className="grow"
+              style={{ padding: '6px 8px', background: 'var(--bg-sunken)', border: '1px solid var(--border)', borderRadius: 6, overflowWrap: 'anywhere' }}
+              data-testid="api-token-secret"
+            >
               {secret}
             </code>
             <CopyButton text={secret} />

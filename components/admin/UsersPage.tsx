@@ -13,18 +13,24 @@ import { Field } from '../ui/field';
 import { Empty, ErrorState, QueryState } from '../ui/states';
 import { useToast } from '../ui/toast';
 
-
 export function UsersPage() {
   const { can, me } = useSession();
   const q = useUsers();
   const [creating, setCreating] = useState(false);
-  if (!can('admin')) return <div className="page"><ErrorState error="managing users needs the admin role" title="Not allowed" /></div>;
+  if (!can('admin'))
+    return (
+      <div className="page">
+        <ErrorState error="managing users needs the admin role" title="Not allowed" />
+      </div>
+    );
   return (
     <div className="page">
       <div className="page-head">
         <div>
           <h1>Users</h1>
-          <div className="sub">admin: {ROLE_HELP.admin} · operator: {ROLE_HELP.operator} · viewer: {ROLE_HELP.viewer}</div>
+          <div className="sub">
+            admin: {ROLE_HELP.admin} · operator: {ROLE_HELP.operator} · viewer: {ROLE_HELP.viewer}
+          </div>
         </div>
         <span className="spacer" />
         <button type="button" className="btn primary" onClick={() => setCreating(true)}>
@@ -33,26 +39,26 @@ export function UsersPage() {
       </div>
       <QueryState query={q} isEmpty={(d) => d.users.length === 0} empty={<Empty title="No users" />}>
         {(data) => (
-        <div className="table-wrap">
-          <table className="data" data-testid="users-table">
-            <thead>
-              <tr>
-                <th>Username</th>
-                <th>Role</th>
-                <th>Status</th>
-                <th>Created</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.users.map((u) => (
-                <UserRow key={u.id} u={u} self={u.id === me.user.id} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+          <div className="table-wrap">
+            <table className="data" data-testid="users-table">
+              <thead>
+                <tr>
+                  <th>Username</th>
+                  <th>Role</th>
+                  <th>Status</th>
+                  <th>Created</th>
+                  <th>
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.users.map((u) => (
+                  <UserRow key={u.id} u={u} self={u.id === me.user.id} />
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </QueryState>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
@@ -155,7 +161,10 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const [error, setError] = useState<unknown>(null);
   const createUser = useCreateUser();
   const toast = useToast();
-  const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
+  const at = (p: string) =>
+    errorIssues(error)
+      .filter((i) => i.path === p)
+      .map((i) => i.message);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     try {

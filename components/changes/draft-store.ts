@@ -48,7 +48,11 @@ function subscribe(l: () => void) {
 }
 
 export function useDraft(cluster: string) {
-  const draft = useSyncExternalStore(subscribe, () => read(cluster), () => null);
+  const draft = useSyncExternalStore(
+    subscribe,
+    () => read(cluster),
+    () => null,
+  );
   /** Record the wanted state of one service (null = remove it), made on `baseRevision`. */
   const setEdit = useCallback(
     (keyId: string, service: VirtualService | null, baseRevision: number) => {

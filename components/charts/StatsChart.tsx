@@ -176,7 +176,9 @@ export function StatsChart({ cluster, scope = {}, breakdownLabel, title = 'Traff
         <div ref={plot} className={styles.plot} style={{ height }} data-testid="stats-chart" data-points={rows.length}>
           <div className={styles.unit}>{unit}</div>
           {rows.length === 0 ? (
-            <div className={styles.noData}>{range === 'live' ? (live.status === 'live' ? 'No samples yet: is an agent reporting?' : 'Connecting to the live stream…') : hist.isPending ? 'Loading…' : 'No data in this range'}</div>
+            <div className={styles.noData}>
+              {range === 'live' ? (live.status === 'live' ? 'No samples yet: is an agent reporting?' : 'Connecting to the live stream…') : hist.isPending ? 'Loading…' : 'No data in this range'}
+            </div>
           ) : (
             <ResponsiveContainer width="100%" height="100%">
               <LineChart data={rows} margin={{ top: 18, right: 12, bottom: 0, left: 0 }}>

@@ -119,14 +119,44 @@ function ClusterRow({ c }: { c: ClusterSummary }) {
 
 function Alerts({ a, neverConnected }: { a: ClusterSummary['alerts']; neverConnected: number }) {
   const items = [
-    neverConnected ? <span key="n" className="badge warn">{neverConnected} never connected</span> : null,
-    a.offline ? <span key="o" className="badge bad">{a.offline} offline</span> : null,
-    a.failed ? <span key="f" className="badge bad">{a.failed} failed</span> : null,
-    a.drift ? <span key="d" className="badge warn">{a.drift} drift</span> : null,
-    a.unhealthy ? <span key="u" className="badge bad">{a.unhealthy} unhealthy</span> : null,
-    a.draining ? <span key="r" className="badge warn">{a.draining} draining</span> : null,
+    neverConnected ? (
+      <span key="n" className="badge warn">
+        {neverConnected} never connected
+      </span>
+    ) : null,
+    a.offline ? (
+      <span key="o" className="badge bad">
+        {a.offline} offline
+      </span>
+    ) : null,
+    a.failed ? (
+      <span key="f" className="badge bad">
+        {a.failed} failed
+      </span>
+    ) : null,
+    a.drift ? (
+      <span key="d" className="badge warn">
+        {a.drift} drift
+      </span>
+    ) : null,
+    a.unhealthy ? (
+      <span key="u" className="badge bad">
+        {a.unhealthy} unhealthy
+      </span>
+    ) : null,
+    a.draining ? (
+      <span key="r" className="badge warn">
+        {a.draining} draining
+      </span>
+    ) : null,
   ].filter(Boolean);
-  return items.length ? <div className="row" style={{ gap: 4 }}>{items}</div> : <span className="badge ok">ok</span>;
+  return items.length ? (
+    <div className="row" style={{ gap: 4 }}>
+      {items}
+    </div>
+  ) : (
+    <span className="badge ok">ok</span>
+  );
 }
 
 function CreateClusterDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
@@ -138,7 +168,10 @@ function CreateClusterDialog({ open, onClose }: { open: boolean; onClose: () => 
   const createCluster = useCreateCluster();
   const toast = useToast();
   const router = useRouter();
-  const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
+  const at = (p: string) =>
+    errorIssues(error)
+      .filter((i) => i.path === p)
+      .map((i) => i.message);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);

@@ -112,7 +112,10 @@ function ClusterFields({ cluster, description, driftPolicy, editable }: { cluste
       setBusy(false);
     }
   };
-  const at = (p: string) => errorIssues(error).filter((i) => i.path === p).map((i) => i.message);
+  const at = (p: string) =>
+    errorIssues(error)
+      .filter((i) => i.path === p)
+      .map((i) => i.message);
   return (
     <form className="card" onSubmit={save} aria-label="Cluster" noValidate>
       <h2 style={{ marginBottom: 12 }}>Cluster</h2>
@@ -127,7 +130,11 @@ function ClusterFields({ cluster, description, driftPolicy, editable }: { cluste
           </select>
         </Field>
       </div>
-      {error && !errorIssues(error).length ? <div className="notice bad" style={{ marginTop: 10 }}>{errorMessage(error)}</div> : null}
+      {error && !errorIssues(error).length ? (
+        <div className="notice bad" style={{ marginTop: 10 }}>
+          {errorMessage(error)}
+        </div>
+      ) : null}
       {editable ? (
         <div className="row end" style={{ marginTop: 12 }}>
           <button type="submit" className="btn primary" disabled={!changed || busy}>
@@ -170,7 +177,12 @@ function GlobalsCard({ cluster, globals, baseRevision, editable }: { cluster: st
         {d.timeoutsOn ? (
           <div className="grid3">
             {(['tcp', 'tcpfin', 'udp'] as const).map((k) => (
-              <Field key={k} label={`${k} (s)`} errors={e(`timeouts.${k}`)} help={`${k === 'tcp' ? 'established TCP' : k === 'tcpfin' ? 'TCP after FIN' : 'UDP'}; kernel default ${duration(DEFAULT_TIMEOUTS[k])}`}>
+              <Field
+                key={k}
+                label={`${k} (s)`}
+                errors={e(`timeouts.${k}`)}
+                help={`${k === 'tcp' ? 'established TCP' : k === 'tcpfin' ? 'TCP after FIN' : 'UDP'}; kernel default ${duration(DEFAULT_TIMEOUTS[k])}`}
+              >
                 <input type="text" inputMode="numeric" value={d[k]} disabled={dis} onChange={(ev) => setD({ ...d, [k]: ev.target.value })} />
               </Field>
             ))}
@@ -186,7 +198,10 @@ function GlobalsCard({ cluster, globals, baseRevision, editable }: { cluster: st
               type="button"
               className="btn small"
               onClick={() =>
-                setD({ ...d, daemons: [...d.daemons, { state: d.daemons.some((x) => x.state === 'master') ? 'backup' : 'master', interface: 'eth0', syncId: '0', maxLen: '', group: '', port: '', ttl: '' }] })
+                setD({
+                  ...d,
+                  daemons: [...d.daemons, { state: d.daemons.some((x) => x.state === 'master') ? 'backup' : 'master', interface: 'eth0', syncId: '0', maxLen: '', group: '', port: '', ttl: '' }],
+                })
               }
             >
               + Add daemon

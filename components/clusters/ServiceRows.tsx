@@ -73,7 +73,11 @@ export const ServiceRow = memo(function ServiceRow({ index, rowRef, cluster, ite
         <Link href={href.service(cluster, key)} className={styles.key} prefetch={false} title={addrLabel(s)}>
           {addrLabel(s)}
         </Link>
-        {mark ? <span className={`badge ${mark === 'removed' ? 'bad' : mark === 'added' ? 'ok' : 'warn'}`} style={{ marginLeft: 8 }}>{mark}, not applied</span> : null}
+        {mark ? (
+          <span className={`badge ${mark === 'removed' ? 'bad' : mark === 'added' ? 'ok' : 'warn'}`} style={{ marginLeft: 8 }}>
+            {mark}, not applied
+          </span>
+        ) : null}
         <StaleMark cluster={cluster} live={live} />
       </td>
       <td>{s.scheduler}</td>
@@ -129,7 +133,11 @@ export const RealServerLine = memo(function RealServerLine({ index, rowRef, s, s
           <span className={`badge ${st === 'up' ? 'ok' : st === 'down' ? 'bad' : 'warn'}`}>{st}</span>
           {rep?.health ? <HealthBadge health={rep.health} /> : null}
           {rep?.drain ? <DrainBar drain={rep.drain} /> : null}
-          {r.upperThreshold || r.lowerThreshold ? <span className="small faint">-x {r.upperThreshold} -y {r.lowerThreshold}</span> : null}
+          {r.upperThreshold || r.lowerThreshold ? (
+            <span className="small faint">
+              -x {r.upperThreshold} -y {r.lowerThreshold}
+            </span>
+          ) : null}
         </div>
       </td>
       <LiveCells live={live} k={liveKey} />
@@ -149,9 +157,7 @@ export function useStaleness(cluster: string, live: LiveTable): { stale: boolean
   const tableOld = meta.received && now !== null && (meta.t === null || now - meta.t > STALE_AFTER_MS);
   if (!silent.length && !tableOld) return { stale: false, text: '' };
   const since = (at: string | number | null) => (at !== null && now !== null ? ago(at, now).replace(' ago', '') : 'ever');
-  const text = silent.length
-    ? `no numbers from ${silent.map((d) => `${d.name} (${since(d.statsAt)})`).join(', ')}`
-    : `numbers ${since(meta.t)} old`;
+  const text = silent.length ? `no numbers from ${silent.map((d) => `${d.name} (${since(d.statsAt)})`).join(', ')}` : `numbers ${since(meta.t)} old`;
   return { stale: true, text };
 }
 

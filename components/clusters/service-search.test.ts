@@ -3,7 +3,14 @@ import { VirtualServiceSchema, type VirtualServiceInput } from '@/lib/ipvs/model
 import { ServiceSearch } from './service-search';
 
 const svc = (i: number, over: Partial<VirtualServiceInput> = {}) =>
-  VirtualServiceSchema.parse({ protocol: 'tcp', address: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`, port: 80, scheduler: i % 2 ? 'wrr' : 'wlc', realServers: [{ address: `192.168.${i % 250}.2` }], ...over } as VirtualServiceInput);
+  VirtualServiceSchema.parse({
+    protocol: 'tcp',
+    address: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+    port: 80,
+    scheduler: i % 2 ? 'wrr' : 'wlc',
+    realServers: [{ address: `192.168.${i % 250}.2` }],
+    ...over,
+  } as VirtualServiceInput);
 
 describe('ServiceSearch', () => {
   const rows = Array.from({ length: 600 }, (_, i) => ({ s: i === 7 ? svc(i, { protocol: 'udp' } as Partial<VirtualServiceInput>) : svc(i), broken: i % 100 === 0 }));

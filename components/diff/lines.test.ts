@@ -14,7 +14,10 @@ describe('diffLines', () => {
     ]);
   });
   it('handles empty sides and numbers lines from 1', () => {
-    expect(diffLines('', 'x\ny\n')).toEqual([{ kind: 'add', text: 'x', b: 1 }, { kind: 'add', text: 'y', b: 2 }]);
+    expect(diffLines('', 'x\ny\n')).toEqual([
+      { kind: 'add', text: 'x', b: 1 },
+      { kind: 'add', text: 'y', b: 2 },
+    ]);
     expect(diffLines('x\n', '')).toEqual([{ kind: 'del', text: 'x', a: 1 }]);
     expect(diffLines('same\n', 'same\n')).toEqual([{ kind: 'same', text: 'same', a: 1, b: 1 }]);
   });

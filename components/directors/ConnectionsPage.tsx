@@ -41,7 +41,10 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
     <section className="stack" aria-label="Connections">
       <div className="row">
         <h2 className="grow">
-          Connections on <Link href={href.director(cluster, director)} className="mono">{director}</Link>
+          Connections on{' '}
+          <Link href={href.director(cluster, director)} className="mono">
+            {director}
+          </Link>
         </h2>
         <label className="check small">
           <input type="checkbox" checked={auto} onChange={(e) => setAuto(e.target.checked)} /> auto-refresh (2 s)
@@ -97,71 +100,71 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
         }
       >
         {(data) => (
-        <>
-          <div className="table-wrap">
-            <table className="data" data-testid="connections-table">
-              <thead>
-                <tr>
-                  <th>Pro</th>
-                  <th>Expire</th>
-                  <th>State</th>
-                  <th>Source</th>
-                  <th>Virtual</th>
-                  <th>Destination</th>
-                  <th>PE</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.entries.map((e, i) => (
-                  <tr key={`${offset + i}`} className="mono" data-template={e.template || undefined}>
-                    <td className="mono">{e.protocol}</td>
-                    <td className="mono">{mmss(e.expires)}</td>
-                    <td className="mono">
-                      {e.state}
-                      {e.template ? (
-                        <span className="badge info" style={{ marginLeft: 6 }} title="persistence template: pins this client (network) to the destination">
-                          template
-                        </span>
-                      ) : null}
-                    </td>
-                    <td className="mono">{formatHostPort(e.clientAddress, e.clientPort)}</td>
-                    <td className="mono">{formatHostPort(e.virtualAddress, e.virtualPort)}</td>
-                    <td className="mono">{formatHostPort(e.destAddress, e.destPort)}</td>
-                    <td className="mono small">{e.pe ? `${e.pe} ${e.peData ?? ''}` : ''}</td>
+          <>
+            <div className="table-wrap">
+              <table className="data" data-testid="connections-table">
+                <thead>
+                  <tr>
+                    <th>Pro</th>
+                    <th>Expire</th>
+                    <th>State</th>
+                    <th>Source</th>
+                    <th>Virtual</th>
+                    <th>Destination</th>
+                    <th>PE</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <div className="row">
-            <span className="small muted grow">
-              {exact(offset + 1)}–{exact(offset + data.entries.length)} of {exact(total)} · fetched {ago(data.fetchedAt)}
-              {q.isFetching ? ' · refreshing…' : ''}
-            </span>
-            <label className="small">
-              per page{' '}
-              <select
-                value={limit}
-                onChange={(e) => {
-                  setLimit(Number(e.target.value));
-                  setOffset(0);
-                }}
-              >
-                {PAGE_SIZES.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button type="button" className="btn small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - limit))}>
-              ← Previous
-            </button>
-            <button type="button" className="btn small" disabled={offset + limit >= total} onClick={() => setOffset(offset + limit)}>
-              Next →
-            </button>
-          </div>
-        </>
+                </thead>
+                <tbody>
+                  {data.entries.map((e, i) => (
+                    <tr key={`${offset + i}`} className="mono" data-template={e.template || undefined}>
+                      <td className="mono">{e.protocol}</td>
+                      <td className="mono">{mmss(e.expires)}</td>
+                      <td className="mono">
+                        {e.state}
+                        {e.template ? (
+                          <span className="badge info" style={{ marginLeft: 6 }} title="persistence template: pins this client (network) to the destination">
+                            template
+                          </span>
+                        ) : null}
+                      </td>
+                      <td className="mono">{formatHostPort(e.clientAddress, e.clientPort)}</td>
+                      <td className="mono">{formatHostPort(e.virtualAddress, e.virtualPort)}</td>
+                      <td className="mono">{formatHostPort(e.destAddress, e.destPort)}</td>
+                      <td className="mono small">{e.pe ? `${e.pe} ${e.peData ?? ''}` : ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <div className="row">
+              <span className="small muted grow">
+                {exact(offset + 1)}–{exact(offset + data.entries.length)} of {exact(total)} · fetched {ago(data.fetchedAt)}
+                {q.isFetching ? ' · refreshing…' : ''}
+              </span>
+              <label className="small">
+                per page{' '}
+                <select
+                  value={limit}
+                  onChange={(e) => {
+                    setLimit(Number(e.target.value));
+                    setOffset(0);
+                  }}
+                >
+                  {PAGE_SIZES.map((n) => (
+                    <option key={n} value={n}>
+                      {n}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button type="button" className="btn small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - limit))}>
+                ← Previous
+              </button>
+              <button type="button" className="btn small" disabled={offset + limit >= total} onClick={() => setOffset(offset + limit)}>
+                Next →
+              </button>
+            </div>
+          </>
         )}
       </QueryState>
     </section>

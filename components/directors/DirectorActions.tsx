@@ -120,4 +120,3 @@ export function RotateButton({ cluster, name, disabled }: { cluster: string; nam
     </>
   );
 }
-

@@ -18,7 +18,12 @@ export function Facts({ d }: { d: DirectorDetail }) {
     ['IPVS', f ? `${f.ipvsVersion} (size=${f.connTableSize})` : '–'],
     ['ipvsadm', f ? (f.ipvsadmVersion ?? 'not used') : '–'],
     ['Schedulers', f ? <span className="mono small">{f.schedulers.join(' ')}</span> : '–'],
-    ['Token', <span key="t" className="mono small">{d.tokenPrefix}…{d.revoked ? ' (revoked)' : ''}</span>],
+    [
+      'Token',
+      <span key="t" className="mono small">
+        {d.tokenPrefix}…{d.revoked ? ' (revoked)' : ''}
+      </span>,
+    ],
   ];
   return (
     <section className="card">
@@ -53,7 +58,11 @@ export function Revisions({ d }: { d: DirectorDetail }) {
         </div>
         <div>{d.inSync ? <span className="badge ok">in sync</span> : <span className="badge warn">not in sync</span>}</div>
       </div>
-      {d.appliedHash ? <div className="small faint mono" style={{ marginTop: 8, overflowWrap: 'anywhere' }}>{d.appliedHash}</div> : null}
+      {d.appliedHash ? (
+        <div className="small faint mono" style={{ marginTop: 8, overflowWrap: 'anywhere' }}>
+          {d.appliedHash}
+        </div>
+      ) : null}
     </section>
   );
 }
@@ -72,7 +81,8 @@ export function LastError({ d }: { d: DirectorDetail }) {
         {e.command}
       </pre>
       <div className="small muted" style={{ marginTop: 6 }}>
-        {e.opsApplied} command{e.opsApplied === 1 ? '' : 's'} before it took effect. {d.state === 'failed' ? `The director keeps running r${d.appliedRevision ?? '–'} and retries with backoff.` : 'A later apply succeeded.'}
+        {e.opsApplied} command{e.opsApplied === 1 ? '' : 's'} before it took effect.{' '}
+        {d.state === 'failed' ? `The director keeps running r${d.appliedRevision ?? '–'} and retries with backoff.` : 'A later apply succeeded.'}
       </div>
     </section>
   );
@@ -91,7 +101,9 @@ export function PlanNow({ cluster, name }: { cluster: string; name: string }) {
       ) : q.isError ? (
         <ErrorState error={q.error} retry={() => q.refetch()} />
       ) : q.data.commands.length === 0 ? (
-        <p className="small ok-text" style={{ margin: 0 }}>Nothing: the live table matches the desired revision.</p>
+        <p className="small ok-text" style={{ margin: 0 }}>
+          Nothing: the live table matches the desired revision.
+        </p>
       ) : (
         <pre className="cmd">
           {q.data.commands.map((c, i) => (

@@ -70,4 +70,3 @@ export function DirectorPage({ cluster, director }: { cluster: string; director:
     </div>
   );
 }
-

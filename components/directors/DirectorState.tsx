@@ -45,7 +45,11 @@ export function DirectorStaleBadge({ d }: { d: DirectorStatus }) {
   const stale = s.statsStale || (at !== null && now !== null && now - at > STALE_AFTER_MS);
   if (!stale) return null;
   return (
-    <span className="badge warn" data-testid={`director-stale-${s.name}`} title={`${s.name} has not reported numbers ${at ? `since ${new Date(at).toLocaleTimeString()}` : 'since the console started'}; its traffic is left out of the sums`}>
+    <span
+      className="badge warn"
+      data-testid={`director-stale-${s.name}`}
+      title={`${s.name} has not reported numbers ${at ? `since ${new Date(at).toLocaleTimeString()}` : 'since the console started'}; its traffic is left out of the sums`}
+    >
       numbers {at && now !== null ? ago(at, now).replace(' ago', ' old') : 'missing'}
     </span>
   );

@@ -27,7 +27,8 @@ export function DirectorsPage({ cluster }: { cluster: string }) {
     <section className="stack" aria-label="Directors">
       <div className="row">
         <p className="small muted grow" style={{ margin: 0 }}>
-          Each director runs <code>lvs-agent</code>, which dials out to this control plane, applies the desired revision with ipvsadm and reports back. Desired revision: <strong>{desired === null ? '–' : `r${desired}`}</strong>
+          Each director runs <code>lvs-agent</code>, which dials out to this control plane, applies the desired revision with ipvsadm and reports back. Desired revision:{' '}
+          <strong>{desired === null ? '–' : `r${desired}`}</strong>
           {c.data ? ` · drift policy: ${c.data.driftPolicy}` : ''}.
         </p>
         <Can role="operator">
@@ -47,26 +48,26 @@ export function DirectorsPage({ cluster }: { cluster: string }) {
         }
       >
         {(data) => (
-        <div className="table-wrap">
-          <table className="data" data-testid="directors-table">
-            <thead>
-              <tr>
-                <th>Director</th>
-                <th>State</th>
-                <th>Agent</th>
-                <th>Kernel · IPVS · ipvsadm</th>
-                <th className="num">Applied / desired</th>
-                <th>Last seen</th>
-                <th>Problem</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.directors.map((d) => (
-                <DirectorRow key={d.id} cluster={cluster} d={d} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+          <div className="table-wrap">
+            <table className="data" data-testid="directors-table">
+              <thead>
+                <tr>
+                  <th>Director</th>
+                  <th>State</th>
+                  <th>Agent</th>
+                  <th>Kernel · IPVS · ipvsadm</th>
+                  <th className="num">Applied / desired</th>
+                  <th>Last seen</th>
+                  <th>Problem</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.directors.map((d) => (
+                  <DirectorRow key={d.id} cluster={cluster} d={d} />
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </QueryState>
       <RegisterDialog cluster={cluster} open={registering} onClose={() => setRegistering(false)} />
@@ -140,9 +141,17 @@ function RegisterDialog({ cluster, open, onClose }: { cluster: string; open: boo
   };
   return (
     <Dialog open={open} onClose={close} title={created ? `Director ${created.name} registered` : 'Register a director'} wide={!!created}>
-      {created ? <TokenOnce token={created.token} command={created.agentCommand} onDone={close} /> : (
+      {created ? (
+        <TokenOnce token={created.token} command={created.agentCommand} onDone={close} />
+      ) : (
         <form onSubmit={submit} className="stack" noValidate>
-          <Field label="Name" errors={errorIssues(error).filter((i) => i.path === 'name').map((i) => i.message)} help="usually the host name, e.g. lvs-a.dc1">
+          <Field
+            label="Name"
+            errors={errorIssues(error)
+              .filter((i) => i.path === 'name')
+              .map((i) => i.message)}
+            help="usually the host name, e.g. lvs-a.dc1"
+          >
             <input type="text" value={name} onChange={(e) => setName(e.target.value)} autoFocus spellCheck={false} />
           </Field>
           <FormActions error={error} onCancel={close} submitLabel="Register" disabled={busy || !name.trim()} />
@@ -165,7 +174,11 @@ export function TokenOnce({ token, command, onDone }: { token: string; command: 
       <div className="field">
         <span className="label">Token</span>
         <div className="row">
-          <code className="grow" style={{ padding: '6px 8px', background: 'var(--bg-sunken)', border: '1px solid var(--border)', borderRadius: 6, overflowWrap: 'anywhere' }} data-testid="director-token">
+          <code
+            className="grow"
+            style={{ padding: '6px 8px', background: 'var(--bg-sunken)', border: '1px solid var(--border)', borderRadius: 6, overflowWrap: 'anywhere' }}
+            data-testid="director-token"
+          >
             {token}
           </code>
           <CopyButton text={token} />
@@ -174,7 +187,8 @@ export function TokenOnce({ token, command, onDone }: { token: string; command: 
       <div className="field">
         <span className="label">On the director, as root</span>
         <pre className="cmd" data-testid="agent-command">
-          <span className="prompt"># </span>install -d -m 700 {tokenDir}{'\n'}
+          <span className="prompt"># </span>install -d -m 700 {tokenDir}
+          {'\n'}
           <span className="prompt"># </span>(umask 077; printf &apos;%s\n&apos; &apos;{token}&apos; &gt; {tokenFile}){'\n'}
           <span className="prompt"># </span>
           {command}

@@ -59,7 +59,11 @@ export function HistoryPage({ cluster }: { cluster: string }) {
                   </td>
                   <td className="mono nowrap">
                     r{r.number}
-                    {r.number === current ? <span className="badge ok" style={{ marginLeft: 6 }}>current</span> : null}
+                    {r.number === current ? (
+                      <span className="badge ok" style={{ marginLeft: 6 }}>
+                        current
+                      </span>
+                    ) : null}
                   </td>
                   <td>
                     <div>{r.message}</div>
@@ -96,7 +100,12 @@ function DiffPanel({ cluster, from, to }: { cluster: string; from: number | null
   const d = useDiff(cluster, from, to);
   if (from === null || to === null) return <div className="card muted small">Pick two revisions (A and B) to compare.</div>;
   if (from === to) return <div className="card muted small">A and B are the same revision.</div>;
-  if (d.isPending) return <div className="card"><Loading label={`Comparing r${from} and r${to}…`} /></div>;
+  if (d.isPending)
+    return (
+      <div className="card">
+        <Loading label={`Comparing r${from} and r${to}…`} />
+      </div>
+    );
   if (d.isError) return <ErrorState error={d.error} retry={() => d.refetch()} />;
   return (
     <>

@@ -24,7 +24,8 @@ const PLACEHOLDER: Record<Format, string> = {
   rules: '# ipvsadm-save -n\n-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 192.168.1.2:80 -g -w 1\n-a -t 10.0.0.1:80 -r 192.168.1.3:80 -g -w 2',
   keepalived: 'virtual_server 10.0.0.1 80 {\n    lb_algo wlc\n    lb_kind DR\n    protocol TCP\n    real_server 192.168.1.2 80 {\n        weight 1\n    }\n}',
   json: '{ "services": [ { "protocol": "tcp", "address": "10.0.0.1", "port": 80, "realServers": [ { "address": "192.168.1.2" } ] } ] }',
-  listing: 'IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.1:80 wlc\n  -> 192.168.1.2:80               Route   1      0          0',
+  listing:
+    'IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.1:80 wlc\n  -> 192.168.1.2:80               Route   1      0          0',
 };
 
 export function ImportExportPage({ cluster }: { cluster: string }) {
@@ -190,7 +191,13 @@ function NumberedText({ text, issues }: { text: string; issues: Issue[] }) {
           <div key={n} className={msgs ? styles.badLine : undefined} data-line={n + 1}>
             <span className={styles.ln}>{n + 1}</span>
             {l || ' '}
-            {msgs ? msgs.map((m, k) => <div key={k} className={styles.lineMsg}>↑ {m}</div>) : null}
+            {msgs
+              ? msgs.map((m, k) => (
+                  <div key={k} className={styles.lineMsg}>
+                    ↑ {m}
+                  </div>
+                ))
+              : null}
           </div>
         );
       })}

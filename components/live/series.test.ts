@@ -29,7 +29,11 @@ describe('series', () => {
     const s = fromResponse(resp);
     pushSample(s, { t: 4000, total: pt(0, 8), breakdown: [{ key: 'a', label: '10.0.1.9:80', point: pt(0, 5) }] }, 2000);
     expect(s.total.map((p) => p.t)).toEqual([2000, 3000, 4000]);
-    expect(s.byKey.get('a')!.points.map((p) => [p.t, p.cps])).toEqual([[2000, 4], [3000, 4], [4000, 5]]);
+    expect(s.byKey.get('a')!.points.map((p) => [p.t, p.cps])).toEqual([
+      [2000, 4],
+      [3000, 4],
+      [4000, 5],
+    ]);
     pushSample(s, { t: 7000, total: pt(0, 1), breakdown: [] }, 2000);
     expect(s.total.map((p) => p.t)).toEqual([7000]);
     expect(s.byKey.size).toBe(0); // keys with no point left in the window disappear from the legend
@@ -39,7 +43,12 @@ describe('series', () => {
     const s = fromResponse(resp);
     pushSample(s, { t: 3000, total: pt(0, 70), breakdown: [] }, 60_000);
     pushSample(s, { t: 2500, total: pt(0, 65), breakdown: [] }, 60_000);
-    expect(s.total.map((p) => [p.t, p.cps])).toEqual([[1000, 5], [2000, 6], [2500, 65], [3000, 70]]);
+    expect(s.total.map((p) => [p.t, p.cps])).toEqual([
+      [1000, 5],
+      [2000, 6],
+      [2500, 65],
+      [3000, 70],
+    ]);
   });
 
   it('builds rows for totals and for breakdowns, scaling bytes to bits', () => {
@@ -47,7 +56,10 @@ describe('series', () => {
     s.total[2] = pt(3000, 7, { inbps: 100, outbps: 10 });
     expect(toRows(s, { mode: 'total', fields: ['inbps', 'outbps'] }, 8).at(-1)).toEqual({ t: 3000, inbps: 800, outbps: 80 });
     const rows = toRows(s, { mode: 'breakdown', field: 'cps' });
-    expect(rows).toEqual([{ t: 2000, b: 2, a: 4 }, { t: 3000, b: 3, a: 4 }]);
+    expect(rows).toEqual([
+      { t: 2000, b: 2, a: 4 },
+      { t: 3000, b: 3, a: 4 },
+    ]);
   });
 });
 

@@ -16,7 +16,9 @@ export function DirectorPlans({ plans }: { plans: DirectorPlan[] }) {
             <strong className="mono">{p.director}</strong>
             <span className={`badge ${p.connected ? 'ok' : 'bad'}`}>{p.connected ? 'connected' : 'offline'}</span>
             <span className="small muted">
-              {p.basis === 'reported' ? `against its live table, ${p.basisVerifiedAt ? `verified ${ago(p.basisVerifiedAt)}, ` : ''}changed ${ago(p.basisReportedAt)}` : 'never reported its table: planned against an empty one'}
+              {p.basis === 'reported'
+                ? `against its live table, ${p.basisVerifiedAt ? `verified ${ago(p.basisVerifiedAt)}, ` : ''}changed ${ago(p.basisReportedAt)}`
+                : 'never reported its table: planned against an empty one'}
             </span>
             <span className="grow" />
             <span className="small">{p.summary || ((p.opsTotal ?? p.ops.length) ? `${p.opsTotal ?? p.ops.length} commands` : 'no change')}</span>

@@ -63,7 +63,9 @@ export function Review(p: ReviewProps) {
 
   const stale = (preview.data && preview.data.currentRevision !== p.baseRevision) || errorStatus(commitError) === 409;
   const staleCurrent = commitError instanceof ApiError ? commitError.body.current : undefined;
-  const messageIssues = errorIssues(commitError).filter((i) => i.path === 'message').map((i) => i.message);
+  const messageIssues = errorIssues(commitError)
+    .filter((i) => i.path === 'message')
+    .map((i) => i.message);
   const otherIssues = [...errorIssues(commitError).filter((i) => i.path !== 'message'), ...(preview.isError ? errorIssues(preview.error) : [])];
 
   return (
@@ -83,7 +85,14 @@ export function Review(p: ReviewProps) {
             {staleCurrent ? ` (${staleCurrent.author}: ${staleCurrent.message})` : ''} after r{p.baseRevision}, which these changes were made on. {p.rebaseNote}
             {p.onRebase ? (
               <div style={{ marginTop: 8 }}>
-                <button type="button" className="btn small" onClick={() => { setCommitError(null); p.onRebase!(); }}>
+                <button
+                  type="button"
+                  className="btn small"
+                  onClick={() => {
+                    setCommitError(null);
+                    p.onRebase!();
+                  }}
+                >
                   Rebase onto r{staleCurrent?.number ?? preview.data?.currentRevision ?? p.currentRevision}
                 </button>
               </div>
@@ -112,7 +121,9 @@ export function Review(p: ReviewProps) {
             <Loading label="Planning against each director’s live table…" />
           </div>
         ) : preview.isError ? (
-          otherIssues.length ? null : <ErrorState error={preview.error} title="Plan preview failed" retry={() => preview.refetch()} />
+          otherIssues.length ? null : (
+            <ErrorState error={preview.error} title="Plan preview failed" retry={() => preview.refetch()} />
+          )
         ) : (
           <PreviewBody plan={preview.data} />
         )}
@@ -140,9 +151,14 @@ export function Review(p: ReviewProps) {
             Apply r{(preview.data?.currentRevision ?? p.currentRevision) + 1}
           </button>
         </div>
-        {!message.trim() ? <p className="small faint" style={{ marginTop: 6 }}>A message is required.</p> : null}
+        {!message.trim() ? (
+          <p className="small faint" style={{ marginTop: 6 }}>
+            A message is required.
+          </p>
+        ) : null}
         <p className="small faint" style={{ marginTop: 10 }}>
-          Applying stores a new immutable revision and pushes it to every connected agent at once; each plans against its own live table, so the commands it runs are the ones shown here unless its table changes meanwhile.
+          Applying stores a new immutable revision and pushes it to every connected agent at once; each plans against its own live table, so the commands it runs are the ones shown here unless its
+          table changes meanwhile.
         </p>
       </aside>
       <ConfirmDialog open={confirming} title={p.confirm ?? 'Apply?'} confirmLabel="Roll back" onConfirm={apply} onClose={() => setConfirming(false)} busy={busy}>
@@ -177,4 +193,3 @@ export function PreviewBody({ plan }: { plan: PlanPreview }) {
     </>
   );
 }
-

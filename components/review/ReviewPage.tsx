@@ -48,7 +48,14 @@ function DraftReview({ cluster }: { cluster: string }) {
   if (!draft) {
     return (
       <div className="card">
-        <Empty title="No pending changes" action={<Link href={href.cluster(cluster)} className="btn">Back to services</Link>}>
+        <Empty
+          title="No pending changes"
+          action={
+            <Link href={href.cluster(cluster)} className="btn">
+              Back to services
+            </Link>
+          }
+        >
           Edit a service or add one; your edits collect here until you apply them as one revision.
         </Empty>
       </div>

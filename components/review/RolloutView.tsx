@@ -89,7 +89,9 @@ function RolloutRow({ cluster, d, phase, revision }: { cluster: string; d: Direc
             </span>
           </div>
         ) : phase === 'offline' ? (
-          <span className="muted">agent not connected ({d.lastSeenAt ? `last seen ${ago(d.lastSeenAt)}` : 'never seen'}); it applies r{revision} when it connects</span>
+          <span className="muted">
+            agent not connected ({d.lastSeenAt ? `last seen ${ago(d.lastSeenAt)}` : 'never seen'}); it applies r{revision} when it connects
+          </span>
         ) : phase === 'superseded' ? (
           <span className="muted">a newer revision (r{d.desiredRevision}) replaced this one</span>
         ) : (

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DirectorStatus } from '@/lib/api/schemas';
 import { rolloutPhase } from './rollout-phase';
 
-const d = (over: Partial<DirectorStatus>): DirectorStatus =>
-  ({ name: 'a', state: 'pending', connected: true, desiredRevision: 5, appliedRevision: 4, lastError: null, ...over }) as DirectorStatus;
+const d = (over: Partial<DirectorStatus>): DirectorStatus => ({ name: 'a', state: 'pending', connected: true, desiredRevision: 5, appliedRevision: 4, lastError: null, ...over }) as DirectorStatus;
 const nack = (revision: number) => ({ revision, failedOp: null, command: 'ipvsadm -a …', message: 'Destination already exists', exitCode: 1, opsApplied: 0, at: '' });
 
 describe('rolloutPhase', () => {

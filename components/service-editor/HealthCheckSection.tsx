@@ -31,7 +31,14 @@ export function HealthCheckSection({ form: d, update, errs: e, touch, readOnly }
                 <input type="text" value={d.healthCheck.path} disabled={readOnly} onChange={(ev) => setHc({ path: ev.target.value })} onBlur={touch('healthCheck.path')} spellCheck={false} />
               </Field>
               <Field label="Expected status" errors={e('healthCheck.expectStatus')}>
-                <input type="text" inputMode="numeric" value={d.healthCheck.expectStatus} disabled={readOnly} onChange={(ev) => setHc({ expectStatus: ev.target.value })} onBlur={touch('healthCheck.expectStatus')} />
+                <input
+                  type="text"
+                  inputMode="numeric"
+                  value={d.healthCheck.expectStatus}
+                  disabled={readOnly}
+                  onChange={(ev) => setHc({ expectStatus: ev.target.value })}
+                  onBlur={touch('healthCheck.expectStatus')}
+                />
               </Field>
               <Field label="Body must contain" errors={e('healthCheck.bodyMatch')} help="optional">
                 <input type="text" value={d.healthCheck.bodyMatch} disabled={readOnly} onChange={(ev) => setHc({ bodyMatch: ev.target.value })} />

@@ -54,9 +54,25 @@ function MoreFields({ hc, set, at, e, readOnly }: { hc: HealthCheckForm; set: (p
     <>
       {http ? (
         <>
-          <Text label="Accepted statuses" path={p('statusCodes')} value={m.statusCodes} onChange={(v) => set({ statusCodes: v })} e={e} readOnly={readOnly} help="e.g. 200-299,302 (replaces the expected status)" />
+          <Text
+            label="Accepted statuses"
+            path={p('statusCodes')}
+            value={m.statusCodes}
+            onChange={(v) => set({ statusCodes: v })}
+            e={e}
+            readOnly={readOnly}
+            help="e.g. 200-299,302 (replaces the expected status)"
+          />
           <Text label="Body MD5 (digest)" path={p('digest')} value={m.digest} onChange={(v) => set({ digest: v })} e={e} readOnly={readOnly} help="optional, 32 hex digits" />
-          <Text label="Host header (virtualhost)" path={p('virtualhost')} value={m.virtualhost} onChange={(v) => set({ virtualhost: v })} e={e} readOnly={readOnly} help="blank = the server's address" />
+          <Text
+            label="Host header (virtualhost)"
+            path={p('virtualhost')}
+            value={m.virtualhost}
+            onChange={(v) => set({ virtualhost: v })}
+            e={e}
+            readOnly={readOnly}
+            help="blank = the server's address"
+          />
         </>
       ) : null}
       {t === 'dns' ? (
@@ -77,13 +93,29 @@ function MoreFields({ hc, set, at, e, readOnly }: { hc: HealthCheckForm; set: (p
       {t === 'udp' ? (
         <>
           <Text label="Payload (hex)" path={p('udpPayload')} value={m.udpPayload} onChange={(v) => set({ udpPayload: v })} e={e} readOnly={readOnly} />
-          <Text label="Required reply (hex)" path={p('udpReply')} value={m.udpReply} onChange={(v) => set({ udpReply: v })} e={e} readOnly={readOnly} help="blank = good unless an ICMP error comes back" />
+          <Text
+            label="Required reply (hex)"
+            path={p('udpReply')}
+            value={m.udpReply}
+            onChange={(v) => set({ udpReply: v })}
+            e={e}
+            readOnly={readOnly}
+            help="blank = good unless an ICMP error comes back"
+          />
         </>
       ) : null}
       {t === 'smtp' ? <Text label="HELO name" path={p('heloName')} value={m.heloName} onChange={(v) => set({ heloName: v })} e={e} readOnly={readOnly} help="blank = localhost" /> : null}
       {t === 'misc' ? (
         <>
-          <Text label="Script" path={p('script')} value={m.script} onChange={(v) => set({ script: v })} e={e} readOnly={readOnly} help="a file in the director's checks directory (/etc/lvs-agent/checks)" />
+          <Text
+            label="Script"
+            path={p('script')}
+            value={m.script}
+            onChange={(v) => set({ script: v })}
+            e={e}
+            readOnly={readOnly}
+            help="a file in the director's checks directory (/etc/lvs-agent/checks)"
+          />
           <Text label="Arguments" path={p('scriptArgs')} value={m.scriptArgs} onChange={(v) => set({ scriptArgs: v })} e={e} readOnly={readOnly} help="separated by blanks; no shell" />
           <label className="check">
             <input type="checkbox" checked={m.dynamicWeight} disabled={readOnly} onChange={(ev) => set({ dynamicWeight: ev.target.checked })} />
@@ -173,8 +205,8 @@ export function KeepalivedSection({ form: d, update: setD, errs: e, readOnly }: 
 
       <h4 style={{ marginTop: 14 }}>Sorry server and quorum</h4>
       <label className="check">
-        <input type="checkbox" checked={d.sorry.enabled} disabled={readOnly} onChange={(ev) => setSorry({ enabled: ev.target.checked })} />
-        A sorry server takes the traffic while the quorum is lost (by default: no healthy real server)
+        <input type="checkbox" checked={d.sorry.enabled} disabled={readOnly} onChange={(ev) => setSorry({ enabled: ev.target.checked })} />A sorry server takes the traffic while the quorum is lost (by
+        default: no healthy real server)
       </label>
       {d.sorry.enabled ? (
         <div className={styles.grid} style={{ marginTop: 8 }}>
@@ -203,11 +235,27 @@ export function KeepalivedSection({ form: d, update: setD, errs: e, readOnly }: 
       {d.quorum.enabled ? (
         <div className={styles.grid} style={{ marginTop: 8 }}>
           <Text label="Quorum (weight)" path="quorum.minWeight" value={d.quorum.minWeight} onChange={(v) => setQuorum({ minWeight: v })} e={e} readOnly={readOnly} />
-          <Text label="Hysteresis" path="quorum.hysteresis" value={d.quorum.hysteresis} onChange={(v) => setQuorum({ hysteresis: v })} e={e} readOnly={readOnly} help="lost below quorum − h, back at quorum + h" />
+          <Text
+            label="Hysteresis"
+            path="quorum.hysteresis"
+            value={d.quorum.hysteresis}
+            onChange={(v) => setQuorum({ hysteresis: v })}
+            e={e}
+            readOnly={readOnly}
+            help="lost below quorum − h, back at quorum + h"
+          />
         </div>
       ) : null}
       <div className={styles.grid} style={{ marginTop: 8 }}>
-        <Text label="virtual_server_group" path="group" value={d.group} onChange={(v) => setD((x) => ({ ...x, group: v }))} e={e} readOnly={readOnly} help="services sharing it and their settings export as one keepalived group" />
+        <Text
+          label="virtual_server_group"
+          path="group"
+          value={d.group}
+          onChange={(v) => setD((x) => ({ ...x, group: v }))}
+          e={e}
+          readOnly={readOnly}
+          help="services sharing it and their settings export as one keepalived group"
+        />
       </div>
     </section>
   );

@@ -40,7 +40,16 @@ export function KeySection({ form: d, update, errs: e, touch, readOnly, keyLocke
         ) : (
           <>
             <Field label="Virtual IP" errors={e('address')} help="IPv4 or IPv6 literal (no host names)">
-              <input type="text" value={d.address} disabled={locked} onChange={(ev) => set('address', ev.target.value)} onBlur={touch('address')} placeholder="10.0.0.1" spellCheck={false} autoComplete="off" />
+              <input
+                type="text"
+                value={d.address}
+                disabled={locked}
+                onChange={(ev) => set('address', ev.target.value)}
+                onBlur={touch('address')}
+                placeholder="10.0.0.1"
+                spellCheck={false}
+                autoComplete="off"
+              />
             </Field>
             <Field label="Port" errors={e('port')} help="0 = all ports (persistent services only)">
               <input type="text" inputMode="numeric" value={d.port} disabled={locked} onChange={(ev) => set('port', ev.target.value)} onBlur={touch('port')} placeholder="80" />

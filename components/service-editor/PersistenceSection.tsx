@@ -19,9 +19,20 @@ export function PersistenceSection({ form: d, update, errs: e, touch, readOnly }
         {d.persistent ? (
           <>
             <Field label="Timeout (s)" errors={e('persistence.timeout')} help="1 s – 31 days; ipvsadm's -p default is 360">
-              <input type="text" inputMode="numeric" value={d.persistenceTimeout} disabled={readOnly} onChange={(ev) => set('persistenceTimeout', ev.target.value)} onBlur={touch('persistence.timeout')} />
+              <input
+                type="text"
+                inputMode="numeric"
+                value={d.persistenceTimeout}
+                disabled={readOnly}
+                onChange={(ev) => set('persistenceTimeout', ev.target.value)}
+                onBlur={touch('persistence.timeout')}
+              />
             </Field>
-            <Field label="Granularity (-M)" errors={e('persistence.netmask')} help={(fwm ? d.family === 'inet6' : d.address.includes(':')) ? 'IPv6 prefix length, e.g. 64; blank = /128' : 'dotted mask, e.g. 255.255.255.0; blank = /32'}>
+            <Field
+              label="Granularity (-M)"
+              errors={e('persistence.netmask')}
+              help={(fwm ? d.family === 'inet6' : d.address.includes(':')) ? 'IPv6 prefix length, e.g. 64; blank = /128' : 'dotted mask, e.g. 255.255.255.0; blank = /32'}
+            >
               <input type="text" value={d.netmask} disabled={readOnly} onChange={(ev) => set('netmask', ev.target.value)} onBlur={touch('persistence.netmask')} spellCheck={false} />
             </Field>
             <label className={`check ${styles.span2}`}>
@@ -32,7 +43,14 @@ export function PersistenceSection({ form: d, update, errs: e, touch, readOnly }
         ) : null}
         <div className={styles.span2}>
           <label className="check">
-            <input type="checkbox" checked={d.onePacket} disabled={readOnly} onChange={(ev) => set('onePacket', ev.target.checked)} onBlur={touch('onePacket')} aria-invalid={e('onePacket') ? true : undefined} />
+            <input
+              type="checkbox"
+              checked={d.onePacket}
+              disabled={readOnly}
+              onChange={(ev) => set('onePacket', ev.target.checked)}
+              onBlur={touch('onePacket')}
+              aria-invalid={e('onePacket') ? true : undefined}
+            />
             One-packet scheduling (-o): schedule each UDP datagram on its own
           </label>
           {e('onePacket') ? (

@@ -39,9 +39,7 @@ export function DrainBar({ drain }: { drain: DrainProgress }) {
       <div className={`progress ${done ? 'ok' : ''}`} role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)} aria-label="drain progress">
         <span style={{ width: `${pct}%` }} />
       </div>
-      <span className="small muted">
-        {done ? 'drained — removed' : `${si(left)} conn${left === 1 ? '' : 's'} left (${drain.activeConns} active) · deadline ${ago(drain.deadline)}`}
-      </span>
+      <span className="small muted">{done ? 'drained — removed' : `${si(left)} conn${left === 1 ? '' : 's'} left (${drain.activeConns} active) · deadline ${ago(drain.deadline)}`}</span>
     </div>
   );
 }
@@ -50,15 +48,34 @@ export function RealServerLive({ info, quiesced, draining }: { info?: RealServer
   const parts = [];
   if (info?.health) parts.push(<HealthBadge key="h" health={info.health} />);
   if (info?.drain) parts.push(<DrainBar key="d" drain={info.drain} />);
-  else if (draining) parts.push(<span key="d" className="badge warn">drain on apply</span>);
-  else if (quiesced) parts.push(<span key="q" className="badge warn" title="weight 0: no new connections">quiesced</span>);
+  else if (draining)
+    parts.push(
+      <span key="d" className="badge warn">
+        drain on apply
+      </span>,
+    );
+  else if (quiesced)
+    parts.push(
+      <span key="q" className="badge warn" title="weight 0: no new connections">
+        quiesced
+      </span>,
+    );
   if (info?.stats && !info.drain)
     parts.push(
       <span key="s" className="small muted nowrap" title="ActiveConn / InActConn, summed over the directors">
         {si(info.stats.activeConns)} act · {si(info.stats.inactConns)} inact
       </span>,
     );
-  if (info && info.inKernel === false && !info.drain) parts.push(<span key="k" className="badge">not in kernel</span>);
+  if (info && info.inKernel === false && !info.drain)
+    parts.push(
+      <span key="k" className="badge">
+        not in kernel
+      </span>,
+    );
   if (!parts.length) return <span className="faint small">—</span>;
-  return <div className="row" style={{ gap: 6 }}>{parts}</div>;
+  return (
+    <div className="row" style={{ gap: 6 }}>
+      {parts}
+    </div>
+  );
 }

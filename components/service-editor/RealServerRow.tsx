@@ -8,7 +8,17 @@ import { REAL_SERVER_FORM_FIELDS, toggleQuiesce, type RealServerForm } from './f
 import { RealServerLive, type RealServerLiveInfo } from './RealServerLive';
 import styles from './editor.module.css';
 
-export function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, remove, live }: {
+export function RealServerRow({
+  r,
+  i,
+  servicePort,
+  readOnly,
+  errs,
+  touch,
+  set,
+  remove,
+  live,
+}: {
   r: RealServerForm;
   i: number;
   servicePort: string;
@@ -20,8 +30,7 @@ export function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, r
   live?: Map<string, RealServerLiveInfo>;
 }) {
   const who = r.address || `row ${i + 1}`;
-  const rowErrors = REAL_SERVER_FORM_FIELDS.map((f) => [f, errs(f)] as const)
-    .filter(([, m]) => m && m.length);
+  const rowErrors = REAL_SERVER_FORM_FIELDS.map((f) => [f, errs(f)] as const).filter(([, m]) => m && m.length);
   const bad = (f: string) => (errs(f)?.length ? true : undefined);
   const port = r.port.trim() || servicePort;
   const info = live?.get(realServerKeyId({ address: r.address, port: Number(port) || 0 }));
@@ -30,13 +39,42 @@ export function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, r
     <>
       <tr className={r.drain ? styles.draining : undefined} data-testid={`rs-row-${i}`}>
         <td>
-          <input className={styles.addr} type="text" aria-label={`real server ${i + 1} address`} aria-invalid={bad('address')} value={r.address} disabled={readOnly} onChange={(ev) => set({ address: ev.target.value })} onBlur={touch('address')} placeholder="192.168.1.2" spellCheck={false} autoComplete="off" />
+          <input
+            className={styles.addr}
+            type="text"
+            aria-label={`real server ${i + 1} address`}
+            aria-invalid={bad('address')}
+            value={r.address}
+            disabled={readOnly}
+            onChange={(ev) => set({ address: ev.target.value })}
+            onBlur={touch('address')}
+            placeholder="192.168.1.2"
+            spellCheck={false}
+            autoComplete="off"
+          />
         </td>
         <td>
-          <input className={styles.port} type="text" inputMode="numeric" aria-label={`port of ${who}`} aria-invalid={bad('port')} value={r.port} disabled={readOnly} onChange={(ev) => set({ port: ev.target.value })} onBlur={touch('port')} placeholder={servicePort || 'svc'} />
+          <input
+            className={styles.port}
+            type="text"
+            inputMode="numeric"
+            aria-label={`port of ${who}`}
+            aria-invalid={bad('port')}
+            value={r.port}
+            disabled={readOnly}
+            onChange={(ev) => set({ port: ev.target.value })}
+            onBlur={touch('port')}
+            placeholder={servicePort || 'svc'}
+          />
         </td>
         <td>
-          <select aria-label={`forwarding of ${who}`} value={r.forwarding} disabled={readOnly} onChange={(ev) => set({ forwarding: ev.target.value as RealServerForm['forwarding'] })} title={FORWARDING_HELP[r.forwarding].help}>
+          <select
+            aria-label={`forwarding of ${who}`}
+            value={r.forwarding}
+            disabled={readOnly}
+            onChange={(ev) => set({ forwarding: ev.target.value as RealServerForm['forwarding'] })}
+            title={FORWARDING_HELP[r.forwarding].help}
+          >
             {FORWARDING.map((f) => (
               <option key={f} value={f}>
                 {FORWARDING_HELP[f].flag} {f === 'route' ? 'Route (DR)' : f === 'masq' ? 'Masq (NAT)' : 'Tunnel'}
@@ -45,13 +83,43 @@ export function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, r
           </select>
         </td>
         <td>
-          <input className={styles.num} type="text" inputMode="numeric" aria-label={`weight of ${who}`} aria-invalid={bad('weight')} value={r.weight} disabled={readOnly} onChange={(ev) => set({ weight: ev.target.value })} onBlur={touch('weight')} />
+          <input
+            className={styles.num}
+            type="text"
+            inputMode="numeric"
+            aria-label={`weight of ${who}`}
+            aria-invalid={bad('weight')}
+            value={r.weight}
+            disabled={readOnly}
+            onChange={(ev) => set({ weight: ev.target.value })}
+            onBlur={touch('weight')}
+          />
         </td>
         <td>
-          <input className={styles.num} type="text" inputMode="numeric" aria-label={`upper threshold of ${who}`} aria-invalid={bad('upperThreshold')} value={r.upperThreshold} disabled={readOnly} onChange={(ev) => set({ upperThreshold: ev.target.value })} onBlur={touch('upperThreshold')} />
+          <input
+            className={styles.num}
+            type="text"
+            inputMode="numeric"
+            aria-label={`upper threshold of ${who}`}
+            aria-invalid={bad('upperThreshold')}
+            value={r.upperThreshold}
+            disabled={readOnly}
+            onChange={(ev) => set({ upperThreshold: ev.target.value })}
+            onBlur={touch('upperThreshold')}
+          />
         </td>
         <td>
-          <input className={styles.num} type="text" inputMode="numeric" aria-label={`lower threshold of ${who}`} aria-invalid={bad('lowerThreshold')} value={r.lowerThreshold} disabled={readOnly} onChange={(ev) => set({ lowerThreshold: ev.target.value })} onBlur={touch('lowerThreshold')} />
+          <input
+            className={styles.num}
+            type="text"
+            inputMode="numeric"
+            aria-label={`lower threshold of ${who}`}
+            aria-invalid={bad('lowerThreshold')}
+            value={r.lowerThreshold}
+            disabled={readOnly}
+            onChange={(ev) => set({ lowerThreshold: ev.target.value })}
+            onBlur={touch('lowerThreshold')}
+          />
         </td>
         <td className={styles.state}>
           <RealServerLive info={info} quiesced={quiesced} draining={r.drain} />
@@ -86,7 +154,12 @@ export function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, r
                 <>
                   <label className="small">
                     Tunnel type{' '}
-                    <select aria-label={`tunnel type of ${who}`} value={r.tunnelType || 'ipip'} disabled={readOnly} onChange={(ev) => set({ tunnelType: ev.target.value as RealServerForm['tunnelType'] })}>
+                    <select
+                      aria-label={`tunnel type of ${who}`}
+                      value={r.tunnelType || 'ipip'}
+                      disabled={readOnly}
+                      onChange={(ev) => set({ tunnelType: ev.target.value as RealServerForm['tunnelType'] })}
+                    >
                       {TUNNEL_TYPES.map((t) => (
                         <option key={t} value={t}>
                           {t}
@@ -97,13 +170,28 @@ export function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, r
                   {(r.tunnelType || 'ipip') === 'gue' ? (
                     <label className="small">
                       --tun-port{' '}
-                      <input className={styles.port} type="text" inputMode="numeric" aria-label={`tunnel port of ${who}`} aria-invalid={bad('tunnelPort')} value={r.tunnelPort} disabled={readOnly} onChange={(ev) => set({ tunnelPort: ev.target.value })} onBlur={touch('tunnelPort')} />
+                      <input
+                        className={styles.port}
+                        type="text"
+                        inputMode="numeric"
+                        aria-label={`tunnel port of ${who}`}
+                        aria-invalid={bad('tunnelPort')}
+                        value={r.tunnelPort}
+                        disabled={readOnly}
+                        onChange={(ev) => set({ tunnelPort: ev.target.value })}
+                        onBlur={touch('tunnelPort')}
+                      />
                     </label>
                   ) : null}
                   {(r.tunnelType || 'ipip') !== 'ipip' ? (
                     <label className="small">
                       Checksum{' '}
-                      <select aria-label={`tunnel checksum of ${who}`} value={r.tunnelChecksum || 'nocsum'} disabled={readOnly} onChange={(ev) => set({ tunnelChecksum: ev.target.value as RealServerForm['tunnelChecksum'] })}>
+                      <select
+                        aria-label={`tunnel checksum of ${who}`}
+                        value={r.tunnelChecksum || 'nocsum'}
+                        disabled={readOnly}
+                        onChange={(ev) => set({ tunnelChecksum: ev.target.value as RealServerForm['tunnelChecksum'] })}
+                      >
                         {TUNNEL_CSUM.filter((c) => r.tunnelType === 'gue' || c !== 'remcsum').map((c) => (
                           <option key={c} value={c}>
                             --tun-{c}
@@ -117,7 +205,17 @@ export function RealServerRow({ r, i, servicePort, readOnly, errs, touch, set, r
               {r.drain ? (
                 <label className="small">
                   Drain timeout (s){' '}
-                  <input className={styles.num} type="text" inputMode="numeric" aria-label={`drain timeout of ${who}`} aria-invalid={bad('drain.timeout')} value={r.drainTimeout} disabled={readOnly} onChange={(ev) => set({ drainTimeout: ev.target.value })} onBlur={touch('drain.timeout')} />
+                  <input
+                    className={styles.num}
+                    type="text"
+                    inputMode="numeric"
+                    aria-label={`drain timeout of ${who}`}
+                    aria-invalid={bad('drain.timeout')}
+                    value={r.drainTimeout}
+                    disabled={readOnly}
+                    onChange={(ev) => set({ drainTimeout: ev.target.value })}
+                    onBlur={touch('drain.timeout')}
+                  />
                 </label>
               ) : null}
             </div>

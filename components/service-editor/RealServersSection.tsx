@@ -28,8 +28,8 @@ export function RealServersSection({ form: d, update, errs: e, touch, readOnly, 
         ) : null}
       </div>
       <p className="small faint">
-        Forwarding: {FORWARDING.map((f) => `${FORWARDING_HELP[f].flag} ${FORWARDING_HELP[f].name}`).join(' · ')}. Quiesce sets weight 0: no new connections, existing ones continue. Drain quiesces, waits until the
-        connections are gone (or the timeout passes), then removes the server.
+        Forwarding: {FORWARDING.map((f) => `${FORWARDING_HELP[f].flag} ${FORWARDING_HELP[f].name}`).join(' · ')}. Quiesce sets weight 0: no new connections, existing ones continue. Drain quiesces,
+        waits until the connections are gone (or the timeout passes), then removes the server.
       </p>
       {d.realServers.length === 0 ? (
         <div className="empty small">No real servers: the director will drop (ICMP port unreachable) every new connection to this service.</div>

@@ -42,11 +42,7 @@ export function SchedulingSection({ form: d, update, errs: e, readOnly }: Sectio
         <legend>Scheduler flags (-b)</legend>
         {flagChoices.map((f) => (
           <label key={f} className="check" title={SCHED_FLAG_HELP[f]}>
-            <input
-              type="checkbox"
-              checked={d.schedFlags.includes(f)}
-              onChange={(ev) => set('schedFlags', ev.target.checked ? [...d.schedFlags, f] : d.schedFlags.filter((x) => x !== f))}
-            />
+            <input type="checkbox" checked={d.schedFlags.includes(f)} onChange={(ev) => set('schedFlags', ev.target.checked ? [...d.schedFlags, f] : d.schedFlags.filter((x) => x !== f))} />
             <code>{f}</code>
             <span className="faint small">{SCHED_FLAG_HELP[f]}</span>
           </label>

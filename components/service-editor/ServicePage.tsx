@@ -31,7 +31,11 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
   const router = useRouter();
   const toast = useToast();
   const creating = serviceKey === null;
-  const liveStats = useLatestByKey(cluster, useMemo(() => (serviceKey ? [{ service: serviceKey }] : []), [serviceKey]), { enabled: !creating, maxStreams: 1 });
+  const liveStats = useLatestByKey(
+    cluster,
+    useMemo(() => (serviceKey ? [{ service: serviceKey }] : []), [serviceKey]),
+    { enabled: !creating, maxStreams: 1 },
+  );
   const reports = useMemo(() => indexReports(dirs.data?.directors ?? []), [dirs.data]);
   // the form follows new revisions (a finished drain removes its server) until the admin types
   const rev = c.data?.currentRevision?.number ?? 0;
@@ -39,10 +43,7 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
   const [pinnedRev, setPinnedRev] = useState<number | null>(null);
   const formRev = pinnedRev ?? rev;
   const drainReports = useMemo(
-    () =>
-      (dirs.data?.directors ?? []).flatMap((d) =>
-        d.revoked ? [] : d.drains.filter((x) => serviceKeyId(x.service) === serviceKey).map((x) => ({ director: d.name, drain: x })),
-      ),
+    () => (dirs.data?.directors ?? []).flatMap((d) => (d.revoked ? [] : d.drains.filter((x) => serviceKeyId(x.service) === serviceKey).map((x) => ({ director: d.name, drain: x })))),
     [dirs.data, serviceKey],
   );
 
@@ -66,7 +67,14 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
   if (!creating && !current && !pending) {
     return (
       <div className="card">
-        <Empty title="No such service" action={<Link href={href.cluster(cluster)} className="btn">Back to services</Link>}>
+        <Empty
+          title="No such service"
+          action={
+            <Link href={href.cluster(cluster)} className="btn">
+              Back to services
+            </Link>
+          }
+        >
           {serviceKey} is not in the desired config (r{c.data.currentRevision?.number ?? '–'}).
         </Empty>
       </div>
@@ -99,7 +107,11 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
       <div className="row">
         <h2 className="grow" data-testid="service-title">
           {title}
-          {pending !== undefined ? <span className="badge warn" style={{ marginLeft: 8 }}>{pending === null ? 'removal pending' : 'edited, not applied'}</span> : null}
+          {pending !== undefined ? (
+            <span className="badge warn" style={{ marginLeft: 8 }}>
+              {pending === null ? 'removal pending' : 'edited, not applied'}
+            </span>
+          ) : null}
         </h2>
         {editable && !creating && pending !== undefined ? (
           <button type="button" className="btn small" onClick={() => dropEdit(serviceKey!)}>
@@ -174,10 +186,20 @@ export function ServiceDetails({ s, live }: { s: VirtualService; live: Map<strin
   const rows: [string, React.ReactNode][] = [
     ['Protocol', protoLabel(s)],
     [s.protocol === 'fwmark' ? 'Firewall mark' : 'Virtual address', <code key="a">{addrLabel(s)}</code>],
-    ['Scheduler', <span key="s"><code>{s.scheduler}</code> — {SCHEDULER_HELP[s.scheduler].help}</span>],
+    [
+      'Scheduler',
+      <span key="s">
+        <code>{s.scheduler}</code> — {SCHEDULER_HELP[s.scheduler].help}
+      </span>,
+    ],
     ['Flags', flagsText(s) || '—'],
     ['Persistence', s.persistence ? `${duration(s.persistence.timeout)}${s.persistence.netmask ? `, mask ${s.persistence.netmask}` : ''}${s.persistence.pe ? `, pe ${s.persistence.pe}` : ''}` : 'off'],
-    ['Health check', s.healthCheck ? `${s.healthCheck.type}${s.healthCheck.type !== 'tcp' ? ` ${s.healthCheck.path} → ${s.healthCheck.expectStatus}` : ''} every ${s.healthCheck.interval} s, rise ${s.healthCheck.rise}, fall ${s.healthCheck.fall}, on failure ${s.healthCheck.onFailure}` : 'none'],
+    [
+      'Health check',
+      s.healthCheck
+        ? `${s.healthCheck.type}${s.healthCheck.type !== 'tcp' ? ` ${s.healthCheck.path} → ${s.healthCheck.expectStatus}` : ''} every ${s.healthCheck.interval} s, rise ${s.healthCheck.rise}, fall ${s.healthCheck.fall}, on failure ${s.healthCheck.onFailure}`
+        : 'none',
+    ],
   ];
   return (
     <div className="stack">

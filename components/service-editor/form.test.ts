@@ -102,7 +102,11 @@ describe('validateForm', () => {
 describe('round trip', () => {
   it('formFromService → validateForm gives the same service', () => {
     const s = VirtualServiceSchema.parse({
-      protocol: 'udp', address: '2001:db8::1', port: 53, scheduler: 'sh', schedFlags: ['sh-port'],
+      protocol: 'udp',
+      address: '2001:db8::1',
+      port: 53,
+      scheduler: 'sh',
+      schedFlags: ['sh-port'],
       persistence: { timeout: 600, netmask: '64' },
       realServers: [
         { address: '2001:db8::a', forwarding: 'masq', port: 5353, weight: 0, upperThreshold: 100, lowerThreshold: 50 },

@@ -15,7 +15,20 @@ import {
   type VirtualServiceInput,
 } from '@/lib/ipvs/model';
 import { pathText, type Issue } from '../ui/errors';
-import { checkMoreFrom, checkMoreToInput, emptyCheckMore, emptyQuorum, emptySorry, quorumFrom, quorumToInput, sorryFrom, sorryToInput, type CheckMoreForm, type QuorumForm, type SorryForm } from './health-form';
+import {
+  checkMoreFrom,
+  checkMoreToInput,
+  emptyCheckMore,
+  emptyQuorum,
+  emptySorry,
+  quorumFrom,
+  quorumToInput,
+  sorryFrom,
+  sorryToInput,
+  type CheckMoreForm,
+  type QuorumForm,
+  type SorryForm,
+} from './health-form';
 
 export type RealServerForm = {
   /** stable React key; not part of the model */

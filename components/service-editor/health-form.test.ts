@@ -5,10 +5,23 @@ import { formFromService, validateForm } from './form';
 describe('service editor: keepalived fields survive an edit', () => {
   it('group, sorry server, quorum, every extra check field and per-server checks come back unchanged', () => {
     const svc = VirtualServiceSchema.parse({
-      protocol: 'tcp', address: '10.0.0.1', port: 80, group: 'VSG_1',
+      protocol: 'tcp',
+      address: '10.0.0.1',
+      port: 80,
+      group: 'VSG_1',
       sorryServer: { address: '10.0.9.9', port: 8080, forwarding: 'masq', inhibit: true },
       quorum: { minWeight: 3, hysteresis: 1 },
-      healthCheck: { type: 'http', path: '/h', statusCodes: '200-299,302', digest: '9e107d9d372bb6826bd81d3542a419d6', virtualhost: 'www.example.com', connectIp: '10.0.0.5', retryDelay: 2, warmup: 5, alpha: true },
+      healthCheck: {
+        type: 'http',
+        path: '/h',
+        statusCodes: '200-299,302',
+        digest: '9e107d9d372bb6826bd81d3542a419d6',
+        virtualhost: 'www.example.com',
+        connectIp: '10.0.0.5',
+        retryDelay: 2,
+        warmup: 5,
+        alpha: true,
+      },
       realServers: [
         { address: '10.0.1.1', healthCheck: { type: 'misc', script: 'check.sh', scriptArgs: ['--x=1', 'y'], dynamicWeight: true } },
         { address: '10.0.1.2', healthCheck: { type: 'dns', dnsType: 'AAAA', dnsName: 'example.org' } },
@@ -21,7 +34,7 @@ describe('service editor: keepalived fields survive an edit', () => {
     expect(r.ok && r.service).toEqual(svc);
   });
 
-  it('a bad value in a server\'s own check is reported at its field', () => {
+  it("a bad value in a server's own check is reported at its field", () => {
     const d = formFromService(VirtualServiceSchema.parse({ protocol: 'tcp', address: '10.0.0.1', port: 80, realServers: [{ address: '10.0.1.1', healthCheck: { type: 'http', path: '/ok' } }] }));
     d.realServers[0]!.healthCheck.path = '/a\n}';
     d.realServers[0]!.healthCheck.more.digest = 'xyz';

@@ -25,7 +25,24 @@ export type CheckMoreForm = {
 export type SorryForm = { enabled: boolean; address: string; port: string; forwarding: 'route' | 'masq' | 'tunnel'; weight: string; inhibit: boolean };
 export type QuorumForm = { enabled: boolean; minWeight: string; hysteresis: string };
 
-export const emptyCheckMore = (): CheckMoreForm => ({ statusCodes: '', digest: '', virtualhost: '', connectIp: '', bindTo: '', retryDelay: '', warmup: '', alpha: false, dnsType: '', dnsName: '', udpPayload: '', udpReply: '', heloName: '', script: '', scriptArgs: '', dynamicWeight: false });
+export const emptyCheckMore = (): CheckMoreForm => ({
+  statusCodes: '',
+  digest: '',
+  virtualhost: '',
+  connectIp: '',
+  bindTo: '',
+  retryDelay: '',
+  warmup: '',
+  alpha: false,
+  dnsType: '',
+  dnsName: '',
+  udpPayload: '',
+  udpReply: '',
+  heloName: '',
+  script: '',
+  scriptArgs: '',
+  dynamicWeight: false,
+});
 export const emptySorry = (): SorryForm => ({ enabled: false, address: '', port: '', forwarding: 'masq', weight: '1', inhibit: false });
 export const emptyQuorum = (): QuorumForm => ({ enabled: false, minWeight: '1', hysteresis: '0' });
 
@@ -34,14 +51,29 @@ const s = (v: string | number | undefined) => (v === undefined ? '' : String(v))
 export function checkMoreFrom(hc: HealthCheck | undefined): CheckMoreForm {
   if (!hc) return emptyCheckMore();
   return {
-    statusCodes: s(hc.statusCodes), digest: s(hc.digest), virtualhost: s(hc.virtualhost), connectIp: s(hc.connectIp), bindTo: s(hc.bindTo),
-    retryDelay: s(hc.retryDelay), warmup: s(hc.warmup), alpha: !!hc.alpha, dnsType: s(hc.dnsType), dnsName: s(hc.dnsName),
-    udpPayload: s(hc.udpPayload), udpReply: s(hc.udpReply), heloName: s(hc.heloName), script: s(hc.script), scriptArgs: (hc.scriptArgs ?? []).join(' '), dynamicWeight: !!hc.dynamicWeight,
+    statusCodes: s(hc.statusCodes),
+    digest: s(hc.digest),
+    virtualhost: s(hc.virtualhost),
+    connectIp: s(hc.connectIp),
+    bindTo: s(hc.bindTo),
+    retryDelay: s(hc.retryDelay),
+    warmup: s(hc.warmup),
+    alpha: !!hc.alpha,
+    dnsType: s(hc.dnsType),
+    dnsName: s(hc.dnsName),
+    udpPayload: s(hc.udpPayload),
+    udpReply: s(hc.udpReply),
+    heloName: s(hc.heloName),
+    script: s(hc.script),
+    scriptArgs: (hc.scriptArgs ?? []).join(' '),
+    dynamicWeight: !!hc.dynamicWeight,
   };
 }
 
 export const sorryFrom = (svc: VirtualService): SorryForm =>
-  svc.sorryServer ? { enabled: true, address: svc.sorryServer.address, port: s(svc.sorryServer.port), forwarding: svc.sorryServer.forwarding, weight: s(svc.sorryServer.weight), inhibit: svc.sorryServer.inhibit } : emptySorry();
+  svc.sorryServer
+    ? { enabled: true, address: svc.sorryServer.address, port: s(svc.sorryServer.port), forwarding: svc.sorryServer.forwarding, weight: s(svc.sorryServer.weight), inhibit: svc.sorryServer.inhibit }
+    : emptySorry();
 export const quorumFrom = (svc: VirtualService): QuorumForm => (svc.quorum ? { enabled: true, minWeight: s(svc.quorum.minWeight), hysteresis: s(svc.quorum.hysteresis) } : emptyQuorum());
 
 type Num = (text: string) => number | string | undefined;

@@ -4,14 +4,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import styles from './dialog.module.css';
 import { errorIssues, errorMessage } from './errors';
 
-export function Dialog({ open, onClose, title, children, footer, wide = false }: {
-  open: boolean;
-  onClose: () => void;
-  title: string;
-  children: ReactNode;
-  footer?: ReactNode;
-  wide?: boolean;
-}) {
+export function Dialog({ open, onClose, title, children, footer, wide = false }: { open: boolean; onClose: () => void; title: string; children: ReactNode; footer?: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
@@ -37,7 +30,16 @@ export function Dialog({ open, onClose, title, children, footer, wide = false }:
   );
 }
 
-export function ConfirmDialog({ open, title, children, confirmLabel, danger = false, busy = false, onConfirm, onClose }: {
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  danger = false,
+  busy = false,
+  onConfirm,
+  onClose,
+}: {
   open: boolean;
   title: string;
   children: ReactNode;
@@ -70,12 +72,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger = fa
 }
 
 /** The end of a dialog form: the error no field shows, then Cancel and the submit button. */
-export function FormActions({ error, onCancel, submitLabel, disabled = false }: {
-  error: unknown;
-  onCancel: () => void;
-  submitLabel: string;
-  disabled?: boolean;
-}) {
+export function FormActions({ error, onCancel, submitLabel, disabled = false }: { error: unknown; onCancel: () => void; submitLabel: string; disabled?: boolean }) {
   return (
     <>
       {error && !errorIssues(error).length ? <div className="notice bad">{errorMessage(error)}</div> : null}

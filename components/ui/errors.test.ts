@@ -16,7 +16,17 @@ describe('errorIssues', () => {
     expect(errorMessage(new TypeError('Failed to fetch'))).toBe('the control plane is unreachable');
   });
   it('groups by path under a prefix', () => {
-    const m = issuesByPath([{ path: 'changes.0.service.port', message: 'a' }, { path: 'changes.0.service', message: 'b' }, { path: 'message', message: 'c' }], 'changes.0.service');
-    expect([...m]).toEqual([['port', ['a']], ['', ['b']]]);
+    const m = issuesByPath(
+      [
+        { path: 'changes.0.service.port', message: 'a' },
+        { path: 'changes.0.service', message: 'b' },
+        { path: 'message', message: 'c' },
+      ],
+      'changes.0.service',
+    );
+    expect([...m]).toEqual([
+      ['port', ['a']],
+      ['', ['b']],
+    ]);
   });
 });

@@ -2,21 +2,13 @@
 import { useId, type ReactElement, type ReactNode } from 'react';
 import { cloneElement, isValidElement } from 'react';
 
-export function Field({ label, help, errors, children, className }: {
-  label: ReactNode;
-  help?: ReactNode;
-  errors?: string[];
-  children: ReactElement<Record<string, unknown>>;
-  className?: string;
-}) {
+export function Field({ label, help, errors, children, className }: { label: ReactNode; help?: ReactNode; errors?: string[]; children: ReactElement<Record<string, unknown>>; className?: string }) {
   const id = useId();
   const helpId = `${id}-help`;
   const errId = `${id}-err`;
   const bad = !!errors && errors.length > 0;
   const describedBy = [help ? helpId : null, bad ? errId : null].filter(Boolean).join(' ') || undefined;
-  const control = isValidElement(children)
-    ? cloneElement(children, { id, 'aria-invalid': bad || undefined, 'aria-describedby': describedBy })
-    : children;
+  const control = isValidElement(children) ? cloneElement(children, { id, 'aria-invalid': bad || undefined, 'aria-describedby': describedBy }) : children;
   return (
     <div className={`field ${className ?? ''}`}>
       <label htmlFor={id}>{label}</label>

@@ -37,12 +37,24 @@ describe('serviceChanges', () => {
   });
 
   it('turns a weight change into one edit-server patch', () => {
-    const after = svc({ realServers: [{ address: '192.168.1.2', weight: 1 }, { address: '192.168.1.3', weight: 0 }, { address: '192.168.1.4', weight: 3 }] });
+    const after = svc({
+      realServers: [
+        { address: '192.168.1.2', weight: 1 },
+        { address: '192.168.1.3', weight: 0 },
+        { address: '192.168.1.4', weight: 3 },
+      ],
+    });
     expect(serviceChanges(svc(), after)).toEqual([{ op: 'edit-server', service: key, server: { address: '192.168.1.3', port: 80 }, set: { weight: 0 } }]);
   });
 
   it('turns a new drain into a graceful remove-server, and a cancelled drain into drain: null', () => {
-    const draining = svc({ realServers: [{ address: '192.168.1.2', weight: 1 }, { address: '192.168.1.3', weight: 2, drain: { timeout: 60 } }, { address: '192.168.1.4', weight: 3 }] });
+    const draining = svc({
+      realServers: [
+        { address: '192.168.1.2', weight: 1 },
+        { address: '192.168.1.3', weight: 2, drain: { timeout: 60 } },
+        { address: '192.168.1.4', weight: 3 },
+      ],
+    });
     expect(serviceChanges(svc(), draining)).toEqual([{ op: 'remove-server', service: key, server: { address: '192.168.1.3', port: 80 }, drain: { timeout: 60 } }]);
     expect(serviceChanges(draining, svc())).toEqual([{ op: 'edit-server', service: key, server: { address: '192.168.1.3', port: 80 }, set: { drain: null } }]);
   });
@@ -54,14 +66,18 @@ describe('serviceChanges', () => {
       { op: 'edit-server', service: key, server: { address: '192.168.1.2', port: 80 }, set: { forwarding: 'route', tunnelType: null, tunnelChecksum: null } },
       { op: 'add-server', service: key, server: after.realServers[1] },
     ]);
-    expect(serviceChanges(after, svc({ realServers: [{ address: '192.168.1.9' }] }))).toEqual([
-      { op: 'remove-server', service: key, server: { address: '192.168.1.2', port: 80 } },
-    ]);
+    expect(serviceChanges(after, svc({ realServers: [{ address: '192.168.1.9' }] }))).toEqual([{ op: 'remove-server', service: key, server: { address: '192.168.1.2', port: 80 } }]);
   });
 });
 
 it('keeps a weight change made together with a new drain', () => {
-  const after = svc({ realServers: [{ address: '192.168.1.2', weight: 1 }, { address: '192.168.1.3', weight: 5, drain: { timeout: 60 } }, { address: '192.168.1.4', weight: 3 }] });
+  const after = svc({
+    realServers: [
+      { address: '192.168.1.2', weight: 1 },
+      { address: '192.168.1.3', weight: 5, drain: { timeout: 60 } },
+      { address: '192.168.1.4', weight: 3 },
+    ],
+  });
   const before = svc();
   const server = { address: '192.168.1.3', port: 80 };
   expect(serviceChanges(before, after)).toEqual([

@@ -133,7 +133,10 @@ export function serviceChanges(before: VirtualService | null, after: VirtualServ
   if (!before) return [{ op: 'add-service', service: after! }];
   if (!after) return [{ op: 'remove-service', service: serviceKeyOf(before) }];
   if (serviceKeyId(before) !== serviceKeyId(after)) {
-    return [{ op: 'remove-service', service: serviceKeyOf(before) }, { op: 'add-service', service: after }];
+    return [
+      { op: 'remove-service', service: serviceKeyOf(before) },
+      { op: 'add-service', service: after },
+    ];
   }
   const key = serviceKeyOf(before);
   const out: Change[] = [];

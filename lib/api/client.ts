@@ -25,9 +25,7 @@ export class ApiError extends Error {
   }
   /** The issues whose path is `prefix` or lies under it, with the prefix removed ("" = the field itself). */
   issuesAt(prefix: string): S.Issue[] {
-    return this.body.issues
-      .filter((i) => i.path === prefix || i.path.startsWith(`${prefix}.`) || prefix === '')
-      .map((i) => ({ ...i, path: prefix === '' ? i.path : i.path.slice(prefix.length + 1) }));
+    return this.body.issues.filter((i) => i.path === prefix || i.path.startsWith(`${prefix}.`) || prefix === '').map((i) => ({ ...i, path: prefix === '' ? i.path : i.path.slice(prefix.length + 1) }));
   }
 }
 
@@ -140,8 +138,7 @@ export function createClient(opts: ClientOptions = {}) {
     directorPlan: (cluster: string, director: string) => call('directorPlan', { params: { cluster, director } }),
     reapplyDirector: (cluster: string, director: string) => call('reapplyDirector', { params: { cluster, director } }),
     adoptActual: (cluster: string, director: string, body: B<'adoptActual'>) => call('adoptActual', { params: { cluster, director }, body }),
-    listConnections: (cluster: string, director: string, query?: Q<'listConnections'>, signal?: AbortSignal) =>
-      call('listConnections', { params: { cluster, director }, query, ...sig(signal) }),
+    listConnections: (cluster: string, director: string, query?: Q<'listConnections'>, signal?: AbortSignal) => call('listConnections', { params: { cluster, director }, query, ...sig(signal) }),
 
     liveStats: (cluster: string, query?: Q<'liveStats'>, signal?: AbortSignal) => call('liveStats', { params: { cluster }, query, ...sig(signal) }),
     historyStats: (cluster: string, query?: Q<'historyStats'>, signal?: AbortSignal) => call('historyStats', { params: { cluster }, query, ...sig(signal) }),

@@ -22,13 +22,7 @@ import { ConnEntrySchema, ConnFilterSchema } from '../ipvs/stats';
 import { ConfigDiffSchema } from '../ipvs/diff';
 import { RealServerKeyIdSchema, ServiceKeyIdSchema } from '../ipvs/keys';
 import { CHART_FIELDS, STATS_FIELDS, StatsRowSchema, StatsValuesSchema, type ChartField, type StatsValues } from './stats-fields';
-import {
-  CapabilitiesSchema,
-  DrainProgressSchema,
-  DriftPolicySchema,
-  DriftSchema,
-  HealthStateSchema,
-} from '../protocol/messages';
+import { CapabilitiesSchema, DrainProgressSchema, DriftPolicySchema, DriftSchema, HealthStateSchema } from '../protocol/messages';
 
 // ---- errors -------------------------------------------------------------------------------
 
@@ -67,13 +61,14 @@ export const UsernameSchema = z
   .string({ error: 'username is required' })
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'username must be 1–64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit');
-export const PasswordSchema = z
-  .string({ error: 'password is required' })
-  .min(12, 'password must be at least 12 characters')
-  .max(256, 'password must be at most 256 characters');
+export const PasswordSchema = z.string({ error: 'password is required' }).min(12, 'password must be at least 12 characters').max(256, 'password must be at most 256 characters');
 
 const IsoDate = z.string();
-const RevisionNumber = z.number({ error: 'revision must be a number' }).int('revision must be a whole number').positive('revision numbers start at 1').max(DB_INT_MAX, `revision numbers end at ${DB_INT_MAX}`);
+const RevisionNumber = z
+  .number({ error: 'revision must be a number' })
+  .int('revision must be a whole number')
+  .positive('revision numbers start at 1')
+  .max(DB_INT_MAX, `revision numbers end at ${DB_INT_MAX}`);
 const Message = z.string({ error: 'message is required' }).trim().min(1, 'message must not be empty').max(500, 'message must be at most 500 characters');
 
 // ---- auth, users, API tokens ----------------------------------------------------------------
@@ -291,25 +286,39 @@ export type RevisionDiff = z.output<typeof RevisionDiffSchema>;
 // ---- import / export ------------------------------------------------------------------------
 
 export const ImportFormatSchema = z.enum(['rules', 'keepalived', 'json', 'listing'], { error: 'format must be rules (ipvsadm-save -n), keepalived, json or listing (ipvsadm -Ln)' });
-export const ImportRequestSchema = z.object({
-  format: ImportFormatSchema.default('rules'),
-  text: z.string({ error: 'text is required' }).max(20_000_000, 'text must be at most 20 MB'),
-  baseRevision: RevisionNumber,
-  message: Message.default('import'),
-  /** keep the health checks, drains and globals of the current config for services that stay */
-  keepOverlays: z.boolean().default(true),
-  /** only validate and preview; commit nothing */
-  dryRun: z.boolean().default(false),
-  /** keepalived: the files `text` includes, by their paths relative to /etc/keepalived (or absolute) */
-  files: z
-    .array(z.object({ path: z.string().min(1).max(1024).regex(/^[^\0\n]+$/, 'path must be one line'), text: z.string().max(20_000_000) }))
-    .max(1000, 'at most 1000 files')
-    .default([]),
-  /** keepalived -i: the config id for @id lines */
-  configId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'config id must be 1–64 letters, digits, _ . : or -').optional(),
-  /** keepalived $NAME definitions, as if at the top of the main file */
-  defines: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a definition name is a letter or _ then letters, digits, _'), z.string().max(4096)).optional(),
-}).refine((r) => r.text.length + r.files.reduce((n, f) => n + f.text.length, 0) <= 20_000_000, { path: ['files'], message: 'text and files must be at most 20 MB together' });
+export const ImportRequestSchema = z
+  .object({
+    format: ImportFormatSchema.default('rules'),
+    text: z.string({ error: 'text is required' }).max(20_000_000, 'text must be at most 20 MB'),
+    baseRevision: RevisionNumber,
+    message: Message.default('import'),
+    /** keep the health checks, drains and globals of the current config for services that stay */
+    keepOverlays: z.boolean().default(true),
+    /** only validate and preview; commit nothing */
+    dryRun: z.boolean().default(false),
+    /** keepalived: the files `text` includes, by their paths relative to /etc/keepalived (or absolute) */
+    files: z
+      .array(
+        z.object({
+          path: z
+            .string()
+            .min(1)
+            .max(1024)
+            .regex(/^[^\0\n]+$/, 'path must be one line'),
+          text: z.string().max(20_000_000),
+        }),
+      )
+      .max(1000, 'at most 1000 files')
+      .default([]),
+    /** keepalived -i: the config id for @id lines */
+    configId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'config id must be 1–64 letters, digits, _ . : or -')
+      .optional(),
+    /** keepalived $NAME definitions, as if at the top of the main file */
+    defines: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a definition name is a letter or _ then letters, digits, _'), z.string().max(4096)).optional(),
+  })
+  .refine((r) => r.text.length + r.files.reduce((n, f) => n + f.text.length, 0) <= 20_000_000, { path: ['files'], message: 'text and files must be at most 20 MB together' });
 export const KeepalivedNoteSchema = z.object({ file: z.string(), line: z.number().int(), path: z.string(), message: z.string() });
 export const ImportResultSchema = z.object({
   plan: PlanPreviewSchema,

@@ -70,11 +70,17 @@ export function isIPv6(s: string): boolean {
 export function formatIPv6(groups: number[]): string {
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = groups.map((g) => g.toString(16));
@@ -147,4 +153,3 @@ export function parseHostPort(s: string): { address: string; port: number | null
   if (port > 65535) return null;
   return { address: canonicalAddress(host), port };
 }
-

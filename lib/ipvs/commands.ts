@@ -8,9 +8,7 @@ import type { Op } from './op';
 import type { ServiceFields } from './kernel-table';
 
 export function specKey(svc: ServiceSpec): ServiceKey {
-  return svc.fwmark
-    ? { protocol: 'fwmark', fwmark: svc.fwmark, family: svc.family }
-    : { protocol: svc.protocol, address: svc.address, port: svc.port };
+  return svc.fwmark ? { protocol: 'fwmark', fwmark: svc.fwmark, family: svc.family } : { protocol: svc.protocol, address: svc.address, port: svc.port };
 }
 
 const SCHEDULER_SET = new Set<string>(SCHEDULERS);
@@ -28,9 +26,7 @@ export function specService(svc: ServiceSpec, command: 'add-service' | 'edit-ser
   const base = specKey(svc);
   // A mask or PE without -p is accepted by ipvsadm and the kernel but has no effect and is never
   // listed or saved (persistence is what uses them), so the model keeps them only with persistence.
-  const persistence = svc.persistent
-    ? { timeout: svc.timeout, ...(isDefaultNetmask(svc.netmask, svc.family) ? {} : { netmask: svc.netmask }), ...(svc.pe ? { pe: 'sip' as const } : {}) }
-    : undefined;
+  const persistence = svc.persistent ? { timeout: svc.timeout, ...(isDefaultNetmask(svc.netmask, svc.family) ? {} : { netmask: svc.netmask }), ...(svc.pe ? { pe: 'sip' as const } : {}) } : undefined;
   return { ...base, scheduler, schedFlags, ...(persistence ? { persistence } : {}), onePacket: svc.onePacket } as ServiceFields;
 }
 

@@ -41,7 +41,17 @@ describe('diffConfigs', () => {
     expect(d.services.removed[0]!.value).toMatchObject({ scheduler: 'wlc', realServers: [] });
     const c = d.services.changed[0]!;
     expect(c.label).toBe('TCP 10.0.0.1:80');
-    expect(c.fields.map((f) => f.field)).toEqual(['healthCheck.expectStatus', 'healthCheck.fall', 'healthCheck.interval', 'healthCheck.onFailure', 'healthCheck.path', 'healthCheck.rise', 'healthCheck.timeout', 'healthCheck.type', 'persistence.timeout']);
+    expect(c.fields.map((f) => f.field)).toEqual([
+      'healthCheck.expectStatus',
+      'healthCheck.fall',
+      'healthCheck.interval',
+      'healthCheck.onFailure',
+      'healthCheck.path',
+      'healthCheck.rise',
+      'healthCheck.timeout',
+      'healthCheck.type',
+      'persistence.timeout',
+    ]);
     expect(c.fields.find((f) => f.field === 'persistence.timeout')).toEqual({ field: 'persistence.timeout', before: null, after: 300 });
     expect(c.realServers.added.map((r) => r.label)).toEqual(['10.0.1.3:80']);
     expect(c.realServers.removed.map((r) => r.label)).toEqual(['10.0.1.2:80']);
@@ -60,7 +70,10 @@ describe('diffConfigs', () => {
   });
 
   it('sees drain marks', () => {
-    const drained = DirectorConfigSchema.parse({ ...before, services: before.services.map((s, i) => (i === 0 ? { ...s, realServers: s.realServers.map((r, j) => (j === 1 ? { ...r, drain: { timeout: 60 } } : r)) } : s)) });
+    const drained = DirectorConfigSchema.parse({
+      ...before,
+      services: before.services.map((s, i) => (i === 0 ? { ...s, realServers: s.realServers.map((r, j) => (j === 1 ? { ...r, drain: { timeout: 60 } } : r)) } : s)),
+    });
     expect(diffConfigs(before, drained).services.changed[0]!.realServers.changed[0]!.fields).toEqual([{ field: 'drain.timeout', before: null, after: 60 }]);
   });
 

@@ -18,7 +18,19 @@ const desired = DirectorConfigSchema.parse({
     },
   ],
 });
-const actual = DirectorConfigSchema.parse({ services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, realServers: [{ address: '10.0.1.1', weight: 5 }, { address: '10.0.1.2', weight: 5 }] }] });
+const actual = DirectorConfigSchema.parse({
+  services: [
+    {
+      protocol: 'tcp',
+      address: '10.0.0.1',
+      port: 80,
+      realServers: [
+        { address: '10.0.1.1', weight: 5 },
+        { address: '10.0.1.2', weight: 5 },
+      ],
+    },
+  ],
+});
 const created = new Date('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(created.getTime() + s * 1000);
 
@@ -47,9 +59,25 @@ describe('resolveDrains', () => {
       ['10.0.1.1', 5],
       ['10.0.1.2', 0],
     ]);
-    expect(r.drains).toEqual([{ service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.2', port: 80 }, activeConns: 3, inactConns: 7, initialConns: 10, deadline: '2026-01-01T00:02:00.000Z', done: false }]);
+    expect(r.drains).toEqual([
+      {
+        service: { protocol: 'tcp', address: '10.0.0.1', port: 80 },
+        server: { address: '10.0.1.2', port: 80 },
+        activeConns: 3,
+        inactConns: 7,
+        initialConns: 10,
+        deadline: '2026-01-01T00:02:00.000Z',
+        done: false,
+      },
+    ]);
     // so the planner quiesces it: one -e to weight 0
-    expect(plan(r.config, actual)).toEqual([{ op: 'edit-server', service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.2', port: 80, forwarding: 'route', weight: 0, upperThreshold: 0, lowerThreshold: 0 } }]);
+    expect(plan(r.config, actual)).toEqual([
+      {
+        op: 'edit-server',
+        service: { protocol: 'tcp', address: '10.0.0.1', port: 80 },
+        server: { address: '10.0.1.2', port: 80, forwarding: 'route', weight: 0, upperThreshold: 0, lowerThreshold: 0 },
+      },
+    ]);
   });
 
   it('drops it once its connections are gone (persistence templates do not hold it)', () => {

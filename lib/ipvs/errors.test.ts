@@ -53,7 +53,14 @@ describe('classifyIpvsadmError', () => {
 
   it('159: a -R batch prints one line per failed line; all are kept', () => {
     const f = fixture('159_restore_R_duplicate');
-    expect(classifyIpvsadmError(f.stderr, f.exitCode).messages).toEqual(['Service already exists', 'Destination already exists', 'Destination already exists', 'Service already exists', 'Service already exists', 'Destination already exists']);
+    expect(classifyIpvsadmError(f.stderr, f.exitCode).messages).toEqual([
+      'Service already exists',
+      'Destination already exists',
+      'Destination already exists',
+      'Service already exists',
+      'Service already exists',
+      'Destination already exists',
+    ]);
   });
 
   it('other texts: permission, missing module, range, the ambiguous pre-2017 ENOMEM, popt errors, silence', () => {
@@ -70,7 +77,7 @@ describe('classifyIpvsadmError', () => {
   });
 });
 
-describe('parseIpvsadmArgv reproduces ipvsadm\'s own refusals (exit 2 and 255) byte for byte', () => {
+describe("parseIpvsadmArgv reproduces ipvsadm's own refusals (exit 2 and 255) byte for byte", () => {
   const ARGUMENT_FIXTURES = ERROR_FIXTURES.filter(([name]) => fixture(name).exitCode === 2 || name === '112_err_unknown_option').map(([n]) => n);
   it.each(ARGUMENT_FIXTURES)('%s', (name) => {
     const f = fixture(name);
@@ -85,18 +92,44 @@ describe('parseIpvsadmArgv reproduces ipvsadm\'s own refusals (exit 2 and 255) b
   });
 
   it('and accepts what ipvsadm accepted (111, 113, 134, 130, 054, 054c, 066, 067, 069, 070, 072)', () => {
-    for (const name of ['111_weight_65536_accepted', '113_noncontiguous_netmask_accepted', '134_netmask_without_persistence_accepted', '054_ipv6_fwmark_rs', '054c_ipv6_fwmark_rs_brackets_port0', '066_tun_gue', '067_tun_gre', '069_tun_mixed_family', '070_sched_mh_flags', '072_pe_sip', '043_fwmark_persistent', '055_ipv6_persistent', '064_sctp_add_rs']) {
+    for (const name of [
+      '111_weight_65536_accepted',
+      '113_noncontiguous_netmask_accepted',
+      '134_netmask_without_persistence_accepted',
+      '054_ipv6_fwmark_rs',
+      '054c_ipv6_fwmark_rs_brackets_port0',
+      '066_tun_gue',
+      '067_tun_gre',
+      '069_tun_mixed_family',
+      '070_sched_mh_flags',
+      '072_pe_sip',
+      '043_fwmark_persistent',
+      '055_ipv6_persistent',
+      '064_sctp_add_rs',
+    ]) {
       expect(() => argvToOp(argvOf(fixture(name).command)), name).not.toThrow();
     }
     expect(argvToOp(argvOf(fixture('130_dr_port_ignored').command.split(' && ')[0]!))).toMatchObject({ op: 'add-server', server: { address: '192.168.10.95', port: 80 } });
-    expect(argvToOp(argvOf(fixture('054_ipv6_fwmark_rs').command))).toMatchObject({ op: 'add-server', service: { protocol: 'fwmark', fwmark: 3, family: 'inet6' }, server: { address: '2001:db8::20', port: 0, weight: 1 } });
+    expect(argvToOp(argvOf(fixture('054_ipv6_fwmark_rs').command))).toMatchObject({
+      op: 'add-server',
+      service: { protocol: 'fwmark', fwmark: 3, family: 'inet6' },
+      server: { address: '2001:db8::20', port: 0, weight: 1 },
+    });
   });
 });
 
 describe('kernel refusals reproduced on the table the fixtures ran against', () => {
   // the table as it was before the error fixtures ran (150 saved it just after them; 111 added .98)
   const table = parseRules(fixture('150_save_before_clear').stdout);
-  const KERNEL_FIXTURES = ['100_err_delete_missing_service', '102_err_bad_scheduler', '103_err_duplicate_service', '105_err_delete_missing_dest', '106_err_edit_missing_service', '115_err_delete_missing_fwmark', '131_err_add_rs_missing_service'];
+  const KERNEL_FIXTURES = [
+    '100_err_delete_missing_service',
+    '102_err_bad_scheduler',
+    '103_err_duplicate_service',
+    '105_err_delete_missing_dest',
+    '106_err_edit_missing_service',
+    '115_err_delete_missing_fwmark',
+    '131_err_add_rs_missing_service',
+  ];
   it.each(KERNEL_FIXTURES)('%s', (name) => {
     const f = fixture(name);
     try {

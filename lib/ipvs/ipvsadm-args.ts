@@ -85,33 +85,78 @@ const BY_SHORT = new Map(OPTIONS.filter((o) => o.short).map((o) => [o.short!, o]
 
 // optnames[] and the option bit order of commands_v_options.
 const OPTNAMES = [
-  'numeric', 'connection', 'service-address', 'scheduler', 'persistent', 'netmask', 'real-server', 'forwarding-method',
-  'weight', 'u-threshold', 'l-threshold', 'mcast-interface', 'timeout', 'daemon', 'stats', 'rate', 'thresholds',
-  'persistent-conn', 'nosort', 'syncid', 'exact', 'ops', 'pe', 'sched-flags', 'mcast-group', 'mcast-port', 'mcast-ttl',
-  'sync-maxlen', 'tun-info', 'tun-type', 'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum',
+  'numeric',
+  'connection',
+  'service-address',
+  'scheduler',
+  'persistent',
+  'netmask',
+  'real-server',
+  'forwarding-method',
+  'weight',
+  'u-threshold',
+  'l-threshold',
+  'mcast-interface',
+  'timeout',
+  'daemon',
+  'stats',
+  'rate',
+  'thresholds',
+  'persistent-conn',
+  'nosort',
+  'syncid',
+  'exact',
+  'ops',
+  'pe',
+  'sched-flags',
+  'mcast-group',
+  'mcast-port',
+  'mcast-ttl',
+  'sync-maxlen',
+  'tun-info',
+  'tun-type',
+  'tun-port',
+  'tun-nocsum',
+  'tun-csum',
+  'tun-remcsum',
 ] as const;
 type OptName = (typeof OPTNAMES)[number];
 const OPT_INDEX = Object.fromEntries(OPTNAMES.map((n, i) => [n, i])) as Record<OptName, number>;
 
-export const CMDNAMES = ['add-service', 'edit-service', 'delete-service', 'flush', 'list', 'add-server', 'delete-server', 'edit-server', 'set', 'start-daemon', 'stop-daemon', 'restore', 'save', 'zero'] as const;
+export const CMDNAMES = [
+  'add-service',
+  'edit-service',
+  'delete-service',
+  'flush',
+  'list',
+  'add-server',
+  'delete-server',
+  'edit-server',
+  'set',
+  'start-daemon',
+  'stop-daemon',
+  'restore',
+  'save',
+  'zero',
+] as const;
 export type IpvsadmCommandName = (typeof CMDNAMES)[number];
 
 // commands_v_options[][] from ipvsadm.c ('+' compulsory, 'x' illegal, '1' exclusive, ' ' optional), one string per command.
 const CMD_V_OPT: Record<IpvsadmCommandName, string> = {
-  'add-service':    'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx',
-  'edit-service':   'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx',
+  'add-service': 'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx',
+  'edit-service': 'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx',
   'delete-service': 'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  flush:            'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  list:             ' 11xxxxxxxxx11       xxxxxxx xxxxx',
-  'add-server':     'xx+xxx+    xxxxxxxxxxxxxxxxxx     ',
-  'delete-server':  'xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'edit-server':    'xx+xxx+    xxxxxxxxxxxxxxxxxx     ',
-  set:              'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'start-daemon':   'xxxxxxxxxxx xxxxxxx xxxx    xxxxxx',
-  'stop-daemon':    'xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxx',
-  restore:          'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  save:             ' xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  zero:             'xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  flush: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  list: ' 11xxxxxxxxx11       xxxxxxx xxxxx',
+  'add-server': 'xx+xxx+    xxxxxxxxxxxxxxxxxx     ',
+  'delete-server': 'xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'edit-server': 'xx+xxx+    xxxxxxxxxxxxxxxxxx     ',
+  set: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'start-daemon': 'xxxxxxxxxxx xxxxxxx xxxx    xxxxxx',
+  'stop-daemon': 'xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxx',
+  restore: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  save: ' xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  zero: 'xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
 };
 
 /** What one invocation asks for, with ipvsadm's defaults filled in exactly as it fills them. */
@@ -349,9 +394,22 @@ function tokenize(argv: readonly string[]): TokenizeResult {
 }
 
 const COMMAND_TAGS: Record<string, IpvsadmCommandName | 'help' | 'version'> = {
-  A: 'add-service', E: 'edit-service', D: 'delete-service', C: 'flush', L: 'list', Z: 'zero', a: 'add-server',
-  e: 'edit-server', d: 'delete-server', set: 'set', R: 'restore', S: 'save', 'start-daemon': 'start-daemon',
-  'stop-daemon': 'stop-daemon', h: 'help', v: 'version',
+  A: 'add-service',
+  E: 'edit-service',
+  D: 'delete-service',
+  C: 'flush',
+  L: 'list',
+  Z: 'zero',
+  a: 'add-server',
+  e: 'edit-server',
+  d: 'delete-server',
+  set: 'set',
+  R: 'restore',
+  S: 'save',
+  'start-daemon': 'start-daemon',
+  'stop-daemon': 'stop-daemon',
+  h: 'help',
+  v: 'version',
 };
 
 function newDest(): DestSpec {
@@ -365,7 +423,20 @@ const SCRATCH_LIST = newList();
 const SCRATCH_DAEMON: DaemonSpec = { state: 'master', interface: '', syncId: 0 };
 
 function newService(): ServiceSpec {
-  return { fwmark: 0, family: 'inet', protocol: 'tcp', address: '0.0.0.0', port: 0, scheduler: '', persistent: false, timeout: 0, netmask: '255.255.255.255', pe: '', onePacket: false, schedFlagBits: 0 };
+  return {
+    fwmark: 0,
+    family: 'inet',
+    protocol: 'tcp',
+    address: '0.0.0.0',
+    port: 0,
+    scheduler: '',
+    persistent: false,
+    timeout: 0,
+    netmask: '255.255.255.255',
+    pe: '',
+    onePacket: false,
+    schedFlagBits: 0,
+  };
 }
 
 /**
@@ -443,7 +514,12 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
         seen.set('netmask');
         if (svc.family !== 'inet6') {
           const mask = inetAtonText(v);
-          if (mask === null) fail('illegal virtual server persistent mask specified', 'netmask', looksNumeric(v) ? 'an IPv4 netmask is dotted, e.g. 255.255.255.0' : 'host names are not resolved here; give a dotted mask');
+          if (mask === null)
+            fail(
+              'illegal virtual server persistent mask specified',
+              'netmask',
+              looksNumeric(v) ? 'an IPv4 netmask is dotted, e.g. 255.255.255.0' : 'host names are not resolved here; give a dotted mask',
+            );
           else svc.netmask = mask;
         } else {
           const m = /^\s*([+-]?\d+)/.exec(v);
@@ -510,16 +586,44 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
         else daemon.syncId = n;
         break;
       }
-      case 'timeout': seen.set('timeout'); list.timeout = true; break;
-      case 'daemon': seen.set('daemon'); list.daemon = true; break;
-      case 'stats': seen.set('stats'); list.stats = true; break;
-      case 'rate': seen.set('rate'); list.rate = true; break;
-      case 'thresholds': seen.set('thresholds'); list.thresholds = true; break;
-      case 'persistent-conn': seen.set('persistent-conn'); list.persistentConn = true; break;
-      case 'nosort': seen.set('nosort'); list.nosort = true; break;
-      case 'sort': break;
-      case 'X': seen.set('exact'); list.exact = true; break;
-      case 'tun-info': seen.set('tun-info'); list.tunInfo = true; break;
+      case 'timeout':
+        seen.set('timeout');
+        list.timeout = true;
+        break;
+      case 'daemon':
+        seen.set('daemon');
+        list.daemon = true;
+        break;
+      case 'stats':
+        seen.set('stats');
+        list.stats = true;
+        break;
+      case 'rate':
+        seen.set('rate');
+        list.rate = true;
+        break;
+      case 'thresholds':
+        seen.set('thresholds');
+        list.thresholds = true;
+        break;
+      case 'persistent-conn':
+        seen.set('persistent-conn');
+        list.persistentConn = true;
+        break;
+      case 'nosort':
+        seen.set('nosort');
+        list.nosort = true;
+        break;
+      case 'sort':
+        break;
+      case 'X':
+        seen.set('exact');
+        list.exact = true;
+        break;
+      case 'tun-info':
+        seen.set('tun-info');
+        list.tunInfo = true;
+        break;
       case '6':
         if (svc.fwmark) {
           svc.family = 'inet6';
@@ -542,7 +646,7 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
       case 'mcast-group': {
         seen.set('mcast-group');
         if (v.includes(':')) {
-          if (((parseIPv6(v)?.[0] ?? 0) >> 8) !== 0xff) fail(`invalid IPv6 mcast-group \`${v}'`, 'mcast-group');
+          if ((parseIPv6(v)?.[0] ?? 0) >> 8 !== 0xff) fail(`invalid IPv6 mcast-group \`${v}'`, 'mcast-group');
         } else if (!isIPv4(v) || Number(v.split('.')[0]) < 224 || Number(v.split('.')[0]) > 239) fail(`invalid IPv4 mcast-group \`${v}'`, 'mcast-group');
         daemon.group = canonicalAddress(v);
         break;
@@ -580,9 +684,17 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
         else dest.tunnelPort = n;
         break;
       }
-      case 'tun-nocsum': seen.set('tun-nocsum'); break;
-      case 'tun-csum': seen.set('tun-csum'); tunFlags |= 1; break;
-      case 'tun-remcsum': seen.set('tun-remcsum'); tunFlags |= 2; break;
+      case 'tun-nocsum':
+        seen.set('tun-nocsum');
+        break;
+      case 'tun-csum':
+        seen.set('tun-csum');
+        tunFlags |= 1;
+        break;
+      case 'tun-remcsum':
+        seen.set('tun-remcsum');
+        tunFlags |= 2;
+        break;
       default:
         // a second command, -h or -v after the command
         fail(`invalid option \`${o.text}'`, '', 'only one command per line');
@@ -604,7 +716,8 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
     timeouts = { tcp: t[0]!, tcpfin: t[1]!, udp: t[2]! };
     rest = args.slice(3);
   }
-  if (rest.length > 0) fail(`unexpected argument ${rest[0]}`, '', rest[0]!.startsWith('#') ? 'ipvsadm -R has no comments; only whole lines starting with # are skipped (by ipvsadm-restore)' : undefined);
+  if (rest.length > 0)
+    fail(`unexpected argument ${rest[0]}`, '', rest[0]!.startsWith('#') ? 'ipvsadm -R has no comments; only whole lines starting with # are skipped (by ipvsadm-restore)' : undefined);
 
   if (schedFlagsArg) svc.schedFlagBits = parseSchedFlags(svc.scheduler, schedFlagsArg);
 
@@ -619,7 +732,12 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
 
   if (command === 'add-server' || command === 'edit-server') {
     if (!svc.fwmark && (dest.forwarding === 'tunnel' || dest.forwarding === 'route')) dest.port = svc.port;
-    if (dest.family !== svc.family && dest.forwarding !== 'tunnel') fail('Different address family is allowed only for tunneling servers', 'real-server', `${dest.family === 'inet6' ? 'an IPv6' : 'an IPv4'} real server in ${svc.family === 'inet6' ? 'an IPv6' : 'an IPv4'} service needs -i (tunnel)`);
+    if (dest.family !== svc.family && dest.forwarding !== 'tunnel')
+      fail(
+        'Different address family is allowed only for tunneling servers',
+        'real-server',
+        `${dest.family === 'inet6' ? 'an IPv6' : 'an IPv4'} real server in ${svc.family === 'inet6' ? 'an IPv6' : 'an IPv4'} service needs -i (tunnel)`,
+      );
     const tunOpts = seen.has('tun-type') || seen.has('tun-port') || seen.has('tun-nocsum') || seen.has('tun-csum') || seen.has('tun-remcsum');
     if (tunOpts && dest.forwarding !== 'tunnel') fail('Tunnel options conflict with forward method', 'tun-type', 'tunnel options need -i');
     tunnelOptCheck(dest.tunnelType, seen);
@@ -628,7 +746,8 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
 
   switch (command) {
     case 'list':
-      if (((list.connection || list.timeout || list.daemon) && (list.stats || list.rate || list.thresholds)) || ((list.timeout || list.daemon) && list.persistentConn)) fail('options conflicts in the list command');
+      if (((list.connection || list.timeout || list.daemon) && (list.stats || list.rate || list.thresholds)) || ((list.timeout || list.daemon) && list.persistentConn))
+        fail('options conflicts in the list command');
       return { cmd: 'list', svc: seen.has('service-address') ? svc : null, list };
     case 'save':
       return { cmd: 'save', numeric: list.numeric };
@@ -721,4 +840,3 @@ export function serviceArgs(key: { protocol: Protocol | 'fwmark'; address?: stri
   const flag = key.protocol === 'tcp' ? '-t' : key.protocol === 'udp' ? '-u' : '--sctp-service';
   return [flag, hostPort(key.address!, key.port!)];
 }
-

@@ -14,7 +14,17 @@ export function keepalivedView(c: DirectorConfig): DirectorConfig {
   const pair = d.length === 2 && JSON.stringify({ ...d[0], state: '' }) === JSON.stringify({ ...d[1], state: '' });
   const norm = (hc: HealthCheck | undefined): HealthCheck | undefined => {
     if (!hc) return undefined;
-    const common = { type: hc.type, interval: hc.interval, timeout: hc.timeout, fall: hc.fall, rise: 1, onFailure: hc.onFailure, retryDelay: hc.retryDelay ?? hc.interval, warmup: hc.warmup, alpha: hc.alpha || undefined };
+    const common = {
+      type: hc.type,
+      interval: hc.interval,
+      timeout: hc.timeout,
+      fall: hc.fall,
+      rise: 1,
+      onFailure: hc.onFailure,
+      retryDelay: hc.retryDelay ?? hc.interval,
+      warmup: hc.warmup,
+      alpha: hc.alpha || undefined,
+    };
     const conn = { port: hc.port ?? ({ dns: 53, smtp: 25 } as Record<string, number>)[hc.type], connectIp: hc.connectIp, bindTo: hc.bindTo };
     const byType: Record<HealthCheck['type'], object> = {
       tcp: conn,
@@ -86,7 +96,14 @@ function keepalivedArb() {
   return configArb({ maxServices: 4, globals: true, overlays: true }).chain((c) =>
     fc
       .tuple(
-        fc.array(fc.tuple(fc.option(checkArb, { nil: undefined }), fc.boolean(), fc.option(fc.record({ minWeight: fc.integer({ min: 1, max: 50 }), hysteresis: fc.integer({ min: 0, max: 5 }) }), { nil: undefined })), { minLength: c.services.length, maxLength: c.services.length }),
+        fc.array(
+          fc.tuple(
+            fc.option(checkArb, { nil: undefined }),
+            fc.boolean(),
+            fc.option(fc.record({ minWeight: fc.integer({ min: 1, max: 50 }), hysteresis: fc.integer({ min: 0, max: 5 }) }), { nil: undefined }),
+          ),
+          { minLength: c.services.length, maxLength: c.services.length },
+        ),
         fc.array(fc.option(checkArb, { nil: undefined }), { minLength: 20, maxLength: 20 }),
         fc.integer({ min: 0, max: 3 }),
       )
@@ -129,8 +146,23 @@ describe('keepalived.conf', () => {
 
   it('health checks, thresholds, timeouts and a sync daemon pair', () => {
     const config = DirectorConfigSchema.parse({
-      globals: { timeouts: { tcp: 3600, tcpfin: 60, udp: 120 }, syncDaemons: [{ state: 'master', interface: 'eth1', syncId: 7, maxLen: 1400 }, { state: 'backup', interface: 'eth1', syncId: 7, maxLen: 1400 }] },
-      services: [{ protocol: 'tcp', address: '2001:db8::1', port: 443, scheduler: 'wlc', healthCheck: { type: 'https', path: '/healthz', expectStatus: 204, timeout: 3, fall: 4, interval: 10, port: 8443 }, realServers: [{ address: '2001:db8::10', weight: 5, upperThreshold: 100, lowerThreshold: 20 }] }],
+      globals: {
+        timeouts: { tcp: 3600, tcpfin: 60, udp: 120 },
+        syncDaemons: [
+          { state: 'master', interface: 'eth1', syncId: 7, maxLen: 1400 },
+          { state: 'backup', interface: 'eth1', syncId: 7, maxLen: 1400 },
+        ],
+      },
+      services: [
+        {
+          protocol: 'tcp',
+          address: '2001:db8::1',
+          port: 443,
+          scheduler: 'wlc',
+          healthCheck: { type: 'https', path: '/healthz', expectStatus: 204, timeout: 3, fall: 4, interval: 10, port: 8443 },
+          realServers: [{ address: '2001:db8::10', weight: 5, upperThreshold: 100, lowerThreshold: 20 }],
+        },
+      ],
     });
     const text = toKeepalivedConf(config);
     expect(text).toBe(
@@ -209,7 +241,11 @@ virtual_server 10.0.0.1 80 {
     }
 }
 `);
-    expect(c.services.map((s) => (s.protocol === 'fwmark' ? `fwm ${s.fwmark}` : `${s.address}:${s.port} ${s.scheduler} ${JSON.stringify(s.persistence)}`))).toEqual(['10.0.0.1:80 wlc undefined', '10.0.22.159:10000 rr {"timeout":360}', 'fwm 5']);
+    expect(c.services.map((s) => (s.protocol === 'fwmark' ? `fwm ${s.fwmark}` : `${s.address}:${s.port} ${s.scheduler} ${JSON.stringify(s.persistence)}`))).toEqual([
+      '10.0.0.1:80 wlc undefined',
+      '10.0.22.159:10000 rr {"timeout":360}',
+      'fwm 5',
+    ]);
     expect(c.services[1]!.realServers[0]).toMatchObject({ forwarding: 'route', weight: 1 });
     // keepalived's semantics: back after one good check, retry N = down after N + 1 failures
     expect(c.services[1]!.healthCheck).toMatchObject({ type: 'tcp', port: 10000, timeout: 3, fall: 4, rise: 1, interval: 15, retryDelay: 3, onFailure: 'remove' });
@@ -220,7 +256,9 @@ virtual_server 10.0.0.1 80 {
 
   it('errors carry the line and the reason; model rules apply', () => {
     try {
-      parseKeepalivedConf('virtual_server 10.0.0.1 80 {\n    lvs_sched nope\n    sorry_server 10.0.0.9 80 extra\n    real_server 10.0.1.1 80 {\n        weight -2\n        lvs_method TUN type gue\n    }\n    real_server www.example.com 80 {\n    }\n}\nvirtual_server group G1 {\n}\n');
+      parseKeepalivedConf(
+        'virtual_server 10.0.0.1 80 {\n    lvs_sched nope\n    sorry_server 10.0.0.9 80 extra\n    real_server 10.0.1.1 80 {\n        weight -2\n        lvs_method TUN type gue\n    }\n    real_server www.example.com 80 {\n    }\n}\nvirtual_server group G1 {\n}\n',
+      );
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(RulesParseError);
@@ -237,7 +275,8 @@ virtual_server 10.0.0.1 80 {
 
   it('issue 11 #5: a path, virtualhost or group name cannot carry keepalived syntax into the export', () => {
     const attack = '/ok\n        }\n    }\n    real_server 6.6.6.6 80 {\n        weight 100';
-    const svc = (hc: object, extra: object = {}) => DirectorConfigSchema.safeParse({ services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, healthCheck: { type: 'http', ...hc }, realServers: [{ address: '10.0.1.1' }], ...extra }] });
+    const svc = (hc: object, extra: object = {}) =>
+      DirectorConfigSchema.safeParse({ services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, healthCheck: { type: 'http', ...hc }, realServers: [{ address: '10.0.1.1' }], ...extra }] });
     expect(svc({ path: attack }).error?.issues[0]).toMatchObject({ path: ['services', 0, 'healthCheck', 'path'] });
     for (const path of ['/a b', '/a"b', '/a{', '/a#x', '/a!x', '/$X', '/a\tb']) expect(svc({ path }).success, path).toBe(false);
     expect(svc({ path: '/ok', virtualhost: 'www.example.com\n}' }).success).toBe(false);

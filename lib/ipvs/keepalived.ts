@@ -73,7 +73,12 @@ function checkerBlock(hc: HealthCheck, ind: string): string[] {
     if (hc.connectIp) out.push(`${ind}${I}connect_ip ${kaWord(hc.connectIp)}`);
     if (hc.bindTo) out.push(`${ind}${I}bindto ${kaWord(hc.bindTo)}`);
   }
-  out.push(`${ind}${I}delay_loop ${hc.interval}`, `${ind}${I}${hc.type === 'misc' ? 'misc_timeout' : 'connect_timeout'} ${hc.timeout}`, `${ind}${I}retry ${hc.fall - 1}`, `${ind}${I}delay_before_retry ${hc.retryDelay ?? hc.interval}`);
+  out.push(
+    `${ind}${I}delay_loop ${hc.interval}`,
+    `${ind}${I}${hc.type === 'misc' ? 'misc_timeout' : 'connect_timeout'} ${hc.timeout}`,
+    `${ind}${I}retry ${hc.fall - 1}`,
+    `${ind}${I}delay_before_retry ${hc.retryDelay ?? hc.interval}`,
+  );
   if (hc.warmup !== undefined) out.push(`${ind}${I}warmup ${hc.warmup}`);
   out.push(`${ind}}`);
   return out;

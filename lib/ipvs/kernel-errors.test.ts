@@ -34,6 +34,11 @@ describe('the kernel refusal table', () => {
 
   it('builds the typed error the engines throw', () => {
     const e = kernelRefused('add-server', 'EEXIST', { command: 'ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.1:80' });
-    expect({ kind: e.kind, message: e.message, exitCode: e.exitCode, command: e.command }).toEqual({ kind: 'exists', message: 'Destination already exists', exitCode: 255, command: 'ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.1:80' });
+    expect({ kind: e.kind, message: e.message, exitCode: e.exitCode, command: e.command }).toEqual({
+      kind: 'exists',
+      message: 'Destination already exists',
+      exitCode: 255,
+      command: 'ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.1:80',
+    });
   });
 });

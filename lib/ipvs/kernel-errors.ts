@@ -6,8 +6,23 @@
 
 /** The errnos IPVS answers with, by name (Linux values). */
 export const ERRNO = {
-  EPERM: 1, ENOENT: 2, ESRCH: 3, E2BIG: 7, ENOMEM: 12, EACCES: 13, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22,
-  ERANGE: 34, EMSGSIZE: 90, ENOPROTOOPT: 92, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EADDRNOTAVAIL: 99, ENOBUFS: 105,
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  E2BIG: 7,
+  ENOMEM: 12,
+  EACCES: 13,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  ERANGE: 34,
+  EMSGSIZE: 90,
+  ENOPROTOOPT: 92,
+  EOPNOTSUPP: 95,
+  EAFNOSUPPORT: 97,
+  EADDRNOTAVAIL: 99,
+  ENOBUFS: 105,
 } as const;
 export type Errno = keyof typeof ERRNO;
 
@@ -93,9 +108,7 @@ export function kernelRefusalText(command: KernelCommand | null, errno: number):
 
 /** Every text ipvsadm can print for a kernel refusal, with its meaning (for classifying stderr). */
 export const KERNEL_REFUSAL_TEXTS: readonly Refusal[] = [
-  ...new Map(
-    [...Object.values(BY_COMMAND).flatMap((m) => Object.values(m)), ...Object.values(ANY_COMMAND), { message: STRERROR.ERANGE, kind: 'range' as const }].map((r) => [r.message, r]),
-  ).values(),
+  ...new Map([...Object.values(BY_COMMAND).flatMap((m) => Object.values(m)), ...Object.values(ANY_COMMAND), { message: STRERROR.ERANGE, kind: 'range' as const }].map((r) => [r.message, r])).values(),
 ];
 
 /** ipvsadm exits 255 (exit(-1)) when the kernel refuses a command. */

@@ -52,7 +52,11 @@ export function sortRealServers<T extends { address: string; port: number }>(ser
   const keys: number[] = [];
   for (const r of servers) {
     const v4 = strictIPv4Value(r.address);
-    if (v4 < 0) return sortByKeys(servers, servers.map((x) => [...addressKey(x.address), x.port]));
+    if (v4 < 0)
+      return sortByKeys(
+        servers,
+        servers.map((x) => [...addressKey(x.address), x.port]),
+      );
     keys.push(v4 * 65536 + r.port);
   }
   return sortByKeys(servers, keys);

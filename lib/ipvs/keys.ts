@@ -70,6 +70,15 @@ export function parseServerKeyId(id: string): { service: ServiceKey; server: { a
 }
 
 /** Schemas for ids arriving from outside (URLs, reports, stats batches). */
-export const ServiceKeyIdSchema = z.string().max(80).refine((s) => parseServiceKeyId(s) !== null, 'must be a service id such as tcp|10.0.0.1|80 or fwmark|inet|3');
-export const RealServerKeyIdSchema = z.string().max(60).refine((s) => parseRealServerKeyId(s) !== null, 'must be a real server id such as 10.0.1.1|80');
-export const ServerKeyIdSchema = z.string().max(141).refine((s) => parseServerKeyId(s) !== null, 'must be a server id such as tcp|10.0.0.1|80#10.0.1.1|80');
+export const ServiceKeyIdSchema = z
+  .string()
+  .max(80)
+  .refine((s) => parseServiceKeyId(s) !== null, 'must be a service id such as tcp|10.0.0.1|80 or fwmark|inet|3');
+export const RealServerKeyIdSchema = z
+  .string()
+  .max(60)
+  .refine((s) => parseRealServerKeyId(s) !== null, 'must be a real server id such as 10.0.1.1|80');
+export const ServerKeyIdSchema = z
+  .string()
+  .max(141)
+  .refine((s) => parseServerKeyId(s) !== null, 'must be a server id such as tcp|10.0.0.1|80#10.0.1.1|80');

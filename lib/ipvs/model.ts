@@ -62,64 +62,85 @@ export const HttpPathSchema = z
 export const HostHeaderSchema = z
   .string()
   .max(260)
-  .regex(/^(?=[^:]{1,253}(:|$))[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?(:\d{1,5})?$/, 'virtualhost must be a host name (letters, digits, - and .), optionally with :port');
+  .regex(
+    /^(?=[^:]{1,253}(:|$))[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?(:\d{1,5})?$/,
+    'virtualhost must be a host name (letters, digits, - and .), optionally with :port',
+  );
 
 // ---- health checks (agent-side overlay; never part of the kernel rules) ---------------------
 
 /** keepalived's checkers: TCP_CHECK, HTTP_GET, SSL_GET, DNS_CHECK, UDP_CHECK, PING_CHECK, SMTP_CHECK, MISC_CHECK. */
 export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'https', 'dns', 'udp', 'ping', 'smtp', 'misc'] as const;
 export const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'] as const;
-const HexSchema = z.string().max(2048).regex(/^([0-9a-fA-F]{2})*$/, 'must be hex bytes such as 0a1b2c').transform((h) => h.toLowerCase());
-const DnsNameSchema = z.string().max(253).regex(/^(\.|([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?)$/, 'name must be a DNS name (letters, digits, _ - and .) or .');
+const HexSchema = z
+  .string()
+  .max(2048)
+  .regex(/^([0-9a-fA-F]{2})*$/, 'must be hex bytes such as 0a1b2c')
+  .transform((h) => h.toLowerCase());
+const DnsNameSchema = z
+  .string()
+  .max(253)
+  .regex(/^(\.|([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?)$/, 'name must be a DNS name (letters, digits, _ - and .) or .');
 /** A script in the director's own checks directory: a plain file name, never a path or a command line. */
-export const CheckScriptSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'script must be a file name in the director\'s checks directory (letters, digits, _ . -; no path)');
-const ScriptArgSchema = z.string().max(256).regex(/^[A-Za-z0-9_.,:=/@%+-]+$/, 'script arguments hold only letters, digits and _ . , : = / @ % + -');
+export const CheckScriptSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, "script must be a file name in the director's checks directory (letters, digits, _ . -; no path)");
+const ScriptArgSchema = z
+  .string()
+  .max(256)
+  .regex(/^[A-Za-z0-9_.,:=/@%+-]+$/, 'script arguments hold only letters, digits and _ . , : = / @ % + -');
 
-export const HealthCheckSchema = z.object({
-  type: z.enum(HEALTH_CHECK_TYPES, { error: `health check type must be one of ${HEALTH_CHECK_TYPES.join(', ')}` }),
-  /** Port to probe; default the real server's port. */
-  port: int('health check port', 1, 65535).optional(),
-  path: HttpPathSchema.default('/'),
-  /** Host header (keepalived's virtualhost); default the server's address. */
-  virtualhost: HostHeaderSchema.optional(),
-  /** MD5 of the body, hex (keepalived's digest). */
-  digest: z.string().regex(/^[0-9a-fA-F]{32}$/, 'digest must be an MD5 sum: 32 hex digits').transform((d) => d.toLowerCase()).optional(),
-  expectStatus: int('expected status', 100, 599).default(200),
-  /** Several accepted statuses as keepalived writes them ("200-299,302"); when set it replaces expectStatus. */
-  statusCodes: z.string().regex(/^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/, 'status codes must be a list of codes and ranges such as 200-299,302').optional(),
-  /** Probe this address instead of the real server's (keepalived's connect_ip). */
-  connectIp: AddressSchema.optional(),
-  /** Source address of the probe (keepalived's bindto). */
-  bindTo: AddressSchema.optional(),
-  /** Seconds between the retries of a failing server (keepalived's delay_before_retry); default the interval. */
-  retryDelay: int('delay before retry (s)', 0, 3600).optional(),
-  /** DNS_CHECK: the query (keepalived's defaults: SOA of "."). */
-  dnsType: z.enum(DNS_TYPES, { error: `DNS type must be one of ${DNS_TYPES.join(', ')}` }).optional(),
-  dnsName: DnsNameSchema.optional(),
-  /** UDP_CHECK: the datagram sent, and the reply required (hex); with no reply required, no ICMP error is success. */
-  udpPayload: HexSchema.optional(),
-  udpReply: HexSchema.optional(),
-  /** SMTP_CHECK: the HELO name (keepalived's default: the director's host name; here "localhost"). */
-  heloName: HostHeaderSchema.optional(),
-  /** MISC_CHECK: a script the director has in its own checks directory, run with these arguments (never a shell). */
-  script: CheckScriptSchema.optional(),
-  scriptArgs: z.array(ScriptArgSchema).max(16).optional(),
-  /** MISC_CHECK misc_dynamic: exit status 2..255 sets the weight to status - 2. */
-  dynamicWeight: z.boolean().optional(),
-  /** keepalived's alpha: a server starts as failed and takes traffic only after its first good check. */
-  alpha: z.boolean().optional(),
-  /** At most this many seconds of random delay before a server's first check (keepalived's warmup). */
-  warmup: int('warmup (s)', 0, 3600).optional(),
-  bodyMatch: z.string().max(1024).optional(),
-  interval: int('interval (s)', 1, 3600).default(5),
-  timeout: int('timeout (s)', 1, 600).default(2),
-  rise: int('rise', 1, 100).default(2),
-  fall: int('fall', 1, 100).default(3),
-  /** What a failing server gets: quiesce = weight 0 (connections drain), remove = deleted. */
-  onFailure: z.enum(['quiesce', 'remove']).default('quiesce'),
-})
+export const HealthCheckSchema = z
+  .object({
+    type: z.enum(HEALTH_CHECK_TYPES, { error: `health check type must be one of ${HEALTH_CHECK_TYPES.join(', ')}` }),
+    /** Port to probe; default the real server's port. */
+    port: int('health check port', 1, 65535).optional(),
+    path: HttpPathSchema.default('/'),
+    /** Host header (keepalived's virtualhost); default the server's address. */
+    virtualhost: HostHeaderSchema.optional(),
+    /** MD5 of the body, hex (keepalived's digest). */
+    digest: z
+      .string()
+      .regex(/^[0-9a-fA-F]{32}$/, 'digest must be an MD5 sum: 32 hex digits')
+      .transform((d) => d.toLowerCase())
+      .optional(),
+    expectStatus: int('expected status', 100, 599).default(200),
+    /** Several accepted statuses as keepalived writes them ("200-299,302"); when set it replaces expectStatus. */
+    statusCodes: z
+      .string()
+      .regex(/^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/, 'status codes must be a list of codes and ranges such as 200-299,302')
+      .optional(),
+    /** Probe this address instead of the real server's (keepalived's connect_ip). */
+    connectIp: AddressSchema.optional(),
+    /** Source address of the probe (keepalived's bindto). */
+    bindTo: AddressSchema.optional(),
+    /** Seconds between the retries of a failing server (keepalived's delay_before_retry); default the interval. */
+    retryDelay: int('delay before retry (s)', 0, 3600).optional(),
+    /** DNS_CHECK: the query (keepalived's defaults: SOA of "."). */
+    dnsType: z.enum(DNS_TYPES, { error: `DNS type must be one of ${DNS_TYPES.join(', ')}` }).optional(),
+    dnsName: DnsNameSchema.optional(),
+    /** UDP_CHECK: the datagram sent, and the reply required (hex); with no reply required, no ICMP error is success. */
+    udpPayload: HexSchema.optional(),
+    udpReply: HexSchema.optional(),
+    /** SMTP_CHECK: the HELO name (keepalived's default: the director's host name; here "localhost"). */
+    heloName: HostHeaderSchema.optional(),
+    /** MISC_CHECK: a script the director has in its own checks directory, run with these arguments (never a shell). */
+    script: CheckScriptSchema.optional(),
+    scriptArgs: z.array(ScriptArgSchema).max(16).optional(),
+    /** MISC_CHECK misc_dynamic: exit status 2..255 sets the weight to status - 2. */
+    dynamicWeight: z.boolean().optional(),
+    /** keepalived's alpha: a server starts as failed and takes traffic only after its first good check. */
+    alpha: z.boolean().optional(),
+    /** At most this many seconds of random delay before a server's first check (keepalived's warmup). */
+    warmup: int('warmup (s)', 0, 3600).optional(),
+    bodyMatch: z.string().max(1024).optional(),
+    interval: int('interval (s)', 1, 3600).default(5),
+    timeout: int('timeout (s)', 1, 600).default(2),
+    rise: int('rise', 1, 100).default(2),
+    fall: int('fall', 1, 100).default(3),
+    /** What a failing server gets: quiesce = weight 0 (connections drain), remove = deleted. */
+    onFailure: z.enum(['quiesce', 'remove']).default('quiesce'),
+  })
   .superRefine((hc, ctx) => {
-    if (hc.type === 'misc' && hc.script === undefined) ctx.addIssue({ code: 'custom', path: ['script'], message: 'a misc check needs the name of a script in the director\'s checks directory' });
+    if (hc.type === 'misc' && hc.script === undefined) ctx.addIssue({ code: 'custom', path: ['script'], message: "a misc check needs the name of a script in the director's checks directory" });
   })
   // one spelling per meaning: a single status code is expectStatus; with a list, expectStatus is unused (200)
   .transform((hc) => {
@@ -249,9 +270,7 @@ void realServerFieldsListed;
 void serviceFieldsListed;
 
 /** The identity of a service: what -t/-u/--sctp-service/-f names. Changing it is delete + add. */
-export type ServiceKey =
-  | { protocol: Protocol; address: string; port: number }
-  | { protocol: 'fwmark'; fwmark: number; family: Family };
+export type ServiceKey = { protocol: Protocol; address: string; port: number } | { protocol: 'fwmark'; fwmark: number; family: Family };
 export const ServiceKeySchema = z.union([
   z.object({ protocol: z.enum(PROTOCOLS), address: AddressSchema, port: PortSchema }),
   z.object({ protocol: z.literal('fwmark'), fwmark: int('fwmark', 1, MAX_FWMARK), family: FamilySchema.default('inet') }),
@@ -268,15 +287,20 @@ export const TimeoutsSchema = z.object({
 });
 export type Timeouts = z.output<typeof TimeoutsSchema>;
 
-export const SyncDaemonSchema = z.object({
-  state: z.enum(DAEMON_STATES, { error: 'sync daemon state must be master or backup' }),
-  interface: z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'interface must be a network interface name (1–15 characters)').default('eth0'),
-  syncId: int('syncid', 0, 255).default(0),
-  maxLen: int('sync-maxlen', 1, 65507).optional(),
-  group: AddressSchema.optional(),
-  port: int('mcast-port', 1, 65535).optional(),
-  ttl: int('mcast-ttl', 1, 255).optional(),
-}).transform(withoutDaemonDefaults);
+export const SyncDaemonSchema = z
+  .object({
+    state: z.enum(DAEMON_STATES, { error: 'sync daemon state must be master or backup' }),
+    interface: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'interface must be a network interface name (1–15 characters)')
+      .default('eth0'),
+    syncId: int('syncid', 0, 255).default(0),
+    maxLen: int('sync-maxlen', 1, 65507).optional(),
+    group: AddressSchema.optional(),
+    port: int('mcast-port', 1, 65535).optional(),
+    ttl: int('mcast-ttl', 1, 255).optional(),
+  })
+  .transform(withoutDaemonDefaults);
 export type SyncDaemon = z.output<typeof SyncDaemonSchema>;
 
 /**
@@ -336,9 +360,7 @@ export function serviceFamily(s: ServiceKey): Family {
 }
 
 export function serviceKeyOf(s: ServiceKey): ServiceKey {
-  return s.protocol === 'fwmark'
-    ? { protocol: 'fwmark', fwmark: s.fwmark, family: s.family }
-    : { protocol: s.protocol, address: s.address, port: s.port };
+  return s.protocol === 'fwmark' ? { protocol: 'fwmark', fwmark: s.fwmark, family: s.family } : { protocol: s.protocol, address: s.address, port: s.port };
 }
 
 /** How an admin reads a service: "TCP 10.0.0.1:80", "UDP [2001:db8::1]:53", "FWM 3 IPv6". */
@@ -350,7 +372,6 @@ export function serviceLabel(s: ServiceKey): string {
 export function realServerLabel(r: { address: string; port?: number }): string {
   return formatHostPort(r.address, r.port ?? 0);
 }
-
 
 /** ipvsadm's listing order (non-fwmark first, family, protocol number, address, port; then fwmark), without its overflow quirk. */
 export function compareServices(a: ServiceKey, b: ServiceKey): number {
@@ -463,10 +484,13 @@ function checkService(s: RawService, ctx: z.RefinementCtx): void {
   const sorry = s.sorryServer;
   if (sorry) {
     const sf = addressFamily(sorry.address);
-    if (sf !== family && sorry.forwarding !== 'tunnel') issue(['sorryServer', 'address'], `the sorry server's address family must be the service's (${family === 'inet6' ? 'IPv6' : 'IPv4'}) unless it is tunnelled`);
-    if (s.protocol !== 'fwmark' && sorry.forwarding !== 'masq' && sorry.port !== undefined && sorry.port !== s.port) issue(['sorryServer', 'port'], `with ${sorry.forwarding} forwarding the sorry server port must be the service port ${s.port}; use masq to map ports`);
+    if (sf !== family && sorry.forwarding !== 'tunnel')
+      issue(['sorryServer', 'address'], `the sorry server's address family must be the service's (${family === 'inet6' ? 'IPv6' : 'IPv4'}) unless it is tunnelled`);
+    if (s.protocol !== 'fwmark' && sorry.forwarding !== 'masq' && sorry.port !== undefined && sorry.port !== s.port)
+      issue(['sorryServer', 'port'], `with ${sorry.forwarding} forwarding the sorry server port must be the service port ${s.port}; use masq to map ports`);
     const sk = realServerKeyId({ address: sorry.address, port: sorry.port ?? (s.protocol === 'fwmark' ? 0 : s.port) });
-    if (s.realServers.some((r) => realServerKeyId({ address: r.address, port: r.port ?? (s.protocol === 'fwmark' ? 0 : s.port) }) === sk)) issue(['sorryServer', 'address'], 'the sorry server must not also be a real server of the service');
+    if (s.realServers.some((r) => realServerKeyId({ address: r.address, port: r.port ?? (s.protocol === 'fwmark' ? 0 : s.port) }) === sk))
+      issue(['sorryServer', 'address'], 'the sorry server must not also be a real server of the service');
   }
 
   const seen = new Map<string, number>();
@@ -474,7 +498,10 @@ function checkService(s: RawService, ctx: z.RefinementCtx): void {
     const at = (...p: (string | number)[]) => ['realServers', i, ...p];
     const rFamily = addressFamily(r.address);
     if (rFamily !== family && r.forwarding !== 'tunnel') {
-      issue(at('address'), `an ${rFamily === 'inet6' ? 'IPv6' : 'IPv4'} real server in an ${family === 'inet6' ? 'IPv6' : 'IPv4'} service needs tunnel forwarding (ipvsadm: "Different address family is allowed only for tunneling servers")`);
+      issue(
+        at('address'),
+        `an ${rFamily === 'inet6' ? 'IPv6' : 'IPv4'} real server in an ${family === 'inet6' ? 'IPv6' : 'IPv4'} service needs tunnel forwarding (ipvsadm: "Different address family is allowed only for tunneling servers")`,
+      );
     }
     if (s.protocol !== 'fwmark' && r.forwarding !== 'masq' && r.port !== undefined && r.port !== s.port) {
       issue(at('port'), `with ${r.forwarding} forwarding the real server port must be the service port ${s.port} (ipvsadm replaces it); use masq to map ports`);
@@ -493,7 +520,8 @@ function checkService(s: RawService, ctx: z.RefinementCtx): void {
     }
     const k = realServerKeyId({ address: r.address, port: r.port ?? (s.protocol === 'fwmark' ? 0 : s.port) });
     const prev = seen.get(k);
-    if (prev !== undefined) issue(at('address'), `duplicate real server ${realServerLabel({ address: r.address, port: r.port ?? (s.protocol === 'fwmark' ? 0 : s.port) })} (also realServers[${prev}])`);
+    if (prev !== undefined)
+      issue(at('address'), `duplicate real server ${realServerLabel({ address: r.address, port: r.port ?? (s.protocol === 'fwmark' ? 0 : s.port) })} (also realServers[${prev}])`);
     else seen.set(k, i);
   });
 }
@@ -529,9 +557,7 @@ function canonicalService(s: RawService) {
       };
     })
     .sort(compareRealServers);
-  const key = s.protocol === 'fwmark'
-    ? { protocol: s.protocol, fwmark: s.fwmark, family: s.family }
-    : { protocol: s.protocol, address: s.address, port: s.port };
+  const key = s.protocol === 'fwmark' ? { protocol: s.protocol, fwmark: s.fwmark, family: s.family } : { protocol: s.protocol, address: s.address, port: s.port };
   const sorryServer = s.sorryServer ? { ...s.sorryServer, port: s.sorryServer.port ?? defaultPort } : undefined;
   return {
     ...key,

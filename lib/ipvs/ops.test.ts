@@ -11,18 +11,41 @@ import { configArb, kernelView } from './__fixtures__/arbitraries';
 const svc80 = { protocol: 'tcp' as const, address: '10.0.0.1', port: 80 };
 
 describe('opToArgv / opToCommandLine', () => {
-  const service = DirectorConfigSchema.parse({ services: [{ protocol: 'udp', address: '2001:db8::53', port: 53, scheduler: 'sh', schedFlags: ['sh-port', 'sh-fallback'], persistence: { timeout: 60, netmask: '64', pe: 'sip' }, onePacket: true }] }).services[0]!;
+  const service = DirectorConfigSchema.parse({
+    services: [
+      { protocol: 'udp', address: '2001:db8::53', port: 53, scheduler: 'sh', schedFlags: ['sh-port', 'sh-fallback'], persistence: { timeout: 60, netmask: '64', pe: 'sip' }, onePacket: true },
+    ],
+  }).services[0]!;
   const cases: [Op, string][] = [
     [{ op: 'add-service', service }, 'ipvsadm -A -u [2001:db8::53]:53 -s sh -p 60 -M 64 --pe sip -o -b sh-fallback,sh-port'],
     [{ op: 'edit-service', service: { ...service, persistence: undefined, schedFlags: [], onePacket: false } }, 'ipvsadm -E -u [2001:db8::53]:53 -s sh'],
     [{ op: 'delete-service', service: { protocol: 'fwmark', fwmark: 7, family: 'inet6' } }, 'ipvsadm -D -f 7 -6'],
-    [{ op: 'add-server', service: svc80, server: { address: '10.0.1.2', port: 80, forwarding: 'route', weight: 1, upperThreshold: 0, lowerThreshold: 0 } }, 'ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 1'],
-    [{ op: 'edit-server', service: svc80, server: { address: '10.0.1.2', port: 8080, forwarding: 'masq', weight: 0, upperThreshold: 100, lowerThreshold: 50 } }, 'ipvsadm -e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 0 -x 100 -y 50'],
-    [{ op: 'add-server', service: svc80, server: { address: '2001:db8::9', port: 80, forwarding: 'tunnel', weight: 2, upperThreshold: 0, lowerThreshold: 0, tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'remcsum' } }, 'ipvsadm -a -t 10.0.0.1:80 -r [2001:db8::9]:80 -i -w 2 --tun-type gue --tun-port 6080 --tun-remcsum'],
-    [{ op: 'add-server', service: svc80, server: { address: '10.0.1.3', port: 80, forwarding: 'tunnel', weight: 2, upperThreshold: 0, lowerThreshold: 0, tunnelType: 'gre', tunnelChecksum: 'csum' } }, 'ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.3:80 -i -w 2 --tun-type gre --tun-csum'],
+    [
+      { op: 'add-server', service: svc80, server: { address: '10.0.1.2', port: 80, forwarding: 'route', weight: 1, upperThreshold: 0, lowerThreshold: 0 } },
+      'ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 1',
+    ],
+    [
+      { op: 'edit-server', service: svc80, server: { address: '10.0.1.2', port: 8080, forwarding: 'masq', weight: 0, upperThreshold: 100, lowerThreshold: 50 } },
+      'ipvsadm -e -t 10.0.0.1:80 -r 10.0.1.2:8080 -m -w 0 -x 100 -y 50',
+    ],
+    [
+      {
+        op: 'add-server',
+        service: svc80,
+        server: { address: '2001:db8::9', port: 80, forwarding: 'tunnel', weight: 2, upperThreshold: 0, lowerThreshold: 0, tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'remcsum' },
+      },
+      'ipvsadm -a -t 10.0.0.1:80 -r [2001:db8::9]:80 -i -w 2 --tun-type gue --tun-port 6080 --tun-remcsum',
+    ],
+    [
+      { op: 'add-server', service: svc80, server: { address: '10.0.1.3', port: 80, forwarding: 'tunnel', weight: 2, upperThreshold: 0, lowerThreshold: 0, tunnelType: 'gre', tunnelChecksum: 'csum' } },
+      'ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.3:80 -i -w 2 --tun-type gre --tun-csum',
+    ],
     [{ op: 'delete-server', service: { protocol: 'sctp', address: '10.0.0.1', port: 3868 }, server: { address: '10.0.1.2', port: 3868 } }, 'ipvsadm -d --sctp-service 10.0.0.1:3868 -r 10.0.1.2:3868'],
     [{ op: 'set-timeouts', timeouts: { tcp: 900, tcpfin: 0, udp: 300 } }, 'ipvsadm --set 900 0 300'],
-    [{ op: 'start-daemon', daemon: { state: 'backup', interface: 'sync0', syncId: 9, maxLen: 1400, group: '239.1.2.3', port: 8850, ttl: 2 } }, 'ipvsadm --start-daemon backup --mcast-interface sync0 --syncid 9 --sync-maxlen 1400 --mcast-group 239.1.2.3 --mcast-port 8850 --mcast-ttl 2'],
+    [
+      { op: 'start-daemon', daemon: { state: 'backup', interface: 'sync0', syncId: 9, maxLen: 1400, group: '239.1.2.3', port: 8850, ttl: 2 } },
+      'ipvsadm --start-daemon backup --mcast-interface sync0 --syncid 9 --sync-maxlen 1400 --mcast-group 239.1.2.3 --mcast-port 8850 --mcast-ttl 2',
+    ],
     [{ op: 'stop-daemon', state: 'master', syncId: 3 }, 'ipvsadm --stop-daemon master --syncid 3'],
   ];
   it.each(cases)('%j', (op, line) => {
@@ -72,7 +95,7 @@ describe('opsToRestoreBatch', () => {
   });
 });
 
-describe('applyOps: the kernel\'s refusals', () => {
+describe("applyOps: the kernel's refusals", () => {
   const start = parseRules('-A -t 10.0.0.1:80\n-a -t 10.0.0.1:80 -r 10.0.1.1:80\n');
   const rs = (address: string, extra: Partial<RealServerSpec> = {}): RealServerSpec => ({ address, port: 80, forwarding: 'route', weight: 1, upperThreshold: 0, lowerThreshold: 0, ...extra });
   const cases: [Op, IpvsadmError['kind'], string][] = [
@@ -100,14 +123,20 @@ describe('applyOps: the kernel\'s refusals', () => {
 
   it('does not modify its input and returns a canonical config', () => {
     const before = structuredClone(start);
-    const after = applyOps(start, [{ op: 'add-server', service: svc80, server: rs('10.0.0.200') }, { op: 'add-server', service: svc80, server: rs('10.0.0.100') }]);
+    const after = applyOps(start, [
+      { op: 'add-server', service: svc80, server: rs('10.0.0.200') },
+      { op: 'add-server', service: svc80, server: rs('10.0.0.100') },
+    ]);
     expect(start).toEqual(before);
     expect(DirectorConfigSchema.parse(after)).toEqual(after);
     expect(after.services[0]!.realServers.map((r) => r.address)).toEqual(['10.0.0.100', '10.0.0.200', '10.0.1.1']);
   });
 
   it('--set 0 leaves that timeout as it was', () => {
-    const a = applyOps(emptyConfig(), [{ op: 'set-timeouts', timeouts: { tcp: 900, tcpfin: 120, udp: 300 } }, { op: 'set-timeouts', timeouts: { tcp: 0, tcpfin: 60, udp: 0 } }]);
+    const a = applyOps(emptyConfig(), [
+      { op: 'set-timeouts', timeouts: { tcp: 900, tcpfin: 120, udp: 300 } },
+      { op: 'set-timeouts', timeouts: { tcp: 0, tcpfin: 60, udp: 0 } },
+    ]);
     expect(a.globals.timeouts).toEqual({ tcp: 900, tcpfin: 60, udp: 300 });
   });
 });
@@ -115,7 +144,9 @@ describe('applyOps: the kernel\'s refusals', () => {
 describe('summarizeOps', () => {
   const before = parseRules('-A -t 10.0.0.1:80\n-a -t 10.0.0.1:80 -r 10.0.1.1:80\n-a -t 10.0.0.1:80 -r 10.0.1.2:80 -w 0\n-a -t 10.0.0.1:80 -r 10.0.1.3:80 -w 5\n-A -t 10.0.0.2:80\n');
   it('counts by kind, in the words of the UI', () => {
-    const after = parseRules('-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.1.1:80 -w 3\n-a -t 10.0.0.1:80 -r 10.0.1.2:80 -w 2\n-a -t 10.0.0.1:80 -r 10.0.1.3:80 -w 0\n-a -t 10.0.0.1:80 -r 10.0.1.4:80 -m\n-A -u 10.0.0.3:53\n');
+    const after = parseRules(
+      '-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.1.1:80 -w 3\n-a -t 10.0.0.1:80 -r 10.0.1.2:80 -w 2\n-a -t 10.0.0.1:80 -r 10.0.1.3:80 -w 0\n-a -t 10.0.0.1:80 -r 10.0.1.4:80 -m\n-A -u 10.0.0.3:53\n',
+    );
     const p = plan(after, before);
     expect(summarizeOps(p, before)).toBe('+1 service, 1 service changed, 1 service removed, +1 real server, 1 weight changed, 1 real server quiesced (weight 0), 1 real server back in service');
     expect(summarizeOps(p)).toBe('+1 service, 1 service changed, 1 service removed, +1 real server, 3 real servers changed');

@@ -117,20 +117,36 @@ export function summarizeOps(ops: readonly Op[], before?: DirectorConfig): strin
   const servers = before ? indexServers(before) : null;
   for (const op of ops) {
     switch (op.op) {
-      case 'add-service': bump('svc+'); break;
-      case 'delete-service': bump('svc-'); break;
-      case 'edit-service': bump('svc~'); break;
-      case 'add-server': bump('rs+'); break;
-      case 'delete-server': bump('rs-'); break;
+      case 'add-service':
+        bump('svc+');
+        break;
+      case 'delete-service':
+        bump('svc-');
+        break;
+      case 'edit-service':
+        bump('svc~');
+        break;
+      case 'add-server':
+        bump('rs+');
+        break;
+      case 'delete-server':
+        bump('rs-');
+        break;
       case 'edit-server': {
         const old = servers?.get(serverKeyId(op.service, op.server));
         if (old && onlyWeightDiffers(old, op.server)) bump(op.server.weight === 0 ? 'quiesce' : old.weight === 0 ? 'unquiesce' : 'weight');
         else bump('rs~');
         break;
       }
-      case 'set-timeouts': bump('timeouts'); break;
-      case 'start-daemon': bump('daemon+'); break;
-      case 'stop-daemon': bump('daemon-'); break;
+      case 'set-timeouts':
+        bump('timeouts');
+        break;
+      case 'start-daemon':
+        bump('daemon+');
+        break;
+      case 'stop-daemon':
+        bump('daemon-');
+        break;
     }
   }
   const parts: string[] = [];

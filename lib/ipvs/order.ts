@@ -15,8 +15,11 @@ export function glibcMergeSort<T>(items: readonly T[], cmp: (a: T, b: T) => numb
     const n1 = n >>> 1;
     sort(lo, n1);
     sort(lo + n1, n - n1);
-    let i = lo, j = lo + n1, k = 0;
-    const iEnd = lo + n1, jEnd = lo + n;
+    let i = lo,
+      j = lo + n1,
+      k = 0;
+    const iEnd = lo + n1,
+      jEnd = lo + n;
     while (i < iEnd && j < jEnd) tmp[k++] = cmp(a[i]!, a[j]!) <= 0 ? a[i++]! : a[j++]!;
     while (i < iEnd) tmp[k++] = a[i++]!;
     // the rest of the right half is already in place
@@ -28,7 +31,6 @@ export function glibcMergeSort<T>(items: readonly T[], cmp: (a: T, b: T) => numb
 
 /** (int)(a - b) for unsigned 32-bit a, b, as C computes it. */
 const wrapDiff = (a: number, b: number): number => (a - b) | 0;
-
 
 interface ServiceSortKey {
   fwmark: number;
@@ -83,7 +85,10 @@ const SPAN = 2 ** 31;
  * list already has: then nothing needs sorting. Checked without allocating.
  */
 function canonicalIsIpvsadmOrder(services: readonly ServiceKey[]): boolean {
-  let lo = Infinity, hi = -Infinity, flo = Infinity, fhi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity,
+    flo = Infinity,
+    fhi = -Infinity;
   let prev = -1;
   for (const s of services) {
     if (s.protocol === 'fwmark') {
@@ -107,17 +112,19 @@ function canonicalIsIpvsadmOrder(services: readonly ServiceKey[]): boolean {
   if (hi - lo >= SPAN || fhi - flo >= SPAN) return false;
   // fwmarks must ascend too
   let pf = 0;
-  for (const s of services) if (s.protocol === 'fwmark') {
-    if (s.fwmark <= pf) return false;
-    pf = s.fwmark;
-  }
+  for (const s of services)
+    if (s.protocol === 'fwmark') {
+      if (s.fwmark <= pf) return false;
+      pf = s.fwmark;
+    }
   return true;
 }
 
-
 /** The same for destinations: all IPv4, ascending (address, port), within 2^31. */
 function destsInIpvsadmOrder(dests: readonly { address: string; port: number }[]): boolean {
-  let lo = Infinity, hi = -Infinity, prev = -1;
+  let lo = Infinity,
+    hi = -Infinity,
+    prev = -1;
   for (const d of dests) {
     const v = strictIPv4Value(d.address);
     if (v < 0) return false;

@@ -41,7 +41,11 @@ describe('plan', () => {
   it('a weight change is exactly one -e with the complete real server', () => {
     const d = edit(base, (x) => void (x.services![0]!.realServers![2]!.weight = 0));
     expect(plan(d, base)).toEqual([
-      { op: 'edit-server', service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.3', port: 8080, forwarding: 'masq', weight: 0, upperThreshold: 0, lowerThreshold: 0 } },
+      {
+        op: 'edit-server',
+        service: { protocol: 'tcp', address: '10.0.0.1', port: 80 },
+        server: { address: '10.0.1.3', port: 8080, forwarding: 'masq', weight: 0, upperThreshold: 0, lowerThreshold: 0 },
+      },
     ]);
     expect(summarizeOps(plan(d, base), base)).toBe('1 real server quiesced (weight 0)');
   });
@@ -54,7 +58,10 @@ describe('plan', () => {
     });
     const p = plan(d, base);
     expect(p).toHaveLength(1);
-    expect(p[0]).toMatchObject({ op: 'edit-service', service: { protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'sh', schedFlags: ['sh-port'], persistence: { timeout: 300, netmask: '255.255.255.0' }, onePacket: false, realServers: [] } });
+    expect(p[0]).toMatchObject({
+      op: 'edit-service',
+      service: { protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'sh', schedFlags: ['sh-port'], persistence: { timeout: 300, netmask: '255.255.255.0' }, onePacket: false, realServers: [] },
+    });
     expect(opsToRestoreBatch(p)).toBe('-E -t 10.0.0.1:80 -s sh -p 300 -M 255.255.255.0 -b sh-port\n');
   });
 
@@ -73,7 +80,11 @@ describe('plan', () => {
       delete rs.port;
     });
     expect(plan(d, base)).toEqual([
-      { op: 'add-server', service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.3', port: 80, forwarding: 'route', weight: 3, upperThreshold: 0, lowerThreshold: 0 } },
+      {
+        op: 'add-server',
+        service: { protocol: 'tcp', address: '10.0.0.1', port: 80 },
+        server: { address: '10.0.1.3', port: 80, forwarding: 'route', weight: 3, upperThreshold: 0, lowerThreshold: 0 },
+      },
       { op: 'delete-server', service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.3', port: 8080 } },
     ]);
   });
@@ -126,8 +137,18 @@ describe('plan', () => {
 
   it('timeouts: set when desired and different; 0 means "leave it"; null means "not managed"', () => {
     const a = edit(base, (x) => void (x.globals = { timeouts: { tcp: 900, tcpfin: 120, udp: 300 } }));
-    expect(plan(edit(base, (x) => void (x.globals = { timeouts: { tcp: 900, tcpfin: 0, udp: 300 } })), a)).toEqual([]);
-    expect(plan(edit(base, (x) => void (x.globals = { timeouts: { tcp: 3600, tcpfin: 0, udp: 0 } })), a)).toEqual([{ op: 'set-timeouts', timeouts: { tcp: 3600, tcpfin: 0, udp: 0 } }]);
+    expect(
+      plan(
+        edit(base, (x) => void (x.globals = { timeouts: { tcp: 900, tcpfin: 0, udp: 300 } })),
+        a,
+      ),
+    ).toEqual([]);
+    expect(
+      plan(
+        edit(base, (x) => void (x.globals = { timeouts: { tcp: 3600, tcpfin: 0, udp: 0 } })),
+        a,
+      ),
+    ).toEqual([{ op: 'set-timeouts', timeouts: { tcp: 3600, tcpfin: 0, udp: 0 } }]);
     expect(plan(base, a)).toEqual([]);
   });
 
@@ -136,7 +157,16 @@ describe('plan', () => {
     const a = edit(base, (x) => void (x.globals = { syncDaemons: [master] }));
     expect(plan(a, base)).toEqual([{ op: 'start-daemon', daemon: master }]);
     expect(plan(base, a)).toEqual([{ op: 'stop-daemon', state: 'master', syncId: 3 }]);
-    const changed = edit(base, (x) => void (x.globals = { syncDaemons: [{ ...master, syncId: 4 }, { state: 'backup', interface: 'eth1' }] }));
+    const changed = edit(
+      base,
+      (x) =>
+        void (x.globals = {
+          syncDaemons: [
+            { ...master, syncId: 4 },
+            { state: 'backup', interface: 'eth1' },
+          ],
+        }),
+    );
     expect(ops(changed, a)).toEqual(['stop-daemon', 'start-daemon', 'start-daemon']);
   });
 
@@ -150,7 +180,13 @@ describe('plan', () => {
     const actual = parseRules(text);
     const desired = parseRules(text.replace('-a -t 10.19.136.1:80 -r 192.168.0.7:80 -g -w 1', '-a -t 10.19.136.1:80 -r 192.168.0.7:80 -g -w 5'));
     const p = plan(desired, actual);
-    expect(p).toEqual([{ op: 'edit-server', service: { protocol: 'tcp', address: '10.19.136.1', port: 80 }, server: { address: '192.168.0.7', port: 80, forwarding: 'route', weight: 5, upperThreshold: 0, lowerThreshold: 0 } }]);
+    expect(p).toEqual([
+      {
+        op: 'edit-server',
+        service: { protocol: 'tcp', address: '10.19.136.1', port: 80 },
+        server: { address: '192.168.0.7', port: 80, forwarding: 'route', weight: 5, upperThreshold: 0, lowerThreshold: 0 },
+      },
+    ]);
   });
 });
 
@@ -193,12 +229,20 @@ describe('plan properties', () => {
   it('input not in canonical order still plans correctly (the merge falls back to matching by key)', () => {
     fc.assert(
       fc.property(pair, fc.nat(), ([desired, actual], seed) => {
-        const shuffle = <T>(xs: readonly T[]) => xs.map((x, i) => ({ x, k: (i * 7919 + seed) % (xs.length + 13) })).sort((a, b) => a.k - b.k).map((e) => e.x);
+        const shuffle = <T>(xs: readonly T[]) =>
+          xs
+            .map((x, i) => ({ x, k: (i * 7919 + seed) % (xs.length + 13) }))
+            .sort((a, b) => a.k - b.k)
+            .map((e) => e.x);
         const d = { ...desired, services: shuffle(desired.services) };
         const a = { ...actual, services: shuffle(actual.services) };
         const p = plan(d, a);
         expect(applyOps(actual, p).services).toEqual(kernelView(desired).services);
-        expect(p.map((o) => o.op).sort()).toEqual(plan(desired, actual).map((o) => o.op).sort());
+        expect(p.map((o) => o.op).sort()).toEqual(
+          plan(desired, actual)
+            .map((o) => o.op)
+            .sort(),
+        );
       }),
       { numRuns: 300 },
     );

@@ -171,7 +171,14 @@ export function timeoutsSatisfied(desired: Timeouts, actual: Timeouts | null): b
  */
 export function sameDaemon(desired: SyncDaemon, actual: SyncDaemon): boolean {
   const opt = <T>(d: T | undefined, a: T | undefined) => d === undefined || d === a;
-  return desired.interface === actual.interface && desired.syncId === actual.syncId && opt(desired.maxLen, actual.maxLen) && opt(desired.group, actual.group) && opt(desired.port, actual.port) && opt(desired.ttl, actual.ttl);
+  return (
+    desired.interface === actual.interface &&
+    desired.syncId === actual.syncId &&
+    opt(desired.maxLen, actual.maxLen) &&
+    opt(desired.group, actual.group) &&
+    opt(desired.port, actual.port) &&
+    opt(desired.ttl, actual.ttl)
+  );
 }
 
 /** What -E sets: scheduler, flags, persistence (timeout, mask, PE), one-packet scheduling. */

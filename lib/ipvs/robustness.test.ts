@@ -54,23 +54,113 @@ describe('typed errors only', () => {
   });
 
   it('keepalived.conf importer: RulesParseError with line numbers', () => {
-    const word = fc.constantFrom('virtual_server', 'real_server', '{', '}', 'fwmark', '10.0.0.1', '80', 'lvs_sched', 'rr', 'lvs_method', 'TUN', 'type', 'gue', 'port', 'weight', '-1', 'persistence_timeout', 'protocol', 'UDP', 'HTTP_GET', 'url', 'path', '#', '"q"', 'global_defs', 'lvs_timeouts', 'tcp', 'lvs_sync_daemon', 'id');
+    const word = fc.constantFrom(
+      'virtual_server',
+      'real_server',
+      '{',
+      '}',
+      'fwmark',
+      '10.0.0.1',
+      '80',
+      'lvs_sched',
+      'rr',
+      'lvs_method',
+      'TUN',
+      'type',
+      'gue',
+      'port',
+      'weight',
+      '-1',
+      'persistence_timeout',
+      'protocol',
+      'UDP',
+      'HTTP_GET',
+      'url',
+      'path',
+      '#',
+      '"q"',
+      'global_defs',
+      'lvs_timeouts',
+      'tcp',
+      'lvs_sync_daemon',
+      'id',
+    );
     fc.assert(
-      fc.property(fc.array(fc.array(fc.oneof(word, fc.string({ maxLength: 5 })), { maxLength: 6 }).map((w) => w.join(' ')), { maxLength: 12 }), (lines) => {
-        try {
-          parseKeepalivedConf(lines.join('\n'));
-        } catch (e) {
-          expect(e).toBeInstanceOf(RulesParseError);
-          for (const i of (e as RulesParseError).issues) expect(i.line).toBeGreaterThanOrEqual(0);
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.array(fc.oneof(word, fc.string({ maxLength: 5 })), { maxLength: 6 }).map((w) => w.join(' ')),
+          { maxLength: 12 },
+        ),
+        (lines) => {
+          try {
+            parseKeepalivedConf(lines.join('\n'));
+          } catch (e) {
+            expect(e).toBeInstanceOf(RulesParseError);
+            for (const i of (e as RulesParseError).issues) expect(i.line).toBeGreaterThanOrEqual(0);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
-  it('ipvsadm argv: IpvsadmError (ipvsadm\'s message and exit status), never a crash', () => {
+  it("ipvsadm argv: IpvsadmError (ipvsadm's message and exit status), never a crash", () => {
     const tok = fc.oneof(
-      fc.constantFrom('-A', '-E', '-D', '-a', '-e', '-d', '-C', '-L', '-Ln', '-Z', '-S', '-R', '-h', '-v', '--set', '--start-daemon', '--stop-daemon', 'master', 'backup', '-t', '-u', '-f', '-6', '--sctp-service', '-s', '-p', '-M', '-r', '-g', '-m', '-i', '-w', '-x', '-y', '-b', '-o', '--pe', '--tun-type', '--tun-port', '--tun-csum', '--syncid', '--mcast-group', '10.0.0.1:80', '[::1]:80', '::1', '5', '0', 'wrr', 'sh-port', '--', '-', '--weight=2', '-w2'),
+      fc.constantFrom(
+        '-A',
+        '-E',
+        '-D',
+        '-a',
+        '-e',
+        '-d',
+        '-C',
+        '-L',
+        '-Ln',
+        '-Z',
+        '-S',
+        '-R',
+        '-h',
+        '-v',
+        '--set',
+        '--start-daemon',
+        '--stop-daemon',
+        'master',
+        'backup',
+        '-t',
+        '-u',
+        '-f',
+        '-6',
+        '--sctp-service',
+        '-s',
+        '-p',
+        '-M',
+        '-r',
+        '-g',
+        '-m',
+        '-i',
+        '-w',
+        '-x',
+        '-y',
+        '-b',
+        '-o',
+        '--pe',
+        '--tun-type',
+        '--tun-port',
+        '--tun-csum',
+        '--syncid',
+        '--mcast-group',
+        '10.0.0.1:80',
+        '[::1]:80',
+        '::1',
+        '5',
+        '0',
+        'wrr',
+        'sh-port',
+        '--',
+        '-',
+        '--weight=2',
+        '-w2',
+      ),
       fc.string({ maxLength: 8 }),
     );
     fc.assert(

@@ -88,7 +88,9 @@ describe('parseRules/printRules on real ipvsadm-save -n output', () => {
   });
 
   it('029: the -S line of "-p" alone says 360', () => {
-    const line = fixture('029_persistent_default').stdout.split('\n').find((l) => l.startsWith('-A'))!;
+    const line = fixture('029_persistent_default')
+      .stdout.split('\n')
+      .find((l) => l.startsWith('-A'))!;
     expect(line).toBe('-A -t 10.0.0.13:80 -s wlc -p 360');
     expect(parseRules('-A -t 10.0.0.13:80 -p\n').services[0]!.persistence).toEqual({ timeout: 360 });
   });
@@ -123,7 +125,7 @@ describe('the -R grammar', () => {
     ]);
   });
 
-  it('defaults are ipvsadm\'s: wlc, route, weight 1, -p 360, -r without port takes the service port', () => {
+  it("defaults are ipvsadm's: wlc, route, weight 1, -p 360, -r without port takes the service port", () => {
     const c = parseRules('-A -u 10.0.0.2:53\n-a -u 10.0.0.2:53 -r 10.1.0.1\n-A -t 10.0.0.3:0 -p\n');
     expect(c.services[1]).toMatchObject({ protocol: 'udp', scheduler: 'wlc', realServers: [{ port: 53, forwarding: 'route', weight: 1 }] });
     expect(c.services[0]).toMatchObject({ protocol: 'tcp', port: 0, persistence: { timeout: 360 } });
@@ -174,7 +176,9 @@ describe('the -R grammar', () => {
   });
 
   it('--set and --start-daemon lines set the globals; -L, -S and -Z lines change nothing', () => {
-    const c = parseRules('--set 3600 60 120\n--start-daemon master --mcast-interface lo --syncid 7\n--start-daemon backup --mcast-interface sync0 --syncid 9 --sync-maxlen 1400 --mcast-group 239.1.2.3 --mcast-port 8850 --mcast-ttl 2\n-Ln\n-S -n\n-Z\n--set 0 30 0\n');
+    const c = parseRules(
+      '--set 3600 60 120\n--start-daemon master --mcast-interface lo --syncid 7\n--start-daemon backup --mcast-interface sync0 --syncid 9 --sync-maxlen 1400 --mcast-group 239.1.2.3 --mcast-port 8850 --mcast-ttl 2\n-Ln\n-S -n\n-Z\n--set 0 30 0\n',
+    );
     expect(c.globals.timeouts).toEqual({ tcp: 3600, tcpfin: 30, udp: 120 });
     expect(c.globals.syncDaemons).toEqual([
       { state: 'master', interface: 'lo', syncId: 7 },
@@ -192,7 +196,7 @@ describe('the -R grammar', () => {
   });
 });
 
-describe('errors: line numbers and ipvsadm\'s reasons, every bad line collected', () => {
+describe("errors: line numbers and ipvsadm's reasons, every bad line collected", () => {
   const cases: [string, string, string][] = [
     ['-A -t 10.0.0.300:80', 'service-address', 'illegal virtual server address[:port] specified'],
     ['-A -t 10.0.0.1:99999', 'service-address', 'illegal virtual server address[:port] specified'],
@@ -306,7 +310,8 @@ describe('printRules', () => {
   });
 
   it('writes -w before the tunnel options, and {globals: true} adds --set/--start-daemon lines parseRules reads back', () => {
-    const text = '-A -t 10.0.0.4:80 -s wlc\n-a -t 10.0.0.4:80 -r 192.168.10.32:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum\n--set 900 120 300\n--start-daemon master --mcast-interface eth0 --syncid 3\n';
+    const text =
+      '-A -t 10.0.0.4:80 -s wlc\n-a -t 10.0.0.4:80 -r 192.168.10.32:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum\n--set 900 120 300\n--start-daemon master --mcast-interface eth0 --syncid 3\n';
     const c = parseRules(text);
     expect(printRules(c, { globals: true })).toBe(text);
     expect(printRules(c)).toBe(text.split('\n').slice(0, 2).join('\n') + '\n');
@@ -377,19 +382,66 @@ describe('properties', () => {
 
   it('random junk only ever raises RulesParseError', () => {
     const token = fc.oneof(
-      fc.constantFrom('-A', '-a', '-E', '-e', '-D', '-d', '-C', '-t', '-u', '-f', '-6', '-s', '-p', '-M', '-r', '-g', '-m', '-i', '-w', '-x', '-y', '-b', '-o', '--pe', '--tun-type', '--tun-port', '--tun-csum', '--set', '--start-daemon', '--stop-daemon', '-R', '-L', '-n', '-h', '#', 'ipvsadm', '--sctp-service', '--weight=3', '-Ln', '-gw'),
+      fc.constantFrom(
+        '-A',
+        '-a',
+        '-E',
+        '-e',
+        '-D',
+        '-d',
+        '-C',
+        '-t',
+        '-u',
+        '-f',
+        '-6',
+        '-s',
+        '-p',
+        '-M',
+        '-r',
+        '-g',
+        '-m',
+        '-i',
+        '-w',
+        '-x',
+        '-y',
+        '-b',
+        '-o',
+        '--pe',
+        '--tun-type',
+        '--tun-port',
+        '--tun-csum',
+        '--set',
+        '--start-daemon',
+        '--stop-daemon',
+        '-R',
+        '-L',
+        '-n',
+        '-h',
+        '#',
+        'ipvsadm',
+        '--sctp-service',
+        '--weight=3',
+        '-Ln',
+        '-gw',
+      ),
       fc.constantFrom('10.0.0.1:80', '[2001:db8::1]:80', '2001:db8::1', '1.2.3.4', 'rr', 'sh', 'sh-port,flag-1', 'gue', '255.255.255.0', '64', 'master', '0', '-1', '99999999999', 'x'),
       fc.string({ maxLength: 6 }),
     );
     fc.assert(
-      fc.property(fc.array(fc.array(token, { maxLength: 8 }).map((t) => t.join(' ')), { maxLength: 8 }), (lines) => {
-        try {
-          parseRules(lines.join('\n'));
-        } catch (e) {
-          expect(e).toBeInstanceOf(RulesParseError);
-          expect((e as RulesParseError).issues.length).toBeGreaterThan(0);
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.array(token, { maxLength: 8 }).map((t) => t.join(' ')),
+          { maxLength: 8 },
+        ),
+        (lines) => {
+          try {
+            parseRules(lines.join('\n'));
+          } catch (e) {
+            expect(e).toBeInstanceOf(RulesParseError);
+            expect((e as RulesParseError).issues.length).toBeGreaterThan(0);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -58,7 +58,6 @@ function repairEmptySchedFlags(tokens: string[]): string[] {
 // canonical numeric form is applied directly; it gives exactly what the general interpreter gives
 // (the tests compare both). Anything else, and every error, goes through the general path.
 
-
 interface CachedService {
   id: string;
   family: 'inet' | 'inet6';

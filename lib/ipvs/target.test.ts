@@ -8,9 +8,16 @@ const cfg = (onFailure: 'quiesce' | 'remove') =>
   DirectorConfigSchema.parse({
     services: [
       {
-        protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr',
+        protocol: 'tcp',
+        address: '10.0.0.1',
+        port: 80,
+        scheduler: 'wrr',
         healthCheck: { type: 'tcp', onFailure },
-        realServers: [{ address: '10.0.1.1', weight: 5 }, { address: '10.0.1.2', weight: 7 }, { address: '10.0.1.3', weight: 2, drain: { timeout: 60 } }],
+        realServers: [
+          { address: '10.0.1.1', weight: 5 },
+          { address: '10.0.1.2', weight: 7 },
+          { address: '10.0.1.3', weight: 2, drain: { timeout: 60 } },
+        ],
       },
       { protocol: 'tcp', address: '10.0.0.2', port: 80, realServers: [{ address: '10.0.1.2' }] },
     ],
@@ -23,7 +30,11 @@ describe('directorTarget', () => {
     const q = cfg('quiesce');
     const before = JSON.stringify(q);
     const out = directorTarget(q, { unhealthy: failing, drains: at(0) }).config;
-    expect(out.services[0]!.realServers.map((r) => [r.address, r.weight])).toEqual([['10.0.1.1', 5], ['10.0.1.2', 0], ['10.0.1.3', 0]]);
+    expect(out.services[0]!.realServers.map((r) => [r.address, r.weight])).toEqual([
+      ['10.0.1.1', 5],
+      ['10.0.1.2', 0],
+      ['10.0.1.3', 0],
+    ]);
     expect(out.services[1]).toBe(q.services[1]); // an unchecked service is untouched, even with the same server
     expect(JSON.stringify(q)).toBe(before);
     const r = directorTarget(cfg('remove'), { unhealthy: failing, drains: at(0) }).config;
@@ -39,7 +50,14 @@ describe('directorTarget', () => {
   });
 
   it('takes failing servers from reported health states by their server ids', () => {
-    const state = (address: string, healthy: boolean) => ({ service: { protocol: 'tcp' as const, address: '10.0.0.1', port: 80 }, server: { address, port: 80 }, healthy, reason: '', since: '', lastCheck: '' });
+    const state = (address: string, healthy: boolean) => ({
+      service: { protocol: 'tcp' as const, address: '10.0.0.1', port: 80 },
+      server: { address, port: 80 },
+      healthy,
+      reason: '',
+      since: '',
+      lastCheck: '',
+    });
     expect(unhealthyServerIds([state('10.0.1.1', true), state('10.0.1.2', false)])).toEqual(failing);
   });
 });
@@ -98,10 +116,27 @@ describe('directorTarget: keepalived semantics (per-server checks, sorry server,
 describe('directorTarget: misc_dynamic weights', () => {
   it('a healthy server takes the weight its script asked for; others keep theirs', () => {
     const c = DirectorConfigSchema.parse({
-      services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, realServers: [{ address: '10.0.1.1', weight: 5, healthCheck: { type: 'misc', script: 'w.sh', dynamicWeight: true } }, { address: '10.0.1.2', weight: 5, healthCheck: { type: 'misc', script: 'w.sh' } }] }],
+      services: [
+        {
+          protocol: 'tcp',
+          address: '10.0.0.1',
+          port: 80,
+          realServers: [
+            { address: '10.0.1.1', weight: 5, healthCheck: { type: 'misc', script: 'w.sh', dynamicWeight: true } },
+            { address: '10.0.1.2', weight: 5, healthCheck: { type: 'misc', script: 'w.sh' } },
+          ],
+        },
+      ],
     });
     const id = (a: string) => serverKeyId(c.services[0]!, { address: a, port: 80 });
-    const t = directorTarget(c, { unhealthy: new Set(), drains: at(0), dynamicWeights: new Map([[id('10.0.1.1'), 9], [id('10.0.1.2'), 1]]) });
+    const t = directorTarget(c, {
+      unhealthy: new Set(),
+      drains: at(0),
+      dynamicWeights: new Map([
+        [id('10.0.1.1'), 9],
+        [id('10.0.1.2'), 1],
+      ]),
+    });
     expect(t.config.services[0]!.realServers.map((r) => r.weight)).toEqual([9, 5]);
   });
 });

@@ -95,7 +95,12 @@ export const DrainProgressSchema = z.object({
 export type DrainProgress = z.output<typeof DrainProgressSchema>;
 
 export const ReportSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), protocolVersion: z.number().int().positive().optional(), capabilities: CapabilitiesSchema, lastAppliedRevision: z.number().int().min(0).max(DB_INT_MAX).nullable() }),
+  z.object({
+    type: z.literal('hello'),
+    protocolVersion: z.number().int().positive().optional(),
+    capabilities: CapabilitiesSchema,
+    lastAppliedRevision: z.number().int().min(0).max(DB_INT_MAX).nullable(),
+  }),
   z.object({ type: z.literal('ack'), revision: z.number().int().min(0).max(DB_INT_MAX), hash: z.string(), opsApplied: z.number().int(), durationMs: z.number() }),
   z.object({
     type: z.literal('nack'),

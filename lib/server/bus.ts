@@ -33,7 +33,6 @@ export type BusMessage =
   /** sent after the PostgreSQL listener reconnects: anything may have been missed */
   | { k: 'resync' };
 
-
 type Kind = BusMessage['k'];
 type Handler<K extends Kind> = (msg: Extract<BusMessage, { k: K }>, fromOtherProcess: boolean) => void;
 
@@ -57,7 +56,11 @@ class Bus {
   /** Start listening to the other processes (no-op with SQLite). Idempotent; resolves when LISTEN is in place. */
   async start(): Promise<void> {
     if (dbTarget().kind !== 'postgres') return;
-    this.pg ??= PgLink.open(dbTarget().url, (payload) => this.receive(payload), () => this.dispatch({ k: 'resync' }, false));
+    this.pg ??= PgLink.open(
+      dbTarget().url,
+      (payload) => this.receive(payload),
+      () => this.dispatch({ k: 'resync' }, false),
+    );
     try {
       await this.pg;
     } catch (e) {

@@ -23,7 +23,10 @@ export function normalizeIp(raw: string | null | undefined): string | null {
 /** Parse "10.0.0.0/8, 192.168.1.5, fd00::/8" into a matcher; throws naming the bad entry. */
 export function parseTrustedProxies(spec: string | undefined): net.BlockList {
   const list = new net.BlockList();
-  for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (spec ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [addr, bits, extra] = part.split('/');
     const ip = normalizeIp(addr);
     const family = ip ? (net.isIPv4(ip) ? 'ipv4' : 'ipv6') : null;
@@ -68,7 +71,10 @@ export function peerAddress(req: Request): string | null {
 export function clientAddress(req: Request): string | null {
   const peer = peerAddress(req);
   if (!peer || !isTrustedProxy(peer)) return peer;
-  const hops = (req.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const hops = (req.headers.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     const ip = normalizeIp(hops[i]);
     if (!ip) return peer; // a garbled chain: the proxy is the best we know

@@ -46,7 +46,12 @@ export async function listClusters(): Promise<{ clusters: ClusterSummary[] }> {
   // live totals come from this process's store; with several processes it hears the others' stats (lib/server/start.ts)
   const prisma = await db();
   const rows = await prisma.cluster.findMany({ include: { currentRevision: true, directors: true }, orderBy: { name: 'asc' } });
-  return { clusters: rows.map((r) => { const { config: _c, ...s } = summarize(r); return s; }) };
+  return {
+    clusters: rows.map((r) => {
+      const { config: _c, ...s } = summarize(r);
+      return s;
+    }),
+  };
 }
 
 export async function getClusterDetail(ref: string): Promise<ClusterDetail> {
@@ -75,7 +80,15 @@ export async function createCluster(input: z.output<typeof CreateClusterRequestS
         },
       });
       await tx.cluster.update({ where: { id: c.id }, data: { currentRevisionId: rev.id } });
-      await audit(tx, { actor: who.actor, action: 'cluster.create', cluster: { id: c.id, name: c.name }, target: c.name, afterRevision: 1, clientIp: who.clientIp, details: { driftPolicy: input.driftPolicy, services: config.services.length } });
+      await audit(tx, {
+        actor: who.actor,
+        action: 'cluster.create',
+        cluster: { id: c.id, name: c.name },
+        target: c.name,
+        afterRevision: 1,
+        clientIp: who.clientIp,
+        details: { driftPolicy: input.driftPolicy, services: config.services.length },
+      });
     });
   } catch (e) {
     if ((e as { code?: string }).code === 'P2002') throw conflict(`a cluster named ${input.name} already exists`, [{ path: 'name', message: 'already taken' }]);
@@ -107,7 +120,15 @@ export async function deleteCluster(ref: string, who: Actor): Promise<void> {
   await prisma.$transaction(async (tx) => {
     await tx.cluster.update({ where: { id: c.id }, data: { currentRevisionId: null } });
     await tx.cluster.delete({ where: { id: c.id } });
-    await audit(tx, { actor: who.actor, action: 'cluster.delete', cluster: { id: c.id, name: c.name }, target: c.name, beforeRevision: c.currentRevision?.number ?? null, clientIp: who.clientIp, details: { directors: directors.map((d) => d.name) } });
+    await audit(tx, {
+      actor: who.actor,
+      action: 'cluster.delete',
+      cluster: { id: c.id, name: c.name },
+      target: c.name,
+      beforeRevision: c.currentRevision?.number ?? null,
+      clientIp: who.clientIp,
+      details: { directors: directors.map((d) => d.name) },
+    });
   });
   for (const d of directors) await bus.publish({ k: 'director-gone', directorId: d.id });
 }

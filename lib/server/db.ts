@@ -110,12 +110,14 @@ export async function closeDb(): Promise<void> {
 export function describeDbFailure(err: unknown, target: DatabaseTarget = dbTarget()): string | null {
   const text = errorText(err);
   const where = target.kind === 'postgres' ? `the PostgreSQL database at ${redact(target.url)}` : `the SQLite database ${target.file}`;
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|P1001|Can't reach database|connection terminated|Connection terminated|timeout exceeded when trying to connect/i.test(text)) return `cannot reach ${where} (is it running?)`;
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|P1001|Can't reach database|connection terminated|Connection terminated|timeout exceeded when trying to connect/i.test(text))
+    return `cannot reach ${where} (is it running?)`;
   if (/password authentication failed|P1000|no pg_hba.conf entry|authentication failed/i.test(text)) return `${where} refused the credentials`;
   if (/database "[^"]*" does not exist|P1003/i.test(text)) return `${where} does not exist`;
   if (/no such table|relation "[^"]*" does not exist|P2021/i.test(text)) return `${where} has no tables: run the migrations (npm start does)`;
   // PostgreSQL restarting or shutting down (57P01 admin shutdown, 57P03 cannot connect now)
-  if (/57P01|57P03|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)/i.test(text)) return `${where} is restarting; try again in a moment`;
+  if (/57P01|57P03|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)/i.test(text))
+    return `${where} is restarting; try again in a moment`;
   if (/SQLITE_FULL|database or disk is full/i.test(text)) return `the disk holding ${where} is full: free some space (nothing was written)`;
   if (/SQLITE_BUSY|database is locked/i.test(text)) return `${where} is locked by another process`;
   if (/SQLITE_CANTOPEN|unable to open database/i.test(text)) return `cannot open ${where}`;

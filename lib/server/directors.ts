@@ -56,7 +56,14 @@ export async function registerDirector(clusterRef: string, name: string, who: Ac
   const token = newToken('director');
   const d = await prisma.$transaction(async (tx) => {
     const row = await tx.director.create({ data: { clusterId: c.id, name, tokenHash: tokenHash(token), tokenPrefix: tokenPrefix(token) } });
-    await audit(tx, { actor: who.actor, action: 'director.register', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { tokenPrefix: row.tokenPrefix } });
+    await audit(tx, {
+      actor: who.actor,
+      action: 'director.register',
+      cluster: { id: c.id, name: c.name },
+      target: `${c.name}/${name}`,
+      clientIp: who.clientIp,
+      details: { tokenPrefix: row.tokenPrefix },
+    });
     return row;
   });
   await directorStatusChanged(c.id, [d.id]);
@@ -71,7 +78,14 @@ export async function rotateDirectorToken(clusterRef: string, name: string, who:
   const d = await prisma.$transaction(async (tx) => {
     // a rotation re-enrols a revoked director: the old token is dead either way
     const row = await tx.director.update({ where: { id: d0.id }, data: { tokenHash: tokenHash(token), tokenPrefix: tokenPrefix(token), revoked: false, connectedAt: null, connectionId: null } });
-    await audit(tx, { actor: who.actor, action: 'director.rotate', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { oldPrefix: d0.tokenPrefix, newPrefix: row.tokenPrefix, wasRevoked: d0.revoked } });
+    await audit(tx, {
+      actor: who.actor,
+      action: 'director.rotate',
+      cluster: { id: c.id, name: c.name },
+      target: `${c.name}/${name}`,
+      clientIp: who.clientIp,
+      details: { oldPrefix: d0.tokenPrefix, newPrefix: row.tokenPrefix, wasRevoked: d0.revoked },
+    });
     return row;
   });
   await directorGone(d.id);
@@ -85,7 +99,14 @@ export async function revokeDirector(clusterRef: string, name: string, who: Acto
   const prisma = await db();
   const d = await prisma.$transaction(async (tx) => {
     const row = await tx.director.update({ where: { id: d0.id }, data: { revoked: true, connectedAt: null, connectionId: null } });
-    await audit(tx, { actor: who.actor, action: 'director.revoke', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { tokenPrefix: d0.tokenPrefix } });
+    await audit(tx, {
+      actor: who.actor,
+      action: 'director.revoke',
+      cluster: { id: c.id, name: c.name },
+      target: `${c.name}/${name}`,
+      clientIp: who.clientIp,
+      details: { tokenPrefix: d0.tokenPrefix },
+    });
     return row;
   });
   await directorGone(d.id);
@@ -123,7 +144,15 @@ export async function reapply(clusterRef: string, name: string, who: Actor): Pro
   const d = await findDirector(c, name);
   if (d.revoked) throw conflict(`director ${name} is revoked`);
   const prisma = await db();
-  await audit(prisma, { actor: who.actor, action: 'director.reapply', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, afterRevision: c.currentRevision?.number ?? null, clientIp: who.clientIp, details: { drift: d.drift ?? null } });
+  await audit(prisma, {
+    actor: who.actor,
+    action: 'director.reapply',
+    cluster: { id: c.id, name: c.name },
+    target: `${c.name}/${name}`,
+    afterRevision: c.currentRevision?.number ?? null,
+    clientIp: who.clientIp,
+    details: { drift: d.drift ?? null },
+  });
   await bus.publish({ k: 'reconcile', directorId: d.id, reason: `re-apply of revision ${c.currentRevision?.number} requested by ${who.actor}` });
   return { sent: isConnected(d), revision: c.currentRevision?.number ?? 0 };
 }
@@ -188,22 +217,47 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
     }
     case 'ack': {
       const rev = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: cluster.id, number: report.revision } } });
-      if (!rev || rev.hash !== report.hash) throw unprocessable(`revision ${report.revision} with hash ${report.hash} is not a revision of ${cluster.name}`, [{ path: 'revision', message: 'unknown revision or hash' }]);
+      if (!rev || rev.hash !== report.hash)
+        throw unprocessable(`revision ${report.revision} with hash ${report.hash} is not a revision of ${cluster.name}`, [{ path: 'revision', message: 'unknown revision or hash' }]);
       const lastErr = d.lastError as { revision?: number } | null;
       Object.assign(data, { appliedRevision: rev.number, appliedHash: rev.hash, appliedAt: now });
       if (lastErr && (lastErr.revision ?? 0) <= rev.number) data.lastError = null;
       if (d.appliedRevision !== rev.number) {
         if (cluster.currentRevision?.id === rev.id) metrics.pushLatency.observe((now.getTime() - rev.createdAt.getTime()) / 1000);
-        await audit(prisma, { actor: who, action: 'director.applied', cluster: ref, target: `${cluster.name}/${d.name}`, beforeRevision: d.appliedRevision, afterRevision: rev.number, details: { opsApplied: report.opsApplied, durationMs: report.durationMs } });
+        await audit(prisma, {
+          actor: who,
+          action: 'director.applied',
+          cluster: ref,
+          target: `${cluster.name}/${d.name}`,
+          beforeRevision: d.appliedRevision,
+          afterRevision: rev.number,
+          details: { opsApplied: report.opsApplied, durationMs: report.durationMs },
+        });
       }
       break;
     }
     case 'nack': {
       const prev = d.lastError as { revision?: number; message?: string } | null;
-      const err = { revision: report.revision, failedOp: report.failedOp, command: report.command, message: report.message, exitCode: report.exitCode, opsApplied: report.opsApplied, at: now.toISOString() };
+      const err = {
+        revision: report.revision,
+        failedOp: report.failedOp,
+        command: report.command,
+        message: report.message,
+        exitCode: report.exitCode,
+        opsApplied: report.opsApplied,
+        at: now.toISOString(),
+      };
       data.lastError = json(err);
       if (prev?.revision !== report.revision || prev?.message !== report.message) {
-        await audit(prisma, { actor: who, action: 'director.failed', cluster: ref, target: `${cluster.name}/${d.name}`, beforeRevision: d.appliedRevision, afterRevision: report.revision, details: { command: report.command, message: report.message, exitCode: report.exitCode } });
+        await audit(prisma, {
+          actor: who,
+          action: 'director.failed',
+          cluster: ref,
+          target: `${cluster.name}/${d.name}`,
+          beforeRevision: d.appliedRevision,
+          afterRevision: report.revision,
+          details: { command: report.command, message: report.message, exitCode: report.exitCode },
+        });
       }
       break;
     }
@@ -211,7 +265,14 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
       // a state report is also a verification: the agent just read this table
       Object.assign(data, { actualConfig: json(report.actual), actualReportedAt: now, actualHash: configHash(report.actual), verifiedAt: now, drift: report.drift ? json(report.drift) : null });
       if (report.drift && !d.drift) {
-        await audit(prisma, { actor: who, action: 'director.drift', cluster: ref, target: `${cluster.name}/${d.name}`, afterRevision: d.appliedRevision, details: { summary: report.drift.summary, ops: report.drift.ops.length } });
+        await audit(prisma, {
+          actor: who,
+          action: 'director.drift',
+          cluster: ref,
+          target: `${cluster.name}/${d.name}`,
+          afterRevision: d.appliedRevision,
+          details: { summary: report.drift.summary, ops: report.drift.ops.length },
+        });
       }
       break;
     }
@@ -265,7 +326,10 @@ export async function completeDrains(clusterId: string, attempt = 0): Promise<vo
   });
   const complete = marked.filter((m) => doneOn.every((isDone) => isDone(id(m.service, m.server))));
   if (!complete.length) return;
-  const next = applyChanges(config, complete.map((m) => ({ op: 'remove-server' as const, service: m.service, server: m.server })));
+  const next = applyChanges(
+    config,
+    complete.map((m) => ({ op: 'remove-server' as const, service: m.service, server: m.server })),
+  );
   const what = complete.map((m) => `${realServerLabel(m.server)} from ${serviceLabel(m.service)}`).join(', ');
   try {
     await commitConfig({

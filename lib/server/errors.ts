@@ -22,8 +22,7 @@ export const forbidden = (message: string) => new HttpError(403, message);
 export const notFound = (message: string) => new HttpError(404, message);
 export const conflict = (message: string, issues: Issue[] = [], current?: RevisionSummary) => new HttpError(409, message, issues, { current });
 export const unprocessable = (message: string, issues: Issue[]) => new HttpError(422, message, issues);
-export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
-  new HttpError(429, message, [], { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
+export const tooManyRequests = (message: string, retryAfterSeconds: number) => new HttpError(429, message, [], { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
 export const unavailable = (message: string) => new HttpError(503, message);
 export const gatewayTimeout = (message: string) => new HttpError(504, message);
 

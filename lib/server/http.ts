@@ -29,10 +29,7 @@ export interface RouteContext<E extends EndpointDef> {
 type NextContext = { params?: Promise<Record<string, string | string[]>> | Record<string, string | string[]> };
 export type RouteHandler = ((req: Request, ctx?: NextContext) => Promise<Response>) & { endpoint: EndpointId };
 
-export function route<K extends EndpointId>(
-  id: K,
-  fn: (ctx: RouteContext<Endpoints[K]>) => Promise<Response | unknown>,
-): RouteHandler {
+export function route<K extends EndpointId>(id: K, fn: (ctx: RouteContext<Endpoints[K]>) => Promise<Response | unknown>): RouteHandler {
   const def: EndpointDef = endpoints[id];
   const handler = async (req: Request, nctx?: NextContext): Promise<Response> => {
     const started = performance.now();

@@ -60,7 +60,10 @@ class Hub {
     bus.on('reconcile', (m) => this.sendTo(m.directorId, sseFrame('reconcile', { reason: m.reason })));
     bus.on('conn-query', (m) => this.sendTo(m.directorId, sseFrame('conn-query', m.query), true));
     bus.on('conn-answer', (m) => this.settle(m.directorId, m.answer));
-    this.timers.push(setInterval(() => this.heartbeat(), HEARTBEAT_MS), setInterval(() => void this.touch().catch(logErr('touch')), TOUCH_MS));
+    this.timers.push(
+      setInterval(() => this.heartbeat(), HEARTBEAT_MS),
+      setInterval(() => void this.touch().catch(logErr('touch')), TOUCH_MS),
+    );
     for (const t of this.timers) t.unref();
     metrics.agentsConnected.readBy(() => [...this.conns()].length);
   }

@@ -8,16 +8,37 @@ class Metrics {
   readonly registry = new Registry();
   private readonly reg = [this.registry];
 
-  readonly requests = new Counter({ name: 'lvs_http_requests_total', help: 'API requests handled by this process, by endpoint and status.', labelNames: ['endpoint', 'method', 'status'] as const, registers: this.reg });
-  readonly duration = new Histogram({ name: 'lvs_http_request_duration_seconds', help: 'API request duration (streams: until the stream opens).', labelNames: ['endpoint'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: this.reg });
+  readonly requests = new Counter({
+    name: 'lvs_http_requests_total',
+    help: 'API requests handled by this process, by endpoint and status.',
+    labelNames: ['endpoint', 'method', 'status'] as const,
+    registers: this.reg,
+  });
+  readonly duration = new Histogram({
+    name: 'lvs_http_request_duration_seconds',
+    help: 'API request duration (streams: until the stream opens).',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: this.reg,
+  });
   readonly revisions = new Counter({ name: 'lvs_revisions_created_total', help: 'Config revisions committed through this process, by kind.', labelNames: ['kind'] as const, registers: this.reg });
   readonly pushes = new Counter({ name: 'lvs_revision_pushes_total', help: 'desired events written to agent streams by this process.', registers: this.reg });
-  readonly pushLatency = new Histogram({ name: 'lvs_revision_apply_latency_seconds', help: "From a revision's commit to a director's ACK of it.", buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300], registers: this.reg });
+  readonly pushLatency = new Histogram({
+    name: 'lvs_revision_apply_latency_seconds',
+    help: "From a revision's commit to a director's ACK of it.",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: this.reg,
+  });
   readonly reports = new Counter({ name: 'lvs_agent_reports_total', help: 'Agent reports received by this process, by type.', labelNames: ['type'] as const, registers: this.reg });
   readonly statsSamples = new Counter({ name: 'lvs_stats_samples_total', help: 'Per-second stats samples received from agents by this process.', registers: this.reg });
   readonly connQueries = new Counter({ name: 'lvs_conn_queries_total', help: 'Connection-table queries, by result.', labelNames: ['result'] as const, registers: this.reg });
   readonly logins = new Counter({ name: 'lvs_logins_total', help: 'Sign-in attempts, by result.', labelNames: ['result'] as const, registers: this.reg });
-  readonly busMessages = new Counter({ name: 'lvs_bus_messages_total', help: 'Messages between control-plane processes (PostgreSQL NOTIFY), by direction and kind.', labelNames: ['direction', 'kind'] as const, registers: this.reg });
+  readonly busMessages = new Counter({
+    name: 'lvs_bus_messages_total',
+    help: 'Messages between control-plane processes (PostgreSQL NOTIFY), by direction and kind.',
+    labelNames: ['direction', 'kind'] as const,
+    registers: this.reg,
+  });
 
   /** Gauges of this process's state: the owner says how to read it (hub, streams, stats store). */
   private readers = new Map<string, () => number>();

@@ -180,7 +180,11 @@ export async function commitConfig(opts: {
     // two commits on one base: the loser hits the unique (cluster, number) index
     if ((e as { code?: string }).code === 'P2002') {
       const fresh = await findCluster(cluster.id);
-      throw conflict(`${cluster.name} changed while this was being saved: it is now at revision ${current(fresh).number}`, [{ path: 'baseRevision', message: 'stale' }], revisionSummary(current(fresh)));
+      throw conflict(
+        `${cluster.name} changed while this was being saved: it is now at revision ${current(fresh).number}`,
+        [{ path: 'baseRevision', message: 'stale' }],
+        revisionSummary(current(fresh)),
+      );
     }
     throw e;
   }
@@ -267,7 +271,7 @@ export function parseImport(format: ImportRequest['format'], text: string, ka?: 
   } catch (e) {
     const err = e as Error & { issues?: { line?: number; path?: string; message: string }[]; line?: number };
     if (e instanceof RulesParseError || e instanceof ListingParseError || (Array.isArray(err.issues) && err.issues.some((i) => typeof i.line === 'number'))) {
-      const issues = (err.issues as { line?: number; path?: string; message: string; file?: string }[] ?? []).map((i) => ({
+      const issues = ((err.issues as { line?: number; path?: string; message: string; file?: string }[]) ?? []).map((i) => ({
         path: i.file && i.file !== 'keepalived.conf' ? 'files' : 'text',
         line: i.line,
         ...(i.file ? { file: i.file } : {}),
@@ -286,7 +290,11 @@ export function parseImport(format: ImportRequest['format'], text: string, ka?: 
   // an export ({ format, cluster, revision, config }) or a bare config
   const inner = json && typeof json === 'object' && 'config' in json && !('services' in json) ? (json as { config: unknown }).config : json;
   const r = DirectorConfigSchema.safeParse(inner);
-  if (!r.success) throw unprocessable('the JSON is not a valid config', r.error.issues.map((i) => ({ path: ['text', ...i.path.map(String)].join('.'), message: i.message })));
+  if (!r.success)
+    throw unprocessable(
+      'the JSON is not a valid config',
+      r.error.issues.map((i) => ({ path: ['text', ...i.path.map(String)].join('.'), message: i.message })),
+    );
   return r.data;
 }
 

@@ -27,7 +27,26 @@ export interface RollupRow {
   samples: number;
 }
 
-const COLS = ['id', 'directorId', 'serviceKey', 'destKey', 'minute', 'conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes', 'activeConns', 'inactConns', 'cps', 'inpps', 'outpps', 'inbps', 'outbps', 'samples'] as const;
+const COLS = [
+  'id',
+  'directorId',
+  'serviceKey',
+  'destKey',
+  'minute',
+  'conns',
+  'inPkts',
+  'outPkts',
+  'inBytes',
+  'outBytes',
+  'activeConns',
+  'inactConns',
+  'cps',
+  'inpps',
+  'outpps',
+  'inbps',
+  'outbps',
+  'samples',
+] as const;
 const SUMS = ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'];
 const AVGS = ['activeConns', 'inactConns', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'];
 const q = (c: string) => `"${c}"`;
@@ -73,7 +92,26 @@ async function sqliteWriter(url: string, file: string): Promise<Writer> {
   const insertAll = d.transaction((rows: RollupRow[]) => {
     for (const r of rows) {
       try {
-        stmt.run(crypto.randomUUID(), r.directorId, r.serviceKey, r.destKey, r.minute, BigInt(r.conns), BigInt(r.inPkts), BigInt(r.outPkts), BigInt(r.inBytes), BigInt(r.outBytes), r.activeConns, r.inactConns, r.cps, r.inpps, r.outpps, r.inbps, r.outbps, r.samples);
+        stmt.run(
+          crypto.randomUUID(),
+          r.directorId,
+          r.serviceKey,
+          r.destKey,
+          r.minute,
+          BigInt(r.conns),
+          BigInt(r.inPkts),
+          BigInt(r.outPkts),
+          BigInt(r.inBytes),
+          BigInt(r.outBytes),
+          r.activeConns,
+          r.inactConns,
+          r.cps,
+          r.inpps,
+          r.outpps,
+          r.inbps,
+          r.outbps,
+          r.samples,
+        );
       } catch (e) {
         if (!isForeignKeyError(e)) throw e; // the director was deleted meanwhile: its rows go with it
       }
@@ -103,7 +141,26 @@ async function pgWriter(url: string): Promise<Writer> {
         const chunk = rows.slice(i, i + 1000);
         const cols: unknown[][] = COLS.map(() => []);
         for (const r of chunk) {
-          const v = [crypto.randomUUID(), r.directorId, r.serviceKey, r.destKey, r.minute, r.conns, r.inPkts, r.outPkts, r.inBytes, r.outBytes, r.activeConns, r.inactConns, r.cps, r.inpps, r.outpps, r.inbps, r.outbps, r.samples];
+          const v = [
+            crypto.randomUUID(),
+            r.directorId,
+            r.serviceKey,
+            r.destKey,
+            r.minute,
+            r.conns,
+            r.inPkts,
+            r.outPkts,
+            r.inBytes,
+            r.outBytes,
+            r.activeConns,
+            r.inactConns,
+            r.cps,
+            r.inpps,
+            r.outpps,
+            r.inbps,
+            r.outbps,
+            r.samples,
+          ];
           v.forEach((x, k) => cols[k]!.push(k >= 5 && k <= 9 ? String(Math.round(x as number)) : x));
         }
         try {

@@ -97,7 +97,15 @@ export async function seedDemo(opts: { adminPassword?: string; tokenFile?: strin
     cluster = await prisma.$transaction(async (tx) => {
       const c = await tx.cluster.create({ data: { name: DEMO_CLUSTER, description: 'Demo cluster served by the embedded simulated director', driftPolicy: 'enforce' } });
       const rev = await tx.configRevision.create({
-        data: { clusterId: c.id, number: 1, author: 'system', message: 'demo: web, TLS with persistence, DNS and a fwmark group', config: config as unknown as Prisma.InputJsonValue, hash: configHash(config), summary: `${config.services.length} services` },
+        data: {
+          clusterId: c.id,
+          number: 1,
+          author: 'system',
+          message: 'demo: web, TLS with persistence, DNS and a fwmark group',
+          config: config as unknown as Prisma.InputJsonValue,
+          hash: configHash(config),
+          summary: `${config.services.length} services`,
+        },
       });
       await audit(tx, { ...system, action: 'cluster.create', cluster: { id: c.id, name: c.name }, target: c.name, afterRevision: 1, details: { demo: true } });
       return tx.cluster.update({ where: { id: c.id }, data: { currentRevisionId: rev.id } });
@@ -116,7 +124,13 @@ export async function seedDemo(opts: { adminPassword?: string; tokenFile?: strin
     await prisma.$transaction(async (tx) => {
       if (director) await tx.director.update({ where: { id: director.id }, data });
       else await tx.director.create({ data: { clusterId: cluster.id, name: DEMO_DIRECTOR, ...data } });
-      await audit(tx, { ...system, action: director ? 'director.rotate' : 'director.register', cluster: { id: cluster.id, name: cluster.name }, target: `${cluster.name}/${DEMO_DIRECTOR}`, details: { tokenPrefix: data.tokenPrefix, tokenFile } });
+      await audit(tx, {
+        ...system,
+        action: director ? 'director.rotate' : 'director.register',
+        cluster: { id: cluster.id, name: cluster.name },
+        target: `${cluster.name}/${DEMO_DIRECTOR}`,
+        details: { tokenPrefix: data.tokenPrefix, tokenFile },
+      });
     });
     fs.mkdirSync(path.dirname(tokenFile), { recursive: true });
     fs.writeFileSync(tokenFile, `${agentToken}\n`, { mode: 0o600 });

@@ -6,7 +6,11 @@ import { parseTrustedProxies } from './client-address';
 const num = (name: string, min: number, max: number, def: number) =>
   z.preprocess(
     (v) => (v === undefined || v === '' ? def : Number(v)),
-    z.number({ error: `${name} must be a whole number ${min}–${max}` }).int(`${name} must be a whole number ${min}–${max}`).min(min, `${name} must be a whole number ${min}–${max}`).max(max, `${name} must be a whole number ${min}–${max}`),
+    z
+      .number({ error: `${name} must be a whole number ${min}–${max}` })
+      .int(`${name} must be a whole number ${min}–${max}`)
+      .min(min, `${name} must be a whole number ${min}–${max}`)
+      .max(max, `${name} must be a whole number ${min}–${max}`),
   );
 
 export const SettingsSchema = z.object({
@@ -19,7 +23,15 @@ export const SettingsSchema = z.object({
     .string()
     .optional()
     .refine(
-      (v) => !v || v.split(',').every((u) => { try { return /^https?:$/.test(new URL(u.trim()).protocol); } catch { return false; } }),
+      (v) =>
+        !v ||
+        v.split(',').every((u) => {
+          try {
+            return /^https?:$/.test(new URL(u.trim()).protocol);
+          } catch {
+            return false;
+          }
+        }),
       'LVS_PUBLIC_URL must be http(s) URLs separated by commas, e.g. https://lvs.example.com',
     ),
   // reverse proxies whose X-Forwarded-For/-Host/-Proto are believed (lib/server/client-address.ts)

@@ -290,7 +290,10 @@ export class StatsQueries {
       const k = `${r.d}\u0000${key}`;
       let m = byKey.get(k);
       if (!m) byKey.set(k, (m = new Map()));
-      m.set(Number(r.b), CHART_FIELDS.map((f) => Number(r[f])));
+      m.set(
+        Number(r.b),
+        CHART_FIELDS.map((f) => Number(r[f])),
+      );
       if (scope.service && !scope.server && r.r) breakdownKeys.add(r.r);
       if (scope.director && !scope.service && r.s && !r.r) breakdownKeys.add(r.s);
     }

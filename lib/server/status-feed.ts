@@ -143,7 +143,8 @@ class StatusFeed {
       if (!s.directorId) s.sink.send((all ??= sseFrame('director-status', { directors, removed } satisfies DirectorStatusEvent)));
       else {
         const mine = directors.filter((d) => d.id === s.directorId);
-        if (mine.length || removed.includes(s.directorId)) s.sink.send(sseFrame('director-status', { directors: mine, removed: removed.filter((id) => id === s.directorId) } satisfies DirectorStatusEvent));
+        if (mine.length || removed.includes(s.directorId))
+          s.sink.send(sseFrame('director-status', { directors: mine, removed: removed.filter((id) => id === s.directorId) } satisfies DirectorStatusEvent));
       }
     }
   }

@@ -31,7 +31,8 @@ export async function login(username: string, password: string, who: { clientIp:
   const prisma = await db();
   if (!throttle.ok) {
     metrics.logins.inc({ result: 'rate-limited' });
-    if (throttle.firstRefusal) await audit(prisma, { actor: username, action: 'login.blocked', target: username, clientIp: who.clientIp, details: { retryAfterSeconds: Math.ceil(throttle.retryAfterSeconds) } });
+    if (throttle.firstRefusal)
+      await audit(prisma, { actor: username, action: 'login.blocked', target: username, clientIp: who.clientIp, details: { retryAfterSeconds: Math.ceil(throttle.retryAfterSeconds) } });
     throw tooManyRequests(`too many failed sign-ins from your address; try again in ${waitText(throttle.retryAfterSeconds)}`, throttle.retryAfterSeconds);
   }
   const { attempt } = throttle;
@@ -48,7 +49,13 @@ export async function login(username: string, password: string, who: { clientIp:
   if (!user || !ok || user.disabled) {
     attempt.failed();
     metrics.logins.inc({ result: 'failure' });
-    await audit(prisma, { actor: username, action: 'login.failure', target: username, clientIp: who.clientIp, details: { reason: !user ? 'unknown user' : !ok ? 'wrong password' : 'user disabled', userAgent: who.userAgent } });
+    await audit(prisma, {
+      actor: username,
+      action: 'login.failure',
+      target: username,
+      clientIp: who.clientIp,
+      details: { reason: !user ? 'unknown user' : !ok ? 'wrong password' : 'user disabled', userAgent: who.userAgent },
+    });
     throw unauthorized('wrong username or password');
   }
   const cookieValue = newToken('session');
@@ -158,7 +165,13 @@ export async function updateUser(ref: string, input: z.output<typeof UpdateUserR
     if (input.disabled || passwordHash || (input.role && ROLE_RANK[input.role] < ROLE_RANK[u.role as Role])) await tx.session.deleteMany({ where: { userId: u.id } });
     // a password reset is for a compromised account: its API tokens go with the old password
     if (passwordHash) await tx.apiToken.updateMany({ where: { userId: u.id, revoked: false }, data: { revoked: true } });
-    await audit(tx, { actor: who.actor, action: 'user.update', target: u.username, clientIp: who.clientIp, details: { before: { role: u.role, disabled: u.disabled }, after: { role: row.role, disabled: row.disabled }, passwordChanged: !!passwordHash } });
+    await audit(tx, {
+      actor: who.actor,
+      action: 'user.update',
+      target: u.username,
+      clientIp: who.clientIp,
+      details: { before: { role: u.role, disabled: u.disabled }, after: { role: row.role, disabled: row.disabled }, passwordChanged: !!passwordHash },
+    });
     return row;
   });
   return userView(updated);
@@ -204,12 +217,23 @@ export async function createToken(p: UserPrincipal, input: z.output<typeof Creat
   // a token minted by a token lives at most as long as its creator: an expiring token cannot mint a permanent one
   const cap = p.via === 'token' ? (p.tokenExpiresAt ?? null) : null;
   if (cap && asked && asked > cap) {
-    throw new HttpError(422, `a token created with API token "${p.tokenName}" cannot outlive it (it expires at ${cap.toISOString()})`, [{ path: 'expiresInDays', message: `at most until ${cap.toISOString()}` }]);
+    throw new HttpError(422, `a token created with API token "${p.tokenName}" cannot outlive it (it expires at ${cap.toISOString()})`, [
+      { path: 'expiresInDays', message: `at most until ${cap.toISOString()}` },
+    ]);
   }
   const expiresAt = asked ?? cap;
   const row = await prisma.$transaction(async (tx) => {
-    const t = await tx.apiToken.create({ data: { name: input.name, tokenHash: tokenHash(secret), prefix: tokenPrefix(secret), role: input.role, userId: p.userId, expiresAt }, include: { user: { select: { username: true } } } });
-    await audit(tx, { actor: p.actor, action: 'token.create', target: `${p.username}/${input.name}`, clientIp: who.clientIp, details: { role: input.role, prefix: t.prefix, expiresAt: expiresAt?.toISOString() ?? null } });
+    const t = await tx.apiToken.create({
+      data: { name: input.name, tokenHash: tokenHash(secret), prefix: tokenPrefix(secret), role: input.role, userId: p.userId, expiresAt },
+      include: { user: { select: { username: true } } },
+    });
+    await audit(tx, {
+      actor: p.actor,
+      action: 'token.create',
+      target: `${p.username}/${input.name}`,
+      clientIp: who.clientIp,
+      details: { role: input.role, prefix: t.prefix, expiresAt: expiresAt?.toISOString() ?? null },
+    });
     return t;
   });
   return { token: tokenView(row), secret };

@@ -70,7 +70,15 @@ describe('anonymous and under-privileged callers are refused', () => {
     as.viewer = await signIn('vic', PASSWORD);
     as.directorToken = { token: seeded.agentToken };
     // an admin's token that carries only viewer: the token's role, not the owner's, decides
-    const me = { kind: 'user' as const, via: 'session' as const, userId: (await call('me', { as: as.admin })).body.user.id, username: 'admin', role: 'admin' as Role, userRole: 'admin' as Role, actor: 'admin' };
+    const me = {
+      kind: 'user' as const,
+      via: 'session' as const,
+      userId: (await call('me', { as: as.admin })).body.user.id,
+      username: 'admin',
+      role: 'admin' as Role,
+      userRole: 'admin' as Role,
+      actor: 'admin',
+    };
     as.viewerToken = { token: (await createToken(me, { name: 'ro', role: 'viewer' }, system)).secret };
     as.operatorToken = { token: (await createToken(me, { name: 'ops', role: 'operator' }, system)).secret };
   });

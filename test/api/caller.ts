@@ -12,7 +12,15 @@ export const root = path.resolve(import.meta.dirname, '../..');
 export const BASE = 'http://console.test';
 
 export function routeFile(apiPath: string): string {
-  return path.join(root, 'app', ...apiPath.replace(/^\//, '').split('/').map((s) => s.replace(/^\{(\w+)\}$/, '[$1]')), 'route.ts');
+  return path.join(
+    root,
+    'app',
+    ...apiPath
+      .replace(/^\//, '')
+      .split('/')
+      .map((s) => s.replace(/^\{(\w+)\}$/, '[$1]')),
+    'route.ts',
+  );
 }
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;

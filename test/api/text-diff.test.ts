@@ -29,7 +29,16 @@ describe('unifiedDiff', () => {
     const before = ['-A -t 10.0.0.1:80 -s wlc', '-a -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 1', '-a -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 1'].join('\n') + '\n';
     const after = before.replace('10.0.1.2:80 -g -w 1', '10.0.1.2:80 -g -w 0');
     expect(unifiedDiff(before, after, { from: 'revision 1', to: 'revision 2' })).toBe(
-      ['--- revision 1', '+++ revision 2', '@@ -1,3 +1,3 @@', ' -A -t 10.0.0.1:80 -s wlc', ' -a -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 1', '-' + '-a -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 1', '+' + '-a -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 0', ''].join('\n'),
+      [
+        '--- revision 1',
+        '+++ revision 2',
+        '@@ -1,3 +1,3 @@',
+        ' -A -t 10.0.0.1:80 -s wlc',
+        ' -a -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 1',
+        '-' + '-a -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 1',
+        '+' + '-a -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 0',
+        '',
+      ].join('\n'),
     );
   });
   it('splits distant changes into separate hunks with correct line numbers', () => {

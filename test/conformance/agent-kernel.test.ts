@@ -17,7 +17,10 @@ import { silentLogger } from '@/agent/log';
 import { bootGuest, hitVip, kernelAvailable, kernelRequired, kernelUnavailableReason, NAT_TOPOLOGY, SHIM, type Guest } from './kernel';
 
 const web = (weights: [number, number, number]) => ({
-  protocol: 'tcp', address: '10.10.0.1', port: 80, scheduler: 'wrr',
+  protocol: 'tcp',
+  address: '10.10.0.1',
+  port: 80,
+  scheduler: 'wrr',
   realServers: weights.map((w, i) => ({ address: `10.20.${i + 1}.2`, forwarding: 'masq', weight: w })),
 });
 const rev = (n: number, services: unknown[], driftPolicy: DriftPolicy = 'enforce'): DesiredRevision => {
@@ -41,8 +44,15 @@ describe.runIf(kernelAvailable)('the agent on a real kernel (QEMU guest)', () =>
     await cp.listen();
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-agent-kernel-'));
     daemon = await startDaemon({
-      server: cp.url, token: cp.token, engine: new IpvsadmEngine({ bin: SHIM, procNet: null }), probeBackend: null, stateDir,
-      reconcileIntervalMs: 60_000, statsIntervalMs: 2000, offlineGraceMs: 600_000, log: silentLogger,
+      server: cp.url,
+      token: cp.token,
+      engine: new IpvsadmEngine({ bin: SHIM, procNet: null }),
+      probeBackend: null,
+      stateDir,
+      reconcileIntervalMs: 60_000,
+      statsIntervalMs: 2000,
+      offlineGraceMs: 600_000,
+      log: silentLogger,
     });
   }, 240_000);
 
@@ -53,7 +63,7 @@ describe.runIf(kernelAvailable)('the agent on a real kernel (QEMU guest)', () =>
     if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('says hello with the real kernel\'s facts', async () => {
+  it("says hello with the real kernel's facts", async () => {
     await cp.waitFor(() => cp.reportsOf('hello').length > 0, 60_000, 'hello');
     expect(cp.reportsOf('hello')[0]!.capabilities).toMatchObject({ engine: 'ipvsadm', ipvsadmVersion: 'v1.31', ipvsVersion: '1.2.1', connTableSize: 4096 });
   }, 90_000);
@@ -63,13 +73,26 @@ describe.runIf(kernelAvailable)('the agent on a real kernel (QEMU guest)', () =>
     await cp.waitFor(() => cp.reportsOf('ack').some((a) => a.revision === 1), 60_000, 'ACK 1');
     expect(await saved()).toBe('-A -t 10.10.0.1:80 -s wrr\n-a -t 10.10.0.1:80 -r 10.20.1.2:80 -m -w 1\n-a -t 10.10.0.1:80 -r 10.20.2.2:80 -m -w 2\n-a -t 10.10.0.1:80 -r 10.20.3.2:80 -m -w 3\n');
     const r = await guest.exec(hitVip(12));
-    expect(r.stdout.trim().split('\n').map((l) => l.trim().replace(/ +/g, ' ')).sort()).toEqual(['2 rs1', '4 rs2', '6 rs3']); // wrr 1:2:3
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().replace(/ +/g, ' '))
+        .sort(),
+    ).toEqual(['2 rs1', '4 rs2', '6 rs3']); // wrr 1:2:3
     const sample = () =>
-      cp.stats.flatMap((b) => b.samples).reverse().find((s) => (s.services[0]?.counters.conns ?? 0) >= 12);
+      cp.stats
+        .flatMap((b) => b.samples)
+        .reverse()
+        .find((s) => (s.services[0]?.counters.conns ?? 0) >= 12);
     await cp.waitFor(() => sample() !== undefined, 60_000, 'a stats sample with the 12 connections');
     const svc = sample()!.services[0]!;
     expect(svc.service).toEqual({ protocol: 'tcp', address: '10.10.0.1', port: 80 });
-    expect(svc.realServers.map((x) => [x.address, x.counters.conns])).toEqual([['10.20.1.2', 2], ['10.20.2.2', 4], ['10.20.3.2', 6]]);
+    expect(svc.realServers.map((x) => [x.address, x.counters.conns])).toEqual([
+      ['10.20.1.2', 2],
+      ['10.20.2.2', 4],
+      ['10.20.3.2', 6],
+    ]);
     expect(svc.counters.inPkts).toBeGreaterThan(12 * 3);
     expect(svc.counters.outPkts).toBeGreaterThan(0); // NAT: replies pass the director
     cp.send('conn-query', { requestId: 'c1', filter: { virtual: '10.10.0.1:80', dest: '10.20.3.2' }, offset: 0, limit: 4 });
@@ -77,7 +100,8 @@ describe.runIf(kernelAvailable)('the agent on a real kernel (QEMU guest)', () =>
     const a = cp.answers.find((x) => x.requestId === 'c1')!;
     expect(a.total).toBe(6);
     expect(a.entries).toHaveLength(4);
-    for (const e of a.entries) expect(e).toMatchObject({ protocol: 'TCP', clientAddress: '10.30.0.2', virtualAddress: '10.10.0.1', virtualPort: 80, destAddress: '10.20.3.2', destPort: 80, template: false });
+    for (const e of a.entries)
+      expect(e).toMatchObject({ protocol: 'TCP', clientAddress: '10.30.0.2', virtualAddress: '10.10.0.1', virtualPort: 80, destAddress: '10.20.3.2', destPort: 80, template: false });
   }, 180_000);
 
   it('reports a hand-made change as drift with the exact ops and corrects it under enforce', async () => {
@@ -103,7 +127,7 @@ describe.runIf(kernelAvailable)('the agent on a real kernel (QEMU guest)', () =>
     expect(daemon.reconciler.drift!.ops.map(opToCommandLine)).toEqual(['ipvsadm -e -t 10.10.0.1:80 -r 10.20.2.2:80 -m -w 2']);
   }, 120_000);
 
-  it('NACKs what the kernel refuses with the op and ipvsadm\'s message, leaves nothing after it, and recovers', async () => {
+  it("NACKs what the kernel refuses with the op and ipvsadm's message, leaves nothing after it, and recovers", async () => {
     const svc2 = (servers: string[]) => ({ protocol: 'tcp', address: '10.10.0.2', port: 80, scheduler: 'rr', realServers: servers.map((address) => ({ address, forwarding: 'masq' })) });
     const svc3 = { protocol: 'tcp', address: '10.10.0.3', port: 80, scheduler: 'rr', realServers: [{ address: '10.20.3.2', forwarding: 'masq' }] };
     cp.publish(rev(3, [web([1, 2, 3]), svc2(['10.20.1.2', '224.0.0.1']), svc3]));

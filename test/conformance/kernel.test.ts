@@ -22,9 +22,13 @@ describe.runIf(kernelAvailable)('conformance: real kernel (QEMU guest)', () => {
     await guest.reset();
   });
   for (const sc of SCENARIOS) {
-    it(sc.name, async () => {
-      await runScenario(engine, sc);
-    }, 120_000);
+    it(
+      sc.name,
+      async () => {
+        await runScenario(engine, sc);
+      },
+      120_000,
+    );
   }
 });
 

@@ -129,5 +129,4 @@ done
 echo ready`;
 
 /** n HTTP requests from the client netns to the VIP; prints how many each real server answered. */
-export const hitVip = (n: number) =>
-  `for i in $(seq ${n}); do ip netns exec client timeout 5 wget -q -O - http://10.10.0.1/ 2>&1 || echo FAIL; done | sort | uniq -c`;
+export const hitVip = (n: number) => `for i in $(seq ${n}); do ip netns exec client timeout 5 wget -q -O - http://10.10.0.1/ 2>&1 || echo FAIL; done | sort | uniq -c`;

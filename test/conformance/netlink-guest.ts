@@ -30,9 +30,7 @@ export async function installGuestNode(guest: Guest): Promise<void> {
 export async function startNetlinkDriver(guest: Guest, timeoutMs = 600_000): Promise<GuestNetlinkEngine> {
   execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build-agent.mjs'), 'test/conformance/netlink-driver.ts', DRIVER], { cwd: REPO_ROOT, stdio: 'ignore' });
   await installGuestNode(guest);
-  const start = await guest.exec(
-    `rm -rf ${NL} && mkdir -p ${NL} && mkfifo ${NL}/req ${NL}/resp && (setsid ${GUEST_NODE} /host${path.join(REPO_ROOT, DRIVER)} ${NL} >${NL}/log 2>&1 </dev/null &)`,
-  );
+  const start = await guest.exec(`rm -rf ${NL} && mkdir -p ${NL} && mkfifo ${NL}/req ${NL}/resp && (setsid ${GUEST_NODE} /host${path.join(REPO_ROOT, DRIVER)} ${NL} >${NL}/log 2>&1 </dev/null &)`);
   if (start.code !== 0) throw new Error(`starting the netlink driver failed: ${start.stderr}`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {

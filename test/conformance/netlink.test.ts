@@ -47,9 +47,13 @@ describe.runIf(kernelAvailable)('conformance: netlink engine in the real kernel 
   });
 
   for (const sc of SCENARIOS) {
-    it(sc.name, async () => {
-      await runScenario(engine, sc);
-    }, 180_000);
+    it(
+      sc.name,
+      async () => {
+        await runScenario(engine, sc);
+      },
+      180_000,
+    );
   }
 
   it('a K-op change reads O(K): the scoped read, apply and verify of K services cost 2 + 2K requests each way plus K ops, whatever N', async () => {
@@ -67,7 +71,11 @@ describe.runIf(kernelAvailable)('conformance: netlink engine in the real kernel 
       const start = engine.requests;
       const before = await engine.readConfig({ services: touched });
       expect(before.services).toHaveLength(K);
-      const ops: Op[] = before.services.map((s) => ({ op: 'edit-server', service: { protocol: 'tcp', address: (s as { address: string }).address, port: 80 }, server: { ...s.realServers[0]!, weight: 7 + K } }));
+      const ops: Op[] = before.services.map((s) => ({
+        op: 'edit-server',
+        service: { protocol: 'tcp', address: (s as { address: string }).address, port: 80 },
+        server: { ...s.realServers[0]!, weight: 7 + K },
+      }));
       expect(await engine.apply(ops, before)).toEqual({ ok: true, applied: K });
       const after = await engine.readConfig({ services: touched });
       expect(after.services.map((s) => s.realServers[0]!.weight)).toEqual(Array(K).fill(7 + K));

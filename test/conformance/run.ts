@@ -29,7 +29,11 @@ export async function runScenario(engine: Engine, sc: Scenario): Promise<void> {
       if (step.fails) {
         expect(r.ok, `${where}: apply should fail`).toBe(false);
         if (!r.ok) {
-          expect({ applied: r.applied, failedOp: r.failedOp, message: r.message }, `${where}: the failure`).toEqual({ applied: step.fails.at, failedOp: step.apply[step.fails.at], message: step.fails.message });
+          expect({ applied: r.applied, failedOp: r.failedOp, message: r.message }, `${where}: the failure`).toEqual({
+            applied: step.fails.at,
+            failedOp: step.apply[step.fails.at],
+            message: step.fails.message,
+          });
           expect(r.command).toBe(opToCommandLine(step.apply[step.fails.at]!));
           // what ipvsadm would exit with for that op alone: 2 for its own argument checks, 255 for the kernel's refusals
           expect(r.exitCode, `${where}: exit status`).toBe(step.fails.exitCode ?? 255);

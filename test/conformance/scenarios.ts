@@ -30,17 +30,17 @@ export interface Scenario {
 
 const tcp = (address: string, port: number, rest: Record<string, unknown> = {}) => ({ protocol: 'tcp' as const, address, port, ...rest });
 const rs = (address: string, rest: Record<string, unknown> = {}) => ({ address, ...rest });
-const cfg = (...services: Record<string, unknown>[]): DirectorConfigInput => ({ services } as DirectorConfigInput);
-const withGlobals = (globals: Record<string, unknown>, ...services: Record<string, unknown>[]): DirectorConfigInput => ({ globals, services } as DirectorConfigInput);
+const cfg = (...services: Record<string, unknown>[]): DirectorConfigInput => ({ services }) as DirectorConfigInput;
+const withGlobals = (globals: Record<string, unknown>, ...services: Record<string, unknown>[]): DirectorConfigInput => ({ globals, services }) as DirectorConfigInput;
 
 const svcSpec = (s: Record<string, unknown>) => ({ scheduler: 'wlc', schedFlags: [], onePacket: false, realServers: [], ...s }) as unknown as Extract<Op, { op: 'add-service' }>['service'];
 const server = (address: string, port: number, rest: Record<string, unknown> = {}) => ({ address, port, forwarding: 'route' as const, weight: 1, upperThreshold: 0, lowerThreshold: 0, ...rest });
 const addService = (s: Record<string, unknown>): Op => ({ op: 'add-service', service: svcSpec(s) });
 const editService = (s: Record<string, unknown>): Op => ({ op: 'edit-service', service: svcSpec(s) });
-const delService = (key: Record<string, unknown>): Op => ({ op: 'delete-service', service: key } as Op);
-const addServer = (key: Record<string, unknown>, r: ReturnType<typeof server>): Op => ({ op: 'add-server', service: key, server: r } as Op);
-const editServer = (key: Record<string, unknown>, r: ReturnType<typeof server>): Op => ({ op: 'edit-server', service: key, server: r } as Op);
-const delServer = (key: Record<string, unknown>, address: string, port: number): Op => ({ op: 'delete-server', service: key, server: { address, port } } as Op);
+const delService = (key: Record<string, unknown>): Op => ({ op: 'delete-service', service: key }) as Op;
+const addServer = (key: Record<string, unknown>, r: ReturnType<typeof server>): Op => ({ op: 'add-server', service: key, server: r }) as Op;
+const editServer = (key: Record<string, unknown>, r: ReturnType<typeof server>): Op => ({ op: 'edit-server', service: key, server: r }) as Op;
+const delServer = (key: Record<string, unknown>, address: string, port: number): Op => ({ op: 'delete-server', service: key, server: { address, port } }) as Op;
 
 const WEB = { protocol: 'tcp', address: '10.0.0.1', port: 80 };
 const web = (servers: Record<string, unknown>[], rest: Record<string, unknown> = {}) => tcp('10.0.0.1', 80, { realServers: servers, ...rest });
@@ -71,7 +71,15 @@ export const SCENARIOS: Scenario[] = [
     steps: [
       {
         converge: cfg(
-          { protocol: 'udp', address: '10.0.0.2', port: 53, scheduler: 'sh', schedFlags: ['sh-fallback', 'sh-port'], onePacket: true, realServers: [rs('10.0.2.1', { port: 5353, forwarding: 'masq' }), rs('10.0.2.2', { port: 53, forwarding: 'masq', weight: 3 })] },
+          {
+            protocol: 'udp',
+            address: '10.0.0.2',
+            port: 53,
+            scheduler: 'sh',
+            schedFlags: ['sh-fallback', 'sh-port'],
+            onePacket: true,
+            realServers: [rs('10.0.2.1', { port: 5353, forwarding: 'masq' }), rs('10.0.2.2', { port: 53, forwarding: 'masq', weight: 3 })],
+          },
           { protocol: 'sctp', address: '10.0.0.3', port: 3868, scheduler: 'rr', realServers: [rs('10.0.3.1', { forwarding: 'masq' })] },
         ),
         commands: [
@@ -84,7 +92,15 @@ export const SCENARIOS: Scenario[] = [
       },
       {
         converge: cfg(
-          { protocol: 'udp', address: '10.0.0.2', port: 53, scheduler: 'sh', schedFlags: ['sh-port'], onePacket: false, realServers: [rs('10.0.2.1', { port: 5353, forwarding: 'masq' }), rs('10.0.2.2', { port: 53, forwarding: 'masq', weight: 3 })] },
+          {
+            protocol: 'udp',
+            address: '10.0.0.2',
+            port: 53,
+            scheduler: 'sh',
+            schedFlags: ['sh-port'],
+            onePacket: false,
+            realServers: [rs('10.0.2.1', { port: 5353, forwarding: 'masq' }), rs('10.0.2.2', { port: 53, forwarding: 'masq', weight: 3 })],
+          },
           { protocol: 'sctp', address: '10.0.0.3', port: 3868, scheduler: 'rr', realServers: [rs('10.0.3.1', { forwarding: 'masq' })] },
         ),
         commands: ['ipvsadm -E -u 10.0.0.2:53 -s sh -b sh-port'],
@@ -96,7 +112,14 @@ export const SCENARIOS: Scenario[] = [
     steps: [
       {
         converge: cfg(
-          { protocol: 'tcp', address: '2001:db8::1', port: 443, scheduler: 'lc', persistence: { timeout: 120, netmask: '64' }, realServers: [rs('2001:db8::10'), rs('2001:db8::11', { forwarding: 'masq', port: 8443 })] },
+          {
+            protocol: 'tcp',
+            address: '2001:db8::1',
+            port: 443,
+            scheduler: 'lc',
+            persistence: { timeout: 120, netmask: '64' },
+            realServers: [rs('2001:db8::10'), rs('2001:db8::11', { forwarding: 'masq', port: 8443 })],
+          },
           { protocol: 'fwmark', fwmark: 1, scheduler: 'rr', persistence: { timeout: 60 }, realServers: [rs('10.0.4.1'), rs('10.0.4.2', { weight: 2 })] },
           { protocol: 'fwmark', fwmark: 3, family: 'inet6', scheduler: 'wrr', realServers: [rs('2001:db8::20'), rs('2001:db8::21', { weight: 4 })] },
         ),
@@ -114,7 +137,14 @@ export const SCENARIOS: Scenario[] = [
       },
       {
         converge: cfg(
-          { protocol: 'tcp', address: '2001:db8::1', port: 443, scheduler: 'lc', persistence: { timeout: 120, netmask: '48' }, realServers: [rs('2001:db8::10'), rs('2001:db8::11', { forwarding: 'masq', port: 8443 })] },
+          {
+            protocol: 'tcp',
+            address: '2001:db8::1',
+            port: 443,
+            scheduler: 'lc',
+            persistence: { timeout: 120, netmask: '48' },
+            realServers: [rs('2001:db8::10'), rs('2001:db8::11', { forwarding: 'masq', port: 8443 })],
+          },
           { protocol: 'fwmark', fwmark: 1, scheduler: 'rr', persistence: { timeout: 60 }, realServers: [rs('10.0.4.1'), rs('10.0.4.2', { weight: 2 })] },
           { protocol: 'fwmark', fwmark: 3, family: 'inet6', scheduler: 'wrr', realServers: [rs('2001:db8::21', { weight: 4 })] },
         ),
@@ -178,7 +208,10 @@ export const SCENARIOS: Scenario[] = [
         converge: cfg(web([rs('10.0.1.1', { upperThreshold: 100, lowerThreshold: 50 }), rs('10.0.1.2', { upperThreshold: 1000 })])),
         commands: ['ipvsadm -A -t 10.0.0.1:80 -s wlc', 'ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 1 -x 100 -y 50', 'ipvsadm -a -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 1 -x 1000'],
       },
-      { converge: cfg(web([rs('10.0.1.1', { upperThreshold: 200, lowerThreshold: 50 }), rs('10.0.1.2')])), commands: ['ipvsadm -e -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 1 -x 200 -y 50', 'ipvsadm -e -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 1'] },
+      {
+        converge: cfg(web([rs('10.0.1.1', { upperThreshold: 200, lowerThreshold: 50 }), rs('10.0.1.2')])),
+        commands: ['ipvsadm -e -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 1 -x 200 -y 50', 'ipvsadm -e -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 1'],
+      },
     ],
   },
   {
@@ -222,11 +255,17 @@ export const SCENARIOS: Scenario[] = [
         // the guest has a multicast dummy interface sync0 (kernel.ts); every optional field set
         converge: withGlobals({
           timeouts: { tcp: 800, tcpfin: 100, udp: 200 },
-          syncDaemons: [{ state: 'master', interface: 'lo', syncId: 3 }, { state: 'backup', interface: 'sync0', syncId: 9, maxLen: 1400, group: '239.1.2.3', port: 8850, ttl: 2 }],
+          syncDaemons: [
+            { state: 'master', interface: 'lo', syncId: 3 },
+            { state: 'backup', interface: 'sync0', syncId: 9, maxLen: 1400, group: '239.1.2.3', port: 8850, ttl: 2 },
+          ],
         }),
         commands: ['ipvsadm --start-daemon backup --mcast-interface sync0 --syncid 9 --sync-maxlen 1400 --mcast-group 239.1.2.3 --mcast-port 8850 --mcast-ttl 2'],
       },
-      { converge: withGlobals({ timeouts: { tcp: 900, tcpfin: 120, udp: 300 } }), commands: ['ipvsadm --set 900 120 300', 'ipvsadm --stop-daemon master --syncid 3', 'ipvsadm --stop-daemon backup --syncid 9'] },
+      {
+        converge: withGlobals({ timeouts: { tcp: 900, tcpfin: 120, udp: 300 } }),
+        commands: ['ipvsadm --set 900 120 300', 'ipvsadm --stop-daemon master --syncid 3', 'ipvsadm --stop-daemon backup --syncid 9'],
+      },
     ],
   },
   {
@@ -242,7 +281,11 @@ export const SCENARIOS: Scenario[] = [
       { apply: [delServer(WEB, '10.0.1.9', 80)], fails: { at: 0, message: 'No such destination' }, expect: cfg(web([rs('10.0.1.1')])) },
       { apply: [addService({ ...tcp('10.0.0.2', 80), scheduler: 'bogus' })], fails: { at: 0, message: 'Scheduler or persistence engine not found' }, expect: cfg(web([rs('10.0.1.1')])) },
       { apply: [addServer(WEB, server('10.0.1.2', 80, { upperThreshold: 10, lowerThreshold: 20 }))], fails: { at: 0, message: 'Numerical result out of range' }, expect: cfg(web([rs('10.0.1.1')])) },
-      { apply: [addServer(WEB, server('224.0.0.1', 80))], fails: { at: 0, message: 'Invalid operation.  Possibly wrong module version, address not unicast, ...' }, expect: cfg(web([rs('10.0.1.1')])) },
+      {
+        apply: [addServer(WEB, server('224.0.0.1', 80))],
+        fails: { at: 0, message: 'Invalid operation.  Possibly wrong module version, address not unicast, ...' },
+        expect: cfg(web([rs('10.0.1.1')])),
+      },
       { apply: [{ op: 'stop-daemon', state: 'backup' }], fails: { at: 0, message: 'No daemon is running' }, expect: cfg(web([rs('10.0.1.1')])) },
       { apply: [addService(tcp('10.0.0.8', 0))], fails: { at: 0, message: 'Zero port specified for non-persistent service', exitCode: 2 }, expect: cfg(web([rs('10.0.1.1')])) },
     ],
@@ -269,13 +312,24 @@ export const SCENARIOS: Scenario[] = [
         // a conflict with the live table in the middle
         apply: [addService({ ...tcp('10.0.0.4', 80), scheduler: 'rr' }), addService({ ...WEB, scheduler: 'rr' }), addService({ ...tcp('10.0.0.5', 80), scheduler: 'rr' })],
         fails: { at: 1, message: 'Service already exists' },
-        expect: cfg(web([rs('10.0.1.1', { weight: 1 })]), tcp('10.0.0.2', 80, { scheduler: 'rr', realServers: [rs('10.0.2.1')] }), tcp('10.0.0.4', 80, { scheduler: 'rr' }), tcp('10.0.0.9', 80, { realServers: [rs('10.0.9.1')] })),
+        expect: cfg(
+          web([rs('10.0.1.1', { weight: 1 })]),
+          tcp('10.0.0.2', 80, { scheduler: 'rr', realServers: [rs('10.0.2.1')] }),
+          tcp('10.0.0.4', 80, { scheduler: 'rr' }),
+          tcp('10.0.0.9', 80, { realServers: [rs('10.0.9.1')] }),
+        ),
       },
       {
         // an argument error ipvsadm itself raises, in the middle
         apply: [addService({ ...tcp('10.0.0.6', 80), scheduler: 'rr' }), addService(tcp('10.0.0.7', 0)), delService(tcp('10.0.0.9', 80))],
         fails: { at: 1, message: 'Zero port specified for non-persistent service', exitCode: 2 },
-        expect: cfg(web([rs('10.0.1.1', { weight: 1 })]), tcp('10.0.0.2', 80, { scheduler: 'rr', realServers: [rs('10.0.2.1')] }), tcp('10.0.0.4', 80, { scheduler: 'rr' }), tcp('10.0.0.6', 80, { scheduler: 'rr' }), tcp('10.0.0.9', 80, { realServers: [rs('10.0.9.1')] })),
+        expect: cfg(
+          web([rs('10.0.1.1', { weight: 1 })]),
+          tcp('10.0.0.2', 80, { scheduler: 'rr', realServers: [rs('10.0.2.1')] }),
+          tcp('10.0.0.4', 80, { scheduler: 'rr' }),
+          tcp('10.0.0.6', 80, { scheduler: 'rr' }),
+          tcp('10.0.0.9', 80, { realServers: [rs('10.0.9.1')] }),
+        ),
       },
       {
         // and a batch that works is applied whole

@@ -20,7 +20,16 @@ import { backends, createTestDb, type TestDb } from './harness';
 const PASSWORD = 'correct horse battery staple';
 const SYSTEM = { actor: 'test', clientIp: null };
 
-const WEB = { protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr', realServers: [{ address: '10.0.1.1', weight: 1 }, { address: '10.0.1.2', weight: 1 }] } as const;
+const WEB = {
+  protocol: 'tcp',
+  address: '10.0.0.1',
+  port: 80,
+  scheduler: 'wrr',
+  realServers: [
+    { address: '10.0.1.1', weight: 1 },
+    { address: '10.0.1.2', weight: 1 },
+  ],
+} as const;
 const WEB_KEY = { protocol: 'tcp', address: '10.0.0.1', port: 80 } as const;
 
 function capabilities() {
@@ -123,7 +132,11 @@ for (const backend of backends()) {
 
       it('two concurrent commits on one base: exactly one wins, the other gets 409', async () => {
         const mk = (w: number) =>
-          call('commitChanges', { params: { cluster: 'web' }, body: { baseRevision: 2, message: `w${w}`, changes: [{ op: 'edit-server', service: WEB_KEY, server: { address: '10.0.1.2', port: 80 }, set: { weight: w } }] }, as: oper });
+          call('commitChanges', {
+            params: { cluster: 'web' },
+            body: { baseRevision: 2, message: `w${w}`, changes: [{ op: 'edit-server', service: WEB_KEY, server: { address: '10.0.1.2', port: 80 }, set: { weight: w } }] },
+            as: oper,
+          });
         const rs = await Promise.all([mk(5), mk(6), mk(7)]);
         expect(rs.map((r) => r.status).sort()).toEqual([201, 409, 409]);
         expect((await call('listRevisions', { params: { cluster: 'web' }, as: viewer })).body.revisions[0].number).toBe(3);
@@ -164,7 +177,7 @@ for (const backend of backends()) {
         expect(notJson.body.error).toBe('the body is not valid JSON');
       });
 
-      it('plan preview shows the result, the diff and each director\'s commands without committing', async () => {
+      it("plan preview shows the result, the diff and each director's commands without committing", async () => {
         const reg = await call('registerDirector', { params: { cluster: 'web' }, body: { name: 'lb1' }, as: oper });
         const p = await call('previewChanges', {
           params: { cluster: 'web' },
@@ -242,27 +255,48 @@ for (const backend of backends()) {
         const fromKc = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'keepalived', text: kc.text, baseRevision: 5, dryRun: true }, as: oper });
         expect(fromKc.status).toBe(200);
         expect(fromKc.body.plan.hash).toBe(done.body.plan.hash);
-        const badKc = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'keepalived', text: 'virtual_server 10.0.0.9 80 {\n  lb_algo nonsense\n}\n', baseRevision: 5, dryRun: true }, as: oper });
+        const badKc = await call('importConfig', {
+          params: { cluster: 'web' },
+          body: { format: 'keepalived', text: 'virtual_server 10.0.0.9 80 {\n  lb_algo nonsense\n}\n', baseRevision: 5, dryRun: true },
+          as: oper,
+        });
         expect(badKc.status).toBe(422);
         expect(badKc.body.issues[0]).toMatchObject({ path: 'text', line: 2 });
         // a keepalived.conf with its included files: which files were read, warnings, errors with file and line
         const multi = await call('importConfig', {
           params: { cluster: 'web' },
-          body: { format: 'keepalived', text: 'include conf.d/*.conf\nvrrp_instance VI_1 {\n}\n', files: [{ path: 'conf.d/web.conf', text: '@lb1 virtual_server 10.0.0.7 80 {\n@lb1 }\n' }], configId: 'lb1', baseRevision: 5, dryRun: true },
+          body: {
+            format: 'keepalived',
+            text: 'include conf.d/*.conf\nvrrp_instance VI_1 {\n}\n',
+            files: [{ path: 'conf.d/web.conf', text: '@lb1 virtual_server 10.0.0.7 80 {\n@lb1 }\n' }],
+            configId: 'lb1',
+            baseRevision: 5,
+            dryRun: true,
+          },
           as: oper,
         });
         expect(multi.status).toBe(200);
-        expect(multi.body.keepalived).toMatchObject({ files: ['keepalived.conf', 'conf.d/web.conf'], warnings: [expect.objectContaining({ file: 'keepalived.conf', line: 2, path: 'vrrp_instance' })] });
+        expect(multi.body.keepalived).toMatchObject({
+          files: ['keepalived.conf', 'conf.d/web.conf'],
+          warnings: [expect.objectContaining({ file: 'keepalived.conf', line: 2, path: 'vrrp_instance' })],
+        });
         expect(multi.body.plan.config.services).toEqual([expect.objectContaining({ address: '10.0.0.7', port: 80 })]);
         const badInclude = await call('importConfig', {
           params: { cluster: 'web' },
-          body: { format: 'keepalived', text: 'include conf.d/*.conf\n', files: [{ path: 'conf.d/web.conf', text: '\nvirtual_server 10.0.0.7 80 {\n  lb_algo nope\n}\n' }], baseRevision: 5, dryRun: true },
+          body: {
+            format: 'keepalived',
+            text: 'include conf.d/*.conf\n',
+            files: [{ path: 'conf.d/web.conf', text: '\nvirtual_server 10.0.0.7 80 {\n  lb_algo nope\n}\n' }],
+            baseRevision: 5,
+            dryRun: true,
+          },
           as: oper,
         });
         expect(badInclude.status).toBe(422);
         expect(badInclude.body.issues[0]).toMatchObject({ path: 'files', file: 'conf.d/web.conf', line: 3 });
         // an ipvsadm -Ln listing (pasted, trailing blanks lost) imports and says what it cannot carry
-        const listing = 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.8:80 wrr\n  -> 10.0.1.1:80                  Route   3      7          0\n';
+        const listing =
+          'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.8:80 wrr\n  -> 10.0.1.1:80                  Route   3      7          0\n';
         const fromList = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'listing', text: listing, baseRevision: 5, dryRun: true }, as: oper });
         expect(fromList.status).toBe(200);
         expect(fromList.body.plan.config.services).toEqual([expect.objectContaining({ address: '10.0.0.8', realServers: [expect.objectContaining({ address: '10.0.1.1', weight: 3 })] })]);
@@ -302,7 +336,10 @@ for (const backend of backends()) {
         // an agent of another protocol version is refused with the reason, and nothing of it is recorded
         const alien = await report({ type: 'hello', protocolVersion: PROTOCOL_VERSION + 1, capabilities: { ...capabilities(), agentVersion: '9.9.9' }, lastAppliedRevision: null });
         expect(alien.status).toBe(409);
-        expect(alien.body).toMatchObject({ error: expect.stringContaining(`agent refused: the agent speaks protocol version ${PROTOCOL_VERSION + 1} and this console speaks ${PROTOCOL_VERSION}`), issues: [{ path: 'protocolVersion' }] });
+        expect(alien.body).toMatchObject({
+          error: expect.stringContaining(`agent refused: the agent speaks protocol version ${PROTOCOL_VERSION + 1} and this console speaks ${PROTOCOL_VERSION}`),
+          issues: [{ path: 'protocolVersion' }],
+        });
         expect((await report({ type: 'hello', protocolVersion: PROTOCOL_VERSION, capabilities: capabilities(), lastAppliedRevision: null })).status).toBe(200);
         expect((await report({ type: 'state', actual: first.config, drift: null })).status).toBe(200);
         expect((await report({ type: 'ack', revision: 5, hash: first.hash, opsApplied: 4, durationMs: 12 })).status).toBe(200);
@@ -315,7 +352,16 @@ for (const backend of backends()) {
         await call('commitChanges', { params: { cluster: 'web' }, body: { baseRevision: 5, message: 'more', changes: [{ op: 'add-service', service: WEB }] }, as: oper });
         const second = await stream.next<DesiredRevision>('desired', 10_000, (d) => d.revision === 6);
         expect(second.config.services).toHaveLength(2);
-        const nack = await report({ type: 'nack', revision: 6, hash: second.hash, failedOp: null, command: 'ipvsadm -A -t 10.0.0.1:80 -s wrr', message: 'Service already exists', exitCode: 255, opsApplied: 0 });
+        const nack = await report({
+          type: 'nack',
+          revision: 6,
+          hash: second.hash,
+          failedOp: null,
+          command: 'ipvsadm -A -t 10.0.0.1:80 -s wrr',
+          message: 'Service already exists',
+          exitCode: 255,
+          opsApplied: 0,
+        });
         expect(nack.status).toBe(200);
         st = (await call('getDirector', { params: { cluster: 'web', director: 'lb2' }, as: viewer })).body;
         expect(st.state).toBe('failed');
@@ -361,7 +407,9 @@ for (const backend of backends()) {
         expect(mark.body.revision.summary).toMatch(/1 real server draining/);
         const drain = (done: boolean) => ({
           type: 'drain' as const,
-          drains: [{ service: WEB_KEY, server: { address: '10.0.1.2', port: 80 }, activeConns: done ? 0 : 3, inactConns: 0, initialConns: 7, deadline: new Date(Date.now() + 120_000).toISOString(), done }],
+          drains: [
+            { service: WEB_KEY, server: { address: '10.0.1.2', port: 80 }, activeConns: done ? 0 : 3, inactConns: 0, initialConns: 7, deadline: new Date(Date.now() + 120_000).toISOString(), done },
+          ],
         });
         await call('agentReport', { body: drain(false), as: { token } });
         expect((await call('getCluster', { params: { cluster: 'web' }, as: viewer })).body.currentRevision.number).toBe(base + 1);
@@ -376,7 +424,18 @@ for (const backend of backends()) {
         const pending = call('listConnections', { params: { cluster: 'web', director: 'lb2' }, query: { client: '198.51.100.7', limit: 2 }, as: viewer });
         const q = await stream.next<{ requestId: string; filter: { client: string }; limit: number; offset: number }>('conn-query');
         expect(q).toMatchObject({ filter: { client: '198.51.100.7', templates: 'include' }, limit: 2, offset: 0 });
-        const entry = { protocol: 'TCP', clientAddress: '198.51.100.7', clientPort: 40000, virtualAddress: '10.0.0.1', virtualPort: 80, destAddress: '10.0.1.1', destPort: 80, state: 'ESTABLISHED', expires: 899, template: false };
+        const entry = {
+          protocol: 'TCP',
+          clientAddress: '198.51.100.7',
+          clientPort: 40000,
+          virtualAddress: '10.0.0.1',
+          virtualPort: 80,
+          destAddress: '10.0.1.1',
+          destPort: 80,
+          state: 'ESTABLISHED',
+          expires: 899,
+          template: false,
+        };
         // another director cannot answer for this one
         const other = await call('registerDirector', { params: { cluster: 'web' }, body: { name: 'lb3' }, as: oper });
         await call('agentConnections', { body: { requestId: q.requestId, total: 0, entries: [] }, as: { token: other.body.token } });
@@ -434,7 +493,19 @@ for (const backend of backends()) {
         expect(next.body.events[0].afterRevision).toBeLessThan(commits.body.events[1].afterRevision);
         const system = await call('listAudit', { query: { action: 'revision.system' }, as: oper });
         expect(system.body.events[0]).toMatchObject({ actor: 'system', cluster: 'web' });
-        for (const a of ['cluster.create', 'director.register', 'director.revoke', 'director.rotate', 'revision.rollback', 'revision.import', 'revision.adopt', 'director.applied', 'director.failed', 'director.drift', 'director.reapply']) {
+        for (const a of [
+          'cluster.create',
+          'director.register',
+          'director.revoke',
+          'director.rotate',
+          'revision.rollback',
+          'revision.import',
+          'revision.adopt',
+          'director.applied',
+          'director.failed',
+          'director.drift',
+          'director.reapply',
+        ]) {
           const r = await call('listAudit', { query: { action: a, limit: 1 }, as: oper });
           expect(r.body.events, a).toHaveLength(1);
         }
@@ -442,7 +513,7 @@ for (const backend of backends()) {
         expect(bad.status).toBe(400);
       });
 
-      it('keeps one enabled admin, caps token roles at the owner\'s, and ends sessions of a disabled user', async () => {
+      it("keeps one enabled admin, caps token roles at the owner's, and ends sessions of a disabled user", async () => {
         const demote = await call('updateUser', { params: { user: 'admin' }, body: { role: 'operator' }, as: admin });
         expect(demote.status).toBe(409);
         expect(demote.body.error).toMatch(/last enabled admin/);
@@ -496,7 +567,25 @@ for (const backend of backends()) {
       it('merges a minute written twice (an agent that moved between processes): counters add, averages weigh', async () => {
         const prisma = await db();
         const d = await prisma.director.findFirstOrThrow({ where: { name: 'lb-stats' } });
-        const row = (conns: number, cps: number, samples: number) => ({ directorId: d.id, serviceKey: 'tcp|10.0.0.1|80', destKey: '', minute: 1000, conns, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0, activeConns: cps, inactConns: 0, cps, inpps: 0, outpps: 0, inbps: 0, outbps: 0, samples });
+        const row = (conns: number, cps: number, samples: number) => ({
+          directorId: d.id,
+          serviceKey: 'tcp|10.0.0.1|80',
+          destKey: '',
+          minute: 1000,
+          conns,
+          inPkts: 0,
+          outPkts: 0,
+          inBytes: 0,
+          outBytes: 0,
+          activeConns: cps,
+          inactConns: 0,
+          cps,
+          inpps: 0,
+          outpps: 0,
+          inbps: 0,
+          outbps: 0,
+          samples,
+        });
         await writeRollups(dbTarget(), [row(100, 10, 30)]);
         await writeRollups(dbTarget(), [row(50, 40, 10)]);
         const r = await prisma.statsRollup.findUniqueOrThrow({ where: { directorId_serviceKey_destKey_minute: { directorId: d.id, serviceKey: 'tcp|10.0.0.1|80', destKey: '', minute: 1000 } } });

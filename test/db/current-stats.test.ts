@@ -90,7 +90,13 @@ for (const backend of backends()) {
     };
 
     it(`returns all ${N} services of two directors, summed, with every real server`, async () => {
-      const services = Array.from({ length: N }, (_, i) => ({ protocol: 'tcp', address: key(i).address, port: 80, scheduler: 'wlc', realServers: RS.map((address) => ({ address, port: 8080, weight: 1, forwarding: 'masq' })) }));
+      const services = Array.from({ length: N }, (_, i) => ({
+        protocol: 'tcp',
+        address: key(i).address,
+        port: 80,
+        scheduler: 'wlc',
+        realServers: RS.map((address) => ({ address, port: 8080, weight: 1, forwarding: 'masq' })),
+      }));
       const created = await call('createCluster', { body: { name: 'big', config: { services } }, as: oper });
       expect(created.status, created.text).toBe(201);
       expect((await call('createCluster', { body: { name: 'other' }, as: oper })).status).toBe(201);

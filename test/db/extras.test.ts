@@ -61,7 +61,25 @@ for (const backend of backends()) {
       // one row per minute for the last 2 days, cps = 1 in even 5-minute blocks and 3 in odd ones
       for (let m = nowMin - 2 * 1440; m <= nowMin; m++) {
         const cps = Math.floor(m / 5) % 2 === 0 ? 1 : 3;
-        rows.push({ directorId: d.id, serviceKey: '', destKey: '', minute: m, conns: 60, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0, activeConns: 10, inactConns: 0, cps, inpps: 0, outpps: 0, inbps: 0, outbps: 0, samples: 60 });
+        rows.push({
+          directorId: d.id,
+          serviceKey: '',
+          destKey: '',
+          minute: m,
+          conns: 60,
+          inPkts: 0,
+          outPkts: 0,
+          inBytes: 0,
+          outBytes: 0,
+          activeConns: 10,
+          inactConns: 0,
+          cps,
+          inpps: 0,
+          outpps: 0,
+          inbps: 0,
+          outbps: 0,
+          samples: 60,
+        });
       }
       await writeRollups(dbTarget(), rows);
       const day = await call('historyStats', { params: { cluster: 'demo' }, query: { range: '24h' }, as: { token: await operatorToken() } });
@@ -103,5 +121,11 @@ let n = 0;
 async function operatorToken(): Promise<string> {
   const prisma = await db();
   const u = await prisma.user.findUniqueOrThrow({ where: { username: 'admin' } });
-  return (await createToken({ kind: 'user', via: 'session', userId: u.id, username: 'admin', role: 'admin', userRole: 'admin', actor: 'admin' }, { name: `t${n++}`, role: 'operator' }, { actor: 'test', clientIp: null })).secret;
+  return (
+    await createToken(
+      { kind: 'user', via: 'session', userId: u.id, username: 'admin', role: 'admin', userRole: 'admin', actor: 'admin' },
+      { name: `t${n++}`, role: 'operator' },
+      { actor: 'test', clientIp: null },
+    )
+  ).secret;
 }

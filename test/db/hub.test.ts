@@ -39,7 +39,15 @@ describe('hub fan-out', () => {
 
   it(`pushes a revision to ${N} agents with one database read`, async () => {
     const before = hub.desiredReads;
-    const r = await commitChangeSet('big', { baseRevision: 1, message: 'go', changes: [{ op: 'add-service', service: { protocol: 'tcp', address: '10.1.0.1', port: 443, scheduler: 'wlc', schedFlags: [], onePacket: false, realServers: [] } as never }] }, sys);
+    const r = await commitChangeSet(
+      'big',
+      {
+        baseRevision: 1,
+        message: 'go',
+        changes: [{ op: 'add-service', service: { protocol: 'tcp', address: '10.1.0.1', port: 443, scheduler: 'wlc', schedFlags: [], onePacket: false, realServers: [] } as never }],
+      },
+      sys,
+    );
     expect(r.pushedTo).toBe(N);
     const got = await Promise.all(streams.map((s) => s.next<DesiredRevision>('desired', 10_000, (d) => d.revision === 2)));
     expect(got.every((d) => d.hash === r.revision.hash && d.config.services.length === 1)).toBe(true);

@@ -19,7 +19,16 @@ import { SseReader } from '../api/sse-reader';
 import { backends, createTestDb, type TestDb } from './harness';
 
 const PASSWORD = 'correct horse battery staple';
-const svc = (i: number) => ({ protocol: 'tcp', address: '10.0.0.1', port: 1000 + i, scheduler: 'rr', realServers: [{ address: '10.0.1.1', port: 80, forwarding: 'masq' }, { address: '10.0.1.2', port: 80, forwarding: 'masq' }] });
+const svc = (i: number) => ({
+  protocol: 'tcp',
+  address: '10.0.0.1',
+  port: 1000 + i,
+  scheduler: 'rr',
+  realServers: [
+    { address: '10.0.1.1', port: 80, forwarding: 'masq' },
+    { address: '10.0.1.2', port: 80, forwarding: 'masq' },
+  ],
+});
 
 /** Services 0..n-1; service `hot` carries `cps` connections a second, the others a steady 1. */
 function snapshot(at: number, n: number, hot: number, cps: number): StatsSnapshot {

@@ -15,7 +15,12 @@ import { backends, createTestDb, PG_URL, root } from './harness';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-migrate-'));
 /** the committed migrations, in the order they apply */
-const committed = (dir: string) => fs.readdirSync(path.join(root, dir), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const committed = (dir: string) =>
+  fs
+    .readdirSync(path.join(root, dir), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('migrations', () => {
@@ -25,7 +30,12 @@ describe('migrations', () => {
     expect(all[0]).toBe('0001_init');
     expect(await migrateDatabase(url, root)).toEqual({ applied: all, alreadyApplied: 0 });
     expect(await migrateDatabase(url, root)).toEqual({ applied: [], alreadyApplied: all.length });
-    const out = execFileSync(path.join(root, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], { cwd: root, env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(path.join(root, 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: url },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(out).toMatch(/No pending migrations to apply/);
   });
 
@@ -86,7 +96,9 @@ describe('a bad database is one clear line', () => {
   it('a DATABASE_URL with an unknown scheme is refused by name', async () => {
     await expect(migrateDatabase('mysql://root@localhost/lvs', root)).rejects.toThrow('DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL), got "mysql://root@localhost/lvs"');
     expect(describeDbFailure(new Error('no such table: main.User'), databaseTarget('file:/x/y.db'))).toBe('the SQLite database /x/y.db has no tables: run the migrations (npm start does)');
-    expect(describeDbFailure(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), databaseTarget('file:/x/y.db'))).toBe('the disk holding the SQLite database /x/y.db is full: free some space (nothing was written)');
+    expect(describeDbFailure(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), databaseTarget('file:/x/y.db'))).toBe(
+      'the disk holding the SQLite database /x/y.db is full: free some space (nothing was written)',
+    );
     expect(describeDbFailure(new Error('terminating connection due to administrator command'), databaseTarget('postgres://u:secret@h:5432/lvs'))).toMatch(/is restarting; try again in a moment$/);
   });
 });

@@ -67,7 +67,21 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
 }
 
 export async function startAgent(opts: { server: string; tokenFile: string; stateDir: string; engine?: 'sim' | 'ipvsadm'; args?: string[]; env?: Record<string, string> }): Promise<Proc> {
-  const args = [path.join(root, 'agent', 'cli.ts'), 'run', '--server', opts.server, '--token-file', opts.tokenFile, '--engine', opts.engine ?? 'sim', '--state-dir', opts.stateDir, '--offline-grace', '0', ...(opts.args ?? [])];
+  const args = [
+    path.join(root, 'agent', 'cli.ts'),
+    'run',
+    '--server',
+    opts.server,
+    '--token-file',
+    opts.tokenFile,
+    '--engine',
+    opts.engine ?? 'sim',
+    '--state-dir',
+    opts.stateDir,
+    '--offline-grace',
+    '0',
+    ...(opts.args ?? []),
+  ];
   const proc = spawn(bin('tsx'), args, { cwd: root, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return track(`agent:${path.basename(opts.tokenFile)}`, proc);
 }

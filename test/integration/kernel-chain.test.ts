@@ -58,7 +58,11 @@ describe.runIf(kernelAvailable)('control plane -> agent (ipvsadm engine) -> real
   let op: string;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-kchain-'));
   const api = async (p: string, init: { method?: string; body?: unknown } = {}) => {
-    const res = await fetch(`${server.url}${p}`, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' }, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    const res = await fetch(`${server.url}${p}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
     return { status: res.status, body: await res.json() };
   };
   const director = async () => (await api('/api/v1/clusters/kern/directors/vm1')).body;
@@ -144,10 +148,16 @@ describe.runIf(kernelAvailable)('control plane -> agent (ipvsadm engine) -> real
     expect(hit.stdout).not.toContain('FAIL');
     expect(hit.stdout).toMatch(/rs1/);
     const svc = encodeURIComponent('tcp|10.10.0.1|80');
-    await waitFor(async () => {
-      const s = (await api(`/api/v1/clusters/kern/stats/live?range=5m&director=vm1&service=${svc}`)).body;
-      return s.total.points.some((p: { cps: number; inactConns: number; activeConns: number }) => p.cps > 0 || p.inactConns + p.activeConns > 0);
-    }, 90_000, 'traffic counters from the guest kernel in the live stats', agent, server);
+    await waitFor(
+      async () => {
+        const s = (await api(`/api/v1/clusters/kern/stats/live?range=5m&director=vm1&service=${svc}`)).body;
+        return s.total.points.some((p: { cps: number; inactConns: number; activeConns: number }) => p.cps > 0 || p.inactConns + p.activeConns > 0);
+      },
+      90_000,
+      'traffic counters from the guest kernel in the live stats',
+      agent,
+      server,
+    );
     const s = (await api(`/api/v1/clusters/kern/stats/live?range=5m&director=vm1&service=${svc}`)).body;
     const labels = s.breakdown.map((b: { label: string }) => b.label);
     expect(labels).toEqual(['10.20.1.2:80', '10.20.2.2:80', '10.20.3.2:80']);

@@ -21,7 +21,11 @@ const WEB_KEY = { protocol: 'tcp', address: '10.9.0.1', port: 80 } as const;
 function snapshot(at: number, cps: number): StatsSnapshot {
   const z = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
   const rates = { cps, inpps: 0, outpps: 0, inbps: 0, outbps: 0 };
-  return { at, totals: { counters: z, rates }, services: [{ service: WEB_KEY, counters: z, rates, realServers: [{ address: '10.9.1.1', port: 80, activeConns: 4, inactConns: 1, persistConns: 0, counters: z, rates }] }] };
+  return {
+    at,
+    totals: { counters: z, rates },
+    services: [{ service: WEB_KEY, counters: z, rates, realServers: [{ address: '10.9.1.1', port: 80, activeConns: 4, inactConns: 1, persistConns: 0, counters: z, rates }] }],
+  };
 }
 
 describe.runIf(PG_URL || REQUIRE_PG)('two control-plane processes on one PostgreSQL', () => {
@@ -111,7 +115,18 @@ describe.runIf(PG_URL || REQUIRE_PG)('two control-plane processes on one Postgre
     const pending = api(a, '/api/v1/clusters/edge/directors/lb1/connections?state=ESTABLISHED&limit=5');
     const q = await agent.next<{ requestId: string; filter: { state: string } }>('conn-query');
     expect(q.filter.state).toBe('ESTABLISHED');
-    const entries = Array.from({ length: 5 }, (_, i) => ({ protocol: 'TCP', clientAddress: `198.51.100.${i + 1}`, clientPort: 40000 + i, virtualAddress: '10.9.0.1', virtualPort: 80, destAddress: '10.9.1.1', destPort: 80, state: 'ESTABLISHED', expires: 800, template: false }));
+    const entries = Array.from({ length: 5 }, (_, i) => ({
+      protocol: 'TCP',
+      clientAddress: `198.51.100.${i + 1}`,
+      clientPort: 40000 + i,
+      virtualAddress: '10.9.0.1',
+      virtualPort: 80,
+      destAddress: '10.9.1.1',
+      destPort: 80,
+      state: 'ESTABLISHED',
+      expires: 800,
+      template: false,
+    }));
     expect((await asAgent(b, '/api/v1/agent/connections', { requestId: q.requestId, total: 1234, entries })).status).toBe(200);
     const page = await (await pending).json();
     expect(page).toMatchObject({ director: 'lb1', total: 1234, limit: 5 });

@@ -15,7 +15,15 @@ type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) 
 const table = Object.values(endpoints).map((def) => {
   const names: string[] = [];
   const re = new RegExp(`^${def.path.replace(/\{(\w+)\}/g, (_, n: string) => (names.push(n), '([^/]+)'))}$`);
-  const file = path.join(root, 'app', ...def.path.replace(/^\//, '').split('/').map((s) => s.replace(/^\{(\w+)\}$/, '[$1]')), 'route.ts');
+  const file = path.join(
+    root,
+    'app',
+    ...def.path
+      .replace(/^\//, '')
+      .split('/')
+      .map((s) => s.replace(/^\{(\w+)\}$/, '[$1]')),
+    'route.ts',
+  );
   return { def, re, names, file };
 });
 

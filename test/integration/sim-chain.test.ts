@@ -38,7 +38,11 @@ for (const backend of backends() as Backend[]) {
       await seedDemo({ adminPassword: PASSWORD, tokenFile });
       server = await startServer(tdb.url);
       agent = await startAgent({ server: server.url, tokenFile, stateDir: path.join(dir, 'state'), args: ['--sim-traffic', 'demo', '--interval', '2'] });
-      const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.url }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
+      const login = await fetch(`${server.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: server.url },
+        body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+      });
       expect(login.status).toBe(200);
       const setCookie = login.headers.get('set-cookie') ?? '';
       expect(setCookie).toMatch(/HttpOnly/);
@@ -72,24 +76,40 @@ for (const backend of backends() as Backend[]) {
       expect(preview.body.directors[0]).toMatchObject({ director: 'sim-1', basis: 'reported', commands: ['ipvsadm -e -t 192.0.2.10:80 -r 10.0.1.13:8080 -m -w 75'] });
       const commit = await req('/api/v1/clusters/demo/changes', {
         method: 'POST',
-        body: { baseRevision: cluster.currentRevision.number, message: 'more weight for .13', changes: [{ op: 'edit-server', service: web, server: { address: '10.0.1.13', port: 8080 }, set: { weight: 75 } }] },
+        body: {
+          baseRevision: cluster.currentRevision.number,
+          message: 'more weight for .13',
+          changes: [{ op: 'edit-server', service: web, server: { address: '10.0.1.13', port: 8080 }, set: { weight: 75 } }],
+        },
       });
       expect(commit.status).toBe(201);
       expect(commit.body.pushedTo).toBe(1);
       const n = commit.body.revision.number;
       await waitFor(async () => (await director()).appliedRevision === n, 30_000, `sim-1 to ACK revision ${n}`, agent, server);
-      await waitFor(async () => {
-        const live = (await director()).actual;
-        return live.services[0].realServers.find((r: { address: string }) => r.address === '10.0.1.13')?.weight === 75;
-      }, 30_000, 'the live table to show weight 75', agent, server);
+      await waitFor(
+        async () => {
+          const live = (await director()).actual;
+          return live.services[0].realServers.find((r: { address: string }) => r.address === '10.0.1.13')?.weight === 75;
+        },
+        30_000,
+        'the live table to show weight 75',
+        agent,
+        server,
+      );
       expect((await director()).state).toBe('applied');
     });
 
     it('live stats and the connection table come from the agent', async () => {
-      await waitFor(async () => {
-        const s = (await req('/api/v1/clusters/demo/stats/live?range=1m')).body;
-        return s.total.points.some((p: { cps: number }) => p.cps > 0);
-      }, 60_000, 'non-zero new connections per second from the sim traffic', agent, server);
+      await waitFor(
+        async () => {
+          const s = (await req('/api/v1/clusters/demo/stats/live?range=1m')).body;
+          return s.total.points.some((p: { cps: number }) => p.cps > 0);
+        },
+        60_000,
+        'non-zero new connections per second from the sim traffic',
+        agent,
+        server,
+      );
       const svc = encodeURIComponent('tcp|192.0.2.10|80');
       const perServer = (await req(`/api/v1/clusters/demo/stats/live?range=1m&service=${svc}`)).body;
       expect(perServer.breakdown.map((s: { label: string }) => s.label)).toEqual(['10.0.1.11:8080', '10.0.1.12:8080', '10.0.1.13:8080']);
@@ -105,25 +125,47 @@ for (const backend of backends() as Backend[]) {
       const dns = { protocol: 'udp', address: '192.0.2.53', port: 53 };
       const r = await req('/api/v1/clusters/demo/changes', {
         method: 'POST',
-        body: { baseRevision: cluster.currentRevision.number, message: 'drain dns .22', changes: [{ op: 'remove-server', service: dns, server: { address: '10.0.2.22', port: 53 }, drain: { timeout: 2 } }] },
+        body: {
+          baseRevision: cluster.currentRevision.number,
+          message: 'drain dns .22',
+          changes: [{ op: 'remove-server', service: dns, server: { address: '10.0.2.22', port: 53 }, drain: { timeout: 2 } }],
+        },
       });
       expect(r.status).toBe(201);
-      await waitFor(async () => /^system: drain of 10\.0\.2\.22:53 from UDP 192\.0\.2\.53:53 completed$/.test((await req('/api/v1/clusters/demo')).body.currentRevision.message), 60_000, 'the drain to complete', agent, server);
-      await waitFor(async () => {
-        const live = (await director()).actual;
-        const s = live.services.find((x: { protocol: string }) => x.protocol === 'udp');
-        return s.realServers.every((x: { address: string }) => x.address !== '10.0.2.22');
-      }, 30_000, 'the drained server to leave the live table', agent, server);
+      await waitFor(
+        async () => /^system: drain of 10\.0\.2\.22:53 from UDP 192\.0\.2\.53:53 completed$/.test((await req('/api/v1/clusters/demo')).body.currentRevision.message),
+        60_000,
+        'the drain to complete',
+        agent,
+        server,
+      );
+      await waitFor(
+        async () => {
+          const live = (await director()).actual;
+          const s = live.services.find((x: { protocol: string }) => x.protocol === 'udp');
+          return s.realServers.every((x: { address: string }) => x.address !== '10.0.2.22');
+        },
+        30_000,
+        'the drained server to leave the live table',
+        agent,
+        server,
+      );
     });
 
     it('rollback to revision 1 is applied', async () => {
       const cluster = (await req('/api/v1/clusters/demo')).body;
       const r = await req('/api/v1/clusters/demo/rollback', { method: 'POST', body: { toRevision: 1, baseRevision: cluster.currentRevision.number } });
       expect(r.status).toBe(201);
-      await waitFor(async () => {
-        const d = await director();
-        return d.appliedRevision === r.body.revision.number && d.state === 'applied';
-      }, 30_000, 'the rollback to be applied', agent, server);
+      await waitFor(
+        async () => {
+          const d = await director();
+          return d.appliedRevision === r.body.revision.number && d.state === 'applied';
+        },
+        30_000,
+        'the rollback to be applied',
+        agent,
+        server,
+      );
       const audit = (await req('/api/v1/audit?action=director.applied&limit=50')).body.events;
       expect(audit.length).toBeGreaterThanOrEqual(4);
     });

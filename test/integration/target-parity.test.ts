@@ -32,14 +32,24 @@ const never = () => 1e9;
 
 const input = configArb({ maxServices: 4, maxServers: 4, overlays: true }).chain((config) => {
   const checked = config.services.flatMap((s) => (s.healthCheck ? s.realServers.map((r) => ({ s, r })) : []));
-  return fc.tuple(fc.constant(config), fc.array(fc.boolean(), { minLength: checked.length, maxLength: checked.length }).map((bad) => checked.filter((_, i) => bad[i])));
+  return fc.tuple(
+    fc.constant(config),
+    fc.array(fc.boolean(), { minLength: checked.length, maxLength: checked.length }).map((bad) => checked.filter((_, i) => bad[i])),
+  );
 });
 
 describe('the preview plans what the agent runs', () => {
   it('same ops from the agent (monitor + reconciler) and from planning.ts, for any config and failing servers', async () => {
     await fc.assert(
       fc.asyncProperty(input, async ([config, failing]) => {
-        const seed: HealthState[] = failing.map(({ s, r }) => ({ service: { ...s }, server: { address: r.address, port: r.port ?? 0 }, healthy: false, reason: 'HTTP 503', since: createdAt.toISOString(), lastCheck: createdAt.toISOString() }));
+        const seed: HealthState[] = failing.map(({ s, r }) => ({
+          service: { ...s },
+          server: { address: r.address, port: r.port ?? 0 },
+          healthy: false,
+          reason: 'HTTP 503',
+          since: createdAt.toISOString(),
+          lastCheck: createdAt.toISOString(),
+        }));
         const monitor = new HealthMonitor({ prober: { probe: async () => ({ ok: true, reason: 'ok' }) }, onTransition: () => {}, seed, firstProbeDelayMs: never, now: () => now });
         monitor.update(config);
         const sim = new RecordingSim({ seed: 1 });

@@ -44,9 +44,19 @@ function shapeOf(db: Database.Database): Shape {
       t,
       {
         columns: db.prepare(`pragma table_info("${t}")`).all(),
-        foreignKeys: db.prepare(`pragma foreign_key_list("${t}")`).all().map((f) => ({ ...(f as object), id: undefined, seq: undefined })),
+        foreignKeys: db
+          .prepare(`pragma foreign_key_list("${t}")`)
+          .all()
+          .map((f) => ({ ...(f as object), id: undefined, seq: undefined })),
         indexes: (db.prepare(`pragma index_list("${t}")`).all() as { name: string; unique: number; origin: string }[])
-          .map((i) => ({ name: i.name, unique: i.unique, columns: db.prepare(`pragma index_info("${i.name}")`).all().map((c) => (c as { name: string }).name) }))
+          .map((i) => ({
+            name: i.name,
+            unique: i.unique,
+            columns: db
+              .prepare(`pragma index_info("${i.name}")`)
+              .all()
+              .map((c) => (c as { name: string }).name),
+          }))
           .sort((a, b) => a.name.localeCompare(b.name)),
       },
     ]),
@@ -57,7 +67,10 @@ describe('migrations', () => {
   it('the committed SQLite migrations build the schema of prisma/schema.prisma', () => {
     const dir = path.join(root, 'prisma', 'migrations');
     const applied = new Database(':memory:');
-    for (const m of fs.readdirSync(dir).filter((d) => fs.statSync(path.join(dir, d)).isDirectory()).sort()) {
+    for (const m of fs
+      .readdirSync(dir)
+      .filter((d) => fs.statSync(path.join(dir, d)).isDirectory())
+      .sort()) {
       applied.exec(fs.readFileSync(path.join(dir, m, 'migration.sql'), 'utf8'));
     }
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-drift-'));

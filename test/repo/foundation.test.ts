@@ -23,9 +23,7 @@ describe('npm start refuses a bad database with one clear line', () => {
   it('names the accepted schemes for an unknown URL', () => {
     const r = start('mysql://root@localhost/lvs');
     expect(r.status).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([
-      '[lvs-console] error: DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL), got "mysql://root@localhost/lvs"',
-    ]);
+    expect(errorLines(r.stderr)).toEqual(['[lvs-console] error: DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL), got "mysql://root@localhost/lvs"']);
   });
 
   it('says PostgreSQL is unreachable, with the password hidden', () => {
@@ -42,9 +40,7 @@ describe('npm start refuses bad settings with one clear line', () => {
   it('names every bad variable and the accepted range', () => {
     const r = start('file:./data/never-created.db', { LVS_STATS_RETENTION_DAYS: '30d', PORT: '70000' });
     expect(r.status).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([
-      '[lvs-console] error: PORT must be a whole number 1–65535 (got "70000"); LVS_STATS_RETENTION_DAYS must be a whole number 1–3650 (got "30d")',
-    ]);
+    expect(errorLines(r.stderr)).toEqual(['[lvs-console] error: PORT must be a whole number 1–65535 (got "70000"); LVS_STATS_RETENTION_DAYS must be a whole number 1–3650 (got "30d")']);
   });
 });
 

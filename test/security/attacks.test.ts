@@ -28,7 +28,12 @@ async function signIn(username: string, password: string, from: string): Promise
 
 /** A cookie-authenticated write from this console's own page. */
 function asAdmin(method: string, body?: unknown, from = '127.0.0.1'): RawRequest {
-  return { method, from, headers: { cookie: adminCookie, origin: base, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) };
+  return {
+    method,
+    from,
+    headers: { cookie: adminCookie, origin: base, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  };
 }
 
 async function auditRows(action: string) {
@@ -72,7 +77,11 @@ describe('issue 11: attacks on a running console', () => {
       for (let i = 0; i < 34 * 16; i++) yield chunk;
       yield '"}';
     };
-    const r2 = await send(base, '/api/v1/clusters', { ...asAdmin('POST'), headers: { cookie: adminCookie, origin: base, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: big() });
+    const r2 = await send(base, '/api/v1/clusters', {
+      ...asAdmin('POST'),
+      headers: { cookie: adminCookie, origin: base, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      body: big(),
+    });
     expect(r2.status).toBe(413);
   });
 
@@ -89,10 +98,16 @@ describe('issue 11: attacks on a running console', () => {
     expect(sprayed.length).toBe(FREE_PAIR_FAILURES);
     expect(new Set(sprayed.map((r) => r.clientIp))).toEqual(new Set([from]));
     // a forged X-Forwarded-Host is not an allowed Origin…
-    const csrf = await send(base, '/api/v1/clusters', { ...asAdmin('POST', { name: 'csrf' }), headers: { cookie: adminCookie, 'content-type': 'application/json', origin: 'http://evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' } });
+    const csrf = await send(base, '/api/v1/clusters', {
+      ...asAdmin('POST', { name: 'csrf' }),
+      headers: { cookie: adminCookie, 'content-type': 'application/json', origin: 'http://evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' },
+    });
     expect(csrf.status).toBe(403);
     // …nor the host in the agent command shown at registration, nor the OpenAPI servers
-    const reg = await send(base, '/api/v1/clusters/web/directors', { ...asAdmin('POST', { name: 'lb-forged' }), headers: { cookie: adminCookie, origin: base, 'content-type': 'application/json', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } });
+    const reg = await send(base, '/api/v1/clusters/web/directors', {
+      ...asAdmin('POST', { name: 'lb-forged' }),
+      headers: { cookie: adminCookie, origin: base, 'content-type': 'application/json', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+    });
     expect(reg.status, reg.text).toBe(201);
     expect(JSON.stringify(reg.json)).not.toContain('evil.example');
     const oa = await send(base, '/api/v1/openapi.json', { headers: { 'x-forwarded-host': 'evil.example' } });
@@ -135,7 +150,12 @@ describe('issue 11: attacks on a running console', () => {
     const rs = (i: number) => ({ address: `172.${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, port: 80, activeConns: 1, inactConns: 0, persistConns: 0, counters: zero, rates });
     for (let batch = 0; batch < 3; batch++) {
       const services = [
-        { service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, counters: zero, rates, realServers: [{ ...rs(0), address: '10.0.1.1' }, ...Array.from({ length: 5000 }, (_, i) => rs(batch * 5000 + i))] },
+        {
+          service: { protocol: 'tcp', address: '10.0.0.1', port: 80 },
+          counters: zero,
+          rates,
+          realServers: [{ ...rs(0), address: '10.0.1.1' }, ...Array.from({ length: 5000 }, (_, i) => rs(batch * 5000 + i))],
+        },
         ...Array.from({ length: 200 }, (_, i) => ({ service: { protocol: 'tcp', address: `10.9.${batch}.${i}`, port: 80 }, counters: zero, rates, realServers: [] })),
       ];
       const r = await send(base, '/api/v1/agent/stats', { ...jsonPost({ samples: [{ at: Date.now(), totals: { counters: zero, rates }, services }] }, { authorization: `Bearer ${token}` }) });
@@ -210,7 +230,11 @@ describe('issue 11: attacks on a running console', () => {
     expect((await send(base, '/api/v1/audit?actor=a%00b', { headers: { cookie: adminCookie } })).status).toBe(400);
     // the raw escape in the JSON text (what a fuzzer sends), and a key that is ill-formed
     expect((await send(base, '/api/v1/clusters', asAdmin('POST'))).status).toBeLessThan(500);
-    const raw = await send(base, '/api/v1/clusters', { ...asAdmin('POST'), headers: { cookie: adminCookie, origin: base, 'content-type': 'application/json' }, body: '{"name":"raw","description":"\\ud800"}' });
+    const raw = await send(base, '/api/v1/clusters', {
+      ...asAdmin('POST'),
+      headers: { cookie: adminCookie, origin: base, 'content-type': 'application/json' },
+      body: '{"name":"raw","description":"\\ud800"}',
+    });
     expect(raw.status).toBe(400);
     expect(raw.json.issues[0].path).toBe('body.description');
     const key = await send(base, '/api/v1/clusters', { ...asAdmin('POST'), headers: { cookie: adminCookie, origin: base, 'content-type': 'application/json' }, body: '{"name":"key","\\udfff":1}' });
@@ -222,14 +246,24 @@ describe('issue 11: attacks on a running console', () => {
   it('#11 a password reset revokes the API tokens; a password change is throttled and audited', async () => {
     await createUser({ username: 'pat', password: PASSWORD, role: 'operator' }, SYSTEM);
     const patCookie = await signIn('pat', PASSWORD, '127.0.0.26');
-    const tok = await send(base, '/api/v1/tokens', { method: 'POST', from: '127.0.0.26', headers: { cookie: patCookie, origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'pat-ci', role: 'operator' }) });
+    const tok = await send(base, '/api/v1/tokens', {
+      method: 'POST',
+      from: '127.0.0.26',
+      headers: { cookie: patCookie, origin: base, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'pat-ci', role: 'operator' }),
+    });
     expect(tok.status, tok.text).toBe(201);
     const patToken = { authorization: `Bearer ${tok.json.secret}` };
     expect((await send(base, '/api/v1/auth/me', { headers: patToken })).status).toBe(200);
     // the password change: wrong current passwords are throttled like sign-ins, and audited
     const statuses: number[] = [];
     for (let i = 0; i < FREE_PAIR_FAILURES + 3; i++) {
-      const r = await send(base, '/api/v1/auth/password', { method: 'POST', from: '127.0.0.26', headers: { cookie: patCookie, origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ currentPassword: `wrong ${i}`, newPassword: 'a brand new password 1' }) });
+      const r = await send(base, '/api/v1/auth/password', {
+        method: 'POST',
+        from: '127.0.0.26',
+        headers: { cookie: patCookie, origin: base, 'content-type': 'application/json' },
+        body: JSON.stringify({ currentPassword: `wrong ${i}`, newPassword: 'a brand new password 1' }),
+      });
       statuses.push(r.status);
     }
     expect(statuses.slice(0, FREE_PAIR_FAILURES).every((s) => s === 422)).toBe(true);
@@ -265,7 +299,11 @@ describe('issue 11: attacks on a running console', () => {
       const r = await send(base, '/api/v1/clusters', { ...asAdmin('POST'), headers: { cookie: adminCookie, origin: base, 'content-type': type }, body: JSON.stringify({ name: `ct-${type.length}` }) });
       expect(r.status, type).toBe(415);
     }
-    const ok = await send(base, '/api/v1/clusters', { ...asAdmin('POST'), headers: { cookie: adminCookie, origin: base, 'content-type': 'application/merge-patch+json; charset=utf-8' }, body: JSON.stringify({ name: 'ct-ok' }) });
+    const ok = await send(base, '/api/v1/clusters', {
+      ...asAdmin('POST'),
+      headers: { cookie: adminCookie, origin: base, 'content-type': 'application/merge-patch+json; charset=utf-8' },
+      body: JSON.stringify({ name: 'ct-ok' }),
+    });
     expect(ok.status, ok.text).toBe(201);
     const prisma = await db();
     expect(await prisma.cluster.count({ where: { name: { startsWith: 'ct-' } } })).toBe(1);

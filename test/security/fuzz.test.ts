@@ -26,27 +26,92 @@ const RATES = { cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 };
 
 /** Values no field expects. */
 const EVIL: unknown[] = [
-  null, true, 0, -1, 1.5, -0.0001, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 2, 1e308, -1e308,
-  '', ' ', 'x'.repeat(70_000), 'x\ud800y', '\udfff', 'a\u0000b', '\u202eevil', '😀', 'é\u0301',
-  '$(reboot)', '`id`', '; rm -rf / #', '| nc 6.6.6.6 1', '../../etc/passwd', '%00', '\r\n-A -t 6.6.6.6:80',
-  '}\nvirtual_server 6.6.6.6 80 {\n real_server 6.6.6.6 80 { weight 100 }\n}', '"\'\\', '#!include /etc/shadow',
-  '__proto__', 'constructor', {}, [], [null], { __proto__: { polluted: 1 } }, Array.from({ length: 5001 }, () => 1),
+  null,
+  true,
+  0,
+  -1,
+  1.5,
+  -0.0001,
+  2 ** 31,
+  -(2 ** 31) - 1,
+  2 ** 53 + 2,
+  1e308,
+  -1e308,
+  '',
+  ' ',
+  'x'.repeat(70_000),
+  'x\ud800y',
+  '\udfff',
+  'a\u0000b',
+  '\u202eevil',
+  '😀',
+  'é\u0301',
+  '$(reboot)',
+  '`id`',
+  '; rm -rf / #',
+  '| nc 6.6.6.6 1',
+  '../../etc/passwd',
+  '%00',
+  '\r\n-A -t 6.6.6.6:80',
+  '}\nvirtual_server 6.6.6.6 80 {\n real_server 6.6.6.6 80 { weight 100 }\n}',
+  '"\'\\',
+  '#!include /etc/shadow',
+  '__proto__',
+  'constructor',
+  {},
+  [],
+  [null],
+  { __proto__: { polluted: 1 } },
+  Array.from({ length: 5001 }, () => 1),
 ];
 
 /** Whole bodies (raw JSON text) no route expects. */
 const RAW_BODIES: string[] = [
-  '', '{', 'null', 'true', '1', '"str"', '[]', '[{}]', '{"a":', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}',
-  `${'['.repeat(5000)}${']'.repeat(5000)}`, `{"a":${'{"a":'.repeat(200)}1${'}'.repeat(200)}}`, '{"x":"\\ud800"}', '{"\\udc00":1}', '{"x":"\\u0000"}',
-  '\ufeff{}', '{"x":1e999}', '{"x":-1e999}', '{"x":123456789012345678901234567890}', `{"k":"${'\\u0041'.repeat(1000)}"}`,
+  '',
+  '{',
+  'null',
+  'true',
+  '1',
+  '"str"',
+  '[]',
+  '[{}]',
+  '{"a":',
+  '{"__proto__":{"polluted":1}}',
+  '{"constructor":{"prototype":{"polluted":1}}}',
+  `${'['.repeat(5000)}${']'.repeat(5000)}`,
+  `{"a":${'{"a":'.repeat(200)}1${'}'.repeat(200)}}`,
+  '{"x":"\\ud800"}',
+  '{"\\udc00":1}',
+  '{"x":"\\u0000"}',
+  '\ufeff{}',
+  '{"x":1e999}',
+  '{"x":-1e999}',
+  '{"x":123456789012345678901234567890}',
+  `{"k":"${'\\u0041'.repeat(1000)}"}`,
 ];
 
 /** Query strings appended to every route. */
-const QUERIES = ['?limit=-1', '?limit=99999999999999', '?before=2147483648', '?revision=9007199254740993', '?x=%00', '?x=%ED%A0%80', '?__proto__[polluted]=1', '?format=../../x', '?dryRun=%0A', `?q=${'a'.repeat(10_000)}`];
+const QUERIES = [
+  '?limit=-1',
+  '?limit=99999999999999',
+  '?before=2147483648',
+  '?revision=9007199254740993',
+  '?x=%00',
+  '?x=%ED%A0%80',
+  '?__proto__[polluted]=1',
+  '?format=../../x',
+  '?dryRun=%0A',
+  `?q=${'a'.repeat(10_000)}`,
+];
 
 const MAX_CASES = 220;
 
 function examples(tokenId: string): Partial<Record<EndpointId, { params?: Record<string, string>; body?: unknown }>> {
-  const snapshot = { at: Date.now(), totals: { counters: ZERO, rates: RATES }, services: [{ service: KEY, counters: ZERO, rates: RATES, realServers: [{ address: '10.0.1.1', port: 80, activeConns: 1, inactConns: 0, persistConns: 0, counters: ZERO, rates: RATES }] }] };
+  const snapshot = {
+    at: Date.now(),
+    totals: { counters: ZERO, rates: RATES },
+    services: [{ service: KEY, counters: ZERO, rates: RATES, realServers: [{ address: '10.0.1.1', port: 80, activeConns: 1, inactConns: 0, persistConns: 0, counters: ZERO, rates: RATES }] }],
+  };
   return {
     login: { body: { username: 'admin', password: 'not the password' } },
     changePassword: { body: { currentPassword: 'wrong current', newPassword: 'a new password 123' } },
@@ -59,9 +124,15 @@ function examples(tokenId: string): Partial<Record<EndpointId, { params?: Record
     updateCluster: { params: { cluster: 'web' }, body: { description: 'd', driftPolicy: 'report' } },
     deleteCluster: { params: { cluster: 'no-such-cluster' } },
     previewChanges: { params: { cluster: 'web' }, body: { baseRevision: 1, message: 'm', changes: [{ op: 'add-server', service: KEY, server: { address: '10.0.1.9', port: 80, weight: 2 } }] } },
-    commitChanges: { params: { cluster: 'web' }, body: { baseRevision: 1, message: 'm', changes: [{ op: 'edit-server', service: KEY, server: { address: '10.0.1.1', port: 80 }, set: { weight: 3 } }] } },
+    commitChanges: {
+      params: { cluster: 'web' },
+      body: { baseRevision: 1, message: 'm', changes: [{ op: 'edit-server', service: KEY, server: { address: '10.0.1.1', port: 80 }, set: { weight: 3 } }] },
+    },
     rollback: { params: { cluster: 'web' }, body: { toRevision: 1, baseRevision: 1, message: 'm' } },
-    importConfig: { params: { cluster: 'web' }, body: { format: 'rules', text: '-A -t 10.0.0.9:80 -s rr\n-a -t 10.0.0.9:80 -r 10.0.2.1:80 -m -w 1\n', baseRevision: 1, message: 'm', keepOverlays: true, dryRun: true } },
+    importConfig: {
+      params: { cluster: 'web' },
+      body: { format: 'rules', text: '-A -t 10.0.0.9:80 -s rr\n-a -t 10.0.0.9:80 -r 10.0.2.1:80 -m -w 1\n', baseRevision: 1, message: 'm', keepOverlays: true, dryRun: true },
+    },
     registerDirector: { params: { cluster: 'web' }, body: { name: 'fzd' } },
     deleteDirector: { params: { cluster: 'web', director: 'no-such-director' } },
     revokeDirector: { params: { cluster: 'web', director: 'no-such-director' } },

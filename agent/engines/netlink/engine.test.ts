@@ -29,7 +29,10 @@ describe('GenlSocket on the host kernel', () => {
   it('a window smaller than the batch sends the rest as replies come back', async () => {
     const s = new GenlSocket();
     try {
-      const out = await s.exchange(Array.from({ length: 10 }, () => getFamilyRequest('nlctrl')), { window: 4 });
+      const out = await s.exchange(
+        Array.from({ length: 10 }, () => getFamilyRequest('nlctrl')),
+        { window: 4 },
+      );
       expect(out.every((o) => o.errno === 0)).toBe(true);
       expect(s.sendCalls).toBeGreaterThanOrEqual(3);
     } finally {

@@ -148,8 +148,15 @@ export class NetlinkEngine implements Engine {
     const [config, daemons, dump] = await sock.exchange([...head, dumpServicesRequest(family)]);
     mustSucceed(dump!, 'GET_SERVICE dump');
     const svcs = dump!.messages.map((m) => decodeService(serviceOf(m)));
-    const dests = await sock.exchange(svcs.map((s) => dumpDestsRequest(family, s)), { window: DUMP_WINDOW });
-    return assemble(config!, daemons!, svcs.map((svc, i) => ({ svc, dests: dests[i]! })));
+    const dests = await sock.exchange(
+      svcs.map((s) => dumpDestsRequest(family, s)),
+      { window: DUMP_WINDOW },
+    );
+    return assemble(
+      config!,
+      daemons!,
+      svcs.map((svc, i) => ({ svc, dests: dests[i]! })),
+    );
   }
 
   // ---- stats ----------------------------------------------------------------------------------------
@@ -161,7 +168,10 @@ export class NetlinkEngine implements Engine {
     mustSucceed(dump!, 'GET_SERVICE dump');
     const svcMsgs = dump!.messages.map((m) => serviceOf(m));
     const keys = svcMsgs.map((m) => serviceKeyOf(decodeService(m)));
-    const dests = await sock.exchange(keys.map((k) => dumpDestsRequest(family, k)), { window: DUMP_WINDOW });
+    const dests = await sock.exchange(
+      keys.map((k) => dumpDestsRequest(family, k)),
+      { window: DUMP_WINDOW },
+    );
     const at = Date.now();
     const totals = { counters: { ...ZERO_COUNTERS }, rates: { ...ZERO_RATES } };
     const services: ServiceStats[] = svcMsgs.map((m, i) => {
@@ -170,20 +180,21 @@ export class NetlinkEngine implements Engine {
       for (const k of Object.keys(totals.counters) as (keyof typeof totals.counters)[]) totals.counters[k] += st.counters[k];
       for (const k of Object.keys(totals.rates) as (keyof typeof totals.rates)[]) totals.rates[k] += st.rates[k];
       const d = dests[i]!;
-      const realServers = d.errno === 0
-        ? d.messages.map((dm) => {
-            const x = decodeDest(destOf(dm), serviceFamily(key));
-            return {
-              address: x.server.address,
-              port: x.server.port,
-              activeConns: x.activeConns,
-              inactConns: x.inactConns,
-              persistConns: x.persistConns,
-              counters: x.stats?.counters ?? { ...ZERO_COUNTERS },
-              rates: x.stats?.rates ?? { ...ZERO_RATES },
-            };
-          })
-        : [];
+      const realServers =
+        d.errno === 0
+          ? d.messages.map((dm) => {
+              const x = decodeDest(destOf(dm), serviceFamily(key));
+              return {
+                address: x.server.address,
+                port: x.server.port,
+                activeConns: x.activeConns,
+                inactConns: x.inactConns,
+                persistConns: x.persistConns,
+                counters: x.stats?.counters ?? { ...ZERO_COUNTERS },
+                rates: x.stats?.rates ?? { ...ZERO_RATES },
+              };
+            })
+          : [];
       return { service: key, counters: st.counters, rates: st.rates, realServers: sortRealServers(realServers) };
     });
     const proc = path.join(this.procNet, 'ip_vs_stats');
@@ -240,7 +251,10 @@ export class NetlinkEngine implements Engine {
         continue;
       }
       const chunk = seen.stop === -1 ? rest : rest.slice(0, seen.stop);
-      const out = await sock.exchange(chunk.map((op) => opRequest(family, op)), { window: APPLY_WINDOW, stopOnError: true });
+      const out = await sock.exchange(
+        chunk.map((op) => opRequest(family, op)),
+        { window: APPLY_WINDOW, stopOnError: true },
+      );
       const k = out.findIndex((o) => o.errno !== 0);
       if (k < 0) {
         state = seen.table.toConfig();
@@ -288,7 +302,10 @@ export class NetlinkEngine implements Engine {
       }
       const undo = plan(atK, table.toConfig());
       const family = await this.resolveFamily();
-      const res = await this.socket('ctl').exchange(undo.map((op) => opRequest(family, op)), { window: APPLY_WINDOW });
+      const res = await this.socket('ctl').exchange(
+        undo.map((op) => opRequest(family, op)),
+        { window: APPLY_WINDOW },
+      );
       const bad = res.findIndex((o) => o.errno !== 0 && o.errno !== NOT_SENT);
       if (bad >= 0) message = `${message} (and undoing ${undo.length} later op(s) failed: ${kernelRefusalText(undo[bad]!.op, res[bad]!.errno)})`;
     }

@@ -94,7 +94,7 @@ export class GenlSocket {
     if (this.closed) return;
     const batch: Buffer[] = [];
     let bytes = 0;
-    for (let i = 0; i < this.queue.length && this.inFlight.size < this.window; ) {
+    for (let i = 0; i < this.queue.length && this.inFlight.size < this.window;) {
       const p = this.queue[i]!;
       const dump = (p.req.flags & NLM_F_DUMP) === NLM_F_DUMP;
       if (dump && this.dumpInFlight) {

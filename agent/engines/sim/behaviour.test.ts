@@ -80,7 +80,7 @@ describe('persistence', () => {
     expect(await list(sim, { templates: 'only' })).toHaveLength(1); // still controlling the ESTABLISHED connection
     held.close(); // -> TIME_WAIT 120 s; the template re-arms until that entry is gone
     sim.tick(120_000);
-    expect((await list(sim, { templates: 'exclude' }))).toHaveLength(0);
+    expect(await list(sim, { templates: 'exclude' })).toHaveLength(0);
     sim.tick(61_000);
     expect(await list(sim, { templates: 'only' })).toHaveLength(0);
     expect((await dest(sim, held.dest!.split(':')[0]!)).persistConns).toBe(0);
@@ -170,7 +170,7 @@ describe('weight 0 versus delete', () => {
     expect(sim.kernel.trash).toHaveLength(0);
   });
 
-  it('expire_nodest_conn=1 removes a deleted server\'s entries at once', async () => {
+  it("expire_nodest_conn=1 removes a deleted server's entries at once", async () => {
     const sim = new SimEngine({ sysctls: { expireNodestConn: true } });
     webWith(sim, {}, [A]);
     sim.request(WEB, '192.0.2.1', { hold: true });
@@ -194,7 +194,11 @@ describe('thresholds and OVERLOAD (§3.17)', () => {
   it('upper threshold: overloaded at u, cleared below 3/4 u without a lower threshold', async () => {
     const sim = new SimEngine();
     // fo: the highest weight takes everything until it is overloaded
-    sim.applySync([addService({ ...WEB, scheduler: 'fo' }), addServer(WEB, server(A, 80, { forwarding: 'masq', weight: 100, upperThreshold: 4 })), addServer(WEB, server(B, 80, { forwarding: 'masq', weight: 1 }))]);
+    sim.applySync([
+      addService({ ...WEB, scheduler: 'fo' }),
+      addServer(WEB, server(A, 80, { forwarding: 'masq', weight: 100, upperThreshold: 4 })),
+      addServer(WEB, server(B, 80, { forwarding: 'masq', weight: 1 })),
+    ]);
     const held = Array.from({ length: 4 }, (_, i) => sim.request(WEB, `192.0.2.${i + 1}`, { hold: true }));
     expect(held.every((h) => h.dest === `${A}:80`)).toBe(true);
     expect(sim.request(WEB, '192.0.2.9').dest).toBe(`${B}:80`); // 4 >= u: OVERLOAD
@@ -207,7 +211,11 @@ describe('thresholds and OVERLOAD (§3.17)', () => {
 
   it('lower threshold: cleared only below l; raising u with -e clears at once', async () => {
     const sim = new SimEngine();
-    sim.applySync([addService({ ...WEB, scheduler: 'fo' }), addServer(WEB, server(A, 80, { forwarding: 'masq', weight: 100, upperThreshold: 3, lowerThreshold: 1 })), addServer(WEB, server(B, 80, { forwarding: 'masq', weight: 1 }))]);
+    sim.applySync([
+      addService({ ...WEB, scheduler: 'fo' }),
+      addServer(WEB, server(A, 80, { forwarding: 'masq', weight: 100, upperThreshold: 3, lowerThreshold: 1 })),
+      addServer(WEB, server(B, 80, { forwarding: 'masq', weight: 1 })),
+    ]);
     const held = Array.from({ length: 3 }, (_, i) => sim.request(WEB, `192.0.2.${i + 1}`, { hold: true }));
     held[0]!.close();
     held[1]!.close();

@@ -6,7 +6,20 @@ import { DEST_F_AVAILABLE, DEST_F_OVERLOAD } from './schedulers/types';
 import { TimerWheel, type TimerNode } from './timer-wheel';
 
 function dest(over: Partial<ConnDest> = {}): ConnDest {
-  return { address: '10.0.0.2', flags: DEST_F_AVAILABLE, activeConns: 0, inactConns: 0, persistConns: 0, uThreshold: 0, lThreshold: 0, refcnt: 0, connFlags: 0, stats: new IpvsStats(), svcStats: new IpvsStats(), ...over };
+  return {
+    address: '10.0.0.2',
+    flags: DEST_F_AVAILABLE,
+    activeConns: 0,
+    inactConns: 0,
+    persistConns: 0,
+    uThreshold: 0,
+    lThreshold: 0,
+    refcnt: 0,
+    connFlags: 0,
+    stats: new IpvsStats(),
+    svcStats: new IpvsStats(),
+    ...over,
+  };
 }
 
 function setup(d = dest()) {
@@ -21,38 +34,75 @@ const run = (t: ConnTable, c: ReturnType<typeof setup>['c'], steps: [Dir, TcpSeg
 describe('TCP state machine (tcp_states, ip_vs_proto_tcp.c)', () => {
   it('NAT: handshake, client close, server close: SYN_RECV ESTABLISHED CLOSE_WAIT TIME_WAIT', () => {
     const { t, c } = setup();
-    expect(run(t, c, [[DIR_INPUT, 'syn'], [DIR_OUTPUT, 'syn'], [DIR_INPUT, 'ack'], [DIR_INPUT, 'fin'], [DIR_OUTPUT, 'fin'], [DIR_INPUT, 'ack']])).toEqual(['SYN_RECV', 'SYN_RECV', 'ESTABLISHED', 'CLOSE_WAIT', 'TIME_WAIT', 'TIME_WAIT']);
+    expect(
+      run(t, c, [
+        [DIR_INPUT, 'syn'],
+        [DIR_OUTPUT, 'syn'],
+        [DIR_INPUT, 'ack'],
+        [DIR_INPUT, 'fin'],
+        [DIR_OUTPUT, 'fin'],
+        [DIR_INPUT, 'ack'],
+      ]),
+    ).toEqual(['SYN_RECV', 'SYN_RECV', 'ESTABLISHED', 'CLOSE_WAIT', 'TIME_WAIT', 'TIME_WAIT']);
     expect(c.timeout).toBe(120_000);
   });
 
   it('NAT: the server closes first: FIN_WAIT then TIME_WAIT', () => {
     const { t, c } = setup();
-    expect(run(t, c, [[DIR_INPUT, 'syn'], [DIR_INPUT, 'ack'], [DIR_OUTPUT, 'fin'], [DIR_INPUT, 'fin']])).toEqual(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'TIME_WAIT']);
+    expect(
+      run(t, c, [
+        [DIR_INPUT, 'syn'],
+        [DIR_INPUT, 'ack'],
+        [DIR_OUTPUT, 'fin'],
+        [DIR_INPUT, 'fin'],
+      ]),
+    ).toEqual(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'TIME_WAIT']);
   });
 
   it('DR (NOOUTPUT): the INPUT-ONLY table; a client FIN leaves FIN_WAIT, never TIME_WAIT', () => {
     const { t, c } = setup(dest({ connFlags: CF_NOOUTPUT }));
     expect(c.flags & CF_NOOUTPUT).toBe(CF_NOOUTPUT);
-    expect(run(t, c, [[DIR_INPUT, 'syn'], [DIR_INPUT, 'ack'], [DIR_INPUT, 'fin'], [DIR_INPUT, 'ack']])).toEqual(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'FIN_WAIT']);
+    expect(
+      run(t, c, [
+        [DIR_INPUT, 'syn'],
+        [DIR_INPUT, 'ack'],
+        [DIR_INPUT, 'fin'],
+        [DIR_INPUT, 'ack'],
+      ]),
+    ).toEqual(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'FIN_WAIT']);
     expect(c.timeout).toBe(120_000);
   });
 
   it('the first output packet clears NOOUTPUT (a director that does see replies after all)', () => {
     const { t, c } = setup(dest({ connFlags: CF_NOOUTPUT }));
-    run(t, c, [[DIR_INPUT, 'syn'], [DIR_OUTPUT, 'syn']]);
+    run(t, c, [
+      [DIR_INPUT, 'syn'],
+      [DIR_OUTPUT, 'syn'],
+    ]);
     expect(c.flags & CF_NOOUTPUT).toBe(0);
   });
 
   it('RST closes an established connection for 10 s', () => {
     const { t, c } = setup();
-    expect(run(t, c, [[DIR_INPUT, 'syn'], [DIR_INPUT, 'ack'], [DIR_INPUT, 'rst']])).toEqual(['SYN_RECV', 'ESTABLISHED', 'CLOSE']);
+    expect(
+      run(t, c, [
+        [DIR_INPUT, 'syn'],
+        [DIR_INPUT, 'ack'],
+        [DIR_INPUT, 'rst'],
+      ]),
+    ).toEqual(['SYN_RECV', 'ESTABLISHED', 'CLOSE']);
     expect(c.timeout).toBe(10_000);
   });
 
   it('moves the connection between ActiveConn and InActConn as the state changes', () => {
     const { t, c, d } = setup();
     expect([d.activeConns, d.inactConns]).toEqual([0, 1]); // a new entry starts inactive
-    run(t, c, [[DIR_INPUT, 'syn'], [DIR_INPUT, 'ack'], [DIR_INPUT, 'fin'], [DIR_OUTPUT, 'fin']]);
+    run(t, c, [
+      [DIR_INPUT, 'syn'],
+      [DIR_INPUT, 'ack'],
+      [DIR_INPUT, 'fin'],
+      [DIR_OUTPUT, 'fin'],
+    ]);
     expect([d.activeConns, d.inactConns]).toEqual([0, 1]);
     const s2 = setup();
     s2.t.packet(s2.c, DIR_INPUT, 'syn', 1, 60, 0, false);
@@ -64,24 +114,27 @@ describe('TCP state machine (tcp_states, ip_vs_proto_tcp.c)', () => {
   it('active + inactive always equals the live entries, and both return to 0 at expiry (property)', () => {
     const segs: TcpSeg[] = ['syn', 'fin', 'ack', 'rst'];
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.constantFrom(DIR_INPUT, DIR_OUTPUT), fc.constantFrom(...segs), fc.integer({ min: 0, max: 100_000 })), { maxLength: 60 }), (steps) => {
-        const d = dest();
-        const t = new ConnTable(new IpvsStats());
-        const conns = Array.from({ length: 5 }, (_, i) => t.create(IPPROTO_TCP, '192.0.2.1', 40000 + i, '10.0.0.1', 80, 80, 0, d, 0));
-        let now = 0;
-        for (const [i, dir, seg, dt] of steps) {
-          now += dt;
-          t.advance(now);
-          const c = conns[i]!;
-          if (c.tSlot < 0) continue; // expired
-          t.packet(c, dir, seg, 1, 40, now, false);
-          const live = conns.filter((x) => x.tSlot >= 0);
-          expect(d.activeConns + d.inactConns).toBe(live.length);
-          expect(d.activeConns).toBe(live.filter((x) => [TCP.ESTABLISHED, TCP.SYN_SENT, TCP.SYN_RECV, TCP.SYNACK].includes(x.state as 1)).length);
-        }
-        t.advance(now + 901_000); // longer than any timeout
-        expect([d.activeConns, d.inactConns, t.count, d.refcnt]).toEqual([0, 0, 0, 0]);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.constantFrom(DIR_INPUT, DIR_OUTPUT), fc.constantFrom(...segs), fc.integer({ min: 0, max: 100_000 })), { maxLength: 60 }),
+        (steps) => {
+          const d = dest();
+          const t = new ConnTable(new IpvsStats());
+          const conns = Array.from({ length: 5 }, (_, i) => t.create(IPPROTO_TCP, '192.0.2.1', 40000 + i, '10.0.0.1', 80, 80, 0, d, 0));
+          let now = 0;
+          for (const [i, dir, seg, dt] of steps) {
+            now += dt;
+            t.advance(now);
+            const c = conns[i]!;
+            if (c.tSlot < 0) continue; // expired
+            t.packet(c, dir, seg, 1, 40, now, false);
+            const live = conns.filter((x) => x.tSlot >= 0);
+            expect(d.activeConns + d.inactConns).toBe(live.length);
+            expect(d.activeConns).toBe(live.filter((x) => [TCP.ESTABLISHED, TCP.SYN_SENT, TCP.SYN_RECV, TCP.SYNACK].includes(x.state as 1)).length);
+          }
+          t.advance(now + 901_000); // longer than any timeout
+          expect([d.activeConns, d.inactConns, t.count, d.refcnt]).toEqual([0, 0, 0, 0]);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -86,7 +86,8 @@ const SCTP_EVENT_INDEX: Record<SctpChunk, number> = { data: 0, init: 1, init_ack
 const [I1, IN, CS, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 /** sctp_states[direction][event][state], events: data init init_ack cookie_echo cookie_ack shutdown shutdown_ack shutdown_complete error abort */
 const SCTP_STATES: number[][][] = [
-  [ // INPUT    NO  I1  IN  CS  CR  CW  CO  CE  ES  SS  SR  SA  RJ  CL
+  [
+    // INPUT    NO  I1  IN  CS  CR  CW  CO  CE  ES  SS  SR  SA  RJ  CL
     /* d   */ [ES, I1, IN, CS, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
     /* i   */ [I1, IN, IN, CS, CR, CW, CO, CE, ES, SS, SR, SA, IN, IN],
     /* i_a */ [CW, CW, CW, CS, CR, CO, CO, CE, ES, SS, SR, SA, RJ, CL],
@@ -98,7 +99,8 @@ const SCTP_STATES: number[][][] = [
     /* err */ [CL, I1, IN, CS, CR, CW, CO, CL, ES, SS, SR, SA, RJ, CL],
     /* ab  */ [CL, CL, CL, CL, CL, RJ, CL, CL, CL, CL, CL, CL, CL, CL],
   ],
-  [ // OUTPUT
+  [
+    // OUTPUT
     /* d   */ [ES, I1, IN, CS, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
     /* i   */ [CW, CW, CW, CW, CW, CW, CW, CW, ES, CW, CW, CW, CW, CW],
     /* i_a */ [CS, CS, CS, CS, CR, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
@@ -110,7 +112,8 @@ const SCTP_STATES: number[][][] = [
     /* err */ [CL, CL, CL, CL, CL, CW, CO, CE, ES, SS, SR, SA, RJ, CL],
     /* ab  */ [CL, RJ, CL, CL, CL, CL, CL, CL, CL, CL, CL, CL, CL, CL],
   ],
-  [ // INPUT-ONLY
+  [
+    // INPUT-ONLY
     /* d   */ [ES, I1, IN, CS, CR, ES, CO, CE, ES, SS, SR, SA, RJ, CL],
     /* i   */ [I1, IN, IN, IN, IN, IN, CO, CE, ES, SS, SR, SA, IN, IN],
     /* i_a */ [CE, CE, CE, CE, CE, CE, CO, CE, ES, SS, SR, SA, RJ, CL],
@@ -271,13 +274,19 @@ export class ConnTable {
     const d = c.dest;
     if ((d.flags & DEST_F_AVAILABLE) === 0) return;
     if (dir === DIR_INPUT) {
-      d.stats.inPkts += pkts; d.stats.inBytes += bytes;
-      d.svcStats.inPkts += pkts; d.svcStats.inBytes += bytes;
-      this.totStats.inPkts += pkts; this.totStats.inBytes += bytes;
+      d.stats.inPkts += pkts;
+      d.stats.inBytes += bytes;
+      d.svcStats.inPkts += pkts;
+      d.svcStats.inBytes += bytes;
+      this.totStats.inPkts += pkts;
+      this.totStats.inBytes += bytes;
     } else {
-      d.stats.outPkts += pkts; d.stats.outBytes += bytes;
-      d.svcStats.outPkts += pkts; d.svcStats.outBytes += bytes;
-      this.totStats.outPkts += pkts; this.totStats.outBytes += bytes;
+      d.stats.outPkts += pkts;
+      d.stats.outBytes += bytes;
+      d.svcStats.outPkts += pkts;
+      d.svcStats.outBytes += bytes;
+      this.totStats.outPkts += pkts;
+      this.totStats.outBytes += bytes;
     }
   }
 

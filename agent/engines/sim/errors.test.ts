@@ -36,7 +36,10 @@ const UNRECORDED: Record<string, Op[]> = {
   // 093 shows 10.0.0.4:80 without its IPv6 tunnel destination: it went before the master daemon could start
   '083b_daemon_start_master': [{ op: 'delete-server', service: { protocol: 'tcp', address: '10.0.0.4', port: 80 }, server: { address: '2001:db8::40', port: 80 } }],
   // 086 shows no daemon: both were stopped before 085b tried again
-  '085b_err_daemon_stop_none': [{ op: 'stop-daemon', state: 'master' }, { op: 'stop-daemon', state: 'backup' }],
+  '085b_err_daemon_stop_none': [
+    { op: 'stop-daemon', state: 'master' },
+    { op: 'stop-daemon', state: 'backup' },
+  ],
 };
 
 /** Commands the core's argv parser refuses to turn into an Op (the model knows no such scheduler), as the op a caller could still send. */
@@ -84,7 +87,27 @@ describe('the recorded session 077-136 on the simulator', () => {
       checked.push(name);
     }
     // the kernel-side refusals of the recording are all among what was replayed
-    for (const must of ['083_err_daemon_start_mixed_af_dest', '083b_daemon_start_master', '083c_daemon_start_backup', '085b_err_daemon_stop_none', '087_zero', '088_zero_service', '090_delete_rs', '091_delete_service', '100_err_delete_missing_service', '102_err_bad_scheduler', '103_err_duplicate_service', '105_err_delete_missing_dest', '106_err_edit_missing_service', '111_weight_65536_accepted', '113_noncontiguous_netmask_accepted', '115_err_delete_missing_fwmark', '130_dr_port_ignored', '131_err_add_rs_missing_service', '134_netmask_without_persistence_accepted']) {
+    for (const must of [
+      '083_err_daemon_start_mixed_af_dest',
+      '083b_daemon_start_master',
+      '083c_daemon_start_backup',
+      '085b_err_daemon_stop_none',
+      '087_zero',
+      '088_zero_service',
+      '090_delete_rs',
+      '091_delete_service',
+      '100_err_delete_missing_service',
+      '102_err_bad_scheduler',
+      '103_err_duplicate_service',
+      '105_err_delete_missing_dest',
+      '106_err_edit_missing_service',
+      '111_weight_65536_accepted',
+      '113_noncontiguous_netmask_accepted',
+      '115_err_delete_missing_fwmark',
+      '130_dr_port_ignored',
+      '131_err_add_rs_missing_service',
+      '134_netmask_without_persistence_accepted',
+    ]) {
       expect(checked).toContain(must);
     }
     // 130: the -g real server given port 8080 landed on the service port
@@ -129,7 +152,11 @@ describe("ipvsadm's own refusals (exit 2), for ops a planner could build", () =>
     const sim = new SimEngine({ schedulers: ['rr', 'wlc'] });
     expect(sim.applySync([svc({ ...WEB, scheduler: 'twos' })])).toMatchObject({ ok: false, message: 'Scheduler or persistence engine not found', exitCode: 255 });
     expect(sim.applySync([svc({ ...WEB }), { op: 'start-daemon', daemon: { state: 'master', interface: 'eth0', syncId: 1 } }]).ok).toBe(true);
-    expect(sim.applySync([addServer(WEB, server('2001:db8::9', 80, { forwarding: 'tunnel' }))])).toMatchObject({ ok: false, message: 'Invalid operation.  Possibly wrong module version, address not unicast, ...', exitCode: 255 });
+    expect(sim.applySync([addServer(WEB, server('2001:db8::9', 80, { forwarding: 'tunnel' }))])).toMatchObject({
+      ok: false,
+      message: 'Invalid operation.  Possibly wrong module version, address not unicast, ...',
+      exitCode: 255,
+    });
     expect(sim.applySync([addServer(WEB, server('10.0.1.1', 80, { lowerThreshold: 5 }))])).toMatchObject({ ok: false, message: 'Numerical result out of range', exitCode: 255 });
     expect(sim.applySync([{ op: 'start-daemon', daemon: { state: 'master', interface: 'eth1', syncId: 2 } }])).toMatchObject({ ok: false, message: 'Daemon has already run', exitCode: 255 });
   });

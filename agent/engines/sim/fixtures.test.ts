@@ -8,8 +8,7 @@ import { addServer, addService, editServer, editService, server } from './test-o
 
 const VIP = { protocol: 'tcp', address: '10.10.0.1', port: 80 } as const;
 const RS = ['10.20.1.2', '10.20.2.2', '10.20.3.2'];
-const named = (counts: Record<string, number>) =>
-  Object.fromEntries(Object.entries(counts).map(([k, v]) => [k === '-' ? '-' : `rs${RS.indexOf(k.replace(/:80$/, '')) + 1}`, v]));
+const named = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).map(([k, v]) => [k === '-' ? '-' : `rs${RS.indexOf(k.replace(/:80$/, '')) + 1}`, v]));
 
 async function all(sim: SimEngine): Promise<ConnEntry[]> {
   const out: ConnEntry[] = [];
@@ -42,7 +41,11 @@ describe('the real-traffic fixtures (200-236)', () => {
     expect(conns).toHaveLength(30);
     expect(new Set(conns.map((c) => c.state))).toEqual(new Set(['TIME_WAIT']));
     expect(conns.every((c) => c.expires === 118 && c.clientAddress === '10.30.0.2' && c.virtualAddress === '10.10.0.1')).toBe(true);
-    expect(st.realServers.map((d) => [d.activeConns, d.inactConns])).toEqual([[0, 5], [0, 10], [0, 15]]);
+    expect(st.realServers.map((d) => [d.activeConns, d.inactConns])).toEqual([
+      [0, 5],
+      [0, 10],
+      [0, 15],
+    ]);
     expect(sim.printProc('ip_vs')).toBe(fixture('211_traffic_proc_ip_vs').stdout); // kernel order: newest first
 
     // 213: quiesce rs3, 12 more -> 4 / 8
@@ -59,9 +62,24 @@ describe('the real-traffic fixtures (200-236)', () => {
     sim.tick(300); // the listing runs a moment later
     const tpl = (await all(sim)).filter((c) => c.state !== 'TIME_WAIT');
     expect(tpl).toEqual([
-      { protocol: 'TCP', clientAddress: '10.30.0.2', clientPort: 0, virtualAddress: '10.10.0.1', virtualPort: 80, destAddress: '10.20.3.2', destPort: 80, state: 'ASSURED', expires: 59, template: true },
+      {
+        protocol: 'TCP',
+        clientAddress: '10.30.0.2',
+        clientPort: 0,
+        virtualAddress: '10.10.0.1',
+        virtualPort: 80,
+        destAddress: '10.20.3.2',
+        destPort: 80,
+        state: 'ASSURED',
+        expires: 59,
+        template: true,
+      },
     ]);
-    const notTimeWait = sim.printConnList().split('\n').filter((l) => !l.includes('TIME_WAIT')).join('\n');
+    const notTimeWait = sim
+      .printConnList()
+      .split('\n')
+      .filter((l) => !l.includes('TIME_WAIT'))
+      .join('\n');
     expect(notTimeWait).toBe(fixture('216_traffic_persistence').stdout.split('\n').slice(1).join('\n'));
     const persist = (await sim.readStats()).services[0]!.realServers.map((d) => d.persistConns);
     expect(persist).toEqual([0, 0, 1]);

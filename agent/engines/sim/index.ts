@@ -15,7 +15,19 @@ import { canonicalAddress } from '@/lib/ipvs/addr';
 import { withoutDaemonDefaults, type DirectorConfig, type ServiceKey } from '@/lib/ipvs/model';
 import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op } from '@/lib/ipvs/op';
-import { formatConnList, formatDaemons, formatList, formatPersistentConn, formatProcConn, formatProcIpVs, formatProcStats, formatRateListing, formatStatsListing, formatThresholds, formatTimeouts } from '@/lib/ipvs/listing';
+import {
+  formatConnList,
+  formatDaemons,
+  formatList,
+  formatPersistentConn,
+  formatProcConn,
+  formatProcIpVs,
+  formatProcStats,
+  formatRateListing,
+  formatStatsListing,
+  formatThresholds,
+  formatTimeouts,
+} from '@/lib/ipvs/listing';
 import { opToCommandLine } from '@/lib/ipvs/ops';
 import { printRules } from '@/lib/ipvs/rules';
 import type { ConnEntry, ConnFilter, StatsSnapshot } from '@/lib/ipvs/stats';

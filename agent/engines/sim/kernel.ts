@@ -7,7 +7,21 @@
 import { addressFamily, canonicalAddress, formatIPv6, intToIPv4, ipv4ToInt, parseIPv6, type Family } from '@/lib/ipvs/addr';
 import { addressWords } from '@/lib/ipvs/inet';
 import { sortRealServers, sortServices } from '@/lib/ipvs/kernel-table';
-import { PROTOCOL_NUMBER, SCHED_FLAG_BITS, schedFlagBit, schedFlagKernelValue, schedFlagName, serviceFamily, type DirectorConfig, type Forwarding, type RealServer, type Scheduler as SchedulerName, type ServiceKey, type SyncDaemon, type VirtualService } from '@/lib/ipvs/model';
+import {
+  PROTOCOL_NUMBER,
+  SCHED_FLAG_BITS,
+  schedFlagBit,
+  schedFlagKernelValue,
+  schedFlagName,
+  serviceFamily,
+  type DirectorConfig,
+  type Forwarding,
+  type RealServer,
+  type Scheduler as SchedulerName,
+  type ServiceKey,
+  type SyncDaemon,
+  type VirtualService,
+} from '@/lib/ipvs/model';
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op, RealServerSpec } from '@/lib/ipvs/op';
 import type { ServiceStats, StatsSnapshot } from '@/lib/ipvs/stats';
@@ -37,7 +51,6 @@ export const DEFAULT_SYSCTLS: Sysctls = { expireNodestConn: false, expireQuiesce
 const DEST_TRASH_PERIOD_MS = 120_000;
 const PERIODIC_MS = 60_000;
 const FTPPORT = 21;
-
 
 /** A refused command: ipvsadm's stderr line and exit status. */
 export interface CommandError {
@@ -206,8 +219,12 @@ export class IpvsKernel {
     this.env = {
       now: () => this.now,
       random32: () => rng.u32(),
-      get lblcExpirationMs() { return sys.lblcExpiration * 1000; },
-      get lblcrExpirationMs() { return sys.lblcrExpiration * 1000; },
+      get lblcExpirationMs() {
+        return sys.lblcExpiration * 1000;
+      },
+      get lblcrExpirationMs() {
+        return sys.lblcrExpiration * 1000;
+      },
     };
     this.nextEstimate = opts.startMs + ESTIMATOR_PERIOD_MS;
     this.nextPeriodic = opts.startMs + PERIODIC_MS;
@@ -610,21 +627,20 @@ export class IpvsKernel {
   statsSnapshot(at: number, o: { kernelOrder?: boolean } = {}): StatsSnapshot {
     let all = [...this.services.values()];
     if (!o.kernelOrder) all = sortServices(all.map((svc) => ({ ...svc.key, svc }))).map((x) => x.svc);
-    const services: ServiceStats[] = all
-      .map((svc) => ({
-        service: svc.key,
-        counters: svc.stats.counters(),
-        rates: svc.stats.rates(),
-        realServers: (o.kernelOrder ? svc.dests : sortRealServers([...svc.dests])).map((d) => ({
-          address: d.address,
-          port: d.port,
-          activeConns: d.activeConns,
-          inactConns: d.inactConns,
-          persistConns: d.persistConns,
-          counters: d.stats.counters(),
-          rates: d.stats.rates(),
-        })),
-      }));
+    const services: ServiceStats[] = all.map((svc) => ({
+      service: svc.key,
+      counters: svc.stats.counters(),
+      rates: svc.stats.rates(),
+      realServers: (o.kernelOrder ? svc.dests : sortRealServers([...svc.dests])).map((d) => ({
+        address: d.address,
+        port: d.port,
+        activeConns: d.activeConns,
+        inactConns: d.inactConns,
+        persistConns: d.persistConns,
+        counters: d.stats.counters(),
+        rates: d.stats.rates(),
+      })),
+    }));
     return { at, totals: { counters: this.tot.counters(), rates: this.tot.rates() }, services };
   }
 }

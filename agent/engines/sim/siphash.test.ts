@@ -7,29 +7,50 @@ const rotl = (x: bigint, b: bigint) => ((x << b) | (x >> (64n - b))) & M64;
 
 /** Straight BigInt transcription of the reference algorithm: the oracle for the 32-bit-halves code. */
 function oracle(c: number, d: number, data: Uint8Array, k0: bigint, k1: bigint): bigint {
-  let v0 = 0x736f6d6570736575n ^ k0, v1 = 0x646f72616e646f6dn ^ k1, v2 = 0x6c7967656e657261n ^ k0, v3 = 0x7465646279746573n ^ k1;
+  let v0 = 0x736f6d6570736575n ^ k0,
+    v1 = 0x646f72616e646f6dn ^ k1,
+    v2 = 0x6c7967656e657261n ^ k0,
+    v3 = 0x7465646279746573n ^ k1;
   const sip = () => {
-    v0 = (v0 + v1) & M64; v1 = rotl(v1, 13n); v1 ^= v0; v0 = rotl(v0, 32n);
-    v2 = (v2 + v3) & M64; v3 = rotl(v3, 16n); v3 ^= v2;
-    v0 = (v0 + v3) & M64; v3 = rotl(v3, 21n); v3 ^= v0;
-    v2 = (v2 + v1) & M64; v1 = rotl(v1, 17n); v1 ^= v2; v2 = rotl(v2, 32n);
+    v0 = (v0 + v1) & M64;
+    v1 = rotl(v1, 13n);
+    v1 ^= v0;
+    v0 = rotl(v0, 32n);
+    v2 = (v2 + v3) & M64;
+    v3 = rotl(v3, 16n);
+    v3 ^= v2;
+    v0 = (v0 + v3) & M64;
+    v3 = rotl(v3, 21n);
+    v3 ^= v0;
+    v2 = (v2 + v1) & M64;
+    v1 = rotl(v1, 17n);
+    v1 ^= v2;
+    v2 = rotl(v2, 32n);
   };
   const words = Math.floor(data.length / 8);
   for (let w = 0; w < words; w++) {
     let m = 0n;
     for (let i = 7; i >= 0; i--) m = (m << 8n) | BigInt(data[w * 8 + i]!);
-    v3 ^= m; for (let r = 0; r < c; r++) sip(); v0 ^= m;
+    v3 ^= m;
+    for (let r = 0; r < c; r++) sip();
+    v0 ^= m;
   }
   let b = BigInt(data.length & 0xff) << 56n;
   for (let i = words * 8; i < data.length; i++) b |= BigInt(data[i]!) << BigInt(8 * (i - words * 8));
-  v3 ^= b; for (let r = 0; r < c; r++) sip(); v0 ^= b;
-  v2 ^= 0xffn; for (let r = 0; r < d; r++) sip();
+  v3 ^= b;
+  for (let r = 0; r < c; r++) sip();
+  v0 ^= b;
+  v2 ^= 0xffn;
+  for (let r = 0; r < d; r++) sip();
   return v0 ^ v1 ^ v2 ^ v3;
 }
 
 const toBig = ([hi, lo]: [number, number]) => (BigInt(hi) << 32n) | BigInt(lo);
 const keyOf = (k0: bigint, k1: bigint): SipKey => ({
-  k0hi: Number(k0 >> 32n), k0lo: Number(k0 & 0xffffffffn), k1hi: Number(k1 >> 32n), k1lo: Number(k1 & 0xffffffffn),
+  k0hi: Number(k0 >> 32n),
+  k0lo: Number(k0 & 0xffffffffn),
+  k1hi: Number(k1 >> 32n),
+  k1lo: Number(k1 & 0xffffffffn),
 });
 
 describe('siphash', () => {

@@ -30,7 +30,9 @@ export const ServiceTrafficSchema = z.object({
   /** random bursts: expected bursts per hour, rate multiplier, length in seconds */
   bursts: z.object({ perHour: z.number().min(0).default(2), multiplier: z.number().min(1).default(3), duration: z.number().min(1).default(45) }).default({ perHour: 2, multiplier: 3, duration: 45 }),
   /** for fwmark services: the protocol, virtual address and ports the marked packets carry */
-  fwmark: z.object({ protocol: z.enum(['tcp', 'udp', 'sctp']).default('tcp'), address: z.string().optional(), ports: z.array(z.number().int().min(1).max(65535)).min(1).default([80, 443]) }).default({ protocol: 'tcp', ports: [80, 443] }),
+  fwmark: z
+    .object({ protocol: z.enum(['tcp', 'udp', 'sctp']).default('tcp'), address: z.string().optional(), ports: z.array(z.number().int().min(1).max(65535)).min(1).default([80, 443]) })
+    .default({ protocol: 'tcp', ports: [80, 443] }),
 });
 export type ServiceTraffic = z.output<typeof ServiceTrafficSchema>;
 
@@ -371,7 +373,12 @@ export class TrafficGenerator {
       if (f.index >= 0) this.close(f, now, nodest);
       return { dest, close: () => {} };
     }
-    return { dest, close: () => { if (f.index >= 0) this.close(f, this.kernel.now, this.kernel.sysctls.expireNodestConn); } };
+    return {
+      dest,
+      close: () => {
+        if (f.index >= 0) this.close(f, this.kernel.now, this.kernel.sysctls.expireNodestConn);
+      },
+    };
   }
 
   // ---- new connections -----------------------------------------------------------------------
@@ -379,7 +386,7 @@ export class TrafficGenerator {
   private openNew(profile: TrafficProfile, now: number, dtMs: number): void {
     const k = this.kernel;
     const daily = (t: ServiceTraffic) => {
-      const hour = (((this.epochMs + now) / 3_600_000) % 24 + 24) % 24;
+      const hour = ((((this.epochMs + now) / 3_600_000) % 24) + 24) % 24;
       const a = t.daily.amplitude;
       return 1 - a + a * (0.5 + 0.5 * Math.cos((2 * Math.PI * (hour - t.daily.peakHour)) / 24));
     };
@@ -481,7 +488,18 @@ export class TrafficGenerator {
       dport = svc.port !== 0 ? svc.port : t.fwmark.ports[this.rng.int(t.fwmark.ports.length)]!;
     }
     const seg = proto === IPPROTO_TCP ? 'syn' : proto === IPPROTO_SCTP ? 'init' : null;
-    return { proto, saddr: client.address, sfold: client.fold, sport: nextPort(client), daddr, dfold: foldOf(daddr), dport, fwmark: svc.fwmark || undefined, seg, bytes: proto === IPPROTO_UDP ? 28 + Math.min(512, st.traffic.requestBytes) : 60 };
+    return {
+      proto,
+      saddr: client.address,
+      sfold: client.fold,
+      sport: nextPort(client),
+      daddr,
+      dfold: foldOf(daddr),
+      dport,
+      fwmark: svc.fwmark || undefined,
+      seg,
+      bytes: proto === IPPROTO_UDP ? 28 + Math.min(512, st.traffic.requestBytes) : 60,
+    };
   }
 }
 
@@ -508,4 +526,3 @@ function hashString(s: string): number {
 function defaultFwmarkVip(svc: Service): string {
   return svc.af === 'inet' ? `198.51.100.${(svc.fwmark % 254) + 1}` : formatIPv6([0x2001, 0xdb8, 0xf, 0, 0, 0, (svc.fwmark >>> 16) & 0xffff, svc.fwmark & 0xffff]);
 }
-

@@ -5,6 +5,4 @@ import { renderMetrics } from '@/lib/server/fleet';
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const GET = route('metrics', async () =>
-  new Response(await renderMetrics(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' } }),
-);
+export const GET = route('metrics', async () => new Response(await renderMetrics(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' } }));

@@ -9,7 +9,16 @@ import type { HealthCheck } from '../model';
 export const KEEPALIVED_DEFAULTS = { delayLoop: 60, connectTimeout: 5, retry: 1, delayBeforeRetry: 1, riseAfter: 1 } as const;
 
 export const CHECKER_KEYWORDS = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
-const SUPPORTED: Record<string, HealthCheck['type']> = { TCP_CHECK: 'tcp', HTTP_GET: 'http', SSL_GET: 'https', DNS_CHECK: 'dns', UDP_CHECK: 'udp', PING_CHECK: 'ping', SMTP_CHECK: 'smtp', MISC_CHECK: 'misc' };
+const SUPPORTED: Record<string, HealthCheck['type']> = {
+  TCP_CHECK: 'tcp',
+  HTTP_GET: 'http',
+  SSL_GET: 'https',
+  DNS_CHECK: 'dns',
+  UDP_CHECK: 'udp',
+  PING_CHECK: 'ping',
+  SMTP_CHECK: 'smtp',
+  MISC_CHECK: 'misc',
+};
 /** keepalived's checker name of each model type (the export writes it). */
 export const CHECKER_OF: Record<HealthCheck['type'], string> = Object.fromEntries(Object.entries(SUPPORTED).map(([k, v]) => [v, k])) as Record<HealthCheck['type'], string>;
 /** keepalived's default ports where the checker has one. */

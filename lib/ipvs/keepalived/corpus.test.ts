@@ -37,7 +37,10 @@ function filesOf(dir: string, base = ''): Record<string, string> {
 }
 
 describe('keepalived.conf corpus', () => {
-  for (const name of fs.readdirSync(DIR).filter((n) => fs.statSync(path.join(DIR, n)).isDirectory()).sort()) {
+  for (const name of fs
+    .readdirSync(DIR)
+    .filter((n) => fs.statSync(path.join(DIR, n)).isDirectory())
+    .sort()) {
     const dir = path.join(DIR, name);
     const exp = JSON.parse(fs.readFileSync(path.join(dir, 'expect.json'), 'utf8')) as Expect;
     it(`${name}${exp.source ? ` (${exp.source})` : ''}`, () => {
@@ -51,7 +54,8 @@ describe('keepalived.conf corpus', () => {
         }
         expect(err).toBeInstanceOf(RulesParseError);
         const issues = (err as RulesParseError).issues;
-        for (const want of exp.errors) expect(issues, JSON.stringify(issues)).toContainEqual(expect.objectContaining({ file: want.file, line: want.line, message: expect.stringMatching(new RegExp(want.match)) }));
+        for (const want of exp.errors)
+          expect(issues, JSON.stringify(issues)).toContainEqual(expect.objectContaining({ file: want.file, line: want.line, message: expect.stringMatching(new RegExp(want.match)) }));
         expect(issues.every((i) => i.file && i.line > 0)).toBe(true);
         return;
       }

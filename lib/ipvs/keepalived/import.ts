@@ -69,7 +69,10 @@ class Importer {
           else if (k === 'group') d.group = v;
           else this.err(c, 'lvs_sync_daemon', `unknown lvs_sync_daemon option "${k}"`);
         }
-        globals.syncDaemons = [{ state: 'master', ...d }, { state: 'backup', ...d }];
+        globals.syncDaemons = [
+          { state: 'master', ...d },
+          { state: 'backup', ...d },
+        ];
       } else if (c.key === 'lvs_flush' || c.key === 'lvs_flush_onstop') this.warn(c, c.key, `${c.key} is how keepalived starts/stops; the agent reconciles instead`);
       else if (c.key.startsWith('lvs_')) this.err(c, c.key, `global_defs ${c.key} is not supported`);
     }
@@ -268,8 +271,7 @@ class Importer {
       s.healthCheck = first;
       const where = s.realServers[0]?.lines.healthCheck;
       if (where) s.lines.healthCheck = where;
-    }
-    else s.realServers.forEach((r, i) => checks[i] && (r.healthCheck = checks[i]));
+    } else s.realServers.forEach((r, i) => checks[i] && (r.healthCheck = checks[i]));
     const out: ServiceDraft[] = [];
     for (const k of keys) {
       const svc: ServiceDraft = { ...s, ...k, realServers: s.realServers.map((r) => ({ ...r })) };
@@ -299,7 +301,8 @@ class Importer {
       if (rest[0] === 'type') {
         const t = rest[1];
         if (t === 'ipip' && rest.length === 2) return { forwarding: 'tunnel', tunnelType: 'ipip' };
-        if (t === 'gue' && rest[2] === 'port' && /^\d+$/.test(rest[3] ?? '')) return { forwarding: 'tunnel', tunnelType: 'gue', tunnelPort: Number(rest[3]), ...(rest[4] ? { tunnelChecksum: rest[4] } : {}) };
+        if (t === 'gue' && rest[2] === 'port' && /^\d+$/.test(rest[3] ?? ''))
+          return { forwarding: 'tunnel', tunnelType: 'gue', tunnelPort: Number(rest[3]), ...(rest[4] ? { tunnelChecksum: rest[4] } : {}) };
         if (t === 'gre') return { forwarding: 'tunnel', tunnelType: 'gre', ...(rest[2] ? { tunnelChecksum: rest[2] } : {}) };
       }
     }
@@ -351,7 +354,12 @@ class Importer {
       if (inhibit !== vsInhibit) this.warn(rnode, 'inhibit_on_failure', 'inhibit_on_failure on a real server without a checker changes nothing');
     } else {
       r.lines.healthCheck = { file: checkers[0]!.file, line: checkers[0]!.line };
-      const hc = parseChecker(checkers[0]!, rsCheck, (n, p, m) => this.err(n, p, m), (n, p, m) => this.warn(n, p, m));
+      const hc = parseChecker(
+        checkers[0]!,
+        rsCheck,
+        (n, p, m) => this.err(n, p, m),
+        (n, p, m) => this.warn(n, p, m),
+      );
       checks.push(hc ? { ...hc, onFailure: inhibit ? 'quiesce' : 'remove' } : null);
     }
     return r;
@@ -383,14 +391,36 @@ export function importKeepalived(input: KeepalivedInput, opts: PreprocessOptions
       // keepalived 1.x: the sync daemon interface is set in a VRRP instance
       const sd = node.children?.find((c) => c.key === 'lvs_sync_daemon_interface');
       if (sd) {
-        im.warn(sd, 'lvs_sync_daemon_interface', `keepalived starts the master sync daemon when VRRP instance ${node.args[0] ?? ''} becomes master; imported as a master and a backup daemon that both run`);
+        im.warn(
+          sd,
+          'lvs_sync_daemon_interface',
+          `keepalived starts the master sync daemon when VRRP instance ${node.args[0] ?? ''} becomes master; imported as a master and a backup daemon that both run`,
+        );
         im.globals({ ...node, children: [{ ...sd, key: 'lvs_sync_daemon', args: [sd.args[0] ?? ''] }] }, globals);
       }
     }
     if (node.key === 'global_defs') im.globals(node, globals);
     else if (node.key === 'virtual_server') services.push(...im.virtualServer(node));
     else if (node.key === 'virtual_server_group') continue;
-    else if (['vrrp_instance', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_process', 'track_file', 'static_ipaddress', 'static_routes', 'static_rules', 'linkbeat_interfaces', 'bfd_instance', 'net_namespace', 'garp_group', 'SSL', 'vrrp_track_file', 'instance'].includes(node.key))
+    else if (
+      [
+        'vrrp_instance',
+        'vrrp_sync_group',
+        'vrrp_script',
+        'vrrp_track_process',
+        'track_file',
+        'static_ipaddress',
+        'static_routes',
+        'static_rules',
+        'linkbeat_interfaces',
+        'bfd_instance',
+        'net_namespace',
+        'garp_group',
+        'SSL',
+        'vrrp_track_file',
+        'instance',
+      ].includes(node.key)
+    )
       im.warn(node, node.key, `${node.key} is not part of the LVS configuration; not imported`);
     else im.err(node, node.key, `unknown top-level keyword "${node.key}"`);
   }

@@ -329,7 +329,12 @@ class Preprocessor {
     const target = resolvePath(at.dir, pattern);
     const matched = hasGlob(target) ? this.source.glob(target) : this.source.read(target) !== undefined ? [target] : [];
     if (matched.length === 0) {
-      this.issue(at.file, at.line, 'include', `include ${pattern}: no file ${hasGlob(target) ? 'matches' : 'named'} ${target} among the files given (add the included files to the import, or remove the include)`);
+      this.issue(
+        at.file,
+        at.line,
+        'include',
+        `include ${pattern}: no file ${hasGlob(target) ? 'matches' : 'named'} ${target} among the files given (add the included files to the import, or remove the include)`,
+      );
       return;
     }
     for (const p of matched) {

@@ -3,7 +3,20 @@
 // ipvsadm 1.31's (ipvsadm.c list_all / print_title / print_service_entry).
 import { canonicalAddress, isIPv4, isIPv6 } from '../addr';
 import { ListingParseError, type RulesIssue } from '../errors';
-import { isDefaultNetmask, isSchedFlag, printedSchedFlags, SCHEDULERS, schedFlagBit, schedFlagName, type Persistence, type SchedFlagBit, type Scheduler, type SchedFlag, type ServiceKey, type VirtualService } from '../model';
+import {
+  isDefaultNetmask,
+  isSchedFlag,
+  printedSchedFlags,
+  SCHEDULERS,
+  schedFlagBit,
+  schedFlagName,
+  type Persistence,
+  type SchedFlagBit,
+  type Scheduler,
+  type SchedFlag,
+  type ServiceKey,
+  type VirtualService,
+} from '../model';
 import { hostPort } from '../inet';
 
 export const IPVS_VERSION = '1.2.1';
@@ -199,5 +212,12 @@ export function parseServiceLine(line: string): { service: ServiceKey; settings:
 
 /** The canonical service (no real servers yet) from a key and -L settings. */
 export function serviceFromListing(service: ServiceKey, settings: ServiceSettings): VirtualService {
-  return { ...service, scheduler: settings.scheduler, schedFlags: settings.schedFlags, ...(settings.persistence ? { persistence: settings.persistence } : {}), onePacket: settings.onePacket, realServers: [] } as VirtualService;
+  return {
+    ...service,
+    scheduler: settings.scheduler,
+    schedFlags: settings.schedFlags,
+    ...(settings.persistence ? { persistence: settings.persistence } : {}),
+    onePacket: settings.onePacket,
+    realServers: [],
+  } as VirtualService;
 }

@@ -215,4 +215,3 @@ export function formatList(config: DirectorConfig, stats?: StatsSnapshot | null,
   }
   return out;
 }
-

@@ -43,7 +43,7 @@ function parseHexAddrPort(s: string): { address: string; port: number; v6: boole
 /** ntohl(plen) as the kernel prints an IPv6 prefix length: byte-swapped on little-endian hosts. */
 function ipv6PrefixFromHex(v: number): number | null {
   if (v >= 1 && v <= 128) return v; // big-endian host
-  const swapped = (((v & 0xff) << 24) | ((v >>> 8) & 0xff) << 16 | ((v >>> 16) & 0xff) << 8 | (v >>> 24)) >>> 0;
+  const swapped = (((v & 0xff) << 24) | (((v >>> 8) & 0xff) << 16) | (((v >>> 16) & 0xff) << 8) | (v >>> 24)) >>> 0;
   return swapped >= 1 && swapped <= 128 ? swapped : null;
 }
 

@@ -4,7 +4,21 @@ import type { ServiceKey } from '../model';
 import { ZERO_COUNTERS, ZERO_RATES, type Counters, type Rates, type StatsSnapshot } from '../stats';
 import { hostPort } from '../inet';
 import { destsToList, servicesToList } from './list';
-import { formatBanner, formatLargenum, IssueLog, listingLines, padL, padR, parseAddrPort, DEST_TITLE, parseTitledHead, parseLargenum, serviceName, type FormatOptions, type ListingHeader } from './common';
+import {
+  formatBanner,
+  formatLargenum,
+  IssueLog,
+  listingLines,
+  padL,
+  padR,
+  parseAddrPort,
+  DEST_TITLE,
+  parseTitledHead,
+  parseLargenum,
+  serviceName,
+  type FormatOptions,
+  type ListingHeader,
+} from './common';
 
 export interface StatsListing extends ListingHeader {
   /** false when some value had a K/M/G/T suffix (then it is the truncated lower bound); use --exact */
@@ -94,7 +108,11 @@ const rates = (v: number[]): Rates => ({ cps: v[0]!, inpps: v[1]!, outpps: v[2]!
 /** Parse `ipvsadm -Ln --stats [--exact]` (with or without the banner). */
 export function parseStatsListing(text: string): StatsListing {
   const { header, rows, exact } = parseRows(text, STATS_TITLE, 'ipvsadm -Ln --stats listing');
-  return { ...header, exact, services: group(rows, counters).map((s) => ({ service: s.service, counters: s.v, realServers: s.dests.map((d) => ({ address: d.address, port: d.port, counters: d.v })) })) };
+  return {
+    ...header,
+    exact,
+    services: group(rows, counters).map((s) => ({ service: s.service, counters: s.v, realServers: s.dests.map((d) => ({ address: d.address, port: d.port, counters: d.v })) })),
+  };
 }
 
 /** Parse `ipvsadm -Ln --rate [--exact]` (with or without the banner). */
@@ -112,7 +130,10 @@ export function formatStatsListing(snapshot: StatsSnapshot, o: Opts = {}): strin
   const exact = o.exact ?? false;
   const nums = (c: Counters) => [c.conns, c.inPkts, c.outPkts, c.inBytes, c.outBytes].map((n) => formatLargenum(n, exact)).join('');
   let out = (o.service ? '' : formatBanner(o)) + `${STATS_TITLE}\n${DEST_TITLE}\n`;
-  for (const s of servicesToList(snapshot.services.map((x) => ({ ...x.service, x })), o)) {
+  for (const s of servicesToList(
+    snapshot.services.map((x) => ({ ...x.service, x })),
+    o,
+  )) {
     out += `${padR(serviceName(s), 33)}${nums(s.x.counters ?? ZERO_COUNTERS)}\n`;
     for (const r of destsToList(s.x.realServers, o)) out += `  -> ${padR(hostPort(r.address, r.port), 28)}${nums(r.counters)}\n`;
   }
@@ -123,7 +144,10 @@ export function formatStatsListing(snapshot: StatsSnapshot, o: Opts = {}): strin
 export function formatRateListing(snapshot: StatsSnapshot, o: Opts = {}): string {
   const exact = o.exact ?? false;
   let out = (o.service ? '' : formatBanner(o)) + `${RATE_TITLE}\n${DEST_TITLE}\n`;
-  for (const s of servicesToList(snapshot.services.map((x) => ({ ...x.service, x })), o)) {
+  for (const s of servicesToList(
+    snapshot.services.map((x) => ({ ...x.service, x })),
+    o,
+  )) {
     const r0 = s.x.rates ?? ZERO_RATES;
     out += `${padR(serviceName(s), 33)}${[r0.cps, r0.inpps, r0.outpps, r0.inbps, r0.outbps].map((n) => formatLargenum(n, exact)).join('')}\n`;
     for (const r of destsToList(s.x.realServers, o)) {
@@ -133,4 +157,3 @@ export function formatRateListing(snapshot: StatsSnapshot, o: Opts = {}): string
   }
   return out;
 }
-

@@ -6,7 +6,20 @@ import { realServerKeyId, serverKeyId, serviceKeyId } from '../keys';
 import type { StatsSnapshot } from '../stats';
 import { hostPort } from '../inet';
 import { destsToList, servicesToList, statsIndex } from './list';
-import { formatBanner, formatServiceLine, IssueLog, listingLines, padR, parseAddrPort, DEST_TITLE, parseTitledHead, parseServiceLine, type FormatOptions, type ListingHeader, type ServiceSettings } from './common';
+import {
+  formatBanner,
+  formatServiceLine,
+  IssueLog,
+  listingLines,
+  padR,
+  parseAddrPort,
+  DEST_TITLE,
+  parseTitledHead,
+  parseServiceLine,
+  type FormatOptions,
+  type ListingHeader,
+  type ServiceSettings,
+} from './common';
 
 export interface ThresholdsListing extends ListingHeader {
   services: {
@@ -29,7 +42,11 @@ const THRESHOLDS_TITLE = `${PROT} ${padR('Uthreshold', 10)} ${padR('Lthreshold',
 const PERSISTENT_TITLE = `${PROT} ${padR('Weight', 9)} ${padR('PersistConn', 11)} ${padR('ActiveConn', 10)} ${padR('InActConn', 10)}`;
 
 /** A listing with -L service lines and real-server rows of four numbers. */
-function parseFourColumn(text: string, title: string, what: string): { header: ListingHeader; services: { service: ServiceKey; settings: ServiceSettings; rows: { address: string; port: number; v: number[] }[] }[] } {
+function parseFourColumn(
+  text: string,
+  title: string,
+  what: string,
+): { header: ListingHeader; services: { service: ServiceKey; settings: ServiceSettings; rows: { address: string; port: number; v: number[] }[] }[] } {
   const log = new IssueLog(what);
   const lines = listingLines(text);
   const { header, start } = parseTitledHead(lines, title, log);

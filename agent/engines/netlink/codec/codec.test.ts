@@ -59,7 +59,9 @@ const serviceArb = fc
       ...key,
       scheduler: x.scheduler,
       schedFlags: x.bits.map((b) => `flag-${b}`),
-      ...(x.persistence ? { persistence: { timeout: x.persistence.timeout, ...(x.persistence.mask ? { netmask: maskFor(x.persistence.mask) } : {}), ...(x.persistence.sip ? { pe: 'sip' } : {}) } } : {}),
+      ...(x.persistence
+        ? { persistence: { timeout: x.persistence.timeout, ...(x.persistence.mask ? { netmask: maskFor(x.persistence.mask) } : {}), ...(x.persistence.sip ? { pe: 'sip' } : {}) } }
+        : {}),
       onePacket: x.onePacket && (x.kind === 'udp' || x.kind === 'fwmark'),
     });
   })
@@ -128,13 +130,19 @@ describe('IPVS netlink codecs: round trips', () => {
   });
 
   it('timeouts survive encode -> decode', () => {
-    fc.assert(fc.property(fc.nat(2678400), fc.nat(2678400), fc.nat(2678400), (tcp, tcpfin, udp) => {
-      expect(decodeTimeouts(roundTrip(timeoutsAttrs({ tcp, tcpfin, udp })))).toEqual({ tcp, tcpfin, udp });
-    }));
+    fc.assert(
+      fc.property(fc.nat(2678400), fc.nat(2678400), fc.nat(2678400), (tcp, tcpfin, udp) => {
+        expect(decodeTimeouts(roundTrip(timeoutsAttrs({ tcp, tcpfin, udp })))).toEqual({ tcp, tcpfin, udp });
+      }),
+    );
   });
 
   it('an op becomes exactly one request with an ACK, the service nested, the destination nested', () => {
-    const op: Op = { op: 'edit-server', service: { protocol: 'tcp', address: '10.0.0.1', port: 80 }, server: { address: '10.0.1.2', port: 80, forwarding: 'masq', weight: 5, upperThreshold: 0, lowerThreshold: 0 } };
+    const op: Op = {
+      op: 'edit-server',
+      service: { protocol: 'tcp', address: '10.0.0.1', port: 80 },
+      server: { address: '10.0.1.2', port: 80, forwarding: 'masq', weight: 5, upperThreshold: 0, lowerThreshold: 0 },
+    };
     const r = opRequest(FAMILY, op);
     void r;
     expect(r).toMatchObject({ family: FAMILY, cmd: CMD.SET_DEST, flags: NLM_F_REQUEST | NLM_F_ACK });
@@ -182,13 +190,29 @@ describe('IPVS netlink codecs: messages as the kernel sends them', () => {
     expect(r).toMatchObject({ kind: 'data', seq: 42, cmd: CMD.NEW_SERVICE });
     if (r?.kind !== 'data') return;
     const m = serviceOf(r.attrs);
-    expect(decodeService(m)).toEqual({ protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr', schedFlags: ['flag-2'], persistence: { timeout: 300, netmask: '255.255.255.0', pe: 'sip' }, onePacket: false });
+    expect(decodeService(m)).toEqual({
+      protocol: 'tcp',
+      address: '10.0.0.1',
+      port: 80,
+      scheduler: 'wrr',
+      schedFlags: ['flag-2'],
+      persistence: { timeout: 300, netmask: '255.255.255.0', pe: 'sip' },
+      onePacket: false,
+    });
     expect(decodeStats64(m.get(12))).toEqual({ counters: { conns: 7, inPkts: 0, outPkts: 0, inBytes: 5_000_000_000, outBytes: 0 }, rates: { cps: 3, inpps: 0, outpps: 0, inbps: 0, outbps: 0 } });
   });
 
   it('decodes an IPv6 fwmark service with a /64 persistence prefix and sh flags named for sh', () => {
     const svc = [...attr(1, le16(10)), ...attr(5, le32(3)), ...attr(6, [...Buffer.from('sh'), 0]), ...attr(7, [...le32(0x1 | 0x8 | 0x10), ...le32(~0)]), ...attr(8, le32(60)), ...attr(9, le32(64))];
-    expect(decodeService(decodeAttrs(Buffer.from(svc)))).toEqual({ protocol: 'fwmark', fwmark: 3, family: 'inet6', scheduler: 'sh', schedFlags: ['sh-fallback', 'sh-port'], persistence: { timeout: 60, netmask: '64' }, onePacket: false });
+    expect(decodeService(decodeAttrs(Buffer.from(svc)))).toEqual({
+      protocol: 'fwmark',
+      fwmark: 3,
+      family: 'inet6',
+      scheduler: 'sh',
+      schedFlags: ['sh-fallback', 'sh-port'],
+      persistence: { timeout: 60, netmask: '64' },
+      onePacket: false,
+    });
   });
 
   it('decodes a GET_DEST entry: an IPv6 gue tunnel destination with remcsum and its connection counts', () => {
@@ -208,7 +232,17 @@ describe('IPVS netlink codecs: messages as the kernel sends them', () => {
       ...attr(11, le16(10)),
     ];
     const d = decodeDest(decodeAttrs(Buffer.from(dest)), 'inet');
-    expect(d.server).toEqual({ address: '2001:db8::40', port: 80, forwarding: 'tunnel', weight: 3, upperThreshold: 100, lowerThreshold: 10, tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'remcsum' });
+    expect(d.server).toEqual({
+      address: '2001:db8::40',
+      port: 80,
+      forwarding: 'tunnel',
+      weight: 3,
+      upperThreshold: 100,
+      lowerThreshold: 10,
+      tunnelType: 'gue',
+      tunnelPort: 6080,
+      tunnelChecksum: 'remcsum',
+    });
     expect([d.activeConns, d.inactConns, d.persistConns]).toEqual([4, 5, 6]);
   });
 
@@ -222,7 +256,11 @@ describe('IPVS netlink codecs: messages as the kernel sends them', () => {
       ...message(2, 0, 2, [...le32(-17 >>> 0), ...Array(16).fill(0)]), // -EEXIST
       ...message(3, 0x2, 3, le32(0)), // NLMSG_DONE
     ]);
-    expect(decodeReplies(dg)).toEqual([{ kind: 'ack', seq: 1 }, { kind: 'error', seq: 2, errno: 17 }, { kind: 'done', seq: 3, errno: 0 }]);
+    expect(decodeReplies(dg)).toEqual([
+      { kind: 'ack', seq: 1 },
+      { kind: 'error', seq: 2, errno: 17 },
+      { kind: 'done', seq: 3, errno: 0 },
+    ]);
   });
 
   it('frames a dump request with NLM_F_DUMP and a do request with NLM_F_ACK', () => {

@@ -22,23 +22,67 @@ import {
 } from '@/lib/ipvs/model';
 import type { Op, RealServerSpec } from '@/lib/ipvs/op';
 import type { Counters, Rates } from '@/lib/ipvs/stats';
-import { be16, bytes, decodeAttrs, getBe16, getStr, getU16, getU32, getU64, getU8, nest, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, str, u16, u32, u8, type Attr, type AttrMap, type GenlRequest } from './nlmsg';
+import {
+  be16,
+  bytes,
+  decodeAttrs,
+  getBe16,
+  getStr,
+  getU16,
+  getU32,
+  getU64,
+  getU8,
+  nest,
+  NLM_F_ACK,
+  NLM_F_DUMP,
+  NLM_F_REQUEST,
+  str,
+  u16,
+  u32,
+  u8,
+  type Attr,
+  type AttrMap,
+  type GenlRequest,
+} from './nlmsg';
 
 export const IPVS_GENL_NAME = 'IPVS';
 export const IPVS_GENL_VERSION = 1;
 
 export const CMD = {
-  NEW_SERVICE: 1, SET_SERVICE: 2, DEL_SERVICE: 3, GET_SERVICE: 4,
-  NEW_DEST: 5, SET_DEST: 6, DEL_DEST: 7, GET_DEST: 8,
-  NEW_DAEMON: 9, DEL_DAEMON: 10, GET_DAEMON: 11,
-  SET_CONFIG: 12, GET_CONFIG: 13, GET_INFO: 15,
+  NEW_SERVICE: 1,
+  SET_SERVICE: 2,
+  DEL_SERVICE: 3,
+  GET_SERVICE: 4,
+  NEW_DEST: 5,
+  SET_DEST: 6,
+  DEL_DEST: 7,
+  GET_DEST: 8,
+  NEW_DAEMON: 9,
+  DEL_DAEMON: 10,
+  GET_DAEMON: 11,
+  SET_CONFIG: 12,
+  GET_CONFIG: 13,
+  GET_INFO: 15,
 } as const;
 
 const CMD_ATTR = { SERVICE: 1, DEST: 2, DAEMON: 3, TIMEOUT_TCP: 4, TIMEOUT_TCP_FIN: 5, TIMEOUT_UDP: 6 } as const;
 const SVC = { AF: 1, PROTOCOL: 2, ADDR: 3, PORT: 4, FWMARK: 5, SCHED_NAME: 6, FLAGS: 7, TIMEOUT: 8, NETMASK: 9, STATS: 10, PE_NAME: 11, STATS64: 12 } as const;
 const DEST = {
-  ADDR: 1, PORT: 2, FWD_METHOD: 3, WEIGHT: 4, U_THRESH: 5, L_THRESH: 6, ACTIVE_CONNS: 7, INACT_CONNS: 8, PERSIST_CONNS: 9,
-  STATS: 10, ADDR_FAMILY: 11, STATS64: 12, TUN_TYPE: 13, TUN_PORT: 14, TUN_FLAGS: 15,
+  ADDR: 1,
+  PORT: 2,
+  FWD_METHOD: 3,
+  WEIGHT: 4,
+  U_THRESH: 5,
+  L_THRESH: 6,
+  ACTIVE_CONNS: 7,
+  INACT_CONNS: 8,
+  PERSIST_CONNS: 9,
+  STATS: 10,
+  ADDR_FAMILY: 11,
+  STATS64: 12,
+  TUN_TYPE: 13,
+  TUN_PORT: 14,
+  TUN_FLAGS: 15,
 } as const;
 const DAEMON = { STATE: 1, MCAST_IFN: 2, SYNC_ID: 3, SYNC_MAXLEN: 4, MCAST_GROUP: 5, MCAST_GROUP6: 6, MCAST_PORT: 7, MCAST_TTL: 8 } as const;
 const STATS = { CONNS: 1, INPKTS: 2, OUTPKTS: 3, INBYTES: 4, OUTBYTES: 5, CPS: 6, INPPS: 7, OUTPPS: 8, INBPS: 9, OUTBPS: 10 } as const;
@@ -117,18 +161,10 @@ export function serviceAttrs(s: ServiceSettings): Attr[] {
   const flagsBuf = Buffer.alloc(8);
   flagsBuf.writeUInt32LE(flags, 0);
   flagsBuf.writeUInt32LE(0xffffffff, 4);
-  const out = [
-    ...serviceKeyAttrs(s),
-    str(SVC.SCHED_NAME, s.scheduler),
-    bytes(SVC.FLAGS, flagsBuf),
-    u32(SVC.TIMEOUT, s.persistence?.timeout ?? 0),
-    netmaskAttr(s),
-  ];
+  const out = [...serviceKeyAttrs(s), str(SVC.SCHED_NAME, s.scheduler), bytes(SVC.FLAGS, flagsBuf), u32(SVC.TIMEOUT, s.persistence?.timeout ?? 0), netmaskAttr(s)];
   if (s.persistence?.pe) out.push(str(SVC.PE_NAME, s.persistence.pe));
   return out;
 }
-
-
 
 /** A service as the kernel reports it, canonical (what DirectorConfigSchema would make of it). */
 export function decodeService(m: AttrMap): DecodedService {
@@ -176,13 +212,7 @@ export function destKeyAttrs(r: { address: string; port: number }): Attr[] {
 /** The complete destination, as NEW_DEST / SET_DEST need it; tunnel fields as ipvsadm sends them. */
 export function destAttrs(spec: RealServerSpec): Attr[] {
   const r = canonicalServer(spec);
-  const out = [
-    ...destKeyAttrs(r),
-    u32(DEST.FWD_METHOD, FWD[r.forwarding]),
-    u32(DEST.WEIGHT, r.weight),
-    u32(DEST.U_THRESH, r.upperThreshold),
-    u32(DEST.L_THRESH, r.lowerThreshold),
-  ];
+  const out = [...destKeyAttrs(r), u32(DEST.FWD_METHOD, FWD[r.forwarding]), u32(DEST.WEIGHT, r.weight), u32(DEST.U_THRESH, r.upperThreshold), u32(DEST.L_THRESH, r.lowerThreshold)];
   if (r.tunnelType) {
     out.push(u8(DEST.TUN_TYPE, TUN_TYPE[r.tunnelType]));
     if (r.tunnelPort !== undefined) out.push(be16(DEST.TUN_PORT, r.tunnelPort));
@@ -231,7 +261,6 @@ export function decodeDest(m: AttrMap, serviceFamily: Family): DecodedDest {
 }
 
 // ---- stats64 (counters and the estimator's rates) ---------------------------------------------------
-
 
 export function decodeStats64(nested: Buffer | undefined): { counters: Counters; rates: Rates } | null {
   if (!nested) return null;

@@ -30,7 +30,10 @@ export class FakeService<S = unknown> implements SchedService {
   private seed: number;
   readonly env: SchedEnv;
 
-  constructor(readonly sched: Scheduler<S>, opts: { seed?: number; schedFlags?: number } = {}) {
+  constructor(
+    readonly sched: Scheduler<S>,
+    opts: { seed?: number; schedFlags?: number } = {},
+  ) {
     this.seed = opts.seed ?? 1;
     this.schedFlags = opts.schedFlags ?? 0;
     this.env = {

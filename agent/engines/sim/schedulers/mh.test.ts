@@ -25,7 +25,10 @@ describe('mh (Maglev)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 12 }), (weights) => {
         const o = owners(build(weights));
-        const g = weights.reduce((a, b) => { while (b) [a, b] = [b, a % b]; return a; });
+        const g = weights.reduce((a, b) => {
+          while (b) [a, b] = [b, a % b];
+          return a;
+        });
         const turns = weights.map((w) => w / g);
         const total = turns.reduce((a, b) => a + b, 0);
         turns.forEach((t, i) => {
@@ -59,7 +62,11 @@ describe('mh (Maglev)', () => {
     const table = owners(plain);
     const clients = Array.from({ length: 300 }, (_, i) => fromClient(`192.0.2.${i % 250}`, 1000 + i));
     const before = clients.map((c) => plain.pick(c)!.name);
-    for (const s of [plain, fb]) s.setWeight(s.dests.find((d) => d.name === 'd1')!, 0);
+    for (const s of [plain, fb])
+      s.setWeight(
+        s.dests.find((d) => d.name === 'd1')!,
+        0,
+      );
     expect(owners(plain)).toEqual(table); // quiescing does not rebuild the table
     let dropped = 0;
     clients.forEach((c, i) => {
@@ -74,13 +81,19 @@ describe('mh (Maglev)', () => {
     });
     expect(dropped).toBeGreaterThan(0);
     // weight back: same slots again
-    plain.setWeight(plain.dests.find((d) => d.name === 'd1')!, 1);
+    plain.setWeight(
+      plain.dests.find((d) => d.name === 'd1')!,
+      1,
+    );
     expect(owners(plain)).toEqual(table);
   });
 
   it('changing a weight rebuilds with the new proportions; mh-port spreads one client over servers', () => {
     const svc = build([1, 1]);
-    svc.setWeight(svc.dests.find((d) => d.name === 'd0')!, 3);
+    svc.setWeight(
+      svc.dests.find((d) => d.name === 'd0')!,
+      3,
+    );
     const o = owners(svc);
     expect(Math.abs(share(o, 'd0') / MH_TAB_SIZE - 0.75)).toBeLessThan(0.01);
     const ported = build([1, 1, 1], SCHED_FLAG_2);

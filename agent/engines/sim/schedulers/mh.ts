@@ -98,7 +98,7 @@ function reassign(svc: SchedService, s: MhState): void {
   let filled = 0;
   let dtCount = 0;
   while (filled < MH_TAB_SIZE) {
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       if (turns[i]! < 1) {
         i++;
         continue;

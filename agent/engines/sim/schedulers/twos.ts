@@ -20,13 +20,24 @@ export const twos: Scheduler<null> = {
     let r1 = env.random32() % total;
     let r2 = env.random32() % total;
     let choice2: SchedDest | null = null;
-    let w1 = -1, w2 = -1, oh1 = 0, oh2 = 0;
+    let w1 = -1,
+      w2 = -1,
+      oh1 = 0,
+      oh2 = 0;
     for (const d of svc.dests) {
       if ((d.flags & DEST_F_OVERLOAD) !== 0 || d.weight <= 0) continue;
       r1 -= d.weight;
       r2 -= d.weight;
-      if (r1 <= 0 && w1 === -1) { choice1 = d; w1 = d.weight; oh1 = connOverhead(d); }
-      if (r2 <= 0 && w2 === -1) { choice2 = d; w2 = d.weight; oh2 = connOverhead(d); }
+      if (r1 <= 0 && w1 === -1) {
+        choice1 = d;
+        w1 = d.weight;
+        oh1 = connOverhead(d);
+      }
+      if (r2 <= 0 && w2 === -1) {
+        choice2 = d;
+        w2 = d.weight;
+        oh2 = connOverhead(d);
+      }
       if (w1 !== -1 && w2 !== -1) break;
     }
     if (choice2 !== null && w2 * oh1 > w1 * oh2) return choice2;
