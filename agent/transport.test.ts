@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DirectorConfigSchema } from '../lib/ipvs/model';
 import { configHash } from '../lib/ipvs/hash';
 import { PROTOCOL_VERSION, protocolMismatch, type DesiredRevision, type Report } from '../lib/protocol/messages';
 import type { StatsSnapshot } from '../lib/ipvs/stats';
 import { FakeControlPlane } from './testing/fake-control-plane';
+import { MemoryControlPlane } from './testing/memory-control-plane';
 import { Transport, type TransportOptions } from './transport';
 import { SampleBuffer } from './stats/sampler';
 
@@ -159,5 +160,120 @@ describe('Transport', () => {
     await cp.waitFor(() => cp!.reportsOf('hello').length === 1, 5000, 'hello');
     expect(cp.reportsOf('hello')[0]!.protocolVersion).toBe(PROTOCOL_VERSION);
     expect(protocolMismatch(undefined)).toBeNull();
+  });
+});
+
+// Under fake timers with an in-process control plane: every wait is a counted timer step.
+describe('Transport retry timing (fake timers)', () => {
+  const worstJitter = () => 0.999_999; // every backoff waits its full cap
+  const ack = (n: number): Report => ({ type: 'ack', revision: n, hash: 'h', opsApplied: 1, durationMs: 3 });
+  /** Let promises (fetch, body reads) settle without moving the clock. */
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) await vi.advanceTimersByTimeAsync(0);
+  };
+  const gaps = (at: number[]) => at.slice(1).map((x, i) => x - at[i]!);
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(async () => {
+    await t?.stop();
+    t = null;
+    vi.useRealTimers();
+  });
+
+  function memoryTransport(mem: MemoryControlPlane, over: Partial<TransportOptions> = {}): Transport {
+    return new Transport({
+      server: 'http://console.test',
+      token: 'secret-token',
+      hello: () => hello(7),
+      onDesired: () => {},
+      onBadDesired: () => {},
+      onReconcile: () => {},
+      onConnQuery: () => {},
+      log: quiet,
+      fetch: mem.fetch,
+      backoff: { baseMs: 500, maxMs: 30_000, random: worstJitter }, // the production defaults, worst-case jitter
+      ...over,
+    });
+  }
+
+  it('delivers an ACK queued right after a failed POST on the first short retry, not on the 5 s stats timer', async () => {
+    const mem = new MemoryControlPlane();
+    t = memoryTransport(mem);
+    t.start();
+    await settle();
+    expect(mem.reports.map((r) => r.type)).toEqual(['hello']);
+    mem.failNext('report');
+    t.report({ type: 'state', actual: config, drift: null });
+    await settle(); // the state POST failed: it stays queued, a retry is scheduled
+    t.report(ack(2));
+    await settle();
+    expect(mem.reports.map((r) => r.type)).toEqual(['hello']); // the ack waits behind the state, in order
+    await vi.advanceTimersByTimeAsync(249);
+    expect(mem.reports.map((r) => r.type)).toEqual(['hello']);
+    await vi.advanceTimersByTimeAsync(1); // one retry step: ≤ 250 ms
+    expect(mem.reports.map((r) => r.type)).toEqual(['hello', 'state', 'ack']);
+    expect(mem.invalid).toEqual([]);
+  });
+
+  it('sends a report at once while stats POSTs keep failing and backing off', async () => {
+    const mem = new MemoryControlPlane();
+    const buffer = new SampleBuffer(100, 100_000);
+    t = memoryTransport(mem, { stats: buffer, statsFlushMs: 5000 });
+    t.start();
+    await settle();
+    for (let i = 1; i <= 3; i++) buffer.push(snap(i));
+    mem.failNext('stats', 3);
+    for (let i = 0; i < 3; i++) await vi.advanceTimersByTimeAsync(5000); // three stats flushes, three failures
+    expect(mem.stats).toEqual([]);
+    expect(buffer.size).toBe(3);
+    t.report(ack(2));
+    await settle(); // no timer step at all
+    expect(mem.reportsOf('ack')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(20_000); // the stats backoff (≤ 4 s now) runs out; the samples follow
+    expect(mem.stats.flatMap((b) => b.samples.map((s) => s.at))).toEqual([1, 2, 3]);
+  });
+
+  it('reconnects with a low cap for 10 s after losing a healthy stream, then backs off as usual', async () => {
+    const mem = new MemoryControlPlane();
+    t = memoryTransport(mem);
+    t.start();
+    await settle();
+    expect(mem.reportsOf('hello')).toHaveLength(1); // healthy: the console took our hello
+    mem.down = 503; // the console restarts
+    mem.dropStreams();
+    await settle();
+    const lostAt = Date.now();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const quick = mem.streamAttempts.slice(1);
+    expect(quick.length).toBeGreaterThanOrEqual(11);
+    expect(Math.max(...gaps([lostAt, ...quick]))).toBeLessThanOrEqual(1000);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(Math.max(...gaps(mem.streamAttempts.slice(1)))).toBeGreaterThan(1000); // then the normal backoff
+    mem.down = null;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(t.connected).toBe(true);
+    expect(mem.reportsOf('hello')).toHaveLength(2);
+  });
+
+  it('puts hello ahead of a report queued the moment the stream comes up', async () => {
+    const mem = new MemoryControlPlane();
+    t = memoryTransport(mem, { onConnectionChange: (up) => (up ? t!.report({ type: 'health', states: [] }) : undefined) });
+    t.start();
+    await settle();
+    mem.dropStreams();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(mem.reports.map((r) => r.type)).toEqual(['hello', 'health', 'hello', 'health']);
+  });
+
+  it('uses the normal backoff when the stream was never healthy', async () => {
+    const mem = new MemoryControlPlane();
+    mem.down = 503;
+    t = memoryTransport(mem);
+    t.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    // 0.5, 1, 2, 4 s: no quick phase for a console that never answered
+    expect(gaps(mem.streamAttempts)).toEqual([500, 1000, 2000, 4000]);
   });
 });

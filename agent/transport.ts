@@ -5,6 +5,11 @@
 // (state/health/drain coalesced to the latest, ack/nack kept in order, oldest dropped beyond the
 // bound), stats wait in the sampler's bounded buffer, and the stream reconnects with jittered
 // exponential backoff, sending `hello` (with the last ACKed revision) on every connect.
+// Reports and stats retry on separate clocks: a report (an ACK is what an operator waits for) is
+// POSTed the moment it is queued and, after a failure, retried on its own short timer; a failing
+// stats POST (big, periodic, 5 s cadence) never holds a report back. After a healthy stream is
+// lost (typically a console restart) the first reconnects use a low cap so the fleet is back
+// within seconds, jittered so a thousand agents do not arrive in the same millisecond.
 import { z } from 'zod';
 import { Backoff } from './backoff';
 import { SseParser, type SseEvent } from './sse';
@@ -41,8 +46,12 @@ export interface TransportOptions {
   stats?: SampleBuffer;
   log: Logger;
   fetch?: typeof fetch;
-  /** Reconnect backoff: base and cap in ms. */
+  /** Reconnect (and stats retry) backoff: base and cap in ms. */
   backoff?: { baseMs: number; maxMs: number; random?: () => number };
+  /** Retry of a failed report POST: short, so an ACK is not held for seconds by one timeout. */
+  reportRetry?: { baseMs: number; maxMs: number };
+  /** After losing a stream that had been healthy: reconnect with this low cap during windowMs, then the normal backoff. */
+  quickReconnect?: { baseMs: number; maxMs: number; windowMs: number };
   /** No byte on the stream for this long (the server sends keep-alive comments) = dead; reconnect. */
   idleTimeoutMs?: number;
   statsFlushMs?: number;
@@ -51,22 +60,37 @@ export interface TransportOptions {
   maxOutbox?: number;
 }
 
+/** A failed report POST is retried after 250 ms, doubling to 4 s (jittered): an ACK waits for nothing slower. */
+const REPORT_RETRY = { baseMs: 250, maxMs: 4000 } as const;
+/** After a healthy stream is lost: attempts within 10 s wait at most 1 s (jittered in [c/2, c]), then the normal backoff. */
+const QUICK_RECONNECT = { baseMs: 250, maxMs: 1000, windowMs: 10_000 } as const;
+
 /** Report types where only the newest matters: older ones are replaced while waiting. */
 const COALESCED = new Set<Report['type']>(['state', 'health', 'drain', 'verified']);
 
 export class Transport {
   private readonly fetchFn: typeof fetch;
   private readonly backoff: Backoff;
-  private readonly postBackoff: Backoff;
+  private readonly quickBackoff: Backoff;
+  private readonly statsBackoff: Backoff;
+  private readonly reportBackoff: Backoff;
   private stopped = false;
   private abort: AbortController | null = null;
   private outbox: Report[] = [];
   private pumping = false;
-  private postRetryAt = 0;
+  private statsRetryAt = 0;
+  /** A report POST failed: the pump runs again when this fires (and not before). */
+  private reportRetry: NodeJS.Timeout | null = null;
+  /** Bumped on every (re)connect: a pump from an older connection stops so `hello` leads the new one. */
+  private epoch = 0;
+  /** When the last healthy stream was lost (null: none, or reconnected since). */
+  private lostHealthyAt: number | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   connected = false;
+  /** The current stream delivered an event or took our hello. */
+  private healthy = false;
   /** The stream has been up at least once since start(). */
   everConnected = false;
   droppedReports = 0;
@@ -75,8 +99,14 @@ export class Transport {
 
   constructor(private readonly opts: TransportOptions) {
     this.fetchFn = opts.fetch ?? fetch;
-    this.backoff = new Backoff(opts.backoff ?? { baseMs: 500, maxMs: 30_000 });
-    this.postBackoff = new Backoff(opts.backoff ?? { baseMs: 500, maxMs: 30_000 });
+    const normal = opts.backoff ?? { baseMs: 500, maxMs: 30_000 };
+    const random = normal.random;
+    this.backoff = new Backoff(normal);
+    this.statsBackoff = new Backoff(normal);
+    const quick = opts.quickReconnect ?? QUICK_RECONNECT;
+    // never slower than the normal backoff (tests configure tiny ones)
+    this.quickBackoff = new Backoff({ baseMs: Math.min(quick.baseMs, normal.baseMs), maxMs: Math.min(quick.maxMs, normal.maxMs), random });
+    this.reportBackoff = new Backoff({ ...(opts.reportRetry ?? REPORT_RETRY), random });
   }
 
   url(path: string): string {
@@ -100,6 +130,7 @@ export class Transport {
     this.abort?.abort();
     this.wake?.();
     if (this.statsTimer) clearInterval(this.statsTimer);
+    this.clearReportRetry();
     await this.loop;
   }
 
@@ -126,24 +157,41 @@ export class Transport {
   /** Send the oldest waiting stats samples (the buffer keeps them until a POST succeeds). */
   async flushStats(): Promise<void> {
     const buf = this.opts.stats;
-    if (!buf || buf.size === 0 || Date.now() < this.postRetryAt) return;
+    if (!buf || buf.size === 0 || Date.now() < this.statsRetryAt) return;
     const n = Math.min(buf.size, this.opts.statsBatchMax ?? 300);
     const samples = buf.peek(n);
     try {
       await this.post(AGENT_PATHS.stats, { samples });
       buf.commit(n);
-      this.postBackoff.reset();
+      this.statsBackoff.reset();
     } catch (e) {
-      this.postFailed(e as Error, 'stats');
+      const delay = this.statsBackoff.next();
+      this.statsRetryAt = Date.now() + delay;
+      this.warnPostFailed(e as Error, 'stats', this.statsBackoff.failures, delay);
     }
   }
 
-  private postFailed(e: Error, what: string): void {
-    const delay = this.postBackoff.next();
-    this.postRetryAt = Date.now() + delay;
-    if (this.postBackoff.failures <= 1 || this.postBackoff.failures % 20 === 0) {
-      this.opts.log.warn(`control plane: POST ${what} failed (${e.message}); keeping it, retry in ${Math.round(delay / 1000)} s`);
+  private warnPostFailed(e: Error, what: string, failures: number, delay: number): void {
+    if (failures <= 1 || failures % 20 === 0) {
+      this.opts.log.warn(`control plane: POST ${what} failed (${e.message}); keeping it, retry in ${(delay / 1000).toFixed(1)} s`);
     }
+  }
+
+  /** A report POST failed: try again on the report timer, independent of the stats cadence. */
+  private scheduleReportRetry(e: Error, what: string): void {
+    const delay = this.reportBackoff.next();
+    this.warnPostFailed(e, what, this.reportBackoff.failures, delay);
+    this.clearReportRetry();
+    this.reportRetry = setTimeout(() => {
+      this.reportRetry = null;
+      void this.pump();
+    }, delay);
+    this.reportRetry.unref?.();
+  }
+
+  private clearReportRetry(): void {
+    if (this.reportRetry) clearTimeout(this.reportRetry);
+    this.reportRetry = null;
   }
 
   /**
@@ -152,10 +200,11 @@ export class Transport {
    * learns where the agent stands before the reports that waited.
    */
   private async pump(): Promise<void> {
-    if (this.pumping || !this.connected || this.outbox.length === 0 || Date.now() < this.postRetryAt) return;
+    if (this.pumping || !this.connected || this.outbox.length === 0 || this.reportRetry) return;
     this.pumping = true;
+    const epoch = this.epoch;
     try {
-      while (this.outbox.length > 0 && !this.stopped) {
+      while (this.outbox.length > 0 && !this.stopped && this.connected && epoch === this.epoch) {
         const r = this.outbox[0]!;
         try {
           await this.post(AGENT_PATHS.report, r);
@@ -169,15 +218,19 @@ export class Transport {
             // The control plane will never accept this one (4xx other than auth): drop it, loudly.
             this.opts.log.error(`control plane rejected ${r.type} report: ${e.message}`);
           } else {
-            this.postFailed(e as Error, `${r.type} report`);
+            // a failure of the previous connection's POST says nothing about the new one
+            if (epoch === this.epoch) this.scheduleReportRetry(e as Error, `${r.type} report`);
             return;
           }
         }
+        if (r.type === 'hello' && epoch === this.epoch) this.markHealthy();
         if (this.outbox[0] === r) this.outbox.shift();
-        this.postBackoff.reset();
+        this.reportBackoff.reset();
       }
     } finally {
       this.pumping = false;
+      // a new connection (its hello at the head) arrived while this pump was busy with the old one
+      if (epoch !== this.epoch && !this.stopped) void this.pump();
     }
   }
 
@@ -218,6 +271,23 @@ export class Transport {
     this.opts.onConnectionChange?.(c);
   }
 
+  /** The console took this stream's hello or sent an event: losing it later is worth a quick reconnect. */
+  private markHealthy(): void {
+    if (this.healthy) return;
+    this.healthy = true;
+    this.backoff.reset();
+  }
+
+  /**
+   * The wait before the next connect. After a healthy stream is lost (the console restarted, a
+   * proxy cut it) the first attempts use the quick backoff (jittered, low cap) for its window, so
+   * a console back in a few seconds gets its fleet back in a few seconds; then the normal backoff.
+   */
+  private reconnectDelay(): number {
+    if (this.lostHealthyAt !== null && Date.now() - this.lostHealthyAt < (this.opts.quickReconnect ?? QUICK_RECONNECT).windowMs) return this.quickBackoff.next();
+    return this.backoff.next();
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(() => {
@@ -241,9 +311,16 @@ export class Transport {
         reason = (e as Error).message;
       }
       this.setConnected(false);
+      if (this.healthy) {
+        this.healthy = false;
+        this.lostHealthyAt = Date.now();
+        this.quickBackoff.reset();
+        this.backoff.reset();
+      }
       if (this.stopped) break;
-      const delay = this.backoff.next();
-      if (this.backoff.failures <= 1 || this.backoff.failures % 10 === 0) {
+      const delay = this.reconnectDelay();
+      const failures = this.quickBackoff.failures + this.backoff.failures;
+      if (failures <= 1 || failures % 10 === 0) {
         this.opts.log.warn(`control plane stream: ${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s (running the last good config meanwhile)`);
       }
       await this.sleep(delay);
@@ -274,18 +351,18 @@ export class Transport {
       const type = res.headers.get('content-type') ?? '';
       if (!type.includes('text/event-stream')) return `unexpected content type ${JSON.stringify(type)}`;
       this.unauthorized = false;
-      this.setConnected(true);
-      // hello goes first so the control plane knows where this agent stands before anything else
+      // hello goes first so the control plane knows where this agent stands before anything else:
+      // it is at the head of the outbox before anyone (onConnectionChange) can queue a report
       const hello = await this.opts.hello();
       this.outbox = [hello, ...this.outbox.filter((r) => r.type !== 'hello')];
-      this.postRetryAt = 0;
+      this.epoch++;
+      this.lostHealthyAt = null;
+      this.clearReportRetry();
+      this.reportBackoff.reset();
+      this.setConnected(true);
       void this.pump();
-      let gotEvent = false;
       const parser = new SseParser((ev) => {
-        if (!gotEvent) {
-          gotEvent = true;
-          this.backoff.reset();
-        }
+        this.markHealthy();
         this.dispatch(ev);
       });
       const decoder = new TextDecoder();
