@@ -71,6 +71,10 @@ export class Reconciler {
   private lastDrainReport = '';
   /** Connections a draining server held when this agent first saw its drain (the progress bar's 100%). */
   private drainStart = new Map<string, number>();
+  /** When the stats behind the last drain report were taken (they only move forward). */
+  private drainStatsAt = 0;
+  /** When the last apply finished. */
+  private appliedAt = 0;
   private running: Promise<PassOutcome> | null = null;
   private again = false;
   private againReason = '';
@@ -228,9 +232,14 @@ export class Reconciler {
   private async statsForDrains(rev: DesiredRevision): Promise<StatsSnapshot | null> {
     const draining = rev.config.services.some((s) => s.realServers.some((r) => r.drain));
     if (!draining) return null;
+    // A sampler snapshot will do when it is recent, but never one taken before the last apply (a
+    // drain starts with weight 0: counts from before it still grow) nor one older than the stats a
+    // previous pass reported from: drain progress must not step back to an earlier count.
     const latest = this.opts.latestStats?.();
-    if (latest && this.now().getTime() - latest.at < 5000) return latest;
-    return this.opts.engine.readStats();
+    const fresh = latest && this.now().getTime() - latest.at < 5000 && latest.at >= this.drainStatsAt && latest.at >= this.appliedAt;
+    const stats = fresh ? latest : await this.opts.engine.readStats();
+    this.drainStatsAt = Math.max(this.drainStatsAt, stats.at);
+    return stats;
   }
 
   private reportState(actual: DirectorConfig, drift: Drift | null): void {
@@ -429,6 +438,7 @@ export class Reconciler {
         .apply(ops, actual)
         .catch((e: Error) => ({ ok: false as const, applied: 0, failedOp: ops[0]!, command: opToCommandLine(ops[0]!), message: e.message, exitCode: null }));
       t.applyMs = Date.now() - applyStarted;
+      this.appliedAt = this.now().getTime(); // stats taken before this do not show the new weights
       if (!result.ok) {
         this.stats.failed++;
         this.opts.log.error(`revision ${rev.revision}: ${result.command} failed: ${result.message} (${result.applied} of ${ops.length} ops applied)`);

@@ -2,14 +2,9 @@
 // Client-side context for every page: react-query (data that changes) and toasts.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
-import { z } from 'zod';
 import { feedFromQueries } from './live/director-status';
 import { ToastProvider } from './ui/toast';
 import { errorStatus } from './ui/errors';
-
-// In the browser the CSP (proxy.ts) forbids eval: zod must not even probe for it (its probe would
-// be reported as a violation on every page); it parses without compiled fast paths instead.
-if (typeof window !== 'undefined') z.config({ jitless: true });
 
 export function Providers({ children }: { children: ReactNode }) {
   const [client] = useState(
