@@ -15,6 +15,7 @@ import type { Op } from '../lib/ipvs/op';
 import type { StatsSnapshot } from '../lib/ipvs/stats';
 import { configHash, canonicalJson } from '../lib/ipvs/hash';
 import { plan } from '../lib/ipvs/plan';
+import { serverKeyId } from '@/lib/ipvs/keys';
 import { directorTarget } from '@/lib/ipvs/target';
 import { opToCommandLine, summarizeOps } from '../lib/ipvs/ops';
 import type { DesiredRevision, DrainProgress, Drift, Report } from '../lib/protocol/messages';
@@ -255,6 +256,22 @@ export class Reconciler {
     }
     this.lastStateReport = key;
     this.opts.report({ type: 'state', actual, drift });
+  }
+
+  /** The drains' connection counts as they are now, after an apply. */
+  private async drainsAfterApply(drains: DrainProgress[]): Promise<DrainProgress[]> {
+    try {
+      const s = await this.opts.engine.readStats();
+      this.drainStatsAt = Math.max(this.drainStatsAt, s.at);
+      const now = new Map(s.services.flatMap((svc) => svc.realServers.map((r) => [serverKeyId(svc.service, r), r] as const)));
+      const fresh = drains.map((d) => {
+        const r = now.get(serverKeyId(d.service, d.server));
+        return d.done || !r ? d : { ...d, activeConns: r.activeConns, inactConns: r.inactConns };
+      });
+      return this.rememberDrainStarts(fresh);
+    } catch {
+      return drains; // the counts from before the apply, rather than none
+    }
   }
 
   /** resolveDrains is stateless, so it sees only the current count; the agent keeps the starting one. */
@@ -513,6 +530,8 @@ export class Reconciler {
     const remaining = drift && rev.driftPolicy === 'report' ? plan(applied, after) : [];
     this.drift = remaining.length ? { ops: remaining, summary: summarizeOps(remaining), detectedAt: drift!.detectedAt } : null;
     this.reportState(after, this.drift);
+    // counts read before this pass's apply predate the weight 0 that starts a drain: report from after it
+    if (ops.length && drains.some((d) => !d.done)) drains = await this.drainsAfterApply(drains);
     this.reportDrains(drains);
     return ops.length ? { kind: 'applied', revision: rev.revision, ops } : { kind: 'in-sync', revision: rev.revision, drift: this.drift };
   }
