@@ -8,6 +8,13 @@ import { REAL_SERVER_FORM_FIELDS, toggleQuiesce, type RealServerForm } from './f
 import { RealServerLive, type RealServerLiveInfo } from './RealServerLive';
 import styles from './editor.module.css';
 
+/** The numeric cells after forwarding, in column order: the form field and how its input is labelled. */
+const NUMBER_CELLS = [
+  ['weight', 'weight'],
+  ['upperThreshold', 'upper threshold'],
+  ['lowerThreshold', 'lower threshold'],
+] as const satisfies readonly (readonly [keyof RealServerForm, string])[];
+
 export function RealServerRow({
   r,
   i,
@@ -82,45 +89,21 @@ export function RealServerRow({
             ))}
           </select>
         </td>
-        <td>
-          <input
-            className={styles.num}
-            type="text"
-            inputMode="numeric"
-            aria-label={`weight of ${who}`}
-            aria-invalid={bad('weight')}
-            value={r.weight}
-            disabled={readOnly}
-            onChange={(ev) => set({ weight: ev.target.value })}
-            onBlur={touch('weight')}
-          />
-        </td>
-        <td>
-          <input
-            className={styles.num}
-            type="text"
-            inputMode="numeric"
-            aria-label={`upper threshold of ${who}`}
-            aria-invalid={bad('upperThreshold')}
-            value={r.upperThreshold}
-            disabled={readOnly}
-            onChange={(ev) => set({ upperThreshold: ev.target.value })}
-            onBlur={touch('upperThreshold')}
-          />
-        </td>
-        <td>
-          <input
-            className={styles.num}
-            type="text"
-            inputMode="numeric"
-            aria-label={`lower threshold of ${who}`}
-            aria-invalid={bad('lowerThreshold')}
-            value={r.lowerThreshold}
-            disabled={readOnly}
-            onChange={(ev) => set({ lowerThreshold: ev.target.value })}
-            onBlur={touch('lowerThreshold')}
-          />
-        </td>
+        {NUMBER_CELLS.map(([field, label]) => (
+          <td key={field}>
+            <input
+              className={styles.num}
+              type="text"
+              inputMode="numeric"
+              aria-label={`${label} of ${who}`}
+              aria-invalid={bad(field)}
+              value={r[field]}
+              disabled={readOnly}
+              onChange={(ev) => set({ [field]: ev.target.value })}
+              onBlur={touch(field)}
+            />
+          </td>
+        ))}
         <td className={styles.state}>
           <RealServerLive info={info} quiesced={quiesced} draining={r.drain} />
         </td>
