@@ -4,6 +4,7 @@
 // and that every non-public route refuses anonymous and under-privileged callers.
 import { z } from 'zod';
 import * as S from './schemas';
+import { RolloutActionSchema, RolloutListSchema, RolloutPolicySchema, RolloutSchema } from './rollout';
 import { ConnAnswerSchema, ReportSchema, StatsBatchSchema } from '../protocol/messages';
 
 /** public: anyone; viewer/operator/admin: a signed-in user or API token with at least that role; director: an agent's bearer token. */
@@ -126,7 +127,8 @@ export const endpoints = {
     path: '/api/v1/clusters/{cluster}/changes',
     access: 'operator',
     tag: 'revisions',
-    summary: 'Apply a change set: a new revision, pushed to the agents at once (409 when the base is stale)',
+    summary:
+      "Apply a change set: a new revision, pushed to the agents at once or in a staged rollout (`rollout`, default the cluster's policy); 409 when the base is stale or a rollout is still moving",
     body: S.ChangeSetSchema,
     response: S.CommitResultSchema,
     status: 201,
@@ -140,6 +142,48 @@ export const endpoints = {
     body: S.RollbackRequestSchema,
     response: S.CommitResultSchema,
     status: 201,
+  }),
+  getRolloutPolicy: def({
+    method: 'GET',
+    path: '/api/v1/clusters/{cluster}/rollout-policy',
+    access: 'viewer',
+    tag: 'rollouts',
+    summary: "The cluster's rollout policy: all at once, one director at a time, or canary (first N, a soak time, then batches)",
+    response: RolloutPolicySchema,
+  }),
+  setRolloutPolicy: def({
+    method: 'PATCH',
+    path: '/api/v1/clusters/{cluster}/rollout-policy',
+    access: 'operator',
+    tag: 'rollouts',
+    summary: "Set the cluster's rollout policy (a change set may override it with `rollout`)",
+    body: RolloutPolicySchema,
+    response: RolloutPolicySchema,
+  }),
+  listRollouts: def({
+    method: 'GET',
+    path: '/api/v1/clusters/{cluster}/rollouts',
+    access: 'viewer',
+    tag: 'rollouts',
+    summary: 'Staged rollouts, newest first (the last 20): steps, directors, each gate and why it passed or held',
+    response: RolloutListSchema,
+  }),
+  getRollout: def({
+    method: 'GET',
+    path: '/api/v1/clusters/{cluster}/rollouts/{revision}',
+    access: 'viewer',
+    tag: 'rollouts',
+    summary: 'The staged rollout of one revision',
+    response: RolloutSchema,
+  }),
+  rolloutAction: def({
+    method: 'POST',
+    path: '/api/v1/clusters/{cluster}/rollouts/{revision}/actions',
+    access: 'operator',
+    tag: 'rollouts',
+    summary: 'Pause, resume or abort a staged rollout; after an abort, roll back (a new revision equal to the previous one, pushed to the directors that took the new one; answers its rollout)',
+    body: RolloutActionSchema,
+    response: RolloutSchema,
   }),
   diffRevisions: def({
     method: 'GET',

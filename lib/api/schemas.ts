@@ -21,6 +21,7 @@ import { OpSchema } from '../ipvs/op';
 import { ConnEntrySchema, ConnFilterSchema } from '../ipvs/stats';
 import { ConfigDiffSchema } from '../ipvs/diff';
 import { RealServerKeyIdSchema, ServiceKeyIdSchema } from '../ipvs/keys';
+import { RolloutPolicySchema } from './rollout';
 import { CHART_FIELDS, STATS_FIELDS, StatsRowSchema, StatsValuesSchema, type ChartField, type StatsValues } from './stats-fields';
 import { CapabilitiesSchema, DrainProgressSchema, DriftPolicySchema, DriftSchema, HealthStateSchema } from '../protocol/messages';
 
@@ -220,6 +221,8 @@ export const ChangeSetSchema = z
     message: Message,
     changes: z.array(ChangeSchema).min(1, 'changes must not be empty').max(5000, 'at most 5000 changes per change set').optional(),
     config: DirectorConfigSchema.optional(),
+    /** how this change reaches the directors; default: the cluster's rollout policy */
+    rollout: RolloutPolicySchema.optional(),
   })
   .superRefine((cs, ctx) => {
     if ((cs.changes === undefined) === (cs.config === undefined)) {

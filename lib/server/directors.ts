@@ -144,17 +144,19 @@ export async function reapply(clusterRef: string, name: string, who: Actor): Pro
   const d = await findDirector(c, name);
   if (d.revoked) throw conflict(`director ${name} is revoked`);
   const prisma = await db();
+  // a director a staged rollout holds back re-applies the revision it is pinned to
+  const target = d.pinnedRevision ?? c.currentRevision?.number ?? null;
   await audit(prisma, {
     actor: who.actor,
     action: 'director.reapply',
     cluster: { id: c.id, name: c.name },
     target: `${c.name}/${name}`,
-    afterRevision: c.currentRevision?.number ?? null,
+    afterRevision: target,
     clientIp: who.clientIp,
     details: { drift: d.drift ?? null },
   });
-  await bus.publish({ k: 'reconcile', directorId: d.id, reason: `re-apply of revision ${c.currentRevision?.number} requested by ${who.actor}` });
-  return { sent: isConnected(d), revision: c.currentRevision?.number ?? 0 };
+  await bus.publish({ k: 'reconcile', directorId: d.id, reason: `re-apply of revision ${target} requested by ${who.actor}` });
+  return { sent: isConnected(d), revision: target ?? 0 };
 }
 
 /** Drift, answer 2: the director's live table becomes the next revision (health checks of the services that stay are kept). */

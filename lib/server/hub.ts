@@ -1,6 +1,8 @@
 // The agent hub: one server-sent event stream per connected agent. A new revision is read from the
 // database once per process and the same encoded frame is written to every local stream of the
 // cluster (one broadcast, not one read per agent). Other processes hear of it over the bus.
+// During a staged rollout (rollouts.ts) a director outside the current step is pinned to the
+// revision it ran: the push is per director's target revision, still one read per revision.
 // Connection-table queries go out as `conn-query` events and come back as POSTs that may land on
 // any process; a request id correlates them, with a timeout.
 import crypto from 'node:crypto';
@@ -23,6 +25,8 @@ interface AgentConn {
   clusterId: string;
   sink: SseSink;
   openedAt: number;
+  /** revision, hash and drift policy of the last desired frame sent: an unchanged target is not re-sent */
+  sent: string;
 }
 
 interface Pending {
@@ -76,13 +80,14 @@ class Hub {
     return (this.agents.get(directorId)?.size ?? 0) > 0;
   }
 
-  /** The desired state of a cluster as agents receive it. */
-  async desired(clusterId: string): Promise<DesiredRevision | null> {
+  /** The desired state of a cluster as agents receive it: its current revision, or `pinned` (a staged rollout's). */
+  async desired(clusterId: string, pinned: number | null = null): Promise<DesiredRevision | null> {
     this.desiredReads++;
     const prisma = await db();
-    const c = await prisma.cluster.findUnique({ where: { id: clusterId }, include: { currentRevision: true } });
-    if (!c?.currentRevision) return null;
-    const r = c.currentRevision;
+    const c = await prisma.cluster.findUnique({ where: { id: clusterId }, include: { currentRevision: pinned === null } });
+    if (!c) return null;
+    const r = pinned === null ? c.currentRevision : await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId, number: pinned } } });
+    if (!r) return null;
     return {
       cluster: c.name,
       revision: r.number,
@@ -96,9 +101,10 @@ class Hub {
   async openAgentStream(p: DirectorPrincipal, req: Request): Promise<Response> {
     this.init();
     await bus.start();
-    const desired = await this.desired(p.clusterId);
-    const conn: AgentConn = { id: crypto.randomBytes(8).toString('hex'), directorId: p.directorId, clusterId: p.clusterId, sink: null as unknown as SseSink, openedAt: Date.now() };
     const prisma = await db();
+    const pin = await prisma.director.findUnique({ where: { id: p.directorId }, select: { pinnedRevision: true } });
+    const desired = await this.desired(p.clusterId, pin?.pinnedRevision ?? null);
+    const conn: AgentConn = { id: crypto.randomBytes(8).toString('hex'), directorId: p.directorId, clusterId: p.clusterId, sink: null as unknown as SseSink, openedAt: Date.now(), sent: '' };
     const now = new Date();
     await prisma.director.update({ where: { id: p.directorId }, data: { connectedAt: now, connectionId: conn.id, lastSeenAt: now } });
     await directorStatusChanged(p.clusterId, [p.directorId]);
@@ -111,6 +117,7 @@ class Hub {
         set.add(conn);
         if (desired) {
           sink.send(sseFrame('desired', desired, desired.revision));
+          conn.sent = sentKey(desired);
           metrics.pushes.inc();
         }
       },
@@ -127,17 +134,41 @@ class Hub {
     );
   }
 
-  /** One read, one encoded frame, every local stream of the cluster. */
+  /**
+   * One read and one encoded frame per target revision (the current one, or a staged rollout's pin),
+   * written to every local stream of the cluster whose target it is; a stream that already has
+   * exactly that frame's revision is skipped.
+   */
   private async pushDesired(clusterId: string): Promise<void> {
     const targets = [...this.conns()].filter((c) => c.clusterId === clusterId);
     if (!targets.length) return;
-    const desired = await this.desired(clusterId);
-    if (!desired) {
-      for (const c of targets) c.sink.close();
-      return;
+    const prisma = await db();
+    const pins = new Map(
+      (await prisma.director.findMany({ where: { id: { in: [...new Set(targets.map((c) => c.directorId))] }, pinnedRevision: { not: null } }, select: { id: true, pinnedRevision: true } })).map(
+        (d) => [d.id, d.pinnedRevision],
+      ),
+    );
+    const byTarget = new Map<number | null, AgentConn[]>();
+    for (const c of targets) {
+      const t = pins.get(c.directorId) ?? null;
+      byTarget.set(t, [...(byTarget.get(t) ?? []), c]);
     }
-    const frame = sseFrame('desired', desired, desired.revision);
-    for (const c of targets) if (c.sink.send(frame)) metrics.pushes.inc();
+    for (const [pinned, conns] of byTarget) {
+      const desired = await this.desired(clusterId, pinned);
+      if (!desired) {
+        for (const c of conns) c.sink.close();
+        continue;
+      }
+      const key = sentKey(desired);
+      const frame = sseFrame('desired', desired, desired.revision);
+      for (const c of conns) {
+        if (c.sent === key) continue;
+        if (c.sink.send(frame)) {
+          c.sent = key;
+          metrics.pushes.inc();
+        }
+      }
+    }
   }
 
   private sendTo(directorId: string, frame: Uint8Array, newestOnly = false): boolean {
@@ -207,6 +238,8 @@ class Hub {
     for (const c of [...this.conns()]) c.sink.close();
   }
 }
+
+const sentKey = (d: DesiredRevision) => `${d.cluster}:${d.revision}:${d.hash}:${d.driftPolicy}`;
 
 function logErr(what: string) {
   return (e: unknown) => console.error(`[lvs-console] hub: ${what} failed:`, (e as Error).message ?? e);

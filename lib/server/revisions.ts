@@ -21,6 +21,7 @@ import { bus } from './bus';
 import { db, type Db } from './db';
 import { conflict, HttpError, notFound, unprocessable } from './errors';
 import { metrics } from './metrics';
+import { startRollout, type RolloutRequest } from './rollout-start';
 import { buildPreview, changeSummary } from './planning';
 import { isConnected, revisionConfig, revisionSummary, storedConfigText } from './views';
 import { yieldToEventLoop } from './yield';
@@ -94,6 +95,7 @@ export async function commitChangeSet(clusterRef: string, cs: ChangeSet, who: Ac
     who,
     action: 'revision.commit',
     details: cs.changes ? { changes: cs.changes.length } : { replaced: true },
+    rollout: { policy: cs.rollout },
   });
 }
 
@@ -130,6 +132,8 @@ export async function commitConfig(opts: {
   who: Actor;
   action: RevisionAction;
   details?: Record<string, unknown>;
+  /** how the revision reaches the directors: a policy (default: the cluster's) or a rollback's directors */
+  rollout?: RolloutRequest;
 }): Promise<CommitResult> {
   const { cluster, config } = opts;
   const prisma = await db();
@@ -171,6 +175,7 @@ export async function commitConfig(opts: {
       });
       const moved = await tx.cluster.updateMany({ where: { id: c.id, currentRevisionId: cur.id }, data: { currentRevisionId: rev.id } });
       if (moved.count !== 1) throw conflict(`${c.name} changed while this was being saved; review again`, [{ path: 'baseRevision', message: 'stale' }]);
+      await startRollout(tx, { cluster: c, from: { number: cur.number, hash: cur.hash }, revision: rev.number, request: opts.rollout ?? {}, who: opts.who });
       await audit(tx, {
         actor: opts.who.actor,
         action: opts.action,
@@ -199,7 +204,8 @@ export async function commitConfig(opts: {
   await bus.publish({ k: 'revision', clusterId: cluster.id });
   const fresh = { ...cluster, currentRevision: created, currentRevisionId: created.id };
   const plan = await preview(fresh, baseRev, config, hash);
-  const directors = await prisma.director.findMany({ where: { clusterId: cluster.id, revoked: false }, select: { connectedAt: true, lastSeenAt: true } });
+  // a staged rollout pushes only to its first step now: the others stay pinned to what they run
+  const directors = await prisma.director.findMany({ where: { clusterId: cluster.id, revoked: false, pinnedRevision: null }, select: { connectedAt: true, lastSeenAt: true } });
   return { revision: revisionSummary(created), plan, pushedTo: directors.filter((d) => isConnected(d)).length };
 }
 

@@ -1,12 +1,14 @@
 // What a control-plane process starts once, before it serves: the stats store (its timers, and
-// the rows other processes share over the bus). Called by Next's instrumentation hook
+// the rows other processes share over the bus) and the staged rollouts' ticker. Called by Next's instrumentation hook
 // (instrumentation.ts) and by the test servers; never by a request.
+import { startRolloutEngine } from './rollouts';
 import { statsStore } from './stats';
 
 let started: Promise<void> | null = null;
 
 export function startServer(): Promise<void> {
   return (started ??= (async () => {
+    startRolloutEngine();
     // the bus may be briefly unreachable at boot (PostgreSQL restarting): keep trying, serve meanwhile
     for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
       try {

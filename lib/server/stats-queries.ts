@@ -113,6 +113,18 @@ export class StatsQueries {
     };
   }
 
+  /** Mean new connections per second of some directors' totals over [fromSec, toSec), summed over them (null: no numbers). */
+  meanCps(directorIds: string[], fromSec: number, toSec: number): number | null {
+    if (toSec <= fromSec || !directorIds.length) return null;
+    const p = this.collect(
+      directorIds.map((id) => ({ directorId: id, key: TOTAL_KEY })),
+      fromSec,
+      toSec,
+      toSec - fromSec,
+    )[0];
+    return p ? p.cps : null;
+  }
+
   /** Points on the grid [from, to) with `step`-second buckets: each source averaged per bucket, sources summed. */
   private collect(sources: Source[], from: number, to: number, step: number): StatsPoint[] {
     const n = Math.ceil((to - from) / step);

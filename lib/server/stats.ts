@@ -178,6 +178,9 @@ class StatsStore {
   liveTotals(directorIds: string[], nowMs = Date.now()) {
     return this.q.liveTotals(directorIds, nowMs);
   }
+  meanCps(directorIds: string[], fromSec: number, toSec: number): number | null {
+    return this.q.meanCps(directorIds, fromSec, toSec);
+  }
   currentRows(clusterId: string, servers: boolean, nowMs = Date.now()): CurrentRows {
     return this.q.currentRows(clusterId, servers, nowMs);
   }

@@ -79,7 +79,9 @@ function statsFreshness(directorId: string, now: number): Pick<DirectorStatus, '
   return { statsAt: sec === null ? null : new Date(sec * 1000).toISOString(), statsStale: sec === null || sec < Math.floor(now / 1000) - STALE_SECONDS };
 }
 
-export function directorStatus(d: Director, clusterName: string, desired: { number: number; hash: string } | null, now = Date.now()): DirectorStatus {
+export function directorStatus(d: Director, clusterName: string, clusterDesired: { number: number; hash: string } | null, now = Date.now()): DirectorStatus {
+  // a staged rollout pins a director outside its current step to the revision it ran (rollouts.ts)
+  const desired = d.pinnedRevision !== null && d.pinnedHash !== null ? { number: d.pinnedRevision, hash: d.pinnedHash } : clusterDesired;
   const connected = isConnected(d, now);
   const lastError = safe(NackSchema, d.lastError, null) as DirectorStatus['lastError'];
   const drift = safe(DriftSchema, d.drift, null);
