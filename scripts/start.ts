@@ -1,7 +1,7 @@
 // `npm start`: the embedded default in one command. Migrates the database (SQLite under ./data
-// unless DATABASE_URL says otherwise), seeds a demo cluster with one simulated director, builds
-// the app when its sources changed, serves it, and runs the simulated director's agent so the
-// dashboard shows live traffic.
+// unless DATABASE_URL says otherwise), seeds a demo cluster with two simulated directors (sim-1,
+// sim-2), builds the app when its sources changed, serves it, and runs both directors' agents so
+// the dashboard shows live traffic and a staged rollout has two directors to go through.
 //
 // Env: PORT (3000), HOST (0.0.0.0), DATABASE_URL, the server's settings (lib/server/settings.ts), LVS_ADMIN_PASSWORD, LVS_FRESH_DB=1 (start from an
 // empty database), LVS_SKIP_BUILD=1 (use the existing .next build), LVS_NO_AGENT=1 (serve only).
@@ -128,36 +128,38 @@ async function main() {
   const local = `http://127.0.0.1:${port}`;
   await waitForHttp(`${local}/api/v1/health`, 60_000);
 
-  if (process.env.LVS_NO_AGENT !== '1' && seeded.tokenFile) {
-    const agent = spawn(
-      process.execPath,
-      [
-        path.join(root, 'agent', 'bin', 'lvs-agent.mjs'),
-        'run',
-        '--engine',
-        'sim',
-        '--sim-traffic',
-        'demo',
-        '--server',
-        local,
-        '--token-file',
-        seeded.tokenFile,
-        '--state-dir',
-        path.join(root, 'data', 'agent-state'),
-      ],
-      { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
-    );
-    children.push(agent);
-    agent.on('exit', (code) => {
-      if (!stopping) console.error(`[lvs-console] the simulated director's agent exited (${code}); the web app keeps running`);
-    });
+  if (process.env.LVS_NO_AGENT !== '1') {
+    for (const a of seeded.agents) {
+      const agent = spawn(
+        process.execPath,
+        [
+          path.join(root, 'agent', 'bin', 'lvs-agent.mjs'),
+          'run',
+          '--engine',
+          'sim',
+          '--sim-traffic',
+          'demo',
+          '--server',
+          local,
+          '--token-file',
+          a.tokenFile,
+          '--state-dir',
+          path.join(root, 'data', a.name === seeded.agents[0]!.name ? 'agent-state' : `agent-state-${a.name}`),
+        ],
+        { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
+      );
+      children.push(agent);
+      agent.on('exit', (code) => {
+        if (!stopping) console.error(`[lvs-console] the simulated director ${a.name}'s agent exited (${code}); the web app keeps running`);
+      });
+    }
   }
 
   console.log('');
   say(`LVS Console is running: http://localhost:${port}`);
   if (seeded.adminPassword) say(`sign in as "${seeded.adminUsername}" with password: ${seeded.adminPassword}   (shown once; change it under Users)`);
   else say(`sign in as "${seeded.adminUsername}" (password from LVS_ADMIN_PASSWORD, or the one printed at first start)`);
-  say('a simulated director (cluster "demo", director "sim-1") is serving live traffic. Ctrl-C stops everything.');
+  say(`simulated directors (cluster "demo": ${seeded.agents.map((a) => a.name).join(', ')}) are serving live traffic. Ctrl-C stops everything.`);
 }
 
 main().catch((e) => die(e instanceof Error ? e.message : String(e)));

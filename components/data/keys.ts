@@ -25,6 +25,8 @@ export const keys = {
   diff: (c: string, a: number, b: number) => ['cluster', c, 'diff', a, b] as const,
   preview: (c: string, body: PreviewBody) => ['cluster', c, 'preview', body] as const,
   historyStats: (c: string, q: HistoryQuery) => ['cluster', c, 'stats-history', q] as const,
+  rolloutPolicy: (c: string) => ['cluster', c, 'rollout-policy'] as const,
+  rollouts: (c: string) => ['cluster', c, 'rollouts'] as const,
   /** prefix of every audit page */
   auditAll: ['audit'] as const,
   audit: (q: AuditQuery) => ['audit', q] as const,

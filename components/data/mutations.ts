@@ -79,6 +79,20 @@ export function useRollback(cluster: string) {
   return useMutation({ mutationFn: (body: Parameters<Api['rollback']>[1]) => api.rollback(cluster, body), onSuccess: () => revisionMade(qc, cluster) });
 }
 
+/** Pause, resume, abort or roll back a staged rollout (a rollback is a new revision: it moves the whole cluster). */
+export function useRolloutAction(cluster: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ revision, body }: { revision: number; body: Parameters<Api['rolloutAction']>[2] }) => api.rolloutAction(cluster, revision, body),
+    onSuccess: () => revisionMade(qc, cluster),
+  });
+}
+
+export function useSetRolloutPolicy(cluster: string) {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (body: Parameters<Api['setRolloutPolicy']>[1]) => api.setRolloutPolicy(cluster, body), onSuccess: () => refresh(qc, keys.rolloutPolicy(cluster), keys.auditAll) });
+}
+
 /** An import; a dry run only plans, so it moves nothing. */
 export function useImportConfig(cluster: string) {
   const qc = useQueryClient();

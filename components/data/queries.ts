@@ -49,6 +49,17 @@ export const useDiff = (cluster: string, from: number | null, to: number | null)
     staleTime: Infinity,
   });
 
+/** The cluster's rollout policy (the Review screen's default). */
+export const useRolloutPolicy = (cluster: string) => useQuery({ queryKey: keys.rolloutPolicy(cluster), queryFn: () => api.getRolloutPolicy(cluster), staleTime: 30_000 });
+
+/** Staged rollouts, newest first; polled while one may still move (its gates change each second). */
+export const useRollouts = (cluster: string) =>
+  useQuery({
+    queryKey: keys.rollouts(cluster),
+    queryFn: ({ signal }) => api.listRollouts(cluster, signal),
+    refetchInterval: (q) => (q.state.data?.rollouts.some((r) => r.state === 'running' || r.state === 'paused' || r.state === 'held') ? 1_000 : 5_000),
+  });
+
 /** The plan for a change set (or a rollback's config) against each director's live table. */
 export const usePreview = (cluster: string, body: PreviewBody) =>
   useQuery({ queryKey: keys.preview(cluster, body), queryFn: () => api.previewChanges(cluster, body), staleTime: 5_000, refetchOnWindowFocus: false });

@@ -6,6 +6,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ApiError } from '@/lib/api/client';
+import type { RolloutPolicy } from '@/lib/api/rollout';
 import type { ChangeInput, ImportPreview, PlanPreview, RevisionSummary } from '@/lib/api/schemas';
 import { ConfigDiffView } from '../diff/ConfigDiffView';
 import { RulesDiff } from '../diff/RulesDiff';
@@ -17,6 +18,7 @@ import { Field } from '../ui/field';
 import { ErrorState, Loading } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { DirectorPlans } from './DirectorPlans';
+import { RolloutPolicyPicker } from './RolloutPolicyPicker';
 import styles from './review.module.css';
 
 export type ReviewProps = {
@@ -27,7 +29,8 @@ export type ReviewProps = {
   defaultMessage: string;
   request: { changes: ChangeInput[] } | { config: PlanPreview['config'] };
   intro: React.ReactNode;
-  commit: (message: string) => Promise<{ revision: RevisionSummary; pushedTo: number }>;
+  /** `rollout`: the policy chosen for this change (null: the cluster's) */
+  commit: (message: string, rollout: RolloutPolicy | null) => Promise<{ revision: RevisionSummary; pushedTo: number }>;
   onCommitted?: () => void;
   onRebase?: () => void;
   rebaseNote?: string;
@@ -43,6 +46,7 @@ export function Review(p: ReviewProps) {
   const [commitError, setCommitError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const [rollout, setRollout] = useState<RolloutPolicy | null>(null);
   const preview = usePreview(p.cluster, { baseRevision: p.baseRevision, message: 'preview', ...p.request });
 
   const apply = async () => {
@@ -50,7 +54,7 @@ export function Review(p: ReviewProps) {
     setBusy(true);
     setCommitError(null);
     try {
-      const r = await p.commit(message.trim());
+      const r = await p.commit(message.trim(), rollout);
       p.onCommitted?.();
       toast.show('ok', `Revision r${r.revision.number} created`, `${r.revision.summary || 'applied'} — pushed to ${r.pushedTo} connected director${r.pushedTo === 1 ? '' : 's'}.`);
       router.replace(`${href.review(p.cluster)}?rollout=${r.revision.number}`);
@@ -139,6 +143,7 @@ export function Review(p: ReviewProps) {
         <Field label="Message" errors={messageIssues} help="Why — it goes into the history and the audit log">
           <textarea rows={3} value={message} onChange={(e) => setMessage(e.target.value)} placeholder="e.g. add web pool for the new VIP" style={{ fontFamily: 'var(--sans)' }} />
         </Field>
+        {p.kind === 'changes' ? <RolloutPolicyPicker cluster={p.cluster} value={rollout} onChange={setRollout} /> : null}
         <div className="row" style={{ marginTop: 12 }}>
           <button
             type="button"

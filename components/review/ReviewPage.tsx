@@ -16,14 +16,14 @@ import { href } from '../links';
 import { useSession } from '../session';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { Review } from './Review';
-import { RolloutView } from './RolloutView';
+import { RevisionRollout } from './StagedRollout';
 
 export function ReviewPage({ cluster, rollbackTo, rollout }: { cluster: string; rollbackTo: number | null; rollout: number | null }) {
   const { can } = useSession();
   if (rollout !== null) {
     return (
       <div className="stack">
-        <RolloutView cluster={cluster} revision={rollout} />
+        <RevisionRollout cluster={cluster} revision={rollout} />
         <div className="row">
           <Link href={href.cluster(cluster)} className="btn">
             Back to services
@@ -96,7 +96,7 @@ function DraftReview({ cluster }: { cluster: string }) {
           ? `Rebasing re-computes your edits against r${current}. For the services you edited (${Object.keys(draft.edits).length}), your version replaces theirs.`
           : undefined
       }
-      commit={(message) => commitChanges.mutateAsync({ baseRevision: draft.baseRevision, message, changes })}
+      commit={(message, rollout) => commitChanges.mutateAsync({ baseRevision: draft.baseRevision, message, changes, ...(rollout ? { rollout } : {}) })}
       onCommitted={clear}
       issueLabel={(path) => {
         const m = /^changes\.(\d+)(?:\.(.*))?$/.exec(path);

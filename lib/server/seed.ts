@@ -1,5 +1,5 @@
-// The first start: an admin, a demo cluster with a useful first revision and one simulated
-// director whose token is written (mode 0600) for the embedded agent. Idempotent: run on every
+// The first start: an admin, a demo cluster with a useful first revision and two simulated
+// directors (sim-1, sim-2) whose tokens are written (mode 0600) for the embedded agents. Idempotent: run on every
 // `npm start`; it never overwrites an admin's password, a cluster's history or a live token.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,8 @@ import { db } from './db';
 
 export const DEMO_CLUSTER = 'demo';
 export const DEMO_DIRECTOR = 'sim-1';
+/** The demo cluster's simulated directors (two, so staged rollouts and failover have somewhere to go); the first is DEMO_DIRECTOR. */
+export const DEMO_DIRECTORS = [DEMO_DIRECTOR, 'sim-2'] as const;
 export const ADMIN_USERNAME = 'admin';
 
 /** A small but real-looking cluster: web (wrr, NAT to :8080, HTTP health check), TLS with persistence, DNS (one-packet), a fwmark group. */
@@ -73,6 +75,15 @@ export interface SeedResult {
   adminPassword: string | null;
   agentToken: string;
   tokenFile?: string;
+  /** every demo director's agent: name, token and its file (the first is agentToken/tokenFile) */
+  agents: { name: string; token: string; tokenFile: string }[];
+}
+
+/** sim-1 keeps the given file; each other demo director gets one beside it (demo-agent.token → demo-agent-sim-2.token). */
+export function demoTokenFile(first: string, name: string): string {
+  if (name === DEMO_DIRECTOR) return first;
+  const ext = path.extname(first);
+  return path.join(path.dirname(first), `${path.basename(first, ext)}-${name}${ext}`);
 }
 
 export async function seedDemo(opts: { adminPassword?: string; tokenFile?: string } = {}): Promise<SeedResult> {
@@ -113,30 +124,35 @@ export async function seedDemo(opts: { adminPassword?: string; tokenFile?: strin
   }
 
   const tokenFile = opts.tokenFile ?? path.resolve(process.cwd(), 'data', 'demo-agent.token');
-  const director = await prisma.director.findUnique({ where: { clusterId_name: { clusterId: cluster.id, name: DEMO_DIRECTOR } } });
+  const agents: SeedResult['agents'] = [];
+  for (const name of DEMO_DIRECTORS) agents.push({ name, tokenFile: demoTokenFile(tokenFile, name), token: await seedDirector(cluster, name, demoTokenFile(tokenFile, name)) });
+  return { adminUsername: ADMIN_USERNAME, adminPassword: generated, agentToken: agents[0]!.token, tokenFile, agents };
+}
+
+/** A demo director whose token is in `tokenFile` (mode 0600): kept when it still matches, else (re)issued. */
+async function seedDirector(cluster: { id: string; name: string }, name: string, tokenFile: string): Promise<string> {
+  const prisma = await db();
+  const system = { actor: 'system', clientIp: null };
+  const director = await prisma.director.findUnique({ where: { clusterId_name: { clusterId: cluster.id, name } } });
   const existing = readToken(tokenFile);
-  let agentToken: string;
-  if (director && existing && tokenHash(existing) === director.tokenHash && !director.revoked) {
-    agentToken = existing;
-  } else {
-    agentToken = newToken('director');
-    const data = { tokenHash: tokenHash(agentToken), tokenPrefix: tokenPrefix(agentToken), revoked: false };
-    await prisma.$transaction(async (tx) => {
-      if (director) await tx.director.update({ where: { id: director.id }, data });
-      else await tx.director.create({ data: { clusterId: cluster.id, name: DEMO_DIRECTOR, ...data } });
-      await audit(tx, {
-        ...system,
-        action: director ? 'director.rotate' : 'director.register',
-        cluster: { id: cluster.id, name: cluster.name },
-        target: `${cluster.name}/${DEMO_DIRECTOR}`,
-        details: { tokenPrefix: data.tokenPrefix, tokenFile },
-      });
+  if (director && existing && tokenHash(existing) === director.tokenHash && !director.revoked) return existing;
+  const agentToken = newToken('director');
+  const data = { tokenHash: tokenHash(agentToken), tokenPrefix: tokenPrefix(agentToken), revoked: false };
+  await prisma.$transaction(async (tx) => {
+    if (director) await tx.director.update({ where: { id: director.id }, data });
+    else await tx.director.create({ data: { clusterId: cluster.id, name, ...data } });
+    await audit(tx, {
+      ...system,
+      action: director ? 'director.rotate' : 'director.register',
+      cluster: { id: cluster.id, name: cluster.name },
+      target: `${cluster.name}/${name}`,
+      details: { tokenPrefix: data.tokenPrefix, tokenFile },
     });
-    fs.mkdirSync(path.dirname(tokenFile), { recursive: true });
-    fs.writeFileSync(tokenFile, `${agentToken}\n`, { mode: 0o600 });
-    fs.chmodSync(tokenFile, 0o600);
-  }
-  return { adminUsername: ADMIN_USERNAME, adminPassword: generated, agentToken, tokenFile };
+  });
+  fs.mkdirSync(path.dirname(tokenFile), { recursive: true });
+  fs.writeFileSync(tokenFile, `${agentToken}\n`, { mode: 0o600 });
+  fs.chmodSync(tokenFile, 0o600);
+  return agentToken;
 }
 
 function readToken(file: string): string | null {
