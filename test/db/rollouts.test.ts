@@ -60,9 +60,12 @@ describe.each(backends())('staged rollouts on %s', (backend) => {
   });
 
   it('canary: step 1 only reaches the canary, its gates pass, then the rest get it; every step audited', async () => {
+    const reads = hub.desiredReads;
     const r = await commitChangeSet('roll', { baseRevision: 1, message: 'canary', changes: [svc(81)], rollout: { mode: 'canary', canary: 1, soakSeconds: 0, batch: 2, minRateFraction: 0.5 } }, sys);
     expect(r.pushedTo).toBe(1);
     expect((await nextDesired('d1', 2)).hash).toBe(r.revision.hash);
+    // one read per target revision (r2 for the canary, r1 for the pinned two), not one per agent
+    expect(hub.desiredReads - reads).toBe(2);
     const before = await statuses();
     expect([before.get('d2')!.desiredRevision, before.get('d3')!.desiredRevision]).toEqual([1, 1]);
     let ro = await getRollout('roll', 2);
@@ -75,12 +78,15 @@ describe.each(backends())('staged rollouts on %s', (backend) => {
     expect(streams.get('d2')!.pending('desired')).toBe(0);
 
     await ack('d1', 2, r.revision.hash);
+    const reads2 = hub.desiredReads;
     await tickRollouts();
     ro = await getRollout('roll', 2);
     expect(ro.step).toBe(1);
     expect(ro.steps[0]!.gates.every((g) => g.status === 'pass')).toBe(true);
     const [d2, d3] = await Promise.all([nextDesired('d2', 2), nextDesired('d3', 2)]);
     expect([d2.hash, d3.hash]).toEqual([r.revision.hash, r.revision.hash]);
+    expect(hub.desiredReads - reads2).toBe(1);
+    expect(streams.get('d1')!.pending('desired')).toBe(0); // the canary already had r2: not sent again
 
     await ack('d2', 2, r.revision.hash);
     await ack('d3', 2, r.revision.hash);
