@@ -43,12 +43,15 @@ const procNetOption = () =>
   new Option('--proc-net <dir>', 'where /proc/net/ip_vs* are read from when present (director totals, a streamed connection table); "none" when --ipvsadm talks to another kernel').default(
     '/proc/net',
   );
+const sysctlRootOption = () =>
+  new Option('--sysctl-root <dir>', 'where the kernel\'s IPVS settings (net.ipv4.vs.*) are read and written; "none" when --ipvsadm talks to another kernel').default('/proc/sys/net/ipv4/vs');
 const simKernelOption = () => new Option('--sim-kernel <socket>', 'with --engine sim: use the simulated kernel served by `lvs-agent sim-kernel` at this socket');
 
 interface EngineFlags {
   engine: EngineChoice['engine'];
   ipvsadm: string;
   procNet?: string;
+  sysctlRoot?: string;
   simKernel?: string;
   simTraffic?: 'demo' | 'none';
 }
@@ -60,6 +63,7 @@ function choice(f: EngineFlags): EngineChoice {
     simKernel: f.simKernel,
     simTraffic: f.simTraffic,
     procNet: f.procNet === 'none' ? null : f.procNet,
+    sysctlRoot: f.sysctlRoot === 'none' ? null : f.sysctlRoot,
     log: (l) => process.stderr.write(`engine ${l}\n`),
   };
 }
@@ -152,6 +156,7 @@ export function buildProgram(): Command {
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
+    .addOption(sysctlRootOption())
     .addOption(new Option('--sim-traffic <profile>', 'with --engine sim: simulated client traffic').choices(['demo', 'none']).default('none'))
     .addOption(simKernelOption())
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port', int('--metrics-port', 1, 65535))
@@ -226,6 +231,7 @@ export function buildProgram(): Command {
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
+    .addOption(sysctlRootOption())
     .addOption(simKernelOption())
     .action(async (opts: EngineFlags & { json?: boolean }) => {
       const config = await withEngine(opts, (e) => e.readConfig());
@@ -242,6 +248,7 @@ export function buildProgram(): Command {
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
+    .addOption(sysctlRootOption())
     .addOption(simKernelOption())
     .action(async (opts: EngineFlags & { desired: string; actual?: string; json?: boolean; detailedExitcode?: boolean }) => {
       if (opts.actual) {
@@ -268,6 +275,7 @@ export function buildProgram(): Command {
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
+    .addOption(sysctlRootOption())
     .addOption(simKernelOption())
     .action(async (opts: EngineFlags & { desired: string; base?: string; yes?: boolean; json?: boolean }) => {
       const started = performance.now();
@@ -332,6 +340,7 @@ export function buildProgram(): Command {
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
+    .addOption(sysctlRootOption())
     .addOption(simKernelOption())
     .action(async (opts: EngineFlags & { rate?: boolean; json?: boolean }) => {
       await withEngine(opts, async (engine) => {

@@ -5,8 +5,9 @@ import type { DirectorConfig } from '../lib/ipvs/model';
 import { realServerKeyId, serverKeyId, serviceKeyId, splitServerKeyId } from '../lib/ipvs/keys';
 import type { Op } from '../lib/ipvs/op';
 import { canonicalJson } from '../lib/ipvs/hash';
+import type { SysctlName } from '../lib/ipvs/sysctls';
 
-/** "svc:tcp|10.0.0.1|80", "rs:tcp|10.0.0.1|80#10.0.1.2|80", "timeouts", "daemon:master". */
+/** "svc:tcp|10.0.0.1|80", "rs:tcp|10.0.0.1|80#10.0.1.2|80", "timeouts", "daemon:master", "sysctl:expire_nodest_conn". */
 export function opObjectKey(op: Op): string {
   switch (op.op) {
     case 'add-service':
@@ -23,6 +24,8 @@ export function opObjectKey(op: Op): string {
       return `daemon:${op.daemon.state}`;
     case 'stop-daemon':
       return `daemon:${op.state}`;
+    case 'set-sysctl':
+      return `sysctl:${op.name}`;
   }
 }
 
@@ -39,6 +42,11 @@ export function objectValue(config: DirectorConfig, key: string): string | null 
   if (key === 'timeouts') {
     // The kernel always has timeouts; a config that leaves them alone (null) matches any value.
     return config.globals.timeouts ? canonicalJson(config.globals.timeouts) : null;
+  }
+  if (key.startsWith('sysctl:')) {
+    // a setting the config leaves out matches any live value
+    const v = config.globals.sysctls?.[key.slice('sysctl:'.length) as SysctlName];
+    return v === undefined ? null : canonicalJson(v);
   }
   if (key.startsWith('daemon:')) {
     const state = key.slice('daemon:'.length);

@@ -9,6 +9,7 @@ import { opToCommandLine } from '../lib/ipvs/ops';
 import type { Op } from '../lib/ipvs/op';
 import type { DesiredRevision, Report } from '../lib/protocol/messages';
 import { SimEngine } from './engines/sim';
+import { defaultKernelSysctls } from './engines/sim/kernel';
 import type { ApplyResult } from './engines/engine';
 import { Reconciler, type ReconcilerOptions } from './reconcile';
 import { StateStore } from './state-store';
@@ -49,7 +50,7 @@ describe('Reconciler', () => {
     expect(of('ack')).toEqual([expect.objectContaining({ revision: 1, opsApplied: 3 })]);
     expect(await sim.readConfig()).toEqual({
       ...rev(1, { services: [svc([{ address: '10.0.1.1', weight: 2 }, { address: '10.0.1.2' }])] }).config,
-      globals: { timeouts: { tcp: 900, tcpfin: 120, udp: 300 }, syncDaemons: [] },
+      globals: { timeouts: { tcp: 900, tcpfin: 120, udp: 300 }, syncDaemons: [], sysctls: defaultKernelSysctls() },
     });
     sim.applied = [];
     expect((await r.runPass()).kind).toBe('in-sync');

@@ -19,6 +19,7 @@ import type { Op } from '../lib/ipvs/op';
 import type { DesiredRevision, Report } from '../lib/protocol/messages';
 import { FakeControlPlane } from './testing/fake-control-plane';
 import { RemoteSimEngine } from './engines/remote-sim';
+import { defaultKernelSysctls } from './engines/sim/kernel';
 import { AgentStateSchema } from './state-store';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -306,7 +307,7 @@ describe(`agent killed at scheduled points during ${ITERATIONS} applies (seed ${
 
       await kernel.idle();
       const now = await kernel.readConfig();
-      expect(now, `${where}: converged`).toEqual({ ...rev.config, globals: { ...rev.config.globals, timeouts: { ...DEFAULT_TIMEOUTS } } });
+      expect(now, `${where}: converged`).toEqual({ ...rev.config, globals: { ...rev.config.globals, timeouts: { ...DEFAULT_TIMEOUTS }, sysctls: defaultKernelSysctls() } });
       const afterRestart = flat((await kernel.journal()).slice(journalRestart));
       expect(afterRestart, `${where}: after restart exactly the plan from the table found`).toEqual(plan(rev.config, found));
       expect(acks(since, rev.revision)[0]!.opsApplied, `${where}: the ACK counts the ops the restarted agent applied`).toBe(afterRestart.length);

@@ -5,6 +5,7 @@ import type { Engine } from './engine';
 import { IpvsadmEngine } from './ipvsadm';
 import { NetlinkEngine } from './netlink/engine';
 import { RemoteSimEngine } from './remote-sim';
+import { procSysctlIo, withSysctls } from './sysctl-io';
 
 export type EngineKind = 'ipvsadm' | 'sim' | 'netlink' | 'auto';
 export type SimTraffic = 'demo' | 'none';
@@ -17,6 +18,8 @@ export interface EngineChoice {
   seed?: number;
   /** /proc/net, or null to never read /proc (the ipvsadm binary talks to another kernel) */
   procNet?: string | null;
+  /** where the kernel's IPVS settings are read and written (default /proc/sys/net/ipv4/vs); null: not at all (another kernel) */
+  sysctlRoot?: string | null;
   /** Told which engine 'auto' chose and why (the CLI logs it). */
   log?: (line: string) => void;
 }
@@ -36,8 +39,8 @@ export async function createEngine(c: EngineChoice): Promise<CreatedEngine> {
     c.log?.(picked.choice);
     return picked;
   }
-  if (c.engine === 'netlink') return kernelEngine(new NetlinkEngine({ procNet: c.procNet ?? undefined }), 'netlink (--engine netlink)');
-  if (c.engine === 'ipvsadm') return kernelEngine(new IpvsadmEngine({ bin: c.ipvsadm, procNet: c.procNet }), 'ipvsadm (--engine ipvsadm)');
+  if (c.engine === 'netlink') return kernelEngine(c, new NetlinkEngine({ procNet: c.procNet ?? undefined }), 'netlink (--engine netlink)');
+  if (c.engine === 'ipvsadm') return kernelEngine(c, new IpvsadmEngine({ bin: c.ipvsadm, procNet: c.procNet }), 'ipvsadm (--engine ipvsadm)');
   if (c.simKernel) {
     const engine = new RemoteSimEngine(c.simKernel);
     return { engine, probeBackend: (a, p) => engine.probeBackend(a, p), close: () => engine.close(), choice: 'sim (--sim-kernel)' };
@@ -60,21 +63,22 @@ export async function createEngine(c: EngineChoice): Promise<CreatedEngine> {
  */
 async function pickKernelEngine(c: EngineChoice): Promise<CreatedEngine> {
   if (c.ipvsadm && c.ipvsadm !== 'ipvsadm') {
-    return kernelEngine(new IpvsadmEngine({ bin: c.ipvsadm, procNet: c.procNet }), `auto: ipvsadm (a custom binary was given: ${c.ipvsadm})`);
+    return kernelEngine(c, new IpvsadmEngine({ bin: c.ipvsadm, procNet: c.procNet }), `auto: ipvsadm (a custom binary was given: ${c.ipvsadm})`);
   }
   const nl = new NetlinkEngine({ procNet: c.procNet ?? undefined });
   try {
     const family = await nl.resolveFamily();
-    return kernelEngine(nl, `auto: netlink (the IPVS generic netlink family resolved, id ${family})`);
+    return kernelEngine(c, nl, `auto: netlink (the IPVS generic netlink family resolved, id ${family})`);
   } catch (e) {
     await nl.close();
     const why = e instanceof Error ? e.message : String(e);
-    return kernelEngine(new IpvsadmEngine({ bin: c.ipvsadm, procNet: c.procNet }), `auto: ipvsadm (netlink unavailable: ${why})`);
+    return kernelEngine(c, new IpvsadmEngine({ bin: c.ipvsadm, procNet: c.procNet }), `auto: ipvsadm (netlink unavailable: ${why})`);
   }
 }
 
-/** A kernel engine whose facts say how it was chosen (the console shows it with the director). */
-function kernelEngine(engine: Engine, choice: string): CreatedEngine {
+/** A kernel engine with the IPVS settings of /proc, whose facts say how it was chosen (the console shows it with the director). */
+function kernelEngine(c: EngineChoice, kernel: Engine, choice: string): CreatedEngine {
+  const engine = c.sysctlRoot === null ? kernel : withSysctls(kernel, procSysctlIo(c.sysctlRoot));
   const facts = engine.facts.bind(engine);
   engine.facts = async () => ({ ...(await facts()), engineChoice: choice });
   return {

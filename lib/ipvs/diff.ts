@@ -111,7 +111,12 @@ function diffServers(before: VirtualService, after: VirtualService): ConfigDiff[
 
 /** Sync daemons by state, so a change reads "syncDaemons.master.syncId". */
 function globalsView(c: DirectorConfig): Record<string, unknown> {
-  return { timeouts: c.globals.timeouts ?? undefined, syncDaemons: Object.fromEntries(c.globals.syncDaemons.map(({ state, ...d }) => [state, d])) };
+  return {
+    timeouts: c.globals.timeouts ?? undefined,
+    syncDaemons: Object.fromEntries(c.globals.syncDaemons.map(({ state, ...d }) => [state, d])),
+    // one field per setting ("sysctls.expire_quiescent_template"); a pair reads as its sysctl text
+    sysctls: c.globals.sysctls ? Object.fromEntries(Object.entries(c.globals.sysctls).map(([k, v]) => [k, Array.isArray(v) ? v.join(' ') : v])) : undefined,
+  };
 }
 
 export function isEmptyDiff(d: ConfigDiff): boolean {

@@ -106,6 +106,12 @@ export function kernelRefusalText(command: KernelCommand | null, errno: number):
   return command === null ? (ANY_COMMAND[name]?.message ?? STRERROR[name]) : kernelRefusal(command, name).message;
 }
 
+/** sysctl(8)'s words when the kernel refuses a write of /proc/sys/<key> (`key` as net.ipv4.vs.sync_ports). */
+export function sysctlRefusalText(key: string, errno: string): string {
+  const why = Object.hasOwn(STRERROR, errno) ? STRERROR[errno as Errno] : errno;
+  return `sysctl: setting key "${key}": ${why}`;
+}
+
 /** Every text ipvsadm can print for a kernel refusal, with its meaning (for classifying stderr). */
 export const KERNEL_REFUSAL_TEXTS: readonly Refusal[] = [
   ...new Map([...Object.values(BY_COMMAND).flatMap((m) => Object.values(m)), ...Object.values(ANY_COMMAND), { message: STRERROR.ERANGE, kind: 'range' as const }].map((r) => [r.message, r])).values(),

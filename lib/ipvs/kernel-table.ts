@@ -5,6 +5,7 @@ import { kernelRefused } from './errors';
 import { PROTOCOL_NUMBER, PROTOCOLS, type DirectorConfig, type Protocol, type RealServer, type ServiceKey, type SyncDaemon, type Timeouts, type VirtualService } from './model';
 import { realServerKeyId, serviceKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
+import type { Sysctls } from './sysctls';
 import { canonicalAddress, ipv4ToInt, isIPv4, parseIPv6 } from './addr';
 import { strictIPv4Value } from './inet';
 
@@ -112,6 +113,7 @@ export class KernelTable {
   generation = 0;
   timeouts: Timeouts | null = null;
   daemons: SyncDaemon[] = [];
+  sysctls: Sysctls | undefined = undefined;
 
   static from(config: DirectorConfig): KernelTable {
     const t = new KernelTable();
@@ -122,6 +124,7 @@ export class KernelTable {
     }
     t.timeouts = config.globals.timeouts ? { ...config.globals.timeouts } : null;
     t.daemons = config.globals.syncDaemons.map((d) => ({ ...d }));
+    t.sysctls = config.globals.sysctls ? { ...config.globals.sysctls } : undefined;
     return t;
   }
 
@@ -198,6 +201,9 @@ export class KernelTable {
         this.daemons.splice(i, 1);
         return;
       }
+      case 'set-sysctl':
+        this.sysctls = { ...this.sysctls, [op.name]: op.value };
+        return;
     }
   }
 
@@ -209,6 +215,6 @@ export class KernelTable {
     }
     const sorted = sortServices(services);
     const daemons = [...this.daemons].sort((a, b) => (a.state === b.state ? 0 : a.state === 'master' ? -1 : 1));
-    return { globals: { timeouts: this.timeouts, syncDaemons: daemons }, services: sorted };
+    return { globals: { timeouts: this.timeouts, syncDaemons: daemons, ...(this.sysctls ? { sysctls: { ...this.sysctls } } : {}) }, services: sorted };
   }
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { addressFamily, canonicalAddress, compareAddresses, formatHostPort, isIPv4, type Family } from './addr';
 import { realServerKeyId, serviceKeyId } from './keys';
+import { SysctlsSchema } from './sysctls';
 
 /** In protocol-number order (6, 17, 132), which is ipvsadm's sort order too. */
 export const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
@@ -199,12 +200,29 @@ export const SorryServerSchema = z.object({
 export type SorryServer = z.output<typeof SorryServerSchema>;
 
 /**
+ * The depool guard (PyBal's depool-threshold, vc5's need): health checks never take the service
+ * below this minimum of servers in service — a count, a fraction of its real servers (drains
+ * aside), or a total weight counted as keepalived's quorum counts it. Failing servers beyond what
+ * the minimum allows stay in, "kept in by the guard". Exactly one measure.
+ */
+export const DepoolGuardSchema = z
+  .object({
+    servers: int('minimum servers', 1, 100000).optional(),
+    fraction: z.number({ error: 'minimum fraction must be a number' }).gt(0, 'minimum fraction must be above 0').max(1, 'minimum fraction must be at most 1').optional(),
+    weight: int('minimum weight', 1, MAX_WEIGHT).optional(),
+  })
+  .refine((g) => [g.servers, g.fraction, g.weight].filter((x) => x !== undefined).length === 1, 'the depool guard needs exactly one of servers, fraction or weight');
+export type DepoolGuard = z.output<typeof DepoolGuardSchema>;
+
+/**
  * keepalived's quorum / hysteresis: the service is up while the healthy real servers' weights sum
  * to at least minWeight; it goes down below minWeight - hysteresis and up again at minWeight + hysteresis.
+ * `guard`: the minimum healthy that health-driven quiesce or removal never goes below (above).
  */
 export const QuorumSchema = z.object({
   minWeight: int('quorum', 1, MAX_WEIGHT).default(1),
   hysteresis: int('hysteresis', 0, MAX_WEIGHT).default(0),
+  guard: DepoolGuardSchema.optional(),
 });
 export type Quorum = z.output<typeof QuorumSchema>;
 
@@ -324,6 +342,8 @@ export const GlobalsSchema = z.object({
   /** null: leave the kernel's timeouts alone. Not part of ipvsadm -S (it never saves them). */
   timeouts: TimeoutsSchema.nullable().default(null),
   syncDaemons: z.array(SyncDaemonSchema).max(2).default([]),
+  /** The kernel's IPVS settings (net.ipv4.vs.*, table in sysctls.ts); a setting left out keeps the kernel's value. Absent when none is set, so older revisions hash as before. */
+  sysctls: SysctlsSchema.optional(),
 });
 export type Globals = z.output<typeof GlobalsSchema>;
 
@@ -347,13 +367,22 @@ export const DirectorConfigSchema = z
     });
   })
   .transform((cfg) => ({
-    globals: { ...cfg.globals, syncDaemons: [...cfg.globals.syncDaemons].sort((a, b) => (a.state === b.state ? 0 : a.state === 'master' ? -1 : 1)) },
+    globals: {
+      timeouts: cfg.globals.timeouts,
+      syncDaemons: [...cfg.globals.syncDaemons].sort((a, b) => (a.state === b.state ? 0 : a.state === 'master' ? -1 : 1)),
+      // one spelling: no settings is no key (an empty object would change the hash of an unchanged config)
+      ...(cfg.globals.sysctls && Object.values(cfg.globals.sysctls).some((v) => v !== undefined) ? { sysctls: withoutUndefined(cfg.globals.sysctls) } : {}),
+    },
     services: [...cfg.services].sort(compareServices),
   }));
 export type DirectorConfigInput = z.input<typeof DirectorConfigSchema>;
 export type DirectorConfig = z.output<typeof DirectorConfigSchema>;
 
 // ---- helpers ------------------------------------------------------------------------------
+
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
 
 export function serviceFamily(s: ServiceKey): Family {
   return s.protocol === 'fwmark' ? s.family : (addressFamily(s.address) ?? 'inet');

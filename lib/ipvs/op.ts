@@ -1,6 +1,7 @@
 // The planner's vocabulary: one Op = one ipvsadm command (one kernel request).
 // Renderers (argv, -R batch text, summaries) live in ops.ts; the planner in plan.ts.
 import { z } from 'zod';
+import { SYSCTL_NAMES, type SysctlName } from './sysctls';
 import { DAEMON_STATES, FORWARDING, RealServerKeySchema, ServiceKeySchema, SyncDaemonSchema, TimeoutsSchema, TUNNEL_CSUM, TUNNEL_TYPES, VirtualServiceSchema } from './model';
 
 /** What -A/-E carry: the complete service (its realServers are ignored; they travel as server ops). */
@@ -30,6 +31,8 @@ export const OpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('set-timeouts'), timeouts: TimeoutsSchema }),
   z.object({ op: z.literal('start-daemon'), daemon: SyncDaemonSchema }),
   z.object({ op: z.literal('stop-daemon'), state: z.enum(DAEMON_STATES), syncId: z.number().int().optional() }),
+  /** Not an ipvsadm command: a write of /proc/sys/net/ipv4/vs/<name> (sysctl -w net.ipv4.vs.<name>=<value>). */
+  z.object({ op: z.literal('set-sysctl'), name: z.enum(SYSCTL_NAMES as [SysctlName, ...SysctlName[]]), value: z.union([z.number().int(), z.tuple([z.number().int(), z.number().int()])]) }),
 ]);
 export type Op = z.output<typeof OpSchema>;
 export type RealServerSpec = z.output<typeof RealServerSpecSchema>;

@@ -8,6 +8,7 @@ import { REAL_SERVER_KERNEL_FIELDS, type DirectorConfig, type RealServer } from 
 import { serviceKeyId, serverKeyId } from './keys';
 import type { Op, RealServerSpec } from './op';
 import { commandToOp } from './commands';
+import { formatSysctlValue, SYSCTL_PREFIX } from './sysctls';
 
 /** Scheduler flags as -b takes them: names, comma-separated (sh-… and mh-… only under sh and mh). */
 function schedFlagsArg(flags: readonly string[]): string[] {
@@ -66,18 +67,33 @@ export function opToArgv(op: Op): string[] {
     }
     case 'stop-daemon':
       return ['--stop-daemon', op.state, ...(op.syncId !== undefined ? ['--syncid', String(op.syncId)] : [])];
+    case 'set-sysctl':
+      throw new Error(`set-sysctl is not an ipvsadm command (${sysctlCommandLine(op)}); engines write it to /proc`);
   }
+}
+
+/** Is this op a kernel setting (a /proc write) rather than an ipvsadm command? */
+export function isSysctlOp(op: Op): op is Extract<Op, { op: 'set-sysctl' }> {
+  return op.op === 'set-sysctl';
+}
+
+/** "sysctl -w net.ipv4.vs.expire_nodest_conn=1" (sync_threshold quoted: "3 50"). */
+function sysctlCommandLine(op: Extract<Op, { op: 'set-sysctl' }>): string {
+  const v = formatSysctlValue(op.value);
+  return `sysctl -w ${SYSCTL_PREFIX}${op.name}=${v.includes(' ') ? `'${v}'` : v}`;
 }
 
 const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./[\]-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** "ipvsadm -e -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 0", for humans (never run through a shell). */
 export function opToCommandLine(op: Op): string {
+  if (isSysctlOp(op)) return sysctlCommandLine(op);
   return ['ipvsadm', ...opToArgv(op)].map(shellQuote).join(' ');
 }
 
 /** Text for `ipvsadm -R`: one line per op, no comments (-R has none). */
 export function opsToRestoreBatch(ops: readonly Op[]): string {
+  if (ops.some(isSysctlOp)) throw new Error('IPVS settings (set-sysctl) are /proc writes, not part of an ipvsadm -R batch');
   return ops.map((op) => `${opToArgv(op).join(' ')}\n`).join('');
 }
 
@@ -95,6 +111,7 @@ export function argvToOp(argv: readonly string[]): Op {
  * not spawn ipvsadm (the simulator, netlink) refuse exactly what it would.
  */
 export function ipvsadmRefusal(op: Op): { message: string; exitCode: number } | null {
+  if (isSysctlOp(op)) return null;
   try {
     argvToOp(opToArgv(op));
     return null;
@@ -147,6 +164,9 @@ export function summarizeOps(ops: readonly Op[], before?: DirectorConfig): strin
       case 'stop-daemon':
         bump('daemon-');
         break;
+      case 'set-sysctl':
+        bump('sysctl');
+        break;
     }
   }
   const parts: string[] = [];
@@ -160,6 +180,7 @@ export function summarizeOps(ops: readonly Op[], before?: DirectorConfig): strin
   if (n('unquiesce')) parts.push(`${plural(n('unquiesce'), 'real server')} back in service`);
   if (n('rs~')) parts.push(`${plural(n('rs~'), 'real server')} changed`);
   if (n('rs-')) parts.push(`${plural(n('rs-'), 'real server')} removed`);
+  if (n('sysctl')) parts.push(`${plural(n('sysctl'), 'IPVS setting')} set`);
   if (n('timeouts')) parts.push('timeouts set');
   if (n('daemon-')) parts.push(`${plural(n('daemon-'), 'sync daemon')} stopped`);
   if (n('daemon+')) parts.push(`${plural(n('daemon+'), 'sync daemon')} started`);

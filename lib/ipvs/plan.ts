@@ -6,7 +6,7 @@
 //    address+port. A changed key is therefore a delete and an add, never an edit.
 //  - Any other change is ONE edit op carrying the complete object, because ipvsadm -E/-e reset
 //    every field they are not given (a weight change is one `-e`, a scheduler change one `-E`).
-//  - Order: globals (timeouts, sync daemons) first, then service by service in canonical order,
+//  - Order: globals (IPVS sysctls, timeouts, sync daemons) first, then service by service in canonical order,
 //    removed services last. Within a service that stays: new real servers first, then edits, then
 //    removals, so capacity is added before it is taken away. A new service is added before its real
 //    servers; a removed service is one -D (the kernel drops its real servers with it).
@@ -15,6 +15,7 @@
 import { compareSortKeys, serviceSortKey } from './kernel-table';
 import { REAL_SERVER_KERNEL_FIELDS, REAL_SERVER_KEY_FIELDS, serviceKeyOf, type DirectorConfig, type RealServer, type SyncDaemon, type Timeouts, type VirtualService } from './model';
 import { realServerKeyId, serviceKeyId } from './keys';
+import { sysctlsToSet } from './sysctls';
 import type { Op, RealServerSpec } from './op';
 
 export function plan(desired: DirectorConfig, actual: DirectorConfig): Op[] {
@@ -142,6 +143,8 @@ function planServers(d: VirtualService, a: VirtualService, ops: Op[]): void {
 }
 
 function planGlobals(desired: DirectorConfig, actual: DirectorConfig, ops: Op[]): void {
+  // the kernel's IPVS settings first: they decide how the table's changes below take effect (expire_nodest_conn on a removal)
+  for (const { name, value } of sysctlsToSet(desired.globals.sysctls, actual.globals.sysctls)) ops.push({ op: 'set-sysctl', name, value });
   const dt = desired.globals.timeouts;
   if (dt && !timeoutsSatisfied(dt, actual.globals.timeouts)) ops.push({ op: 'set-timeouts', timeouts: { ...dt } });
 

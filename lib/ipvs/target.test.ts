@@ -140,3 +140,60 @@ describe('directorTarget: misc_dynamic weights', () => {
     expect(t.config.services[0]!.realServers.map((r) => r.weight)).toEqual([9, 5]);
   });
 });
+
+describe('directorTarget: the depool guard (quorum.guard)', () => {
+  const key = { protocol: 'tcp' as const, address: '10.0.0.1', port: 80 };
+  const guarded = (guard: object, onFailure: 'quiesce' | 'remove' = 'quiesce', extra: object[] = []) =>
+    DirectorConfigSchema.parse({
+      services: [
+        {
+          ...key,
+          scheduler: 'wrr',
+          healthCheck: { type: 'tcp', onFailure },
+          quorum: { guard },
+          realServers: [{ address: '10.0.1.1', weight: 4 }, { address: '10.0.1.2', weight: 3 }, { address: '10.0.1.3', weight: 2 }, { address: '10.0.1.4', weight: 1 }, ...extra],
+        },
+      ],
+    });
+  const down = (...last: number[]) => new Set(last.map((n) => serverKeyId(key, { address: `10.0.1.${n}`, port: 80 })));
+  const run = (c: ReturnType<typeof guarded>, unhealthy: Set<string>) => {
+    const t = directorTarget(c, { unhealthy, drains: at(0) });
+    return {
+      inService: t.config.services[0]!.realServers.filter((r) => r.weight > 0).map((r) => r.address),
+      kept: t.guarded.map((g) => g.server.address),
+    };
+  };
+
+  it('a health-check storm (every server failing) leaves the minimum count in, the first servers in order', () => {
+    const out = run(guarded({ servers: 2 }), down(1, 2, 3, 4));
+    expect(out.inService).toEqual(['10.0.1.1', '10.0.1.2']);
+    expect(out.kept).toEqual(['10.0.1.1', '10.0.1.2']);
+    // removal instead of quiesce: the kept ones stay, the others leave
+    const removed = directorTarget(guarded({ servers: 2 }, 'remove'), { unhealthy: down(1, 2, 3, 4), drains: at(0) });
+    expect(removed.config.services[0]!.realServers.map((r) => r.address)).toEqual(['10.0.1.1', '10.0.1.2']);
+  });
+
+  it('keeps in only what the minimum needs: healthy servers count first', () => {
+    expect(run(guarded({ servers: 2 }), down(1, 2, 3))).toEqual({ inService: ['10.0.1.1', '10.0.1.4'], kept: ['10.0.1.1'] });
+    expect(run(guarded({ servers: 2 }), down(1, 2))).toEqual({ inService: ['10.0.1.3', '10.0.1.4'], kept: [] });
+  });
+
+  it('a fraction of the servers (rounded up), drained and weight-0 servers aside', () => {
+    // 4 eligible (the draining fifth is not), half of them: 2
+    const c = guarded({ fraction: 0.5 }, 'quiesce', [{ address: '10.0.1.5', weight: 5, drain: { timeout: 60 } }]);
+    expect(run(c, down(1, 2, 3, 4)).kept).toEqual(['10.0.1.1', '10.0.1.2']);
+    expect(run(guarded({ fraction: 0.6 }), down(1, 2, 3, 4)).kept).toEqual(['10.0.1.1', '10.0.1.2', '10.0.1.3']);
+  });
+
+  it('a total weight, as keepalived counts its quorum', () => {
+    // healthy 10.0.1.4 (weight 1) + kept 10.0.1.1 (4) reaches 5
+    expect(run(guarded({ weight: 5 }), down(1, 2, 3))).toEqual({ inService: ['10.0.1.1', '10.0.1.4'], kept: ['10.0.1.1'] });
+    expect(run(guarded({ weight: 8 }), down(1, 2, 3, 4)).kept).toEqual(['10.0.1.1', '10.0.1.2', '10.0.1.3']);
+  });
+
+  it('a guard needs exactly one measure', () => {
+    const bad = DirectorConfigSchema.safeParse({ services: [{ ...key, quorum: { guard: { servers: 1, weight: 2 } } }] });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues[0]!.path).toEqual(['services', 0, 'quorum', 'guard']);
+  });
+});

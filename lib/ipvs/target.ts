@@ -3,8 +3,8 @@
 // this (agent/reconcile.ts) and the Review screen previews it (lib/server/planning.ts); both call
 // this one function, so the preview cannot drift from what runs. Pure; the revision is never
 // rewritten.
-import { compareRealServers, type DirectorConfig, type VirtualService } from './model';
-import { serverKeyId, serviceKeyId } from './keys';
+import { compareRealServers, serviceKeyOf, type DepoolGuard, type DirectorConfig, type RealServerKey, type ServiceKey, type VirtualService } from './model';
+import { realServerKeyId, serverKeyId, serviceKeyId } from './keys';
 import { resolveDrains } from './drain';
 import type { StatsSnapshot } from './stats';
 import type { DrainProgress, HealthState } from '../protocol/messages';
@@ -27,6 +27,14 @@ export interface DirectorTarget {
   drains: DrainProgress[];
   /** services whose quorum is lost now (their sorry server, if any, takes the traffic); feed back as inputs.quorumLost */
   quorumLost: Set<string>;
+  /** failing servers the depool guard keeps in service (quorum.guard), so the service keeps its minimum */
+  guarded: GuardedServer[];
+}
+
+/** A failing real server left in service by its service's depool guard. */
+export interface GuardedServer {
+  service: ServiceKey;
+  server: RealServerKey;
 }
 
 /** The config a director must run for a revision, given its health verdicts and drain state. */
@@ -34,8 +42,9 @@ export function directorTarget(revision: DirectorConfig, inputs: TargetInputs): 
   const { live, now, revisionCreatedAt } = inputs.drains;
   const resolved = resolveDrains(revision, live, now, revisionCreatedAt);
   const quorumLost = new Set<string>();
-  const config = overlayHealth(resolved.config, inputs.unhealthy, inputs.quorumLost ?? new Set(), quorumLost, inputs.dynamicWeights ?? new Map());
-  return { config, drains: resolved.drains, quorumLost };
+  const guarded: GuardedServer[] = [];
+  const config = overlayHealth(resolved.config, inputs.unhealthy, inputs.quorumLost ?? new Set(), quorumLost, inputs.dynamicWeights ?? new Map(), guarded);
+  return { config, drains: resolved.drains, quorumLost, guarded };
 }
 
 /** The failing servers among reported health states, as the ids directorTarget takes. */
@@ -49,8 +58,16 @@ export function unhealthyServerIds(states: readonly HealthState[]): Set<string> 
  * the quorum: while the healthy servers' weights sum to less than quorum.minWeight (default 1:
  * no healthy server), the sorry server takes the traffic; hysteresis widens that edge both ways
  * (lost below minWeight - hysteresis, back at minWeight + hysteresis, unchanged in between).
+ * Before any of that, the depool guard (quorum.guard) keeps enough failing servers in service.
  */
-function overlayHealth(config: DirectorConfig, unhealthy: ReadonlySet<string>, wasLost: ReadonlySet<string>, lostNow: Set<string>, weights: ReadonlyMap<string, number>): DirectorConfig {
+function overlayHealth(
+  config: DirectorConfig,
+  unhealthy: ReadonlySet<string>,
+  wasLost: ReadonlySet<string>,
+  lostNow: Set<string>,
+  weights: ReadonlyMap<string, number>,
+  guarded: GuardedServer[],
+): DirectorConfig {
   const touched = unhealthy.size > 0 || weights.size > 0 || config.services.some((s) => s.sorryServer);
   if (!touched) return config;
   return {
@@ -62,8 +79,11 @@ function overlayHealth(config: DirectorConfig, unhealthy: ReadonlySet<string>, w
         const w = (rs.healthCheck ?? svc.healthCheck)?.dynamicWeight ? weights.get(serverKeyId(svc, rs)) : undefined;
         return w === undefined || rs.drain ? rs : { ...rs, weight: w };
       };
+      const kept = svc.quorum?.guard ? keptByGuard(svc, svc.quorum.guard, failing) : null;
+      if (kept) for (const rs of kept) guarded.push({ service: serviceKeyOf(svc), server: { address: rs.address, port: rs.port } });
+      const keptIds = new Set(kept?.map(realServerKeyId));
       const realServers = svc.realServers.flatMap((rs) => {
-        if (!failing(rs)) return [weighted(rs)];
+        if (!failing(rs) || keptIds.has(realServerKeyId(rs))) return [weighted(rs)];
         return (rs.healthCheck ?? svc.healthCheck)!.onFailure === 'remove' ? [] : [{ ...rs, weight: 0 }];
       });
       const sorry = svc.sorryServer;
@@ -78,4 +98,25 @@ function overlayHealth(config: DirectorConfig, unhealthy: ReadonlySet<string>, w
       return { ...svc, realServers: lost || sorry.inhibit ? [...realServers, sorryServer].sort(compareRealServers) : realServers } as VirtualService;
     }),
   };
+}
+
+/**
+ * The depool guard: the failing servers that must stay in service so the service keeps its
+ * minimum (servers, a fraction of them, or a total weight). Servers being drained or at weight 0
+ * by configuration are out anyway and do not count. Failing servers are kept in the revision's
+ * (canonical) order, so every director and the preview keep the same ones.
+ */
+function keptByGuard<R extends { address: string; port: number; weight: number; drain?: unknown }>(svc: { realServers: R[] }, guard: DepoolGuard, failing: (rs: R) => boolean): R[] {
+  const eligible = svc.realServers.filter((rs) => !rs.drain && rs.weight > 0);
+  const measure = (rs: R) => (guard.weight !== undefined ? rs.weight : 1);
+  const need = guard.weight ?? guard.servers ?? Math.ceil((guard.fraction ?? 0) * eligible.length - 1e-9);
+  let have = eligible.reduce((sum, rs) => (failing(rs) ? sum : sum + measure(rs)), 0);
+  const kept: R[] = [];
+  for (const rs of eligible) {
+    if (have >= need) break;
+    if (!failing(rs)) continue;
+    kept.push(rs);
+    have += measure(rs);
+  }
+  return kept;
 }

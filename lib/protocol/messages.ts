@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DB_INT_MAX } from '../ipvs/db-int';
 import { DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema } from '../ipvs/model';
 import { OpSchema } from '../ipvs/op';
+import { SysctlsSchema } from '../ipvs/sysctls';
 import { ConnEntrySchema, ConnFilterSchema, StatsSnapshotSchema } from '../ipvs/stats';
 
 /**
@@ -62,6 +63,8 @@ export const CapabilitiesSchema = z.object({
   ipvsadmVersion: z.string().nullable(), // "v1.31"; null for the sim engine
   connTableSize: z.number().int().nonnegative(), // hash buckets ("size=4096")
   schedulers: z.array(z.string()),
+  /** The kernel's IPVS settings (net.ipv4.vs.*) when the agent started; live values travel in each `state`. */
+  sysctls: SysctlsSchema.optional(),
 });
 export type Capabilities = z.output<typeof CapabilitiesSchema>;
 

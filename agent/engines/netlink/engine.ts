@@ -15,13 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { canonicalJson } from '@/lib/ipvs/hash';
-import { ERRNO, kernelRefusalText } from '@/lib/ipvs/kernel-errors';
+import { ERRNO, kernelRefusalText, type KernelCommand } from '@/lib/ipvs/kernel-errors';
 import { KernelTable, sortRealServers, sortServices } from '@/lib/ipvs/kernel-table';
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import { parseProcStats, streamProcConn } from '@/lib/ipvs/listing';
 import { serviceFamily, serviceKeyOf, type DirectorConfig, type ServiceKey, type SyncDaemon, type VirtualService } from '@/lib/ipvs/model';
 import type { Op } from '@/lib/ipvs/op';
-import { applyOps, ipvsadmRefusal, opToCommandLine } from '@/lib/ipvs/ops';
+import { applyOps, ipvsadmRefusal, isSysctlOp, opToCommandLine } from '@/lib/ipvs/ops';
 import { plan } from '@/lib/ipvs/plan';
 import { ZERO_COUNTERS, ZERO_RATES, type ConnEntry, type ConnFilter, type ServiceStats, type StatsSnapshot } from '@/lib/ipvs/stats';
 import { matchConn } from '../conn-filter';
@@ -228,6 +228,7 @@ export class NetlinkEngine implements Engine {
   }
 
   private async applyNow(ops: Op[], before?: DirectorConfig): Promise<ApplyResult> {
+    if (ops.some(isSysctlOp)) throw new Error('IPVS settings are /proc writes: wrap the engine with withSysctls (agent/engines/sysctl-io.ts)');
     const family = await this.resolveFamily();
     const sock = this.socket('ctl');
     let state = before ?? (await this.read({ services: touchedServices(ops) }));
@@ -243,7 +244,7 @@ export class NetlinkEngine implements Engine {
         const [o] = await sock.exchange([opRequest(family, op)]);
         if (o!.errno !== 0) {
           this.remember(op);
-          return failure(done, op, kernelRefusalText(op.op, o!.errno), 255);
+          return failure(done, op, kernelRefusalText(ipvsCommand(op), o!.errno), 255);
         }
         this.knownFailures.delete(canonicalJson(op));
         done++;
@@ -288,7 +289,7 @@ export class NetlinkEngine implements Engine {
   private async undoAfter(state: DirectorConfig, chunk: Op[], out: Outcome[], k: number): Promise<Failure> {
     const failed = chunk[k]!;
     this.remember(failed);
-    let message = kernelRefusalText(failed.op, out[k]!.errno);
+    let message = kernelRefusalText(ipvsCommand(failed), out[k]!.errno);
     const atK = applyOps(state, chunk.slice(0, k));
     const ran = chunk.slice(k + 1).filter((_, i) => out[k + 1 + i]!.errno === 0);
     if (ran.length > 0) {
@@ -307,7 +308,7 @@ export class NetlinkEngine implements Engine {
         { window: APPLY_WINDOW },
       );
       const bad = res.findIndex((o) => o.errno !== 0 && o.errno !== NOT_SENT);
-      if (bad >= 0) message = `${message} (and undoing ${undo.length} later op(s) failed: ${kernelRefusalText(undo[bad]!.op, res[bad]!.errno)})`;
+      if (bad >= 0) message = `${message} (and undoing ${undo.length} later op(s) failed: ${kernelRefusalText(ipvsCommand(undo[bad]!), res[bad]!.errno)})`;
     }
     return failure(k, failed, message, 255);
   }
@@ -361,4 +362,9 @@ function assemble(config: Outcome, daemons: Outcome, services: { svc: ReturnType
     return { ...svc, realServers: sortRealServers(servers) } as VirtualService;
   });
   return { globals: { timeouts: decodeTimeouts(config.messages[0]!), syncDaemons }, services: sortServices(list) };
+}
+
+/** The kernel command of an IPVS op (set-sysctl ops never reach this engine: withSysctls applies them). */
+function ipvsCommand(op: Op): KernelCommand {
+  return op.op as KernelCommand;
 }

@@ -98,7 +98,7 @@ describe('persistence', () => {
 
   it('a quiesced server keeps its persistent clients; with expire_quiescent_template they move', () => {
     for (const expireQuiescentTemplate of [false, true]) {
-      const sim = new SimEngine({ sysctls: { expireQuiescentTemplate } });
+      const sim = new SimEngine({ sysctls: { expire_quiescent_template: expireQuiescentTemplate ? 1 : 0 } });
       webWith(sim, { persistence: { timeout: 300 } });
       const d = sim.request(WEB, '192.0.2.77').dest!;
       sim.applySync([editServer(WEB, server(d.split(':')[0]!, 80, { forwarding: 'masq', weight: 0 }))]);
@@ -171,7 +171,7 @@ describe('weight 0 versus delete', () => {
   });
 
   it("expire_nodest_conn=1 removes a deleted server's entries at once", async () => {
-    const sim = new SimEngine({ sysctls: { expireNodestConn: true } });
+    const sim = new SimEngine({ sysctls: { expire_nodest_conn: 1 } });
     webWith(sim, {}, [A]);
     sim.request(WEB, '192.0.2.1', { hold: true });
     sim.hit(WEB, 3);

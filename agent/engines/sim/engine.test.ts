@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ConnEntry } from '@/lib/ipvs/stats';
 import { SimEngine } from './index';
+import { defaultKernelSysctls } from './kernel';
 import { addServer, addService, server } from './test-ops';
 
 const WEB = { protocol: 'tcp', address: '10.0.0.1', port: 80 } as const;
@@ -19,7 +20,15 @@ afterEach(() => {
 describe('SimEngine', () => {
   it('states its facts', async () => {
     const f = await new SimEngine({ schedulers: ['rr', 'wlc'] }).facts();
-    expect(f).toEqual({ engine: 'sim', kernel: 'sim (Linux 6.1 IPVS semantics)', ipvsVersion: '1.2.1', ipvsadmVersion: null, connTableSize: 4096, schedulers: ['rr', 'wlc'] });
+    expect(f).toEqual({
+      engine: 'sim',
+      kernel: 'sim (Linux 6.1 IPVS semantics)',
+      ipvsVersion: '1.2.1',
+      ipvsadmVersion: null,
+      connTableSize: 4096,
+      schedulers: ['rr', 'wlc'],
+      sysctls: defaultKernelSysctls(),
+    });
   });
 
   it('follows the wall clock after start() and stops at close()', async () => {

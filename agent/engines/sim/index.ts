@@ -35,7 +35,8 @@ import { compileConnFilter } from '../conn-filter';
 import type { ApplyResult, Engine, EngineFacts, ReadScope } from '../engine';
 import { scopeOf } from '../../scoped-read';
 import { CF_ONE_PACKET, type Conn } from './conn-table';
-import { IpvsKernel, type Sysctls } from './kernel';
+import { IpvsKernel } from './kernel';
+import type { Sysctls } from '@/lib/ipvs/sysctls';
 import { DEMO_PROFILE, TrafficGenerator, TrafficProfileSchema, type TrafficProfile, type TrafficProfileInput } from './traffic';
 
 export interface SimEngineOptions {
@@ -47,7 +48,8 @@ export interface SimEngineOptions {
   traffic?: 'demo' | 'none' | TrafficProfileInput | null;
   /** scheduler modules the simulated kernel has (default: all 14) */
   schedulers?: readonly string[];
-  sysctls?: Partial<Sysctls>;
+  /** the kernel's IPVS settings at start (others at their defaults) */
+  sysctls?: Sysctls;
   /** traffic step (default 1000 ms) */
   stepMs?: number;
 }
@@ -113,7 +115,15 @@ export class SimEngine implements Engine {
   // ---- Engine -------------------------------------------------------------------------------
 
   async facts(): Promise<EngineFacts> {
-    return { engine: 'sim', kernel: KERNEL_VERSION, ipvsVersion: '1.2.1', ipvsadmVersion: null, connTableSize: CONN_TABLE_SIZE, schedulers: this.kernel.schedulerNames() };
+    return {
+      engine: 'sim',
+      kernel: KERNEL_VERSION,
+      ipvsVersion: '1.2.1',
+      ipvsadmVersion: null,
+      connTableSize: CONN_TABLE_SIZE,
+      schedulers: this.kernel.schedulerNames(),
+      sysctls: { ...this.kernel.sysctls },
+    };
   }
 
   /** Scoped: the kernel is in memory, so a scoped read is the full picture filtered. */
@@ -353,4 +363,4 @@ function toTarget(t: RequestTarget): { protocol: 'tcp' | 'udp' | 'sctp'; address
 }
 
 export { DEMO_PROFILE, TrafficProfileSchema, type TrafficProfile, type TrafficProfileInput } from './traffic';
-export type { Sysctls } from './kernel';
+export type { KernelSysctls } from './kernel';

@@ -26,26 +26,26 @@ import { serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op, RealServerSpec } from '@/lib/ipvs/op';
 import type { ServiceStats, StatsSnapshot } from '@/lib/ipvs/stats';
 import { IpvsadmError } from '@/lib/ipvs/errors';
-import { KERNEL_REFUSAL_EXIT, kernelRefusal, type Errno, type KernelCommand } from '@/lib/ipvs/kernel-errors';
+import { KERNEL_REFUSAL_EXIT, kernelRefusal, sysctlRefusalText, type Errno, type KernelCommand } from '@/lib/ipvs/kernel-errors';
 import { argvToOp, opToArgv } from '@/lib/ipvs/ops';
+import { formatSysctlValue, parseSysctlValue, SYSCTL_NAMES, SYSCTL_PREFIX, SYSCTL_TABLE, type SysctlName, type Sysctls } from '@/lib/ipvs/sysctls';
 import { CF_NOOUTPUT, CF_ONE_PACKET, CF_TEMPLATE, Conn, ConnTable, DIR_INPUT, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, TCP, type ConnDest, type SctpChunk, type TcpSeg } from './conn-table';
 import { ESTIMATOR_PERIOD_MS, IpvsStats } from './estimator';
 import { Rng } from './rng';
 import { SCHEDULER_MODULES } from './schedulers/index';
 import { DEST_F_AVAILABLE, DEST_F_OVERLOAD, type SchedDest, type SchedEnv, type SchedService, type Scheduler } from './schedulers/types';
 
-/** The /proc/sys/net/ipv4/vs knobs the simulator honours (kernel defaults). */
-export interface Sysctls {
-  /** expire_nodest_conn: drop entries of deleted destinations on their next packet */
-  expireNodestConn: boolean;
-  /** expire_quiescent_template: a weight-0 destination's templates stop matching */
-  expireQuiescentTemplate: boolean;
-  /** lblc_expiration / lblcr_expiration, seconds */
-  lblcExpiration: number;
-  lblcrExpiration: number;
+/**
+ * Every /proc/sys/net/ipv4/vs setting of the table (lib/ipvs/sysctls.ts), at the kernel's defaults
+ * (sync_qlen_max as a 1 GiB guest computes it). The simulator honours expire_nodest_conn,
+ * expire_quiescent_template, conn_reuse_mode, sloppy_tcp, sloppy_sctp and lblc(r)_expiration; the others are held and
+ * read back.
+ */
+export type KernelSysctls = Required<Sysctls>;
+export function defaultKernelSysctls(): KernelSysctls {
+  const d = Object.fromEntries(SYSCTL_NAMES.map((n) => [n, SYSCTL_TABLE[n].kernelDefault])) as Record<SysctlName, unknown>;
+  return { ...d, sync_qlen_max: 7155, sync_threshold: [3, 50] } as KernelSysctls;
 }
-
-export const DEFAULT_SYSCTLS: Sysctls = { expireNodestConn: false, expireQuiescentTemplate: false, lblcExpiration: 86400, lblcrExpiration: 86400 };
 
 /** IP_VS_DEST_TRASH_PERIOD: a deleted destination without connections is freed after this idle time. */
 const DEST_TRASH_PERIOD_MS = 120_000;
@@ -189,7 +189,7 @@ export interface KernelOptions {
   seed: number;
   /** scheduler modules this kernel has (default: all 14) */
   schedulers?: readonly string[];
-  sysctls?: Partial<Sysctls>;
+  sysctls?: Sysctls;
 }
 
 export class IpvsKernel {
@@ -197,7 +197,7 @@ export class IpvsKernel {
   readonly trash: Dest[] = [];
   readonly tot = new IpvsStats();
   readonly conns: ConnTable;
-  readonly sysctls: Sysctls;
+  readonly sysctls: KernelSysctls;
   readonly daemons: { master?: SyncDaemon; backup?: SyncDaemon } = {};
   /** packets the kernel could not place: no service matched / no destination available */
   readonly drops = { noService: 0, noDest: 0 };
@@ -211,7 +211,7 @@ export class IpvsKernel {
   constructor(opts: KernelOptions) {
     this.now = opts.startMs;
     this.conns = new ConnTable(this.tot, opts.startMs);
-    this.sysctls = { ...DEFAULT_SYSCTLS, ...opts.sysctls };
+    this.sysctls = { ...defaultKernelSysctls(), ...opts.sysctls };
     const names = opts.schedulers ?? [...SCHEDULER_MODULES.keys()];
     this.modules = new Map(names.filter((n) => SCHEDULER_MODULES.has(n)).map((n) => [n, SCHEDULER_MODULES.get(n)!]));
     const rng = new Rng(opts.seed, 1);
@@ -220,10 +220,10 @@ export class IpvsKernel {
       now: () => this.now,
       random32: () => rng.u32(),
       get lblcExpirationMs() {
-        return sys.lblcExpiration * 1000;
+        return sys.lblc_expiration * 1000;
       },
       get lblcrExpirationMs() {
-        return sys.lblcrExpiration * 1000;
+        return sys.lblcr_expiration * 1000;
       },
     };
     this.nextEstimate = opts.startMs + ESTIMATOR_PERIOD_MS;
@@ -285,6 +285,13 @@ export class IpvsKernel {
 
   /** Run one ipvsadm command; null on success, else what ipvsadm prints and its exit status. */
   apply(op: Op): CommandError | null {
+    if (op.op === 'set-sysctl') {
+      // proc_dointvec and friends: what the kernel refuses is what the model refuses (lib/ipvs/sysctls.ts)
+      const parsed = parseSysctlValue(op.name, formatSysctlValue(op.value));
+      if (!parsed.ok) return { message: sysctlRefusalText(`${SYSCTL_PREFIX}${op.name}`, 'EINVAL'), exitCode: 255 };
+      (this.sysctls as Record<SysctlName, unknown>)[op.name] = parsed.value;
+      return null;
+    }
     // what the kernel receives is what ipvsadm makes of the op's command line (its checks first)
     let asRun: Op;
     try {
@@ -321,6 +328,8 @@ export class IpvsKernel {
         delete this.daemons[asRun.state];
         return null;
       }
+      case 'set-sysctl':
+        return null; // handled above: never an ipvsadm command line
     }
   }
 
@@ -451,7 +460,7 @@ export class IpvsKernel {
     svc.reindex();
     this.toTrash(dest);
     svc.sched.delDest?.(svc, svc.schedState, dest, at);
-    if (this.sysctls.expireNodestConn) this.expireConnsOf(dest);
+    if (this.sysctls.expire_nodest_conn === 1) this.expireConnsOf(dest);
     return null;
   }
 
@@ -527,7 +536,7 @@ export class IpvsKernel {
       this.drops.noDest++;
       return null;
     }
-    this.conns.packet(c, DIR_INPUT, p.seg, 1, p.bytes, this.now, this.sysctls.expireNodestConn);
+    this.conns.packet(c, DIR_INPUT, p.seg, 1, p.bytes, this.now, this.sysctls.expire_nodest_conn === 1);
     return c;
   }
 
@@ -589,7 +598,7 @@ export class IpvsKernel {
   private checkTemplate(ct: Conn): boolean {
     const d = ct.dest as Dest;
     if ((d.flags & DEST_F_AVAILABLE) === 0) return false;
-    if (this.sysctls.expireQuiescentTemplate && d.weight === 0) return false;
+    if (this.sysctls.expire_quiescent_template === 1 && d.weight === 0) return false;
     return true;
   }
 
@@ -618,7 +627,7 @@ export class IpvsKernel {
     if (!o.kernelOrder) services = sortServices(services);
     const syncDaemons = (['master', 'backup'] as const).flatMap((s) => (this.daemons[s] ? [{ ...this.daemons[s]! }] : []));
     return {
-      globals: { timeouts: { tcp: t.tcp[TCP.ESTABLISHED]! / 1000, tcpfin: t.tcp[TCP.FIN_WAIT]! / 1000, udp: t.udp / 1000 }, syncDaemons },
+      globals: { timeouts: { tcp: t.tcp[TCP.ESTABLISHED]! / 1000, tcpfin: t.tcp[TCP.FIN_WAIT]! / 1000, udp: t.udp / 1000 }, syncDaemons, sysctls: { ...this.sysctls } },
       services: services as DirectorConfig['services'],
     };
   }

@@ -217,7 +217,7 @@ export class TrafficGenerator {
   private advanceFlow(f: Flow, now: number): void {
     const c = f.conn;
     const k = this.kernel;
-    const nodest = k.sysctls.expireNodestConn;
+    const nodest = k.sysctls.expire_nodest_conn === 1;
     if (f.phase === Phase.Connecting) {
       if (this.backendUp(c)) {
         this.handshake(f, now);
@@ -272,7 +272,7 @@ export class TrafficGenerator {
   /** handshake after the opening packet the kernel already saw */
   private handshake(f: Flow, now: number): void {
     const c = f.conn;
-    const nodest = this.kernel.sysctls.expireNodestConn;
+    const nodest = this.kernel.sysctls.expire_nodest_conn === 1;
     const replies = this.seesReplies(c);
     f.phase = Phase.Data;
     if (c.proto === IPPROTO_TCP) {
@@ -366,7 +366,7 @@ export class TrafficGenerator {
       if (!this.backendUp(c)) return { dest, close: () => this.drop(f) };
       this.handshake(f, now);
     }
-    const nodest = this.kernel.sysctls.expireNodestConn;
+    const nodest = this.kernel.sysctls.expire_nodest_conn === 1;
     this.data(f, f.inLeft, f.outLeft, now, nodest);
     f.inLeft = f.outLeft = 0;
     if (!opts.hold) {
@@ -376,7 +376,7 @@ export class TrafficGenerator {
     return {
       dest,
       close: () => {
-        if (f.index >= 0) this.close(f, this.kernel.now, this.kernel.sysctls.expireNodestConn);
+        if (f.index >= 0) this.close(f, this.kernel.now, this.kernel.sysctls.expire_nodest_conn === 1);
       },
     };
   }

@@ -370,6 +370,8 @@ export function opRequest(family: number, op: Op): GenlRequest {
       return req(family, CMD.NEW_DAEMON, DO, [nest(CMD_ATTR.DAEMON, daemonAttrs(op.daemon))]);
     case 'stop-daemon':
       return req(family, CMD.DEL_DAEMON, DO, [nest(CMD_ATTR.DAEMON, [u32(DAEMON.STATE, DAEMON_STATE[op.state])])]);
+    case 'set-sysctl':
+      throw new Error('IPVS settings are /proc writes, not netlink requests (agent/engines/sysctl-io.ts applies them)');
   }
 }
 
