@@ -8,6 +8,7 @@ import { useMemo, useSyncExternalStore } from 'react';
 import type { StatsTableDeltaEvent, StatsTableEvent } from '@/lib/api/schemas';
 import { applyTableDelta, tableOf, type StatsTable } from '@/lib/api/stats-delta';
 import type { StatsValues } from '@/lib/api/stats-fields';
+import { clockNow, subscribeNow } from '../ui/hooks';
 import { subscribeStream } from './shared-source';
 import { streamUrl } from './useStatsStream';
 
@@ -131,5 +132,32 @@ export function useTableMeta(t: LiveTable): TableMeta {
     subscribe,
     () => stores.get(t.url)?.meta ?? EMPTY_META,
     () => EMPTY_META,
+  );
+}
+
+/**
+ * Whether the table's numbers are older than `maxAgeMs` (false before the first table). A boolean
+ * snapshot: its reader re-renders when it flips, not with every second's numbers or tick.
+ */
+export function useTableOld(t: LiveTable, maxAgeMs: number): boolean {
+  const subscribe = useMemo(
+    () => (l: () => void) => {
+      const s = storeFor(t.url);
+      s.metaListeners.add(l);
+      const stopClock = subscribeNow(1000, l);
+      return () => {
+        s.metaListeners.delete(l);
+        stopClock();
+      };
+    },
+    [t.url],
+  );
+  return useSyncExternalStore(
+    subscribe,
+    () => {
+      const m = stores.get(t.url)?.meta ?? EMPTY_META;
+      return m.received && (m.t === null || clockNow(1000) - m.t > maxAgeMs);
+    },
+    () => false,
   );
 }
