@@ -74,6 +74,10 @@ async function measure(browser: Browser, cookie: string, cluster: string, servic
   await ctx.addInitScript({ content: 'window.__name = (f) => f;' });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error(`  [${cluster}] page error: ${e.message}`));
+  // an error boundary catches render errors (React #185 and the like): they reach only the console
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error(`  [${cluster}] console error: ${m.text().split('\n').slice(0, 3).join(' | ')}`);
+  });
   const count = page.getByTestId('services-count');
   // warm the route once (the first compile of server chunks is not what a user sees twice)
   const t0 = performance.now();
