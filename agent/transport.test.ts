@@ -235,6 +235,37 @@ describe('Transport retry timing (fake timers)', () => {
     expect(mem.stats.flatMap((b) => b.samples.map((s) => s.at))).toEqual([1, 2, 3]);
   });
 
+  it('halves a stats batch the console refuses as too large (413) until it fits, and still drains the backlog', async () => {
+    const mem = new MemoryControlPlane();
+    const buffer = new SampleBuffer(100, 100_000);
+    t = memoryTransport(mem, { stats: buffer, statsFlushMs: 5000, statsBatchMax: 8 });
+    t.start();
+    await settle();
+    for (let i = 1; i <= 8; i++) buffer.push(snap(i));
+    mem.failNext('stats', 2, 413); // 8 samples refused, then 4 refused: batches of 2 fit
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(mem.stats.map((b) => b.samples.length)).toEqual([2, 4, 2]); // 2 fit; the cap grows back after each success
+    expect(mem.stats.flatMap((b) => b.samples.map((s) => s.at))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(buffer.size).toBe(0);
+    expect(buffer.dropped).toBe(0);
+  });
+
+  it('drops a single stats sample the console refuses as too large instead of retrying it forever', async () => {
+    const mem = new MemoryControlPlane();
+    const buffer = new SampleBuffer(100, 100_000);
+    t = memoryTransport(mem, { stats: buffer, statsFlushMs: 5000 });
+    t.start();
+    await settle();
+    buffer.push(snap(1));
+    mem.failNext('stats', 1, 413);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(buffer.size).toBe(0);
+    expect(buffer.dropped).toBe(1);
+    buffer.push(snap(2));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(mem.stats.flatMap((b) => b.samples.map((s) => s.at))).toEqual([2]);
+  });
+
   it('reconnects with a low cap for 10 s after losing a healthy stream, then backs off as usual', async () => {
     const mem = new MemoryControlPlane();
     t = memoryTransport(mem);

@@ -79,6 +79,9 @@ export class Transport {
   private outbox: Report[] = [];
   private pumping = false;
   private statsRetryAt = 0;
+  /** samples per stats POST after a 413 (null: statsBatchMax) */
+  private statsBatchCap: number | null = null;
+  private statsFlushing = false;
   /** A report POST failed: the pump runs again when this fires (and not before). */
   private reportRetry: NodeJS.Timeout | null = null;
   /** Bumped on every (re)connect: a pump from an older connection stops so `hello` leads the new one. */
@@ -154,20 +157,49 @@ export class Transport {
     await this.post(AGENT_PATHS.connections, a);
   }
 
-  /** Send the oldest waiting stats samples (the buffer keeps them until a POST succeeds). */
+  /**
+   * Send the oldest waiting stats samples (the buffer keeps them until a POST succeeds). A batch
+   * the console refuses as too large (413: a director with 30,000 real servers sends megabytes a
+   * second) is halved until it fits, and batches follow one another so a backlog still drains; a
+   * single sample too large to ever fit is dropped (counted) rather than blocking every later one.
+   */
   async flushStats(): Promise<void> {
-    const buf = this.opts.stats;
-    if (!buf || buf.size === 0 || Date.now() < this.statsRetryAt) return;
-    const n = Math.min(buf.size, this.opts.statsBatchMax ?? 300);
-    const samples = buf.peek(n);
+    // one flush at a time: a slow one must not overlap the next tick and send its samples twice
+    if (this.statsFlushing) return;
+    this.statsFlushing = true;
     try {
-      await this.post(AGENT_PATHS.stats, { samples });
-      buf.commit(n);
-      this.statsBackoff.reset();
-    } catch (e) {
-      const delay = this.statsBackoff.next();
-      this.statsRetryAt = Date.now() + delay;
-      this.warnPostFailed(e as Error, 'stats', this.statsBackoff.failures, delay);
+      await this.flushStatsBatches();
+    } finally {
+      this.statsFlushing = false;
+    }
+  }
+
+  private async flushStatsBatches(): Promise<void> {
+    const buf = this.opts.stats;
+    const max = this.opts.statsBatchMax ?? 300;
+    for (let posts = 0; buf && buf.size > 0 && posts < STATS_POSTS_PER_FLUSH && Date.now() >= this.statsRetryAt; posts++) {
+      const n = Math.min(buf.size, this.statsBatchCap ?? max);
+      const samples = buf.peek(n);
+      try {
+        await this.post(AGENT_PATHS.stats, { samples });
+        buf.commit(n);
+        this.statsBackoff.reset();
+        if (this.statsBatchCap !== null) this.statsBatchCap = Math.min(max, this.statsBatchCap * 2);
+      } catch (e) {
+        if (e instanceof RejectedError && e.status === 413) {
+          this.statsBatchCap = Math.max(1, Math.floor(n / 2));
+          if (n === 1) {
+            buf.commit(1);
+            buf.dropped++;
+            this.opts.log.warn('control plane: one stats sample is larger than the console accepts; dropped it');
+          }
+          continue;
+        }
+        const delay = this.statsBackoff.next();
+        this.statsRetryAt = Date.now() + delay;
+        this.warnPostFailed(e as Error, 'stats', this.statsBackoff.failures, delay);
+        return;
+      }
     }
   }
 
@@ -423,6 +455,9 @@ export class Transport {
     }
   }
 }
+
+/** POSTs one flush may make while a stats backlog drains (a flush every statsFlushMs). */
+const STATS_POSTS_PER_FLUSH = 8;
 
 class RejectedError extends Error {
   constructor(

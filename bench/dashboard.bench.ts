@@ -11,6 +11,7 @@
 // LVS_SKIP_BUILD=1: run `next build` first) and one simulated director per cluster.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from '@playwright/test';
@@ -74,6 +75,10 @@ async function measure(browser: Browser, cookie: string, cluster: string, servic
   await ctx.addInitScript({ content: 'window.__name = (f) => f;' });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error(`  [${cluster}] page error: ${e.message}`));
+  // an error boundary catches render errors (React #185 and the like): they reach only the console
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error(`  [${cluster}] console error: ${m.text().split('\n').slice(0, 3).join(' | ')}`);
+  });
   const count = page.getByTestId('services-count');
   // warm the route once (the first compile of server chunks is not what a user sees twice)
   const t0 = performance.now();
@@ -102,8 +107,11 @@ async function measure(browser: Browser, cookie: string, cluster: string, servic
     firstPaint.push(performance.now() - start);
   }
   await count.filter({ hasText: `${services} services` }).waitFor({ timeout: 120_000 });
-  // numbers flowing before the clock starts
-  await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="service-row"] td:nth-child(9)')?.textContent ?? ''), undefined, { timeout: 60_000 });
+  // numbers flowing before the clock starts (a 30,000-real-server director's first samples are
+  // 10 MB each: on a loaded machine the console takes a while to take them in)
+  const numbersFrom = performance.now();
+  await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="service-row"] td:nth-child(9)')?.textContent ?? ''), undefined, { timeout: 300_000 });
+  console.log(`  [${cluster}] numbers in the table after ${((performance.now() - numbersFrom) / 1000).toFixed(1)} s more`);
 
   await page.evaluate(() => {
     const w = window as unknown as { __long: number[] };
@@ -252,6 +260,12 @@ export async function run(): Promise<void> {
     ];
     const w = [48, 12, 14, 9];
     console.log(`services table with live traffic: ${SMALL} vs ${BIG} services × 3 real servers, one simulated director each`);
+    console.log(
+      `  machine: ${os.cpus().length} CPUs, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')} (1/5/15 min) at the end of the run`,
+    );
     console.log(`  ${'measure'.padEnd(w[0]!)}${`${SMALL} svc`.padStart(w[1]!)}${`${BIG} svc`.padStart(w[2]!)}${'big/small'.padStart(w[3]!)}  goal`);
     for (const r of rows) console.log(`  ${r[0].padEnd(w[0]!)}${r[1].padStart(w[1]!)}${r[2].padStart(w[2]!)}${r[3].padStart(w[3]!)}  ${r[4]}`);
     console.log(

@@ -7,12 +7,13 @@ import { memo, type Ref } from 'react';
 import { formatHostPort } from '@/lib/ipvs/addr';
 import type { RealServer, VirtualService } from '@/lib/ipvs/model';
 import { realServerKeyId, serverKeyId } from '@/lib/ipvs/keys';
+import type { DirectorStatus } from '@/lib/api/schemas';
 import { FIELD, type StatsField } from '@/lib/api/stats-fields';
 import { addrLabel, ago, duration, flagsText, formatMetric, protoLabel, si } from '../format';
 import { FORWARD_COLUMN } from '../ipvs-help';
 import { href } from '../links';
 import { useDirectorStatuses } from '../live/director-status';
-import { useStatsRow, useTableMeta, type LiveTable } from '../live/stats-table';
+import { useStatsRow, useTableMeta, useTableOld, type LiveTable } from '../live/stats-table';
 import { useNow } from '../ui/hooks';
 import { HealthBadge, DrainBar } from '../service-editor/RealServerLive';
 import { realServerState, rsRef, upCount, type RsReports } from './live-index';
@@ -55,9 +56,11 @@ type ServiceRowProps = {
   live: LiveTable;
   canEdit: boolean;
   onRemove: (k: string) => void;
+  /** why the row's numbers are stale (useStaleness, read once by the table), or '' */
+  stale: string;
 };
 
-export const ServiceRow = memo(function ServiceRow({ index, rowRef, cluster, item, open, onToggle, reports, live, canEdit, onRemove }: ServiceRowProps) {
+export const ServiceRow = memo(function ServiceRow({ index, rowRef, cluster, item, open, onToggle, reports, live, canEdit, onRemove, stale }: ServiceRowProps) {
   const { s, key, mark } = item;
   const cls = mark === 'added' ? styles.added : mark === 'edited' ? styles.edited : mark === 'removed' ? styles.removed : '';
   const u = upCount(s, reports);
@@ -78,7 +81,7 @@ export const ServiceRow = memo(function ServiceRow({ index, rowRef, cluster, ite
             {mark}, not applied
           </span>
         ) : null}
-        <StaleMark cluster={cluster} live={live} />
+        {stale ? <StaleMark text={stale} /> : null}
       </td>
       <td>{s.scheduler}</td>
       <td className="small" title={s.persistence ? `persistence ${duration(s.persistence.timeout)}` : undefined}>
@@ -146,27 +149,42 @@ export const RealServerLine = memo(function RealServerLine({ index, rowRef, s, s
   );
 });
 
-const STALE_AFTER_MS = 10_000;
+export const STALE_AFTER_MS = 10_000;
 
-/** Which directors' numbers are missing from the sums now (the stream's freshness and each director's). */
-export function useStaleness(cluster: string, live: LiveTable): { stale: boolean; text: string } {
+/** The directors whose numbers are missing from the sums (the server marks them statsStale). */
+export function silentDirectors(dirs: readonly DirectorStatus[]): DirectorStatus[] {
+  return dirs.filter((d) => !d.revoked && d.state !== 'never-connected' && d.statsStale);
+}
+
+/** Why the rows' numbers are stale, without a clock (rows re-render only when it changes), or ''. */
+export function useRowsStale(cluster: string, live: LiveTable): string {
+  const old = useTableOld(live, STALE_AFTER_MS);
+  const silent = silentDirectors(useDirectorStatuses(cluster));
+  if (silent.length) return `no numbers from ${silent.map((d) => d.name).join(', ')}`;
+  return old ? 'the numbers are old' : '';
+}
+
+/** The toolbar's staleness badge: which directors' numbers are missing now, and for how long. */
+export function TableStaleBadge({ cluster, live }: { cluster: string; live: LiveTable }) {
   const meta = useTableMeta(live);
   const dirs = useDirectorStatuses(cluster);
   const now = useNow(1000);
-  const silent = dirs.filter((d) => !d.revoked && d.state !== 'never-connected' && d.statsStale);
+  const silent = silentDirectors(dirs);
   const tableOld = meta.received && now !== null && (meta.t === null || now - meta.t > STALE_AFTER_MS);
-  if (!silent.length && !tableOld) return { stale: false, text: '' };
+  if (!silent.length && !tableOld) return null;
   const since = (at: string | number | null) => (at !== null && now !== null ? ago(at, now).replace(' ago', '') : 'ever');
   const text = silent.length ? `no numbers from ${silent.map((d) => `${d.name} (${since(d.statsAt)})`).join(', ')}` : `numbers ${since(meta.t)} old`;
-  return { stale: true, text };
+  return (
+    <span className="badge warn" data-testid="table-stale" title={text}>
+      {text}
+    </span>
+  );
 }
 
 /** The per-service staleness badge: the row's numbers leave out a silent director (or all are old). */
-export function StaleMark({ cluster, live }: { cluster: string; live: LiveTable }) {
-  const st = useStaleness(cluster, live);
-  if (!st.stale) return null;
+function StaleMark({ text }: { text: string }) {
   return (
-    <span className="badge warn" style={{ marginLeft: 8 }} data-testid="service-stale" title={st.text}>
+    <span className="badge warn" style={{ marginLeft: 8 }} data-testid="service-stale" title={text}>
       stale
     </span>
   );

@@ -20,7 +20,7 @@ import { useLiveTable } from '../live/stats-table';
 import { Can, useSession } from '../session';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { indexReports, upCount } from './live-index';
-import { RealServerLine, ServiceRow, useStaleness, type ServiceItem } from './ServiceRows';
+import { RealServerLine, ServiceRow, TableStaleBadge, useRowsStale, type ServiceItem } from './ServiceRows';
 import { ServiceSearch } from './service-search';
 import styles from './cluster.module.css';
 
@@ -71,7 +71,7 @@ export function ServicesTable({ cluster }: { cluster: string }) {
   );
   const baseRevision = c.data?.currentRevision?.number ?? 0;
   const remove = useCallback((k: string) => setEdit(k, null, baseRevision), [setEdit, baseRevision]);
-  const staleness = useStaleness(cluster, live);
+  const stale = useRowsStale(cluster, live);
 
   if (c.isPending) return <Loading rows={6} />;
   if (c.isError) return <ErrorState error={c.error} retry={() => c.refetch()} />;
@@ -95,11 +95,7 @@ export function ServicesTable({ cluster }: { cluster: string }) {
         <span className="small muted" data-testid="services-count">
           {filtered.length === rows.length ? `${rows.length} services` : `${filtered.length} of ${rows.length} services`}
         </span>
-        {staleness.stale ? (
-          <span className="badge warn" data-testid="table-stale" title={staleness.text}>
-            {staleness.text}
-          </span>
-        ) : null}
+        <TableStaleBadge cluster={cluster} live={live} />
         <span className="grow" />
         <button type="button" className="btn small" onClick={() => setExpanded(allOpen ? new Set() : new Set(filtered.map((r) => r.key)))} disabled={!filtered.length}>
           {allOpen ? 'Collapse all' : 'Expand all'}
@@ -131,7 +127,7 @@ export function ServicesTable({ cluster }: { cluster: string }) {
           </Empty>
         </div>
       ) : (
-        <VirtualServiceTable cluster={cluster} lines={lines} expanded={expanded} onToggle={toggle} reports={reports} live={live} canEdit={can('operator')} onRemove={remove} />
+        <VirtualServiceTable cluster={cluster} lines={lines} expanded={expanded} onToggle={toggle} reports={reports} live={live} canEdit={can('operator')} onRemove={remove} stale={stale} />
       )}
       {rows.length > 0 && filtered.length === 0 ? <Empty title="No service matches the filters" /> : null}
     </section>
@@ -147,10 +143,13 @@ type TableProps = {
   live: ReturnType<typeof useLiveTable>;
   canEdit: boolean;
   onRemove: (k: string) => void;
+  stale: string;
 };
 
-function VirtualServiceTable({ cluster, lines, expanded, onToggle, reports, live, canEdit, onRemove }: TableProps) {
+function VirtualServiceTable({ cluster, lines, expanded, onToggle, reports, live, canEdit, onRemove, stale }: TableProps) {
   const scroller = useRef<HTMLDivElement>(null);
+  // a stable key function: a new one makes the virtualizer re-measure every line (10,000 objects)
+  const getItemKey = useCallback((i: number) => lineKey(lines[i]!), [lines]);
   // TanStack Virtual hands back functions the React Compiler cannot memoize; React's own advice is
   // to leave such a component uncompiled, which it is.
   // eslint-disable-next-line react-hooks/incompatible-library
@@ -158,7 +157,7 @@ function VirtualServiceTable({ cluster, lines, expanded, onToggle, reports, live
     count: lines.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
-    getItemKey: (i) => lineKey(lines[i]!),
+    getItemKey,
     overscan: 12,
     // rows on the first paint, before the box is measured
     initialRect: { width: 1200, height: 800 },
@@ -243,6 +242,7 @@ function VirtualServiceTable({ cluster, lines, expanded, onToggle, reports, live
                 live={live}
                 canEdit={canEdit}
                 onRemove={onRemove}
+                stale={stale}
               />
             ) : (
               <RealServerLine key={vi.key} index={vi.index} s={line.item.s} skey={line.item.key} r={line.r} reports={reports} live={live} />

@@ -6,62 +6,36 @@
 // One store per stream URL, shared by every row and closed when the last one leaves.
 import { useMemo, useSyncExternalStore } from 'react';
 import type { StatsTableDeltaEvent, StatsTableEvent } from '@/lib/api/schemas';
-import { applyTableDelta, tableOf, type StatsTable } from '@/lib/api/stats-delta';
 import type { StatsValues } from '@/lib/api/stats-fields';
+import { clockNow, subscribeNow } from '../ui/hooks';
 import { subscribeStream } from './shared-source';
+import { EMPTY_META, TableStore, type TableMeta } from './table-store';
 import { streamUrl } from './useStatsStream';
 
+export type { TableMeta } from './table-store';
 export type TableMode = 'services' | 'all';
-/** When the numbers are from: `t` the oldest second in the sums (null: no director reports). */
-export type TableMeta = { t: number | null; directors: number; received: boolean };
 
-type Store = {
-  table: StatsTable;
-  meta: TableMeta;
-  rowListeners: Map<string, Set<() => void>>;
-  metaListeners: Set<() => void>;
-  users: number;
-  close?: () => void;
-};
+type Entry = { store: TableStore; users: number; close?: () => void };
+const stores = new Map<string, Entry>();
 
-const stores = new Map<string, Store>();
-const EMPTY_META: TableMeta = { t: null, directors: 0, received: false };
-
-function storeFor(url: string): Store {
+function storeFor(url: string): Entry {
   let s = stores.get(url);
-  if (!s) {
-    s = { table: new Map(), meta: EMPTY_META, rowListeners: new Map(), metaListeners: new Set(), users: 0 };
-    stores.set(url, s);
-  }
+  if (!s) stores.set(url, (s = { store: new TableStore(), users: 0 }));
   return s;
 }
 
-function open(url: string, s: Store) {
-  const notifyRows = (ks: Iterable<string>) => {
-    for (const k of ks) s.rowListeners.get(k)?.forEach((l) => l());
-  };
-  const setMeta = (t: number | null, directors: number) => {
-    if (s.meta.received && s.meta.t === t && s.meta.directors === directors) return;
-    s.meta = { t, directors, received: true };
-    s.metaListeners.forEach((l) => l());
-  };
+function open(url: string, s: Entry) {
   s.close = subscribeStream(url, {
     table: (data) => {
       try {
-        const e = JSON.parse(data) as StatsTableEvent;
-        const before = s.table;
-        s.table = tableOf(e.rows);
-        notifyRows(new Set([...before.keys(), ...s.table.keys()]));
-        setMeta(e.t, e.directors);
+        s.store.setTable(JSON.parse(data) as StatsTableEvent);
       } catch {
         /* dropped: the server sends a whole table again when it cannot vouch for ours */
       }
     },
     'table-delta': (data) => {
       try {
-        const e = JSON.parse(data) as StatsTableDeltaEvent;
-        notifyRows(applyTableDelta(s.table, e));
-        setMeta(e.t, e.directors);
+        s.store.applyDelta(JSON.parse(data) as StatsTableDeltaEvent);
       } catch {
         /* see above */
       }
@@ -95,41 +69,46 @@ const noSnapshot = () => 0;
 
 /** One row's numbers (STATS_FIELDS order); a new array only when that row changed. */
 export function useStatsRow(t: LiveTable, key: string): StatsValues | undefined {
-  const subscribe = useMemo(
-    () => (l: () => void) => {
-      const s = storeFor(t.url);
-      const set = s.rowListeners.get(key) ?? new Set();
-      set.add(l);
-      s.rowListeners.set(key, set);
-      return () => {
-        set.delete(l);
-        if (set.size === 0 && s.rowListeners.get(key) === set) s.rowListeners.delete(key);
-      };
-    },
-    [t.url, key],
-  );
+  const subscribe = useMemo(() => (l: () => void) => storeFor(t.url).store.subscribeRow(key, l), [t.url, key]);
   return useSyncExternalStore(
     subscribe,
-    () => stores.get(t.url)?.table.get(key),
+    () => stores.get(t.url)?.store.row(key),
     () => undefined,
   );
 }
 
 /** How fresh the table's numbers are (for the staleness badge). */
 export function useTableMeta(t: LiveTable): TableMeta {
+  const subscribe = useMemo(() => (l: () => void) => storeFor(t.url).store.subscribeMeta(l), [t.url]);
+  return useSyncExternalStore(
+    subscribe,
+    () => stores.get(t.url)?.store.meta ?? EMPTY_META,
+    () => EMPTY_META,
+  );
+}
+
+/**
+ * Whether the table's numbers are older than `maxAgeMs` (false before the first table). A boolean
+ * snapshot: its reader re-renders when it flips, not with every second's numbers or tick.
+ */
+export function useTableOld(t: LiveTable, maxAgeMs: number): boolean {
   const subscribe = useMemo(
     () => (l: () => void) => {
-      const s = storeFor(t.url);
-      s.metaListeners.add(l);
+      const stopMeta = storeFor(t.url).store.subscribeMeta(l);
+      const stopClock = subscribeNow(1000, l);
       return () => {
-        s.metaListeners.delete(l);
+        stopMeta();
+        stopClock();
       };
     },
     [t.url],
   );
   return useSyncExternalStore(
     subscribe,
-    () => stores.get(t.url)?.meta ?? EMPTY_META,
-    () => EMPTY_META,
+    () => {
+      const m = stores.get(t.url)?.store.meta ?? EMPTY_META;
+      return m.received && (m.t === null || clockNow(1000) - m.t > maxAgeMs);
+    },
+    () => false,
   );
 }

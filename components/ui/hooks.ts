@@ -3,21 +3,27 @@
 // timer per interval for the whole page, however many badges read it) and "has hydrated".
 import { useEffect, useState, useSyncExternalStore } from 'react';
 
-type Clock = { now: number; listeners: Set<() => void>; timer?: ReturnType<typeof setInterval> };
+type Clock = { now: number; listeners: Set<() => void>; timer?: ReturnType<typeof setInterval>; idle?: ReturnType<typeof setTimeout>; subscribe: (l: () => void) => () => void };
 const clocks = new Map<number, Clock>();
 
+// One subscribe function per interval, so React never re-subscribes a re-rendered reader; and the
+// timer outlives its last reader by a moment: when every reader re-renders in one commit, React
+// unsubscribes them all before subscribing them again, and a clock that restarted (and re-read the
+// time) there would hand each a new snapshot, forcing another synchronous render, again and again
+// (React error #185 with 10,000 services, where one round takes longer than a millisecond).
 function clock(intervalMs: number): Clock {
   let c = clocks.get(intervalMs);
   if (!c) {
-    c = { now: Date.now(), listeners: new Set() };
-    clocks.set(intervalMs, c);
+    const fresh: Clock = { now: Date.now(), listeners: new Set(), subscribe: (l) => subscribeClock(fresh, intervalMs, l) };
+    clocks.set(intervalMs, (c = fresh));
   }
   return c;
 }
 
-function subscribeClock(intervalMs: number, listener: () => void): () => void {
-  const c = clock(intervalMs);
+function subscribeClock(c: Clock, intervalMs: number, listener: () => void): () => void {
   c.listeners.add(listener);
+  if (c.idle) clearTimeout(c.idle);
+  c.idle = undefined;
   if (!c.timer) {
     c.now = Date.now();
     c.timer = setInterval(() => {
@@ -27,18 +33,28 @@ function subscribeClock(intervalMs: number, listener: () => void): () => void {
   }
   return () => {
     c.listeners.delete(listener);
-    if (c.listeners.size === 0 && c.timer) {
-      clearInterval(c.timer);
-      c.timer = undefined;
-    }
+    if (c.listeners.size > 0 || !c.timer || c.idle) return;
+    c.idle = setTimeout(() => {
+      c.idle = undefined;
+      if (c.listeners.size === 0 && c.timer) {
+        clearInterval(c.timer);
+        c.timer = undefined;
+      }
+    }, intervalMs);
   };
 }
 
+/** Subscribe to the shared clock of `intervalMs` (for stores that combine it with their own). */
+export const subscribeNow = (intervalMs: number, l: () => void) => clock(intervalMs).subscribe(l);
+/** The shared clock's time (what useNow last rendered). */
+export const clockNow = (intervalMs: number) => clock(intervalMs).now;
+
 /** The time, moving every `intervalMs`; null while rendering on the server (no clock to agree on). */
 export function useNow(intervalMs = 1000): number | null {
+  const c = clock(intervalMs);
   return useSyncExternalStore(
-    (l) => subscribeClock(intervalMs, l),
-    () => clock(intervalMs).now,
+    c.subscribe,
+    () => c.now,
     () => null,
   );
 }
