@@ -22,7 +22,7 @@ import type { DesiredRevision, DrainProgress, Drift, Report } from '../lib/proto
 import type { Engine } from './engines/engine';
 import { Backoff } from './backoff';
 import { opObjectKey, opServiceId } from './op-object';
-import { readServices, readsEverything, scopeOf, touchedServices, withinScope } from './scoped-read';
+import { readServices, readsEverything, sameData, scopeOf, touchedServices, withinScope } from './scoped-read';
 import type { AgentState, StateStore } from './state-store';
 import type { Logger } from './transport';
 
@@ -67,7 +67,8 @@ export class Reconciler {
   /** The desired revision whose config was last found to match its hash. */
   private hashChecked: DesiredRevision | null = null;
   private lastNack = '';
-  private lastStateReport = '';
+  /** The table last sent in a `state` report, its drift (canonical JSON of the ops) and, once needed, its configHash. */
+  private reported: { actual: DirectorConfig; drift: string; hash: string | null } | null = null;
   private lastVerified = 0;
   private lastDrainReport = '';
   /** Connections a draining server held when this agent first saw its drain (the progress bar's 100%). */
@@ -171,7 +172,7 @@ export class Reconciler {
 
   /** The control plane reconnected: the next pass re-sends state and drains even if unchanged. */
   forgetReported(): void {
-    this.lastStateReport = '';
+    this.reported = null;
     this.lastDrainReport = '';
     this.lastNack = '';
   }
@@ -243,18 +244,26 @@ export class Reconciler {
     return stats;
   }
 
+  /**
+   * A `state` report when the table (or its drift) differs from the last one sent, else at most one
+   * tiny `verified` per 5 s. "Differs" is a deep comparison that builds nothing (and is pointer
+   * equality for the services a targeted pass did not touch); the configHash a `verified` carries
+   * is computed once per table sent, when the first `verified` for it is due, so a change's own
+   * pass never hashes the whole table.
+   */
   private reportState(actual: DirectorConfig, drift: Drift | null): void {
-    const hash = configHash(actual);
-    const key = canonicalJson({ h: hash, d: drift ? drift.ops : null });
-    if (key === this.lastStateReport) {
+    const d = drift ? canonicalJson(drift.ops) : '';
+    const last = this.reported;
+    if (last && last.drift === d && sameData(last.actual, actual)) {
       // unchanged: a tiny `verified` instead, at most one per pass and one per 5 s (issue 16)
       const at = this.now();
       if (at.getTime() - this.lastVerified < 5000) return;
       this.lastVerified = at.getTime();
-      this.opts.report({ type: 'verified', revision: this.acked?.revision ?? null, hash, at: at.toISOString() });
+      last.hash ??= configHash(last.actual);
+      this.opts.report({ type: 'verified', revision: this.acked?.revision ?? null, hash: last.hash, at: at.toISOString() });
       return;
     }
-    this.lastStateReport = key;
+    this.reported = { actual, drift: d, hash: null };
     this.opts.report({ type: 'state', actual, drift });
   }
 
@@ -516,7 +525,7 @@ export class Reconciler {
     this.lastNack = '';
     const ackKey = `${rev.revision}|${rev.hash}`;
     const applied = target;
-    const changedBaseline = !sameRevision || canonicalJson(this.acked!.applied) !== canonicalJson(applied);
+    const changedBaseline = !sameRevision || !sameData(this.acked!.applied, applied);
     if (changedBaseline) {
       this.acked = { revision: rev.revision, hash: rev.hash, applied, at: this.now().toISOString() };
       this.persist({ acked: this.acked, desired: rev });

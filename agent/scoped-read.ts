@@ -1,9 +1,11 @@
 // Targeted reads: a pass that changes K services reads (and verifies) only those K. The agent keeps
 // its picture of the live table (the last full read, patched with every scoped read since); these
 // helpers name the services a plan touches and patch the picture with what a scoped read found.
-import { serviceKeyOf, type DirectorConfig, type ServiceKey, type VirtualService } from '@/lib/ipvs/model';
+// Everything here is O(K log N) for K services of an N-service table: a DirectorConfig's services
+// are in the model's order (compareServices, the schema's canonical form, which every engine
+// returns), so a service is found by binary search, never by a scan that builds N key strings.
+import { compareServices, serviceKeyOf, type DirectorConfig, type ServiceKey, type VirtualService } from '@/lib/ipvs/model';
 import { serviceKeyId } from '@/lib/ipvs/keys';
-import { sortServices } from '@/lib/ipvs/kernel-table';
 import type { Op } from '@/lib/ipvs/op';
 import type { Engine, ReadScope } from './engines/engine';
 
@@ -43,18 +45,77 @@ export function withinScope(ops: readonly Op[], scope: ReadScope): boolean {
 }
 
 /**
- * The picture patched with a scoped read: the director-wide settings and every service the read
- * returned are taken from it; a scoped service it did not return is gone; the rest stay as known.
+ * Where `key` is in services sorted in the model's order: its index, or -(insertion point) - 1
+ * when it is not there (Java's binarySearch convention).
  */
-export function mergeScopedRead(picture: DirectorConfig, fresh: DirectorConfig, scope: ReadScope): DirectorConfig {
-  const replaced = new Set([...scope.services.map(serviceKeyId), ...fresh.services.map((s) => serviceKeyId(s))]);
-  const services: VirtualService[] = picture.services.filter((s) => !replaced.has(serviceKeyId(s)));
-  services.push(...fresh.services);
-  return { globals: fresh.globals, services: sortServices(services) };
+export function findService(services: readonly ServiceKey[], key: ServiceKey): number {
+  let lo = 0;
+  let hi = services.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareServices(services[mid]!, key);
+    if (c < 0) lo = mid + 1;
+    else if (c > 0) hi = mid - 1;
+    else return mid;
+  }
+  return -lo - 1;
 }
 
-/** Only the scoped services of a complete config (for engines that hold the whole table in memory). */
+/**
+ * The picture patched with a scoped read: the director-wide settings and every service the read
+ * returned are taken from it; a scoped service it did not return is gone; the rest stay as known.
+ * When the read found exactly what the picture holds, the picture itself is returned (the same
+ * object: "nothing changed" is then an identity check, not a whole-table comparison).
+ */
+export function mergeScopedRead(picture: DirectorConfig, fresh: DirectorConfig, scope: ReadScope): DirectorConfig {
+  let services: VirtualService[] | null = null; // copied on the first difference
+  const sameGlobals = sameData(picture.globals, fresh.globals);
+  const put = (key: ServiceKey, svc: VirtualService | null) => {
+    const list = services ?? picture.services;
+    const i = findService(list, key);
+    if (i >= 0 && svc && sameData(list[i], svc)) return;
+    if (i < 0 && !svc) return;
+    services ??= picture.services.slice();
+    if (i >= 0) {
+      if (svc) services[i] = svc;
+      else services.splice(i, 1);
+    } else services.splice(-i - 1, 0, svc!);
+  };
+  for (const svc of fresh.services) put(svc, svc);
+  for (const key of scope.services) if (findService(fresh.services, key) < 0) put(key, null);
+  if (services === null && sameGlobals) return picture;
+  return { globals: sameGlobals ? picture.globals : fresh.globals, services: services ?? picture.services };
+}
+
+/** Only the scoped services of a complete config (each once, in the model's order). */
 export function scopeOf(config: DirectorConfig, scope: ReadScope): DirectorConfig {
-  const ids = new Set(scope.services.map(serviceKeyId));
-  return { globals: config.globals, services: config.services.filter((s) => ids.has(serviceKeyId(s))) };
+  const found = new Set<number>();
+  for (const key of scope.services) {
+    const i = findService(config.services, key);
+    if (i >= 0) found.add(i);
+  }
+  return { globals: config.globals, services: [...found].sort((a, b) => a - b).map((i) => config.services[i]!) };
+}
+
+/** Deep equality of plain JSON data (what a config is): no strings built, stops at the first difference. */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in ra) {
+    if (ra[k] === undefined) continue;
+    na++;
+    if (!sameData(ra[k], rb[k])) return false;
+  }
+  let nb = 0;
+  for (const k in rb) if (rb[k] !== undefined) nb++;
+  return na === nb;
 }

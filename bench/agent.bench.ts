@@ -89,7 +89,13 @@ function agentBundle(tmp: string): string {
   const built = path.join(REPO_ROOT, 'agent/dist/lvs-agent.mjs');
   if (fs.existsSync(script)) {
     execFileSync(process.execPath, [script], { cwd: REPO_ROOT, stdio: 'inherit' });
-    if (fs.existsSync(built)) return built;
+    if (fs.existsSync(built)) {
+      // a frozen copy beside it (so `netlink` still resolves from node_modules): a rebuild during a
+      // long run does not change what the run measures
+      const frozen = path.join(path.dirname(built), `bench-${process.pid}.mjs`);
+      fs.copyFileSync(built, frozen);
+      return frozen;
+    }
   }
   const out = path.join(tmp, 'lvs-agent.mjs');
   execFileSync(
@@ -413,5 +419,6 @@ export async function run(): Promise<void> {
   } finally {
     await guest.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+    if (path.basename(agent).startsWith('bench-')) fs.rmSync(agent, { force: true });
   }
 }

@@ -19,23 +19,29 @@ import { ERRNO, kernelRefusalText, type KernelCommand } from '@/lib/ipvs/kernel-
 import { KernelTable, sortRealServers, sortServices } from '@/lib/ipvs/kernel-table';
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import { parseProcStats, streamProcConn } from '@/lib/ipvs/listing';
-import { serviceFamily, serviceKeyOf, type DirectorConfig, type ServiceKey, type SyncDaemon, type VirtualService } from '@/lib/ipvs/model';
+import { serviceFamily, serviceKeyOf, type DirectorConfig, type Family, type RealServer, type ServiceKey, type SyncDaemon, type VirtualService } from '@/lib/ipvs/model';
 import type { Op } from '@/lib/ipvs/op';
 import { applyOps, ipvsadmRefusal, isSysctlOp, opToCommandLine } from '@/lib/ipvs/ops';
 import { plan } from '@/lib/ipvs/plan';
 import { ZERO_COUNTERS, ZERO_RATES, type ConnEntry, type ConnFilter, type ServiceStats, type StatsSnapshot } from '@/lib/ipvs/stats';
 import { matchConn } from '../conn-filter';
+import { scopeOf, touchedServices } from '../../scoped-read';
 import { EngineUnavailableError, type ApplyResult, type Engine, type EngineFacts, type ReadScope } from '../engine';
 import { localSchedulers } from '../ipvsadm';
-import { decodeFamily, getFamilyRequest, type AttrMap, type GenlRequest } from './codec/nlmsg';
+import { decodeAttrs, decodeFamily, getFamilyRequest, type AttrMap, type GenlRequest } from './codec/nlmsg';
 import {
   decodeDaemon,
   decodeDest,
+  type DecodedService,
   decodeInfo,
+  decodeDestServerAt,
+  decodeDestStatsAt,
   decodeService,
+  decodeServiceStatsAt,
   decodeTimeouts,
   destOf,
   dumpDaemonsRequest,
+  dumpDestsOfRequest,
   dumpDestsRequest,
   dumpServicesRequest,
   getConfigRequest,
@@ -44,7 +50,8 @@ import {
   IPVS_GENL_NAME,
   opRequest,
   serviceOf,
-  serviceStats,
+  type DestStatsEntry,
+  type ServiceStatsEntry,
 } from './codec/ipvs';
 import { GenlPool, NOT_SENT, type Outcome } from './socket';
 
@@ -132,83 +139,99 @@ export class NetlinkEngine implements Engine {
     const family = await this.resolveFamily();
     const sock = this.socket('ctl');
     const head: GenlRequest[] = [getConfigRequest(family), dumpDaemonsRequest(family)];
-    let services: { svc: ReturnType<typeof decodeService>; dests: Outcome }[];
+    const heads: AttrMap[][] = [[], []];
     if (scope) {
       const keys = uniqueKeys(scope.services);
       const out = await sock.exchange([...head, ...keys.flatMap((k) => [getServiceRequest(family, k), dumpDestsRequest(family, k)])], { window: DUMP_WINDOW });
-      services = [];
+      const services: VirtualService[] = [];
       keys.forEach((_, i) => {
-        const svc = out[2 + 2 * i]!;
-        if (svc.errno === ERRNO.ESRCH) return; // not there: simply absent from the result
-        mustSucceed(svc, 'GET_SERVICE');
-        services.push({ svc: decodeService(serviceOf(svc.messages[0]!)), dests: out[3 + 2 * i]! });
+        const o = out[2 + 2 * i]!;
+        if (o.errno === ERRNO.ESRCH) return; // not there: simply absent from the result
+        mustSucceed(o, 'GET_SERVICE');
+        const svc = decodeService(serviceOf(o.messages[0]!));
+        const dests = out[3 + 2 * i]!;
+        mustSucceed(dests, `GET_DEST dump of ${serviceKeyId(svc)}`);
+        const family = serviceFamily(svc);
+        services.push({ ...svc, realServers: sortRealServers(dests.messages.map((m) => decodeDest(destOf(m), family).server)) } as VirtualService);
       });
       return assemble(out[0]!, out[1]!, services);
     }
-    const [config, daemons, dump] = await sock.exchange([...head, dumpServicesRequest(family)]);
+    // Full: the head and the service dump, then every destination dump; messages decoded in place.
+    const svcs: { svc: DecodedService; keyAttrs: Buffer; family: Family }[] = [];
+    const [config, daemons, dump] = await sock.exchange([...head, dumpServicesRequest(family)], {
+      window: DUMP_WINDOW,
+      sink: (i, buf, view, off, end) => {
+        if (i === 2) {
+          const e = decodeServiceStatsAt(buf, view, off, end);
+          svcs.push({ svc: decodeService(serviceOf(decodeAttrs(buf, off, end))), keyAttrs: e.keyAttrs, family: e.family });
+        } else heads[i]!.push(decodeAttrs(buf, off, end));
+      },
+    });
     mustSucceed(dump!, 'GET_SERVICE dump');
-    const svcs = dump!.messages.map((m) => decodeService(serviceOf(m)));
+    const servers: RealServer[][] = svcs.map(() => []);
     const dests = await sock.exchange(
-      svcs.map((s) => dumpDestsRequest(family, s)),
-      { window: DUMP_WINDOW },
+      svcs.map((s) => dumpDestsOfRequest(family, s.keyAttrs)),
+      { sink: (i, _buf, view, off, end) => servers[i]!.push(decodeDestServerAt(view, off, end, svcs[i]!.family)) },
     );
     return assemble(
-      config!,
-      daemons!,
-      svcs.map((svc, i) => ({ svc, dests: dests[i]! })),
+      { ...config!, messages: heads[0]! },
+      { ...daemons!, messages: heads[1]! },
+      svcs.map(({ svc }, i) => {
+        mustSucceed(dests[i]!, `GET_DEST dump of ${serviceKeyId(svc)}`);
+        return { ...svc, realServers: sortRealServers(servers[i]!) } as VirtualService;
+      }),
     );
   }
 
   // ---- stats ----------------------------------------------------------------------------------------
 
+  /**
+   * One sample: the service dump (keys + stats64), then every service's destination dump, all
+   * pipelined over the stats pool's lanes; each message is decoded in place as it arrives (only
+   * keys, counts and stats64), straight into the snapshot's rows.
+   */
   async readStats(): Promise<StatsSnapshot> {
     const family = await this.resolveFamily();
     const sock = this.socket('stats');
-    const [dump] = await sock.exchange([dumpServicesRequest(family)]);
+    const entries: ServiceStatsEntry[] = [];
+    const [dump] = await sock.exchange([dumpServicesRequest(family)], { sink: (_, buf, view, off, end) => entries.push(decodeServiceStatsAt(buf, view, off, end)) });
     mustSucceed(dump!, 'GET_SERVICE dump');
-    const svcMsgs = dump!.messages.map((m) => serviceOf(m));
-    const keys = svcMsgs.map((m) => serviceKeyOf(decodeService(m)));
+    const servers: DestStatsEntry[][] = entries.map(() => []);
     const dests = await sock.exchange(
-      keys.map((k) => dumpDestsRequest(family, k)),
-      { window: DUMP_WINDOW },
+      entries.map((e) => dumpDestsOfRequest(family, e.keyAttrs)),
+      { sink: (i, _buf, view, off, end) => servers[i]!.push(decodeDestStatsAt(view, off, end, entries[i]!.family)) },
     );
     const at = Date.now();
     const totals = { counters: { ...ZERO_COUNTERS }, rates: { ...ZERO_RATES } };
-    const services: ServiceStats[] = svcMsgs.map((m, i) => {
-      const key = keys[i]!;
-      const st = serviceStats(m) ?? { counters: { ...ZERO_COUNTERS }, rates: { ...ZERO_RATES } };
-      for (const k of Object.keys(totals.counters) as (keyof typeof totals.counters)[]) totals.counters[k] += st.counters[k];
-      for (const k of Object.keys(totals.rates) as (keyof typeof totals.rates)[]) totals.rates[k] += st.rates[k];
-      const d = dests[i]!;
-      const realServers =
-        d.errno === 0
-          ? d.messages.map((dm) => {
-              const x = decodeDest(destOf(dm), serviceFamily(key));
-              return {
-                address: x.server.address,
-                port: x.server.port,
-                activeConns: x.activeConns,
-                inactConns: x.inactConns,
-                persistConns: x.persistConns,
-                counters: x.stats?.counters ?? { ...ZERO_COUNTERS },
-                rates: x.stats?.rates ?? { ...ZERO_RATES },
-              };
-            })
-          : [];
-      return { service: key, counters: st.counters, rates: st.rates, realServers: sortRealServers(realServers) };
+    const services: ServiceStats[] = entries.map((e, i) => {
+      const c = e.counters;
+      const r = e.rates;
+      const t = totals.counters;
+      const tr = totals.rates;
+      t.conns += c.conns;
+      t.inPkts += c.inPkts;
+      t.outPkts += c.outPkts;
+      t.inBytes += c.inBytes;
+      t.outBytes += c.outBytes;
+      tr.cps += r.cps;
+      tr.inpps += r.inpps;
+      tr.outpps += r.outpps;
+      tr.inbps += r.inbps;
+      tr.outbps += r.outbps;
+      // a service deleted between the two dumps has no destinations to show (ESRCH)
+      return { service: e.key, counters: c, rates: r, realServers: dests[i]!.errno === 0 ? sortRealServers(servers[i]!) : [] };
     });
     const proc = path.join(this.procNet, 'ip_vs_stats');
-    if (fs.existsSync(proc)) {
-      try {
-        const t = parseProcStats(fs.readFileSync(proc, 'utf8'));
-        totals.counters = t.counters;
-        totals.rates = t.rates;
-      } catch {
-        // keep the sum over services
-      }
+    try {
+      const t = parseProcStats(fs.readFileSync(proc, 'utf8'));
+      totals.counters = t.counters;
+      totals.rates = t.rates;
+    } catch {
+      // no such file, or not parseable: keep the sum over services
     }
-    const order = sortServices(keys.map((k, i) => ({ ...k, i })));
-    return { at, totals, services: order.map((x) => services[x.i]!) };
+    // in the model's order (the kernel dumps in hash order); sortServices keeps the key objects
+    const row = new Map(services.map((x) => [x.service, x]));
+    return { at, totals, services: sortServices(services.map((x) => x.service)).map((k) => row.get(k)!) };
   }
 
   // ---- connections: netlink has no connection dump; the kernel's /proc file, streamed ------------------
@@ -231,7 +254,9 @@ export class NetlinkEngine implements Engine {
     if (ops.some(isSysctlOp)) throw new Error('IPVS settings are /proc writes: wrap the engine with withSysctls (agent/engines/sysctl-io.ts)');
     const family = await this.resolveFamily();
     const sock = this.socket('ctl');
-    let state = before ?? (await this.read({ services: touchedServices(ops) }));
+    // The model of what the ops touch only: foreseeing K ops costs O(K), whatever the table's size.
+    const scope = { services: touchedServices(ops) };
+    let state = before ? scopeOf(before, scope) : await this.read(scope);
     let done = 0;
     while (done < ops.length) {
       const rest = ops.slice(done);
@@ -272,7 +297,7 @@ export class NetlinkEngine implements Engine {
     const table = KernelTable.from(state);
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
-      if (this.knownFailures.has(canonicalJson(op)) || ipvsadmRefusal(op)) return { stop: i, table };
+      if ((this.knownFailures.size > 0 && this.knownFailures.has(canonicalJson(op))) || ipvsadmRefusal(op)) return { stop: i, table };
       try {
         table.apply(op);
       } catch {
@@ -338,12 +363,8 @@ function mustSucceed(o: Outcome, what: string): void {
   throw new Error(`IPVS netlink ${what} failed: ${kernelRefusalText(null, o.errno)} (errno ${o.errno})`);
 }
 
-/** The services an op list touches (what a scoped read before applying it needs). */
-export function touchedServices(ops: readonly Op[]): ServiceKey[] {
-  const keys: ServiceKey[] = [];
-  for (const op of ops) if ('service' in op) keys.push(serviceKeyOf(op.service));
-  return uniqueKeys(keys);
-}
+/** The services an op list touches (what a scoped read before applying it needs): scoped-read's. */
+export { touchedServices };
 
 function uniqueKeys(keys: readonly ServiceKey[]): ServiceKey[] {
   const seen = new Map<string, ServiceKey>();
@@ -351,17 +372,12 @@ function uniqueKeys(keys: readonly ServiceKey[]): ServiceKey[] {
   return [...seen.values()];
 }
 
-/** GET_CONFIG + the daemon dump + services with their destination dumps, as a canonical config. */
-function assemble(config: Outcome, daemons: Outcome, services: { svc: ReturnType<typeof decodeService>; dests: Outcome }[]): DirectorConfig {
+/** GET_CONFIG + the daemon dump + the services read, as a canonical config. */
+function assemble(config: Outcome, daemons: Outcome, services: VirtualService[]): DirectorConfig {
   mustSucceed(config, 'GET_CONFIG');
   mustSucceed(daemons, 'GET_DAEMON dump');
   const syncDaemons: SyncDaemon[] = daemons.messages.map((m: AttrMap) => decodeDaemon(m)).sort((a, b) => (a.state === b.state ? 0 : a.state === 'master' ? -1 : 1));
-  const list: VirtualService[] = services.map(({ svc, dests }) => {
-    mustSucceed(dests, `GET_DEST dump of ${serviceKeyId(svc)}`);
-    const servers = dests.messages.map((m) => decodeDest(destOf(m), serviceFamily(svc)).server);
-    return { ...svc, realServers: sortRealServers(servers) } as VirtualService;
-  });
-  return { globals: { timeouts: decodeTimeouts(config.messages[0]!), syncDaemons }, services: sortServices(list) };
+  return { globals: { timeouts: decodeTimeouts(config.messages[0]!), syncDaemons }, services: sortServices(services) };
 }
 
 /** The kernel command of an IPVS op (set-sysctl ops never reach this engine: withSysctls applies them). */

@@ -1,23 +1,33 @@
-// One generic netlink socket with pipelining: requests are packed into as few sendmsg() calls as
-// the window allows, each with its own sequence number; replies are matched back by sequence.
+// Generic netlink sockets with pipelining: requests are packed into as few sendmsg() calls as the
+// window allows, each with its own sequence number; replies are matched back by sequence.
 // The `netlink` package gives the raw socket (a prebuilt N-API addon); framing is ours (codec/).
-//  - The socket is ref'd only while requests are in flight, so an idle agent can still exit.
+//  - A socket is ref'd only while requests are in flight, so an idle agent can still exit.
 //  - One sendmsg carries one concatenated buffer (no iovec arrays: >1,024 of them is EMSGSIZE),
 //    at most MAX_SEND_BYTES, well under the socket's send buffer.
-//  - The window bounds what the kernel queues for us (ACKs, dump pages), so the receive buffer
-//    never overflows (an overflow drops replies: ENOBUFS).
+//  - The window bounds what the kernel queues for us (ACKs), so the receive buffer never
+//    overflows (an overflow drops replies: ENOBUFS).
 //  - The kernel runs ONE dump per socket at a time (netlink_dump_start answers EBUSY while one is
 //    running), and a non-empty IPVS dump only ends (NLMSG_DONE) on our next recvmsg. So a socket
-//    never has two dumps in flight: its doit requests pipeline freely, its dumps go one after the
-//    other, and GenlPool spreads dumps over several sockets so they still run side by side. (An
-//    EBUSY anyway is sent again, counted as another request.)
+//    never has two dumps in flight: GenlPool keeps several sockets ("lanes"), doit requests
+//    pipeline on the first, and every lane takes the next waiting dump as soon as its own ends, so
+//    dumps run side by side. (An EBUSY anyway is sent again, counted as another request.)
+//  - Hot paths allocate per datagram, not per request: an exchange is one promise; a dump's data
+//    messages go to the caller's sink as (buffer, offsets) without being copied or wrapped, and
+//    requests are encoded straight into the send buffer.
+//  - Datagrams are received into fixed 16 KiB buffers, no MSG_PEEK: one recvmsg per datagram. The
+//    kernel sizes dump pages to the reader's buffer, so a page never exceeds it; a truncated
+//    datagram anyway fails the exchange, never silently.
 import netlink from 'netlink';
-import { decodeReplies, encodeGenl, NETLINK_GENERIC, NLM_F_DUMP, type AttrMap, type GenlRequest } from './codec/nlmsg';
 import { ERRNO } from '@/lib/ipvs/kernel-errors';
+import { decodeAttrs, encodedSize, encodeGenlInto, NETLINK_GENERIC, NLM_F_DUMP, NLMSG_DONE, NLMSG_ERROR, NLMSG_OVERRUN, type AttrMap, type GenlRequest } from './codec/nlmsg';
 
 const MAX_SEND_BYTES = 32 * 1024;
+const RECV_BUFFER = 16 * 1024;
 const DEFAULT_WINDOW = 64;
+const DEFAULT_LANES = 8;
 const REQUEST_TIMEOUT_MS = 30_000;
+const NLMSG_HDRLEN = 16;
+const GENL_HDRLEN = 4;
 
 /** errno of a request that was never sent (an earlier one failed with stopOnError). */
 export const NOT_SENT = -1;
@@ -25,16 +35,85 @@ export const NOT_SENT = -1;
 /** What a request got back: errno 0 and its data messages, the kernel's errno, or NOT_SENT. */
 export interface Outcome {
   errno: number;
+  /** the data messages' attributes; empty when the exchange has a sink (they went there) */
   messages: AttrMap[];
 }
 
+/**
+ * Receives every data message of an exchange instead of `Outcome.messages`: the request's index,
+ * the datagram, a DataView over it, and where the message's attributes are (after the genl
+ * header). Valid only during the call: decode, do not keep.
+ */
+export type Sink = (index: number, buf: Buffer, view: DataView, off: number, end: number) => void;
+
+export interface ExchangeOptions {
+  /** doit requests in flight at once (dumps: one per lane) */
+  window?: number;
+  /** the first kernel error ends the exchange: requests not yet sent get NOT_SENT */
+  stopOnError?: boolean;
+  sink?: Sink;
+}
+
+class Exchange {
+  readonly outcomes: Outcome[];
+  remaining: number;
+  stopped = false;
+  constructor(
+    n: number,
+    readonly opts: ExchangeOptions,
+    readonly resolve: (o: Outcome[]) => void,
+    readonly reject: (e: Error) => void,
+  ) {
+    this.outcomes = new Array<Outcome>(n);
+    this.remaining = n;
+  }
+  settle(index: number, o: Outcome): void {
+    this.outcomes[index] = o;
+    if (--this.remaining === 0) this.resolve(this.outcomes);
+  }
+}
+
 interface Pending {
+  ex: Exchange;
+  index: number;
   req: GenlRequest;
-  /** the exchange this request belongs to stops sending at its first error */
-  group: { stopOnError: boolean; stopped: boolean };
+  dump: boolean;
   messages: AttrMap[];
-  resolve: (o: Outcome) => void;
-  reject: (e: Error) => void;
+}
+
+/** A FIFO without Array.shift()'s O(n) moves. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(x: T): void {
+    this.items.push(x);
+  }
+  unshift(x: T): void {
+    if (this.head > 0) this.items[--this.head] = x;
+    else this.items.unshift(x);
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head]!;
+    this.items[this.head++] = undefined as T;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  drain(): T[] {
+    const out = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
 }
 
 /** The package reports errors as Error objects, errno numbers or bare strings: make one Error. */
@@ -43,133 +122,193 @@ function asError(e: unknown, what: string): Error {
   return new Error(`${what}: ${typeof e === 'string' ? e : JSON.stringify(e)}`);
 }
 
-export class GenlSocket {
+class Lane {
+  readonly raw: InstanceType<typeof netlink.RawNetlinkSocket>;
+  readonly inFlight = new Map<number, Pending>();
+  dumping = false;
+  constructor(onDatagram: (lane: Lane, buf: Buffer) => void, onError: (e: Error) => void) {
+    this.raw = new netlink.RawNetlinkSocket(NETLINK_GENERIC, { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20, messagePeeking: false, msgBufferSize: RECV_BUFFER });
+    this.raw.on('message', (buf: Buffer) => onDatagram(this, buf));
+    this.raw.on('truncatedMessage', () => onError(new Error(`netlink: a reply longer than ${RECV_BUFFER} bytes was truncated`)));
+    this.raw.on('error', (e: unknown) => onError(asError(e, 'netlink socket error')));
+    this.raw.unref();
+  }
+}
+
+/**
+ * Several sockets used as one: doit requests (and so every op of an apply, in order) go to the
+ * first socket; dumps go to whichever socket is free, each socket running one dump at a time.
+ */
+export class GenlPool {
   /** netlink requests sent (retries included): what a test counts to prove a read is O(K) */
   requests = 0;
   /** sendmsg() calls made */
   sendCalls = 0;
-  private readonly raw: InstanceType<typeof netlink.RawNetlinkSocket>;
+  private readonly lanes: Lane[] = [];
   private seq = Math.floor(Math.random() * 0x7fffffff);
-  private readonly inFlight = new Map<number, Pending>();
-  private readonly queue: Pending[] = [];
+  private readonly doits = new Fifo<Pending>();
+  private readonly dumps = new Fifo<Pending>();
   private window = DEFAULT_WINDOW;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
-  private dumpInFlight = false;
   private pumpScheduled = false;
 
-  constructor() {
-    this.raw = new netlink.RawNetlinkSocket(NETLINK_GENERIC, { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 });
-    this.raw.on('message', (buf: Buffer) => this.onDatagram(buf));
-    this.raw.on('error', (e: unknown) => this.failAll(asError(e, 'netlink socket error')));
-    this.raw.unref();
-  }
+  constructor(private readonly size = DEFAULT_LANES) {}
 
   /**
-   * Send every request pipelined (at most `window` in flight) and resolve with one outcome per
-   * request, in order. Rejects only when the socket itself fails (not on a kernel errno).
+   * Send every request pipelined and resolve with one outcome per request, in order. Rejects only
+   * when a socket itself fails (not on a kernel errno).
    */
-  exchange(reqs: readonly GenlRequest[], opts: { window?: number; stopOnError?: boolean } = {}): Promise<Outcome[]> {
+  exchange(reqs: readonly GenlRequest[], opts: ExchangeOptions = {}): Promise<Outcome[]> {
     if (this.closed) return Promise.reject(new Error('netlink socket is closed'));
+    if (reqs.length === 0) return Promise.resolve([]);
     this.window = Math.max(1, opts.window ?? DEFAULT_WINDOW);
-    const group = { stopOnError: opts.stopOnError ?? false, stopped: false };
-    const all = reqs.map(
-      (req) =>
-        new Promise<Outcome>((resolve, reject) => {
-          this.queue.push({ req, group, messages: [], resolve, reject });
-        }),
-    );
-    this.pump();
-    return Promise.all(all);
+    return new Promise<Outcome[]>((resolve, reject) => {
+      const ex = new Exchange(reqs.length, opts, resolve, reject);
+      for (let i = 0; i < reqs.length; i++) {
+        const req = reqs[i]!;
+        const dump = (req.flags & NLM_F_DUMP) === NLM_F_DUMP;
+        (dump ? this.dumps : this.doits).push({ ex, index: i, req, dump, messages: [] });
+      }
+      this.pump();
+    });
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.failAll(new Error('netlink socket closed'));
-    this.raw.close();
+    for (const l of this.lanes) l.raw.close();
+    this.lanes.length = 0;
+  }
+
+  private lane(i: number): Lane {
+    while (this.lanes.length <= i)
+      this.lanes.push(
+        new Lane(
+          (lane, buf) => this.onDatagram(lane, buf),
+          (e) => this.failAll(e),
+        ),
+      );
+    return this.lanes[i]!;
+  }
+
+  /** The next request of a queue that is still to be sent (NOT_SENT for a stopped exchange's). */
+  private next(q: Fifo<Pending>): Pending | undefined {
+    for (let p = q.shift(); p; p = q.shift()) {
+      if (!p.ex.stopped) return p;
+      p.ex.settle(p.index, { errno: NOT_SENT, messages: [] });
+    }
+    return undefined;
   }
 
   private pump(): void {
     if (this.closed) return;
-    const batch: Buffer[] = [];
-    let bytes = 0;
-    for (let i = 0; i < this.queue.length && this.inFlight.size < this.window;) {
-      const p = this.queue[i]!;
-      const dump = (p.req.flags & NLM_F_DUMP) === NLM_F_DUMP;
-      if (dump && this.dumpInFlight) {
-        i++; // waits for the running dump; later doit requests may go ahead of it
-        continue;
+    // doit requests: pipelined on lane 0 up to the window
+    if (this.doits.length > 0) {
+      const lane = this.lane(0);
+      const batch: Pending[] = [];
+      let bytes = 0;
+      while (lane.inFlight.size + batch.length < this.window) {
+        const p = this.next(this.doits);
+        if (!p) break;
+        const n = encodedSize(p.req);
+        if (batch.length > 0 && bytes + n > MAX_SEND_BYTES) {
+          this.send(lane, batch, bytes);
+          batch.length = 0;
+          bytes = 0;
+        }
+        batch.push(p);
+        bytes += n;
       }
-      const seq = (this.seq = (this.seq + 1) >>> 0 || 1);
-      const msg = encodeGenl(p.req, seq);
-      if (batch.length > 0 && bytes + msg.length > MAX_SEND_BYTES) {
-        this.send(batch);
-        batch.length = 0;
-        bytes = 0;
-      }
-      this.queue.splice(i, 1);
-      if (dump) this.dumpInFlight = true;
-      this.inFlight.set(seq, p);
-      this.requests++;
-      batch.push(msg);
-      bytes += msg.length;
+      if (batch.length > 0) this.send(lane, batch, bytes);
     }
-    if (batch.length > 0) this.send(batch);
+    // dumps: one per lane, on every lane that has none running
+    for (let i = 0; i < this.size && this.dumps.length > 0; i++) {
+      if (i < this.lanes.length && this.lanes[i]!.dumping) continue;
+      const p = this.next(this.dumps);
+      if (!p) break;
+      const lane = this.lane(i);
+      lane.dumping = true;
+      this.send(lane, [p], encodedSize(p.req));
+    }
     this.refresh();
   }
 
-  private send(batch: Buffer[]): void {
+  private send(lane: Lane, batch: Pending[], bytes: number): void {
+    const buf = Buffer.allocUnsafe(bytes);
+    let off = 0;
+    for (const p of batch) {
+      const seq = (this.seq = (this.seq + 1) >>> 0 || 1);
+      off = encodeGenlInto(buf, off, p.req, seq);
+      lane.inFlight.set(seq, p);
+      this.requests++;
+    }
     this.sendCalls++;
-    const buf = batch.length === 1 ? batch[0]! : Buffer.concat(batch);
-    this.raw.send(buf, {}, (err?: unknown) => {
+    lane.raw.send(buf, {}, (err?: unknown) => {
       if (err !== undefined && err !== null) this.failAll(asError(err, 'netlink sendmsg failed'));
     });
   }
 
-  /** Ref the socket (and arm a watchdog) exactly while something is in flight or queued. */
+  /** Ref the sockets (and arm a watchdog) exactly while something is in flight or queued. */
   private refresh(): void {
-    const busy = this.inFlight.size > 0 || this.queue.length > 0;
+    let busy = this.doits.length > 0 || this.dumps.length > 0;
+    for (const l of this.lanes) {
+      const b = l.inFlight.size > 0;
+      if (b) l.raw.ref();
+      else l.raw.unref();
+      busy ||= b;
+    }
     if (busy) {
-      this.raw.ref();
-      if (!this.timer) this.timer = setTimeout(() => this.failAll(new Error(`netlink: no reply from the kernel within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
-    } else {
-      this.raw.unref();
-      if (this.timer) clearTimeout(this.timer);
+      this.timer ??= setTimeout(() => this.failAll(new Error(`netlink: no reply from the kernel within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
+    } else if (this.timer) {
+      clearTimeout(this.timer);
       this.timer = null;
     }
   }
 
-  private onDatagram(buf: Buffer): void {
-    let replies;
-    try {
-      replies = decodeReplies(buf);
-    } catch (e) {
-      this.failAll(asError(e, 'netlink'));
-      return;
-    }
+  private onDatagram(lane: Lane, buf: Buffer): void {
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     let progressed = false;
-    for (const r of replies) {
-      const p = this.inFlight.get(r.seq);
+    let off = 0;
+    while (off + NLMSG_HDRLEN <= buf.length) {
+      const len = view.getUint32(off, true);
+      if (len < NLMSG_HDRLEN || off + len > buf.length) {
+        this.failAll(new Error(`netlink: malformed message at offset ${off} (length ${len})`));
+        return;
+      }
+      const type = view.getUint16(off + 4, true);
+      const seq = view.getUint32(off + 8, true);
+      const p = lane.inFlight.get(seq);
+      const body = off + NLMSG_HDRLEN;
+      off += (len + 3) & ~3;
       if (!p) continue; // not ours (a stale reply after a timeout)
-      if (r.kind === 'data') {
-        p.messages.push(r.attrs); // a dump page, or a doit reply (its ACK follows)
+      if (type >= 0x10) {
+        // a dump page, or a doit reply (its ACK follows)
+        const sink = p.ex.opts.sink;
+        if (sink) sink(p.index, buf, view, body + GENL_HDRLEN, body + len - NLMSG_HDRLEN);
+        else p.messages.push(decodeAttrs(buf, body + GENL_HDRLEN, body + len - NLMSG_HDRLEN));
         continue;
       }
-      if (r.kind === 'overrun') {
+      if (type === NLMSG_OVERRUN) {
         this.failAll(new Error('netlink overrun: replies were lost'));
         return;
       }
-      this.inFlight.delete(r.seq);
-      if ((p.req.flags & NLM_F_DUMP) === NLM_F_DUMP) this.dumpInFlight = false;
+      let errno: number;
+      if (type === NLMSG_ERROR)
+        errno = -view.getInt32(body, true) | 0; // | 0: an ACK is 0, not -0
+      else if (type === NLMSG_DONE) errno = len >= NLMSG_HDRLEN + 4 ? Math.abs(view.getInt32(body, true)) : 0;
+      else continue;
+      lane.inFlight.delete(seq);
+      if (p.dump) lane.dumping = false;
       progressed = true;
-      const errno = r.kind === 'ack' ? 0 : r.errno;
-      if (errno === ERRNO.EBUSY && p.req.flags & NLM_F_DUMP) {
-        this.queue.unshift({ ...p, messages: [] }); // another dump of ours was still running
+      if (errno === ERRNO.EBUSY && p.dump) {
+        p.messages = [];
+        this.dumps.unshift(p); // another dump of ours was still running
         continue;
       }
-      p.resolve({ errno, messages: p.messages });
-      if (errno !== 0 && p.group.stopOnError && !p.group.stopped) this.stopGroup(p.group);
+      p.ex.settle(p.index, { errno, messages: p.messages });
+      if (errno !== 0 && p.ex.opts.stopOnError) p.ex.stopped = true;
     }
     if (progressed) {
       if (this.timer) clearTimeout(this.timer);
@@ -191,68 +330,22 @@ export class GenlSocket {
     });
   }
 
-  /** Resolve the group's requests not yet sent as NOT_SENT; those in flight get their replies. */
-  private stopGroup(group: Pending['group']): void {
-    group.stopped = true;
-    for (let i = this.queue.length - 1; i >= 0; i--) {
-      const p = this.queue[i]!;
-      if (p.group !== group) continue;
-      this.queue.splice(i, 1);
-      p.resolve({ errno: NOT_SENT, messages: [] });
-    }
-  }
-
   private failAll(e: Error): void {
-    const all = [...this.inFlight.values(), ...this.queue];
-    this.dumpInFlight = false;
-    this.inFlight.clear();
-    this.queue.length = 0;
-    for (const p of all) p.reject(e);
+    const all = [...this.doits.drain(), ...this.dumps.drain()];
+    for (const l of this.lanes) {
+      all.push(...l.inFlight.values());
+      l.inFlight.clear();
+      l.dumping = false;
+    }
+    const exchanges = new Set(all.map((p) => p.ex));
+    for (const ex of exchanges) ex.reject(e);
     this.refresh();
   }
 }
 
-/**
- * Several sockets used as one: doit requests (and so every op of an apply, in order) go to the
- * first socket; dumps are spread over all of them, each socket running one dump at a time.
- */
-export class GenlPool {
-  private readonly sockets: GenlSocket[] = [];
-
-  constructor(private readonly size = 8) {}
-
-  private socket(i: number): GenlSocket {
-    while (this.sockets.length <= i) this.sockets.push(new GenlSocket());
-    return this.sockets[i]!;
-  }
-
-  /** Requests sent on all sockets (retries included). */
-  get requests(): number {
-    return this.sockets.reduce((n, s) => n + s.requests, 0);
-  }
-  get sendCalls(): number {
-    return this.sockets.reduce((n, s) => n + s.sendCalls, 0);
-  }
-
-  async exchange(reqs: readonly GenlRequest[], opts: { window?: number; stopOnError?: boolean } = {}): Promise<Outcome[]> {
-    const dumps = reqs.filter((r) => (r.flags & NLM_F_DUMP) === NLM_F_DUMP).length;
-    if (dumps <= 1 || opts.stopOnError) return this.socket(0).exchange(reqs, opts);
-    const lanes = Math.min(this.size, dumps);
-    const parts: { idx: number[]; reqs: GenlRequest[] }[] = Array.from({ length: lanes }, () => ({ idx: [], reqs: [] }));
-    let d = 0;
-    reqs.forEach((r, i) => {
-      const lane = (r.flags & NLM_F_DUMP) === NLM_F_DUMP ? d++ % lanes : 0;
-      parts[lane]!.idx.push(i);
-      parts[lane]!.reqs.push(r);
-    });
-    const outs = await Promise.all(parts.map((p, lane) => this.socket(lane).exchange(p.reqs, opts)));
-    const result: Outcome[] = new Array(reqs.length);
-    parts.forEach((p, lane) => p.idx.forEach((i, k) => (result[i] = outs[lane]![k]!)));
-    return result;
-  }
-
-  close(): void {
-    for (const s of this.sockets) s.close();
-    this.sockets.length = 0;
+/** One socket: a pool of one lane (its dumps run one after the other). */
+export class GenlSocket extends GenlPool {
+  constructor() {
+    super(1);
   }
 }

@@ -275,6 +275,301 @@ export function decodeStats64(nested: Buffer | undefined): { counters: Counters;
 /** A service message's stats64 (GET_SERVICE dumps carry them with every service). */
 export const serviceStats = (m: AttrMap) => decodeStats64(m.get(SVC.STATS64));
 
+// ---- hot paths: stats samples and full reads, decoded in place ------------------------------------
+// A 3,000-service sample is 3,000 service and 30,000 destination messages. These walk the
+// attributes once with the datagram's DataView, read only the fields their reader needs, and
+// allocate only what they return (no attribute maps, no slices, no intermediate objects).
+
+const NLA_TYPE_MASK = 0x3fff;
+const TWO_32 = 4294967296;
+
+/** Dotted quads by their 32-bit value: the same few thousand addresses come back every second. */
+const v4Names = new Map<number, string>();
+function v4Name(n: number): string {
+  let s = v4Names.get(n);
+  if (s === undefined) {
+    s = `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+    if (v4Names.size >= 1 << 17) v4Names.clear(); // bounded: a table that churns starts over
+    v4Names.set(n, s);
+  }
+  return s;
+}
+
+function addrAt(view: DataView, off: number, family: Family): string {
+  if (family === 'inet') return v4Name(view.getUint32(off, false));
+  const g = new Array<number>(8);
+  for (let i = 0; i < 8; i++) g[i] = view.getUint16(off + 2 * i, false);
+  return formatIPv6(g);
+}
+
+function badAttr(off: number, len: number): Error {
+  return new Error(`malformed netlink attribute at offset ${off} (length ${len})`);
+}
+
+/** IPVS_*_ATTR_STATS64 into counters and rates (u64 values as numbers: exact below 2^53). */
+function stats64At(view: DataView, off: number, end: number, c: Counters, r: Rates): void {
+  while (off + 4 <= end) {
+    const len = view.getUint16(off, true);
+    if (len < 4 || off + len > end) throw badAttr(off, len);
+    if (len >= 12) {
+      const v = view.getUint32(off + 4, true) + view.getUint32(off + 8, true) * TWO_32;
+      switch (view.getUint16(off + 2, true) & NLA_TYPE_MASK) {
+        case STATS.CONNS:
+          c.conns = v;
+          break;
+        case STATS.INPKTS:
+          c.inPkts = v;
+          break;
+        case STATS.OUTPKTS:
+          c.outPkts = v;
+          break;
+        case STATS.INBYTES:
+          c.inBytes = v;
+          break;
+        case STATS.OUTBYTES:
+          c.outBytes = v;
+          break;
+        case STATS.CPS:
+          r.cps = v;
+          break;
+        case STATS.INPPS:
+          r.inpps = v;
+          break;
+        case STATS.OUTPPS:
+          r.outpps = v;
+          break;
+        case STATS.INBPS:
+          r.inbps = v;
+          break;
+        case STATS.OUTBPS:
+          r.outbps = v;
+          break;
+      }
+    }
+    off += (len + 3) & ~3;
+  }
+}
+
+/** The one nested attribute of type `type` in [off, end): its payload's [start, end), or null. */
+function nestedAt(view: DataView, off: number, end: number, type: number): [number, number] | null {
+  while (off + 4 <= end) {
+    const len = view.getUint16(off, true);
+    if (len < 4 || off + len > end) throw badAttr(off, len);
+    if ((view.getUint16(off + 2, true) & NLA_TYPE_MASK) === type) return [off + 4, off + len];
+    off += (len + 3) & ~3;
+  }
+  return null;
+}
+
+/** One service of a GET_SERVICE dump, as a stats sample needs it. */
+export interface ServiceStatsEntry {
+  key: ServiceKey;
+  family: Family;
+  /** IPVS_CMD_ATTR_SERVICE's payload naming it (the key attributes, copied as the kernel sent them) */
+  keyAttrs: Buffer;
+  counters: Counters;
+  rates: Rates;
+}
+
+/**
+ * A GET_SERVICE dump message (the genl payload at [off, end)) as a stats sample needs it: the key,
+ * the attributes naming it for the destination dump, and its stats64. Scheduler, flags and
+ * persistence are not decoded.
+ */
+export function decodeServiceStatsAt(buf: Buffer, view: DataView, off: number, end: number): ServiceStatsEntry {
+  const svc = nestedAt(view, off, end, CMD_ATTR.SERVICE);
+  if (!svc) throw new Error('GET_SERVICE reply without a service');
+  let af = -1;
+  let proto = -1;
+  let fwmark = 0;
+  let port = 0;
+  let addrOff = -1;
+  const keyTlvs: number[] = []; // [offset, aligned length] of AF, PROTOCOL, ADDR, PORT, FWMARK
+  const counters = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
+  const rates = { cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 };
+  for (let o = svc[0]; o + 4 <= svc[1];) {
+    const len = view.getUint16(o, true);
+    if (len < 4 || o + len > svc[1]) throw badAttr(o, len);
+    const p = o + 4;
+    switch (view.getUint16(o + 2, true) & NLA_TYPE_MASK) {
+      case SVC.AF:
+        af = view.getUint16(p, true);
+        keyTlvs.push(o, (len + 3) & ~3);
+        break;
+      case SVC.PROTOCOL:
+        proto = view.getUint16(p, true);
+        keyTlvs.push(o, (len + 3) & ~3);
+        break;
+      case SVC.ADDR:
+        addrOff = p;
+        keyTlvs.push(o, (len + 3) & ~3);
+        break;
+      case SVC.PORT:
+        port = view.getUint16(p, false);
+        keyTlvs.push(o, (len + 3) & ~3);
+        break;
+      case SVC.FWMARK:
+        fwmark = view.getUint32(p, true);
+        keyTlvs.push(o, (len + 3) & ~3);
+        break;
+      case SVC.STATS64:
+        stats64At(view, p, o + len, counters, rates);
+        break;
+    }
+    o += (len + 3) & ~3;
+  }
+  const family = AF_NAME.get(af);
+  if (!family) throw new Error(`service: unknown address family ${af}`);
+  let key: ServiceKey;
+  if (fwmark !== 0) key = { protocol: 'fwmark', fwmark, family };
+  else {
+    const protocol = PROTO_NAME.get(proto);
+    if (!protocol || addrOff < 0) throw new Error(`service without a protocol or address (protocol ${proto})`);
+    key = { protocol, address: addrAt(view, addrOff, family), port };
+  }
+  let n = 0;
+  for (let i = 1; i < keyTlvs.length; i += 2) n += keyTlvs[i]!;
+  const keyAttrs = Buffer.allocUnsafe(n);
+  for (let i = 0, at = 0; i < keyTlvs.length; i += 2) {
+    buf.copy(keyAttrs, at, keyTlvs[i]!, keyTlvs[i]! + keyTlvs[i + 1]!);
+    at += keyTlvs[i + 1]!;
+  }
+  return { key, family, keyAttrs, counters, rates };
+}
+
+/** The destination dump of a service named by the attributes a dump message carried. */
+export const dumpDestsOfRequest = (family: number, keyAttrs: Buffer) => req(family, CMD.GET_DEST, DUMP, [bytes(CMD_ATTR.SERVICE, keyAttrs)]);
+
+/** One destination of a GET_DEST dump as a stats sample needs it. */
+export interface DestStatsEntry {
+  address: string;
+  port: number;
+  activeConns: number;
+  inactConns: number;
+  persistConns: number;
+  counters: Counters;
+  rates: Rates;
+}
+
+/** A GET_DEST dump message as a stats sample needs it: address, port, connection counts, stats64. */
+export function decodeDestStatsAt(view: DataView, off: number, end: number, serviceFamily: Family): DestStatsEntry {
+  const d = nestedAt(view, off, end, CMD_ATTR.DEST);
+  if (!d) throw new Error('GET_DEST reply without a destination');
+  const out: DestStatsEntry = {
+    address: '',
+    port: 0,
+    activeConns: 0,
+    inactConns: 0,
+    persistConns: 0,
+    counters: { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 },
+    rates: { cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 },
+  };
+  let family = serviceFamily;
+  let addrOff = -1;
+  for (let o = d[0]; o + 4 <= d[1];) {
+    const len = view.getUint16(o, true);
+    if (len < 4 || o + len > d[1]) throw badAttr(o, len);
+    const p = o + 4;
+    switch (view.getUint16(o + 2, true) & NLA_TYPE_MASK) {
+      case DEST.ADDR:
+        addrOff = p;
+        break;
+      case DEST.ADDR_FAMILY:
+        family = AF_NAME.get(view.getUint16(p, true)) ?? family;
+        break;
+      case DEST.PORT:
+        out.port = view.getUint16(p, false);
+        break;
+      case DEST.ACTIVE_CONNS:
+        out.activeConns = view.getUint32(p, true);
+        break;
+      case DEST.INACT_CONNS:
+        out.inactConns = view.getUint32(p, true);
+        break;
+      case DEST.PERSIST_CONNS:
+        out.persistConns = view.getUint32(p, true);
+        break;
+      case DEST.STATS64:
+        stats64At(view, p, o + len, out.counters, out.rates);
+        break;
+    }
+    o += (len + 3) & ~3;
+  }
+  if (addrOff < 0) throw new Error('destination without an address');
+  out.address = addrAt(view, addrOff, family);
+  return out;
+}
+
+/**
+ * A GET_DEST dump message as a config read needs it: the canonical real server (what
+ * canonicalServer makes of decodeDest's), without counts or stats.
+ */
+export function decodeDestServerAt(view: DataView, off: number, end: number, serviceFamily: Family): RealServer {
+  const d = nestedAt(view, off, end, CMD_ATTR.DEST);
+  if (!d) throw new Error('GET_DEST reply without a destination');
+  let family = serviceFamily;
+  let addrOff = -1;
+  let port = 0;
+  let fwd = 0;
+  let weight = 0;
+  let upper = 0;
+  let lower = 0;
+  let tunType = 0;
+  let tunPort = 0;
+  let tunFlags = 0;
+  for (let o = d[0]; o + 4 <= d[1];) {
+    const len = view.getUint16(o, true);
+    if (len < 4 || o + len > d[1]) throw badAttr(o, len);
+    const p = o + 4;
+    switch (view.getUint16(o + 2, true) & NLA_TYPE_MASK) {
+      case DEST.ADDR:
+        addrOff = p;
+        break;
+      case DEST.ADDR_FAMILY: {
+        const f = AF_NAME.get(view.getUint16(p, true));
+        if (!f) throw new Error(`destination: unknown address family ${view.getUint16(p, true)}`);
+        family = f;
+        break;
+      }
+      case DEST.PORT:
+        port = view.getUint16(p, false);
+        break;
+      case DEST.FWD_METHOD:
+        fwd = view.getUint32(p, true) & 7;
+        break;
+      case DEST.WEIGHT:
+        weight = view.getUint32(p, true);
+        break;
+      case DEST.U_THRESH:
+        upper = view.getUint32(p, true);
+        break;
+      case DEST.L_THRESH:
+        lower = view.getUint32(p, true);
+        break;
+      case DEST.TUN_TYPE:
+        tunType = view.getUint8(p);
+        break;
+      case DEST.TUN_PORT:
+        tunPort = view.getUint16(p, false);
+        break;
+      case DEST.TUN_FLAGS:
+        tunFlags = view.getUint16(p, true);
+        break;
+    }
+    o += (len + 3) & ~3;
+  }
+  if (addrOff < 0) throw new Error('destination without an address');
+  const forwarding = FWD_NAME.get(fwd === IP_VS_CONN_F_LOCALNODE ? FWD.route : fwd) ?? 'route';
+  const server: RealServer = { address: addrAt(view, addrOff, family), port, forwarding, weight, upperThreshold: upper, lowerThreshold: lower } as RealServer;
+  if (forwarding === 'tunnel') {
+    const type = TUN_TYPE_NAME.get(tunType) ?? 'ipip';
+    server.tunnelType = type;
+    if (type === 'gue') server.tunnelPort = tunPort;
+    if (type !== 'ipip') server.tunnelChecksum = TUN_CSUM_NAME.get(tunFlags) ?? 'nocsum';
+  }
+  return server;
+}
+
 // ---- info, timeouts, sync daemons -----------------------------------------------------------------------
 
 /** IP_VS_VERSION_CODE (0x010201) as "1.2.1", and the connection hash table size. */

@@ -53,6 +53,7 @@ function writeAttrs(buf: Buffer, off: number, attrs: readonly Attr[]): number {
     buf.writeUInt16LE(a.type, off + 2);
     if ('nested' in a) writeAttrs(buf, off + 4, a.nested);
     else buf.set(a.value, off + 4);
+    for (let i = off + len; i < off + align4(len); i++) buf[i] = 0; // padding (the buffer may be unzeroed)
     off += align4(len);
   }
   return off;
@@ -141,18 +142,32 @@ export interface GenlRequest {
   attrs: readonly Attr[];
 }
 
+/** The bytes one request takes on the wire (nlmsghdr + genlmsghdr + attributes). */
+export function encodedSize(req: GenlRequest): number {
+  let n = NLMSG_HDRLEN + GENL_HDRLEN;
+  for (const a of req.attrs) n += align4(attrSize(a));
+  return n;
+}
+
+/** Write one request at `off` of `buf` (which has encodedSize(req) bytes there); returns the end. */
+export function encodeGenlInto(buf: Buffer, off: number, req: GenlRequest, seq: number, portId = 0): number {
+  const len = encodedSize(req);
+  buf.writeUInt32LE(len, off);
+  buf.writeUInt16LE(req.family, off + 4);
+  buf.writeUInt16LE(req.flags, off + 6);
+  buf.writeUInt32LE(seq >>> 0, off + 8);
+  buf.writeUInt32LE(portId >>> 0, off + 12);
+  buf.writeUInt8(req.cmd, off + 16);
+  buf.writeUInt8(req.version, off + 17);
+  buf.writeUInt16LE(0, off + 18);
+  writeAttrs(buf, off + NLMSG_HDRLEN + GENL_HDRLEN, req.attrs);
+  return off + len;
+}
+
 /** One generic netlink message (nlmsghdr + genlmsghdr + attributes) with its sequence number. */
 export function encodeGenl(req: GenlRequest, seq: number, portId = 0): Buffer {
-  const payload = encodeAttrs(req.attrs);
-  const buf = Buffer.alloc(NLMSG_HDRLEN + GENL_HDRLEN + payload.length);
-  buf.writeUInt32LE(buf.length, 0);
-  buf.writeUInt16LE(req.family, 4);
-  buf.writeUInt16LE(req.flags, 6);
-  buf.writeUInt32LE(seq >>> 0, 8);
-  buf.writeUInt32LE(portId >>> 0, 12);
-  buf.writeUInt8(req.cmd, 16);
-  buf.writeUInt8(req.version, 17);
-  buf.set(payload, NLMSG_HDRLEN + GENL_HDRLEN);
+  const buf = Buffer.alloc(encodedSize(req));
+  encodeGenlInto(buf, 0, req, seq, portId);
   return buf;
 }
 
