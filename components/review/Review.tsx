@@ -162,8 +162,8 @@ export function Review(p: ReviewProps) {
           </p>
         ) : null}
         <p className="small faint" style={{ marginTop: 10 }}>
-          Applying stores a new immutable revision and pushes it to every connected agent at once; each plans against its own live table, so the commands it runs are the ones shown here unless its
-          table changes meanwhile.
+          Applying stores a new immutable revision and pushes it to the connected agents (all at once, or step by step under a staged rollout); each plans against its own live table, so the commands
+          it runs are the ones shown here unless its table changes meanwhile.
         </p>
       </aside>
       <ConfirmDialog open={confirming} title={p.confirm ?? 'Apply?'} confirmLabel="Roll back" onConfirm={apply} onClose={() => setConfirming(false)} busy={busy}>

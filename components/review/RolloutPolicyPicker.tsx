@@ -3,7 +3,10 @@
 // a soak time, then batches). It starts from the cluster's policy; the choice travels with the
 // commit as `rollout` (RolloutPolicySchema, lib/api/rollout.ts, checks it on both sides).
 import { RolloutPolicySchema, type RolloutPolicy } from '@/lib/api/rollout';
+import { useSetRolloutPolicy } from '../data/mutations';
 import { useRolloutPolicy } from '../data/queries';
+import { errorMessage } from '../ui/errors';
+import { useToast } from '../ui/toast';
 import { Field } from '../ui/field';
 
 const MODES: { mode: RolloutPolicy['mode']; label: string }[] = [
@@ -16,6 +19,8 @@ type NumberField = 'canary' | 'soakSeconds' | 'batch';
 
 export function RolloutPolicyPicker({ cluster, value, onChange }: { cluster: string; value: RolloutPolicy | null; onChange: (p: RolloutPolicy) => void }) {
   const clusterPolicy = useRolloutPolicy(cluster);
+  const save = useSetRolloutPolicy(cluster);
+  const toast = useToast();
   const policy = value ?? clusterPolicy.data ?? RolloutPolicySchema.parse({ mode: 'all' });
   const set = (patch: Record<string, unknown>) => {
     const r = RolloutPolicySchema.safeParse({ ...policy, ...patch });
@@ -58,6 +63,22 @@ export function RolloutPolicyPicker({ cluster, value, onChange }: { cluster: str
             data-testid="rollout-minRate"
           />
         </Field>
+      ) : null}
+      {value && JSON.stringify(value) !== JSON.stringify(clusterPolicy.data) ? (
+        <button
+          type="button"
+          className="btn small ghost"
+          disabled={save.isPending}
+          data-testid="rollout-save-default"
+          onClick={() =>
+            save.mutateAsync(value).then(
+              () => toast.show('ok', `The cluster's rollout policy is now ${MODES.find((m) => m.mode === value.mode)!.label.toLowerCase()}`),
+              (e: unknown) => toast.show('bad', 'Could not save the policy', errorMessage(e)),
+            )
+          }
+        >
+          Make it the cluster’s default
+        </button>
       ) : null}
     </div>
   );

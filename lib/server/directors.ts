@@ -20,6 +20,7 @@ import { commitConfig, findCluster, type Actor, type ClusterWithCurrent } from '
 import { actualConfig, directorStatus, isConnected, revisionConfig } from './views';
 import { DirectorConfigSchema } from '../ipvs/model';
 import { applyChanges } from '../api/changes';
+import { ALL_AT_ONCE } from '../api/rollout';
 
 async function findDirector(cluster: ClusterWithCurrent, name: string): Promise<Director> {
   const prisma = await db();
@@ -342,8 +343,12 @@ export async function completeDrains(clusterId: string, attempt = 0): Promise<vo
       who: { actor: 'system', clientIp: null },
       action: 'revision.system',
       details: { drained: complete.map((m) => ({ service: serviceLabel(m.service), server: realServerLabel(m.server) })) },
+      // housekeeping of a change already rolled out: never a staged rollout of its own
+      rollout: { policy: ALL_AT_ONCE },
     });
   } catch (e) {
+    // a staged rollout is still moving: its end runs this again (rollouts.ts)
+    if (e instanceof HttpError && e.status === 409 && e.issues[0]?.path === 'rollout') return;
     // someone committed meanwhile: look again on top of their revision
     if (e instanceof HttpError && e.status === 409 && attempt < 3) return completeDrains(clusterId, attempt + 1);
     if (e instanceof HttpError && e.status === 422) return;

@@ -26,6 +26,7 @@ import { raiseAlert } from './alerts/raise';
 import { audit, type AuditEntry } from './audit';
 import { bus } from './bus';
 import { db, type Tx } from './db';
+import { completeDrains } from './directors';
 import { conflict, notFound } from './errors';
 import { commitConfig, findCluster, findRevision, type Actor } from './revisions';
 import { baseline, parsePolicy, unhealthyOf } from './rollout-start';
@@ -132,6 +133,8 @@ export async function evaluateRollout(row: RowWithCluster, now = Date.now()): Pr
     );
     if (!ok) return 'lost';
     await bus.publish({ k: 'revision', clusterId: row.clusterId });
+    // drains that finished while the rollout moved could not be committed then (409): now they can
+    await completeDrains(row.clusterId).catch((e: unknown) => console.error(`[lvs-console] rollout of ${cluster.name} r${row.revision}: completing drains failed:`, (e as Error).message));
     return 'done';
   }
   const next = steps[row.step + 1]!;
