@@ -1,6 +1,6 @@
 // `npm start`: the embedded default in one command. Migrates the database (SQLite under ./data
-// unless DATABASE_URL says otherwise), seeds a demo cluster with one simulated director, builds
-// the app when its sources changed, serves it, and runs the simulated director's agent so the
+// unless DATABASE_URL says otherwise), seeds a demo cluster with two simulated directors, builds
+// the app when its sources changed, serves it, and runs the simulated directors' agents so the
 // dashboard shows live traffic.
 //
 // Env: PORT (3000), HOST (0.0.0.0), DATABASE_URL, the server's settings (lib/server/settings.ts), LVS_ADMIN_PASSWORD, LVS_FRESH_DB=1 (start from an
@@ -103,6 +103,11 @@ async function main() {
 
   build();
 
+  // the demo's simulated VRRP segment (agent/engines/sim/vrrp.ts): fresh on every start, so sim-1 is the master
+  const vrrpDir = path.join(root, 'data', 'demo-vrrp');
+  fs.rmSync(vrrpDir, { recursive: true, force: true });
+  const withAgents = process.env.LVS_NO_AGENT !== '1' && seeded.tokenFile;
+
   const children: ChildProcess[] = [];
   let stopping = false;
   const stop = (code: number) => {
@@ -118,7 +123,7 @@ async function main() {
   const web = spawn(bin('tsx'), [path.join(root, 'scripts', 'serve.ts')], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, PORT: String(port), HOST: host, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+    env: { ...process.env, PORT: String(port), HOST: host, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...(withAgents ? { LVS_DEMO_VRRP_DIR: vrrpDir } : {}) },
   });
   children.push(web);
   web.on('exit', (code) => {
@@ -128,7 +133,12 @@ async function main() {
   const local = `http://127.0.0.1:${port}`;
   await waitForHttp(`${local}/api/v1/health`, 60_000);
 
-  if (process.env.LVS_NO_AGENT !== '1' && seeded.tokenFile) {
+  // two simulated directors on one simulated VRRP segment: sim-1 (priority 150) holds the VIPs, sim-2 (100) is its backup
+  const demoAgents = [
+    { name: 'sim-1', tokenFile: seeded.tokenFile, stateDir: path.join(root, 'data', 'agent-state'), priority: 150 },
+    { name: 'sim-2', tokenFile: seeded.backupTokenFile, stateDir: path.join(root, 'data', 'agent-state-sim-2'), priority: 100 },
+  ];
+  for (const a of withAgents ? demoAgents : []) {
     const agent = spawn(
       process.execPath,
       [
@@ -141,15 +151,21 @@ async function main() {
         '--server',
         local,
         '--token-file',
-        seeded.tokenFile,
+        a.tokenFile!,
         '--state-dir',
-        path.join(root, 'data', 'agent-state'),
+        a.stateDir,
+        '--sim-vrrp',
+        vrrpDir,
+        '--sim-vrrp-id',
+        a.name,
+        '--sim-vrrp-priority',
+        String(a.priority),
       ],
       { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
     );
     children.push(agent);
     agent.on('exit', (code) => {
-      if (!stopping) console.error(`[lvs-console] the simulated director's agent exited (${code}); the web app keeps running`);
+      if (!stopping) console.error(`[lvs-console] the simulated director ${a.name}'s agent exited (${code}); the web app keeps running`);
     });
   }
 
@@ -157,7 +173,7 @@ async function main() {
   say(`LVS Console is running: http://localhost:${port}`);
   if (seeded.adminPassword) say(`sign in as "${seeded.adminUsername}" with password: ${seeded.adminPassword}   (shown once; change it under Users)`);
   else say(`sign in as "${seeded.adminUsername}" (password from LVS_ADMIN_PASSWORD, or the one printed at first start)`);
-  say('a simulated director (cluster "demo", director "sim-1") is serving live traffic. Ctrl-C stops everything.');
+  say('two simulated directors (cluster "demo": "sim-1" active, holding the VIPs, and "sim-2" its VRRP backup) are serving live traffic. Ctrl-C stops everything.');
 }
 
 main().catch((e) => die(e instanceof Error ? e.message : String(e)));

@@ -12,6 +12,8 @@ import { db } from './db';
 
 export const DEMO_CLUSTER = 'demo';
 export const DEMO_DIRECTOR = 'sim-1';
+/** The demo's second simulated director: the backup on the simulated VRRP segment (sim-1 holds the VIPs). */
+export const DEMO_BACKUP_DIRECTOR = 'sim-2';
 export const ADMIN_USERNAME = 'admin';
 
 /** A small but real-looking cluster: web (wrr, NAT to :8080, HTTP health check), TLS with persistence, DNS (one-packet), a fwmark group. */
@@ -73,6 +75,8 @@ export interface SeedResult {
   adminPassword: string | null;
   agentToken: string;
   tokenFile?: string;
+  /** sim-2's token file, beside sim-1's */
+  backupTokenFile: string;
 }
 
 export async function seedDemo(opts: { adminPassword?: string; tokenFile?: string } = {}): Promise<SeedResult> {
@@ -113,30 +117,36 @@ export async function seedDemo(opts: { adminPassword?: string; tokenFile?: strin
   }
 
   const tokenFile = opts.tokenFile ?? path.resolve(process.cwd(), 'data', 'demo-agent.token');
-  const director = await prisma.director.findUnique({ where: { clusterId_name: { clusterId: cluster.id, name: DEMO_DIRECTOR } } });
+  const agentToken = await directorToken(cluster, DEMO_DIRECTOR, tokenFile);
+  const backupTokenFile = path.join(path.dirname(tokenFile), `demo-agent-${DEMO_BACKUP_DIRECTOR}.token`);
+  await directorToken(cluster, DEMO_BACKUP_DIRECTOR, backupTokenFile);
+  return { adminUsername: ADMIN_USERNAME, adminPassword: generated, agentToken, tokenFile, backupTokenFile };
+}
+
+/** A demo director and its live token in tokenFile (mode 0600): kept when still valid, else (re)issued. */
+async function directorToken(cluster: { id: string; name: string }, name: string, tokenFile: string): Promise<string> {
+  const prisma = await db();
+  const system = { actor: 'system', clientIp: null };
+  const director = await prisma.director.findUnique({ where: { clusterId_name: { clusterId: cluster.id, name } } });
   const existing = readToken(tokenFile);
-  let agentToken: string;
-  if (director && existing && tokenHash(existing) === director.tokenHash && !director.revoked) {
-    agentToken = existing;
-  } else {
-    agentToken = newToken('director');
-    const data = { tokenHash: tokenHash(agentToken), tokenPrefix: tokenPrefix(agentToken), revoked: false };
-    await prisma.$transaction(async (tx) => {
-      if (director) await tx.director.update({ where: { id: director.id }, data });
-      else await tx.director.create({ data: { clusterId: cluster.id, name: DEMO_DIRECTOR, ...data } });
-      await audit(tx, {
-        ...system,
-        action: director ? 'director.rotate' : 'director.register',
-        cluster: { id: cluster.id, name: cluster.name },
-        target: `${cluster.name}/${DEMO_DIRECTOR}`,
-        details: { tokenPrefix: data.tokenPrefix, tokenFile },
-      });
+  if (director && existing && tokenHash(existing) === director.tokenHash && !director.revoked) return existing;
+  const agentToken = newToken('director');
+  const data = { tokenHash: tokenHash(agentToken), tokenPrefix: tokenPrefix(agentToken), revoked: false };
+  await prisma.$transaction(async (tx) => {
+    if (director) await tx.director.update({ where: { id: director.id }, data });
+    else await tx.director.create({ data: { clusterId: cluster.id, name, ...data } });
+    await audit(tx, {
+      ...system,
+      action: director ? 'director.rotate' : 'director.register',
+      cluster: { id: cluster.id, name: cluster.name },
+      target: `${cluster.name}/${name}`,
+      details: { tokenPrefix: data.tokenPrefix, tokenFile },
     });
-    fs.mkdirSync(path.dirname(tokenFile), { recursive: true });
-    fs.writeFileSync(tokenFile, `${agentToken}\n`, { mode: 0o600 });
-    fs.chmodSync(tokenFile, 0o600);
-  }
-  return { adminUsername: ADMIN_USERNAME, adminPassword: generated, agentToken, tokenFile };
+  });
+  fs.mkdirSync(path.dirname(tokenFile), { recursive: true });
+  fs.writeFileSync(tokenFile, `${agentToken}\n`, { mode: 0o600 });
+  fs.chmodSync(tokenFile, 0o600);
+  return agentToken;
 }
 
 function readToken(file: string): string | null {
