@@ -14,8 +14,8 @@ import { demoFailoverAvailable } from './ha-demo';
 import { findCluster } from './revisions';
 import { isConnected, revisionConfig } from './views';
 
-/** A split brain or an orphan VIP must last this long before it alerts: a failover passes through both for a moment. */
-export const HA_ALERT_GRACE_MS = 5000;
+/** A split brain or an orphan VIP must last this long before it alerts: a failover passes through both for a few seconds (keepalived takes over after 3 advert intervals). */
+export const HA_ALERT_GRACE_MS = 10_000;
 
 export function storedHa(v: unknown): HaState | null {
   const r = HaStateSchema.safeParse(v);
