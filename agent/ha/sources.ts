@@ -1,7 +1,8 @@
 // Which HA sources `lvs-agent run` uses: the simulator's interfaces (and, in the demo, its
 // simulated VRRP segment) for the in-process sim engine; `ip -j addr` for a real kernel; keepalived's
 // notify directory when --vrrp-state names one. The sim-kernel engine (another process) has no
-// interfaces the agent can see: its addresses are not read.
+// interfaces the agent can see, nor has an ipvsadm that drives another kernel (--proc-net none):
+// their addresses are not read.
 import { clusterVips } from '@/lib/ipvs/ha';
 import type { DirectorConfig } from '@/lib/ipvs/model';
 import type { Engine } from '../engines/engine';
@@ -17,6 +18,8 @@ export interface HaFlags {
   simVrrp?: string;
   simVrrpId?: string;
   simVrrpPriority?: number;
+  /** "none": the ipvsadm binary talks to another kernel (a VM shim, DPVS), whose interfaces are not ours */
+  procNet?: string;
 }
 
 export interface HaSources {
@@ -48,7 +51,7 @@ export function haSources(engine: Engine, flags: HaFlags, warn: (m: string) => v
       });
       vrrp = participant;
     }
-  } else if (engine.kind !== 'sim') {
+  } else if (engine.kind !== 'sim' && flags.procNet !== 'none') {
     addresses = new IpCommandAddressSource(flags.ipBin ?? 'ip');
   }
   if (flags.vrrpState) {
