@@ -5,7 +5,7 @@
 // so with several console processes an alert or a failover is recorded exactly once.
 import type { FailoverEvent, HaView, VipOwnershipView } from '../api/schemas';
 import type { FailoverEvent as FailoverRow, HaVip } from '../generated/sqlite/client';
-import { clusterVips, deriveVipOwnership, failbackSyncWarning, type DirectorHa, type VipOwnership } from '../ipvs/ha';
+import { clusterVips, deriveVipOwnership, failbackSyncWarning, type VipOwnership } from '../ipvs/ha';
 import { HaStateSchema, type HaState } from '../protocol/messages';
 import { raiseAlert } from './alerts/raise';
 import { audit } from './audit';
@@ -177,7 +177,7 @@ export async function clusterHa(clusterRef: string): Promise<HaView> {
   return {
     cluster: c.name,
     vips,
-    directors: directors.map((d: DirectorHa & { haReportedAt: Date | null }) => ({ name: d.name, connected: d.connected, ha: d.ha, haReportedAt: d.haReportedAt?.toISOString() ?? null })),
+    directors: directors.map((d) => ({ name: d.name, connected: d.connected, ha: d.ha, haReportedAt: d.haReportedAt?.toISOString() ?? null })),
     failovers,
     demoFailover: demoFailoverAvailable(c.name),
   };
