@@ -12,6 +12,7 @@ import { onAlert } from '@/lib/server/alerts/raise';
 import { db } from '@/lib/server/db';
 import { evaluateHa, HA_ALERT_GRACE_MS } from '@/lib/server/ha';
 import { hub } from '@/lib/server/hub';
+import { readSimControl, SIM_VRRP_ADVERTS_DIR, SIM_VRRP_CONTROL_FILE, writeJsonAtomic } from '@/agent/engines/sim/vrrp';
 import { DEMO_CLUSTER, seedDemo } from '@/lib/server/seed';
 import { call, signIn, type Caller } from '../api/caller';
 import { backends, createTestDb, type TestDb } from './harness';
@@ -109,6 +110,22 @@ for (const backend of backends()) {
       expect(failovers.map((f: { from: string; to: string }) => `${f.from}->${f.to}`)).toEqual(['sim-2->sim-1', 'sim-1->sim-2']);
       expect(failovers[0]).toMatchObject({ failback: true });
       expect(failovers[0].warning).toContain('12 synced connections, far below the 900 of sim-2');
+    });
+
+    it('the demo failover demotes the segment master in the control file, and nothing else', async () => {
+      const seg = path.join(dir, 'segment');
+      process.env.LVS_DEMO_VRRP_DIR = seg;
+      const none = await call('demoFailover', { params: { cluster: DEMO_CLUSTER }, as: admin });
+      expect(none.status).toBe(409);
+      expect(none.body.error).toContain('no simulated director is MASTER');
+      writeJsonAtomic(path.join(seg, SIM_VRRP_ADVERTS_DIR, 'sim-1.json'), { id: 'sim-1', priority: 150, state: 'MASTER', at: Date.now() });
+      writeJsonAtomic(path.join(seg, SIM_VRRP_ADVERTS_DIR, 'sim-2.json'), { id: 'sim-2', priority: 100, state: 'BACKUP', at: Date.now() });
+      const r = await call('demoFailover', { params: { cluster: DEMO_CLUSTER }, as: admin });
+      expect(r.status, r.text).toBe(200);
+      expect(r.body).toEqual({ from: 'sim-1', to: 'sim-2', reason: 'demo failover requested by admin' });
+      expect(readSimControl(seg)).toMatchObject({ demote: 'sim-1', reason: 'demo failover requested by admin' });
+      expect(fs.readdirSync(seg).sort()).toEqual([SIM_VRRP_ADVERTS_DIR, SIM_VRRP_CONTROL_FILE]);
+      expect((await call('clusterHa', { params: { cluster: DEMO_CLUSTER }, as: admin })).body.demoFailover).toBe(true);
     });
 
     it('refuses the demo failover outside the demo (no simulated segment)', async () => {
