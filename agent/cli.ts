@@ -216,7 +216,7 @@ export function buildProgram(): Command {
           offlineGraceMs: opts.offlineGrace * 1000,
           log,
         });
-        ha.bind(() => daemon.reconciler.desiredConfig);
+        ha.bind(daemon.reconciler);
         await new Promise<void>((resolve) => {
           const stop = (sig: string) => {
             log.info(`${sig}: stopping (the IPVS table is left as it is)`);

@@ -25,8 +25,8 @@ export interface HaFlags {
 export interface HaSources {
   addresses: AddressSource | null;
   vrrp: VrrpSource | null;
-  /** tell the sources where the desired config is (the simulated segment carries its VIPs) */
-  bind(desired: () => DirectorConfig | null): void;
+  /** follow the reconciler's desired config: the simulated segment's master carries its VIPs, new ones at once */
+  bind(reconciler: { readonly desiredConfig: DirectorConfig | null; onDesiredChange?: (config: DirectorConfig) => void }): void;
   stop(): void;
 }
 
@@ -67,9 +67,16 @@ export function haSources(engine: Engine, flags: HaFlags, warn: (m: string) => v
   return {
     addresses,
     vrrp,
-    bind(d) {
-      desired = d;
-      participant?.start();
+    bind(reconciler) {
+      desired = () => reconciler.desiredConfig;
+      if (!participant) return;
+      const p = participant;
+      const follow = reconciler.onDesiredChange;
+      reconciler.onDesiredChange = (cfg) => {
+        follow?.(cfg);
+        p.tick(); // a VIP added to the config is on the master's interface now, not at the next advert
+      };
+      p.start();
     },
     stop() {
       participant?.stop();
