@@ -112,7 +112,15 @@ export class SimEngine implements Engine {
     this.kernel = new IpvsKernel({ startMs: 0, seed, schedulers: opts.schedulers, sysctls: opts.sysctls });
     this.traffic = new TrafficGenerator(this.kernel, (a, p) => this.backendUp(a, p), this.epoch, seed, resolveProfile(opts.traffic));
     this.nextStep = this.stepMs;
-    this.traffic.admits = (svc) => !this.addressesManaged || (svc.fwmark !== 0 ? this.ifaddrs.size > 0 : this.ifaddrs.has(canonicalAddress(svc.key.protocol === 'fwmark' ? '' : svc.key.address)));
+    this.traffic.admits = (svc) => this.receivesClients(svc.key);
+  }
+
+  /** Clients reach a service here only while its VIP is on an interface (once addresses are managed). */
+  private receivesClients(key: ServiceKey): boolean {
+    if (!this.addressesManaged) return true;
+    // a firewall mark has no address: marked packets reach whichever director holds the VIPs
+    if (key.protocol === 'fwmark') return this.ifaddrs.size > 0;
+    return this.ifaddrs.has(canonicalAddress(key.address));
   }
 
   // ---- interfaces (HA) --------------------------------------------------------------------------
