@@ -23,6 +23,8 @@ import { formatRateListing, formatStatsListing } from '../lib/ipvs/listing';
 import { createEngine, createLocalSim, type EngineChoice } from './engines/create';
 import { serveSimKernel } from './engines/remote-sim';
 import { startDaemon } from './daemon';
+import { haSources, type HaFlags } from './ha/sources';
+import { recordNotify } from './ha/vrrp-notify';
 import { createLogger } from './log';
 import { AGENT_VERSION } from './version';
 import { CliInputError, loadConfig, planAction, processIo, registerOfflineCommands } from './cli/offline';
@@ -167,20 +169,27 @@ export function buildProgram(): Command {
     .option('--offline-grace <seconds>', 'how long to wait for the control plane before reconciling from the saved revision', int('--offline-grace', 0, 3600), 15)
     .option('--quiet', 'log warnings and errors only')
     .option('--checks-dir <dir>', 'MISC_CHECK scripts: the agent runs only executable files of this directory, named by the config', '/etc/lvs-agent/checks')
+    .option('--vrrp-state <dir>', "keepalived's VRRP states, as `lvs-agent vrrp-notify` (keepalived's notify script) writes them")
+    .option('--ip <path>', 'the iproute2 binary that lists the interface addresses (ip -j addr show)', 'ip')
+    .option('--sim-vrrp <dir>', 'with --engine sim: join the simulated VRRP segment in this directory (the demo)')
+    .option('--sim-vrrp-id <id>', 'with --sim-vrrp: this director on the segment')
+    .option('--sim-vrrp-priority <n>', 'with --sim-vrrp: VRRP priority (highest is master)', int('--sim-vrrp-priority', 1, 255), 100)
     .action(
       async (
-        opts: EngineFlags & {
-          server: string;
-          tokenFile: string;
-          metricsPort?: number;
-          metricsHost: string;
-          stateDir: string;
-          interval: number;
-          statsInterval: number;
-          offlineGrace: number;
-          quiet?: boolean;
-          checksDir: string;
-        },
+        opts: EngineFlags &
+          Omit<HaFlags, 'ipBin'> & {
+            ip: string;
+            server: string;
+            tokenFile: string;
+            metricsPort?: number;
+            metricsHost: string;
+            stateDir: string;
+            interval: number;
+            statsInterval: number;
+            offlineGrace: number;
+            quiet?: boolean;
+            checksDir: string;
+          },
       ) => {
         const log = createLogger({ quiet: opts.quiet });
         let token: string;
@@ -196,7 +205,9 @@ export function buildProgram(): Command {
           throw new Error(`--server ${opts.server} is not a URL (e.g. https://lvs-console.example.com)`);
         }
         const created = await createEngine(choice(opts));
+        const ha = haSources(created.engine, { ...opts, ipBin: opts.ip }, (m) => log.warn(m));
         const daemon = await startDaemon({
+          ha,
           server: opts.server,
           token,
           engine: created.engine,
@@ -210,9 +221,11 @@ export function buildProgram(): Command {
           offlineGraceMs: opts.offlineGrace * 1000,
           log,
         });
+        ha.bind(daemon.reconciler);
         await new Promise<void>((resolve) => {
           const stop = (sig: string) => {
             log.info(`${sig}: stopping (the IPVS table is left as it is)`);
+            ha.stop();
             void daemon
               .stop()
               .then(() => created.close())
@@ -223,6 +236,19 @@ export function buildProgram(): Command {
         });
       },
     );
+
+  program
+    .command('vrrp-notify')
+    .description("keepalived's notify script: record a VRRP state change for `run --vrrp-state` (keepalived appends INSTANCE|GROUP, the name, the state and the priority)")
+    .requiredOption('--state-dir <dir>', 'the directory `run --vrrp-state` reads')
+    .argument('<args...>', 'INSTANCE|GROUP <name> <MASTER|BACKUP|FAULT|STOP|DELETED> [priority]')
+    .action((args: string[], opts: { stateDir: string }) => {
+      try {
+        recordNotify(opts.stateDir, args);
+      } catch (e) {
+        throw new CliInputError((e as Error).message);
+      }
+    });
 
   program
     .command('snapshot')

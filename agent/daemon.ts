@@ -13,6 +13,8 @@ import { Reconciler } from './reconcile';
 import { SampleBuffer, StatsSampler } from './stats/sampler';
 import { renderMetrics, serveMetrics } from './stats/metrics';
 import { StateStore } from './state-store';
+import { HaReporter, type VrrpSource } from './ha/reporter';
+import type { AddressSource } from './ha/addresses';
 import { Transport, type Logger } from './transport';
 import { AGENT_VERSION } from './version';
 
@@ -33,6 +35,8 @@ export interface DaemonOptions {
   statsIntervalMs?: number;
   /** How long to wait for the control plane before reconciling from the saved revision. */
   offlineGraceMs?: number;
+  /** HA: where the director's interface addresses and VRRP states come from (null: not read) */
+  ha?: { addresses: AddressSource | null; vrrp: VrrpSource | null };
   log: Logger;
 }
 
@@ -42,6 +46,7 @@ export interface Daemon {
   transport: Transport;
   health: HealthMonitor;
   sampler: StatsSampler;
+  ha: HaReporter;
   /** Stats samples waiting for the control plane (bounded; oldest dropped first). */
   statsBuffer: SampleBuffer;
   metricsServer: http.Server | null;
@@ -140,10 +145,21 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
         reconciler.forgetReported();
         report({ type: 'health', states: health.states() });
         reconciler.trigger('reconnected');
+        ha.resend();
       } else {
         log.warn(`control plane ${o.server} unreachable; keeping the last good config, health checks and stats running`);
       }
     },
+  });
+
+  const ha = new HaReporter({
+    addresses: o.ha?.addresses ?? null,
+    vrrp: o.ha?.vrrp ?? null,
+    desired: () => reconciler.desiredConfig,
+    live: () => reconciler.live,
+    stats: () => sampler.latest,
+    report,
+    log,
   });
 
   let metricsServer: http.Server | null = null;
@@ -173,6 +189,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
 
   sampler.start();
   reconciler.start();
+  ha.start();
   transport.start();
   // Without the control plane, converge on the saved intent rather than wait forever; with it,
   // wait for its `desired` so a half-applied revision is finished, not reverted (and a control
@@ -189,11 +206,13 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     transport,
     health,
     sampler,
+    ha,
     statsBuffer: buffer,
     metricsServer,
     async stop() {
       clearTimeout(grace);
       health.stop();
+      ha.stop();
       sampler.stop();
       await transport.stop();
       await reconciler.stop();

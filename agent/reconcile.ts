@@ -112,6 +112,11 @@ export class Reconciler {
   get lastAppliedRevision(): number | null {
     return this.acked?.revision ?? null;
   }
+  /** The desired config (the HA reporter looks for its VIPs), null before the first revision. */
+  get desiredConfig(): DirectorConfig | null {
+    return this.desired?.config ?? null;
+  }
+
   get desiredRevision(): number | null {
     return this.desired?.revision ?? null;
   }

@@ -11,6 +11,7 @@ export const href = {
   review: (cluster: string) => `${c(cluster)}/review`,
   rollback: (cluster: string, to: number) => `${c(cluster)}/review?rollback=${to}`,
   history: (cluster: string) => `${c(cluster)}/history`,
+  ha: (cluster: string) => `${c(cluster)}/ha`,
   directors: (cluster: string) => `${c(cluster)}/directors`,
   director: (cluster: string, d: string) => `${c(cluster)}/directors/${encodeURIComponent(d)}`,
   connections: (cluster: string, d: string) => `${c(cluster)}/directors/${encodeURIComponent(d)}/connections`,

@@ -1,7 +1,8 @@
 // `npm start`: the embedded default in one command. Migrates the database (SQLite under ./data
 // unless DATABASE_URL says otherwise), seeds a demo cluster with two simulated directors (sim-1,
-// sim-2), builds the app when its sources changed, serves it, and runs both directors' agents so
-// the dashboard shows live traffic and a staged rollout has two directors to go through.
+// sim-2) on a simulated VRRP segment, builds the app when its sources changed, serves it, and runs
+// both directors' agents so the dashboard shows live traffic, a staged rollout has two directors to
+// go through and the HA view has a VIP owner and a backup.
 //
 // Env: PORT (3000), HOST (0.0.0.0), DATABASE_URL, the server's settings (lib/server/settings.ts), LVS_ADMIN_PASSWORD, LVS_FRESH_DB=1 (start from an
 // empty database), LVS_SKIP_BUILD=1 (use the existing .next build), LVS_NO_AGENT=1 (serve only).
@@ -103,6 +104,11 @@ async function main() {
 
   build();
 
+  // the demo's simulated VRRP segment (agent/engines/sim/vrrp.ts): fresh on every start, so sim-1 is the master
+  const vrrpDir = path.join(root, 'data', 'demo-vrrp');
+  fs.rmSync(vrrpDir, { recursive: true, force: true });
+  const withAgents = process.env.LVS_NO_AGENT !== '1' && seeded.tokenFile;
+
   const children: ChildProcess[] = [];
   let stopping = false;
   const stop = (code: number) => {
@@ -118,7 +124,7 @@ async function main() {
   const web = spawn(bin('tsx'), [path.join(root, 'scripts', 'serve.ts')], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, PORT: String(port), HOST: host, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+    env: { ...process.env, PORT: String(port), HOST: host, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...(withAgents ? { LVS_DEMO_VRRP_DIR: vrrpDir } : {}) },
   });
   children.push(web);
   web.on('exit', (code) => {
@@ -128,38 +134,49 @@ async function main() {
   const local = `http://127.0.0.1:${port}`;
   await waitForHttp(`${local}/api/v1/health`, 60_000);
 
-  if (process.env.LVS_NO_AGENT !== '1') {
-    for (const a of seeded.agents) {
-      const agent = spawn(
-        process.execPath,
-        [
-          path.join(root, 'agent', 'bin', 'lvs-agent.mjs'),
-          'run',
-          '--engine',
-          'sim',
-          '--sim-traffic',
-          'demo',
-          '--server',
-          local,
-          '--token-file',
-          a.tokenFile,
-          '--state-dir',
-          path.join(root, 'data', a.name === seeded.agents[0]!.name ? 'agent-state' : `agent-state-${a.name}`),
-        ],
-        { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
-      );
-      children.push(agent);
-      agent.on('exit', (code) => {
-        if (!stopping) console.error(`[lvs-console] the simulated director ${a.name}'s agent exited (${code}); the web app keeps running`);
-      });
-    }
+  // two simulated directors on one simulated VRRP segment: sim-1 (priority 150) holds the VIPs, sim-2 (100) is its backup
+  const demoAgents = seeded.agents.map((a, i) => ({
+    name: a.name,
+    tokenFile: a.tokenFile,
+    stateDir: path.join(root, 'data', i === 0 ? 'agent-state' : `agent-state-${a.name}`),
+    priority: i === 0 ? 150 : 100,
+  }));
+  for (const a of withAgents ? demoAgents : []) {
+    const agent = spawn(
+      process.execPath,
+      [
+        path.join(root, 'agent', 'bin', 'lvs-agent.mjs'),
+        'run',
+        '--engine',
+        'sim',
+        '--sim-traffic',
+        'demo',
+        '--server',
+        local,
+        '--token-file',
+        a.tokenFile!,
+        '--state-dir',
+        a.stateDir,
+        '--sim-vrrp',
+        vrrpDir,
+        '--sim-vrrp-id',
+        a.name,
+        '--sim-vrrp-priority',
+        String(a.priority),
+      ],
+      { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
+    );
+    children.push(agent);
+    agent.on('exit', (code) => {
+      if (!stopping) console.error(`[lvs-console] the simulated director ${a.name}'s agent exited (${code}); the web app keeps running`);
+    });
   }
 
   console.log('');
   say(`LVS Console is running: http://localhost:${port}`);
   if (seeded.adminPassword) say(`sign in as "${seeded.adminUsername}" with password: ${seeded.adminPassword}   (shown once; change it under Users)`);
   else say(`sign in as "${seeded.adminUsername}" (password from LVS_ADMIN_PASSWORD, or the one printed at first start)`);
-  say(`simulated directors (cluster "demo": ${seeded.agents.map((a) => a.name).join(', ')}) are serving live traffic. Ctrl-C stops everything.`);
+  say('two simulated directors (cluster "demo": "sim-1" active, holding the VIPs, and "sim-2" its VRRP backup) are serving live traffic. Ctrl-C stops everything.');
 }
 
 main().catch((e) => die(e instanceof Error ? e.message : String(e)));

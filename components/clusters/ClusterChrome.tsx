@@ -23,6 +23,7 @@ export function ClusterChrome({ cluster, children }: { cluster: string; children
   const tabs = [
     { href: base, label: 'Services', active: path === base || path.startsWith(`${base}/services`) },
     { href: href.directors(cluster), label: 'Directors', active: path.startsWith(href.directors(cluster)) },
+    { href: href.ha(cluster), label: 'HA', active: path.startsWith(href.ha(cluster)) },
     { href: href.history(cluster), label: 'History', active: path.startsWith(href.history(cluster)) },
     { href: href.importExport(cluster), label: 'Import & export', active: path.startsWith(href.importExport(cluster)) },
     { href: href.settings(cluster), label: 'Settings', active: path.startsWith(href.settings(cluster)) },

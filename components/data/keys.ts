@@ -21,6 +21,8 @@ export const keys = {
   directorPlan: (c: string, d: string) => ['cluster', c, 'director', d, 'plan'] as const,
   connections: (c: string, d: string, q: ConnectionsQuery) => ['cluster', c, 'director', d, 'connections', q] as const,
   revisions: (c: string) => ['cluster', c, 'revisions'] as const,
+  /** VIP ownership and the failover timeline */
+  ha: (c: string) => ['cluster', c, 'ha'] as const,
   revision: (c: string, n: number) => ['cluster', c, 'revision', n] as const,
   diff: (c: string, a: number, b: number) => ['cluster', c, 'diff', a, b] as const,
   preview: (c: string, body: PreviewBody) => ['cluster', c, 'preview', body] as const,

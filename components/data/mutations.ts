@@ -131,6 +131,12 @@ export function useReapplyDirector(cluster: string) {
   return useMutation({ mutationFn: (director: string) => api.reapplyDirector(cluster, director), onSuccess: (_r, director) => refresh(qc, keys.director(cluster, director), keys.directors(cluster)) });
 }
 
+/** The demo's failover: the VIPs move to the other simulated director (ownership and timeline follow within seconds). */
+export function useDemoFailover(cluster: string) {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: () => api.demoFailover(cluster), onSuccess: () => refresh(qc, keys.ha(cluster), keys.auditAll) });
+}
+
 export function useAdoptActual(cluster: string) {
   const qc = useQueryClient();
   return useMutation({

@@ -35,6 +35,9 @@ export const useDirector = (cluster: string, director: string, o: Opt<Awaited<Re
 export const useDirectorPlan = (cluster: string, director: string, o: Opt<Awaited<ReturnType<typeof api.directorPlan>>> = {}) =>
   useQuery({ queryKey: keys.directorPlan(cluster, director), queryFn: () => api.directorPlan(cluster, director), ...o });
 
+export const useClusterHa = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.clusterHa>>> = {}) =>
+  useQuery({ queryKey: keys.ha(cluster), queryFn: ({ signal }) => api.clusterHa(cluster, signal), refetchInterval: 2_000, ...o });
+
 export const useRevisions = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.listRevisions>>> = {}) =>
   useQuery({ queryKey: keys.revisions(cluster), queryFn: () => api.listRevisions(cluster, { limit: 200 }), ...o });
 

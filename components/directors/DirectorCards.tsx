@@ -2,6 +2,7 @@
 // The read-only cards of a director's page: facts, revisions, the last failed apply, what it
 // would run now, and its real servers' health and drains.
 import type { DirectorDetail } from '@/lib/api/schemas';
+import { haFactRows } from '../ha/HaFacts';
 import { realServerLabel, serviceLabel } from '@/lib/ipvs/model';
 import { useDirectorPlan } from '../data/queries';
 import { ago, dateTime, engineLabel } from '../format';
@@ -18,6 +19,7 @@ export function Facts({ d }: { d: DirectorDetail }) {
     ['IPVS', f ? `${f.ipvsVersion} (size=${f.connTableSize})` : '–'],
     ['ipvsadm', f ? (f.ipvsadmVersion ?? 'not used') : '–'],
     ['Schedulers', f ? <span className="mono small">{f.schedulers.join(' ')}</span> : '–'],
+    ...haFactRows(d.ha),
     [
       'Token',
       <span key="t" className="mono small">

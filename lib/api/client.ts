@@ -142,6 +142,9 @@ export function createClient(opts: ClientOptions = {}) {
     rotateDirectorToken: (cluster: string, director: string) => call('rotateDirectorToken', { params: { cluster, director } }),
     directorPlan: (cluster: string, director: string) => call('directorPlan', { params: { cluster, director } }),
     reapplyDirector: (cluster: string, director: string) => call('reapplyDirector', { params: { cluster, director } }),
+    clusterHa: (cluster: string, signal?: AbortSignal) => call('clusterHa', { params: { cluster }, ...sig(signal) }),
+    listFailovers: (cluster: string, query: CallInput<Endpoints['listFailovers']>['query'] = {}, signal?: AbortSignal) => call('listFailovers', { params: { cluster }, query, ...sig(signal) }),
+    demoFailover: (cluster: string) => call('demoFailover', { params: { cluster } }),
     adoptActual: (cluster: string, director: string, body: B<'adoptActual'>) => call('adoptActual', { params: { cluster, director }, body }),
     listConnections: (cluster: string, director: string, query?: Q<'listConnections'>, signal?: AbortSignal) => call('listConnections', { params: { cluster, director }, query, ...sig(signal) }),
 

@@ -23,7 +23,8 @@ import { ConfigDiffSchema } from '../ipvs/diff';
 import { RealServerKeyIdSchema, ServiceKeyIdSchema } from '../ipvs/keys';
 import { RolloutPolicySchema } from './rollout';
 import { CHART_FIELDS, STATS_FIELDS, StatsRowSchema, StatsValuesSchema, type ChartField, type StatsValues } from './stats-fields';
-import { CapabilitiesSchema, DrainProgressSchema, DriftPolicySchema, DriftSchema, HealthStateSchema } from '../protocol/messages';
+import { CapabilitiesSchema, DrainProgressSchema, DriftPolicySchema, DriftSchema, HaStateSchema, HealthStateSchema } from '../protocol/messages';
+import { VIP_STATES } from '../ipvs/ha';
 
 // ---- errors -------------------------------------------------------------------------------
 
@@ -410,7 +411,8 @@ export type DirectorStatus = z.output<typeof DirectorStatusSchema>;
 export const DirectorStatusEventSchema = z.object({ directors: z.array(DirectorStatusSchema), removed: z.array(z.string()) });
 export type DirectorStatusEvent = z.output<typeof DirectorStatusEventSchema>;
 
-export const DirectorDetailSchema = DirectorStatusSchema.extend({ actual: DirectorConfigSchema.nullable() });
+/** A director's facts in full: its live table and its last HA report (VIPs on its interfaces, VRRP, sync daemons). */
+export const DirectorDetailSchema = DirectorStatusSchema.extend({ actual: DirectorConfigSchema.nullable(), ha: HaStateSchema.nullable(), haReportedAt: z.string().nullable() });
 export type DirectorDetail = z.output<typeof DirectorDetailSchema>;
 
 export const RegisterDirectorRequestSchema = z.object({ name: DirectorNameSchema });
@@ -628,3 +630,54 @@ export const AuditPageSchema = z.object({ events: z.array(AuditEventSchema), nex
 
 export const HealthResponseSchema = z.object({ ok: z.boolean(), database: z.enum(['sqlite', 'postgres']), version: z.string() });
 export const OkSchema = z.object({ ok: z.literal(true) });
+
+// ---- HA (issue 14) --------------------------------------------------------------------------
+
+export const VipOwnershipSchema = z.object({
+  vip: z.string(),
+  state: z.enum(VIP_STATES),
+  owners: z.array(z.string()),
+  /** directors whose HA report counts now (connected, fresh, addresses read) */
+  reporting: z.array(z.string()),
+  /** when the console first saw the current state; null before it evaluated this VIP */
+  since: z.string().nullable(),
+  /** the last director that held the VIP alone */
+  lastOwner: z.string().nullable(),
+});
+export type VipOwnershipView = z.output<typeof VipOwnershipSchema>;
+
+export const FailoverEventSchema = z.object({
+  id: z.string(),
+  vip: z.string(),
+  from: z.string().nullable(),
+  to: z.string(),
+  at: z.string(),
+  cause: z.string(),
+  failback: z.boolean(),
+  /** a failback onto a director whose connection sync was not complete */
+  warning: z.string().nullable(),
+});
+export type FailoverEvent = z.output<typeof FailoverEventSchema>;
+
+export const FailoverListSchema = z.object({ failovers: z.array(FailoverEventSchema) });
+export const FailoverQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  vip: z.string().max(64).optional(),
+});
+
+export const HaViewSchema = z.object({
+  cluster: z.string(),
+  vips: z.array(VipOwnershipSchema),
+  directors: z.array(z.object({ name: z.string(), connected: z.boolean(), ha: HaStateSchema.nullable(), haReportedAt: z.string().nullable() })),
+  failovers: z.array(FailoverEventSchema),
+  /** the demo's simulated VRRP segment is available (the demo failover action works) */
+  demoFailover: z.boolean(),
+});
+export type HaView = z.output<typeof HaViewSchema>;
+
+export const DemoFailoverResultSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  reason: z.string(),
+});
+export type DemoFailoverResult = z.output<typeof DemoFailoverResultSchema>;

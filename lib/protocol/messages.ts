@@ -3,7 +3,7 @@
 // keeps running the last good one on NACK.
 import { z } from 'zod';
 import { DB_INT_MAX } from '../ipvs/db-int';
-import { DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema } from '../ipvs/model';
+import { AddressSchema, DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema, SyncDaemonSchema } from '../ipvs/model';
 import { OpSchema } from '../ipvs/op';
 import { SysctlsSchema } from '../ipvs/sysctls';
 import { ConnEntrySchema, ConnFilterSchema, StatsSnapshotSchema } from '../ipvs/stats';
@@ -97,6 +97,49 @@ export const DrainProgressSchema = z.object({
 });
 export type DrainProgress = z.output<typeof DrainProgressSchema>;
 
+// ---- HA: who holds the VIPs (issue 14) -----------------------------------------------------
+
+/** keepalived's VRRP states as its notify scripts name them (INIT: not yet elected). */
+export const VRRP_STATES = ['MASTER', 'BACKUP', 'FAULT', 'STOP', 'INIT'] as const;
+
+/** One keepalived VRRP instance (or sync group) beside the agent, as its notify script last told it, or the demo's simulated segment. */
+export const VrrpInstanceSchema = z.object({
+  name: z.string().min(1).max(100),
+  kind: z.enum(['instance', 'group']),
+  state: z.enum(VRRP_STATES),
+  priority: z.number().int().min(0).max(255).nullable(),
+  since: z.iso.datetime({ offset: true }),
+  /** notify: keepalived's notify script wrote it; sim: the demo's simulated VRRP segment */
+  source: z.enum(['notify', 'sim']),
+  /** why it changed, when the source says (the simulated segment does; keepalived does not) */
+  reason: z.string().max(300).optional(),
+});
+export type VrrpInstance = z.output<typeof VrrpInstanceSchema>;
+
+/**
+ * What an agent knows of high availability on its director: which of the cluster's VIPs are
+ * configured on its interfaces (read from the kernel: `ip -j addr`, or the simulator's interfaces),
+ * keepalived's VRRP states, the IPVS sync daemons and the size of its connection table (a backup
+ * that syncs connections holds about as many entries as the master).
+ */
+export const HaStateSchema = z.object({
+  /** the desired config's VIPs found on an interface; null when the agent cannot read its addresses */
+  vips: z
+    .array(z.object({ address: AddressSchema, interface: z.string().max(64) }))
+    .max(4096)
+    .nullable(),
+  /** how the addresses were read: "ip -j addr", "sim", or why they could not be */
+  addressSource: z.string().max(300),
+  /** keepalived's instances; null when no VRRP state is configured (--vrrp-state) */
+  vrrp: z.array(VrrpInstanceSchema).max(256).nullable(),
+  /** the IPVS connection-sync daemons running (from the live table's read) */
+  syncDaemons: z.array(SyncDaemonSchema.in.pick({ state: true, syncId: true, interface: true })).max(2),
+  /** active + inactive connection entries in the table, null before the first stats sample */
+  connections: z.number().int().nonnegative().nullable(),
+  at: z.iso.datetime({ offset: true }),
+});
+export type HaState = z.output<typeof HaStateSchema>;
+
 export const ReportSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
@@ -124,6 +167,11 @@ export const ReportSchema = z.discriminatedUnion('type', [
    * pass (~10 s when idle), so "verified N s ago" stays true on a director whose table never changes.
    */
   z.object({ type: z.literal('verified'), revision: z.number().int().nullable(), hash: z.string(), at: z.iso.datetime({ offset: true }) }),
+  /**
+   * HA state, sent when it changes and at least every 30 s. A new report type (not a changed one):
+   * a console that predates it answers 400 and the agent drops it, so the protocol version stays.
+   */
+  z.object({ type: z.literal('ha'), ha: HaStateSchema }),
 ]);
 export type Report = z.output<typeof ReportSchema>;
 

@@ -21,6 +21,7 @@ import { actualConfig, directorStatus, isConnected, revisionConfig } from './vie
 import { DirectorConfigSchema } from '../ipvs/model';
 import { applyChanges } from '../api/changes';
 import { ALL_AT_ONCE } from '../api/rollout';
+import { evaluateHa, storedHa } from './ha';
 
 async function findDirector(cluster: ClusterWithCurrent, name: string): Promise<Director> {
   const prisma = await db();
@@ -41,7 +42,7 @@ export async function listDirectors(clusterRef: string): Promise<{ directors: Di
 export async function getDirector(clusterRef: string, name: string): Promise<DirectorDetail> {
   const c = await findCluster(clusterRef);
   const d = await findDirector(c, name);
-  return { ...directorStatus(d, c.name, desiredOf(c)), actual: actualConfig(d) };
+  return { ...directorStatus(d, c.name, desiredOf(c)), actual: actualConfig(d), ha: storedHa(d.ha), haReportedAt: d.haReportedAt?.toISOString() ?? null };
 }
 
 export function agentCommand(serverUrl: string, directorName: string): string {
@@ -285,6 +286,9 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
     case 'drain':
       data.drains = json(report.drains);
       break;
+    case 'ha':
+      Object.assign(data, { ha: json(report.ha), haReportedAt: now });
+      break;
     case 'verified':
       // only a verification of the table we hold counts (a lost state report will be re-sent)
       if (d.actualHash && report.hash === d.actualHash) data.verifiedAt = new Date(Math.min(Date.parse(report.at), now.getTime()));
@@ -294,6 +298,7 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
   await prisma.director.update({ where: { id: d.id }, data: nullJson(data) });
   await directorStatusChanged(cluster.id, [d.id]);
   if (report.type === 'drain' && report.drains.some((x) => x.done)) await completeDrains(cluster.id);
+  if (report.type === 'ha') await evaluateHa(cluster.id);
 }
 
 function nullJson(data: Record<string, unknown>): Prisma.DirectorUpdateInput {

@@ -16,7 +16,7 @@ const ERROR_STATUSES: Record<number, string> = {
   401: 'No or bad credentials',
   403: 'Authenticated but not allowed (role, or a cross-site request)',
   404: 'No such cluster, director, revision, user or token',
-  409: 'Conflict: a stale base revision (the current one is in `current`), or a name already taken',
+  409: 'Conflict: a stale base revision (the current one is in `current`), a name already taken, or a demo-only action (the HA demo failover) outside the demo',
   422: 'Well-formed but not applicable: a change that cannot apply, an invalid result, a bad import line',
   429: 'Too many failed sign-ins',
   503: 'A director is not connected, or the database is unavailable',

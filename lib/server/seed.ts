@@ -12,8 +12,10 @@ import { db } from './db';
 
 export const DEMO_CLUSTER = 'demo';
 export const DEMO_DIRECTOR = 'sim-1';
+/** The demo's second simulated director: the backup on the simulated VRRP segment (sim-1 holds the VIPs). */
+export const DEMO_BACKUP_DIRECTOR = 'sim-2';
 /** The demo cluster's simulated directors (two, so staged rollouts and failover have somewhere to go); the first is DEMO_DIRECTOR. */
-export const DEMO_DIRECTORS = [DEMO_DIRECTOR, 'sim-2'] as const;
+export const DEMO_DIRECTORS = [DEMO_DIRECTOR, DEMO_BACKUP_DIRECTOR] as const;
 export const ADMIN_USERNAME = 'admin';
 
 /** A small but real-looking cluster: web (wrr, NAT to :8080, HTTP health check), TLS with persistence, DNS (one-packet), a fwmark group. */

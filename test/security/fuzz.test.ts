@@ -139,6 +139,7 @@ function examples(tokenId: string): Partial<Record<EndpointId, { params?: Record
     rotateDirectorToken: { params: { cluster: 'web', director: 'no-such-director' } },
     reapplyDirector: { params: { cluster: 'web', director: 'lb1' } },
     adoptActual: { params: { cluster: 'web', director: 'lb1' }, body: { baseRevision: 1, message: 'm' } },
+    demoFailover: { params: { cluster: 'web' } },
     agentReport: { body: { type: 'ack', revision: 1, hash: 'h', opsApplied: 1, durationMs: 1 } },
     agentStats: { body: { samples: [snapshot] } },
     agentConnections: { body: { requestId: 'r1', total: 0, entries: [] } },

@@ -101,6 +101,10 @@ export class SimEngine implements Engine {
   private nextStep: number;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly down = new Map<string, string>();
+  /** interface addresses (canonical address -> interface), as `ip addr` would list them */
+  private readonly ifaddrs = new Map<string, string>();
+  /** once an address was ever managed (the demo's VRRP), clients reach only the VIPs this director holds */
+  private addressesManaged = false;
 
   constructor(opts: SimEngineOptions = {}) {
     this.clock = opts.clock ?? Date.now;
@@ -110,6 +114,38 @@ export class SimEngine implements Engine {
     this.kernel = new IpvsKernel({ startMs: 0, seed, schedulers: opts.schedulers, sysctls: opts.sysctls });
     this.traffic = new TrafficGenerator(this.kernel, (a, p) => this.backendUp(a, p), this.epoch, seed, resolveProfile(opts.traffic));
     this.nextStep = this.stepMs;
+    this.traffic.admits = (svc) => this.receivesClients(svc.key);
+  }
+
+  /** Clients reach a service here only while its VIP is on an interface (once addresses are managed). */
+  private receivesClients(key: ServiceKey): boolean {
+    if (!this.addressesManaged) return true;
+    // a firewall mark has no address: marked packets reach whichever director holds the VIPs
+    if (key.protocol === 'fwmark') return this.ifaddrs.size > 0;
+    return this.ifaddrs.has(canonicalAddress(key.address));
+  }
+
+  // ---- interfaces (HA) --------------------------------------------------------------------------
+
+  /** From now on clients reach only the VIPs on this director's interfaces (the demo's VRRP segment moves them). */
+  manageAddresses(): void {
+    this.addressesManaged = true;
+  }
+
+  /** Configure an address on a simulated interface (what keepalived does to a VIP on becoming MASTER). */
+  addAddress(address: string, iface = 'eth0'): void {
+    this.addressesManaged = true;
+    this.ifaddrs.set(canonicalAddress(address), iface);
+  }
+
+  removeAddress(address: string): void {
+    this.addressesManaged = true;
+    this.ifaddrs.delete(canonicalAddress(address));
+  }
+
+  /** The simulated interfaces' addresses, like `ip -j addr show` read by agent/ha/addresses.ts. */
+  interfaceAddresses(): { address: string; interface: string }[] {
+    return [...this.ifaddrs].map(([address, iface]) => ({ address, interface: iface }));
   }
 
   // ---- Engine -------------------------------------------------------------------------------

@@ -160,6 +160,8 @@ export class TrafficGenerator {
   private readonly flows: Flow[] = [];
   private readonly states = new Map<string, ServiceState>();
   private scale = 1;
+  /** whether clients reach a service on this director at all (a backup that holds no VIP sees no new clients) */
+  admits: (svc: Service) => boolean = () => true;
   /** connections the kernel could not place, and flows that gave up on a dead backend */
   readonly stats = { opened: 0, refused: 0, timedOut: 0 };
 
@@ -403,7 +405,7 @@ export class TrafficGenerator {
     let budget = profile.maxNewPerStep;
     for (const svc of k.services.values()) {
       const st = this.state(profile, svc);
-      if (!st) continue;
+      if (!st || !this.admits(svc)) continue;
       const t = st.traffic;
       if (now >= st.burstUntil) {
         st.burstMult = 1;

@@ -1,0 +1,46 @@
+// A director's HA report as facts: the VIPs on its interfaces, keepalived's VRRP instances, the
+// IPVS sync daemons and its connection entries. Shown on the HA view and the director page.
+import type { HaState } from '@/lib/protocol/messages';
+
+export function haFactRows(ha: HaState | null): [string, React.ReactNode][] {
+  if (!ha) return [['HA', <span key="ha">no HA report (an agent from before HA reports, or not connected yet)</span>]];
+  return [
+    [
+      'VIPs',
+      ha.vips === null ? (
+        <span key="v" className="muted">
+          not read: {ha.addressSource}
+        </span>
+      ) : ha.vips.length ? (
+        <span key="v" className="mono" data-testid="ha-facts-vips">
+          {ha.vips.map((v) => `${v.address} (${v.interface})`).join(', ')}
+        </span>
+      ) : (
+        'none of the cluster’s VIPs'
+      ),
+    ],
+    [
+      'VRRP',
+      ha.vrrp === null
+        ? 'no keepalived state (--vrrp-state)'
+        : ha.vrrp.length
+          ? ha.vrrp.map((i) => `${i.name} ${i.state}${i.priority !== null ? ` prio ${i.priority}` : ''}${i.source === 'sim' ? ' (simulated)' : ''}`).join(', ')
+          : 'keepalived has not notified yet',
+    ],
+    ['Sync daemons', ha.syncDaemons.length ? ha.syncDaemons.map((d) => `${d.state} syncid ${d.syncId} on ${d.interface}`).join(', ') : 'none'],
+    ['Connections', ha.connections ?? '–'],
+  ];
+}
+
+export function HaFacts({ ha }: { ha: HaState | null }) {
+  return (
+    <dl style={{ display: 'grid', gridTemplateColumns: '110px 1fr', gap: '5px 12px', margin: 0 }} className="small">
+      {haFactRows(ha).map(([k, v]) => (
+        <div key={k} style={{ display: 'contents' }}>
+          <dt className="muted">{k}</dt>
+          <dd style={{ margin: 0 }}>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

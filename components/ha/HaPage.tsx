@@ -1,0 +1,152 @@
+'use client';
+// A cluster's high availability: who holds each VIP (from the directors' HA reports), split brain
+// and orphan VIPs, each director's VRRP and sync-daemon state, and the failover timeline. In the
+// demo, a button fails the VIPs over to the other simulated director.
+import type { HaView, VipOwnershipView } from '@/lib/api/schemas';
+import { useClusterHa } from '../data/queries';
+import { useDemoFailover } from '../data/mutations';
+import { ago } from '../format';
+import { Can } from '../session';
+import { errorMessage } from '../ui/errors';
+import { ErrorState, Loading } from '../ui/states';
+import { useToast } from '../ui/toast';
+import { HaFacts } from './HaFacts';
+
+const STATE_BADGE: Record<VipOwnershipView['state'], { tone: string; label: string }> = {
+  owned: { tone: 'ok', label: 'owned' },
+  split_brain: { tone: 'bad', label: 'split brain' },
+  orphan: { tone: 'bad', label: 'orphan' },
+  unknown: { tone: 'info', label: 'unknown' },
+};
+
+export function HaPage({ cluster }: { cluster: string }) {
+  const q = useClusterHa(cluster);
+  if (q.isPending) return <Loading rows={4} />;
+  if (q.isError) return <ErrorState error={q.error} title="HA" retry={() => q.refetch()} />;
+  const ha = q.data;
+  return (
+    <div className="stack" style={{ gap: 16 }}>
+      <section className="card">
+        <div className="card-head">
+          <h2>VIP ownership</h2>
+          <span className="small muted grow">which director carries each VIP on its interfaces, as its agent reports</span>
+          {ha.demoFailover ? (
+            <Can role="operator">
+              <DemoFailoverButton cluster={cluster} />
+            </Can>
+          ) : null}
+        </div>
+        {ha.vips.length ? (
+          <table className="data" data-testid="ha-vips">
+            <thead>
+              <tr>
+                <th>VIP</th>
+                <th>State</th>
+                <th>Owner</th>
+                <th>Since</th>
+                <th>Reporting</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ha.vips.map((v) => (
+                <tr key={v.vip} data-testid={`ha-vip-${v.vip}`} data-state={v.state}>
+                  <td className="mono">{v.vip}</td>
+                  <td>
+                    <span className={`badge ${STATE_BADGE[v.state].tone}`}>{STATE_BADGE[v.state].label}</span>
+                  </td>
+                  <td className="mono" data-testid="ha-vip-owner">
+                    {v.owners.length ? v.owners.join(', ') : v.state === 'unknown' ? '–' : 'none'}
+                  </td>
+                  <td className="small">{v.since ? ago(v.since) : '–'}</td>
+                  <td className="small muted">{v.reporting.length ? v.reporting.join(', ') : 'no director reports'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted small">The desired revision has no VIPs (fwmark services only, or no services).</p>
+        )}
+      </section>
+      <section className="card">
+        <h2 style={{ marginBottom: 10 }}>Directors</h2>
+        <div className="grid2">
+          {ha.directors.map((d) => (
+            <div key={d.name} data-testid={`ha-director-${d.name}`}>
+              <div className="row" style={{ gap: 8, marginBottom: 6 }}>
+                <strong className="mono">{d.name}</strong>
+                <span className={`badge ${d.connected ? 'ok' : 'warn'}`}>{d.connected ? 'connected' : 'disconnected'}</span>
+                <span className="small muted">{d.haReportedAt ? `reported ${ago(d.haReportedAt)}` : 'no HA report yet'}</span>
+              </div>
+              <HaFacts ha={d.ha} />
+            </div>
+          ))}
+        </div>
+      </section>
+      <FailoverTimeline failovers={ha.failovers} />
+    </div>
+  );
+}
+
+function FailoverTimeline({ failovers }: { failovers: HaView['failovers'] }) {
+  return (
+    <section className="card">
+      <h2 style={{ marginBottom: 10 }}>Failover timeline</h2>
+      {failovers.length ? (
+        <table className="data" data-testid="ha-failovers">
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>VIP</th>
+              <th>From</th>
+              <th>To</th>
+              <th>Cause</th>
+            </tr>
+          </thead>
+          <tbody>
+            {failovers.map((f) => (
+              <tr key={f.id} data-testid="ha-failover" data-vip={f.vip} data-from={f.from ?? ''} data-to={f.to}>
+                <td className="small" title={f.at}>
+                  {ago(f.at)}
+                </td>
+                <td className="mono">{f.vip}</td>
+                <td className="mono">{f.from ?? '–'}</td>
+                <td className="mono">
+                  {f.to}
+                  {f.failback ? <span className="badge info"> failback</span> : null}
+                </td>
+                <td className="small">
+                  {f.cause}
+                  {f.warning ? (
+                    <div className="badge warn" role="alert" data-testid="ha-failback-warning">
+                      {f.warning}
+                    </div>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted small">No failover yet: every VIP has stayed with its director.</p>
+      )}
+    </section>
+  );
+}
+
+function DemoFailoverButton({ cluster }: { cluster: string }) {
+  const toast = useToast();
+  const failover = useDemoFailover(cluster);
+  const run = async () => {
+    try {
+      const r = await failover.mutateAsync();
+      toast.show('ok', `Failing over from ${r.from} to ${r.to}`, 'the simulated VRRP segment elects the other director; the owner changes within seconds');
+    } catch (e) {
+      toast.show('bad', 'Demo failover refused', errorMessage(e));
+    }
+  };
+  return (
+    <button type="button" className="btn" onClick={run} disabled={failover.isPending} data-testid="demo-failover" title="demo only: lower the master's priority on the simulated VRRP segment">
+      Fail over (demo)
+    </button>
+  );
+}
