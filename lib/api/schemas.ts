@@ -285,7 +285,9 @@ export type RevisionDiff = z.output<typeof RevisionDiffSchema>;
 
 // ---- import / export ------------------------------------------------------------------------
 
-export const ImportFormatSchema = z.enum(['rules', 'keepalived', 'json', 'listing'], { error: 'format must be rules (ipvsadm-save -n), keepalived, json or listing (ipvsadm -Ln)' });
+export const ImportFormatSchema = z.enum(['rules', 'keepalived', 'json', 'listing', 'sysctl'], {
+  error: 'format must be rules (ipvsadm-save -n), keepalived, json, listing (ipvsadm -Ln) or sysctl (net.ipv4.vs.* lines of sysctl.conf)',
+});
 export const ImportRequestSchema = z
   .object({
     format: ImportFormatSchema.default('rules'),
@@ -341,7 +343,7 @@ export const ImportResultSchema = z.object({
   /** listing imports: what an ipvsadm -Ln listing cannot carry */
   listing: z.object({ cannotCarry: z.array(z.string()) }).optional(),
 });
-export const ExportFormatSchema = z.enum(['rules', 'json', 'keepalived'], { error: 'format must be rules, json or keepalived' });
+export const ExportFormatSchema = z.enum(['rules', 'json', 'keepalived', 'sysctl'], { error: 'format must be rules, json, keepalived or sysctl' });
 export const ExportQuerySchema = z.object({
   format: ExportFormatSchema.default('rules'),
   revision: z.coerce.number().int().positive().max(DB_INT_MAX).optional(),
