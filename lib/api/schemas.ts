@@ -244,6 +244,8 @@ export const DirectorPlanSchema = z.object({
   summary: z.string(),
   /** set when ops/commands are only the first page (an import's answer): the full count; GET …/directors/{director}/plan has them all */
   opsTotal: z.number().int().optional(),
+  /** failing servers the depool guard keeps in service on this director (quorum.guard), with the failing check */
+  guarded: z.array(z.object({ service: ServiceKeySchema, server: RealServerKeySchema, reason: z.string() })).optional(),
 });
 export type DirectorPlan = z.output<typeof DirectorPlanSchema>;
 
