@@ -1,10 +1,12 @@
 'use client';
 // Cluster settings: description and drift policy (stored on the cluster), and the director-wide
 // IPVS settings that are part of each revision — connection timeouts (ipvsadm --set) and the
-// connection-sync daemons (--start-daemon) — which go through Review & apply like services.
+// connection-sync daemons (--start-daemon) and the kernel's IPVS settings (net.ipv4.vs.*) — which
+// go through Review & apply like services.
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { DEFAULT_TIMEOUTS, GlobalsSchema, type Globals } from '@/lib/ipvs/model';
+import { sysctlsToConf } from '@/lib/ipvs/sysctls';
 import { useDraft } from '../changes/draft-store';
 import { zodIssues } from '../service-editor/form';
 import { useCluster } from '../data/queries';
@@ -14,11 +16,12 @@ import { href } from '../links';
 import { useSession } from '../session';
 import { errorIssues, errorMessage, issuesByPath } from '../ui/errors';
 import { Field } from '../ui/field';
+import { SysctlsSection, sysctlsFromForm, sysctlsToForm, type SysctlsForm } from './SysctlsSection';
 import { ErrorState, Loading } from '../ui/states';
 import { useToast } from '../ui/toast';
 
 type DaemonForm = { state: 'master' | 'backup'; interface: string; syncId: string; maxLen: string; group: string; port: string; ttl: string };
-type GlobalsForm = { timeoutsOn: boolean; tcp: string; tcpfin: string; udp: string; daemons: DaemonForm[] };
+type GlobalsForm = { timeoutsOn: boolean; tcp: string; tcpfin: string; udp: string; daemons: DaemonForm[]; sysctls: SysctlsForm };
 
 const num = (t: string) => (t.trim() === '' ? undefined : /^\d+$/.test(t.trim()) ? Number(t) : t);
 
@@ -38,6 +41,7 @@ function toForm(g: Globals): GlobalsForm {
       port: d.port === undefined ? '' : String(d.port),
       ttl: d.ttl === undefined ? '' : String(d.ttl),
     })),
+    sysctls: sysctlsToForm(g.sysctls),
   };
 }
 
@@ -53,6 +57,7 @@ function fromForm(d: GlobalsForm): unknown {
       ...(x.port.trim() ? { port: num(x.port) } : {}),
       ...(x.ttl.trim() ? { ttl: num(x.ttl) } : {}),
     })),
+    sysctls: sysctlsFromForm(d.sysctls),
   };
 }
 
@@ -88,7 +93,8 @@ export function ClusterSettings({ cluster }: { cluster: string }) {
 export function globalsText(g: Globals): string {
   const t = g.timeouts ? `timeouts tcp ${g.timeouts.tcp} s, tcpfin ${g.timeouts.tcpfin} s, udp ${g.timeouts.udp} s` : 'kernel timeouts left alone';
   const s = g.syncDaemons.length ? `sync: ${g.syncDaemons.map((d) => `${d.state} on ${d.interface} (syncid ${d.syncId})`).join(', ')}` : 'no sync daemon';
-  return `${t}; ${s}`;
+  const k = g.sysctls ? `IPVS settings: ${sysctlsToConf(g.sysctls).trim().split('\n').join(', ')}` : 'kernel IPVS settings left alone';
+  return `${t}; ${s}; ${k}`;
 }
 
 function ClusterFields({ cluster, description, driftPolicy, editable }: { cluster: string; description: string; driftPolicy: 'enforce' | 'report'; editable: boolean }) {
@@ -249,6 +255,8 @@ function GlobalsCard({ cluster, globals, baseRevision, editable }: { cluster: st
         ))}
         {submitted && issues.get('syncDaemons') ? <div className="field-error">{issues.get('syncDaemons')!.join('; ')}</div> : null}
       </section>
+      <hr />
+      <SysctlsSection form={d.sysctls} set={(sysctls) => setD({ ...d, sysctls })} errors={e} disabled={dis} />
       {editable ? (
         <div className="row end" style={{ marginTop: 14 }}>
           {submitted && !parsed.success ? <span className="small bad-text grow">Fix the marked fields.</span> : null}

@@ -1,5 +1,6 @@
 // A change set in words: what the admin asked for, one line per change ("TCP 10.0.0.1:80:
 // scheduler → rr"), as the audit log will record it.
+import { sysctlsToConf, type Sysctls } from '@/lib/ipvs/sysctls';
 import { realServerLabel, serviceLabel, type ServiceKey } from '@/lib/ipvs/model';
 import type { ChangeInput } from '@/lib/api/schemas';
 import styles from './diff.module.css';
@@ -30,10 +31,11 @@ export function changeText(c: ChangeInput): { op: string; cls: 'add' | 'del' | '
         text: `${svc(c.service)} → ${realServerLabel(c.server)}${c.drain ? ` (weight 0, removed when idle${typeof c.drain === 'object' && c.drain.timeout ? ` or after ${c.drain.timeout} s` : ''})` : ''}`,
       };
     case 'set-globals': {
-      const g = c.globals as { timeouts?: { tcp: number; tcpfin: number; udp: number } | null; syncDaemons?: { state: string; interface?: string; syncId?: number }[] };
+      const g = c.globals as { timeouts?: { tcp: number; tcpfin: number; udp: number } | null; syncDaemons?: { state: string; interface?: string; syncId?: number }[]; sysctls?: Sysctls };
       const t = g.timeouts ? `timeouts tcp ${g.timeouts.tcp} s, tcpfin ${g.timeouts.tcpfin} s, udp ${g.timeouts.udp} s` : 'kernel timeouts left alone';
       const d = g.syncDaemons?.length ? `sync ${g.syncDaemons.map((x) => `${x.state} on ${x.interface ?? 'eth0'} (syncid ${x.syncId ?? 0})`).join(', ')}` : 'no sync daemon';
-      return { op: 'director settings', cls: 'chg', text: `${t}; ${d}` };
+      const k = g.sysctls && Object.keys(g.sysctls).length ? `IPVS settings ${sysctlsToConf(g.sysctls).trim().split('\n').join(', ')}` : 'kernel IPVS settings left alone';
+      return { op: 'director settings', cls: 'chg', text: `${t}; ${d}; ${k}` };
     }
   }
 }

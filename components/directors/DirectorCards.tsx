@@ -4,6 +4,7 @@
 import type { DirectorDetail } from '@/lib/api/schemas';
 import { haFactRows } from '../ha/HaFacts';
 import { realServerLabel, serviceLabel } from '@/lib/ipvs/model';
+import { sysctlsToConf } from '@/lib/ipvs/sysctls';
 import { useDirectorPlan } from '../data/queries';
 import { ago, dateTime, engineLabel } from '../format';
 import { DrainBar, HealthBadge } from '../service-editor/RealServerLive';
@@ -20,6 +21,18 @@ export function Facts({ d }: { d: DirectorDetail }) {
     ['ipvsadm', f ? (f.ipvsadmVersion ?? 'not used') : '–'],
     ['Schedulers', f ? <span className="mono small">{f.schedulers.join(' ')}</span> : '–'],
     ...haFactRows(d.ha),
+    // live values from the last report of its table; the facts' copy is from when the agent started
+    [
+      'IPVS sysctls',
+      (d.actual?.globals.sysctls ?? f?.sysctls) ? (
+        <details key="s" data-testid="director-sysctls">
+          <summary className="small">net.ipv4.vs.* ({Object.keys(d.actual?.globals.sysctls ?? f?.sysctls ?? {}).length})</summary>
+          <pre className="cmd small">{sysctlsToConf(d.actual?.globals.sysctls ?? f!.sysctls!)}</pre>
+        </details>
+      ) : (
+        '–'
+      ),
+    ],
     [
       'Token',
       <span key="t" className="mono small">

@@ -17,7 +17,7 @@ import { Field } from '../ui/field';
 import { useToast } from '../ui/toast';
 import styles from './import.module.css';
 
-type Format = 'rules' | 'keepalived' | 'json' | 'listing';
+type Format = 'rules' | 'keepalived' | 'json' | 'listing' | 'sysctl';
 type ExportFormat = Exclude<Format, 'listing'>;
 
 const PLACEHOLDER: Record<Format, string> = {
@@ -26,6 +26,7 @@ const PLACEHOLDER: Record<Format, string> = {
   json: '{ "services": [ { "protocol": "tcp", "address": "10.0.0.1", "port": 80, "realServers": [ { "address": "192.168.1.2" } ] } ] }',
   listing:
     'IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.1:80 wlc\n  -> 192.168.1.2:80               Route   1      0          0',
+  sysctl: '# the IPVS settings only (they replace the current ones; services stay)\nnet.ipv4.vs.expire_nodest_conn = 1\nnet.ipv4.vs.expire_quiescent_template = 1',
 };
 
 export function ImportExportPage({ cluster }: { cluster: string }) {
@@ -92,9 +93,9 @@ function ImportCard({ cluster }: { cluster: string }) {
       </div>
       <div className="row" style={{ marginBottom: 10 }}>
         <div className="seg" role="group" aria-label="Format">
-          {(['rules', 'keepalived', 'json', 'listing'] as const).map((f) => (
+          {(['rules', 'keepalived', 'json', 'listing', 'sysctl'] as const).map((f) => (
             <button key={f} type="button" aria-pressed={format === f} onClick={() => setFormat(f)}>
-              {f === 'rules' ? 'ipvsadm-save -n' : f === 'keepalived' ? 'keepalived.conf' : f === 'listing' ? 'ipvsadm -Ln' : 'JSON'}
+              {f === 'rules' ? 'ipvsadm-save -n' : f === 'keepalived' ? 'keepalived.conf' : f === 'listing' ? 'ipvsadm -Ln' : f === 'sysctl' ? 'sysctl.conf (net.ipv4.vs.*)' : 'JSON'}
             </button>
           ))}
         </div>
@@ -236,9 +237,13 @@ function ExportCard({ cluster }: { cluster: string }) {
         <a className="btn" href={link('keepalived')} download>
           keepalived.conf
         </a>
+        <a className="btn" href={link('sysctl')} download>
+          IPVS settings (sysctl.conf)
+        </a>
       </div>
       <p className="small faint" style={{ marginTop: 8 }}>
-        Rules load with <code>ipvsadm-restore &lt; rules</code> (thresholds and timeouts are not part of that format, as with ipvsadm-save). keepalived.conf holds the virtual_server blocks.
+        Rules load with <code>ipvsadm-restore &lt; rules</code> (thresholds and timeouts are not part of that format, as with ipvsadm-save). keepalived.conf holds the virtual_server blocks. The IPVS
+        settings come as <code>net.ipv4.vs.* = value</code> lines for <code>/etc/sysctl.d/</code>.
       </p>
     </section>
   );

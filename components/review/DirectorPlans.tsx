@@ -1,6 +1,8 @@
 // Per director, the exact ipvsadm commands the plan preview computed against that director's
 // last reported live table — what its agent will run, in order.
 import type { DirectorPlan } from '@/lib/api/schemas';
+import { formatHostPort } from '@/lib/ipvs/addr';
+import { serviceLabel } from '@/lib/ipvs/model';
 import { ago } from '../format';
 import styles from './review.module.css';
 
@@ -23,6 +25,12 @@ export function DirectorPlans({ plans }: { plans: DirectorPlan[] }) {
             <span className="grow" />
             <span className="small">{p.summary || ((p.opsTotal ?? p.ops.length) ? `${p.opsTotal ?? p.ops.length} commands` : 'no change')}</span>
           </div>
+          {p.guarded?.length ? (
+            <div className="notice warn small" style={{ margin: '8px 12px' }} data-testid="plan-guarded">
+              Kept in by the guard (failing, but the service&apos;s depool guard keeps its minimum):{' '}
+              {p.guarded.map((g) => `${formatHostPort(g.server.address, g.server.port)} of ${serviceLabel(g.service)} (${g.reason})`).join('; ')}
+            </div>
+          ) : null}
           {p.commands.length === 0 ? (
             <div className="small muted" style={{ padding: '8px 12px' }}>
               Nothing to run: this director already matches.

@@ -247,6 +247,27 @@ export function KeepalivedSection({ form: d, update: setD, errs: e, readOnly }: 
         </div>
       ) : null}
       <div className={styles.grid} style={{ marginTop: 8 }}>
+        <Field label="Depool guard" errors={e('quorum.guard')}>
+          <select value={d.quorum.guardKind} disabled={readOnly} onChange={(ev) => setQuorum({ guardKind: ev.target.value as ServiceForm['quorum']['guardKind'] })} data-testid="guard-kind">
+            <option value="">none — health checks may take out every server</option>
+            <option value="servers">keep at least N servers in</option>
+            <option value="fraction">keep at least a fraction of the servers in</option>
+            <option value="weight">keep at least a total weight in (as the quorum counts)</option>
+          </select>
+        </Field>
+        {d.quorum.guardKind ? (
+          <Text
+            label={d.quorum.guardKind === 'servers' ? 'Minimum servers' : d.quorum.guardKind === 'fraction' ? 'Minimum fraction (0.5 or 50 %)' : 'Minimum weight'}
+            path={`quorum.guard.${d.quorum.guardKind}`}
+            value={d.quorum.guardValue}
+            onChange={(v) => setQuorum({ guardValue: v })}
+            e={e}
+            readOnly={readOnly}
+            help="failing servers beyond this stay in, shown as kept in by the guard"
+          />
+        ) : null}
+      </div>
+      <div className={styles.grid} style={{ marginTop: 8 }}>
         <Text
           label="virtual_server_group"
           path="group"

@@ -34,14 +34,30 @@ export type ServiceEditorProps = {
   actions?: ReactNode;
   /** told once the admin has changed anything (the page stops refreshing the form under them) */
   onDirty?: () => void;
+  /** notes the page shows under the real servers, from the form as it is now (the drain workflow's warnings) */
+  notices?: (form: ServiceForm) => ReactNode;
 };
 
 const FIELD_PATH =
-  /^(protocol|fwmark|family|address|port|scheduler|schedFlags(\.\d+)?|persistence\.(timeout|netmask)|onePacket|healthCheck\.\w+|group|(sorryServer|quorum)\.\w+|realServers\.\d+\.(address|port|forwarding|weight|upperThreshold|lowerThreshold|tunnelType|tunnelPort|tunnelChecksum|drain\.timeout|healthCheck\.\w+))$/;
+  /^(protocol|fwmark|family|address|port|scheduler|schedFlags(\.\d+)?|persistence\.(timeout|netmask)|onePacket|healthCheck\.\w+|group|(sorryServer|quorum)\.\w+|quorum\.guard(\.\w+)?|realServers\.\d+\.(address|port|forwarding|weight|upperThreshold|lowerThreshold|tunnelType|tunnelPort|tunnelChecksum|drain\.timeout|healthCheck\.\w+))$/;
 
 const NO_ISSUES: Issue[] = [];
 
-export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = NO_ISSUES, live, submitLabel, secondaryLabel, busy, onSubmit, onCancel, actions, onDirty }: ServiceEditorProps) {
+export function ServiceEditor({
+  initial,
+  mode,
+  readOnly = false,
+  serverIssues = NO_ISSUES,
+  live,
+  submitLabel,
+  secondaryLabel,
+  busy,
+  onSubmit,
+  onCancel,
+  actions,
+  onDirty,
+  notices,
+}: ServiceEditorProps) {
   const [form, setForm] = useState<ServiceForm>(initial);
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
   const [submitted, setSubmitted] = useState(false);
@@ -74,6 +90,7 @@ export function ServiceEditor({ initial, mode, readOnly = false, serverIssues = 
       <SchedulingSection {...section} />
       <PersistenceSection {...section} />
       <RealServersSection {...section} live={live} />
+      {notices?.(form)}
       <HealthCheckSection {...section} />
       <KeepalivedSection {...section} />
       {unshown.length ? (

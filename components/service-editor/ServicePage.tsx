@@ -22,6 +22,8 @@ import { useToast } from '../ui/toast';
 import { formFromService, emptyServiceForm, emptyRealServer } from './form';
 import { DrainBar, HealthBadge, type RealServerLiveInfo } from './RealServerLive';
 import { ServiceEditor } from './ServiceEditor';
+import { QuiescentTemplateNotice } from './QuiescentTemplateNotice';
+import { GuardedServers } from './GuardedServers';
 
 export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceKey: string | null }) {
   const c = useCluster(cluster);
@@ -157,6 +159,7 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
           </div>
         </section>
       ) : null}
+      {current ? <GuardedServers service={current} directors={dirs.data?.directors ?? []} /> : null}
       {!creating ? <StatsChart cluster={cluster} scope={{ service: serviceKey! }} breakdownLabel="real server" title="Service traffic" height={240} /> : null}
       <div className="card">
         {editable && pending !== null ? (
@@ -170,6 +173,7 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
             secondaryLabel="Add to change set"
             onSubmit={onSubmit}
             onCancel={() => router.push(href.cluster(cluster))}
+            notices={(f) => <QuiescentTemplateNotice cluster={cluster} persistent={f.persistent} quiescing={f.realServers.some((r) => r.drain || r.weight.trim() === '0')} editable={editable} />}
           />
         ) : shown ? (
           <ServiceDetails s={shown} live={live} />

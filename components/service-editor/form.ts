@@ -228,7 +228,7 @@ export function formToInput(d: ServiceForm): unknown {
     ...(d.healthCheck.enabled ? { healthCheck: healthToInput(d.healthCheck) } : {}),
     ...(d.group.trim() ? { group: d.group.trim() } : {}),
     ...(d.sorry.enabled ? { sorryServer: sorryToInput(d.sorry, num) } : {}),
-    ...(d.quorum.enabled ? { quorum: quorumToInput(d.quorum, num) } : {}),
+    ...(d.quorum.enabled || d.quorum.guardKind ? { quorum: quorumToInput(d.quorum, num) } : {}),
     realServers: d.realServers.map(realServerToInput),
   };
   if (d.protocol === 'fwmark') return { protocol: 'fwmark', fwmark: num(d.fwmark) ?? '', family: d.family, ...common };

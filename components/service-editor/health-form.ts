@@ -23,7 +23,7 @@ export type CheckMoreForm = {
 };
 
 export type SorryForm = { enabled: boolean; address: string; port: string; forwarding: 'route' | 'masq' | 'tunnel'; weight: string; inhibit: boolean };
-export type QuorumForm = { enabled: boolean; minWeight: string; hysteresis: string };
+export type QuorumForm = { enabled: boolean; minWeight: string; hysteresis: string; guardKind: '' | 'servers' | 'fraction' | 'weight'; guardValue: string };
 
 export const emptyCheckMore = (): CheckMoreForm => ({
   statusCodes: '',
@@ -44,7 +44,7 @@ export const emptyCheckMore = (): CheckMoreForm => ({
   dynamicWeight: false,
 });
 export const emptySorry = (): SorryForm => ({ enabled: false, address: '', port: '', forwarding: 'masq', weight: '1', inhibit: false });
-export const emptyQuorum = (): QuorumForm => ({ enabled: false, minWeight: '1', hysteresis: '0' });
+export const emptyQuorum = (): QuorumForm => ({ enabled: false, minWeight: '1', hysteresis: '0', guardKind: '', guardValue: '' });
 
 const s = (v: string | number | undefined) => (v === undefined ? '' : String(v));
 
@@ -74,7 +74,14 @@ export const sorryFrom = (svc: VirtualService): SorryForm =>
   svc.sorryServer
     ? { enabled: true, address: svc.sorryServer.address, port: s(svc.sorryServer.port), forwarding: svc.sorryServer.forwarding, weight: s(svc.sorryServer.weight), inhibit: svc.sorryServer.inhibit }
     : emptySorry();
-export const quorumFrom = (svc: VirtualService): QuorumForm => (svc.quorum ? { enabled: true, minWeight: s(svc.quorum.minWeight), hysteresis: s(svc.quorum.hysteresis) } : emptyQuorum());
+export const quorumFrom = (svc: VirtualService): QuorumForm => {
+  const g = svc.quorum?.guard;
+  const guardKind = g?.servers !== undefined ? 'servers' : g?.fraction !== undefined ? 'fraction' : g?.weight !== undefined ? 'weight' : '';
+  const guard = { guardKind, guardValue: guardKind ? s(g![guardKind]) : '' } as const;
+  // a guard alone is a quorum at its defaults (only the sorry server reads minWeight)
+  const atDefaults = svc.quorum !== undefined && svc.quorum.minWeight === 1 && svc.quorum.hysteresis === 0;
+  return svc.quorum ? { enabled: !(g && atDefaults), minWeight: s(svc.quorum.minWeight), hysteresis: s(svc.quorum.hysteresis), ...guard } : emptyQuorum();
+};
 
 type Num = (text: string) => number | string | undefined;
 const text = (v: string) => (v.trim() ? v.trim() : undefined);
@@ -103,5 +110,14 @@ export function sorryToInput(d: SorryForm, num: Num): Record<string, unknown> | 
 }
 
 export function quorumToInput(d: QuorumForm, num: Num): Record<string, unknown> | undefined {
-  return d.enabled ? { minWeight: num(d.minWeight), hysteresis: num(d.hysteresis) } : undefined;
+  const guard = d.guardKind ? { guard: { [d.guardKind]: d.guardKind === 'fraction' ? fraction(d.guardValue) : num(d.guardValue) } } : {};
+  if (!d.enabled && !d.guardKind) return undefined;
+  return { ...(d.enabled ? { minWeight: num(d.minWeight), hysteresis: num(d.hysteresis) } : {}), ...guard };
+}
+
+/** "50 %", "0.5" or "50%" → 0.5; anything else goes to the schema as text (its message names the field). */
+function fraction(t: string): number | string {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(t);
+  if (!m) return t;
+  return m[2] ? Number(m[1]) / 100 : Number(m[1]);
 }

@@ -248,6 +248,8 @@ export const DirectorPlanSchema = z.object({
   summary: z.string(),
   /** set when ops/commands are only the first page (an import's answer): the full count; GET …/directors/{director}/plan has them all */
   opsTotal: z.number().int().optional(),
+  /** failing servers the depool guard keeps in service on this director (quorum.guard), with the failing check */
+  guarded: z.array(z.object({ service: ServiceKeySchema, server: RealServerKeySchema, reason: z.string() })).optional(),
 });
 export type DirectorPlan = z.output<typeof DirectorPlanSchema>;
 
@@ -289,7 +291,9 @@ export type RevisionDiff = z.output<typeof RevisionDiffSchema>;
 
 // ---- import / export ------------------------------------------------------------------------
 
-export const ImportFormatSchema = z.enum(['rules', 'keepalived', 'json', 'listing'], { error: 'format must be rules (ipvsadm-save -n), keepalived, json or listing (ipvsadm -Ln)' });
+export const ImportFormatSchema = z.enum(['rules', 'keepalived', 'json', 'listing', 'sysctl'], {
+  error: 'format must be rules (ipvsadm-save -n), keepalived, json, listing (ipvsadm -Ln) or sysctl (net.ipv4.vs.* lines of sysctl.conf)',
+});
 export const ImportRequestSchema = z
   .object({
     format: ImportFormatSchema.default('rules'),
@@ -345,7 +349,7 @@ export const ImportResultSchema = z.object({
   /** listing imports: what an ipvsadm -Ln listing cannot carry */
   listing: z.object({ cannotCarry: z.array(z.string()) }).optional(),
 });
-export const ExportFormatSchema = z.enum(['rules', 'json', 'keepalived'], { error: 'format must be rules, json or keepalived' });
+export const ExportFormatSchema = z.enum(['rules', 'json', 'keepalived', 'sysctl'], { error: 'format must be rules, json, keepalived or sysctl' });
 export const ExportQuerySchema = z.object({
   format: ExportFormatSchema.default('rules'),
   revision: z.coerce.number().int().positive().max(DB_INT_MAX).optional(),

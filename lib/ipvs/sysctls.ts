@@ -110,6 +110,15 @@ export function parseSysctlValue(name: SysctlName, text: string): { ok: true; va
   return r.success ? { ok: true, value: r.data as SysctlValue } : { ok: false, error: r.error.issues[0]?.message ?? `${name}: bad value` };
 }
 
+/**
+ * With persistence, a quiesced (weight 0) or draining server keeps receiving the clients whose
+ * persistence template points at it, until the template expires — unless expire_quiescent_template
+ * is 1 (a setting left out is the kernel's default, 0). What the drain workflow warns about.
+ */
+export function quiescedKeepsPersistentClients(persistent: boolean, sysctls: Sysctls | undefined): boolean {
+  return persistent && sysctls?.expire_quiescent_template !== 1;
+}
+
 export function sameSysctlValue(a: SysctlValue | undefined, b: SysctlValue | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return formatSysctlValue(a) === formatSysctlValue(b);

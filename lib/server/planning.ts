@@ -18,13 +18,20 @@ import { yieldToEventLoop } from './yield';
 
 /** What the agent would make the kernel run (lib/ipvs/target.ts), with no live connection counts: drains hold until their deadlines. */
 export function effectiveDesired(desired: DirectorConfig, createdAt: Date, health: HealthState[], now = new Date()): DirectorConfig {
-  return directorTarget(desired, { unhealthy: unhealthyServerIds(health), drains: { live: null, now, revisionCreatedAt: createdAt } }).config;
+  return effectiveTarget(desired, createdAt, health, now).config;
+}
+
+function effectiveTarget(desired: DirectorConfig, createdAt: Date, health: HealthState[], now: Date) {
+  return directorTarget(desired, { unhealthy: unhealthyServerIds(health), drains: { live: null, now, revisionCreatedAt: createdAt } });
 }
 
 export function planForDirector(d: Director, clusterName: string, desired: DirectorConfig, createdAt: Date, now = new Date()): DirectorPlan {
   const status = directorStatus(d, clusterName, null, now.getTime());
   const actual = actualConfig(d);
-  const ops: Op[] = plan(effectiveDesired(desired, createdAt, status.health, now), actual ?? emptyConfig());
+  const target = effectiveTarget(desired, createdAt, status.health, now);
+  const ops: Op[] = plan(target.config, actual ?? emptyConfig());
+  const reasons = new Map(status.health.map((h) => [serverKeyId(h.service, h.server), h.reason]));
+  const guarded = target.guarded.map((g) => ({ ...g, reason: reasons.get(serverKeyId(g.service, g.server)) ?? 'failing' }));
   return {
     director: d.name,
     directorId: d.id,
@@ -35,6 +42,7 @@ export function planForDirector(d: Director, clusterName: string, desired: Direc
     ops,
     commands: ops.map(opToCommandLine),
     summary: summarizeOps(ops) || 'no changes',
+    ...(guarded.length ? { guarded } : {}),
   };
 }
 

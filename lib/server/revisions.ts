@@ -4,6 +4,7 @@
 // current revision). The revision, the pointer move and the audit event commit together; then the
 // hub pushes the new desired state to every agent of the cluster (in every process).
 import type { z } from 'zod';
+import { parseSysctlConf, sysctlsToConf } from '@/lib/ipvs/sysctls';
 import { applyChanges } from '../api/changes';
 import type { ChangeSet, CommitResult, ImportRequestSchema, PlanPreview, Revision, RevisionDiff, RevisionSummary } from '../api/schemas';
 import { unifiedDiff } from '../api/text-diff';
@@ -269,6 +270,12 @@ type ImportNotes = { keepalived?: KeepalivedNotes; listing?: { cannotCarry: stri
 export function parseImport(format: ImportRequest['format'], text: string, ka?: Pick<ImportRequest, 'files' | 'configId' | 'defines'>, notes?: (n: ImportNotes) => void): DirectorConfig {
   try {
     if (format === 'rules') return parseRules(text);
+    if (format === 'sysctl') {
+      // only the IPVS settings; keepOverlays puts them on the current config
+      const r = parseSysctlConf(text);
+      if (r.errors.length) throw Object.assign(new Error('bad sysctl.conf lines'), { issues: r.errors.map((e) => ({ line: e.line, message: e.message })) });
+      return DirectorConfigSchema.parse({ globals: { sysctls: r.sysctls } });
+    }
     if (format === 'listing') {
       const r = parseList(text);
       notes?.({ listing: { cannotCarry: listingCannotCarry(r) } });
@@ -290,7 +297,10 @@ export function parseImport(format: ImportRequest['format'], text: string, ka?: 
         ...(i.file ? { file: i.file } : {}),
         message: `${i.file ? `${i.file}:${i.line}` : `line ${i.line}`}: ${i.path ? `${i.path.replace(/\[(\d+)\]/g, '.$1')}: ` : ''}${i.message}`,
       }));
-      throw unprocessable(`the ${format === 'rules' ? 'rules text' : format === 'listing' ? 'listing' : 'keepalived.conf'} has ${issues.length} bad line${issues.length === 1 ? '' : 's'}`, issues);
+      throw unprocessable(
+        `the ${format === 'rules' ? 'rules text' : format === 'listing' ? 'listing' : format === 'sysctl' ? 'sysctl.conf text' : 'keepalived.conf'} has ${issues.length} bad line${issues.length === 1 ? '' : 's'}`,
+        issues,
+      );
     }
     throw e;
   }
@@ -317,6 +327,11 @@ export function parseImport(format: ImportRequest['format'], text: string, ka?: 
  */
 export function keepOverlays(imported: DirectorConfig, currentConfig: DirectorConfig, format: ImportRequest['format']): DirectorConfig {
   if (format === 'json') return imported;
+  if (format === 'sysctl') {
+    // sysctl.conf lines are the whole set of desired IPVS settings; everything else stays
+    const { sysctls: _old, ...globals } = currentConfig.globals;
+    return { globals: { ...globals, ...(imported.globals.sysctls ? { sysctls: imported.globals.sysctls } : {}) }, services: currentConfig.services };
+  }
   const hc = new Map(currentConfig.services.filter((s) => s.healthCheck).map((s) => [serviceKeyId(s), s.healthCheck]));
   let merged = 0;
   const services = imported.services.map((s) => (!s.healthCheck && hc.has(serviceKeyId(s)) && ++merged ? { ...s, healthCheck: hc.get(serviceKeyId(s)) } : s));
@@ -332,7 +347,7 @@ export async function importConfig(clusterRef: string, req: ImportRequest, who: 
   let notes: ImportNotes = {};
   let config = parseImport(req.format, req.text, req, (n) => (notes = n));
   await yieldToEventLoop();
-  if (req.keepOverlays) {
+  if (req.keepOverlays || req.format === 'sysctl') {
     config = keepOverlays(config, revisionConfig(cur), req.format);
     await yieldToEventLoop();
   }
@@ -345,13 +360,19 @@ export async function importConfig(clusterRef: string, req: ImportRequest, who: 
   return { plan: r.plan, revision: r.revision, pushedTo: r.pushedTo, ...notes };
 }
 
-export async function exportConfig(clusterRef: string, format: 'rules' | 'json' | 'keepalived', number?: number): Promise<{ body: string; contentType: string; filename: string }> {
+export async function exportConfig(clusterRef: string, format: 'rules' | 'json' | 'keepalived' | 'sysctl', number?: number): Promise<{ body: string; contentType: string; filename: string }> {
   const cluster = await findCluster(clusterRef);
   const rev = number === undefined ? current(cluster) : await findRevision(cluster.id, cluster.name, number);
   const config = revisionConfig(rev);
   const base = `${cluster.name}-r${rev.number}`;
   if (format === 'rules') return { body: printRules(config), contentType: 'text/plain; charset=utf-8', filename: `${base}.rules` };
   if (format === 'keepalived') return { body: toKeepalivedConf(config), contentType: 'text/plain; charset=utf-8', filename: `${base}.keepalived.conf` };
+  if (format === 'sysctl')
+    return {
+      body: `# IPVS settings of ${cluster.name} revision ${rev.number} (sysctl -p this file, or put it in /etc/sysctl.d/)\n${sysctlsToConf(config.globals.sysctls ?? {})}`,
+      contentType: 'text/plain; charset=utf-8',
+      filename: `${base}.ipvs-sysctl.conf`,
+    };
   const doc = { format: 'lvs-console/config-v1', cluster: cluster.name, revision: rev.number, hash: rev.hash, createdAt: rev.createdAt.toISOString(), config };
   return { body: `${JSON.stringify(doc, null, 2)}\n`, contentType: 'application/json; charset=utf-8', filename: `${base}.json` };
 }

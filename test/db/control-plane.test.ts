@@ -250,6 +250,9 @@ for (const backend of backends()) {
         // a JSON export imports back to the same config
         const back = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'json', text: json.text, baseRevision: 5, dryRun: true }, as: oper });
         expect(back.body.plan.hash).toBe(JSON.parse(json.text).hash);
+        const sc = await call('exportConfig', { params: { cluster: 'web' }, query: { format: 'sysctl' }, as: viewer });
+        expect(sc.status).toBe(200);
+        expect(sc.text).toMatch(/^# IPVS settings of web revision \d+/);
         const kc = await call('exportConfig', { params: { cluster: 'web' }, query: { format: 'keepalived' }, as: viewer });
         expect(kc.status).toBe(200);
         expect(kc.text).toMatch(/^virtual_server 10\.0\.0\.2 443 \{$/m);
@@ -313,6 +316,29 @@ for (const backend of backends()) {
           ]),
         );
         expect(fromList.body.listing.cannotCarry.join(' ')).toMatch(/thresholds/);
+        // net.ipv4.vs.* sysctl.conf lines: only the IPVS settings change; bad lines are named
+        const sysctl = await call('importConfig', {
+          params: { cluster: 'web' },
+          body: { format: 'sysctl', text: '# lvs\nnet.ipv4.vs.expire_quiescent_template = 1\nnet.ipv4.vs.sync_threshold = 3 50\n', baseRevision: 5, dryRun: true },
+          as: oper,
+        });
+        expect(sysctl.status).toBe(200);
+        expect(sysctl.body.plan.counts.services.changed + sysctl.body.plan.counts.services.added + sysctl.body.plan.counts.services.removed).toBe(0);
+        expect(sysctl.body.plan.diff.globals).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'sysctls.expire_quiescent_template', before: null, after: 1 })]));
+        const badSysctl = await call('importConfig', {
+          params: { cluster: 'web' },
+          body: { format: 'sysctl', text: 'net.ipv4.vs.expire_nodest_conn = 1\nnet.ipv4.vs.drop_entry = 7\n', baseRevision: 5, dryRun: true },
+          as: oper,
+        });
+        expect(badSysctl.status).toBe(422);
+        expect(badSysctl.body.issues).toEqual([{ path: 'text', line: 2, message: 'line 2: drop_entry must be 0–3' }]);
+        const badSetting = await call('commitChanges', {
+          params: { cluster: 'web' },
+          body: { baseRevision: 5, message: 'x', changes: [{ op: 'set-globals', globals: { timeouts: null, syncDaemons: [], sysctls: { conn_reuse_mode: 9 } } }] },
+          as: oper,
+        });
+        expect(badSetting.status).toBe(400);
+        expect(JSON.stringify(badSetting.body.issues)).toContain('sysctls');
       });
     });
 

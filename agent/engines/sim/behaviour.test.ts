@@ -433,3 +433,49 @@ describe('readback', () => {
     expect(c.globals.syncDaemons).toEqual([{ state: 'backup', interface: 'eth1', syncId: 9, maxLen: 1400, group: '239.1.2.3', port: 8850, ttl: 2 }]);
   });
 });
+
+describe('the kernel IPVS settings the simulator honours', () => {
+  it('set-sysctl ops change the settings and read back; a value the kernel refuses is refused with its words', () => {
+    const sim = new SimEngine();
+    expect(sim.applySync([{ op: 'set-sysctl', name: 'conn_reuse_mode', value: 0 }])).toEqual({ ok: true, applied: 1 });
+    expect(sim.config().globals.sysctls).toMatchObject({ conn_reuse_mode: 0 });
+    const bad = sim.applySync([{ op: 'set-sysctl', name: 'sync_ports', value: 3 }]);
+    expect(bad).toMatchObject({ ok: false, applied: 0, message: 'sysctl: setting key "net.ipv4.vs.sync_ports": Invalid argument' });
+  });
+
+  it('conn_reuse_mode: a new SYN on a TIME_WAIT entry is scheduled afresh (1) or rides the old entry (0)', () => {
+    for (const mode of [1, 0]) {
+      const sim = new SimEngine({ sysctls: { conn_reuse_mode: mode } });
+      webWith(sim, {}, [A, B]);
+      const first = sim.request(WEB, '192.0.2.9', { clientPort: 40000 }).dest; // closed: TIME_WAIT (masq sees both directions)
+      const reused = sim.packet(WEB, '192.0.2.9', { clientPort: 40000, seg: 'syn' });
+      if (mode === 1) expect(reused).not.toBe(first); // rr moved on to the other server
+      else expect(reused).toBe(first);
+    }
+  });
+
+  it('sloppy_tcp: a mid-flow segment with no entry opens one only when sloppy (a backup taking over flows)', () => {
+    for (const sloppy of [0, 1]) {
+      const sim = new SimEngine({ sysctls: { sloppy_tcp: sloppy } });
+      webWith(sim, {}, [A, B]);
+      const d = sim.packet(WEB, '192.0.2.10', { clientPort: 41000, seg: 'ack' });
+      if (sloppy) expect(d).toMatch(/^10\.0\.1\.[12]:80$/);
+      else expect(d).toBeNull();
+      expect(sim.packet(WEB, '192.0.2.10', { clientPort: 41001, seg: 'rst' })).toBeNull(); // never from an RST
+    }
+  });
+
+  it('expire_nodest_conn: the entries of a deleted server go at once, so the next SYN is scheduled elsewhere', () => {
+    for (const nodest of [0, 1]) {
+      const sim = new SimEngine({ sysctls: { expire_nodest_conn: nodest } });
+      webWith(sim, {}, [A, B]);
+      const d = sim.request(WEB, '192.0.2.11', { clientPort: 42000, hold: true }).dest!;
+      sim.applySync([deleteServer(WEB, d.split(':')[0]!, 80)]);
+      const next = sim.packet(WEB, '192.0.2.11', { clientPort: 42000, seg: 'ack' });
+      // with it the entry is gone (an ACK opens nothing); without it the packet is dropped on the dead entry
+      expect(next).toBeNull();
+      const entries = [...sim.kernel.conns.entries()].filter((c) => c.cport === 42000 && c.tSlot >= 0);
+      expect(entries.length).toBe(nodest ? 0 : 1);
+    }
+  });
+});

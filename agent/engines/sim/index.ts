@@ -11,7 +11,7 @@
 //   (maxlen = MTU 1500 − headers, group 224.0.0.81, port 8848, ttl 1) are omitted, as the model
 //   writes them;
 // - counters are the estimator's 2-s snapshot minus the -Z zero point, as the kernel reports them.
-import { canonicalAddress } from '@/lib/ipvs/addr';
+import { canonicalAddress, formatHostPort } from '@/lib/ipvs/addr';
 import { withoutDaemonDefaults, type DirectorConfig, type ServiceKey } from '@/lib/ipvs/model';
 import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op } from '@/lib/ipvs/op';
@@ -34,10 +34,10 @@ import type { ConnEntry, ConnFilter, StatsSnapshot } from '@/lib/ipvs/stats';
 import { compileConnFilter } from '../conn-filter';
 import type { ApplyResult, Engine, EngineFacts, ReadScope } from '../engine';
 import { scopeOf } from '../../scoped-read';
-import { CF_ONE_PACKET, type Conn } from './conn-table';
+import { CF_ONE_PACKET, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, type Conn, type SctpChunk, type TcpSeg } from './conn-table';
 import { IpvsKernel } from './kernel';
 import type { Sysctls } from '@/lib/ipvs/sysctls';
-import { DEMO_PROFILE, TrafficGenerator, TrafficProfileSchema, type TrafficProfile, type TrafficProfileInput } from './traffic';
+import { DEMO_PROFILE, foldOf, TrafficGenerator, TrafficProfileSchema, type TrafficProfile, type TrafficProfileInput } from './traffic';
 
 export interface SimEngineOptions {
   /** wall clock, ms since the epoch (default Date.now); also dates readStats() */
@@ -276,6 +276,19 @@ export class SimEngine implements Engine {
    */
   request(target: RequestTarget, client: string, opts: RequestOptions = {}): RequestResult {
     return this.traffic.request(toTarget(target), canonicalAddress(client), opts);
+  }
+
+  /**
+   * One packet from a client now, as the kernel's ip_vs_in takes it (conn_reuse_mode, sloppy_tcp,
+   * sloppy_sctp and expire_nodest_conn decide): where it went ("10.20.1.2:80"), or null when no
+   * entry carries it and it may not open one.
+   */
+  packet(target: RequestTarget, client: string, o: { clientPort: number; seg: TcpSeg | SctpChunk | null }): string | null {
+    const t = toTarget(target);
+    const saddr = canonicalAddress(client);
+    const proto = t.protocol === 'udp' ? IPPROTO_UDP : t.protocol === 'sctp' ? IPPROTO_SCTP : IPPROTO_TCP;
+    const c = this.kernel.inbound({ proto, saddr, sfold: foldOf(saddr), sport: o.clientPort, daddr: t.address, dfold: foldOf(t.address), dport: t.port, fwmark: t.fwmark, seg: o.seg, bytes: 60 });
+    return c === null ? null : formatHostPort(c.dest.address, c.dport);
   }
 
   /** n requests from one client; counts by real server ("10.20.1.2:80" -> 5), dropped ones under "-". */

@@ -29,7 +29,7 @@ import { IpvsadmError } from '@/lib/ipvs/errors';
 import { KERNEL_REFUSAL_EXIT, kernelRefusal, sysctlRefusalText, type Errno, type KernelCommand } from '@/lib/ipvs/kernel-errors';
 import { argvToOp, opToArgv } from '@/lib/ipvs/ops';
 import { formatSysctlValue, parseSysctlValue, SYSCTL_NAMES, SYSCTL_PREFIX, SYSCTL_TABLE, type SysctlName, type Sysctls } from '@/lib/ipvs/sysctls';
-import { CF_NOOUTPUT, CF_ONE_PACKET, CF_TEMPLATE, Conn, ConnTable, DIR_INPUT, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, TCP, type ConnDest, type SctpChunk, type TcpSeg } from './conn-table';
+import { CF_NOOUTPUT, CF_ONE_PACKET, CF_TEMPLATE, Conn, ConnTable, DIR_INPUT, IPPROTO_IP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SCTP_STATE_NAMES, TCP, type ConnDest, type SctpChunk, type TcpSeg } from './conn-table';
 import { ESTIMATOR_PERIOD_MS, IpvsStats } from './estimator';
 import { Rng } from './rng';
 import { SCHEDULER_MODULES } from './schedulers/index';
@@ -540,6 +540,41 @@ export class IpvsKernel {
     return c;
   }
 
+  /**
+   * ip_vs_in for one packet from a client: the entry of its tuple carries it, except that a new
+   * SYN (SCTP INIT) on a finished entry is scheduled afresh when conn_reuse_mode allows (bit 1:
+   * TIME_WAIT; bit 2: also FIN_WAIT without replies, as DR sees it), never under persistence. With
+   * no entry, only a SYN / INIT opens one — any segment but RST with sloppy_tcp, any chunk but ABORT
+   * with sloppy_sctp; other packets are left to the director's own stack (null). The lookup scans
+   * the table: this is the per-packet path of tests and the conformance suite, not of the traffic
+   * generator, whose flows hold their entries.
+   */
+  inbound(p: FirstPacket): Conn | null {
+    let c: Conn | null = null;
+    for (const e of this.conns.entries())
+      if (!e.isTemplate && e.proto === p.proto && e.cport === p.sport && e.vport === p.dport && e.caddr === p.saddr && e.vaddr === p.daddr) c = e;
+    const mode = this.sysctls.conn_reuse_mode;
+    if (c !== null && isNewConn(p) && mode !== 0) {
+      if (this.sysctls.expire_nodest_conn === 1 && (c.dest.flags & DEST_F_AVAILABLE) === 0) {
+        this.conns.expireNow(c, this.now);
+        c = null;
+      } else if (newConnExpected(c, mode)) {
+        if (c.nControl === 0) this.conns.expireNow(c, this.now);
+        c = null;
+      }
+    }
+    if (c !== null) return this.conns.packet(c, DIR_INPUT, p.seg, 1, p.bytes, this.now, this.sysctls.expire_nodest_conn === 1) ? c : null;
+    if (!this.mayOpen(p)) return null;
+    return this.connect(p);
+  }
+
+  /** tcp_conn_schedule / sctp_conn_schedule: which packets may create an entry. */
+  private mayOpen(p: FirstPacket): boolean {
+    if (p.proto === IPPROTO_TCP) return this.sysctls.sloppy_tcp === 1 ? p.seg !== 'rst' : p.seg === 'syn';
+    if (p.proto === IPPROTO_SCTP) return this.sysctls.sloppy_sctp === 1 ? p.seg !== 'abort' : p.seg === 'init';
+    return true;
+  }
+
   private pick(svc: Service, p: FirstPacket): Dest | null {
     return svc.sched.schedule(svc, svc.schedState, { protocol: p.proto, saddr: p.saddr, sfold: p.sfold, sport: p.sport, daddr: p.daddr, dfold: p.dfold, dport: p.dport }, this.env) as Dest | null;
   }
@@ -652,6 +687,21 @@ export class IpvsKernel {
     }));
     return { at, totals: { counters: this.tot.counters(), rates: this.tot.rates() }, services };
   }
+}
+
+const SCTP_CLOSED = SCTP_STATE_NAMES.indexOf('CLOSED');
+
+/** is_new_conn: a SYN without ACK, an SCTP INIT. */
+function isNewConn(p: FirstPacket): boolean {
+  return (p.proto === IPPROTO_TCP && p.seg === 'syn') || (p.proto === IPPROTO_SCTP && p.seg === 'init');
+}
+
+/** is_new_conn_expected: a finished entry a new connection may replace (never one under a persistence template). */
+function newConnExpected(c: Conn, mode: number): boolean {
+  if (c.control !== null) return false;
+  if (c.proto === IPPROTO_TCP) return c.state === TCP.TIME_WAIT || ((mode & 2) !== 0 && c.state === TCP.FIN_WAIT && (c.flags & CF_NOOUTPUT) !== 0);
+  if (c.proto === IPPROTO_SCTP) return c.state === SCTP_CLOSED;
+  return false;
 }
 
 /** A fwmark template carries the mark as its virtual address (htonl(mark) in the address union). */

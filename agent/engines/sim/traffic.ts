@@ -507,7 +507,7 @@ export class TrafficGenerator {
 
 const foldCache = new Map<string, number>();
 /** A virtual address folded as the kernel hashes it (dh): IPv4 as a u32, IPv6 the XOR of its words. */
-function foldOf(address: string): number {
+export function foldOf(address: string): number {
   let f = foldCache.get(address);
   if (f === undefined) {
     const w = addressWords(address);
