@@ -25,6 +25,14 @@ export const keys = {
   diff: (c: string, a: number, b: number) => ['cluster', c, 'diff', a, b] as const,
   preview: (c: string, body: PreviewBody) => ['cluster', c, 'preview', body] as const,
   historyStats: (c: string, q: HistoryQuery) => ['cluster', c, 'stats-history', q] as const,
+  /** a service's timeline (health transitions, config changes, failovers) */
+  timeline: (c: string, service: string, hours: number) => ['cluster', c, 'timeline', service, hours] as const,
+  availability: (c: string, service: string) => ['cluster', c, 'availability', service] as const,
+  /** prefix of the alert settings, targets and delivery log */
+  alerts: (c: string) => ['cluster', c, 'alerts'] as const,
+  alertSettings: (c: string) => ['cluster', c, 'alerts', 'settings'] as const,
+  alertTargets: (c: string) => ['cluster', c, 'alerts', 'targets'] as const,
+  alertDeliveries: (c: string) => ['cluster', c, 'alerts', 'deliveries'] as const,
   /** prefix of every audit page */
   auditAll: ['audit'] as const,
   audit: (q: AuditQuery) => ['audit', q] as const,

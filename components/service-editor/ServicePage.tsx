@@ -22,6 +22,7 @@ import { useToast } from '../ui/toast';
 import { formFromService, emptyServiceForm, emptyRealServer } from './form';
 import { DrainBar, HealthBadge, type RealServerLiveInfo } from './RealServerLive';
 import { ServiceEditor } from './ServiceEditor';
+import { ServiceTimeline } from './ServiceTimeline';
 
 export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceKey: string | null }) {
   const c = useCluster(cluster);
@@ -157,7 +158,12 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
           </div>
         </section>
       ) : null}
-      {!creating ? <StatsChart cluster={cluster} scope={{ service: serviceKey! }} breakdownLabel="real server" title="Service traffic" height={240} /> : null}
+      {!creating ? (
+        <div style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 3fr) minmax(280px, 2fr)', gap: 16, alignItems: 'start' }}>
+          <StatsChart cluster={cluster} scope={{ service: serviceKey! }} breakdownLabel="real server" title="Service traffic" height={240} />
+          <ServiceTimeline cluster={cluster} service={serviceKey!} />
+        </div>
+      ) : null}
       <div className="card">
         {editable && pending !== null ? (
           <ServiceEditor
