@@ -16,6 +16,7 @@ import { enqueueAlert, runDueDeliveries } from '@/lib/server/alerts/delivery';
 import { alertWorker } from '@/lib/server/alerts/start';
 import { checkDisconnectedDirectors } from '@/lib/server/alerts/detectors';
 import { pruneHealthHistory, HEALTH_RETENTION_DAYS } from '@/lib/server/health-history';
+import { openApiDocument } from '@/lib/server/openapi';
 import { call, signIn, type Caller } from '../api/caller';
 import { backends, createTestDb, type TestDb } from './harness';
 
@@ -62,6 +63,26 @@ async function until<T>(f: () => Promise<T | null | undefined | false>, tries = 
   }
   throw new Error('condition never held');
 }
+
+describe('OpenAPI', () => {
+  it('documents the health and alert endpoints and what a webhook receives', () => {
+    const doc = openApiDocument() as {
+      paths: Record<string, Record<string, unknown>>;
+      webhooks: Record<string, unknown>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/clusters/{cluster}/alerts/targets/{target}/test',
+        '/api/v1/clusters/{cluster}/alerts/deliveries',
+        '/api/v1/clusters/{cluster}/health/availability',
+        '/api/v1/clusters/{cluster}/timeline',
+      ]),
+    );
+    expect(doc.webhooks.alert).toBeDefined();
+    expect(Object.keys(doc.components.schemas.AlertWebhookPayload!.properties!)).toEqual(expect.arrayContaining(['kind', 'cluster', 'summary', 'id', 'details']));
+  });
+});
 
 for (const backend of backends()) {
   describe(`health history and alerts on ${backend}`, () => {
