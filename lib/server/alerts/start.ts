@@ -6,16 +6,16 @@ import { checkDisconnectedDirectors } from './detectors';
 import { DeliveryWorker, enqueueAlert } from './delivery';
 import { onAlert } from './raise';
 
-export const alertWorker = new DeliveryWorker();
+// one worker and one subscription per process, though Next loads this module once per bundle
+const g = globalThis as typeof globalThis & { __lvsAlertWorker?: DeliveryWorker; __lvsAlertsStarted?: boolean };
+export const alertWorker = (g.__lvsAlertWorker ??= new DeliveryWorker());
 
 const DETECT_EVERY_MS = 5000;
 const PRUNE_EVERY_MS = 3600_000;
 
-let started = false;
-
 export function startAlerts(): void {
-  if (started) return;
-  started = true;
+  if (g.__lvsAlertsStarted) return;
+  g.__lvsAlertsStarted = true;
   onAlert(async (e) => {
     if (await enqueueAlert(e)) alertWorker.kick();
   });
