@@ -28,6 +28,8 @@ test.afterAll(async () => {
 });
 
 test('a webhook target receives a test and a real NACK alert, both in the delivery log', async ({ page }) => {
+  // three pages and an agent's reports on a machine shared with other builds
+  test.setTimeout(240_000);
   await signIn(page, ADMIN, `/clusters/${CLUSTER}/settings`);
   await page.goto(`/clusters/${CLUSTER}/settings`);
   const form = page.getByRole('form', { name: 'New webhook target' });
@@ -89,7 +91,8 @@ test('a webhook target receives a test and a real NACK alert, both in the delive
   expect(health.status(), await health.text()).toBe(200);
   await page.goto(`/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`);
   const timeline = page.getByTestId('service-timeline');
-  await expect(timeline.locator('li[data-kind="health"]')).toHaveCount(2);
+  // the service page opens its live streams first; on a loaded machine the timeline's first answer can take a while
+  await expect(timeline.locator('li[data-kind="health"]')).toHaveCount(2, { timeout: 45_000 });
   await expect(timeline).toContainText('10.0.1.12|8080 on e2e-edge: failing — HTTP 503 (expected 200)');
   await expect(timeline.locator('li[data-kind="config"]').first()).toBeVisible();
   await api.dispose();
