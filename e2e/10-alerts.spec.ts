@@ -24,6 +24,11 @@ test.beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/lvs-alerts`;
 });
 test.afterAll(async () => {
+  // leave the demo cluster as the other specs expect it: no extra director, no webhook target
+  const api = await apiAs(ADMIN);
+  expect((await api.delete(`/api/v1/clusters/${CLUSTER}/directors/e2e-edge`)).status()).toBe(200);
+  expect((await api.delete(`/api/v1/clusters/${CLUSTER}/alerts/targets/e2e-hook`)).status()).toBe(200);
+  await api.dispose();
   await new Promise<void>((r) => server.close(() => r()));
 });
 
