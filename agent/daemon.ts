@@ -83,7 +83,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     seed: saved?.health ?? [],
     onTransition: (s) => {
       log.warn(`health: ${serviceLabel(s.service)} -> ${realServerLabel(s.server)} is ${s.healthy ? 'healthy' : 'failing'}: ${s.reason}`);
-      report({ type: 'health', states: health.states() });
+      report({ type: 'health', states: health.states(), transitions: health.transitions() });
       reconciler.persistHealth();
       reconciler.trigger('health transition');
     },
@@ -130,7 +130,10 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       capabilities: { ...facts, agentVersion: AGENT_VERSION, hostname: os.hostname() },
       lastAppliedRevision: reconciler.lastAppliedRevision,
     }),
-    onDesired: (rev) => reconciler.setDesired(rev),
+    onDesired: (rev) => {
+      health.setPolicy(rev.healthPolicy);
+      reconciler.setDesired(rev);
+    },
     onBadDesired: (info) => reconciler.rejectDesired(info),
     onReconcile: (reason) => reconciler.trigger(`requested: ${reason}`),
     onConnQuery: (q) => {
@@ -143,7 +146,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
         log.info(`connected to ${o.server}`);
         // The control plane may have lost what we told it: say it again.
         reconciler.forgetReported();
-        report({ type: 'health', states: health.states() });
+        report({ type: 'health', states: health.states(), transitions: health.transitions() });
         reconciler.trigger('reconnected');
         ha.resend();
       } else {

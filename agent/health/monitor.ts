@@ -2,11 +2,15 @@
 // consecutive failed probes and healthy again after `rise` consecutive good ones. Every transition
 // is reported with its time and reason. The monitor only keeps verdicts; the reconciler turns them
 // into an overlay on the desired config (lib/ipvs/target.ts), never into a change of the desired config.
+// The hold-down after flapping lives here, not in target.ts: it is a verdict about a server (this
+// server's recent verdicts), and a held-down server is simply one more unhealthy key, so
+// directorTarget stays the one owner of what runs and needs no clock or history of its own.
 import type { DirectorConfig, HealthCheck, ServiceKey } from '@/lib/ipvs/model';
 import { realServerLabel, serviceKeyOf, serviceLabel } from '@/lib/ipvs/model';
 import { serverKeyId } from '@/lib/ipvs/keys';
 import { canonicalJson } from '@/lib/ipvs/hash';
-import type { HealthState } from '@/lib/protocol/messages';
+import type { HealthPolicy, HealthState, HealthTransition } from '@/lib/protocol/messages';
+import { isFlapping } from '@/lib/ipvs/health-history';
 import type { Prober, ProbeResult } from './probe';
 
 /** "tcp|10.0.0.1|80#10.0.1.2|80": a real server within a service. */
@@ -32,7 +36,14 @@ interface Target {
   /** the weight a misc_dynamic script last asked for */
   weight?: number;
   stopped: boolean;
+  /** times (ms) of this server's recent transitions, for flapping */
+  flips: number[];
+  /** held down after flapping until this time (ms) */
+  heldUntil: number;
 }
+
+/** How many transitions the monitor remembers to send with each health report. */
+export const RECENT_TRANSITIONS = 200;
 
 export interface HealthMonitorOptions {
   prober: Prober;
@@ -50,6 +61,8 @@ export class HealthMonitor {
   private readonly seed = new Map<string, HealthState>();
   private readonly now: () => Date;
   private stopped = false;
+  private policy: HealthPolicy | null = null;
+  private readonly recent: HealthTransition[] = [];
 
   constructor(private readonly opts: HealthMonitorOptions) {
     this.now = opts.now ?? (() => new Date());
@@ -94,6 +107,8 @@ export class HealthMonitor {
           timer: null,
           inFlight: false,
           stopped: false,
+          flips: existing?.flips ?? [],
+          heldUntil: existing?.heldUntil ?? 0,
         };
         this.targets.set(key, t);
         const interval = t.check.interval * 1000;
@@ -122,6 +137,16 @@ export class HealthMonitor {
     const out = new Map<string, number>();
     for (const t of this.targets.values()) if (t.weight !== undefined) out.set(t.key, t.weight);
     return out;
+  }
+
+  /** The cluster's flapping rule (from the desired revision); null: no hold-down. */
+  setPolicy(p: HealthPolicy | null | undefined): void {
+    this.policy = p ?? null;
+  }
+
+  /** The newest transitions (at most RECENT_TRANSITIONS), oldest first: sent with every health report. */
+  transitions(): HealthTransition[] {
+    return [...this.recent];
   }
 
   states(): HealthState[] {
@@ -191,18 +216,55 @@ export class HealthMonitor {
       t.successes = 0;
     }
     if (t.healthy && !r.ok && t.failures >= t.check.fall) {
-      t.healthy = false;
-      t.since = at;
       t.reason = `${t.failures} consecutive failed ${t.check.type} checks: ${r.reason}`;
-      this.opts.onTransition(this.stateOf(t));
+      this.transition(t, false, at, r.reason);
     } else if (!t.healthy && r.ok && t.successes >= t.check.rise) {
-      t.healthy = true;
-      t.since = at;
+      if (this.holdDown(t, at)) return;
       t.reason = `${t.successes} consecutive good ${t.check.type} checks: ${r.reason}`;
-      this.opts.onTransition(this.stateOf(t));
+      this.transition(t, true, at);
     } else if (t.healthy === r.ok) {
       t.reason = r.reason; // steady state: keep the latest detail
     }
+  }
+
+  /** A recovering server that flapped stays out until its hold-down ends (then the next good probe brings it back). */
+  private holdDown(t: Target, at: Date): boolean {
+    const p = this.policy;
+    if (!p || p.holdDownSeconds <= 0) return false;
+    const now = at.getTime();
+    if (t.heldUntil === 0 && isFlapping([...t.flips, now], now, p.transitions, p.windowSeconds * 1000)) {
+      t.heldUntil = now + p.holdDownSeconds * 1000;
+      this.remember(t, false, at, `held down until ${new Date(t.heldUntil).toISOString()}: ${p.transitions} or more transitions in ${p.windowSeconds} s`, undefined, true);
+    }
+    if (t.heldUntil > now) {
+      t.reason = `held down after flapping until ${new Date(t.heldUntil).toISOString()} (probes pass)`;
+      return true;
+    }
+    t.heldUntil = 0;
+    return false;
+  }
+
+  private transition(t: Target, healthy: boolean, at: Date, error?: string): void {
+    t.healthy = healthy;
+    t.since = at;
+    t.flips.push(at.getTime());
+    const windowMs = (this.policy?.windowSeconds ?? 3600) * 1000;
+    while (t.flips.length && t.flips[0]! < at.getTime() - windowMs) t.flips.shift();
+    this.remember(t, healthy, at, t.reason, error);
+    this.opts.onTransition(this.stateOf(t));
+  }
+
+  private remember(t: Target, healthy: boolean, at: Date, reason: string, error?: string, heldDown?: boolean): void {
+    this.recent.push({
+      service: t.service,
+      server: { address: t.address, port: t.port },
+      healthy,
+      at: at.toISOString(),
+      reason,
+      ...(error !== undefined ? { error } : {}),
+      ...(heldDown ? { heldDown } : {}),
+    });
+    if (this.recent.length > RECENT_TRANSITIONS) this.recent.splice(0, this.recent.length - RECENT_TRANSITIONS);
   }
 }
 

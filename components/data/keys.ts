@@ -29,6 +29,14 @@ export const keys = {
   historyStats: (c: string, q: HistoryQuery) => ['cluster', c, 'stats-history', q] as const,
   rolloutPolicy: (c: string) => ['cluster', c, 'rollout-policy'] as const,
   rollouts: (c: string) => ['cluster', c, 'rollouts'] as const,
+  /** a service's timeline (health transitions, config changes, failovers) */
+  timeline: (c: string, service: string, hours: number) => ['cluster', c, 'timeline', service, hours] as const,
+  availability: (c: string, service: string) => ['cluster', c, 'availability', service] as const,
+  /** prefix of the alert settings, targets and delivery log */
+  alerts: (c: string) => ['cluster', c, 'alerts'] as const,
+  alertSettings: (c: string) => ['cluster', c, 'alerts', 'settings'] as const,
+  alertTargets: (c: string) => ['cluster', c, 'alerts', 'targets'] as const,
+  alertDeliveries: (c: string) => ['cluster', c, 'alerts', 'deliveries'] as const,
   /** prefix of every audit page */
   auditAll: ['audit'] as const,
   audit: (q: AuditQuery) => ['audit', q] as const,

@@ -144,3 +144,31 @@ export function useAdoptActual(cluster: string) {
     onSuccess: () => revisionMade(qc, cluster),
   });
 }
+
+export function useUpdateAlertSettings(cluster: string) {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (body: Parameters<Api['updateAlertSettings']>[1]) => api.updateAlertSettings(cluster, body), onSuccess: () => refresh(qc, keys.alerts(cluster), keys.auditAll) });
+}
+
+export function useCreateAlertTarget(cluster: string) {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (body: Parameters<Api['createAlertTarget']>[1]) => api.createAlertTarget(cluster, body), onSuccess: () => refresh(qc, keys.alerts(cluster), keys.auditAll) });
+}
+
+export function useUpdateAlertTarget(cluster: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ target, body }: { target: string; body: Parameters<Api['updateAlertTarget']>[2] }) => api.updateAlertTarget(cluster, target, body),
+    onSuccess: () => refresh(qc, keys.alerts(cluster), keys.auditAll),
+  });
+}
+
+export function useDeleteAlertTarget(cluster: string) {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (target: string) => api.deleteAlertTarget(cluster, target), onSuccess: () => refresh(qc, keys.alerts(cluster), keys.auditAll) });
+}
+
+export function useTestAlertTarget(cluster: string) {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (target: string) => api.testAlertTarget(cluster, target), onSuccess: () => refresh(qc, keys.alertDeliveries(cluster), keys.auditAll) });
+}

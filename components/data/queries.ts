@@ -92,3 +92,18 @@ export const useHistoryStats = (cluster: string, query: HistoryQuery, enabled: b
 
 export const useUsers = () => useQuery({ queryKey: keys.users, queryFn: () => api.listUsers() });
 export const useTokens = () => useQuery({ queryKey: keys.tokens, queryFn: () => api.listTokens() });
+
+export const useServiceTimeline = (cluster: string, service: string, hours: number) =>
+  useQuery({ queryKey: keys.timeline(cluster, service, hours), queryFn: ({ signal }) => api.serviceTimeline(cluster, { service, hours }, signal), refetchInterval: 10_000, placeholderData: keepPreviousData });
+
+export const useAvailability = (cluster: string, service: string) =>
+  useQuery({ queryKey: keys.availability(cluster, service), queryFn: ({ signal }) => api.healthAvailability(cluster, { service }, signal), refetchInterval: 30_000 });
+
+export const useAlertSettings = (cluster: string) => useQuery({ queryKey: keys.alertSettings(cluster), queryFn: () => api.getAlertSettings(cluster) });
+
+export const useAlertTargets = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.listAlertTargets>>> = {}) =>
+  useQuery({ queryKey: keys.alertTargets(cluster), queryFn: () => api.listAlertTargets(cluster), ...o });
+
+/** The delivery log moves on its own (retries, new alerts): refreshed every 2 s while shown. */
+export const useAlertDeliveries = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.listAlertDeliveries>>> = {}) =>
+  useQuery({ queryKey: keys.alertDeliveries(cluster), queryFn: () => api.listAlertDeliveries(cluster, { limit: 50 }), refetchInterval: 2_000, ...o });

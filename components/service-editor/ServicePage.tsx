@@ -24,6 +24,7 @@ import { DrainBar, HealthBadge, type RealServerLiveInfo } from './RealServerLive
 import { ServiceEditor } from './ServiceEditor';
 import { QuiescentTemplateNotice } from './QuiescentTemplateNotice';
 import { GuardedServers } from './GuardedServers';
+import { ServiceTimeline } from './ServiceTimeline';
 
 export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceKey: string | null }) {
   const c = useCluster(cluster);
@@ -160,7 +161,12 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
         </section>
       ) : null}
       {current ? <GuardedServers service={current} directors={dirs.data?.directors ?? []} /> : null}
-      {!creating ? <StatsChart cluster={cluster} scope={{ service: serviceKey! }} breakdownLabel="real server" title="Service traffic" height={240} /> : null}
+      {!creating ? (
+        <div style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 3fr) minmax(280px, 2fr)', gap: 16, alignItems: 'start' }}>
+          <StatsChart cluster={cluster} scope={{ service: serviceKey! }} breakdownLabel="real server" title="Service traffic" height={240} />
+          <ServiceTimeline cluster={cluster} service={serviceKey!} />
+        </div>
+      ) : null}
       <div className="card">
         {editable && pending !== null ? (
           <ServiceEditor

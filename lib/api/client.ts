@@ -159,6 +159,18 @@ export function createClient(opts: ClientOptions = {}) {
      */
     statsStreamUrl: (cluster: string, query: Q<'statsStream'> = {}) => urlFor(endpoints.statsStream, { cluster }, query as Record<string, unknown>, baseUrl),
 
+    healthHistory: (cluster: string, query?: Q<'healthHistory'>, signal?: AbortSignal) => call('healthHistory', { params: { cluster }, query, ...sig(signal) }),
+    healthAvailability: (cluster: string, query?: Q<'healthAvailability'>, signal?: AbortSignal) => call('healthAvailability', { params: { cluster }, query, ...sig(signal) }),
+    serviceTimeline: (cluster: string, query: Q<'serviceTimeline'>, signal?: AbortSignal) => call('serviceTimeline', { params: { cluster }, query, ...sig(signal) }),
+    getAlertSettings: (cluster: string) => call('getAlertSettings', { params: { cluster } }),
+    updateAlertSettings: (cluster: string, body: B<'updateAlertSettings'>) => call('updateAlertSettings', { params: { cluster }, body }),
+    listAlertTargets: (cluster: string) => call('listAlertTargets', { params: { cluster } }),
+    createAlertTarget: (cluster: string, body: B<'createAlertTarget'>) => call('createAlertTarget', { params: { cluster }, body }),
+    updateAlertTarget: (cluster: string, target: string, body: B<'updateAlertTarget'>) => call('updateAlertTarget', { params: { cluster, target }, body }),
+    deleteAlertTarget: (cluster: string, target: string) => call('deleteAlertTarget', { params: { cluster, target } }),
+    testAlertTarget: (cluster: string, target: string) => call('testAlertTarget', { params: { cluster, target } }),
+    listAlertDeliveries: (cluster: string, query?: Q<'listAlertDeliveries'>) => call('listAlertDeliveries', { params: { cluster }, query }),
+
     listAudit: (query?: Q<'listAudit'>, signal?: AbortSignal) => call('listAudit', { query, ...sig(signal) }),
   };
 }

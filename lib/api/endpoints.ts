@@ -6,6 +6,8 @@ import { z } from 'zod';
 import * as S from './schemas';
 import { RolloutActionSchema, RolloutListSchema, RolloutPolicySchema, RolloutSchema } from './rollout';
 import { ConnAnswerSchema, ReportSchema, StatsBatchSchema } from '../protocol/messages';
+import * as A from './alerts';
+import * as H from './health-history';
 
 /** public: anyone; viewer/operator/admin: a signed-in user or API token with at least that role; director: an agent's bearer token. */
 export type Access = 'public' | 'director' | S.Role;
@@ -360,6 +362,105 @@ export const endpoints = {
       'Server-sent events: `backfill` (a StatsResponse) then one `sample` per second; `director-status` on every status change; with table=services|all a `table` then one `table-delta` per second (changed rows only)',
     query: S.StatsStreamQuerySchema,
     produces: 'sse',
+  }),
+
+  healthHistory: def({
+    method: 'GET',
+    path: '/api/v1/clusters/{cluster}/health/history',
+    access: 'viewer',
+    tag: 'health',
+    summary: "Real servers' health transitions (time, director, state entered, reason, the probe's own error), newest first",
+    query: H.HealthHistoryQuerySchema,
+    response: H.HealthHistorySchema,
+  }),
+  healthAvailability: def({
+    method: 'GET',
+    path: '/api/v1/clusters/{cluster}/health/availability',
+    access: 'viewer',
+    tag: 'health',
+    summary: 'Availability of every real server per director over 24 h, 7 d and 30 d (from its transitions), and whether it is flapping',
+    query: H.AvailabilityQuerySchema,
+    response: H.AvailabilitySchema,
+  }),
+  serviceTimeline: def({
+    method: 'GET',
+    path: '/api/v1/clusters/{cluster}/timeline',
+    access: 'viewer',
+    tag: 'health',
+    summary: "A service's timeline: health transitions, config changes (revisions touching it) and failovers, oldest first",
+    query: H.TimelineQuerySchema,
+    response: H.TimelineSchema,
+  }),
+
+  getAlertSettings: def({
+    method: 'GET',
+    path: '/api/v1/clusters/{cluster}/alerts/settings',
+    access: 'viewer',
+    tag: 'alerts',
+    summary: 'Flapping rule, hold-down and disconnect limit',
+    response: A.AlertSettingsSchema,
+  }),
+  updateAlertSettings: def({
+    method: 'PATCH',
+    path: '/api/v1/clusters/{cluster}/alerts/settings',
+    access: 'admin',
+    tag: 'alerts',
+    summary: 'Change the flapping rule, hold-down (pushed to the agents) or disconnect limit',
+    body: A.AlertSettingsUpdateSchema,
+    response: A.AlertSettingsSchema,
+  }),
+  listAlertTargets: def({
+    method: 'GET',
+    path: '/api/v1/clusters/{cluster}/alerts/targets',
+    access: 'admin',
+    tag: 'alerts',
+    summary: "The cluster's webhook targets",
+    response: A.AlertTargetListSchema,
+  }),
+  createAlertTarget: def({
+    method: 'POST',
+    path: '/api/v1/clusters/{cluster}/alerts/targets',
+    access: 'admin',
+    tag: 'alerts',
+    summary: 'Add a webhook target (generic JSON or Slack-compatible) for some alert kinds',
+    body: A.AlertTargetInputSchema,
+    response: A.AlertTargetSchema,
+    status: 201,
+  }),
+  updateAlertTarget: def({
+    method: 'PATCH',
+    path: '/api/v1/clusters/{cluster}/alerts/targets/{target}',
+    access: 'admin',
+    tag: 'alerts',
+    summary: 'Change a webhook target',
+    body: A.AlertTargetUpdateSchema,
+    response: A.AlertTargetSchema,
+  }),
+  deleteAlertTarget: def({
+    method: 'DELETE',
+    path: '/api/v1/clusters/{cluster}/alerts/targets/{target}',
+    access: 'admin',
+    tag: 'alerts',
+    summary: 'Remove a webhook target (and its deliveries)',
+    response: S.OkSchema,
+  }),
+  testAlertTarget: def({
+    method: 'POST',
+    path: '/api/v1/clusters/{cluster}/alerts/targets/{target}/test',
+    access: 'admin',
+    tag: 'alerts',
+    summary: 'Queue a test alert to this target (it appears in the delivery log)',
+    response: A.AlertTestResultSchema,
+    status: 202,
+  }),
+  listAlertDeliveries: def({
+    method: 'GET',
+    path: '/api/v1/clusters/{cluster}/alerts/deliveries',
+    access: 'admin',
+    tag: 'alerts',
+    summary: 'The delivery log, newest first: status, attempts, last error, response code',
+    query: A.AlertDeliveryQuerySchema,
+    response: A.AlertDeliveryListSchema,
   }),
 
   listAudit: def({

@@ -25,6 +25,18 @@ export function protocolMismatch(agentVersion: number | undefined): string | nul
 export const DriftPolicySchema = z.enum(['enforce', 'report']);
 export type DriftPolicy = z.output<typeof DriftPolicySchema>;
 
+/**
+ * The cluster's flapping rule as the agent's health monitor applies it: `transitions` health
+ * changes within `windowSeconds` is flapping; with `holdDownSeconds` > 0 a flapping server that
+ * recovers is kept out that long after its last good verdict would have brought it back.
+ */
+export const HealthPolicySchema = z.object({
+  transitions: z.number().int().min(2).max(1000),
+  windowSeconds: z.number().int().min(10).max(86_400),
+  holdDownSeconds: z.number().int().min(0).max(86_400),
+});
+export type HealthPolicy = z.output<typeof HealthPolicySchema>;
+
 // ---- control plane -> agent (server-sent events on GET /api/v1/agent/stream) -------------
 
 /** event: desired — the full desired state of the world for this director. */
@@ -34,6 +46,8 @@ export const DesiredRevisionSchema = z.object({
   hash: z.string(),
   createdAt: z.string(), // ISO time; drain deadlines count from it
   driftPolicy: DriftPolicySchema,
+  /** absent from older consoles: no hold-down */
+  healthPolicy: HealthPolicySchema.optional(),
   config: DirectorConfigSchema,
 });
 export type DesiredRevision = z.output<typeof DesiredRevisionSchema>;
@@ -85,6 +99,24 @@ export const HealthStateSchema = z.object({
   lastCheck: z.string(),
 });
 export type HealthState = z.output<typeof HealthStateSchema>;
+
+/**
+ * One healthy <-> unhealthy transition as the monitor decided it. `error` is the failing probe's
+ * own text ("connect ECONNREFUSED", "HTTP 503 (expected 200)"), unchanged, when it failed. The
+ * agent sends its recent transitions with every health report (the transport keeps only the newest
+ * report), and the console stores each once (keyed by director, server, time and state).
+ */
+export const HealthTransitionSchema = z.object({
+  service: ServiceKeySchema,
+  server: RealServerKeySchema,
+  healthy: z.boolean(),
+  at: z.iso.datetime({ offset: true }),
+  reason: z.string().max(2000),
+  error: z.string().max(2000).optional(),
+  /** kept out by the hold-down after flapping although its probes pass */
+  heldDown: z.boolean().optional(),
+});
+export type HealthTransition = z.output<typeof HealthTransitionSchema>;
 
 export const DrainProgressSchema = z.object({
   service: ServiceKeySchema,
@@ -159,7 +191,7 @@ export const ReportSchema = z.discriminatedUnion('type', [
     opsApplied: z.number().int(), // ops before the failure that did take effect
   }),
   z.object({ type: z.literal('state'), actual: DirectorConfigSchema, drift: DriftSchema.nullable() }),
-  z.object({ type: z.literal('health'), states: z.array(HealthStateSchema) }),
+  z.object({ type: z.literal('health'), states: z.array(HealthStateSchema), transitions: z.array(HealthTransitionSchema).max(1000).optional() }),
   z.object({ type: z.literal('drain'), drains: z.array(DrainProgressSchema) }),
   /**
    * The agent read its live table this reconcile pass and it is still the one it last reported

@@ -22,6 +22,8 @@ import { DirectorConfigSchema } from '../ipvs/model';
 import { applyChanges } from '../api/changes';
 import { ALL_AT_ONCE } from '../api/rollout';
 import { evaluateHa, storedHa } from './ha';
+import { raiseAlert } from './alerts/raise';
+import { recordHealthTransitions } from './health-history';
 
 async function findDirector(cluster: ClusterWithCurrent, name: string): Promise<Director> {
   const prisma = await db();
@@ -262,6 +264,16 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
           afterRevision: report.revision,
           details: { command: report.command, message: report.message, exitCode: report.exitCode },
         });
+        raiseAlert({
+          kind: 'nack',
+          clusterId: cluster.id,
+          directorId: d.id,
+          subject: d.name,
+          summary: `director ${d.name} refused revision ${report.revision}: ${report.message}`.slice(0, 500),
+          details: { director: d.name, revision: report.revision, command: report.command, message: report.message, exitCode: report.exitCode, opsApplied: report.opsApplied },
+          at: now.getTime(),
+          dedupKey: `nack:${d.id}:${report.revision}:${now.getTime()}`,
+        });
       }
       break;
     }
@@ -277,11 +289,22 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
           afterRevision: d.appliedRevision,
           details: { summary: report.drift.summary, ops: report.drift.ops.length },
         });
+        raiseAlert({
+          kind: 'drift',
+          clusterId: cluster.id,
+          directorId: d.id,
+          subject: d.name,
+          summary: `director ${d.name} drifted from revision ${d.appliedRevision ?? '–'}: ${report.drift.summary}`.slice(0, 500),
+          details: { director: d.name, revision: d.appliedRevision, summary: report.drift.summary, ops: report.drift.ops.length, policy: cluster.driftPolicy },
+          at: now.getTime(),
+          dedupKey: `drift:${d.id}:${report.drift.detectedAt}`,
+        });
       }
       break;
     }
     case 'health':
       data.health = json(report.states);
+      await recordHealthTransitions({ id: d.id, name: d.name, clusterId: cluster.id }, report.transitions ?? [], now.getTime());
       break;
     case 'drain':
       data.drains = json(report.drains);

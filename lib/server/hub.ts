@@ -18,6 +18,7 @@ import { sseFrame, sseResponse, type SseSink } from './sse';
 import { directorStatusChanged } from './status-feed';
 import { isConnected, revisionConfig } from './views';
 import { parseSettings } from './settings';
+import { alertSettingsOf, healthPolicyOf } from './alerts/settings';
 
 interface AgentConn {
   id: string;
@@ -94,6 +95,7 @@ class Hub {
       hash: r.hash,
       createdAt: r.createdAt.toISOString(),
       driftPolicy: c.driftPolicy === 'report' ? 'report' : 'enforce',
+      healthPolicy: healthPolicyOf(await alertSettingsOf(c.id)),
       config: revisionConfig(r),
     };
   }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { endpoints, pathParamNames, type EndpointDef } from '../api/endpoints';
 import { ErrorBodySchema } from '../api/schemas';
+import { WebhookPayloadSchema } from '../api/alerts';
 
 function schemaOf(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const j = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
@@ -62,8 +63,18 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     paths,
+    // what a cluster's webhook targets receive (format json; Slack-format targets get `{ text }`)
+    webhooks: {
+      alert: {
+        post: {
+          summary: 'An alert of a cluster (or a test), POSTed to each webhook target that wants its kind; retried with backoff until a 2xx',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertWebhookPayload' } } } },
+          responses: { '200': { description: 'Any 2xx marks the delivery done; a 3xx is not followed' } },
+        },
+      },
+    },
     components: {
-      schemas: { Error: schemaOf(ErrorBodySchema, 'output') },
+      schemas: { Error: schemaOf(ErrorBodySchema, 'output'), AlertWebhookPayload: schemaOf(WebhookPayloadSchema, 'output') },
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'lvs_session', description: 'Set by POST /api/v1/auth/login' },
         apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (lvs_…) from POST /api/v1/tokens' },

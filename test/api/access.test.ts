@@ -84,7 +84,7 @@ describe('anonymous and under-privileged callers are refused', () => {
   });
   afterAll(async () => db.drop());
 
-  const params = { cluster: 'demo', director: 'sim-1', revision: 1, user: 'vic', token: 'nope' };
+  const params = { cluster: 'demo', director: 'sim-1', revision: 1, user: 'vic', token: 'nope', target: 'nope' };
   const paramsFor = (def: EndpointDef) => Object.fromEntries(Object.entries(params).filter(([k]) => def.path.includes(`{${k}}`)));
   const below = (role: Role): Role[] => (Object.keys(ROLE_RANK) as Role[]).filter((r) => ROLE_RANK[r] < ROLE_RANK[role]);
 

@@ -4,7 +4,10 @@
 import { AlertEventSchema, type AlertEvent, type AlertEventInput } from '../../api/alerts';
 
 type Listener = (e: AlertEvent) => void | Promise<void>;
-const listeners = new Set<Listener>();
+// On globalThis: Next bundles the instrumentation hook (which subscribes delivery) apart from the
+// route handlers (where detectors raise), so a module-level set would be two sets in one process.
+const g = globalThis as typeof globalThis & { __lvsAlertListeners?: Set<Listener> };
+const listeners = (g.__lvsAlertListeners ??= new Set<Listener>());
 
 /** Subscribe to every alert raised in this process; returns the unsubscribe function. */
 export function onAlert(l: Listener): () => void {

@@ -1,0 +1,68 @@
+// A service's timeline beside its traffic chart: one list of marks from several sources, newest
+// last. Health transitions and config changes (revisions that touched the service) are here; the
+// HA view adds its failovers by appending a source to `timelineSources` (the typed hook: a source
+// answers TimelineMark values of its own kind for the window).
+import type { TimelineMark } from '../api/health-history';
+import { canonicalJson } from '../ipvs/hash';
+import { serviceKeyId } from '../ipvs/keys';
+import type { VirtualService } from '../ipvs/model';
+import { db } from './db';
+import { healthHistory } from './health-history';
+import { findCluster } from './revisions';
+import { revisionConfig } from './views';
+
+export interface TimelineWindow {
+  clusterId: string;
+  clusterName: string;
+  /** serviceKeyId */
+  service: string;
+  from: Date;
+  to: Date;
+}
+
+/** One source of marks. Failovers: `timelineSources.push(failoverMarks)` with marks of kind 'failover'. */
+export type TimelineSource = (w: TimelineWindow) => Promise<TimelineMark[]>;
+
+const healthMarks: TimelineSource = async (w) =>
+  (await healthHistory(w.clusterId, { service: w.service, hours: Math.ceil((w.to.getTime() - w.from.getTime()) / 3600_000), limit: 500 }, w.to.getTime())).transitions.map((t) => ({
+    kind: 'health' as const,
+    at: t.at,
+    director: t.director,
+    server: t.server,
+    healthy: t.healthy,
+    reason: t.reason,
+    error: t.error,
+    heldDown: t.heldDown,
+  }));
+
+/** Revisions in the window whose version of the service differs from their parent's (at most 200 looked at). */
+const configMarks: TimelineSource = async (w) => {
+  const prisma = await db();
+  const revs = await prisma.configRevision.findMany({ where: { clusterId: w.clusterId, createdAt: { gte: w.from, lte: w.to } }, orderBy: { number: 'asc' }, take: 200 });
+  if (!revs.length) return [];
+  const before = await prisma.configRevision.findFirst({ where: { clusterId: w.clusterId, number: { lt: revs[0]!.number } }, orderBy: { number: 'desc' } });
+  const serviceIn = (r: { id: string; config: unknown } | null): string | null => {
+    if (!r) return null;
+    const s = revisionConfig(r).services.find((x: VirtualService) => serviceKeyId(x) === w.service);
+    return s ? canonicalJson(s) : null;
+  };
+  const marks: TimelineMark[] = [];
+  let prev = serviceIn(before);
+  for (const r of revs) {
+    const cur = serviceIn(r);
+    if (cur !== prev) {
+      marks.push({ kind: 'config', at: r.createdAt.toISOString(), revision: r.number, author: r.author, message: r.message, change: prev === null ? 'added' : cur === null ? 'removed' : 'changed' });
+    }
+    prev = cur;
+  }
+  return marks;
+};
+
+export const timelineSources: TimelineSource[] = [healthMarks, configMarks];
+
+export async function serviceTimeline(clusterRef: string, q: { service: string; hours: number }, now = Date.now()): Promise<{ from: string; to: string; marks: TimelineMark[] }> {
+  const c = await findCluster(clusterRef);
+  const w: TimelineWindow = { clusterId: c.id, clusterName: c.name, service: q.service, from: new Date(now - q.hours * 3600_000), to: new Date(now) };
+  const marks = (await Promise.all(timelineSources.map((src) => src(w)))).flat().sort((a, b) => a.at.localeCompare(b.at));
+  return { from: w.from.toISOString(), to: w.to.toISOString(), marks };
+}
