@@ -162,6 +162,7 @@ export class Transport {
    * the console refuses as too large (413: a director with 30,000 real servers sends megabytes a
    * second) is halved until it fits, and batches follow one another so a backlog still drains; a
    * single sample too large to ever fit is dropped (counted) rather than blocking every later one.
+   * A batch that timed out is halved too (the console was slower than the timeout at its size).
    */
   async flushStats(): Promise<void> {
     // one flush at a time: a slow one must not overlap the next tick and send its samples twice
@@ -195,6 +196,8 @@ export class Transport {
           }
           continue;
         }
+        // a batch the console could not take in before the timeout goes again in halves
+        if ((e as Error).name === 'TimeoutError') this.statsBatchCap = Math.max(1, Math.floor(n / 2));
         const delay = this.statsBackoff.next();
         this.statsRetryAt = Date.now() + delay;
         this.warnPostFailed(e as Error, 'stats', this.statsBackoff.failures, delay);

@@ -1,7 +1,12 @@
 'use client';
 // The append-only audit log: who did what to which cluster, from where, with the revisions
 // before and after. Filters by actor, action (exact or a prefix such as "login."), cluster, time.
-import { useState } from 'react';
+//
+// Pages of 100 events pile up as the admin reads on ("Older events", or scrolling near the end),
+// so the table renders only the rows on screen (react-virtual, fixed row height, in a scroll box
+// under a sticky header; ↑/↓/Home/End move between rows): thousands of events cost a screenful.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import type { AuditEvent } from '@/lib/api/schemas';
 import { useAudit, useClusters } from '../data/queries';
 import { auditTone, dateTime } from '../format';
@@ -111,27 +116,7 @@ export function AuditPage() {
       >
         {() => (
           <>
-            <div className="table-wrap">
-              <table className="data" data-testid="audit-table">
-                <thead>
-                  <tr>
-                    <th>Time</th>
-                    <th>Actor</th>
-                    <th>Action</th>
-                    <th>Cluster</th>
-                    <th>Target</th>
-                    <th className="num">Revision</th>
-                    <th>Client</th>
-                    <th>Details</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {events.map((e) => (
-                    <AuditRow key={e.id} e={e} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <AuditTable events={events} onNearEnd={() => (q.hasNextPage && !q.isFetchingNextPage ? void q.fetchNextPage() : undefined)} />
             <div className="row" style={{ marginTop: 10 }}>
               <span className="small muted grow">{events.length} events</span>
               {q.hasNextPage ? (
@@ -147,20 +132,112 @@ export function AuditPage() {
   );
 }
 
-function AuditRow({ e }: { e: AuditEvent }) {
+/** every row has this height (one line per cell, ellipsis): the virtualizer never measures rows */
+const ROW_HEIGHT = 34;
+const COLUMNS = 8;
+
+function AuditTable({ events, onNearEnd }: { events: AuditEvent[]; onNearEnd: () => void }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const getItemKey = useCallback((i: number) => events[i]!.id, [events]);
+  // TanStack Virtual hands back functions the React Compiler cannot memoize (as in ServicesTable)
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const v = useVirtualizer({
+    count: events.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    getItemKey,
+    overscan: 10,
+    initialRect: { width: 1200, height: 700 },
+  });
+  const items = v.getVirtualItems();
+  const padTop = items[0]?.start ?? 0;
+  const padBottom = v.getTotalSize() - (items.at(-1)?.end ?? 0);
+  // the last rows on screen: fetch the next page before the admin reaches the end
+  const lastShown = items.at(-1)?.index ?? 0;
+  const nearEnd = events.length > 0 && lastShown >= events.length - 20;
+  useEffect(() => {
+    if (nearEnd) onNearEnd();
+  }, [nearEnd, events.length, onNearEnd]);
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const delta = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+    if (!delta && e.key !== 'Home' && e.key !== 'End') return;
+    const row = (e.target as HTMLElement).closest<HTMLElement>('tr[data-index]');
+    if (!row) return;
+    const at = Number(row.dataset.index);
+    const next = e.key === 'Home' ? 0 : e.key === 'End' ? events.length - 1 : Math.min(events.length - 1, Math.max(0, at + delta));
+    e.preventDefault();
+    v.scrollToIndex(next, { align: 'auto' });
+    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`tr[data-index="${next}"]`)?.focus());
+  };
+
+  return (
+    <div ref={scroller} className="table-wrap" style={{ maxHeight: 'calc(100vh - 320px)', minHeight: 240, overflow: 'auto' }} data-testid="audit-scroll">
+      <table className="data" data-testid="audit-table" aria-rowcount={events.length + 1} style={{ tableLayout: 'fixed', minWidth: 1100 }}>
+        <colgroup>
+          <col style={{ width: 170 }} />
+          <col style={{ width: 130 }} />
+          <col style={{ width: 150 }} />
+          <col style={{ width: 110 }} />
+          <col style={{ width: 160 }} />
+          <col style={{ width: 100 }} />
+          <col style={{ width: 120 }} />
+          <col />
+        </colgroup>
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th>Cluster</th>
+            <th>Target</th>
+            <th className="num">Revision</th>
+            <th>Client</th>
+            <th>Details</th>
+          </tr>
+        </thead>
+        <tbody onKeyDown={onKeyDown}>
+          {padTop > 0 ? (
+            <tr aria-hidden="true" style={{ height: padTop }}>
+              <td colSpan={COLUMNS} style={{ padding: 0, border: 0 }} />
+            </tr>
+          ) : null}
+          {items.map((vi) => (
+            <AuditRow key={vi.key} index={vi.index} e={events[vi.index]!} />
+          ))}
+          {padBottom > 0 ? (
+            <tr aria-hidden="true" style={{ height: padBottom }}>
+              <td colSpan={COLUMNS} style={{ padding: 0, border: 0 }} />
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const cell: React.CSSProperties = { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' };
+
+function AuditRow({ e, index }: { e: AuditEvent; index: number }) {
   const details = e.details === null || e.details === undefined ? '' : typeof e.details === 'string' ? e.details : JSON.stringify(e.details);
   return (
-    <tr>
+    <tr data-index={index} tabIndex={-1} style={{ height: ROW_HEIGHT }} data-testid="audit-row">
       <td className="mono small nowrap">{dateTime(e.at)}</td>
-      <td className="nowrap">{e.actor}</td>
+      <td className="nowrap" style={cell} title={e.actor}>
+        {e.actor}
+      </td>
       <td>
         <span className={`badge ${auditTone(e.action)}`}>{e.action}</span>
       </td>
-      <td>{e.cluster ?? <span className="faint">—</span>}</td>
-      <td className="small">{e.target ?? ''}</td>
+      <td style={cell}>{e.cluster ?? <span className="faint">—</span>}</td>
+      <td className="small" style={cell} title={e.target ?? undefined}>
+        {e.target ?? ''}
+      </td>
       <td className="num mono small">{e.beforeRevision !== null || e.afterRevision !== null ? `r${e.beforeRevision ?? '–'} → r${e.afterRevision ?? '–'}` : ''}</td>
-      <td className="mono small">{e.clientIp ?? ''}</td>
-      <td className="small mono" style={{ maxWidth: 320, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} title={details}>
+      <td className="mono small" style={cell}>
+        {e.clientIp ?? ''}
+      </td>
+      <td className="small mono" style={cell} title={details}>
         {details}
       </td>
     </tr>
