@@ -18,6 +18,7 @@ import {
   VirtualServiceSchema,
 } from '../ipvs/model';
 import { OpSchema } from '../ipvs/op';
+import { OpImpactSchema } from '../ipvs/impact';
 import { ConnEntrySchema, ConnFilterSchema } from '../ipvs/stats';
 import { ConfigDiffSchema } from '../ipvs/diff';
 import { RealServerKeyIdSchema, ServiceKeyIdSchema } from '../ipvs/keys';
@@ -220,6 +221,8 @@ export const ChangeSetSchema = z
     message: Message,
     changes: z.array(ChangeSchema).min(1, 'changes must not be empty').max(5000, 'at most 5000 changes per change set').optional(),
     config: DirectorConfigSchema.optional(),
+    /** commit only: the plan cuts live connections (its impact says how many) and that is intended; without it such a commit is refused (422) */
+    confirmConnectionCuts: z.boolean().optional(),
   })
   .superRefine((cs, ctx) => {
     if ((cs.changes === undefined) === (cs.config === undefined)) {
@@ -228,6 +231,19 @@ export const ChangeSetSchema = z
   });
 export type ChangeSet = z.output<typeof ChangeSetSchema>;
 export type ChangeSetInput = z.input<typeof ChangeSetSchema>;
+
+/** What a director's plan does to its live connections (lib/ipvs/impact.ts classifies, its newest stats count). */
+export const PlanImpactSchema = z.object({
+  /** one per op, in the same order */
+  ops: z.array(OpImpactSchema),
+  /** ops that cut connections (deletions, key changes) */
+  unsafeOps: z.number().int(),
+  /** live connections those ops end; null: unknown (the director has no fresh stats) */
+  cuts: z.number().int().nullable(),
+  /** the stats second the counts were read at (null: no fresh stats) */
+  statsAt: IsoDate.nullable(),
+});
+export type PlanImpact = z.output<typeof PlanImpactSchema>;
 
 /** What one director would run for a candidate config, against its last reported live state. */
 export const DirectorPlanSchema = z.object({
@@ -242,6 +258,7 @@ export const DirectorPlanSchema = z.object({
   ops: z.array(OpSchema),
   commands: z.array(z.string()),
   summary: z.string(),
+  impact: PlanImpactSchema,
   /** set when ops/commands are only the first page (an import's answer): the full count; GET …/directors/{director}/plan has them all */
   opsTotal: z.number().int().optional(),
 });

@@ -21,7 +21,7 @@ import { bus } from './bus';
 import { db, type Db } from './db';
 import { conflict, HttpError, notFound, unprocessable } from './errors';
 import { metrics } from './metrics';
-import { buildPreview, changeSummary } from './planning';
+import { buildPreview, changeSummary, predictedCuts } from './planning';
 import { isConnected, revisionConfig, revisionSummary, storedConfigText } from './views';
 import { yieldToEventLoop } from './yield';
 
@@ -85,7 +85,19 @@ export async function previewChangeSet(clusterRef: string, cs: ChangeSet): Promi
 export async function commitChangeSet(clusterRef: string, cs: ChangeSet, who: Actor): Promise<CommitResult> {
   const cluster = await findCluster(clusterRef);
   staleCheck(cluster, cs.baseRevision);
-  const { config } = await candidate(cluster, cs);
+  const { base, config } = await candidate(cluster, cs);
+  const hash = configHash(config);
+  noopCheck(current(cluster), hash, 'revision.commit');
+  // the plan that will be answered is also what the confirmation is checked against
+  const plan = await preview(cluster, base, config, hash);
+  const cuts = predictedCuts(plan);
+  const confirmed = cs.confirmConnectionCuts === true;
+  if (cuts.total > 0 && !confirmed) {
+    throw unprocessable(
+      `this change cuts ${cuts.total} live connection${cuts.total === 1 ? '' : 's'}; confirm with confirmConnectionCuts: true, or drain the real servers first`,
+      cuts.cuts.map((c) => ({ path: 'confirmConnectionCuts', message: `${c.director}: ${c.command} cuts ${c.connections} live connection${c.connections === 1 ? '' : 's'}` })),
+    );
+  }
   return commitConfig({
     cluster,
     baseRevision: cs.baseRevision,
@@ -93,7 +105,8 @@ export async function commitChangeSet(clusterRef: string, cs: ChangeSet, who: Ac
     message: cs.message,
     who,
     action: 'revision.commit',
-    details: cs.changes ? { changes: cs.changes.length } : { replaced: true },
+    details: { ...(cs.changes ? { changes: cs.changes.length } : { replaced: true }), impact: { confirmed, predictedCuts: cuts.total, cuts: cuts.cuts } },
+    plan,
   });
 }
 
@@ -130,6 +143,8 @@ export async function commitConfig(opts: {
   who: Actor;
   action: RevisionAction;
   details?: Record<string, unknown>;
+  /** the preview already computed for this config on the base revision (saves planning it again) */
+  plan?: PlanPreview;
 }): Promise<CommitResult> {
   const { cluster, config } = opts;
   const prisma = await db();
@@ -198,7 +213,7 @@ export async function commitConfig(opts: {
   metrics.revisions.inc({ kind: opts.action.split('.')[1]! });
   await bus.publish({ k: 'revision', clusterId: cluster.id });
   const fresh = { ...cluster, currentRevision: created, currentRevisionId: created.id };
-  const plan = await preview(fresh, baseRev, config, hash);
+  const plan = opts.plan && opts.plan.baseRevision === baseRev.number ? { ...opts.plan, currentRevision: created.number } : await preview(fresh, baseRev, config, hash);
   const directors = await prisma.director.findMany({ where: { clusterId: cluster.id, revoked: false }, select: { connectedAt: true, lastSeenAt: true } });
   return { revision: revisionSummary(created), plan, pushedTo: directors.filter((d) => isConnected(d)).length };
 }
