@@ -96,7 +96,7 @@ function DraftReview({ cluster }: { cluster: string }) {
           ? `Rebasing re-computes your edits against r${current}. For the services you edited (${Object.keys(draft.edits).length}), your version replaces theirs.`
           : undefined
       }
-      commit={(message) => commitChanges.mutateAsync({ baseRevision: draft.baseRevision, message, changes })}
+      commit={(message, opts) => commitChanges.mutateAsync({ baseRevision: draft.baseRevision, message, changes, ...opts })}
       onCommitted={clear}
       issueLabel={(path) => {
         const m = /^changes\.(\d+)(?:\.(.*))?$/.exec(path);

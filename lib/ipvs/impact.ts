@@ -103,3 +103,21 @@ export function countCuts(ops: readonly Op[], impacts: readonly OpImpact[], live
   });
   return { ops: out, cuts: total };
 }
+
+export interface PlannedCut {
+  director: string;
+  command: string;
+  /** live connections it ends; null: unknown */
+  connections: number | null;
+}
+
+/** Every op of a set of director plans that cuts connections, and the live connections they end (known counts) in all. */
+export function plannedCuts(directors: readonly { director: string; commands: readonly string[]; impact: { ops: readonly OpImpact[] } }[]): {
+  rows: PlannedCut[];
+  known: number;
+  unknown: boolean;
+} {
+  const rows: PlannedCut[] = [];
+  for (const d of directors) d.impact.ops.forEach((im, i) => !im.safe && rows.push({ director: d.director, command: d.commands[i] ?? `op ${i + 1}`, connections: im.connections ?? null }));
+  return { rows, known: rows.reduce((n, r) => n + (r.connections ?? 0), 0), unknown: rows.some((r) => r.connections === null) };
+}

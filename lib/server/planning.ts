@@ -8,7 +8,7 @@ import { diffConfigs } from '../ipvs/diff';
 import { directorTarget, unhealthyServerIds } from '@/lib/ipvs/target';
 import { configHash } from './config-hash';
 import { emptyConfig, type DirectorConfig } from '../ipvs/model';
-import { classifyOps, countCuts } from '../ipvs/impact';
+import { classifyOps, countCuts, plannedCuts } from '../ipvs/impact';
 import { realServerKeyId, serviceKeyId, serverKeyId } from '../ipvs/keys';
 import type { Op } from '../ipvs/op';
 import { opToCommandLine, summarizeOps } from '../ipvs/ops';
@@ -114,13 +114,8 @@ export async function buildPreview(opts: {
   return { baseRevision: opts.baseRevision, currentRevision: opts.currentRevision, config: opts.config, hash, unchanged, diff, summary, rules, directors };
 }
 
-/** A plan's cut ops with live connections, per director: what a commit must be confirmed for. */
+/** A plan's ops that cut live connections, per director: what a commit must be confirmed for. */
 export function predictedCuts(preview: Pick<PlanPreview, 'directors'>): { total: number; cuts: { director: string; command: string; connections: number }[] } {
-  const cuts: { director: string; command: string; connections: number }[] = [];
-  for (const d of preview.directors) {
-    d.impact.ops.forEach((im, i) => {
-      if (!im.safe && im.connections) cuts.push({ director: d.director, command: d.commands[i] ?? '', connections: im.connections });
-    });
-  }
-  return { total: cuts.reduce((n, c) => n + c.connections, 0), cuts };
+  const { rows, known } = plannedCuts(preview.directors);
+  return { total: known, cuts: rows.flatMap((r) => (r.connections ? [{ ...r, connections: r.connections }] : [])) };
 }
