@@ -135,7 +135,7 @@ function RollbackReview({ cluster, to }: { cluster: string; to: number }) {
         </p>
       }
       confirm={`Roll back ${cluster} to r${to}?`}
-      commit={(message) => rollback.mutateAsync({ toRevision: to, baseRevision: current, message })}
+      commit={(message, opts) => rollback.mutateAsync({ toRevision: to, baseRevision: current, message, ...opts })}
     />
   );
 }

@@ -286,6 +286,8 @@ export const RollbackRequestSchema = z.object({
   toRevision: RevisionNumber,
   baseRevision: RevisionNumber,
   message: Message.optional(),
+  /** as for a change set: the rollback cuts live connections and that is intended */
+  confirmConnectionCuts: z.boolean().optional(),
 });
 
 export const DiffQuerySchema = z.object({

@@ -86,18 +86,7 @@ export async function commitChangeSet(clusterRef: string, cs: ChangeSet, who: Ac
   const cluster = await findCluster(clusterRef);
   staleCheck(cluster, cs.baseRevision);
   const { base, config } = await candidate(cluster, cs);
-  const hash = configHash(config);
-  noopCheck(current(cluster), hash, 'revision.commit');
-  // the plan that will be answered is also what the confirmation is checked against
-  const plan = await preview(cluster, base, config, hash);
-  const cuts = predictedCuts(plan);
-  const confirmed = cs.confirmConnectionCuts === true;
-  if (cuts.total > 0 && !confirmed) {
-    throw unprocessable(
-      `this change cuts ${cuts.total} live connection${cuts.total === 1 ? '' : 's'}; confirm with confirmConnectionCuts: true, or drain the real servers first`,
-      cuts.cuts.map((c) => ({ path: 'confirmConnectionCuts', message: `${c.director}: ${c.command} cuts ${c.connections} live connection${c.connections === 1 ? '' : 's'}` })),
-    );
-  }
+  const { plan, impact } = await guardCuts(cluster, base, config, cs.confirmConnectionCuts, 'revision.commit');
   return commitConfig({
     cluster,
     baseRevision: cs.baseRevision,
@@ -105,9 +94,29 @@ export async function commitChangeSet(clusterRef: string, cs: ChangeSet, who: Ac
     message: cs.message,
     who,
     action: 'revision.commit',
-    details: { ...(cs.changes ? { changes: cs.changes.length } : { replaced: true }), impact: { confirmed, predictedCuts: cuts.total, cuts: cuts.cuts } },
+    details: { ...(cs.changes ? { changes: cs.changes.length } : { replaced: true }), impact },
     plan,
   });
+}
+
+/**
+ * Plan `config` on the base revision for every director and refuse (422, one issue per op, naming
+ * director, command and count) when it cuts live connections that were not confirmed. The plan is
+ * what the commit answers; `impact` is what its audit event records.
+ */
+async function guardCuts(cluster: ClusterWithCurrent, base: ConfigRevision, config: DirectorConfig, confirm: boolean | undefined, action: RevisionAction) {
+  const hash = configHash(config);
+  noopCheck(current(cluster), hash, action);
+  const plan = await preview(cluster, base, config, hash);
+  const cuts = predictedCuts(plan);
+  const confirmed = confirm === true;
+  if (cuts.total > 0 && !confirmed) {
+    throw unprocessable(
+      `this change cuts ${cuts.total} live connection${cuts.total === 1 ? '' : 's'}; confirm with confirmConnectionCuts: true, or drain the real servers first`,
+      cuts.cuts.map((c) => ({ path: 'confirmConnectionCuts', message: `${c.director}: ${c.command} cuts ${c.connections} live connection${c.connections === 1 ? '' : 's'}` })),
+    );
+  }
+  return { plan, impact: { confirmed, predictedCuts: cuts.total, cuts: cuts.cuts } };
 }
 
 function staleCheck(cluster: ClusterWithCurrent, baseRevision: number): void {
@@ -218,18 +227,21 @@ export async function commitConfig(opts: {
   return { revision: revisionSummary(created), plan, pushedTo: directors.filter((d) => isConnected(d)).length };
 }
 
-export async function rollback(clusterRef: string, req: { toRevision: number; baseRevision: number; message?: string }, who: Actor): Promise<CommitResult> {
+export async function rollback(clusterRef: string, req: { toRevision: number; baseRevision: number; message?: string; confirmConnectionCuts?: boolean }, who: Actor): Promise<CommitResult> {
   const cluster = await findCluster(clusterRef);
   staleCheck(cluster, req.baseRevision);
   const target = await findRevision(cluster.id, cluster.name, req.toRevision);
+  const config = revisionConfig(target);
+  const { plan, impact } = await guardCuts(cluster, current(cluster), config, req.confirmConnectionCuts, 'revision.rollback');
   return commitConfig({
     cluster,
     baseRevision: req.baseRevision,
-    config: revisionConfig(target),
+    config,
     message: req.message ?? `roll back to revision ${target.number} ("${target.message}")`,
     who,
     action: 'revision.rollback',
-    details: { toRevision: target.number },
+    details: { toRevision: target.number, impact },
+    plan,
   });
 }
 

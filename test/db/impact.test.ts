@@ -151,4 +151,26 @@ describe('impact preview and the confirmation of cuts (sqlite)', () => {
     const audit = await call('listAudit', { query: { action: 'revision.commit' }, as: oper });
     expect(audit.body.events[0].details.impact).toEqual({ confirmed: false, predictedCuts: 0, cuts: [] });
   });
+
+  it('a rollback that brings nothing back but removes nothing is free; one that cuts needs the same confirmation', async () => {
+    // lb1 runs revision 3 (API gone, 10.1.0.3 gone); rolling back to 1 only adds: safe
+    const rev3 = (await call('getRevision', { params: { cluster: 'web', revision: 3 }, as: oper })).body.config;
+    expect((await call('agentReport', { body: { type: 'state', actual: rev3, drift: null }, as: { token } })).status).toBe(200);
+    const back = await call('rollback', { params: { cluster: 'web' }, body: { toRevision: 1, baseRevision: 3 }, as: oper });
+    expect(back.status, back.text).toBe(201);
+    // lb1 applied revision 4 (= 1) and serves connections on 10.1.0.3 again; rolling back to 3 removes it
+    const rev4 = (await call('getRevision', { params: { cluster: 'web', revision: 4 }, as: oper })).body.config;
+    expect((await call('agentReport', { body: { type: 'state', actual: rev4, drift: null }, as: { token } })).status).toBe(200);
+    await call('agentStats', { body: { samples: [snapshot(Date.now(), { '10.1.0.1': [1, 0], '10.1.0.2': [0, 0], '10.1.0.3': [2, 0] }, [1, 0])] }, as: { token } });
+    const refused = await call('rollback', { params: { cluster: 'web' }, body: { toRevision: 3, baseRevision: 4 }, as: oper });
+    expect(refused.status).toBe(422);
+    expect(refused.body.issues.map((i: { message: string }) => i.message)).toEqual([
+      'lb1: ipvsadm -d -t 10.0.0.1:80 -r 10.1.0.3:8080 cuts 2 live connections',
+      'lb1: ipvsadm -D -t 10.0.0.2:443 cuts 1 live connection',
+    ]);
+    const ok = await call('rollback', { params: { cluster: 'web' }, body: { toRevision: 3, baseRevision: 4, confirmConnectionCuts: true }, as: oper });
+    expect(ok.status, ok.text).toBe(201);
+    const audit = await call('listAudit', { query: { action: 'revision.rollback' }, as: oper });
+    expect(audit.body.events[0].details.impact).toMatchObject({ confirmed: true, predictedCuts: 3 });
+  });
 });
