@@ -302,7 +302,7 @@ async function postgresCase(agents: number, streamS: number, bin: string, port: 
         recoveryMs: firstOk.at - tBack,
         figures: {
           commits: stream.answers.length,
-          ok: ok.length,
+          landed: ok.length,
           errors: failed.length,
           errorStatuses: statuses,
           lost,

@@ -39,7 +39,7 @@ export function fleetInSync(fleet: FleetProcess, n: number, revision: number, ms
 }
 
 /** Commit one weight edit through the API; returns the new revision and when the save was sent. */
-export async function commitWeight(call: Api, base: number, k: number, weight: number, message: string): Promise<{ revision: number; t0: number }> {
+export async function commitWeight(call: Api, base: number, k: number, weight: number, message: string): Promise<{ revision: number; t0: number; commitMs: number }> {
   const t0 = Date.now();
   const r = await call<{ revision: { number: number } }>(`/api/v1/clusters/${CLUSTER}/changes`, {
     method: 'POST',
@@ -50,15 +50,17 @@ export async function commitWeight(call: Api, base: number, k: number, weight: n
     },
   });
   if (r.status !== 201) throw new Error(`commit: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-  return { revision: r.body.revision.number, t0 };
+  return { revision: r.body.revision.number, t0, commitMs: Date.now() - t0 };
 }
 
 /** `commits` weight edits, one after the other, each timed save → ACK on every one of `n` agents. */
-export async function ackLatencies(call: Api, fleet: FleetProcess, n: number, commits: number, ms = 300_000): Promise<{ latencies: number[]; revision: number }> {
+export async function ackLatencies(call: Api, fleet: FleetProcess, n: number, commits: number, ms = 300_000): Promise<{ latencies: number[]; commits: number[]; revision: number }> {
   let base = await headRevision(call);
   const latencies: number[] = [];
+  /** how long each save took to answer: the part of the ACK time spent before any agent heard of it */
+  const commitTimes: number[] = [];
   for (let c = 0; c < commits; c++) {
-    const { revision, t0 } = await commitWeight(call, base, base, 2 + (base % 50), `proof: weight edit ${c + 1}`);
+    const { revision, t0, commitMs } = await commitWeight(call, base, base, 2 + (base % 50), `proof: weight edit ${c + 1}`);
     const acks = await until(
       `${n} ACKs of revision ${revision}`,
       ms,
@@ -69,16 +71,17 @@ export async function ackLatencies(call: Api, fleet: FleetProcess, n: number, co
       50,
     );
     for (const [, t] of acks) latencies.push(t - t0);
+    commitTimes.push(commitMs);
     if (process.env.LVS_PROOF_DEBUG)
       console.error(
-        `revision ${revision}, ms to each ACK: ${acks
+        `revision ${revision}, save answered after ${commitMs} ms; ms to each ACK: ${acks
           .map(([, t]) => t - t0)
           .sort((a, b) => a - b)
           .join(' ')}`,
       );
     base = revision;
   }
-  return { latencies, revision: base };
+  return { latencies, commits: commitTimes, revision: base };
 }
 
 export const p = (xs: number[], q: number) => Math.round(percentile(xs, q));

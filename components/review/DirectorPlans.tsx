@@ -1,5 +1,6 @@
 // Per director, the exact ipvsadm commands the plan preview computed against that director's
-// last reported live table — what its agent will run, in order.
+// last reported live table — what its agent will run, in order; an op that cuts live connections
+// says how many (its impact).
 import type { DirectorPlan } from '@/lib/api/schemas';
 import { formatHostPort } from '@/lib/ipvs/addr';
 import { serviceLabel } from '@/lib/ipvs/model';
@@ -37,12 +38,20 @@ export function DirectorPlans({ plans }: { plans: DirectorPlan[] }) {
             </div>
           ) : (
             <pre className={`cmd ${styles.commands}`} data-testid="plan-commands">
-              {p.commands.map((c, i) => (
-                <div key={i}>
-                  <span className="prompt"># </span>
-                  {c}
-                </div>
-              ))}
+              {p.commands.map((c, i) => {
+                const im = p.impact.ops[i];
+                return (
+                  <div key={i}>
+                    <span className="prompt"># </span>
+                    {c}
+                    {im && !im.safe ? (
+                      <span className="bad-text" data-testid="op-cuts" title="cuts the connections of what it removes">
+                        {'  '}# cuts {im.connections ?? '?'} connection{im.connections === 1 ? '' : 's'}
+                      </span>
+                    ) : null}
+                  </div>
+                );
+              })}
               {p.opsTotal !== undefined && p.opsTotal > p.commands.length ? (
                 <div className="muted" data-testid="plan-more">
                   … and {p.opsTotal - p.commands.length} more commands (the director&apos;s plan page lists them all)

@@ -19,6 +19,8 @@ import { ErrorState, Loading } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { DirectorPlans } from './DirectorPlans';
 import { RolloutPolicyPicker } from './RolloutPolicyPicker';
+import { ImpactPreview } from './ImpactPreview';
+import { plannedCuts } from '@/lib/ipvs/impact';
 import styles from './review.module.css';
 
 export type ReviewProps = {
@@ -29,8 +31,8 @@ export type ReviewProps = {
   defaultMessage: string;
   request: { changes: ChangeInput[] } | { config: PlanPreview['config'] };
   intro: React.ReactNode;
-  /** `rollout`: the policy chosen for this change (null: the cluster's) */
-  commit: (message: string, rollout: RolloutPolicy | null) => Promise<{ revision: RevisionSummary; pushedTo: number }>;
+  /** `rollout`: the policy chosen for this change (null: the cluster's); confirmConnectionCuts: the user ticked that the plan's connection cuts are intended */
+  commit: (message: string, opts: { rollout: RolloutPolicy | null; confirmConnectionCuts: boolean }) => Promise<{ revision: RevisionSummary; pushedTo: number }>;
   onCommitted?: () => void;
   onRebase?: () => void;
   rebaseNote?: string;
@@ -47,6 +49,7 @@ export function Review(p: ReviewProps) {
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [rollout, setRollout] = useState<RolloutPolicy | null>(null);
+  const [cutsConfirmed, setCutsConfirmed] = useState(false);
   const preview = usePreview(p.cluster, { baseRevision: p.baseRevision, message: 'preview', ...p.request });
 
   const apply = async () => {
@@ -54,13 +57,15 @@ export function Review(p: ReviewProps) {
     setBusy(true);
     setCommitError(null);
     try {
-      const r = await p.commit(message.trim(), rollout);
+      const r = await p.commit(message.trim(), { rollout, confirmConnectionCuts: cutsConfirmed });
       p.onCommitted?.();
       toast.show('ok', `Revision r${r.revision.number} created`, `${r.revision.summary || 'applied'} — pushed to ${r.pushedTo} connected director${r.pushedTo === 1 ? '' : 's'}.`);
       router.replace(`${href.review(p.cluster)}?rollout=${r.revision.number}`);
     } catch (e) {
       setCommitError(e);
       setBusy(false);
+      // the live counts moved since the preview: plan again, so the confirmation shows the new ones
+      if (errorIssues(e).some((i) => i.path === 'confirmConnectionCuts')) void preview.refetch();
       toast.show('bad', 'Apply failed', errorMessage(e));
     }
   };
@@ -140,6 +145,7 @@ export function Review(p: ReviewProps) {
             {preview.data.unchanged ? 'No change to the desired config.' : preview.data.summary}
           </p>
         ) : null}
+        {preview.data && !preview.data.unchanged ? <ImpactPreview plan={preview.data} confirmed={cutsConfirmed} onConfirm={setCutsConfirmed} /> : null}
         <Field label="Message" errors={messageIssues} help="Why — it goes into the history and the audit log">
           <textarea rows={3} value={message} onChange={(e) => setMessage(e.target.value)} placeholder="e.g. add web pool for the new VIP" style={{ fontFamily: 'var(--sans)' }} />
         </Field>
@@ -148,7 +154,7 @@ export function Review(p: ReviewProps) {
           <button
             type="button"
             className="btn primary grow"
-            disabled={busy || !preview.data || preview.data.unchanged || !message.trim() || stale}
+            disabled={busy || !preview.data || preview.data.unchanged || !message.trim() || stale || (plannedCuts(preview.data.directors).known > 0 && !cutsConfirmed)}
             onClick={() => (p.confirm ? setConfirming(true) : apply())}
             data-testid="apply"
           >

@@ -96,7 +96,7 @@ function DraftReview({ cluster }: { cluster: string }) {
           ? `Rebasing re-computes your edits against r${current}. For the services you edited (${Object.keys(draft.edits).length}), your version replaces theirs.`
           : undefined
       }
-      commit={(message, rollout) => commitChanges.mutateAsync({ baseRevision: draft.baseRevision, message, changes, ...(rollout ? { rollout } : {}) })}
+      commit={(message, { rollout, confirmConnectionCuts }) => commitChanges.mutateAsync({ baseRevision: draft.baseRevision, message, changes, confirmConnectionCuts, ...(rollout ? { rollout } : {}) })}
       onCommitted={clear}
       issueLabel={(path) => {
         const m = /^changes\.(\d+)(?:\.(.*))?$/.exec(path);
@@ -135,7 +135,7 @@ function RollbackReview({ cluster, to }: { cluster: string; to: number }) {
         </p>
       }
       confirm={`Roll back ${cluster} to r${to}?`}
-      commit={(message) => rollback.mutateAsync({ toRevision: to, baseRevision: current, message })}
+      commit={(message, { confirmConnectionCuts }) => rollback.mutateAsync({ toRevision: to, baseRevision: current, message, confirmConnectionCuts })}
     />
   );
 }

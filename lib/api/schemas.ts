@@ -18,6 +18,7 @@ import {
   VirtualServiceSchema,
 } from '../ipvs/model';
 import { OpSchema } from '../ipvs/op';
+import { OpImpactSchema } from '../ipvs/impact';
 import { ConnEntrySchema, ConnFilterSchema } from '../ipvs/stats';
 import { ConfigDiffSchema } from '../ipvs/diff';
 import { RealServerKeyIdSchema, ServiceKeyIdSchema } from '../ipvs/keys';
@@ -224,6 +225,8 @@ export const ChangeSetSchema = z
     config: DirectorConfigSchema.optional(),
     /** how this change reaches the directors; default: the cluster's rollout policy */
     rollout: RolloutPolicySchema.optional(),
+    /** commit only: the plan cuts live connections (its impact says how many) and that is intended; without it such a commit is refused (422) */
+    confirmConnectionCuts: z.boolean().optional(),
   })
   .superRefine((cs, ctx) => {
     if ((cs.changes === undefined) === (cs.config === undefined)) {
@@ -232,6 +235,19 @@ export const ChangeSetSchema = z
   });
 export type ChangeSet = z.output<typeof ChangeSetSchema>;
 export type ChangeSetInput = z.input<typeof ChangeSetSchema>;
+
+/** What a director's plan does to its live connections (lib/ipvs/impact.ts classifies, its newest stats count). */
+export const PlanImpactSchema = z.object({
+  /** one per op, in the same order */
+  ops: z.array(OpImpactSchema),
+  /** ops that cut connections (deletions, key changes) */
+  unsafeOps: z.number().int(),
+  /** live connections those ops end; null: unknown (the director has no fresh stats) */
+  cuts: z.number().int().nullable(),
+  /** the stats second the counts were read at (null: no fresh stats) */
+  statsAt: IsoDate.nullable(),
+});
+export type PlanImpact = z.output<typeof PlanImpactSchema>;
 
 /** What one director would run for a candidate config, against its last reported live state. */
 export const DirectorPlanSchema = z.object({
@@ -246,6 +262,7 @@ export const DirectorPlanSchema = z.object({
   ops: z.array(OpSchema),
   commands: z.array(z.string()),
   summary: z.string(),
+  impact: PlanImpactSchema,
   /** set when ops/commands are only the first page (an import's answer): the full count; GET …/directors/{director}/plan has them all */
   opsTotal: z.number().int().optional(),
   /** failing servers the depool guard keeps in service on this director (quorum.guard), with the failing check */
@@ -275,6 +292,8 @@ export const RollbackRequestSchema = z.object({
   toRevision: RevisionNumber,
   baseRevision: RevisionNumber,
   message: Message.optional(),
+  /** as for a change set: the rollback cuts live connections and that is intended */
+  confirmConnectionCuts: z.boolean().optional(),
 });
 
 export const DiffQuerySchema = z.object({

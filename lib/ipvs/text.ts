@@ -16,22 +16,35 @@ export function textProblem(s: string): string | null {
   return null;
 }
 
-/** The first string or key in `value` that cannot be stored, with its path; null when all can. Iterative: depth cannot overflow the stack. */
+/**
+ * The first string or key in `value` that cannot be stored, with its path; null when all can.
+ * Iterative (depth cannot overflow the stack), and allocation-light: agents post batches of
+ * thousands of numbers every second, so numbers are skipped where they are met and a path is
+ * built only for the value that fails.
+ */
 export function illFormedTextPath(value: unknown): { path: string[]; message: string } | null {
-  const stack: { v: unknown; path: string[] }[] = [{ v: value, path: [] }];
+  type Node = { v: object; depth: number; parent: Node | null; key: string };
+  const pathOf = (n: Node | null, last?: string): string[] => {
+    const out: string[] = last === undefined ? [] : [last];
+    for (let x = n; x && x.parent; x = x.parent) out.push(x.key);
+    return out.reverse();
+  };
+  if (typeof value === 'string') {
+    const p = textProblem(value);
+    return p ? { path: [], message: p } : null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const stack: Node[] = [{ v: value, depth: 0, parent: null, key: '' }];
   while (stack.length) {
-    const { v, path } = stack.pop()!;
-    if (typeof v === 'string') {
-      const p = textProblem(v);
-      if (p) return { path, message: p };
-      continue;
-    }
-    if (typeof v !== 'object' || v === null) continue;
-    if (path.length >= MAX_DEPTH) return { path, message: `is nested deeper than ${MAX_DEPTH} levels` };
-    for (const [k, child] of Object.entries(v)) {
+    const node = stack.pop()!;
+    if (node.depth >= MAX_DEPTH) return { path: pathOf(node), message: `is nested deeper than ${MAX_DEPTH} levels` };
+    for (const [k, child] of Object.entries(node.v)) {
       const kp = textProblem(k);
-      if (kp) return { path, message: `has a key that ${kp}` };
-      stack.push({ v: child, path: [...path, k] });
+      if (kp) return { path: pathOf(node), message: `has a key that ${kp}` };
+      if (typeof child === 'string') {
+        const p = textProblem(child);
+        if (p) return { path: pathOf(node, k), message: p };
+      } else if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: node.depth + 1, parent: node, key: k });
     }
   }
   return null;

@@ -199,11 +199,20 @@ export function adoptable(actual: DirectorConfig, desired: DirectorConfig): Dire
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as Prisma.InputJsonValue;
 
+/** What a report needs of a revision: never its config. */
+const REVISION_REF = { id: true, number: true, hash: true, createdAt: true } as const;
+
 export async function handleReport(p: DirectorPrincipal, report: Report): Promise<void> {
   const prisma = await db();
   const now = new Date();
   metrics.reports.inc({ type: report.type });
-  const d = await prisma.director.findUnique({ where: { id: p.directorId }, include: { cluster: { include: { currentRevision: true } } } });
+  // no large JSON is read on this path, which every agent takes for every ACK and state report: not
+  // the director's live table, nor any revision's config (at 100+ agents these reads were the ACK's cost)
+  const d = await prisma.director.findUnique({
+    where: { id: p.directorId },
+    omit: { actualConfig: true },
+    include: { cluster: { include: { currentRevision: { select: { id: true } } } } },
+  });
   if (!d) throw notFound('this director no longer exists');
   const cluster = d.cluster;
   const ref = { id: cluster.id, name: cluster.name };
@@ -216,13 +225,13 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
       const c = report.capabilities;
       Object.assign(data, { facts: json(c), agentVersion: c.agentVersion, engine: c.engine });
       if (report.lastAppliedRevision !== null && d.appliedRevision === null) {
-        const rev = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: cluster.id, number: report.lastAppliedRevision } } });
+        const rev = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: cluster.id, number: report.lastAppliedRevision } }, select: REVISION_REF });
         if (rev) Object.assign(data, { appliedRevision: rev.number, appliedHash: rev.hash });
       }
       break;
     }
     case 'ack': {
-      const rev = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: cluster.id, number: report.revision } } });
+      const rev = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: cluster.id, number: report.revision } }, select: REVISION_REF });
       if (!rev || rev.hash !== report.hash)
         throw unprocessable(`revision ${report.revision} with hash ${report.hash} is not a revision of ${cluster.name}`, [{ path: 'revision', message: 'unknown revision or hash' }]);
       const lastErr = d.lastError as { revision?: number } | null;

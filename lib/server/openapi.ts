@@ -18,7 +18,7 @@ const ERROR_STATUSES: Record<number, string> = {
   403: 'Authenticated but not allowed (role, or a cross-site request)',
   404: 'No such cluster, director, revision, user or token',
   409: 'Conflict: a stale base revision (the current one is in `current`), a name already taken, or a demo-only action (the HA demo failover) outside the demo',
-  422: 'Well-formed but not applicable: a change that cannot apply, an invalid result, a bad import line',
+  422: 'Well-formed but not applicable: a change that cannot apply, an invalid result, a bad import line, or a change or rollback that cuts live connections without confirmConnectionCuts (one issue per op: director, command, connections)',
   429: 'Too many failed sign-ins',
   503: 'A director is not connected, or the database is unavailable',
   504: 'A director did not answer in time',

@@ -1,7 +1,7 @@
 // An import's answer is a summary of its preview, never the preview itself: a large config planned
 // for many directors answered tens of MB (issue 11 #7). Each director's ops are a first page
 // (opsTotal says how many; GET …/directors/{director}/plan has them all), each list of the diff its
-// first entries (counts has the totals), and neither the config nor its rules text is sent (GET
+// first entries (counts has the totals; each director's impact keeps its totals), and neither the config nor its rules text is sent (GET
 // …/revisions/{n} and …/export have them).
 import type { ImportPreview, PlanPreview } from '../api/schemas';
 
@@ -28,6 +28,12 @@ export function importPreview(plan: PlanPreview, limit = PLAN_PAGE, diffLimit = 
     },
     diff: { globals: diff.globals, services: { added: added.slice(0, diffLimit), removed: removed.slice(0, diffLimit), changed: changed.slice(0, diffLimit) } },
     diffTruncated: Math.max(added.length, removed.length, changed.length) > diffLimit,
-    directors: plan.directors.map((d) => ({ ...d, ops: d.ops.slice(0, limit), commands: d.commands.slice(0, limit), opsTotal: d.ops.length })),
+    directors: plan.directors.map((d) => ({
+      ...d,
+      ops: d.ops.slice(0, limit),
+      commands: d.commands.slice(0, limit),
+      impact: { ...d.impact, ops: d.impact.ops.slice(0, limit) },
+      opsTotal: d.ops.length,
+    })),
   };
 }

@@ -1,18 +1,21 @@
 // Plan preview: what each director would run for a candidate config, computed exactly as its agent
 // will (drains resolved, unhealthy servers overlaid, then plan() against the last live table the
-// agent reported). Nothing here writes anything.
-import type { DirectorPlan, PlanPreview } from '../api/schemas';
+// agent reported), with each op's impact on live connections (lib/ipvs/impact.ts, counted from the
+// director's newest stats). Nothing here writes anything.
+import type { DirectorPlan, PlanImpact, PlanPreview } from '../api/schemas';
 import type { Director } from '../generated/sqlite/client';
 import { diffConfigs } from '../ipvs/diff';
 import { directorTarget, unhealthyServerIds } from '@/lib/ipvs/target';
 import { configHash } from './config-hash';
 import { emptyConfig, type DirectorConfig } from '../ipvs/model';
-import { serviceKeyId, serverKeyId } from '../ipvs/keys';
+import { classifyOps, countCuts, plannedCuts } from '../ipvs/impact';
+import { realServerKeyId, serviceKeyId, serverKeyId } from '../ipvs/keys';
 import type { Op } from '../ipvs/op';
 import { opToCommandLine, summarizeOps } from '../ipvs/ops';
 import { plan } from '../ipvs/plan';
 import { printRules } from '../ipvs/rules';
 import type { HealthState } from '../protocol/messages';
+import { statsStore } from './stats';
 import { actualConfig, directorStatus } from './views';
 import { yieldToEventLoop } from './yield';
 
@@ -25,7 +28,22 @@ function effectiveTarget(desired: DirectorConfig, createdAt: Date, health: Healt
   return directorTarget(desired, { unhealthy: unhealthyServerIds(health), drains: { live: null, now, revisionCreatedAt: createdAt } });
 }
 
-export function planForDirector(d: Director, clusterName: string, desired: DirectorConfig, createdAt: Date, now = new Date()): DirectorPlan {
+/** A director's newest live connections per stats series (null: no fresh stats). */
+export type LiveConnections = (directorId: string, now: Date) => { t: number; conns: ReadonlyMap<string, number> } | null;
+const storeConnections: LiveConnections = (id, now) => statsStore.connections(id, now.getTime());
+
+/** Each op's impact on live connections, and what the plan cuts in all on this director. */
+export function planImpact(ops: readonly Op[], actual: DirectorConfig | null, live: ReturnType<LiveConnections>): PlanImpact {
+  // the servers of a deleted service tell a key change from a removal; built only when one is deleted
+  const servers = actual && ops.some((o) => o.op === 'delete-service') ? new Map(actual.services.map((s) => [serviceKeyId(s), s.realServers.map(realServerKeyId)])) : undefined;
+  const classified = classifyOps(ops, servers);
+  const unsafeOps = classified.filter((c) => !c.safe).length;
+  if (!unsafeOps) return { ops: classified, unsafeOps, cuts: 0, statsAt: live ? new Date(live.t).toISOString() : null };
+  const counted = countCuts(ops, classified, live?.conns ?? null);
+  return { ops: counted.ops, unsafeOps, cuts: counted.cuts, statsAt: live ? new Date(live.t).toISOString() : null };
+}
+
+export function planForDirector(d: Director, clusterName: string, desired: DirectorConfig, createdAt: Date, now = new Date(), live: LiveConnections = storeConnections): DirectorPlan {
   const status = directorStatus(d, clusterName, null, now.getTime());
   const actual = actualConfig(d);
   const target = effectiveTarget(desired, createdAt, status.health, now);
@@ -43,6 +61,7 @@ export function planForDirector(d: Director, clusterName: string, desired: Direc
     commands: ops.map(opToCommandLine),
     summary: summarizeOps(ops) || 'no changes',
     ...(guarded.length ? { guarded } : {}),
+    impact: planImpact(ops, actual, live(d.id, now)),
   };
 }
 
@@ -101,4 +120,10 @@ export async function buildPreview(opts: {
     directors.push(planForDirector(d, opts.clusterName, opts.config, now, now));
   }
   return { baseRevision: opts.baseRevision, currentRevision: opts.currentRevision, config: opts.config, hash, unchanged, diff, summary, rules, directors };
+}
+
+/** A plan's ops that cut live connections, per director: what a commit must be confirmed for. */
+export function predictedCuts(preview: Pick<PlanPreview, 'directors'>): { total: number; cuts: { director: string; command: string; connections: number }[] } {
+  const { rows, known } = plannedCuts(preview.directors);
+  return { total: known, cuts: rows.flatMap((r) => (r.connections ? [{ ...r, connections: r.connections }] : [])) };
 }

@@ -23,7 +23,7 @@ import { db, type Db } from './db';
 import { conflict, HttpError, notFound, unprocessable } from './errors';
 import { metrics } from './metrics';
 import { startRollout, type RolloutRequest } from './rollout-start';
-import { buildPreview, changeSummary } from './planning';
+import { buildPreview, changeSummary, predictedCuts } from './planning';
 import { isConnected, revisionConfig, revisionSummary, storedConfigText } from './views';
 import { yieldToEventLoop } from './yield';
 
@@ -87,7 +87,8 @@ export async function previewChangeSet(clusterRef: string, cs: ChangeSet): Promi
 export async function commitChangeSet(clusterRef: string, cs: ChangeSet, who: Actor): Promise<CommitResult> {
   const cluster = await findCluster(clusterRef);
   staleCheck(cluster, cs.baseRevision);
-  const { config } = await candidate(cluster, cs);
+  const { base, config } = await candidate(cluster, cs);
+  const { plan, impact } = await guardCuts(cluster, base, config, cs.confirmConnectionCuts, 'revision.commit');
   return commitConfig({
     cluster,
     baseRevision: cs.baseRevision,
@@ -95,9 +96,30 @@ export async function commitChangeSet(clusterRef: string, cs: ChangeSet, who: Ac
     message: cs.message,
     who,
     action: 'revision.commit',
-    details: cs.changes ? { changes: cs.changes.length } : { replaced: true },
+    details: { ...(cs.changes ? { changes: cs.changes.length } : { replaced: true }), impact },
+    plan,
     rollout: { policy: cs.rollout },
   });
+}
+
+/**
+ * Plan `config` on the base revision for every director and refuse (422, one issue per op, naming
+ * director, command and count) when it cuts live connections that were not confirmed. The plan is
+ * what the commit answers; `impact` is what its audit event records.
+ */
+async function guardCuts(cluster: ClusterWithCurrent, base: ConfigRevision, config: DirectorConfig, confirm: boolean | undefined, action: RevisionAction) {
+  const hash = configHash(config);
+  noopCheck(current(cluster), hash, action);
+  const plan = await preview(cluster, base, config, hash);
+  const cuts = predictedCuts(plan);
+  const confirmed = confirm === true;
+  if (cuts.total > 0 && !confirmed) {
+    throw unprocessable(
+      `this change cuts ${cuts.total} live connection${cuts.total === 1 ? '' : 's'}; confirm with confirmConnectionCuts: true, or drain the real servers first`,
+      cuts.cuts.map((c) => ({ path: 'confirmConnectionCuts', message: `${c.director}: ${c.command} cuts ${c.connections} live connection${c.connections === 1 ? '' : 's'}` })),
+    );
+  }
+  return { plan, impact: { confirmed, predictedCuts: cuts.total, cuts: cuts.cuts } };
 }
 
 function staleCheck(cluster: ClusterWithCurrent, baseRevision: number): void {
@@ -135,6 +157,8 @@ export async function commitConfig(opts: {
   details?: Record<string, unknown>;
   /** how the revision reaches the directors: a policy (default: the cluster's) or a rollback's directors */
   rollout?: RolloutRequest;
+  /** the preview already computed for this config on the base revision (saves planning it again) */
+  plan?: PlanPreview;
 }): Promise<CommitResult> {
   const { cluster, config } = opts;
   const prisma = await db();
@@ -204,24 +228,27 @@ export async function commitConfig(opts: {
   metrics.revisions.inc({ kind: opts.action.split('.')[1]! });
   await bus.publish({ k: 'revision', clusterId: cluster.id });
   const fresh = { ...cluster, currentRevision: created, currentRevisionId: created.id };
-  const plan = await preview(fresh, baseRev, config, hash);
+  const plan = opts.plan && opts.plan.baseRevision === baseRev.number ? { ...opts.plan, currentRevision: created.number } : await preview(fresh, baseRev, config, hash);
   // a staged rollout pushes only to its first step now: the others stay pinned to what they run
   const directors = await prisma.director.findMany({ where: { clusterId: cluster.id, revoked: false, pinnedRevision: null }, select: { connectedAt: true, lastSeenAt: true } });
   return { revision: revisionSummary(created), plan, pushedTo: directors.filter((d) => isConnected(d)).length };
 }
 
-export async function rollback(clusterRef: string, req: { toRevision: number; baseRevision: number; message?: string }, who: Actor): Promise<CommitResult> {
+export async function rollback(clusterRef: string, req: { toRevision: number; baseRevision: number; message?: string; confirmConnectionCuts?: boolean }, who: Actor): Promise<CommitResult> {
   const cluster = await findCluster(clusterRef);
   staleCheck(cluster, req.baseRevision);
   const target = await findRevision(cluster.id, cluster.name, req.toRevision);
+  const config = revisionConfig(target);
+  const { plan, impact } = await guardCuts(cluster, current(cluster), config, req.confirmConnectionCuts, 'revision.rollback');
   return commitConfig({
     cluster,
     baseRevision: req.baseRevision,
-    config: revisionConfig(target),
+    config,
     message: req.message ?? `roll back to revision ${target.number} ("${target.message}")`,
     who,
     action: 'revision.rollback',
-    details: { toRevision: target.number },
+    details: { toRevision: target.number, impact },
+    plan,
   });
 }
 

@@ -39,29 +39,45 @@ function stateOf(directorId: string, now: number): DirectorState {
   return s;
 }
 
-/** The series ids of the director's applied and the cluster's current revision (cached a few seconds). */
+/** Series ids per revision: a revision never changes, so its set is built once for all its directors. */
+const seriesByRevision = new Map<string, Set<string>>();
+const SERIES_CACHE_REVISIONS = 16;
+
+async function revisionSeries(revisionId: string): Promise<Set<string>> {
+  const hit = seriesByRevision.get(revisionId);
+  if (hit) return hit;
+  const prisma = await db();
+  const r = await prisma.configRevision.findUnique({ where: { id: revisionId }, select: { id: true, config: true } });
+  const known = new Set<string>();
+  for (const svc of r ? revisionConfig(r).services : []) {
+    known.add(serviceKeyId(svc));
+    for (const rs of svc.realServers) known.add(serverKeyId(svc, rs));
+  }
+  if (seriesByRevision.size >= SERIES_CACHE_REVISIONS) seriesByRevision.delete(seriesByRevision.keys().next().value!);
+  seriesByRevision.set(revisionId, known);
+  return known;
+}
+
+/**
+ * The series ids of the director's applied and the cluster's current revision (looked up every few
+ * seconds; only revision ids are read then, never a config, which is read once per revision).
+ */
 async function knownSeries(p: DirectorPrincipal, s: DirectorState, now: number): Promise<Set<string>> {
   if (now - s.knownAt < KNOWN_TTL_MS) return s.known;
   const prisma = await db();
   const d = await prisma.director.findUnique({
     where: { id: p.directorId },
-    select: { appliedRevision: true, cluster: { select: { currentRevision: { select: { id: true, number: true, config: true } } } } },
+    select: { appliedRevision: true, cluster: { select: { currentRevision: { select: { id: true, number: true } } } } },
   });
   const revs = [d?.cluster.currentRevision].filter((r): r is NonNullable<typeof r> => !!r);
   if (d?.appliedRevision != null && d.appliedRevision !== d.cluster.currentRevision?.number) {
-    const applied = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: p.clusterId, number: d.appliedRevision } }, select: { id: true, number: true, config: true } });
+    const applied = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: p.clusterId, number: d.appliedRevision } }, select: { id: true, number: true } });
     if (applied) revs.push(applied);
   }
   const tag = revs.map((r) => r.id).join(',');
   if (tag !== s.knownRevs) {
-    const known = new Set<string>();
-    for (const r of revs) {
-      for (const svc of revisionConfig(r).services) {
-        known.add(serviceKeyId(svc));
-        for (const rs of svc.realServers) known.add(serverKeyId(svc, rs));
-      }
-    }
-    s.known = known;
+    const sets = await Promise.all(revs.map((r) => revisionSeries(r.id)));
+    s.known = sets.length === 1 ? sets[0]! : new Set(sets.flatMap((x) => [...x]));
     s.knownRevs = tag;
   }
   s.knownAt = now;

@@ -257,6 +257,22 @@ export class StatsQueries {
     return { t: directors ? oldest * 1000 : null, directors, rows: sums };
   }
 
+  /**
+   * A director's live connections (active + inactive) at its newest second, per service and per
+   * service#server: what an op that removes one of them would cut. null when the director has no
+   * fresh stats (silent for longer than STALE_SECONDS), so the counts are unknown.
+   */
+  connections(directorId: string, nowMs = Date.now()): { t: number; conns: Map<string, number> } | null {
+    const d = this.dirs.get(directorId);
+    if (!d || d.lastSec < Math.floor(nowMs / 1000) - STALE_SECONDS) return null;
+    const conns = new Map<string, number>();
+    for (const [k, ser] of d.series) {
+      if (k === TOTAL_KEY || ser.ring.last !== d.lastSec) continue;
+      conns.set(k, Math.round(ser.now[FIELD.activeConns]! + ser.now[FIELD.inactConns]!));
+    }
+    return { t: d.lastSec * 1000, conns };
+  }
+
   /** currentRows as the REST answer: services, and real servers nested under their service. */
   current(clusterId: string, servers: boolean, nowMs = Date.now()): CurrentStats {
     const { t, directors, rows } = this.currentRows(clusterId, servers, nowMs);

@@ -184,6 +184,9 @@ class StatsStore {
   currentRows(clusterId: string, servers: boolean, nowMs = Date.now()): CurrentRows {
     return this.q.currentRows(clusterId, servers, nowMs);
   }
+  connections(directorId: string, nowMs = Date.now()): { t: number; conns: Map<string, number> } | null {
+    return this.q.connections(directorId, nowMs);
+  }
   current(clusterId: string, servers: boolean, nowMs = Date.now()): CurrentStats {
     return this.q.current(clusterId, servers, nowMs);
   }
