@@ -16,6 +16,8 @@ import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
 import { useToast } from '../ui/toast';
 import styles from './import.module.css';
+import { MissingScriptsNotice } from '../service-editor/MissingScripts';
+import type { MissingScript } from '@/lib/ipvs/check-scripts';
 
 type Format = 'rules' | 'keepalived' | 'json' | 'listing';
 type ExportFormat = Exclude<Format, 'listing'>;
@@ -54,6 +56,7 @@ function ImportCard({ cluster }: { cluster: string }) {
   const [configId, setConfigId] = useState('');
   const [kaNotes, setKaNotes] = useState<{ files: string[]; warnings: { file: string; line: number; message: string }[] } | null>(null);
   const [cannotCarry, setCannotCarry] = useState<string[] | null>(null);
+  const [missingScripts, setMissingScripts] = useState<MissingScript[]>([]);
   const base = c.data?.currentRevision?.number ?? 0;
   const issues = errorIssues(error) as Issue[];
   // line marks go on the pasted main file; issues of included files are listed with their file
@@ -69,6 +72,7 @@ function ImportCard({ cluster }: { cluster: string }) {
       const r = await importConfig.mutateAsync({ format, text, baseRevision: base, message: message.trim() || 'import', keepOverlays, dryRun, ...ka });
       setKaNotes(r.keepalived ?? null);
       setCannotCarry(r.listing?.cannotCarry ?? null);
+      setMissingScripts(r.missingScripts ?? []);
       if (dryRun || !r.revision) {
         setPreview({ text: inputKey, plan: r.plan });
       } else {
@@ -168,6 +172,7 @@ function ImportCard({ cluster }: { cluster: string }) {
               </ul>
             </div>
           ) : null}
+          <MissingScriptsNotice missing={missingScripts} />
           <PreviewBody plan={preview.plan} />
         </div>
       ) : null}

@@ -22,6 +22,7 @@ import { useToast } from '../ui/toast';
 import { formFromService, emptyServiceForm, emptyRealServer } from './form';
 import { DrainBar, HealthBadge, type RealServerLiveInfo } from './RealServerLive';
 import { ServiceEditor } from './ServiceEditor';
+import { ServiceMissingScripts } from './MissingScripts';
 
 export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceKey: string | null }) {
   const c = useCluster(cluster);
@@ -139,6 +140,7 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
           </button>
         </div>
       ) : null}
+      {shown ? <ServiceMissingScripts service={shown} directors={dirs.data?.directors ?? []} /> : null}
       {drainReports.length ? (
         <section className="card" aria-label="Drains" data-testid="drains">
           <h3 style={{ marginBottom: 8 }}>Draining real servers</h3>

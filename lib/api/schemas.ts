@@ -20,6 +20,7 @@ import {
 import { OpSchema } from '../ipvs/op';
 import { ConnEntrySchema, ConnFilterSchema } from '../ipvs/stats';
 import { ConfigDiffSchema } from '../ipvs/diff';
+import { MissingScriptSchema } from '../ipvs/check-scripts';
 import { RealServerKeyIdSchema, ServiceKeyIdSchema } from '../ipvs/keys';
 import { CHART_FIELDS, STATS_FIELDS, StatsRowSchema, StatsValuesSchema, type ChartField, type StatsValues } from './stats-fields';
 import { CapabilitiesSchema, DrainProgressSchema, DriftPolicySchema, DriftSchema, HealthStateSchema } from '../protocol/messages';
@@ -340,6 +341,8 @@ export const ImportResultSchema = z.object({
   keepalived: z.object({ files: z.array(z.string()), warnings: z.array(KeepalivedNoteSchema) }).optional(),
   /** listing imports: what an ipvsadm -Ln listing cannot carry */
   listing: z.object({ cannotCarry: z.array(z.string()) }).optional(),
+  /** MISC_CHECK scripts that directors of the cluster reported not having */
+  missingScripts: z.array(MissingScriptSchema).optional(),
 });
 export const ExportFormatSchema = z.enum(['rules', 'json', 'keepalived'], { error: 'format must be rules, json or keepalived' });
 export const ExportQuerySchema = z.object({

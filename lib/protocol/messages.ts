@@ -3,7 +3,7 @@
 // keeps running the last good one on NACK.
 import { z } from 'zod';
 import { DB_INT_MAX } from '../ipvs/db-int';
-import { DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema } from '../ipvs/model';
+import { CheckScriptSchema, DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema } from '../ipvs/model';
 import { OpSchema } from '../ipvs/op';
 import { ConnEntrySchema, ConnFilterSchema, StatsSnapshotSchema } from '../ipvs/stats';
 
@@ -51,6 +51,9 @@ export type ConnQuery = z.output<typeof ConnQuerySchema>;
 
 // ---- agent -> control plane (POST /api/v1/agent/report) -----------------------------------
 
+/** The most check script names a director reports (a checks directory is a handful of files). */
+export const MAX_CHECK_SCRIPTS = 500;
+
 export const CapabilitiesSchema = z.object({
   agentVersion: z.string(),
   engine: z.enum(['ipvsadm', 'sim', 'netlink']),
@@ -62,6 +65,8 @@ export const CapabilitiesSchema = z.object({
   ipvsadmVersion: z.string().nullable(), // "v1.31"; null for the sim engine
   connTableSize: z.number().int().nonnegative(), // hash buckets ("size=4096")
   schedulers: z.array(z.string()),
+  /** The MISC_CHECK scripts this director has (names of the executables in its --checks-dir); absent from older agents. */
+  checkScripts: z.array(CheckScriptSchema).max(MAX_CHECK_SCRIPTS).optional(),
 });
 export type Capabilities = z.output<typeof CapabilitiesSchema>;
 

@@ -9,6 +9,8 @@ import type { ChangeSet, CommitResult, ImportRequestSchema, PlanPreview, Revisio
 import { unifiedDiff } from '../api/text-diff';
 import type { Cluster, ConfigRevision } from '../generated/sqlite/client';
 import { diffConfigs } from '../ipvs/diff';
+import { missingCheckScripts, type DirectorScripts, type MissingScript } from '../ipvs/check-scripts';
+import { CapabilitiesSchema } from '../protocol/messages';
 import { ListingParseError, RulesParseError } from '../ipvs/errors';
 import { listingCannotCarry, parseList } from '../ipvs/listing/list';
 import { configHash } from './config-hash';
@@ -257,7 +259,7 @@ export async function diffRevisions(clusterRef: string, from: number, to: number
 type ImportRequest = z.output<typeof ImportRequestSchema>;
 
 type KeepalivedNotes = { files: string[]; warnings: { file: string; line: number; path: string; message: string }[] };
-type ImportNotes = { keepalived?: KeepalivedNotes; listing?: { cannotCarry: string[] } };
+type ImportNotes = { keepalived?: KeepalivedNotes; listing?: { cannotCarry: string[] }; missingScripts?: MissingScript[] };
 
 /** Text -> config, with every bad line reported (422) rather than the first; a keepalived.conf with its included files. */
 export function parseImport(format: ImportRequest['format'], text: string, ka?: Pick<ImportRequest, 'files' | 'configId' | 'defines'>, notes?: (n: ImportNotes) => void): DirectorConfig {
@@ -320,6 +322,16 @@ export function keepOverlays(imported: DirectorConfig, currentConfig: DirectorCo
   return merged ? DirectorConfigSchema.parse({ globals, services }) : { globals, services };
 }
 
+/** The check scripts each director of the cluster reported in its facts (undefined when it has not said). */
+export async function directorScripts(clusterId: string): Promise<DirectorScripts[]> {
+  const prisma = await db();
+  const rows = await prisma.director.findMany({ where: { clusterId, revoked: false }, select: { name: true, facts: true }, orderBy: { name: 'asc' } });
+  return rows.map((d) => {
+    const f = CapabilitiesSchema.safeParse(d.facts);
+    return { name: d.name, scripts: f.success ? f.data.checkScripts : undefined };
+  });
+}
+
 export async function importConfig(clusterRef: string, req: ImportRequest, who: Actor): Promise<{ plan: PlanPreview; revision: RevisionSummary | null; pushedTo: number } & ImportNotes> {
   const cluster = await findCluster(clusterRef);
   const cur = current(cluster);
@@ -330,6 +342,8 @@ export async function importConfig(clusterRef: string, req: ImportRequest, who: 
     config = keepOverlays(config, revisionConfig(cur), req.format);
     await yieldToEventLoop();
   }
+  const missing = missingCheckScripts(config, await directorScripts(cluster.id));
+  if (missing.length) notes = { ...notes, missingScripts: missing };
   if (req.dryRun) {
     const base = req.baseRevision === cur.number ? cur : await findRevision(cluster.id, cluster.name, req.baseRevision);
     return { plan: await preview(cluster, base, config), revision: null, pushedTo: 0, ...notes };

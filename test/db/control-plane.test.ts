@@ -352,7 +352,23 @@ for (const backend of backends()) {
           error: expect.stringContaining(`agent refused: the agent speaks protocol version ${PROTOCOL_VERSION + 1} and this console speaks ${PROTOCOL_VERSION}`),
           issues: [{ path: 'protocolVersion' }],
         });
-        expect((await report({ type: 'hello', protocolVersion: PROTOCOL_VERSION, capabilities: capabilities(), lastAppliedRevision: null })).status).toBe(200);
+        expect((await report({ type: 'hello', protocolVersion: PROTOCOL_VERSION, capabilities: { ...capabilities(), checkScripts: ['check_db.sh'] }, lastAppliedRevision: null })).status).toBe(200);
+        // the director said which check scripts it has: an import naming another one is warned about before the commit
+        const misc = (script: string) =>
+          call('importConfig', {
+            params: { cluster: 'web' },
+            body: {
+              format: 'keepalived',
+              text: `virtual_server 10.0.0.8 5432 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.0.2.1 5432 {\n    MISC_CHECK {\n      misc_path "/usr/local/bin/${script} --port=5432"\n    }\n  }\n}\n`,
+              baseRevision: 5,
+              dryRun: true,
+            },
+            as: oper,
+          });
+        const lacking = await misc('check_pg.sh');
+        expect(lacking.status).toBe(200);
+        expect(lacking.body.missingScripts).toEqual([{ service: 'tcp|10.0.0.8|5432', where: 'the service', script: 'check_pg.sh', directors: ['lb2'] }]);
+        expect((await misc('check_db.sh')).body.missingScripts).toBeUndefined();
         expect((await report({ type: 'state', actual: first.config, drift: null })).status).toBe(200);
         expect((await report({ type: 'ack', revision: 5, hash: first.hash, opsApplied: 4, durationMs: 12 })).status).toBe(200);
         st = (await call('getDirector', { params: { cluster: 'web', director: 'lb2' }, as: viewer })).body;
