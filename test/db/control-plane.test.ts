@@ -14,6 +14,8 @@ import { statsStore } from '@/lib/server/stats';
 import { createUser } from '@/lib/server/users';
 import { call, signIn, type Caller } from '../api/caller';
 import { SseReader } from '../api/sse-reader';
+import { tarOf } from '../tar';
+import { gzipSync } from 'node:zlib';
 import { backends, createTestDb, type TestDb } from './harness';
 
 const PASSWORD = 'correct horse battery staple';
@@ -298,6 +300,36 @@ for (const backend of backends()) {
         });
         expect(badInclude.status).toBe(422);
         expect(badInclude.body.issues[0]).toMatchObject({ path: 'files', file: 'conf.d/web.conf', line: 3 });
+        // one archive of /etc/keepalived: the main file found in it, errors and files named as inside it
+        const archive = async (files: Record<string, string>, entry?: string) =>
+          call('importConfig', {
+            params: { cluster: 'web' },
+            body: {
+              format: 'keepalived',
+              text: '',
+              archive: { name: 'lb1.tar.gz', base64: gzipSync(await tarOf(Object.entries(files).map(([name, body]) => ({ name, body })))).toString('base64'), ...(entry ? { entry } : {}) },
+              baseRevision: 5,
+              dryRun: true,
+            },
+            as: oper,
+          });
+        const fromArchive = await archive({ 'etc/keepalived/keepalived.conf': 'include conf.d/*.conf\n', 'etc/keepalived/conf.d/web.conf': 'virtual_server 10.0.0.7 80 {\n}\n' });
+        expect(fromArchive.status).toBe(200);
+        expect(fromArchive.body.keepalived.files).toEqual(['etc/keepalived/keepalived.conf', 'etc/keepalived/conf.d/web.conf']);
+        expect(fromArchive.body.plan.counts.services.total).toBe(1);
+        const badInArchive = await archive({ 'etc/keepalived/keepalived.conf': 'include conf.d/*.conf\n', 'etc/keepalived/conf.d/web.conf': '\nvirtual_server 10.0.0.7 80 {\n  lb_algo nope\n}\n' });
+        expect(badInArchive.status).toBe(422);
+        expect(badInArchive.body.issues[0]).toMatchObject({ path: 'archive', file: 'etc/keepalived/conf.d/web.conf', line: 3 });
+        const hostile = await archive({ 'keepalived.conf': '', '../../x.conf': '' });
+        expect(hostile.status).toBe(422);
+        expect(hostile.body.issues[0]).toMatchObject({ path: 'archive', file: '../../x.conf', message: expect.stringContaining('lb1.tar.gz: ../../x.conf: archive entry "../../x.conf" climbs out') });
+        const both = await call('importConfig', {
+          params: { cluster: 'web' },
+          body: { format: 'keepalived', text: 'x', archive: { name: 'a.tar', base64: '' }, baseRevision: 5, dryRun: true },
+          as: oper,
+        });
+        expect(both.status).toBe(400);
+        expect(both.body.issues[0]).toMatchObject({ path: 'archive' });
         // an ipvsadm -Ln listing (pasted, trailing blanks lost) imports and says what it cannot carry
         const listing =
           'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.8:80 wrr\n  -> 10.0.1.1:80                  Route   3      7          0\n';
