@@ -9,17 +9,12 @@ import type { StatsSnapshot } from '@/lib/ipvs/stats';
 import { PROTOCOL_VERSION, type DesiredRevision, type Report } from '@/lib/protocol/messages';
 import { db, dbTarget } from '@/lib/server/db';
 import { writeRollups } from '@/lib/server/rollup-writer';
-import { hub } from '@/lib/server/hub';
 import { statsStore } from '@/lib/server/stats';
-import { createUser } from '@/lib/server/users';
 import { call, signIn, type Caller } from '../api/caller';
 import { SseReader } from '../api/sse-reader';
 import { tarOf } from '../tar';
 import { gzipSync } from 'node:zlib';
-import { backends, createTestDb, type TestDb } from './harness';
-
-const PASSWORD = 'correct horse battery staple';
-const SYSTEM = { actor: 'test', clientIp: null };
+import { backends, closeTestDb, dbWithUsers, PASSWORD, type TestDb } from './harness';
 
 const WEB = {
   protocol: 'tcp',
@@ -60,19 +55,12 @@ for (const backend of backends()) {
     let viewer: Caller;
 
     beforeAll(async () => {
-      tdb = await createTestDb(backend);
-      await createUser({ username: 'admin', password: PASSWORD, role: 'admin' }, SYSTEM);
-      await createUser({ username: 'olga', password: PASSWORD, role: 'operator' }, SYSTEM);
-      await createUser({ username: 'vic', password: PASSWORD, role: 'viewer' }, SYSTEM);
-      admin = await signIn('admin', PASSWORD);
-      oper = await signIn('olga', PASSWORD);
-      viewer = await signIn('vic', PASSWORD);
+      ({
+        tdb,
+        as: { admin, olga: oper, vic: viewer },
+      } = await dbWithUsers(backend, { admin: 'admin', olga: 'operator', vic: 'viewer' }));
     });
-    afterAll(async () => {
-      hub.closeAll();
-      statsStore.reset();
-      await tdb.drop();
-    });
+    afterAll(() => closeTestDb(tdb));
 
     describe('clusters and revisions', () => {
       it('creates a cluster with revision 1, refuses a taken or malformed name with the field named', async () => {

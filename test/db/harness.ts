@@ -11,6 +11,11 @@ import { closeDb } from '@/lib/server/db';
 import { migrateDatabase } from '@/lib/server/migrate';
 import { bus } from '@/lib/server/bus';
 import { resetThrottle } from '@/lib/server/auth/throttle';
+import { hub } from '@/lib/server/hub';
+import { statsStore } from '@/lib/server/stats';
+import { createUser } from '@/lib/server/users';
+import type { Role } from '@/lib/api/schemas';
+import { signIn, type Caller } from '../api/caller';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export type Backend = 'sqlite' | 'postgres';
@@ -101,4 +106,24 @@ export async function createTestDb(backend: Backend): Promise<TestDb> {
       await c.end();
     },
   };
+}
+
+export const PASSWORD = 'correct horse battery staple';
+export const SYSTEM = { actor: 'test', clientIp: null };
+
+/** A new database (createTestDb) with these users (username -> role), each signed in. */
+export async function dbWithUsers<U extends string>(backend: Backend, users: Record<U, Role>): Promise<{ tdb: TestDb; as: Record<U, Caller> }> {
+  const tdb = await createTestDb(backend);
+  const names = Object.keys(users) as U[];
+  for (const username of names) await createUser({ username, password: PASSWORD, role: users[username] }, SYSTEM);
+  const as = {} as Record<U, Caller>;
+  for (const username of names) as[username] = await signIn(username, PASSWORD);
+  return { tdb, as };
+}
+
+/** What a database test leaves behind: agent streams closed, the stats store empty, its database dropped. */
+export async function closeTestDb(tdb: TestDb | undefined): Promise<void> {
+  hub.closeAll();
+  statsStore.reset();
+  await tdb?.drop();
 }
