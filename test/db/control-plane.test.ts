@@ -14,7 +14,7 @@ import { call, signIn, type Caller } from '../api/caller';
 import { SseReader } from '../api/sse-reader';
 import { tarOf } from '../tar';
 import { gzipSync } from 'node:zlib';
-import { backends, closeTestDb, dbWithUsers, PASSWORD, type TestDb } from './harness';
+import { backends, closeTestDb, dbWithUsers, PASSWORD, rollupRow, type TestDb } from './harness';
 
 const WEB = {
   protocol: 'tcp',
@@ -615,25 +615,7 @@ for (const backend of backends()) {
       it('merges a minute written twice (an agent that moved between processes): counters add, averages weigh', async () => {
         const prisma = await db();
         const d = await prisma.director.findFirstOrThrow({ where: { name: 'lb-stats' } });
-        const row = (conns: number, cps: number, samples: number) => ({
-          directorId: d.id,
-          serviceKey: 'tcp|10.0.0.1|80',
-          destKey: '',
-          minute: 1000,
-          conns,
-          inPkts: 0,
-          outPkts: 0,
-          inBytes: 0,
-          outBytes: 0,
-          activeConns: cps,
-          inactConns: 0,
-          cps,
-          inpps: 0,
-          outpps: 0,
-          inbps: 0,
-          outbps: 0,
-          samples,
-        });
+        const row = (conns: number, cps: number, samples: number) => rollupRow({ directorId: d.id, serviceKey: 'tcp|10.0.0.1|80', minute: 1000, conns, activeConns: cps, cps, samples });
         await writeRollups(dbTarget(), [row(100, 10, 30)]);
         await writeRollups(dbTarget(), [row(50, 40, 10)]);
         const r = await prisma.statsRollup.findUniqueOrThrow({ where: { directorId_serviceKey_destKey_minute: { directorId: d.id, serviceKey: 'tcp|10.0.0.1|80', destKey: '', minute: 1000 } } });

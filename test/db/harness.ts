@@ -16,6 +16,7 @@ import { statsStore } from '@/lib/server/stats';
 import { createUser } from '@/lib/server/users';
 import type { Role } from '@/lib/api/schemas';
 import { signIn, type Caller } from '../api/caller';
+import type { RollupRow } from '@/lib/server/rollup-writer';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export type Backend = 'sqlite' | 'postgres';
@@ -126,4 +127,10 @@ export async function closeTestDb(tdb: TestDb | undefined): Promise<void> {
   hub.closeAll();
   statsStore.reset();
   await tdb?.drop();
+}
+
+/** A minute rollup row: zero everywhere but what the test sets (`directorId` and `minute` at least). */
+export function rollupRow(row: Pick<RollupRow, 'directorId' | 'minute'> & Partial<RollupRow>): RollupRow {
+  const zero = { inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 };
+  return { serviceKey: '', destKey: '', conns: 0, activeConns: 0, inactConns: 0, cps: 0, samples: 1, ...zero, ...row };
 }
