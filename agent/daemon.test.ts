@@ -26,6 +26,11 @@ afterEach(async () => {
 
 async function setup(o: { saved?: DesiredRevision; server?: string; offlineGraceMs?: number } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-daemon-'));
+  // its checks directory: one executable script, one plain file (not a script it can run)
+  const checksDir = path.join(dir, 'checks');
+  fs.mkdirSync(checksDir);
+  fs.writeFileSync(path.join(checksDir, 'check_db.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(checksDir, 'README'), 'not a script\n', { mode: 0o644 });
   if (o.saved) new StateStore(dir).save({ version: 1, desired: o.saved, acked: null, health: [] });
   const cp = new FakeControlPlane();
   await cp.listen();
@@ -37,6 +42,7 @@ async function setup(o: { saved?: DesiredRevision; server?: string; offlineGrace
     engine: sim,
     probeBackend: (a, p) => sim.probeBackend(a, p),
     stateDir: dir,
+    checksDir,
     metricsPort: 0,
     metricsHost: '127.0.0.1',
     reconcileIntervalMs: 200,
@@ -58,7 +64,7 @@ describe('lvs-agent daemon', () => {
   it('applies pushed revisions, health-checks, quiesces a failing server and restores it, serves /metrics and answers connection queries', async () => {
     const { cp, sim, daemon, metricsUrl } = await setup();
     await cp.waitFor(() => cp.reportsOf('hello').length === 1, 10_000, 'hello');
-    expect(cp.reportsOf('hello')[0]).toMatchObject({ lastAppliedRevision: null, capabilities: { engine: 'sim', ipvsVersion: '1.2.1' } });
+    expect(cp.reportsOf('hello')[0]).toMatchObject({ lastAppliedRevision: null, capabilities: { engine: 'sim', ipvsVersion: '1.2.1', checkScripts: ['check_db.sh'] } });
     const hc = { type: 'tcp', interval: 1, timeout: 1, rise: 1, fall: 1, onFailure: 'quiesce' };
     cp.publish(
       rev(1, {

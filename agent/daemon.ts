@@ -3,12 +3,13 @@
 // kernel exactly as it is: an agent never flushes the table, on exit or otherwise.
 import os from 'node:os';
 import type http from 'node:http';
-import { PROTOCOL_VERSION, type Report } from '../lib/protocol/messages';
+import { MAX_CHECK_SCRIPTS, PROTOCOL_VERSION, type Report } from '../lib/protocol/messages';
 import type { ConnEntry, ConnFilter } from '../lib/ipvs/stats';
 import { realServerLabel, serviceLabel } from '@/lib/ipvs/model';
 import type { Engine, EngineFacts } from './engines/engine';
 import { HealthMonitor, notChecked } from './health/monitor';
-import { NetProber, SimProber, type Prober } from './health/probe';
+import { DEFAULT_CHECKS_DIR, NetProber, SimProber, type Prober } from './health/probe';
+import { availableScripts } from './health/checkers/misc';
 import { Reconciler } from './reconcile';
 import { SampleBuffer, StatsSampler } from './stats/sampler';
 import { renderMetrics, serveMetrics } from './stats/metrics';
@@ -127,7 +128,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     hello: () => ({
       type: 'hello',
       protocolVersion: PROTOCOL_VERSION,
-      capabilities: { ...facts, agentVersion: AGENT_VERSION, hostname: os.hostname() },
+      // the check scripts are listed at every (re)connect: installing one shows after the next hello
+      capabilities: { ...facts, agentVersion: AGENT_VERSION, hostname: os.hostname(), checkScripts: availableScripts(o.checksDir ?? DEFAULT_CHECKS_DIR).slice(0, MAX_CHECK_SCRIPTS) },
       lastAppliedRevision: reconciler.lastAppliedRevision,
     }),
     onDesired: (rev) => {

@@ -2,7 +2,9 @@
 // review the ipvsadm commands, apply, watch it go live; drain a real server; change a scheduler;
 // diff and roll back; import with a mistake, fix it, import.
 import { expect, test, type Page } from '@playwright/test';
+import { gzipSync } from 'node:zlib';
 import { ADMIN, CLUSTER, DIRECTOR, apiAs, applyReview, currentRevision, expectRolledOut, shot, signIn } from './helpers';
+import { tarOf } from '../test/tar';
 
 const VIP = '192.0.2.80';
 const SERVICE_KEY = `tcp|${VIP}|80`;
@@ -201,4 +203,23 @@ test('import: an error names its line; fixed, the import succeeds', async () => 
   await page.getByTestId('import-apply').click();
   await page.waitForURL(/\?rollout=\d+/);
   await expectRolledOut(page);
+});
+
+test('import: an archive of /etc/keepalived is read as one; an error names the file inside it and its line', async () => {
+  const tgz = async (web: string) =>
+    gzipSync(
+      await tarOf([
+        { name: 'etc/keepalived/keepalived.conf', body: 'include conf.d/*.conf\n' },
+        { name: 'etc/keepalived/conf.d/web.conf', body: web },
+      ]),
+    );
+  const web = 'virtual_server 192.0.2.91 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.0.8.2 80 {\n    weight 2\n  }\n}\n';
+  await page.goto(`/clusters/${CLUSTER}/import`);
+  await page.getByRole('button', { name: 'keepalived.conf' }).click();
+  await page.getByLabel('Archive of /etc/keepalived').setInputFiles({ name: 'lb1.tar.gz', mimeType: 'application/gzip', buffer: await tgz(web.replace('lb_algo rr', 'lb_algo nope')) });
+  await page.getByTestId('import-preview').click();
+  await expect(page.getByTestId('import-errors')).toContainText('etc/keepalived/conf.d/web.conf:2');
+  await page.getByLabel('Archive of /etc/keepalived').setInputFiles({ name: 'lb1.tar.gz', mimeType: 'application/gzip', buffer: await tgz(web) });
+  await page.getByTestId('import-preview').click();
+  await expect(page.getByTestId('import-plan')).toContainText('Files read: etc/keepalived/keepalived.conf, etc/keepalived/conf.d/web.conf');
 });

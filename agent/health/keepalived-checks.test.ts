@@ -73,6 +73,35 @@ describe('keepalived checks against local servers', () => {
     expect(bad.reason).toContain(`body MD5 ${md5}`);
   });
 
+  it('several url blocks: every url is fetched, each with its own path, statuses and digest; one failing url fails the check', async () => {
+    const seen: string[] = [];
+    const counting = http.createServer((req, res) => {
+      seen.push(req.url ?? '');
+      handler(req, res);
+    });
+    await new Promise<void>((res) => counting.listen(0, '127.0.0.1', res));
+    const port = (counting.address() as net.AddressInfo).port;
+    try {
+      const urls = [
+        { path: '/moved', statusCodes: '301-302' },
+        { path: '/ok', digest: md5 },
+      ];
+      const ok = await probe({ type: 'http', path: '/ok', moreUrls: urls }, port);
+      expect(ok.ok).toBe(true);
+      expect(ok.reason).toContain('3 urls');
+      expect(seen).toEqual(['/ok', '/moved', '/ok']);
+      const bad = await probe({ type: 'http', path: '/ok', moreUrls: [urls[0]!, { path: '/ok', digest: '0'.repeat(32) }] }, port);
+      expect(bad.ok).toBe(false);
+      expect(bad.reason).toMatch(/^url 3 \/ok: HTTP 200 but body MD5 /);
+      // a url without status_code accepts any 2xx, so /moved (302) fails it
+      const moved = await probe({ type: 'https', path: '/ok', moreUrls: [{ path: '/moved' }] }, tlsPort);
+      expect(moved).toEqual({ ok: false, reason: 'url 2 /moved: HTTP 302 (expected 200-299)' });
+    } finally {
+      counting.closeAllConnections();
+      await new Promise((r) => counting.close(r));
+    }
+  });
+
   it('virtualhost is the Host header; connect_ip probes another address', async () => {
     expect((await probe({ type: 'http', path: '/host', bodyMatch: 'www.example.com:8080', virtualhost: 'www.example.com:8080' })).ok).toBe(true);
     // the real server address is unreachable (TEST-NET-1); connect_ip sends the probe to loopback

@@ -4,7 +4,7 @@ import net from 'node:net';
 import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
-import type { HealthCheck } from '@/lib/ipvs/model';
+import type { HealthCheck, HttpUrl } from '@/lib/ipvs/model';
 import { formatHostPort } from '@/lib/ipvs/addr';
 import type { CheckContext, CheckRun } from './checkers/types';
 import { dnsCheck } from './checkers/dns';
@@ -42,8 +42,8 @@ export const DEFAULT_CHECKS_DIR = '/etc/lvs-agent/checks';
 
 const CHECKERS: Record<HealthCheck['type'], CheckRun> = {
   tcp: (t) => tcpProbe(t.address, t.port, t.check.timeout * 1000, t.check.bindTo),
-  http: (t) => httpProbe(t, t.port),
-  https: (t) => httpProbe(t, t.port),
+  http: httpUrls,
+  https: httpUrls,
   dns: dnsCheck,
   udp: udpCheck,
   ping: pingCheck,
@@ -91,7 +91,21 @@ function tcpProbe(address: string, port: number, timeoutMs: number, localAddress
   });
 }
 
-function httpProbe(t: { address: string; check: HealthCheck }, port: number): Promise<ProbeResult> {
+/** What one GET checks: the check's own url, or one of its moreUrls (keepalived's further url blocks). */
+type UrlCheck = Pick<HealthCheck, 'path' | 'digest' | 'expectStatus' | 'statusCodes' | 'bodyMatch'>;
+
+/** keepalived's HTTP_GET / SSL_GET: every url in turn, each its own GET; the first that fails fails the check. */
+async function httpUrls(t: { address: string; port: number; check: HealthCheck }): Promise<ProbeResult> {
+  const urls: UrlCheck[] = [t.check, ...(t.check.moreUrls ?? []).map((u: HttpUrl) => ({ ...u, expectStatus: 200 }))];
+  let last: ProbeResult = { ok: false, reason: 'no url' };
+  for (const [i, url] of urls.entries()) {
+    last = await httpProbe(t, t.port, url);
+    if (!last.ok) return urls.length > 1 ? { ok: false, reason: `url ${i + 1} ${url.path}: ${last.reason}` } : last;
+  }
+  return urls.length > 1 ? { ok: true, reason: `${last.reason}, ${urls.length} urls` } : last;
+}
+
+function httpProbe(t: { address: string; check: HealthCheck }, port: number, url: UrlCheck): Promise<ProbeResult> {
   const { check } = t;
   const started = Date.now();
   const timeoutMs = check.timeout * 1000;
@@ -109,7 +123,7 @@ function httpProbe(t: { address: string; check: HealthCheck }, port: number): Pr
       host: t.address,
       port,
       method: 'GET',
-      path: check.path,
+      path: url.path,
       headers: { Host: check.virtualhost ?? formatHostPort(t.address, port), 'User-Agent': 'lvs-agent-healthcheck', Connection: 'close' },
       ...(check.bindTo ? { localAddress: check.bindTo } : {}),
       // Backends behind a director are addressed by IP; their certificates rarely name it. The
@@ -121,12 +135,12 @@ function httpProbe(t: { address: string; check: HealthCheck }, port: number): Pr
     req.once('error', (e) => finish({ ok: false, reason: errReason(check.type.toUpperCase(), e) }));
     req.once('response', (res) => {
       const status = res.statusCode ?? 0;
-      const expected = check.statusCodes ?? String(check.expectStatus);
-      if (!statusAccepted(check, status)) {
+      const expected = url.statusCodes ?? String(url.expectStatus);
+      if (!statusAccepted(url, status)) {
         res.resume();
         return finish({ ok: false, reason: `HTTP ${status} (expected ${expected})` });
       }
-      if (check.bodyMatch === undefined && check.digest === undefined) {
+      if (url.bodyMatch === undefined && url.digest === undefined) {
         res.resume();
         return finish({ ok: true, reason: `ok HTTP ${status} (${Date.now() - started} ms)` });
       }
@@ -134,26 +148,26 @@ function httpProbe(t: { address: string; check: HealthCheck }, port: number): Pr
       const md5 = createHash('md5');
       let size = 0;
       let head = '';
-      let matched = check.bodyMatch === undefined;
+      let matched = url.bodyMatch === undefined;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (check.digest !== undefined) md5.update(chunk);
+        if (url.digest !== undefined) md5.update(chunk);
         if (!matched && head.length <= MAX_BODY) {
           head += chunk.toString('utf8');
-          matched = head.includes(check.bodyMatch!);
+          matched = head.includes(url.bodyMatch!);
         }
-        if (check.digest === undefined && matched) finish({ ok: true, reason: `ok HTTP ${status}, body matched (${Date.now() - started} ms)` });
-        else if (check.digest === undefined && head.length > MAX_BODY)
-          finish({ ok: false, reason: `HTTP ${status} but body does not contain ${JSON.stringify(check.bodyMatch)} (first ${MAX_BODY} bytes)` });
+        if (url.digest === undefined && matched) finish({ ok: true, reason: `ok HTTP ${status}, body matched (${Date.now() - started} ms)` });
+        else if (url.digest === undefined && head.length > MAX_BODY)
+          finish({ ok: false, reason: `HTTP ${status} but body does not contain ${JSON.stringify(url.bodyMatch)} (first ${MAX_BODY} bytes)` });
         else if (size > MAX_DIGEST_BODY) finish({ ok: false, reason: `HTTP ${status}: body larger than ${MAX_DIGEST_BODY} bytes, not hashed` });
       });
       res.once('end', () => {
-        if (!matched) return finish({ ok: false, reason: `HTTP ${status} but body does not contain ${JSON.stringify(check.bodyMatch)}` });
-        if (check.digest !== undefined) {
+        if (!matched) return finish({ ok: false, reason: `HTTP ${status} but body does not contain ${JSON.stringify(url.bodyMatch)}` });
+        if (url.digest !== undefined) {
           const got = md5.digest('hex');
-          if (got !== check.digest) return finish({ ok: false, reason: `HTTP ${status} but body MD5 ${got} (expected ${check.digest})` });
+          if (got !== url.digest) return finish({ ok: false, reason: `HTTP ${status} but body MD5 ${got} (expected ${url.digest})` });
         }
-        finish({ ok: true, reason: `ok HTTP ${status}${check.digest ? ', digest matched' : ', body matched'} (${Date.now() - started} ms)` });
+        finish({ ok: true, reason: `ok HTTP ${status}${url.digest ? ', digest matched' : ', body matched'} (${Date.now() - started} ms)` });
       });
       res.once('error', (e) => finish({ ok: false, reason: errReason('HTTP body', e) }));
     });

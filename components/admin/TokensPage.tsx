@@ -9,68 +9,33 @@ import { ago, dateTime } from '../format';
 import { useSession } from '../session';
 import { CopyButton } from '../ui/copy';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
-import { errorIssues, errorMessage } from '../ui/errors';
+import { errorMessage, issuesAt } from '../ui/errors';
 import { Field } from '../ui/field';
-import { Empty, QueryState } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { useNow } from '../ui/hooks';
+import { AdminList } from './AdminList';
 
 export function TokensPage() {
   const q = useTokens();
   const { can } = useSession();
-  const [creating, setCreating] = useState(false);
   return (
-    <div className="page">
-      <div className="page-head">
-        <div>
-          <h1>API tokens</h1>
-          <div className="sub">
-            For scripts and CI: <code>curl -H &apos;Authorization: Bearer lvs_…&apos; {typeof window === 'undefined' ? '' : window.location.origin}/api/v1/clusters</code>
-            {can('admin') ? ' · as an admin you see every user’s tokens' : ''}
-          </div>
-        </div>
-        <span className="spacer" />
-        <button type="button" className="btn primary" onClick={() => setCreating(true)}>
-          New token
-        </button>
-      </div>
-      <QueryState
-        query={q}
-        isEmpty={(d) => d.tokens.length === 0}
-        empty={
-          <div className="card">
-            <Empty title="No API tokens" />
-          </div>
-        }
-      >
-        {(data) => (
-          <div className="table-wrap">
-            <table className="data" data-testid="tokens-table">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Token</th>
-                  <th>Role</th>
-                  <th>Owner</th>
-                  <th>Expires</th>
-                  <th>Last used</th>
-                  <th>Status</th>
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.tokens.map((t) => (
-                  <TokenRow key={t.id} t={t} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </QueryState>
-      <CreateTokenDialog open={creating} onClose={() => setCreating(false)} />
-    </div>
+    <AdminList
+      title="API tokens"
+      sub={
+        <>
+          For scripts and CI: <code>curl -H &apos;Authorization: Bearer lvs_…&apos; {typeof window === 'undefined' ? '' : window.location.origin}/api/v1/clusters</code>
+          {can('admin') ? ' · as an admin you see every user’s tokens' : ''}
+        </>
+      }
+      newLabel="New token"
+      query={q}
+      rows={(d) => d.tokens}
+      emptyTitle="No API tokens"
+      testId="tokens-table"
+      columns={['Name', 'Token', 'Role', 'Owner', 'Expires', 'Last used', 'Status']}
+      row={(t) => <TokenRow key={t.id} t={t} />}
+      create={(open, onClose) => <CreateTokenDialog open={open} onClose={onClose} />}
+    />
   );
 }
 
@@ -122,10 +87,7 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
   const [error, setError] = useState<unknown>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const createToken = useCreateToken();
-  const at = (p: string) =>
-    errorIssues(error)
-      .filter((i) => i.path === p)
-      .map((i) => i.message);
+  const at = (p: string) => issuesAt(error, p);
   const close = () => {
     setSecret(null);
     setName('');

@@ -8,15 +8,15 @@ import { useCreateUser, useDeleteUser, useUpdateUser } from '../data/mutations';
 import { ago, ROLE_HELP } from '../format';
 import { useSession } from '../session';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
-import { errorIssues, errorMessage } from '../ui/errors';
+import { errorIssues, errorMessage, issuesAt } from '../ui/errors';
 import { Field } from '../ui/field';
-import { Empty, ErrorState, QueryState } from '../ui/states';
+import { ErrorState } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { AdminList } from './AdminList';
 
 export function UsersPage() {
   const { can, me } = useSession();
   const q = useUsers();
-  const [creating, setCreating] = useState(false);
   if (!can('admin'))
     return (
       <div className="page">
@@ -24,45 +24,22 @@ export function UsersPage() {
       </div>
     );
   return (
-    <div className="page">
-      <div className="page-head">
-        <div>
-          <h1>Users</h1>
-          <div className="sub">
-            admin: {ROLE_HELP.admin} · operator: {ROLE_HELP.operator} · viewer: {ROLE_HELP.viewer}
-          </div>
-        </div>
-        <span className="spacer" />
-        <button type="button" className="btn primary" onClick={() => setCreating(true)}>
-          New user
-        </button>
-      </div>
-      <QueryState query={q} isEmpty={(d) => d.users.length === 0} empty={<Empty title="No users" />}>
-        {(data) => (
-          <div className="table-wrap">
-            <table className="data" data-testid="users-table">
-              <thead>
-                <tr>
-                  <th>Username</th>
-                  <th>Role</th>
-                  <th>Status</th>
-                  <th>Created</th>
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.users.map((u) => (
-                  <UserRow key={u.id} u={u} self={u.id === me.user.id} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </QueryState>
-      <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
-    </div>
+    <AdminList
+      title="Users"
+      sub={
+        <>
+          admin: {ROLE_HELP.admin} · operator: {ROLE_HELP.operator} · viewer: {ROLE_HELP.viewer}
+        </>
+      }
+      newLabel="New user"
+      query={q}
+      rows={(d) => d.users}
+      emptyTitle="No users"
+      testId="users-table"
+      columns={['Username', 'Role', 'Status', 'Created']}
+      row={(u) => <UserRow key={u.id} u={u} self={u.id === me.user.id} />}
+      create={(open, onClose) => <CreateUserDialog open={open} onClose={onClose} />}
+    />
   );
 }
 
@@ -161,10 +138,7 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const [error, setError] = useState<unknown>(null);
   const createUser = useCreateUser();
   const toast = useToast();
-  const at = (p: string) =>
-    errorIssues(error)
-      .filter((i) => i.path === p)
-      .map((i) => i.message);
+  const at = (p: string) => issuesAt(error, p);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     try {

@@ -11,7 +11,7 @@ import { DirectorStaleBadge, DirectorStateBadge } from '../directors/DirectorSta
 import { formatMetric, si } from '../format';
 import { Can } from '../session';
 import { Dialog, FormActions } from '../ui/dialog';
-import { errorIssues } from '../ui/errors';
+import { issuesAt } from '../ui/errors';
 import { Field } from '../ui/field';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { useToast } from '../ui/toast';
@@ -168,10 +168,7 @@ function CreateClusterDialog({ open, onClose }: { open: boolean; onClose: () => 
   const createCluster = useCreateCluster();
   const toast = useToast();
   const router = useRouter();
-  const at = (p: string) =>
-    errorIssues(error)
-      .filter((i) => i.path === p)
-      .map((i) => i.message);
+  const at = (p: string) => issuesAt(error, p);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);

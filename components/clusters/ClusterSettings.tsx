@@ -14,7 +14,7 @@ import { useUpdateCluster } from '../data/mutations';
 import { duration } from '../format';
 import { href } from '../links';
 import { useSession } from '../session';
-import { errorIssues, errorMessage, issuesByPath } from '../ui/errors';
+import { errorIssues, errorMessage, issuesAt, issuesByPath } from '../ui/errors';
 import { Field } from '../ui/field';
 import { SysctlsSection, sysctlsFromForm, sysctlsToForm, type SysctlsForm } from './SysctlsSection';
 import { ErrorState, Loading } from '../ui/states';
@@ -118,10 +118,7 @@ function ClusterFields({ cluster, description, driftPolicy, editable }: { cluste
       setBusy(false);
     }
   };
-  const at = (p: string) =>
-    errorIssues(error)
-      .filter((i) => i.path === p)
-      .map((i) => i.message);
+  const at = (p: string) => issuesAt(error, p);
   return (
     <form className="card" onSubmit={save} aria-label="Cluster" noValidate>
       <h2 style={{ marginBottom: 12 }}>Cluster</h2>

@@ -4,7 +4,7 @@
 // revision; or download a revision as rules, JSON or keepalived.conf.
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
-import { KeepalivedFiles, type KaFile } from './KeepalivedFiles';
+import { KeepalivedArchive, KeepalivedFiles, type KaArchive, type KaFile } from './KeepalivedFiles';
 import { api } from '@/lib/api/client';
 import type { ImportPreview, Issue } from '@/lib/api/schemas';
 import { useCluster, useRevisions } from '../data/queries';
@@ -16,6 +16,8 @@ import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
 import { useToast } from '../ui/toast';
 import styles from './import.module.css';
+import { MissingScriptsNotice } from '../service-editor/MissingScripts';
+import type { MissingScript } from '@/lib/ipvs/check-scripts';
 
 type Format = 'rules' | 'keepalived' | 'json' | 'listing' | 'sysctl';
 type ExportFormat = Exclude<Format, 'listing'>;
@@ -52,24 +54,37 @@ function ImportCard({ cluster }: { cluster: string }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'preview' | 'import' | null>(null);
   const [kaFiles, setKaFiles] = useState<KaFile[]>([]);
+  const [kaArchive, setKaArchive] = useState<KaArchive | null>(null);
   const [configId, setConfigId] = useState('');
   const [kaNotes, setKaNotes] = useState<{ files: string[]; warnings: { file: string; line: number; message: string }[] } | null>(null);
   const [cannotCarry, setCannotCarry] = useState<string[] | null>(null);
+  const [missingScripts, setMissingScripts] = useState<MissingScript[]>([]);
   const base = c.data?.currentRevision?.number ?? 0;
   const issues = errorIssues(error) as Issue[];
   // line marks go on the pasted main file; issues of included files are listed with their file
-  const lineIssues = issues.filter((i) => i.line !== undefined && (!(i as { file?: string }).file || (i as { file?: string }).file === 'keepalived.conf'));
+  const archive = format === 'keepalived' ? kaArchive : null;
+  const lineIssues = archive ? [] : issues.filter((i) => i.line !== undefined && (!(i as { file?: string }).file || (i as { file?: string }).file === 'keepalived.conf'));
 
   // the preview stands for the text and, for keepalived, the included files and config id too
-  const inputKey = format === 'keepalived' ? `${text}\0${JSON.stringify(kaFiles)}\0${configId}` : text;
+  const inputKey = archive
+    ? `archive\0${archive.name}\0${archive.bytes}\0${archive.base64.length}\0${archive.entry}\0${configId}`
+    : format === 'keepalived'
+      ? `${text}\0${JSON.stringify(kaFiles)}\0${configId}`
+      : text;
   const run = async (dryRun: boolean) => {
     setBusy(dryRun ? 'preview' : 'import');
     setError(null);
     try {
-      const ka = format === 'keepalived' ? { files: kaFiles, ...(configId.trim() ? { configId: configId.trim() } : {}) } : {};
-      const r = await importConfig.mutateAsync({ format, text, baseRevision: base, message: message.trim() || 'import', keepOverlays, dryRun, ...ka });
+      const id = configId.trim() ? { configId: configId.trim() } : {};
+      const ka = archive
+        ? { text: '', files: [], archive: { name: archive.name, base64: archive.base64, ...(archive.entry.trim() ? { entry: archive.entry.trim() } : {}) }, ...id }
+        : format === 'keepalived'
+          ? { text, files: kaFiles, ...id }
+          : { text };
+      const r = await importConfig.mutateAsync({ format, baseRevision: base, message: message.trim() || 'import', keepOverlays, dryRun, ...ka });
       setKaNotes(r.keepalived ?? null);
       setCannotCarry(r.listing?.cannotCarry ?? null);
+      setMissingScripts(r.missingScripts ?? []);
       if (dryRun || !r.revision) {
         setPreview({ text: inputKey, plan: r.plan });
       } else {
@@ -105,9 +120,14 @@ function ImportCard({ cluster }: { cluster: string }) {
         </label>
       </div>
       <Field label="Text to import" errors={issues.filter((i) => i.path === 'text' && i.line === undefined).map((i) => i.message)}>
-        <textarea rows={12} value={text} onChange={(e) => setText(e.target.value)} placeholder={PLACEHOLDER[format]} spellCheck={false} data-testid="import-text" />
+        <textarea rows={12} value={text} disabled={!!archive} onChange={(e) => setText(e.target.value)} placeholder={PLACEHOLDER[format]} spellCheck={false} data-testid="import-text" />
       </Field>
-      {format === 'keepalived' ? <KeepalivedFiles files={kaFiles} setFiles={setKaFiles} configId={configId} setConfigId={setConfigId} /> : null}
+      {format === 'keepalived' ? (
+        <>
+          <KeepalivedFiles files={kaFiles} setFiles={setKaFiles} configId={configId} setConfigId={setConfigId} />
+          <KeepalivedArchive archive={kaArchive} setArchive={setKaArchive} />
+        </>
+      ) : null}
       {error ? (
         <div className="notice bad" role="alert" style={{ marginTop: 10 }} data-testid="import-errors">
           <strong>{errorMessage(error)}</strong>
@@ -123,7 +143,7 @@ function ImportCard({ cluster }: { cluster: string }) {
       ) : null}
       {lineIssues.length ? <NumberedText text={text} issues={lineIssues} /> : null}
       <div className="row" style={{ marginTop: 12 }}>
-        <button type="button" className="btn" onClick={() => run(true)} disabled={!text.trim() || busy !== null} data-testid="import-preview">
+        <button type="button" className="btn" onClick={() => run(true)} disabled={(!text.trim() && !archive) || busy !== null} data-testid="import-preview">
           {busy === 'preview' ? <span className="spinner" /> : null} Preview
         </button>
         {previewCurrent ? (
@@ -169,6 +189,7 @@ function ImportCard({ cluster }: { cluster: string }) {
               </ul>
             </div>
           ) : null}
+          <MissingScriptsNotice missing={missingScripts} />
           <PreviewBody plan={preview.plan} />
         </div>
       ) : null}

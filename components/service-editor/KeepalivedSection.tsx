@@ -7,7 +7,7 @@ import { FORWARDING, DNS_TYPES, HEALTH_CHECK_TYPES, type HealthCheck } from '@/l
 import { Field } from '../ui/field';
 import { emptyHealthCheck, type HealthCheckForm, type RealServerForm, type ServiceForm } from './form';
 import type { CheckMoreForm } from './health-form';
-import type { SectionProps } from './section';
+import type { FieldErrors, SectionProps } from './section';
 import styles from './editor.module.css';
 
 const TYPE_LABEL: Record<HealthCheck['type'], string> = {
@@ -34,7 +34,7 @@ export function CheckTypeOptions() {
   );
 }
 
-type Errs = (path: string) => string[] | undefined;
+type Errs = FieldErrors;
 
 function Text({ label, path, value, onChange, e, readOnly, help }: { label: string; path: string; value: string; onChange: (v: string) => void; e: Errs; readOnly: boolean; help?: string }) {
   return (
@@ -42,6 +42,15 @@ function Text({ label, path, value, onChange, e, readOnly, help }: { label: stri
       <input type="text" value={value} disabled={readOnly} onChange={(ev) => onChange(ev.target.value)} spellCheck={false} />
     </Field>
   );
+}
+
+/** The issues of the "more urls" lines, each named by its line ("line 2: digest must be ..."). */
+function moreUrlErrors(e: Errs, at: string): string[] | undefined {
+  const out = e.under(at).flatMap(([path, msgs]) => {
+    const line = /^\.(\d+)/.exec(path.slice(at.length));
+    return msgs.map((m) => (line ? `line ${Number(line[1]) + 1}: ${m}` : m));
+  });
+  return out.length ? out : undefined;
 }
 
 /** The fields of a check that depend on its type and keepalived's extras; `at` is the check's path ("healthCheck"). */
@@ -63,6 +72,9 @@ function MoreFields({ hc, set, at, e, readOnly }: { hc: HealthCheckForm; set: (p
             readOnly={readOnly}
             help="e.g. 200-299,302 (replaces the expected status)"
           />
+          <Field label="More urls (each must pass)" errors={moreUrlErrors(e, p('moreUrls'))} help="one a line: path, then statuses such as 200-299 and an MD5 digest if any">
+            <textarea rows={2} value={m.moreUrls} disabled={readOnly} onChange={(ev) => set({ moreUrls: ev.target.value })} spellCheck={false} />
+          </Field>
           <Text label="Body MD5 (digest)" path={p('digest')} value={m.digest} onChange={(v) => set({ digest: v })} e={e} readOnly={readOnly} help="optional, 32 hex digits" />
           <Text
             label="Host header (virtualhost)"

@@ -25,6 +25,7 @@ import { ServiceEditor } from './ServiceEditor';
 import { QuiescentTemplateNotice } from './QuiescentTemplateNotice';
 import { GuardedServers } from './GuardedServers';
 import { ServiceTimeline } from './ServiceTimeline';
+import { ServiceMissingScripts } from './MissingScripts';
 
 export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceKey: string | null }) {
   const c = useCluster(cluster);
@@ -142,6 +143,7 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
           </button>
         </div>
       ) : null}
+      {shown ? <ServiceMissingScripts service={shown} directors={dirs.data?.directors ?? []} /> : null}
       {drainReports.length ? (
         <section className="card" aria-label="Drains" data-testid="drains">
           <h3 style={{ marginBottom: 8 }}>Draining real servers</h3>

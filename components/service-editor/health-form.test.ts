@@ -15,6 +15,7 @@ describe('service editor: keepalived fields survive an edit', () => {
         type: 'http',
         path: '/h',
         statusCodes: '200-299,302',
+        moreUrls: [{ path: '/mrtg/', statusCodes: '200', digest: '9b3a0c85a887a256d6939da88aabd8cd' }, { path: '/api?x=1' }],
         digest: '9e107d9d372bb6826bd81d3542a419d6',
         virtualhost: 'www.example.com',
         connectIp: '10.0.0.5',
@@ -41,5 +42,19 @@ describe('service editor: keepalived fields survive an edit', () => {
     const r = validateForm(d);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues.map((i) => i.path).sort()).toEqual(['realServers.0.healthCheck.digest', 'realServers.0.healthCheck.path']);
+  });
+
+  it('more urls are edited one a line, and a bad one is reported at its line', () => {
+    const d = formFromService(VirtualServiceSchema.parse({ protocol: 'tcp', address: '10.0.0.1', port: 80, healthCheck: { type: 'http', path: '/' } }));
+    d.healthCheck.more.moreUrls = '/a 200-299,302\n\n/b 9B3A0C85A887A256D6939DA88AABD8CD';
+    const ok = validateForm(d);
+    expect(ok.ok && ok.service.healthCheck?.moreUrls).toEqual([
+      { path: '/a', statusCodes: '200-299,302' },
+      { path: '/b', statusCodes: '200-299', digest: '9b3a0c85a887a256d6939da88aabd8cd' },
+    ]);
+    d.healthCheck.more.moreUrls = '/a\nb 999';
+    const bad = validateForm(d);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues.map((i) => i.path).sort()).toEqual(['healthCheck.moreUrls.1.path', 'healthCheck.moreUrls.1.statusCodes']);
   });
 });

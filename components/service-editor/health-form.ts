@@ -1,10 +1,12 @@
 // Form state of keepalived's side of a service: the check fields beyond the basic ones, each
 // real server's own check, the sorry server, the quorum and the group label. Text in, the model's
 // input out (VirtualServiceSchema validates it, and its issues come back to these fields).
-import type { HealthCheck, VirtualService } from '@/lib/ipvs/model';
+import type { HealthCheck, HttpUrl, VirtualService } from '@/lib/ipvs/model';
 
 export type CheckMoreForm = {
   statusCodes: string;
+  /** keepalived's further url blocks, one a line: "PATH [STATUSES] [MD5]" */
+  moreUrls: string;
   digest: string;
   virtualhost: string;
   connectIp: string;
@@ -27,6 +29,7 @@ export type QuorumForm = { enabled: boolean; minWeight: string; hysteresis: stri
 
 export const emptyCheckMore = (): CheckMoreForm => ({
   statusCodes: '',
+  moreUrls: '',
   digest: '',
   virtualhost: '',
   connectIp: '',
@@ -48,10 +51,21 @@ export const emptyQuorum = (): QuorumForm => ({ enabled: false, minWeight: '1', 
 
 const s = (v: string | number | undefined) => (v === undefined ? '' : String(v));
 
+/** One more url as a line of the form: "PATH STATUSES [MD5]". */
+const urlLine = (u: HttpUrl) => [u.path, u.statusCodes, u.digest].filter(Boolean).join(' ');
+/** A line back to a url: the path first, a 32-hex word is the digest, another word the statuses (the schema checks each). */
+function urlFromLine(line: string): Record<string, string> {
+  const [path = '', ...words] = line.trim().split(/\s+/);
+  const out: Record<string, string> = { path };
+  for (const w of words) out[/^[0-9a-fA-F]{32}$/.test(w) ? 'digest' : 'statusCodes'] = w;
+  return out;
+}
+
 export function checkMoreFrom(hc: HealthCheck | undefined): CheckMoreForm {
   if (!hc) return emptyCheckMore();
   return {
     statusCodes: s(hc.statusCodes),
+    moreUrls: (hc.moreUrls ?? []).map(urlLine).join('\n'),
     digest: s(hc.digest),
     virtualhost: s(hc.virtualhost),
     connectIp: s(hc.connectIp),
@@ -94,7 +108,7 @@ export function checkMoreToInput(type: HealthCheck['type'], m: CheckMoreForm, nu
     warmup: num(m.warmup),
     ...(m.alpha ? { alpha: true } : {}),
     ...(type !== 'misc' ? { connectIp: text(m.connectIp), bindTo: text(m.bindTo) } : {}),
-    ...(http ? { statusCodes: text(m.statusCodes), digest: text(m.digest), virtualhost: text(m.virtualhost) } : {}),
+    ...(http ? { statusCodes: text(m.statusCodes), digest: text(m.digest), virtualhost: text(m.virtualhost), moreUrls: moreUrlsToInput(m.moreUrls) } : {}),
     ...(type === 'dns' ? { dnsType: text(m.dnsType), dnsName: text(m.dnsName) } : {}),
     ...(type === 'udp' ? { udpPayload: text(m.udpPayload), udpReply: text(m.udpReply) } : {}),
     ...(type === 'smtp' ? { heloName: text(m.heloName) } : {}),
@@ -102,6 +116,11 @@ export function checkMoreToInput(type: HealthCheck['type'], m: CheckMoreForm, nu
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out;
+}
+
+function moreUrlsToInput(t: string): Record<string, string>[] | undefined {
+  const lines = t.split('\n').filter((l) => l.trim());
+  return lines.length ? lines.map(urlFromLine) : undefined;
 }
 
 export function sorryToInput(d: SorryForm, num: Num): Record<string, unknown> | undefined {

@@ -42,6 +42,13 @@ export function errorIssues(err: unknown): Issue[] {
     });
 }
 
+/** The messages an error carries for one form field (`path`), for <Field errors>. */
+export function issuesAt(err: unknown, path: string): string[] {
+  return errorIssues(err)
+    .filter((i) => i.path === path)
+    .map((i) => i.message);
+}
+
 /** HTTP status of an API error, if it has one. */
 export function errorStatus(err: unknown): number | null {
   if (!err || typeof err !== 'object') return null;

@@ -55,7 +55,7 @@ export function ErrorState({ error, title = 'Could not load', retry }: { error: 
 }
 
 /** The part of a react-query result QueryState reads (plain and infinite queries both fit). */
-type QueryLike<T> = { isPending: boolean; isError: boolean; error: unknown; data: T | undefined; refetch: () => unknown };
+export type QueryLike<T> = { isPending: boolean; isError: boolean; error: unknown; data: T | undefined; refetch: () => unknown };
 
 /**
  * The loading / error / empty / data skeleton of every list page in one place: a skeleton while

@@ -21,6 +21,7 @@ import { OpSchema } from '../ipvs/op';
 import { OpImpactSchema } from '../ipvs/impact';
 import { ConnEntrySchema, ConnFilterSchema } from '../ipvs/stats';
 import { ConfigDiffSchema } from '../ipvs/diff';
+import { MissingScriptSchema } from '../ipvs/check-scripts';
 import { RealServerKeyIdSchema, ServiceKeyIdSchema } from '../ipvs/keys';
 import { RolloutPolicySchema } from './rollout';
 import { CHART_FIELDS, STATS_FIELDS, StatsRowSchema, StatsValuesSchema, type ChartField, type StatsValues } from './stats-fields';
@@ -337,6 +338,17 @@ export const ImportRequestSchema = z
       )
       .max(1000, 'at most 1000 files')
       .default([]),
+    /** keepalived: a .tar or .tar.gz of /etc/keepalived instead of text and files (base64); `entry` names the main file inside it (default: the keepalived.conf nearest its root) */
+    archive: z
+      .object({
+        name: z.string().min(1).max(255),
+        base64: z
+          .string()
+          .max(22_400_000, 'the archive must be at most 16 MB')
+          .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'the archive must be base64'),
+        entry: z.string().min(1).max(1024).optional(),
+      })
+      .optional(),
     /** keepalived -i: the config id for @id lines */
     configId: z
       .string()
@@ -345,7 +357,11 @@ export const ImportRequestSchema = z
     /** keepalived $NAME definitions, as if at the top of the main file */
     defines: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a definition name is a letter or _ then letters, digits, _'), z.string().max(4096)).optional(),
   })
-  .refine((r) => r.text.length + r.files.reduce((n, f) => n + f.text.length, 0) <= 20_000_000, { path: ['files'], message: 'text and files must be at most 20 MB together' });
+  .refine((r) => r.text.length + r.files.reduce((n, f) => n + f.text.length, 0) <= 20_000_000, { path: ['files'], message: 'text and files must be at most 20 MB together' })
+  .refine((r) => !r.archive || (r.format === 'keepalived' && !r.text.trim() && r.files.length === 0), {
+    path: ['archive'],
+    message: 'an archive is a keepalived import on its own: no text or files with it',
+  });
 export const KeepalivedNoteSchema = z.object({ file: z.string(), line: z.number().int(), path: z.string(), message: z.string() });
 const ChangeCountsSchema = z.object({ total: z.number().int(), added: z.number().int(), changed: z.number().int(), removed: z.number().int() });
 /**
@@ -367,6 +383,8 @@ export const ImportResultSchema = z.object({
   keepalived: z.object({ files: z.array(z.string()), warnings: z.array(KeepalivedNoteSchema) }).optional(),
   /** listing imports: what an ipvsadm -Ln listing cannot carry */
   listing: z.object({ cannotCarry: z.array(z.string()) }).optional(),
+  /** MISC_CHECK scripts that directors of the cluster reported not having */
+  missingScripts: z.array(MissingScriptSchema).optional(),
 });
 export const ExportFormatSchema = z.enum(['rules', 'json', 'keepalived', 'sysctl'], { error: 'format must be rules, json, keepalived or sysctl' });
 export const ExportQuerySchema = z.object({

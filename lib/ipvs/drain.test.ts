@@ -5,32 +5,23 @@ import { applyOps } from './ops';
 import { DirectorConfigSchema } from './model';
 import { ZERO_COUNTERS, ZERO_RATES, type StatsSnapshot } from './stats';
 
-const desired = DirectorConfigSchema.parse({
-  services: [
-    {
-      protocol: 'tcp',
-      address: '10.0.0.1',
-      port: 80,
-      realServers: [
-        { address: '10.0.1.1', weight: 5 },
-        { address: '10.0.1.2', weight: 5, drain: { timeout: 120 } },
-      ],
-    },
-  ],
-});
-const actual = DirectorConfigSchema.parse({
-  services: [
-    {
-      protocol: 'tcp',
-      address: '10.0.0.1',
-      port: 80,
-      realServers: [
-        { address: '10.0.1.1', weight: 5 },
-        { address: '10.0.1.2', weight: 5 },
-      ],
-    },
-  ],
-});
+/** One service of two servers; the desired config drains the second, the live one has it as it was. */
+const config = (drain?: { timeout: number }) =>
+  DirectorConfigSchema.parse({
+    services: [
+      {
+        protocol: 'tcp',
+        address: '10.0.0.1',
+        port: 80,
+        realServers: [
+          { address: '10.0.1.1', weight: 5 },
+          { address: '10.0.1.2', weight: 5, ...(drain ? { drain } : {}) },
+        ],
+      },
+    ],
+  });
+const desired = config({ timeout: 120 });
+const actual = config();
 const created = new Date('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(created.getTime() + s * 1000);
 

@@ -470,6 +470,12 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
 
   for (const o of opts.slice(1)) {
     const v = o.value ?? '';
+    const onOff = LIST_SWITCHES[o.def.tag];
+    if (onOff) {
+      seen.set(onOff[0]);
+      list[onOff[1]] = true;
+      continue;
+    }
     switch (o.def.tag) {
       case 't':
       case 'u':
@@ -567,14 +573,6 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
         else dest.lowerThreshold = n;
         break;
       }
-      case 'c':
-        seen.set('connection');
-        list.connection = true;
-        break;
-      case 'n':
-        seen.set('numeric');
-        list.numeric = true;
-        break;
       case 'mcast-interface':
         seen.set('mcast-interface');
         daemon.interface = v.slice(0, 15);
@@ -586,43 +584,7 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
         else daemon.syncId = n;
         break;
       }
-      case 'timeout':
-        seen.set('timeout');
-        list.timeout = true;
-        break;
-      case 'daemon':
-        seen.set('daemon');
-        list.daemon = true;
-        break;
-      case 'stats':
-        seen.set('stats');
-        list.stats = true;
-        break;
-      case 'rate':
-        seen.set('rate');
-        list.rate = true;
-        break;
-      case 'thresholds':
-        seen.set('thresholds');
-        list.thresholds = true;
-        break;
-      case 'persistent-conn':
-        seen.set('persistent-conn');
-        list.persistentConn = true;
-        break;
-      case 'nosort':
-        seen.set('nosort');
-        list.nosort = true;
-        break;
       case 'sort':
-        break;
-      case 'X':
-        seen.set('exact');
-        list.exact = true;
-        break;
-      case 'tun-info':
-        seen.set('tun-info');
-        list.tunInfo = true;
         break;
       case '6':
         if (svc.fwmark) {
@@ -772,6 +734,21 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
       return { cmd: 'stop-daemon', state: daemon.state, syncId: seen.has('syncid') ? daemon.syncId : null };
   }
 }
+
+/** The list options that only switch a ListSpec field on: option tag -> the name `seen` records, the field. */
+const LIST_SWITCHES: Partial<Record<string, readonly [OptName, keyof ListSpec]>> = {
+  c: ['connection', 'connection'],
+  n: ['numeric', 'numeric'],
+  timeout: ['timeout', 'timeout'],
+  daemon: ['daemon', 'daemon'],
+  stats: ['stats', 'stats'],
+  rate: ['rate', 'rate'],
+  thresholds: ['thresholds', 'thresholds'],
+  'persistent-conn': ['persistent-conn', 'persistentConn'],
+  nosort: ['nosort', 'nosort'],
+  X: ['exact', 'exact'],
+  'tun-info': ['tun-info', 'tunInfo'],
+};
 
 /** Which options a command line gave (set_option: each at most once). */
 class Seen {

@@ -29,8 +29,8 @@ export function keepalivedView(c: DirectorConfig): DirectorConfig {
     const byType: Record<HealthCheck['type'], object> = {
       tcp: conn,
       ping: conn,
-      http: { ...conn, path: hc.path, expectStatus: hc.expectStatus, statusCodes: hc.statusCodes, digest: hc.digest, virtualhost: hc.virtualhost },
-      https: { ...conn, path: hc.path, expectStatus: hc.expectStatus, statusCodes: hc.statusCodes, digest: hc.digest, virtualhost: hc.virtualhost },
+      http: { ...conn, path: hc.path, expectStatus: hc.expectStatus, statusCodes: hc.statusCodes, digest: hc.digest, virtualhost: hc.virtualhost, moreUrls: hc.moreUrls },
+      https: { ...conn, path: hc.path, expectStatus: hc.expectStatus, statusCodes: hc.statusCodes, digest: hc.digest, virtualhost: hc.virtualhost, moreUrls: hc.moreUrls },
       dns: { ...conn, dnsType: hc.dnsType, dnsName: hc.dnsName },
       udp: { ...conn, udpPayload: hc.udpPayload, udpReply: hc.udpReply },
       smtp: { ...conn, heloName: hc.heloName },
@@ -61,35 +61,42 @@ export function keepalivedView(c: DirectorConfig): DirectorConfig {
   });
 }
 
-const checkArb = fc.record(
-  {
-    type: fc.constantFrom('tcp' as const, 'http' as const, 'https' as const, 'dns' as const, 'udp' as const, 'ping' as const, 'smtp' as const, 'misc' as const),
-    dnsType: fc.constantFrom('A' as const, 'AAAA' as const, 'SOA' as const),
-    dnsName: fc.constantFrom('.', 'www.example.com', 'example.org.'),
-    udpPayload: fc.constantFrom('00', 'deadbeef'),
-    udpReply: fc.constantFrom('01', 'cafe'),
-    heloName: fc.constantFrom('lb.example.com'),
-    script: fc.constantFrom('check_db.sh', 'probe-1'),
-    scriptArgs: fc.constantFrom(['--port=5432'], ['a', 'b/c']),
-    dynamicWeight: fc.boolean(),
-    alpha: fc.boolean(),
-    path: fc.constantFrom('/', '/healthz', "/a/b?x=1&y=(2)*'z'", '/%7Euser/;v=1'),
-    statusCodes: fc.constantFrom('200-299', '200,204', '200-299,301-302'),
-    expectStatus: fc.constantFrom(200, 204),
-    digest: fc.constantFrom('9e107d9d372bb6826bd81d3542a419d6', 'D41D8CD98F00B204E9800998ECF8427E'),
-    virtualhost: fc.constantFrom('www.example.com', 'api.example.org:8443'),
-    port: fc.integer({ min: 1, max: 65535 }),
-    connectIp: fc.constantFrom('10.9.9.9', '2001:db8::99'),
-    bindTo: fc.constantFrom('10.8.8.8'),
-    interval: fc.integer({ min: 1, max: 120 }),
-    timeout: fc.integer({ min: 1, max: 30 }),
-    fall: fc.integer({ min: 1, max: 6 }),
-    retryDelay: fc.integer({ min: 0, max: 10 }),
-    warmup: fc.integer({ min: 0, max: 30 }),
-    onFailure: fc.constantFrom('quiesce' as const, 'remove' as const),
-  },
-  { requiredKeys: ['type', 'interval', 'timeout', 'fall', 'onFailure', 'script'] },
+const urlArb = fc.record(
+  { path: fc.constantFrom('/mrtg/', '/status?full=1'), statusCodes: fc.constantFrom('200', '200-299,302'), digest: fc.constantFrom('9b3a0c85a887a256d6939da88aabd8cd') },
+  { requiredKeys: ['path', 'statusCodes'] },
 );
+const checkArb = fc
+  .record(
+    {
+      type: fc.constantFrom('tcp' as const, 'http' as const, 'https' as const, 'dns' as const, 'udp' as const, 'ping' as const, 'smtp' as const, 'misc' as const),
+      dnsType: fc.constantFrom('A' as const, 'AAAA' as const, 'SOA' as const),
+      dnsName: fc.constantFrom('.', 'www.example.com', 'example.org.'),
+      udpPayload: fc.constantFrom('00', 'deadbeef'),
+      udpReply: fc.constantFrom('01', 'cafe'),
+      heloName: fc.constantFrom('lb.example.com'),
+      script: fc.constantFrom('check_db.sh', 'probe-1'),
+      scriptArgs: fc.constantFrom(['--port=5432'], ['a', 'b/c']),
+      dynamicWeight: fc.boolean(),
+      alpha: fc.boolean(),
+      path: fc.constantFrom('/', '/healthz', "/a/b?x=1&y=(2)*'z'", '/%7Euser/;v=1'),
+      statusCodes: fc.constantFrom('200-299', '200,204', '200-299,301-302'),
+      expectStatus: fc.constantFrom(200, 204),
+      digest: fc.constantFrom('9e107d9d372bb6826bd81d3542a419d6', 'D41D8CD98F00B204E9800998ECF8427E'),
+      virtualhost: fc.constantFrom('www.example.com', 'api.example.org:8443'),
+      port: fc.integer({ min: 1, max: 65535 }),
+      connectIp: fc.constantFrom('10.9.9.9', '2001:db8::99'),
+      bindTo: fc.constantFrom('10.8.8.8'),
+      interval: fc.integer({ min: 1, max: 120 }),
+      timeout: fc.integer({ min: 1, max: 30 }),
+      fall: fc.integer({ min: 1, max: 6 }),
+      retryDelay: fc.integer({ min: 0, max: 10 }),
+      warmup: fc.integer({ min: 0, max: 30 }),
+      onFailure: fc.constantFrom('quiesce' as const, 'remove' as const),
+      moreUrls: fc.array(urlArb, { minLength: 1, maxLength: 3 }),
+    },
+    { requiredKeys: ['type', 'interval', 'timeout', 'fall', 'onFailure', 'script'] },
+  )
+  .map(({ moreUrls, ...hc }) => (hc.type === 'http' || hc.type === 'https' ? { ...hc, moreUrls } : hc));
 
 /** configArb plus what keepalived adds: groups, sorry servers, quorum and a check per real server. */
 function keepalivedArb() {

@@ -12,7 +12,7 @@
 //   health       TCP_CHECK / HTTP_GET / SSL_GET in each real_server (the server's own check, else
 //                the service's) with delay_loop, connect_timeout, retry (= fall - 1),
 //                delay_before_retry, warmup, connect_port, connect_ip, bindto,
-//                url { path, status_code, digest }, virtualhost
+//                url { path, status_code, digest } (one block per url), virtualhost
 //   globals      global_defs { lvs_timeouts tcp N tcpfin N udp N; lvs_sync_daemon IF id N ... }
 // keepalived's default lvs_method is NAT, so the export always writes it per real server.
 // Not representable, hence not round-tripped: rise (keepalived puts a server back after one good
@@ -62,10 +62,12 @@ function checkerBlock(hc: HealthCheck, ind: string): string[] {
     if (hc.dynamicWeight) out.push(`${ind}${I}misc_dynamic`);
   }
   if (hc.type === 'http' || hc.type === 'https') {
-    out.push(`${ind}${I}url {`, `${ind}${I}${I}path ${kaWord(hc.path)}`);
-    out.push(`${ind}${I}${I}status_code ${hc.statusCodes ? hc.statusCodes.split(',').map(kaWord).join(' ') : hc.expectStatus}`);
-    if (hc.digest) out.push(`${ind}${I}${I}digest ${kaWord(hc.digest)}`);
-    out.push(`${ind}${I}}`);
+    for (const u of [{ path: hc.path, statusCodes: hc.statusCodes ?? String(hc.expectStatus), digest: hc.digest }, ...(hc.moreUrls ?? [])]) {
+      out.push(`${ind}${I}url {`, `${ind}${I}${I}path ${kaWord(u.path)}`);
+      out.push(`${ind}${I}${I}status_code ${u.statusCodes.split(',').map(kaWord).join(' ')}`);
+      if (u.digest) out.push(`${ind}${I}${I}digest ${kaWord(u.digest)}`);
+      out.push(`${ind}${I}}`);
+    }
     if (hc.virtualhost) out.push(`${ind}${I}virtualhost ${kaWord(hc.virtualhost)}`);
   }
   if (hc.type !== 'misc') {

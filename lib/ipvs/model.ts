@@ -89,6 +89,20 @@ const ScriptArgSchema = z
   .max(256)
   .regex(/^[A-Za-z0-9_.,:=/@%+-]+$/, 'script arguments hold only letters, digits and _ . , : = / @ % + -');
 
+const Md5Schema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{32}$/, 'digest must be an MD5 sum: 32 hex digits')
+  .transform((d) => d.toLowerCase());
+const StatusCodesSchema = z.string().regex(/^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/, 'status codes must be a list of codes and ranges such as 200-299,302');
+/** One more url of an HTTP_GET / SSL_GET check (keepalived's further `url` blocks), with its own path, statuses and digest. */
+export const HttpUrlSchema = z.object({
+  path: HttpPathSchema,
+  /** keepalived accepts any 2xx when a url names no status_code. */
+  statusCodes: StatusCodesSchema.default('200-299'),
+  digest: Md5Schema.optional(),
+});
+export type HttpUrl = z.output<typeof HttpUrlSchema>;
+
 export const HealthCheckSchema = z
   .object({
     type: z.enum(HEALTH_CHECK_TYPES, { error: `health check type must be one of ${HEALTH_CHECK_TYPES.join(', ')}` }),
@@ -98,17 +112,12 @@ export const HealthCheckSchema = z
     /** Host header (keepalived's virtualhost); default the server's address. */
     virtualhost: HostHeaderSchema.optional(),
     /** MD5 of the body, hex (keepalived's digest). */
-    digest: z
-      .string()
-      .regex(/^[0-9a-fA-F]{32}$/, 'digest must be an MD5 sum: 32 hex digits')
-      .transform((d) => d.toLowerCase())
-      .optional(),
+    digest: Md5Schema.optional(),
     expectStatus: int('expected status', 100, 599).default(200),
     /** Several accepted statuses as keepalived writes them ("200-299,302"); when set it replaces expectStatus. */
-    statusCodes: z
-      .string()
-      .regex(/^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/, 'status codes must be a list of codes and ranges such as 200-299,302')
-      .optional(),
+    statusCodes: StatusCodesSchema.optional(),
+    /** keepalived's further url blocks (HTTP_GET / SSL_GET): the check passes only when the url above and every one of these pass. */
+    moreUrls: z.array(HttpUrlSchema).max(16, 'at most 16 more urls').optional(),
     /** Probe this address instead of the real server's (keepalived's connect_ip). */
     connectIp: AddressSchema.optional(),
     /** Source address of the probe (keepalived's bindto). */
@@ -141,6 +150,7 @@ export const HealthCheckSchema = z
     onFailure: z.enum(['quiesce', 'remove']).default('quiesce'),
   })
   .superRefine((hc, ctx) => {
+    if (hc.moreUrls?.length && hc.type !== 'http' && hc.type !== 'https') ctx.addIssue({ code: 'custom', path: ['moreUrls'], message: 'more urls are for http and https checks' });
     if (hc.type === 'misc' && hc.script === undefined) ctx.addIssue({ code: 'custom', path: ['script'], message: "a misc check needs the name of a script in the director's checks directory" });
   })
   // one spelling per meaning: a single status code is expectStatus; with a list, expectStatus is unused (200)

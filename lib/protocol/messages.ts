@@ -3,7 +3,7 @@
 // keeps running the last good one on NACK.
 import { z } from 'zod';
 import { DB_INT_MAX } from '../ipvs/db-int';
-import { AddressSchema, DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema, SyncDaemonSchema } from '../ipvs/model';
+import { AddressSchema, CheckScriptSchema, DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema, SyncDaemonSchema } from '../ipvs/model';
 import { OpSchema } from '../ipvs/op';
 import { SysctlsSchema } from '../ipvs/sysctls';
 import { ConnEntrySchema, ConnFilterSchema, StatsSnapshotSchema } from '../ipvs/stats';
@@ -66,6 +66,9 @@ export type ConnQuery = z.output<typeof ConnQuerySchema>;
 
 // ---- agent -> control plane (POST /api/v1/agent/report) -----------------------------------
 
+/** The most check script names a director reports (a checks directory is a handful of files). */
+export const MAX_CHECK_SCRIPTS = 500;
+
 export const CapabilitiesSchema = z.object({
   agentVersion: z.string(),
   engine: z.enum(['ipvsadm', 'sim', 'netlink']),
@@ -79,6 +82,8 @@ export const CapabilitiesSchema = z.object({
   schedulers: z.array(z.string()),
   /** The kernel's IPVS settings (net.ipv4.vs.*) when the agent started; live values travel in each `state`. */
   sysctls: SysctlsSchema.optional(),
+  /** The MISC_CHECK scripts this director has (names of the executables in its --checks-dir); absent from older agents. */
+  checkScripts: z.array(CheckScriptSchema).max(MAX_CHECK_SCRIPTS).optional(),
 });
 export type Capabilities = z.output<typeof CapabilitiesSchema>;
 

@@ -10,9 +10,12 @@ import type { ChangeSet, CommitResult, ImportRequestSchema, PlanPreview, Revisio
 import { unifiedDiff } from '../api/text-diff';
 import type { Cluster, ConfigRevision } from '../generated/sqlite/client';
 import { diffConfigs } from '../ipvs/diff';
+import { missingCheckScripts, type DirectorScripts, type MissingScript } from '../ipvs/check-scripts';
+import { CapabilitiesSchema } from '../protocol/messages';
 import { ListingParseError, RulesParseError } from '../ipvs/errors';
 import { listingCannotCarry, parseList } from '../ipvs/listing/list';
 import { configHash } from './config-hash';
+import { ArchiveError, readKeepalivedArchive } from './keepalived-archive';
 import { importKeepalived, toKeepalivedConf } from '../ipvs/keepalived';
 import { DirectorConfigSchema, type DirectorConfig } from '../ipvs/model';
 import { serviceKeyId } from '../ipvs/keys';
@@ -291,10 +294,30 @@ export async function diffRevisions(clusterRef: string, from: number, to: number
 type ImportRequest = z.output<typeof ImportRequestSchema>;
 
 type KeepalivedNotes = { files: string[]; warnings: { file: string; line: number; path: string; message: string }[] };
-type ImportNotes = { keepalived?: KeepalivedNotes; listing?: { cannotCarry: string[] } };
+type ImportNotes = { keepalived?: KeepalivedNotes; listing?: { cannotCarry: string[] }; missingScripts?: MissingScript[] };
+
+/** A keepalived import's files: pasted (the main file is `text`) or read from an archive (named by their names inside it). */
+type KeepalivedInput = Pick<ImportRequest, 'files' | 'configId' | 'defines'> & { entry?: string; archive?: { name: string; names: Map<string, string> } };
+
+/** An uploaded archive of /etc/keepalived as the main file's text and the other files (422 naming the archive's entry when it cannot be read). */
+async function archiveInput(req: ImportRequest): Promise<{ text: string; ka: KeepalivedInput }> {
+  const a = req.archive!;
+  try {
+    const r = await readKeepalivedArchive(Buffer.from(a.base64, 'base64'), a.entry);
+    const entry = [...r.names].find(([, n]) => n === r.main)![0];
+    const files = Object.entries(r.files).map(([path, text]) => ({ path, text }));
+    return { text: r.files[entry]!, ka: { files, configId: req.configId, defines: req.defines, entry, archive: { name: a.name, names: r.names } } };
+  } catch (e) {
+    if (!(e instanceof ArchiveError)) throw e;
+    throw unprocessable(`${a.name}: ${e.message}`, [{ path: 'archive', ...(e.entry ? { file: e.entry } : {}), message: `${a.name}${e.entry ? `: ${e.entry}` : ''}: ${e.message}` }]);
+  }
+}
 
 /** Text -> config, with every bad line reported (422) rather than the first; a keepalived.conf with its included files. */
-export function parseImport(format: ImportRequest['format'], text: string, ka?: Pick<ImportRequest, 'files' | 'configId' | 'defines'>, notes?: (n: ImportNotes) => void): DirectorConfig {
+export function parseImport(format: ImportRequest['format'], text: string, ka?: KeepalivedInput, notes?: (n: ImportNotes) => void): DirectorConfig {
+  // an archive's files are named as inside it
+  const named = (file: string) => ka?.archive?.names.get(file) ?? file;
+  const entry = ka?.entry ?? 'keepalived.conf';
   try {
     if (format === 'rules') return parseRules(text);
     if (format === 'sysctl') {
@@ -311,21 +334,21 @@ export function parseImport(format: ImportRequest['format'], text: string, ka?: 
     if (format === 'keepalived') {
       const files: Record<string, string> = {};
       for (const f of ka?.files ?? []) files[f.path] = f.text;
-      const r = importKeepalived({ entry: 'keepalived.conf', files: { ...files, 'keepalived.conf': text } }, { configId: ka?.configId, defines: ka?.defines });
-      notes?.({ keepalived: { files: r.files, warnings: r.warnings } });
+      const r = importKeepalived({ entry, files: { ...files, [entry]: text } }, { configId: ka?.configId, defines: ka?.defines });
+      notes?.({ keepalived: { files: r.files.map(named), warnings: r.warnings.map((w) => ({ ...w, file: named(w.file) })) } });
       return r.config;
     }
   } catch (e) {
     const err = e as Error & { issues?: { line?: number; path?: string; message: string }[]; line?: number };
     if (e instanceof RulesParseError || e instanceof ListingParseError || (Array.isArray(err.issues) && err.issues.some((i) => typeof i.line === 'number'))) {
       const issues = ((err.issues as { line?: number; path?: string; message: string; file?: string }[]) ?? []).map((i) => ({
-        path: i.file && i.file !== 'keepalived.conf' ? 'files' : 'text',
+        path: ka?.archive ? 'archive' : i.file && i.file !== entry ? 'files' : 'text',
         line: i.line,
-        ...(i.file ? { file: i.file } : {}),
-        message: `${i.file ? `${i.file}:${i.line}` : `line ${i.line}`}: ${i.path ? `${i.path.replace(/\[(\d+)\]/g, '.$1')}: ` : ''}${i.message}`,
+        ...(i.file ? { file: named(i.file) } : {}),
+        message: `${i.file ? `${named(i.file)}:${i.line}` : `line ${i.line}`}: ${i.path ? `${i.path.replace(/\[(\d+)\]/g, '.$1')}: ` : ''}${i.message}`,
       }));
       throw unprocessable(
-        `the ${format === 'rules' ? 'rules text' : format === 'listing' ? 'listing' : format === 'sysctl' ? 'sysctl.conf text' : 'keepalived.conf'} has ${issues.length} bad line${issues.length === 1 ? '' : 's'}`,
+        `the ${format === 'rules' ? 'rules text' : format === 'listing' ? 'listing' : format === 'sysctl' ? 'sysctl.conf text' : (ka?.archive?.name ?? 'keepalived.conf')} has ${issues.length} bad line${issues.length === 1 ? '' : 's'}`,
         issues,
       );
     }
@@ -368,22 +391,43 @@ export function keepOverlays(imported: DirectorConfig, currentConfig: DirectorCo
   return merged ? DirectorConfigSchema.parse({ globals, services }) : { globals, services };
 }
 
+/** The check scripts each director of the cluster reported in its facts (undefined when it has not said). */
+export async function directorScripts(clusterId: string): Promise<DirectorScripts[]> {
+  const prisma = await db();
+  const rows = await prisma.director.findMany({ where: { clusterId, revoked: false }, select: { name: true, facts: true }, orderBy: { name: 'asc' } });
+  return rows.map((d) => {
+    const f = CapabilitiesSchema.safeParse(d.facts);
+    return { name: d.name, scripts: f.success ? f.data.checkScripts : undefined };
+  });
+}
+
 export async function importConfig(clusterRef: string, req: ImportRequest, who: Actor): Promise<{ plan: PlanPreview; revision: RevisionSummary | null; pushedTo: number } & ImportNotes> {
   const cluster = await findCluster(clusterRef);
   const cur = current(cluster);
   let notes: ImportNotes = {};
-  let config = parseImport(req.format, req.text, req, (n) => (notes = n));
+  const input = req.archive ? await archiveInput(req) : { text: req.text, ka: { files: req.files, configId: req.configId, defines: req.defines } };
+  let config = parseImport(req.format, input.text, input.ka, (n) => (notes = n));
   await yieldToEventLoop();
   if (req.keepOverlays || req.format === 'sysctl') {
     config = keepOverlays(config, revisionConfig(cur), req.format);
     await yieldToEventLoop();
   }
+  const missing = missingCheckScripts(config, await directorScripts(cluster.id));
+  if (missing.length) notes = { ...notes, missingScripts: missing };
   if (req.dryRun) {
     const base = req.baseRevision === cur.number ? cur : await findRevision(cluster.id, cluster.name, req.baseRevision);
     return { plan: await preview(cluster, base, config), revision: null, pushedTo: 0, ...notes };
   }
   staleCheck(cluster, req.baseRevision);
-  const r = await commitConfig({ cluster, baseRevision: req.baseRevision, config, message: req.message, who, action: 'revision.import', details: { format: req.format, bytes: req.text.length } });
+  const r = await commitConfig({
+    cluster,
+    baseRevision: req.baseRevision,
+    config,
+    message: req.message,
+    who,
+    action: 'revision.import',
+    details: { format: req.format, bytes: req.text.length, ...(req.archive ? { archive: req.archive.name, archiveBytes: Math.floor((req.archive.base64.length * 3) / 4) } : {}) },
+  });
   return { plan: r.plan, revision: r.revision, pushedTo: r.pushedTo, ...notes };
 }
 

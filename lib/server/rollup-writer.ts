@@ -47,7 +47,7 @@ const COLS = [
   'outbps',
   'samples',
 ] as const;
-const SUMS = ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'];
+const SUMS: readonly string[] = ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'];
 const AVGS = ['activeConns', 'inactConns', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'];
 const q = (c: string) => `"${c}"`;
 const ON_CONFLICT = `ON CONFLICT ("directorId", "serviceKey", "destKey", "minute") DO UPDATE SET ${[
@@ -55,6 +55,11 @@ const ON_CONFLICT = `ON CONFLICT ("directorId", "serviceKey", "destKey", "minute
   ...AVGS.map((c) => `${q(c)} = ("StatsRollup".${q(c)} * "StatsRollup"."samples" + excluded.${q(c)} * excluded."samples") / ("StatsRollup"."samples" + excluded."samples")`),
   `"samples" = "StatsRollup"."samples" + excluded."samples"`,
 ].join(', ')}`;
+
+/** A row's values in COLS order with a new id; the counters (SUMS, 64-bit columns) go through `big` (BigInt for SQLite, a decimal string for PostgreSQL's int8). */
+function rowValues(r: RollupRow, big: (n: number) => unknown): unknown[] {
+  return COLS.map((c) => (c === 'id' ? crypto.randomUUID() : SUMS.includes(c) ? big(r[c] as number) : r[c]));
+}
 
 interface Writer {
   url: string;
@@ -92,26 +97,7 @@ async function sqliteWriter(url: string, file: string): Promise<Writer> {
   const insertAll = d.transaction((rows: RollupRow[]) => {
     for (const r of rows) {
       try {
-        stmt.run(
-          crypto.randomUUID(),
-          r.directorId,
-          r.serviceKey,
-          r.destKey,
-          r.minute,
-          BigInt(r.conns),
-          BigInt(r.inPkts),
-          BigInt(r.outPkts),
-          BigInt(r.inBytes),
-          BigInt(r.outBytes),
-          r.activeConns,
-          r.inactConns,
-          r.cps,
-          r.inpps,
-          r.outpps,
-          r.inbps,
-          r.outbps,
-          r.samples,
-        );
+        stmt.run(...rowValues(r, (n) => BigInt(n)));
       } catch (e) {
         if (!isForeignKeyError(e)) throw e; // the director was deleted meanwhile: its rows go with it
       }
@@ -141,27 +127,7 @@ async function pgWriter(url: string): Promise<Writer> {
         const chunk = rows.slice(i, i + 1000);
         const cols: unknown[][] = COLS.map(() => []);
         for (const r of chunk) {
-          const v = [
-            crypto.randomUUID(),
-            r.directorId,
-            r.serviceKey,
-            r.destKey,
-            r.minute,
-            r.conns,
-            r.inPkts,
-            r.outPkts,
-            r.inBytes,
-            r.outBytes,
-            r.activeConns,
-            r.inactConns,
-            r.cps,
-            r.inpps,
-            r.outpps,
-            r.inbps,
-            r.outbps,
-            r.samples,
-          ];
-          v.forEach((x, k) => cols[k]!.push(k >= 5 && k <= 9 ? String(Math.round(x as number)) : x));
+          rowValues(r, (n) => String(Math.round(n))).forEach((x, k) => cols[k]!.push(x));
         }
         try {
           await pool.query(text, cols);

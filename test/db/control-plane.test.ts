@@ -9,15 +9,12 @@ import type { StatsSnapshot } from '@/lib/ipvs/stats';
 import { PROTOCOL_VERSION, type DesiredRevision, type Report } from '@/lib/protocol/messages';
 import { db, dbTarget } from '@/lib/server/db';
 import { writeRollups } from '@/lib/server/rollup-writer';
-import { hub } from '@/lib/server/hub';
 import { statsStore } from '@/lib/server/stats';
-import { createUser } from '@/lib/server/users';
 import { call, signIn, type Caller } from '../api/caller';
 import { SseReader } from '../api/sse-reader';
-import { backends, createTestDb, type TestDb } from './harness';
-
-const PASSWORD = 'correct horse battery staple';
-const SYSTEM = { actor: 'test', clientIp: null };
+import { tarOf } from '../tar';
+import { gzipSync } from 'node:zlib';
+import { backends, closeTestDb, dbWithUsers, PASSWORD, rollupRow, type TestDb } from './harness';
 
 const WEB = {
   protocol: 'tcp',
@@ -58,19 +55,12 @@ for (const backend of backends()) {
     let viewer: Caller;
 
     beforeAll(async () => {
-      tdb = await createTestDb(backend);
-      await createUser({ username: 'admin', password: PASSWORD, role: 'admin' }, SYSTEM);
-      await createUser({ username: 'olga', password: PASSWORD, role: 'operator' }, SYSTEM);
-      await createUser({ username: 'vic', password: PASSWORD, role: 'viewer' }, SYSTEM);
-      admin = await signIn('admin', PASSWORD);
-      oper = await signIn('olga', PASSWORD);
-      viewer = await signIn('vic', PASSWORD);
+      ({
+        tdb,
+        as: { admin, olga: oper, vic: viewer },
+      } = await dbWithUsers(backend, { admin: 'admin', olga: 'operator', vic: 'viewer' }));
     });
-    afterAll(async () => {
-      hub.closeAll();
-      statsStore.reset();
-      await tdb.drop();
-    });
+    afterAll(() => closeTestDb(tdb));
 
     describe('clusters and revisions', () => {
       it('creates a cluster with revision 1, refuses a taken or malformed name with the field named', async () => {
@@ -301,6 +291,36 @@ for (const backend of backends()) {
         });
         expect(badInclude.status).toBe(422);
         expect(badInclude.body.issues[0]).toMatchObject({ path: 'files', file: 'conf.d/web.conf', line: 3 });
+        // one archive of /etc/keepalived: the main file found in it, errors and files named as inside it
+        const archive = async (files: Record<string, string>, entry?: string) =>
+          call('importConfig', {
+            params: { cluster: 'web' },
+            body: {
+              format: 'keepalived',
+              text: '',
+              archive: { name: 'lb1.tar.gz', base64: gzipSync(await tarOf(Object.entries(files).map(([name, body]) => ({ name, body })))).toString('base64'), ...(entry ? { entry } : {}) },
+              baseRevision: 5,
+              dryRun: true,
+            },
+            as: oper,
+          });
+        const fromArchive = await archive({ 'etc/keepalived/keepalived.conf': 'include conf.d/*.conf\n', 'etc/keepalived/conf.d/web.conf': 'virtual_server 10.0.0.7 80 {\n}\n' });
+        expect(fromArchive.status).toBe(200);
+        expect(fromArchive.body.keepalived.files).toEqual(['etc/keepalived/keepalived.conf', 'etc/keepalived/conf.d/web.conf']);
+        expect(fromArchive.body.plan.counts.services.total).toBe(1);
+        const badInArchive = await archive({ 'etc/keepalived/keepalived.conf': 'include conf.d/*.conf\n', 'etc/keepalived/conf.d/web.conf': '\nvirtual_server 10.0.0.7 80 {\n  lb_algo nope\n}\n' });
+        expect(badInArchive.status).toBe(422);
+        expect(badInArchive.body.issues[0]).toMatchObject({ path: 'archive', file: 'etc/keepalived/conf.d/web.conf', line: 3 });
+        const hostile = await archive({ 'keepalived.conf': '', '../../x.conf': '' });
+        expect(hostile.status).toBe(422);
+        expect(hostile.body.issues[0]).toMatchObject({ path: 'archive', file: '../../x.conf', message: expect.stringContaining('lb1.tar.gz: ../../x.conf: archive entry "../../x.conf" climbs out') });
+        const both = await call('importConfig', {
+          params: { cluster: 'web' },
+          body: { format: 'keepalived', text: 'x', archive: { name: 'a.tar', base64: '' }, baseRevision: 5, dryRun: true },
+          as: oper,
+        });
+        expect(both.status).toBe(400);
+        expect(both.body.issues[0]).toMatchObject({ path: 'archive' });
         // an ipvsadm -Ln listing (pasted, trailing blanks lost) imports and says what it cannot carry
         const listing =
           'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.8:80 wrr\n  -> 10.0.1.1:80                  Route   3      7          0\n';
@@ -378,7 +398,23 @@ for (const backend of backends()) {
           error: expect.stringContaining(`agent refused: the agent speaks protocol version ${PROTOCOL_VERSION + 1} and this console speaks ${PROTOCOL_VERSION}`),
           issues: [{ path: 'protocolVersion' }],
         });
-        expect((await report({ type: 'hello', protocolVersion: PROTOCOL_VERSION, capabilities: capabilities(), lastAppliedRevision: null })).status).toBe(200);
+        expect((await report({ type: 'hello', protocolVersion: PROTOCOL_VERSION, capabilities: { ...capabilities(), checkScripts: ['check_db.sh'] }, lastAppliedRevision: null })).status).toBe(200);
+        // the director said which check scripts it has: an import naming another one is warned about before the commit
+        const misc = (script: string) =>
+          call('importConfig', {
+            params: { cluster: 'web' },
+            body: {
+              format: 'keepalived',
+              text: `virtual_server 10.0.0.8 5432 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.0.2.1 5432 {\n    MISC_CHECK {\n      misc_path "/usr/local/bin/${script} --port=5432"\n    }\n  }\n}\n`,
+              baseRevision: 5,
+              dryRun: true,
+            },
+            as: oper,
+          });
+        const lacking = await misc('check_pg.sh');
+        expect(lacking.status).toBe(200);
+        expect(lacking.body.missingScripts).toEqual([{ service: 'tcp|10.0.0.8|5432', where: 'the service', script: 'check_pg.sh', directors: ['lb2'] }]);
+        expect((await misc('check_db.sh')).body.missingScripts).toBeUndefined();
         expect((await report({ type: 'state', actual: first.config, drift: null })).status).toBe(200);
         expect((await report({ type: 'ack', revision: 5, hash: first.hash, opsApplied: 4, durationMs: 12 })).status).toBe(200);
         st = (await call('getDirector', { params: { cluster: 'web', director: 'lb2' }, as: viewer })).body;
@@ -605,25 +641,7 @@ for (const backend of backends()) {
       it('merges a minute written twice (an agent that moved between processes): counters add, averages weigh', async () => {
         const prisma = await db();
         const d = await prisma.director.findFirstOrThrow({ where: { name: 'lb-stats' } });
-        const row = (conns: number, cps: number, samples: number) => ({
-          directorId: d.id,
-          serviceKey: 'tcp|10.0.0.1|80',
-          destKey: '',
-          minute: 1000,
-          conns,
-          inPkts: 0,
-          outPkts: 0,
-          inBytes: 0,
-          outBytes: 0,
-          activeConns: cps,
-          inactConns: 0,
-          cps,
-          inpps: 0,
-          outpps: 0,
-          inbps: 0,
-          outbps: 0,
-          samples,
-        });
+        const row = (conns: number, cps: number, samples: number) => rollupRow({ directorId: d.id, serviceKey: 'tcp|10.0.0.1|80', minute: 1000, conns, activeConns: cps, cps, samples });
         await writeRollups(dbTarget(), [row(100, 10, 30)]);
         await writeRollups(dbTarget(), [row(50, 40, 10)]);
         const r = await prisma.statsRollup.findUniqueOrThrow({ where: { directorId_serviceKey_destKey_minute: { directorId: d.id, serviceKey: 'tcp|10.0.0.1|80', destKey: '', minute: 1000 } } });

@@ -7,14 +7,10 @@ import type { CurrentStats } from '@/lib/api/schemas';
 import { STATS_FIELDS } from '@/lib/api/stats-fields';
 import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { StatsSnapshot } from '@/lib/ipvs/stats';
-import { hub } from '@/lib/server/hub';
 import { statsStore } from '@/lib/server/stats';
-import { createUser } from '@/lib/server/users';
-import { call, signIn, type Caller } from '../api/caller';
-import { backends, createTestDb, type TestDb } from './harness';
+import { call, type Caller } from '../api/caller';
+import { backends, closeTestDb, dbWithUsers, type TestDb } from './harness';
 
-const PASSWORD = 'correct horse battery staple';
-const SYSTEM = { actor: 'test', clientIp: null };
 const N = 120;
 
 type Svc = StatsSnapshot['services'][number];
@@ -67,17 +63,12 @@ for (const backend of backends()) {
     let oper: Caller;
 
     beforeAll(async () => {
-      tdb = await createTestDb(backend);
-      await createUser({ username: 'olga', password: PASSWORD, role: 'operator' }, SYSTEM);
-      await createUser({ username: 'vic', password: PASSWORD, role: 'viewer' }, SYSTEM);
-      oper = await signIn('olga', PASSWORD);
-      viewer = await signIn('vic', PASSWORD);
+      ({
+        tdb,
+        as: { olga: oper, vic: viewer },
+      } = await dbWithUsers(backend, { olga: 'operator', vic: 'viewer' }));
     });
-    afterAll(async () => {
-      hub.closeAll();
-      statsStore.reset();
-      await tdb.drop();
-    });
+    afterAll(() => closeTestDb(tdb));
 
     const register = async (cluster: string, name: string) => {
       const r = await call('registerDirector', { params: { cluster }, body: { name }, as: oper });

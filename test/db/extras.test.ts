@@ -14,7 +14,7 @@ import { createToken } from '@/lib/server/users';
 import { hub } from '@/lib/server/hub';
 import { call } from '../api/caller';
 import { SseReader } from '../api/sse-reader';
-import { backends, createTestDb, type TestDb } from './harness';
+import { backends, createTestDb, rollupRow, type TestDb } from './harness';
 
 process.env.LVS_CONN_QUERY_TIMEOUT_MS = '400';
 
@@ -62,25 +62,7 @@ for (const backend of backends()) {
       // one row per minute for the last 2 days, cps = 1 in even 5-minute blocks and 3 in odd ones
       for (let m = nowMin - 2 * 1440; m <= nowMin; m++) {
         const cps = Math.floor(m / 5) % 2 === 0 ? 1 : 3;
-        rows.push({
-          directorId: d.id,
-          serviceKey: '',
-          destKey: '',
-          minute: m,
-          conns: 60,
-          inPkts: 0,
-          outPkts: 0,
-          inBytes: 0,
-          outBytes: 0,
-          activeConns: 10,
-          inactConns: 0,
-          cps,
-          inpps: 0,
-          outpps: 0,
-          inbps: 0,
-          outbps: 0,
-          samples: 60,
-        });
+        rows.push(rollupRow({ directorId: d.id, minute: m, conns: 60, activeConns: 10, cps, samples: 60 }));
       }
       await writeRollups(dbTarget(), rows);
       const day = await call('historyStats', { params: { cluster: 'demo' }, query: { range: '24h' }, as: { token: await operatorToken() } });

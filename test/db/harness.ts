@@ -11,6 +11,12 @@ import { closeDb } from '@/lib/server/db';
 import { migrateDatabase } from '@/lib/server/migrate';
 import { bus } from '@/lib/server/bus';
 import { resetThrottle } from '@/lib/server/auth/throttle';
+import { hub } from '@/lib/server/hub';
+import { statsStore } from '@/lib/server/stats';
+import { createUser } from '@/lib/server/users';
+import type { Role } from '@/lib/api/schemas';
+import { signIn, type Caller } from '../api/caller';
+import type { RollupRow } from '@/lib/server/rollup-writer';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export type Backend = 'sqlite' | 'postgres';
@@ -101,4 +107,30 @@ export async function createTestDb(backend: Backend): Promise<TestDb> {
       await c.end();
     },
   };
+}
+
+export const PASSWORD = 'correct horse battery staple';
+export const SYSTEM = { actor: 'test', clientIp: null };
+
+/** A new database (createTestDb) with these users (username -> role), each signed in. */
+export async function dbWithUsers<U extends string>(backend: Backend, users: Record<U, Role>): Promise<{ tdb: TestDb; as: Record<U, Caller> }> {
+  const tdb = await createTestDb(backend);
+  const names = Object.keys(users) as U[];
+  for (const username of names) await createUser({ username, password: PASSWORD, role: users[username] }, SYSTEM);
+  const as = {} as Record<U, Caller>;
+  for (const username of names) as[username] = await signIn(username, PASSWORD);
+  return { tdb, as };
+}
+
+/** What a database test leaves behind: agent streams closed, the stats store empty, its database dropped. */
+export async function closeTestDb(tdb: TestDb | undefined): Promise<void> {
+  hub.closeAll();
+  statsStore.reset();
+  await tdb?.drop();
+}
+
+/** A minute rollup row: zero everywhere but what the test sets (`directorId` and `minute` at least). */
+export function rollupRow(row: Pick<RollupRow, 'directorId' | 'minute'> & Partial<RollupRow>): RollupRow {
+  const zero = { inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 };
+  return { serviceKey: '', destKey: '', conns: 0, activeConns: 0, inactConns: 0, cps: 0, samples: 1, ...zero, ...row };
 }

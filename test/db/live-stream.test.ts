@@ -10,15 +10,12 @@ import { configHash } from '@/lib/ipvs/hash';
 import type { StatsSnapshot } from '@/lib/ipvs/stats';
 import type { DesiredRevision, Report } from '@/lib/protocol/messages';
 import { db } from '@/lib/server/db';
-import { hub } from '@/lib/server/hub';
 import { statsStore } from '@/lib/server/stats';
 import { tableFeed } from '@/lib/server/stats-table-feed';
-import { createUser } from '@/lib/server/users';
-import { call, signIn, type Caller } from '../api/caller';
+import { call, type Caller } from '../api/caller';
 import { SseReader } from '../api/sse-reader';
-import { backends, createTestDb, type TestDb } from './harness';
+import { backends, closeTestDb, dbWithUsers, type TestDb } from './harness';
 
-const PASSWORD = 'correct horse battery staple';
 const svc = (i: number) => ({
   protocol: 'tcp',
   address: '10.0.0.1',
@@ -59,9 +56,10 @@ for (const backend of backends()) {
     };
 
     beforeAll(async () => {
-      tdb = await createTestDb(backend);
-      await createUser({ username: 'olga', password: PASSWORD, role: 'operator' }, { actor: 'test', clientIp: null });
-      viewer = await signIn('olga', PASSWORD);
+      ({
+        tdb,
+        as: { olga: viewer },
+      } = await dbWithUsers(backend, { olga: 'operator' }));
       const created = await call('createCluster', { body: { name: 'live', config: { services: [svc(0), svc(1), svc(2)] } }, as: viewer });
       expect(created.status, created.text).toBe(201);
       const reg = await call('registerDirector', { params: { cluster: 'live' }, body: { name: 'lb1' }, as: viewer });
@@ -73,9 +71,7 @@ for (const backend of backends()) {
     });
     afterAll(async () => {
       await Promise.all(open.map((s) => s.cancel()));
-      hub.closeAll();
-      statsStore.reset();
-      await tdb.drop();
+      await closeTestDb(tdb);
     });
 
     it('sends director status on open, on connect, ack, verified and disconnect, as the REST answer has it', async () => {

@@ -9,16 +9,12 @@ import { endpoints as table, type EndpointDef, type EndpointId } from '@/lib/api
 const endpoints = table as unknown as Record<EndpointId, EndpointDef>;
 import { DirectorConfigSchema } from '@/lib/ipvs/model';
 import { db } from '@/lib/server/db';
-import { hub } from '@/lib/server/hub';
-import { statsStore } from '@/lib/server/stats';
 import { createUser } from '@/lib/server/users';
 import { resetThrottle } from '@/lib/server/auth/throttle';
 import { forgetStatsAdmission } from '@/lib/server/stats-admission';
-import { backends, createTestDb, type TestDb } from '../db/harness';
-import { call, signIn, type Caller } from '../api/caller';
+import { backends, closeTestDb, dbWithUsers, PASSWORD, SYSTEM, type TestDb } from '../db/harness';
+import { call, type Caller } from '../api/caller';
 
-const PASSWORD = 'correct horse battery staple';
-const SYSTEM = { actor: 'test', clientIp: null };
 const WEB = { protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr', realServers: [{ address: '10.0.1.1', port: 80, weight: 1 }] };
 const KEY = { protocol: 'tcp', address: '10.0.0.1', port: 80 };
 const ZERO = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
@@ -190,10 +186,11 @@ for (const backend of backends()) {
     let tokenId: string;
 
     beforeAll(async () => {
-      tdb = await createTestDb(backend);
-      await createUser({ username: 'admin', password: PASSWORD, role: 'admin' }, SYSTEM);
+      ({
+        tdb,
+        as: { admin },
+      } = await dbWithUsers(backend, { admin: 'admin' }));
       await createUser({ username: 'fuzzuser', password: PASSWORD, role: 'operator' }, SYSTEM);
-      admin = await signIn('admin', PASSWORD);
       expect((await call('createCluster', { body: { name: 'web', config: { services: [WEB] } }, as: admin })).status).toBe(201);
       const reg = await call('registerDirector', { params: { cluster: 'web' }, body: { name: 'lb1' }, as: admin });
       director = { token: reg.body.token };
@@ -202,11 +199,9 @@ for (const backend of backends()) {
     }, 120_000);
 
     afterAll(async () => {
-      hub.closeAll();
-      statsStore.reset();
       resetThrottle();
       forgetStatsAdmission();
-      await tdb?.drop();
+      await closeTestDb(tdb);
     });
 
     it('answers no 5xx, keeps the prototype clean and every stored config valid', async () => {

@@ -139,22 +139,37 @@ export function parseChecker(node: Node, outer: Record<string, unknown>, report:
   }
   if (settings.virtualhost) hc.virtualhost = settings.virtualhost.args[0];
   if (urls.length === 0) report(node, node.key, `${node.key} needs a url block (keepalived checks nothing without one)`);
-  if (urls.length > 1) report(urls[1]!, 'url', `${node.key} with ${urls.length} url blocks: LVS Console checks one url per server; keep one`);
-  const u = urls[0];
-  if (u) {
-    let codes: string[] = [];
-    for (const c of u.children ?? []) {
-      if (c.key === 'path') hc.path = c.args[0];
-      else if (c.key === 'status_code') codes = codes.concat(c.args.join(',').split(',').filter(Boolean));
-      else if (c.key === 'digest') hc.digest = c.args[0];
-      else if (c.key === 'virtualhost') hc.virtualhost = c.args[0];
-      else report(c, 'url', `url keyword "${c.key}" is not supported`);
-    }
-    if (hc.path === undefined) report(u, 'url', 'a url block needs a path');
-    // keepalived accepts any 2xx when no status_code is given
-    if (codes.length === 0) hc.statusCodes = '200-299';
-    else if (codes.length === 1 && /^\d+$/.test(codes[0]!)) hc.expectStatus = Number(codes[0]);
-    else hc.statusCodes = codes.join(',');
+  // keepalived checks every url block in turn; the server passes only when all of them pass
+  const parsed = urls.map((u) => parseUrl(u, report));
+  const [first, ...more] = parsed;
+  if (first) {
+    hc.path = first.path;
+    if (first.digest !== undefined) hc.digest = first.digest;
+    if (first.virtualhost !== undefined) hc.virtualhost = first.virtualhost;
+    if (first.codes.length === 1 && /^\d+$/.test(first.codes[0]!)) hc.expectStatus = Number(first.codes[0]);
+    else hc.statusCodes = statusList(first.codes);
+  }
+  if (more.length) {
+    const own = more.find((u) => u.virtualhost !== undefined && u.virtualhost !== hc.virtualhost);
+    if (own) report(own.node, 'url', 'a url with its own virtualhost differing from the first url is not supported (LVS Console sends one Host header per check)');
+    hc.moreUrls = more.map((u) => ({ path: u.path, statusCodes: statusList(u.codes), ...(u.digest !== undefined ? { digest: u.digest } : {}) }));
   }
   return hc;
+}
+
+/** keepalived accepts any 2xx when a url names no status_code. */
+const statusList = (codes: string[]) => (codes.length ? codes.join(',') : '200-299');
+
+/** One `url { path, status_code, digest, virtualhost }` block. */
+function parseUrl(u: Node, report: Report): { node: Node; path?: string; codes: string[]; digest?: string; virtualhost?: string } {
+  const out: { node: Node; path?: string; codes: string[]; digest?: string; virtualhost?: string } = { node: u, codes: [] };
+  for (const c of u.children ?? []) {
+    if (c.key === 'path') out.path = c.args[0];
+    else if (c.key === 'status_code') out.codes = out.codes.concat(c.args.join(',').split(',').filter(Boolean));
+    else if (c.key === 'digest') out.digest = c.args[0];
+    else if (c.key === 'virtualhost') out.virtualhost = c.args[0];
+    else report(c, 'url', `url keyword "${c.key}" is not supported`);
+  }
+  if (out.path === undefined) report(u, 'url', 'a url block needs a path');
+  return out;
 }
