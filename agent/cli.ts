@@ -18,7 +18,7 @@ import { plan } from '../lib/ipvs/plan';
 import { directorTarget } from '@/lib/ipvs/target';
 import { printRules } from '../lib/ipvs/rules';
 import { EngineUnavailableError, type Engine } from './engines/engine';
-import { readServices, touchedServices, withinScope } from './scoped-read';
+import { readServices, scopeOf, touchedServices, withinScope } from './scoped-read';
 import { formatRateListing, formatStatsListing } from '../lib/ipvs/listing';
 import { createEngine, createLocalSim, type EngineChoice } from './engines/create';
 import { serveSimKernel } from './engines/remote-sim';
@@ -343,7 +343,9 @@ export function buildProgram(): Command {
         }
         // Verify the services the ops changed (the rest was just read).
         const t1 = performance.now();
-        const residual = plan(target, await readServices(engine, actual, touchedServices(ops)));
+        const touched = { services: touchedServices(ops) };
+        const after = await readServices(engine, actual, touched.services);
+        const residual = plan(scopeOf(target, touched), scopeOf(after, touched)); // only they can differ: O(K), not O(N)
         const verifyMs = performance.now() - t1;
         if (residual.length) {
           process.stderr.write(`applied, but the kernel still differs: ${summarizeOps(residual)}\n`);

@@ -22,7 +22,7 @@ import type { DesiredRevision, DrainProgress, Drift, Report } from '../lib/proto
 import type { Engine } from './engines/engine';
 import { Backoff } from './backoff';
 import { opObjectKey, opServiceId } from './op-object';
-import { readServices, readsEverything, sameData, scopeOf, touchedServices, withinScope } from './scoped-read';
+import { planChanged, readServices, readsEverything, sameData, scopeOf, touchedServices, withinScope } from './scoped-read';
 import type { AgentState, StateStore } from './state-store';
 import type { Logger } from './transport';
 
@@ -334,7 +334,7 @@ export class Reconciler {
   private decide(rev: DesiredRevision, target: DirectorConfig, actual: DirectorConfig, sameRevision: boolean) {
     let drift: Drift | null = null;
     if (sameRevision) {
-      const driftOps = plan(this.acked!.applied, actual);
+      const driftOps = planChanged(this.acked!.applied, actual);
       if (driftOps.length)
         drift = {
           ops: driftOps,
@@ -349,7 +349,7 @@ export class Reconciler {
       const servicesGoneOrNew = new Set(drift.ops.filter((o) => o.op === 'add-service' || o.op === 'delete-service').map((o) => opServiceId(o)));
       keepDrifted = (op) => !touched.has(opObjectKey(op)) && !servicesGoneOrNew.has(opServiceId(op));
     }
-    return { drift, keepDrifted, ops: plan(target, actual).filter(keepDrifted) };
+    return { drift, keepDrifted, ops: planChanged(target, actual).filter(keepDrifted) };
   }
 
   /**

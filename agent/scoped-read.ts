@@ -7,6 +7,7 @@
 import { compareServices, serviceKeyOf, type DirectorConfig, type ServiceKey, type VirtualService } from '@/lib/ipvs/model';
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import type { Op } from '@/lib/ipvs/op';
+import { plan } from '@/lib/ipvs/plan';
 import type { Engine, ReadScope } from './engines/engine';
 
 /** Up to this many services a targeted read lists them one by one even on a small table. */
@@ -118,4 +119,25 @@ export function sameData(a: unknown, b: unknown): boolean {
   let nb = 0;
   for (const k in rb) if (rb[k] !== undefined) nb++;
   return na === nb;
+}
+
+/**
+ * plan(target, actual) without planning what is equal: the two tables are walked pair by pair in
+ * the model's order and only the services that differ (as data: no key strings built) are
+ * planned, with the director-wide settings. The same ops as the whole-table plan; that plan when
+ * the tables do not line up (services added or removed) or much of them differs.
+ */
+export function planChanged(target: DirectorConfig, actual: DirectorConfig): Op[] {
+  const a = target.services;
+  const b = actual.services;
+  if (a.length !== b.length) return plan(target, actual);
+  const changed: ServiceKey[] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (sameData(a[i], b[i])) continue;
+    changed.push(a[i]!);
+    if (compareServices(a[i]!, b[i]!) !== 0) changed.push(b[i]!);
+    if (changed.length > Math.max(SCOPED_READ_MIN, a.length / 4)) return plan(target, actual);
+  }
+  const scope = { services: changed };
+  return plan(scopeOf(target, scope), scopeOf(actual, scope));
 }

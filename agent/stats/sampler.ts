@@ -108,8 +108,15 @@ export class StatsSampler {
   private busy = false;
   private prev: StatsSnapshot | null = null;
   latest: StatsSnapshot | null = null;
-  /** Rates over the last sampling interval, keyed "" (totals), "svc" or "svc#rs". */
-  rates = new Map<string, DeltaRates>();
+  private deltas: Map<string, DeltaRates> | null = null;
+  /**
+   * Rates over the last sampling interval, keyed "" (totals), "svc" or "svc#rs". Computed when
+   * asked (a /metrics scrape), not at every tick: keying 33,000 rows builds as many strings.
+   */
+  get rates(): Map<string, DeltaRates> {
+    this.deltas ??= this.prev && this.latest ? snapshotDeltaRates(this.prev, this.latest) : new Map();
+    return this.deltas;
+  }
   errors = 0;
   /** Ticks that found the previous sample still being read, and so took none (/metrics shows it). */
   skippedTicks = 0;
@@ -146,7 +153,7 @@ export class StatsSampler {
       this.lastDurationMs = performance.now() - started;
       this.prev = this.latest;
       this.latest = s;
-      this.rates = this.prev ? snapshotDeltaRates(this.prev, s) : new Map();
+      this.deltas = null;
       this.opts.buffer.push(s);
       this.opts.onSample?.(s);
       return s;

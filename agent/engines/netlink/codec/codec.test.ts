@@ -2,7 +2,7 @@
 // model objects, and decodes of messages built by hand byte by byte as ip_vs_ctl.c sends them.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RealServerSchema, SCHEDULERS, SyncDaemonSchema, VirtualServiceSchema, type VirtualService } from '@/lib/ipvs/model';
+import { RealServerSchema, SCHEDULERS, serviceFamily, serviceKeyOf, SyncDaemonSchema, VirtualServiceSchema, type VirtualService } from '@/lib/ipvs/model';
 import type { Op } from '@/lib/ipvs/op';
 import { kernelRefusalText } from '@/lib/ipvs/kernel-errors';
 import { canonicalServer } from '@/lib/ipvs/kernel-table';
@@ -13,14 +13,18 @@ import {
   daemonAttrs,
   decodeDaemon,
   decodeDest,
+  decodeDestServerAt,
+  decodeDestStatsAt,
   decodeInfo,
   decodeService,
+  decodeServiceStatsAt,
   decodeStats64,
   decodeTimeouts,
   destAttrs,
   destOf,
   opRequest,
   serviceAttrs,
+  serviceKeyAttrs,
   serviceOf,
   timeoutsAttrs,
 } from './ipvs';
@@ -287,5 +291,77 @@ describe('kernel errnos in ipvsadm words (one table for every engine)', () => {
     expect(kernelRefusalText('add-server', 34)).toBe('Numerical result out of range');
     expect(kernelRefusalText(null, 1)).toBe('Permission denied (you must be root)');
     expect(kernelRefusalText(null, 4242)).toBe('Unknown error 4242');
+  });
+});
+
+/** A dump message as the kernel sends it, walked as the socket does: the sink's (buf, view, off, end). */
+function inPlace<T>(attrs: Attr[], decode: (buf: Buffer, view: DataView, off: number, end: number) => T): T {
+  const msg = encodeGenl({ family: FAMILY, cmd: CMD.GET_DEST, version: 1, flags: NLM_F_REQUEST, attrs }, 9);
+  const buf = Buffer.concat([Buffer.alloc(12, 0xee), msg]); // not at offset 0 of its buffer, as in a datagram
+  return decode(buf, new DataView(buf.buffer, buf.byteOffset, buf.length), 12 + 20, 12 + msg.length);
+}
+
+const stats64Attr = (type: number, base: number): Attr =>
+  nest(
+    type,
+    Object.values(ATTR.STATS).map((k) => {
+      const b = Buffer.alloc(8);
+      b.writeUInt32LE((base + k) >>> 0, 0);
+      b.writeUInt32LE(k === ATTR.STATS.INBYTES ? 2 : 0, 4); // one value past 2^32
+      return { type: k, value: b };
+    }),
+  );
+
+describe('IPVS netlink codecs: in place (the hot paths of stats samples and full reads)', () => {
+  it('a destination decoded in place is the canonical real server decodeDest gives', () => {
+    fc.assert(
+      fc.property(serverArb, fc.boolean(), (server, v6svc) => {
+        const family = v6svc ? 'inet6' : 'inet';
+        const attrs = [nest(ATTR.CMD_ATTR.DEST, destAttrs(server))];
+        expect(inPlace(attrs, (_b, v, o, e) => decodeDestServerAt(v, o, e, family))).toEqual(decodeDest(destOf(roundTrip(attrs)), family).server);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a service decoded for a sample: its key, the attributes naming it (as sent), stats64 past 2^32', () => {
+    fc.assert(
+      fc.property(serviceArb, (svc) => {
+        const attrs = [nest(ATTR.CMD_ATTR.SERVICE, [...serviceAttrs(svc), stats64Attr(ATTR.SVC.STATS64, 1000)])];
+        const e = inPlace(attrs, decodeServiceStatsAt);
+        expect(e.key).toEqual(serviceKeyOf(svc));
+        expect(e.family).toBe(serviceFamily(svc));
+        // the destination dump request names the service with exactly the key attributes
+        expect(decodeAttrs(e.keyAttrs)).toEqual(decodeAttrs(encodeAttrs(serviceKeyAttrs(svc))));
+        expect(e.counters).toEqual({ conns: 1001, inPkts: 1002, outPkts: 1003, inBytes: 2 * 2 ** 32 + 1004, outBytes: 1005 });
+        expect(e.rates).toEqual({ cps: 1006, inpps: 1007, outpps: 1008, inbps: 1009, outbps: 1010 });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a destination decoded for a sample: address, port, connection counts and stats64', () => {
+    const server = canonicalServer({ address: '2001:db8::7', port: 443, forwarding: 'route', weight: 3, upperThreshold: 0, lowerThreshold: 0 });
+    const counts = [
+      { type: ATTR.DEST.ACTIVE_CONNS, value: Buffer.from(le32(4)) },
+      { type: ATTR.DEST.INACT_CONNS, value: Buffer.from(le32(5)) },
+      { type: ATTR.DEST.PERSIST_CONNS, value: Buffer.from(le32(6)) },
+    ];
+    const d = inPlace([nest(ATTR.CMD_ATTR.DEST, [...destAttrs(server), ...counts, stats64Attr(ATTR.DEST.STATS64, 0)])], (_b, v, o, e) => decodeDestStatsAt(v, o, e, 'inet'));
+    expect(d).toEqual({
+      address: '2001:db8::7',
+      port: 443,
+      activeConns: 4,
+      inactConns: 5,
+      persistConns: 6,
+      counters: { conns: 1, inPkts: 2, outPkts: 3, inBytes: 2 * 2 ** 32 + 4, outBytes: 5 },
+      rates: { cps: 6, inpps: 7, outpps: 8, inbps: 9, outbps: 10 },
+    });
+    expect(decodeStats64(encodeAttrs([stats64Attr(1, 0)]).subarray(4))).toEqual({ counters: d.counters, rates: d.rates });
+  });
+
+  it('refuses a truncated attribute in place instead of reading past it', () => {
+    const buf = Buffer.from([...attr(2, [0x08, 0x00, 0x01, 0x00, 0x01, 0x02])]); // DEST with an attribute claiming 8 bytes in 6
+    expect(() => decodeDestStatsAt(new DataView(buf.buffer, buf.byteOffset, buf.length), 0, buf.length, 'inet')).toThrow(/malformed netlink attribute/);
   });
 });
