@@ -78,6 +78,7 @@ export function classifyOps(ops: readonly Op[], actualServers?: ReadonlyMap<stri
       case 'set-timeouts':
       case 'start-daemon':
       case 'stop-daemon':
+      case 'set-sysctl': // changes how new and idle connections are treated, ends none by itself
         return { safe: true, reason: 'globals' };
       case 'delete-server':
         return { safe: false, reason: 'removes-server' };
