@@ -1,10 +1,11 @@
 // A service's timeline beside its traffic chart: one list of marks from several sources, newest
-// last. Health transitions and config changes (revisions that touched the service) are here; the
-// HA view adds its failovers by appending a source to `timelineSources` (the typed hook: a source
-// answers TimelineMark values of its own kind for the window).
+// last: health transitions, config changes (revisions that touched the service) and failovers of
+// its VIP, each from its own source in `timelineSources` (a source answers TimelineMark values of
+// its own kind for the window).
 import type { TimelineMark } from '../api/health-history';
 import { canonicalJson } from '../ipvs/hash';
-import { serviceKeyId } from '../ipvs/keys';
+import { canonicalAddress } from '../ipvs/addr';
+import { parseServiceKeyId, serviceKeyId } from '../ipvs/keys';
 import type { VirtualService } from '../ipvs/model';
 import { db } from './db';
 import { healthHistory } from './health-history';
@@ -20,7 +21,7 @@ export interface TimelineWindow {
   to: Date;
 }
 
-/** One source of marks. Failovers: `timelineSources.push(failoverMarks)` with marks of kind 'failover'. */
+/** One source of marks. */
 export type TimelineSource = (w: TimelineWindow) => Promise<TimelineMark[]>;
 
 const healthMarks: TimelineSource = async (w) =>
@@ -58,7 +59,23 @@ const configMarks: TimelineSource = async (w) => {
   return marks;
 };
 
-export const timelineSources: TimelineSource[] = [healthMarks, configMarks];
+/** Failovers of the service's VIP (lib/server/ha.ts records them); a fwmark service has no VIP of its own. */
+const failoverMarks: TimelineSource = async (w) => {
+  const key = parseServiceKeyId(w.service);
+  if (!key || key.protocol === 'fwmark') return [];
+  const prisma = await db();
+  const rows = await prisma.failoverEvent.findMany({ where: { clusterId: w.clusterId, vip: canonicalAddress(key.address), at: { gte: w.from, lte: w.to } }, orderBy: { at: 'asc' }, take: 200 });
+  return rows.map((f) => ({
+    kind: 'failover' as const,
+    at: f.at.toISOString(),
+    vip: f.vip,
+    from: f.fromDirector,
+    to: f.toDirector,
+    detail: [f.failback ? 'failback' : 'failover', f.cause, f.warning].filter(Boolean).join(' — '),
+  }));
+};
+
+export const timelineSources: TimelineSource[] = [healthMarks, configMarks, failoverMarks];
 
 export async function serviceTimeline(clusterRef: string, q: { service: string; hours: number }, now = Date.now()): Promise<{ from: string; to: string; marks: TimelineMark[] }> {
   const c = await findCluster(clusterRef);

@@ -14,6 +14,7 @@ import { evaluateHa, HA_ALERT_GRACE_MS } from '@/lib/server/ha';
 import { hub } from '@/lib/server/hub';
 import { readSimControl, SIM_VRRP_ADVERTS_DIR, SIM_VRRP_CONTROL_FILE, writeJsonAtomic } from '@/agent/engines/sim/vrrp';
 import { DEMO_CLUSTER, seedDemo } from '@/lib/server/seed';
+import { serviceKeyId } from '@/lib/ipvs/keys';
 import { call, signIn, type Caller } from '../api/caller';
 import { backends, createTestDb, type TestDb } from './harness';
 
@@ -110,6 +111,15 @@ for (const backend of backends()) {
       expect(failovers.map((f: { from: string; to: string }) => `${f.from}->${f.to}`)).toEqual(['sim-2->sim-1', 'sim-1->sim-2']);
       expect(failovers[0]).toMatchObject({ failback: true });
       expect(failovers[0].warning).toContain('12 synced connections, far below the 900 of sim-2');
+    });
+
+    it("marks the VIP's failovers on its services' timeline", async () => {
+      const service = serviceKeyId({ protocol: 'tcp', address: WEB, port: 80 });
+      const tl = await call('serviceTimeline', { params: { cluster: DEMO_CLUSTER }, query: { service, hours: 1 }, as: admin });
+      expect(tl.status, tl.text).toBe(200);
+      const marks = tl.body.marks.filter((m: { kind: string }) => m.kind === 'failover');
+      expect(marks.map((m: { from: string; to: string }) => `${m.from}->${m.to}`)).toEqual(['sim-1->sim-2', 'sim-2->sim-1']);
+      expect(marks[1].detail).toContain('failback');
     });
 
     it('the demo failover demotes the segment master in the control file, and nothing else', async () => {
