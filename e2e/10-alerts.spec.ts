@@ -1,7 +1,8 @@
 // Alerts end to end: an admin adds a webhook target pointed at a receiver this test runs on
 // 127.0.0.1, presses "Send test" and sees it delivered in the log and received; then a director
 // refuses a revision (the NACK report an agent sends) and that alert is delivered too. Health
-// transitions an agent reports appear on the service's timeline with the probe's own error.
+// transitions an agent reports appear on the service's timeline with the probe's own error. A
+// split brain (a connected director claiming the VIP sim-1 holds) is delivered to the receiver.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
@@ -101,4 +102,32 @@ test('a webhook target receives a test and a real NACK alert, both in the delive
   await expect(timeline).toContainText('10.0.1.12|8080 on e2e-edge: failing — HTTP 503 (expected 200)');
   await expect(timeline.locator('li[data-kind="config"]').first()).toBeVisible();
   await api.dispose();
+});
+
+test('a split brain (a VIP on two connected directors) is delivered to the webhook receiver', async ({ page }) => {
+  test.setTimeout(180_000);
+  const api = await apiAs(ADMIN);
+  const reg = await api.post(`/api/v1/clusters/${CLUSTER}/directors`, { data: { name: 'e2e-twin' } });
+  expect(reg.status(), await reg.text()).toBe(201);
+  const token = (await reg.json()).token as string;
+  // an agent is connected while it holds its event stream open, as a real one does
+  const stream = http.get(`${BASE}/api/v1/agent/stream`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+  stream.on('error', () => {});
+  try {
+    await expect.poll(async () => (await (await api.get(`/api/v1/clusters/${CLUSTER}/directors/e2e-twin`)).json()).connected, { timeout: 30_000 }).toBe(true);
+    const ha = await api.post(`${BASE}/api/v1/agent/report`, {
+      headers: { authorization: `Bearer ${token}` },
+      data: { type: 'ha', ha: { vips: [{ address: '192.0.2.10', interface: 'eth0' }], addressSource: 'e2e', vrrp: null, syncDaemons: [], connections: 0, at: new Date().toISOString() } },
+    });
+    expect(ha.status(), await ha.text()).toBe(200);
+    // after the grace a VRRP takeover is allowed, the alert is raised once and delivered
+    await expect.poll(() => received.filter((r) => r.body.kind === 'split_brain').length, { timeout: 90_000 }).toBe(1);
+    expect(JSON.stringify(received.find((r) => r.body.kind === 'split_brain')!.body)).toContain('e2e-twin');
+    await signIn(page, ADMIN, `/clusters/${CLUSTER}/settings`);
+    await expect(page.getByTestId('alert-deliveries').locator('tr[data-kind="split_brain"][data-status="delivered"]')).toHaveCount(1, { timeout: 30_000 });
+  } finally {
+    stream.destroy();
+    expect((await api.delete(`/api/v1/clusters/${CLUSTER}/directors/e2e-twin`)).status()).toBe(200);
+    await api.dispose();
+  }
 });
