@@ -28,7 +28,8 @@ async function applyCanary(page: Page, soakSeconds: number, message: string): Pr
 }
 
 test('canary over sim-1 then sim-2; an abort keeps sim-2 on the old revision and rolls back', async ({ page }) => {
-  test.setTimeout(150_000);
+  // two staged rollouts and a rollback, each gate soaking and measuring for seconds, on shared cores
+  test.setTimeout(300_000);
   const api = await apiAs(ADMIN);
   // both demo directors run the current revision before we start
   await expect.poll(async () => [(await director(api, 'sim-1')).state, (await director(api, 'sim-2')).state], { timeout: 60_000 }).toEqual(['applied', 'applied']);
