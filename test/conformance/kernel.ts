@@ -63,8 +63,11 @@ export async function bootGuest(name: string, opts: { hostRoot?: boolean } = {})
   const env = { IPVSVM_RUN: run, IPVSVM_CLIENT: path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs') };
   const { IpvsVm } = (await import(pathToFileURL(path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs')).href)) as { IpvsVm: VmClass };
   // hostRoot: the host's / read-only at /host in the guest, to run the host's node there
-  // a loaded 2-core host can take longer than the client's 2 minutes to boot a TCG guest: wait on
-  const booted = await IpvsVm.start({ env: { ...env, ...(opts.hostRoot ? { IPVSVM_HOSTROOT: '1' } : {}) } }).catch(() => IpvsVm.connect(path.join(run, 'ctl.sock'), { timeoutMs: 600_000 }));
+  // Boot, then wait for the guest's agent: a loaded 2-core host can take longer than the client's
+  // own 2-minute start limit to boot a TCG guest (and a client that gave up keeps QEMU's one
+  // control connection), so the wait here is ours.
+  execFileSync(path.join(IPVS_VM_DIR, 'build-and-run.sh'), ['agent'], { env: { ...process.env, ...env, ...(opts.hostRoot ? { IPVSVM_HOSTROOT: '1' } : {}) }, stdio: 'ignore' });
+  const booted = await IpvsVm.connect(path.join(run, 'ctl.sock'), { timeoutMs: 900_000 });
   // a multicast-capable interface for a backup sync daemon (the guest has no NIC, only lo)
   await booted.exec('ip link add sync0 type dummy && ip link set sync0 multicast on up');
   booted.sock.destroy();
