@@ -46,7 +46,7 @@ const procNetOption = () =>
     '/proc/net',
   );
 const sysctlRootOption = () =>
-  new Option('--sysctl-root <dir>', 'where the kernel\'s IPVS settings (net.ipv4.vs.*) are read and written; "none" when --ipvsadm talks to another kernel').default('/proc/sys/net/ipv4/vs');
+  new Option('--sysctl-root <dir>', 'where the kernel\'s IPVS settings (net.ipv4.vs.*) are read and written (default /proc/sys/net/ipv4/vs, or none with --proc-net none); "none" to leave them alone');
 const simKernelOption = () => new Option('--sim-kernel <socket>', 'with --engine sim: use the simulated kernel served by `lvs-agent sim-kernel` at this socket');
 
 interface EngineFlags {

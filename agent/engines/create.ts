@@ -5,7 +5,7 @@ import type { Engine } from './engine';
 import { IpvsadmEngine } from './ipvsadm';
 import { NetlinkEngine } from './netlink/engine';
 import { RemoteSimEngine } from './remote-sim';
-import { procSysctlIo, withSysctls } from './sysctl-io';
+import { PROC_SYSCTL_ROOT, procSysctlIo, withSysctls } from './sysctl-io';
 
 export type EngineKind = 'ipvsadm' | 'sim' | 'netlink' | 'auto';
 export type SimTraffic = 'demo' | 'none';
@@ -18,7 +18,7 @@ export interface EngineChoice {
   seed?: number;
   /** /proc/net, or null to never read /proc (the ipvsadm binary talks to another kernel) */
   procNet?: string | null;
-  /** where the kernel's IPVS settings are read and written (default /proc/sys/net/ipv4/vs); null: not at all (another kernel) */
+  /** where the kernel's IPVS settings are read and written (default /proc/sys/net/ipv4/vs, unless procNet is null: another kernel); null: not at all */
   sysctlRoot?: string | null;
   /** Told which engine 'auto' chose and why (the CLI logs it). */
   log?: (line: string) => void;
@@ -78,7 +78,8 @@ async function pickKernelEngine(c: EngineChoice): Promise<CreatedEngine> {
 
 /** A kernel engine with the IPVS settings of /proc, whose facts say how it was chosen (the console shows it with the director). */
 function kernelEngine(c: EngineChoice, kernel: Engine, choice: string): CreatedEngine {
-  const engine = c.sysctlRoot === null ? kernel : withSysctls(kernel, procSysctlIo(c.sysctlRoot));
+  const root = c.sysctlRoot === undefined ? (c.procNet === null ? null : PROC_SYSCTL_ROOT) : c.sysctlRoot;
+  const engine = root === null ? kernel : withSysctls(kernel, procSysctlIo(root));
   const facts = engine.facts.bind(engine);
   engine.facts = async () => ({ ...(await facts()), engineChoice: choice });
   return {

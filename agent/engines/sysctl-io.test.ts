@@ -62,7 +62,7 @@ describe('withSysctls: a kernel engine with the IPVS settings of /proc', () => {
 
       fs.writeFileSync(path.join(root, 'expire_quiescent_template'), '0\n'); // by hand, behind the agent's back
       const out = await r.runPass('timer');
-      console.log(JSON.stringify(out), JSON.stringify(reports.slice(-3))); // the periodic full read is where hand-made changes show up
+      // (the periodic full read is where hand-made changes show up)
       expect(out.kind).toBe('applied');
       const drifted = reports.filter((x) => x.type === 'state').map((x) => x.type === 'state' && x.drift?.ops);
       expect(drifted).toContainEqual([{ op: 'set-sysctl', name: 'expire_quiescent_template', value: 1 }]);

@@ -65,11 +65,14 @@ export function withSysctls<E extends Engine>(engine: E, io: SysctlIo): E {
   const facts = engine.facts.bind(engine);
   const read = async () => sysctlsFromFiles(await io.readAll());
   engine.readConfig = async (scope?: ReadScope): Promise<DirectorConfig> => {
-    const [config, sysctls] = await Promise.all([readConfig(scope), read()]);
+    // one after the other: an engine may talk to its kernel over one channel at a time (the QEMU guest's)
+    const config = await readConfig(scope);
+    const sysctls = await read();
     return sysctls ? { ...config, globals: { ...config.globals, sysctls } } : config;
   };
   engine.facts = async () => {
-    const [f, sysctls] = await Promise.all([facts(), read()]);
+    const f = await facts();
+    const sysctls = await read();
     return sysctls ? { ...f, sysctls } : f;
   };
   engine.apply = async (ops: Op[], before?: DirectorConfig): Promise<ApplyResult> => {

@@ -449,7 +449,8 @@ describe('the kernel IPVS settings the simulator honours', () => {
       webWith(sim, {}, [A, B]);
       const first = sim.request(WEB, '192.0.2.9', { clientPort: 40000 }).dest; // closed: TIME_WAIT (masq sees both directions)
       const reused = sim.packet(WEB, '192.0.2.9', { clientPort: 40000, seg: 'syn' });
-      if (mode === 1) expect(reused).not.toBe(first); // rr moved on to the other server
+      if (mode === 1)
+        expect(reused).not.toBe(first); // rr moved on to the other server
       else expect(reused).toBe(first);
     }
   });

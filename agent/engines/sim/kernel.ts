@@ -29,7 +29,23 @@ import { IpvsadmError } from '@/lib/ipvs/errors';
 import { KERNEL_REFUSAL_EXIT, kernelRefusal, sysctlRefusalText, type Errno, type KernelCommand } from '@/lib/ipvs/kernel-errors';
 import { argvToOp, opToArgv } from '@/lib/ipvs/ops';
 import { formatSysctlValue, parseSysctlValue, SYSCTL_NAMES, SYSCTL_PREFIX, SYSCTL_TABLE, type SysctlName, type Sysctls } from '@/lib/ipvs/sysctls';
-import { CF_NOOUTPUT, CF_ONE_PACKET, CF_TEMPLATE, Conn, ConnTable, DIR_INPUT, IPPROTO_IP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SCTP_STATE_NAMES, TCP, type ConnDest, type SctpChunk, type TcpSeg } from './conn-table';
+import {
+  CF_NOOUTPUT,
+  CF_ONE_PACKET,
+  CF_TEMPLATE,
+  Conn,
+  ConnTable,
+  DIR_INPUT,
+  IPPROTO_IP,
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  SCTP_STATE_NAMES,
+  TCP,
+  type ConnDest,
+  type SctpChunk,
+  type TcpSeg,
+} from './conn-table';
 import { ESTIMATOR_PERIOD_MS, IpvsStats } from './estimator';
 import { Rng } from './rng';
 import { SCHEDULER_MODULES } from './schedulers/index';
@@ -551,8 +567,7 @@ export class IpvsKernel {
    */
   inbound(p: FirstPacket): Conn | null {
     let c: Conn | null = null;
-    for (const e of this.conns.entries())
-      if (!e.isTemplate && e.proto === p.proto && e.cport === p.sport && e.vport === p.dport && e.caddr === p.saddr && e.vaddr === p.daddr) c = e;
+    for (const e of this.conns.entries()) if (!e.isTemplate && e.proto === p.proto && e.cport === p.sport && e.vport === p.dport && e.caddr === p.saddr && e.vaddr === p.daddr) c = e;
     const mode = this.sysctls.conn_reuse_mode;
     if (c !== null && isNewConn(p) && mode !== 0) {
       if (this.sysctls.expire_nodest_conn === 1 && (c.dest.flags & DEST_F_AVAILABLE) === 0) {
