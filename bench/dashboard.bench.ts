@@ -177,6 +177,8 @@ export async function run(): Promise<void> {
     cwd: root,
     env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', DATABASE_URL: 'file:./data/bench.db', LVS_FRESH_DB: '1', LVS_SKIP_BUILD: '1', LVS_NO_AGENT: '1', LVS_ADMIN_PASSWORD: PASSWORD },
     stdio: ['ignore', 'ignore', 'inherit'],
+    // its own process group: start.ts serves from a child (scripts/serve.ts) that must stop with it
+    detached: true,
   });
   children.push(app);
   const browser = await chromium.launch({
@@ -285,7 +287,15 @@ export async function run(): Promise<void> {
     );
   } finally {
     await browser.close();
-    for (const c of children.reverse()) c.kill('SIGTERM');
+    for (const c of children.reverse()) {
+      if (c === app && c.pid) {
+        try {
+          process.kill(-c.pid, 'SIGTERM');
+        } catch {
+          c.kill('SIGTERM');
+        }
+      } else c.kill('SIGTERM');
+    }
   }
 }
 
