@@ -96,7 +96,9 @@ function DraftReview({ cluster }: { cluster: string }) {
           ? `Rebasing re-computes your edits against r${current}. For the services you edited (${Object.keys(draft.edits).length}), your version replaces theirs.`
           : undefined
       }
-      commit={(message, { rollout, confirmConnectionCuts }) => commitChanges.mutateAsync({ baseRevision: draft.baseRevision, message, changes, confirmConnectionCuts, ...(rollout ? { rollout } : {}) })}
+      commit={(message, { rollout, confirmConnectionCuts }) =>
+        commitChanges.mutateAsync({ baseRevision: draft.baseRevision, message, changes, confirmConnectionCuts, ...(rollout ? { rollout } : {}) })
+      }
       onCommitted={clear}
       issueLabel={(path) => {
         const m = /^changes\.(\d+)(?:\.(.*))?$/.exec(path);
