@@ -57,7 +57,14 @@ export const WebhookUrlSchema = z
   .trim()
   .max(2000)
   .pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }))
-  .refine((u) => !new URL(u).username && !new URL(u).password, { error: 'must not carry a user name or password (put a token in the path or query)' });
+  // zod runs this refinement even when the URL check above failed: parse without throwing
+  .refine(
+    (u) => {
+      const url = URL.canParse(u) ? new URL(u) : null;
+      return !url || (!url.username && !url.password);
+    },
+    { error: 'must not carry a user name or password (put a token in the path or query)' },
+  );
 
 export const AlertTargetInputSchema = z.object({
   name: z.string().trim().min(1).max(100),
