@@ -35,7 +35,8 @@ test('removing a busy real server: the Review counts the cut, Apply waits for th
   await expect(plan.getByTestId('op-cuts')).toHaveText(/# cuts [1-9]\d* connections?/);
   const impact = page.getByTestId('impact-cuts');
   await expect(impact).toContainText(/Cuts [1-9]\d* live connections?/);
-  await expect(impact.getByTestId('impact-cut')).toContainText(`${DIRECTOR}: ipvsadm -d -t 192.0.2.10:80 -r ${SERVER}:8080`);
+  // one line per director that has connections on it (the demo has two)
+  await expect(impact.getByTestId('impact-cut').filter({ hasText: `${DIRECTOR}:` })).toContainText(`${DIRECTOR}: ipvsadm -d -t 192.0.2.10:80 -r ${SERVER}:8080`);
 
   await page.getByLabel('Message').fill('e2e: remove 10.0.1.13 at once');
   const apply = page.getByTestId('apply');
