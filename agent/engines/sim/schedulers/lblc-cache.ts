@@ -2,7 +2,7 @@
 // every 60 s; every 30th run a full pass drops entries unused for the *_expiration sysctl
 // (24 h); otherwise, only above 16×1024 entries, drop entries idle for 6 min, at most
 // min((n − max)·4/3, max/2) of them. Plus the "overloaded" test both use before reusing an entry.
-import type { SchedDest, SchedService } from './types';
+import type { SchedDest, SchedEnv, SchedService, Scheduler } from './types';
 
 export const CHECK_EXPIRE_INTERVAL_MS = 60_000;
 const COUNT_FOR_FULL_EXPIRATION = 30;
@@ -20,6 +20,22 @@ export interface CacheGc {
 
 export function newGc(): CacheGc {
   return { counter: 1 };
+}
+
+/** The per-service state of lblc and lblcr: the address → entry cache and its expiry counter. */
+export interface CacheState<E extends CacheEntry> {
+  cache: Map<string, E>;
+  gc: CacheGc;
+}
+
+/** init/done/gc of a cache scheduler, expiring entries after the sysctl `expirationMs` reads. */
+export function cacheHooks<E extends CacheEntry>(expirationMs: (env: SchedEnv) => number): Pick<Scheduler<CacheState<E>>, 'init' | 'done' | 'gcPeriodMs' | 'gc'> {
+  return {
+    init: () => ({ cache: new Map(), gc: newGc() }),
+    done: (_svc, s) => s.cache.clear(),
+    gcPeriodMs: CHECK_EXPIRE_INTERVAL_MS,
+    gc: (_svc, s, env) => checkExpire(s.cache, s.gc, env.now(), expirationMs(env)),
+  };
 }
 
 export function checkExpire<E extends CacheEntry>(cache: Map<string, E>, gc: CacheGc, now: number, expirationMs: number): void {

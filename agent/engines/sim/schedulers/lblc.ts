@@ -3,25 +3,19 @@
 // "overloaded" (active > weight while another is under half load); otherwise wlc picks a new one
 // and replaces the entry. Meant for cache clusters / fwmark services: a single-VIP service has one key.
 import { DEST_F_AVAILABLE, connOverhead, type SchedDest, type Scheduler } from './types';
-import { weightedLeast } from './weighted-least';
-import { CHECK_EXPIRE_INTERVAL_MS, checkExpire, isOverloaded, newGc, type CacheGc } from './lblc-cache';
+import { weightedLeast } from './pick';
+import { cacheHooks, isOverloaded, type CacheState } from './lblc-cache';
 
 interface LblcEntry {
   dest: SchedDest;
   lastuse: number;
 }
 
-interface LblcState {
-  cache: Map<string, LblcEntry>;
-  gc: CacheGc;
-}
+type LblcState = CacheState<LblcEntry>;
 
 export const lblc: Scheduler<LblcState> = {
   name: 'lblc',
-  init: () => ({ cache: new Map(), gc: newGc() }),
-  done: (_svc, s) => s.cache.clear(),
-  gcPeriodMs: CHECK_EXPIRE_INTERVAL_MS,
-  gc: (_svc, s, env) => checkExpire(s.cache, s.gc, env.now(), env.lblcExpirationMs),
+  ...cacheHooks((env) => env.lblcExpirationMs),
 
   schedule(svc, s, pkt, env) {
     const en = s.cache.get(pkt.daddr);

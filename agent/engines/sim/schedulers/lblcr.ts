@@ -2,9 +2,9 @@
 // servers. The least loaded usable member serves; a set that has not changed for
 // lblcr_expiration loses its most loaded member; when the pick is missing or overloaded, wlc
 // chooses over the whole service and the choice joins the set.
-import { DEST_F_AVAILABLE, DEST_F_OVERLOAD, connOverhead, type SchedDest, type Scheduler } from './types';
-import { weightedLeast } from './weighted-least';
-import { CHECK_EXPIRE_INTERVAL_MS, checkExpire, isOverloaded, newGc, type CacheGc } from './lblc-cache';
+import { DEST_F_AVAILABLE, connOverhead, type SchedDest, type Scheduler } from './types';
+import { pickBest, usable, weightedLeast } from './pick';
+import { cacheHooks, isOverloaded, type CacheState } from './lblc-cache';
 
 interface DestSet {
   /** list order: newest member first (list_add_rcu) */
@@ -17,61 +17,19 @@ interface LblcrEntry {
   lastuse: number;
 }
 
-interface LblcrState {
-  cache: Map<string, LblcrEntry>;
-  gc: CacheGc;
-}
+type LblcrState = CacheState<LblcrEntry>;
 
-/** ip_vs_dest_set_min: weighted least loaded available member. */
-function setMin(set: DestSet): SchedDest | null {
-  const m = set.members;
-  let i = 0;
-  let least: SchedDest | null = null;
-  for (; i < m.length; i++) {
-    const d = m[i]!;
-    if ((d.flags & DEST_F_OVERLOAD) !== 0) continue;
-    if (d.weight > 0 && (d.flags & DEST_F_AVAILABLE) !== 0) {
-      least = d;
-      break;
-    }
-  }
-  if (least === null) return null;
-  let loh = connOverhead(least);
-  for (i++; i < m.length; i++) {
-    const d = m[i]!;
-    if ((d.flags & DEST_F_OVERLOAD) !== 0) continue;
-    const doh = connOverhead(d);
-    if (loh * d.weight > doh * least.weight && (d.flags & DEST_F_AVAILABLE) !== 0) {
-      least = d;
-      loh = doh;
-    }
-  }
-  return least;
-}
+/** ip_vs_dest_set_min: weighted least loaded member that is still linked to the service. */
+const setMin = (set: DestSet): SchedDest | null => weightedLeast(set.members, connOverhead, (d) => usable(d) && (d.flags & DEST_F_AVAILABLE) !== 0);
 
-/** ip_vs_dest_set_max: weighted most loaded member with weight. */
-function setMax(set: DestSet): SchedDest | null {
-  const m = set.members;
-  let i = 0;
-  let most: SchedDest | null = null;
-  for (; i < m.length; i++) {
-    if (m[i]!.weight > 0) {
-      most = m[i]!;
-      break;
-    }
-  }
-  if (most === null) return null;
-  let moh = connOverhead(most);
-  for (i++; i < m.length; i++) {
-    const d = m[i]!;
-    const doh = connOverhead(d);
-    if (moh * d.weight < doh * most.weight && d.weight > 0) {
-      most = d;
-      moh = doh;
-    }
-  }
-  return most;
-}
+/** ip_vs_dest_set_max: weighted most loaded member with weight (overloaded ones count too). */
+const setMax = (set: DestSet): SchedDest | null =>
+  pickBest(
+    set.members,
+    (d) => d.weight > 0,
+    connOverhead,
+    (doh, d, moh, most) => moh * d.weight < doh * most.weight,
+  );
 
 function insert(set: DestSet, dest: SchedDest, check: boolean, now: number): void {
   if (check && set.members.includes(dest)) return;
@@ -81,10 +39,7 @@ function insert(set: DestSet, dest: SchedDest, check: boolean, now: number): voi
 
 export const lblcr: Scheduler<LblcrState> = {
   name: 'lblcr',
-  init: () => ({ cache: new Map(), gc: newGc() }),
-  done: (_svc, s) => s.cache.clear(),
-  gcPeriodMs: CHECK_EXPIRE_INTERVAL_MS,
-  gc: (_svc, s, env) => checkExpire(s.cache, s.gc, env.now(), env.lblcrExpirationMs),
+  ...cacheHooks((env) => env.lblcrExpirationMs),
 
   schedule(svc, s, pkt, env) {
     const now = env.now();

@@ -1,6 +1,6 @@
 // sed — shortest expected delay (ip_vs_sed.c): minimise (active+1)/weight; inactive ones are ignored.
 import { type SchedDest, type Scheduler } from './types';
-import { weightedLeast } from './weighted-least';
+import { weightedLeast } from './pick';
 
 export const sedOverhead = (d: SchedDest): number => d.activeConns + 1;
 

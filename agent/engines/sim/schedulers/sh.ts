@@ -3,12 +3,11 @@
 // client address (+ its port with sh-port). With sh-fallback an unusable owner is skipped by
 // re-hashing with growing offsets; without it the packet is dropped.
 import { DEST_F_OVERLOAD, SCHED_FLAG_1, SCHED_FLAG_2, hasFlag, hash32, type SchedDest, type SchedService, type Scheduler } from './types';
+import { bucketHooks, type Buckets } from './buckets';
 
 const SH_TAB_BITS = 8;
 const SH_TAB_SIZE = 1 << SH_TAB_BITS;
 const SH_TAB_MASK = SH_TAB_SIZE - 1;
-
-type ShState = (SchedDest | null)[];
 
 const unavailable = (d: SchedDest): boolean => d.weight <= 0 || (d.flags & DEST_F_OVERLOAD) !== 0;
 
@@ -17,7 +16,7 @@ function hashkey(fold: number, port: number, offset: number): number {
   return (offset + hash32((port + fold) >>> 0, SH_TAB_BITS)) & SH_TAB_MASK;
 }
 
-function reassign(svc: SchedService, table: ShState): void {
+function reassign(svc: SchedService, table: Buckets): void {
   const dests = svc.dests;
   let p = 0;
   let count = 0;
@@ -35,16 +34,9 @@ function reassign(svc: SchedService, table: ShState): void {
   }
 }
 
-export const sh: Scheduler<ShState> = {
+export const sh: Scheduler<Buckets> = {
   name: 'sh',
-  init(svc) {
-    const t: ShState = new Array<SchedDest | null>(SH_TAB_SIZE).fill(null);
-    reassign(svc, t);
-    return t;
-  },
-  addDest: (svc, t) => reassign(svc, t),
-  delDest: (svc, t) => reassign(svc, t),
-  updDest: (svc, t) => reassign(svc, t),
+  ...bucketHooks(SH_TAB_SIZE, reassign),
 
   schedule(svc, table, pkt) {
     // the port is only hashed for TCP/UDP/SCTP (ip_vs_sh_get_port)
