@@ -19,67 +19,25 @@ interface OptionDef {
   tag: string;
 }
 
-// popt's table in ipvsadm.c parse_options(), same names and argument kinds.
-const OPTIONS: OptionDef[] = [
-  { long: 'add-service', short: 'A', arg: 'none', tag: 'A' },
-  { long: 'edit-service', short: 'E', arg: 'none', tag: 'E' },
-  { long: 'delete-service', short: 'D', arg: 'none', tag: 'D' },
-  { long: 'clear', short: 'C', arg: 'none', tag: 'C' },
-  { long: 'list', short: 'L', arg: 'none', tag: 'L' },
-  { long: 'list', short: 'l', arg: 'none', tag: 'L' },
-  { long: 'zero', short: 'Z', arg: 'none', tag: 'Z' },
-  { long: 'add-server', short: 'a', arg: 'none', tag: 'a' },
-  { long: 'edit-server', short: 'e', arg: 'none', tag: 'e' },
-  { long: 'delete-server', short: 'd', arg: 'none', tag: 'd' },
-  { long: 'set', arg: 'none', tag: 'set' },
-  { long: 'help', short: 'h', arg: 'none', tag: 'h' },
-  { long: 'version', short: 'v', arg: 'none', tag: 'v' },
-  { long: 'restore', short: 'R', arg: 'none', tag: 'R' },
-  { long: 'save', short: 'S', arg: 'none', tag: 'S' },
-  { long: 'start-daemon', arg: 'required', tag: 'start-daemon' },
-  { long: 'stop-daemon', arg: 'required', tag: 'stop-daemon' },
-  { long: 'tcp-service', short: 't', arg: 'required', tag: 't' },
-  { long: 'udp-service', short: 'u', arg: 'required', tag: 'u' },
-  { long: 'sctp-service', arg: 'required', tag: 'sctp' },
-  { long: 'fwmark-service', short: 'f', arg: 'required', tag: 'f' },
-  { long: 'scheduler', short: 's', arg: 'required', tag: 's' },
-  { long: 'persistent', short: 'p', arg: 'optional', tag: 'p' },
-  { long: 'netmask', short: 'M', arg: 'required', tag: 'M' },
-  { long: 'real-server', short: 'r', arg: 'required', tag: 'r' },
-  { long: 'masquerading', short: 'm', arg: 'none', tag: 'm' },
-  { long: 'ipip', short: 'i', arg: 'none', tag: 'i' },
-  { long: 'gatewaying', short: 'g', arg: 'none', tag: 'g' },
-  { long: 'weight', short: 'w', arg: 'required', tag: 'w' },
-  { long: 'u-threshold', short: 'x', arg: 'required', tag: 'x' },
-  { long: 'l-threshold', short: 'y', arg: 'required', tag: 'y' },
-  { long: 'numeric', short: 'n', arg: 'none', tag: 'n' },
-  { long: 'connection', short: 'c', arg: 'none', tag: 'c' },
-  { long: 'mcast-interface', arg: 'required', tag: 'mcast-interface' },
-  { long: 'syncid', arg: 'required', tag: 'syncid' },
-  { long: 'timeout', arg: 'none', tag: 'timeout' },
-  { long: 'daemon', arg: 'none', tag: 'daemon' },
-  { long: 'stats', arg: 'none', tag: 'stats' },
-  { long: 'rate', arg: 'none', tag: 'rate' },
-  { long: 'thresholds', arg: 'none', tag: 'thresholds' },
-  { long: 'persistent-conn', arg: 'none', tag: 'persistent-conn' },
-  { long: 'nosort', arg: 'none', tag: 'nosort' },
-  { long: 'sort', arg: 'none', tag: 'sort' },
-  { long: 'exact', short: 'X', arg: 'none', tag: 'X' },
-  { long: 'ipv6', short: '6', arg: 'none', tag: '6' },
-  { long: 'ops', short: 'o', arg: 'none', tag: 'o' },
-  { long: 'pe', arg: 'required', tag: 'pe' },
-  { long: 'sched-flags', short: 'b', arg: 'required', tag: 'b' },
-  { long: 'mcast-group', arg: 'required', tag: 'mcast-group' },
-  { long: 'mcast-port', arg: 'required', tag: 'mcast-port' },
-  { long: 'mcast-ttl', arg: 'required', tag: 'mcast-ttl' },
-  { long: 'sync-maxlen', arg: 'required', tag: 'sync-maxlen' },
-  { long: 'tun-info', arg: 'none', tag: 'tun-info' },
-  { long: 'tun-type', arg: 'required', tag: 'tun-type' },
-  { long: 'tun-port', arg: 'required', tag: 'tun-port' },
-  { long: 'tun-nocsum', arg: 'none', tag: 'tun-nocsum' },
-  { long: 'tun-csum', arg: 'none', tag: 'tun-csum' },
-  { long: 'tun-remcsum', arg: 'none', tag: 'tun-remcsum' },
-];
+// popt's table in ipvsadm.c parse_options(), same names and argument kinds, written `long` or
+// `long/s` with its short letter. The tag (popt's "val") is the short letter, else the long name;
+// -l is -L.
+const OPTION_TABLE: Record<ArgKind, string> = {
+  none:
+    'add-service/A edit-service/E delete-service/D clear/C list/L list/l zero/Z add-server/a edit-server/e delete-server/d set help/h version/v restore/R save/S ' +
+    'masquerading/m ipip/i gatewaying/g numeric/n connection/c timeout daemon stats rate thresholds persistent-conn nosort sort exact/X ipv6/6 ops/o ' +
+    'tun-info tun-nocsum tun-csum tun-remcsum',
+  required:
+    'start-daemon stop-daemon tcp-service/t udp-service/u sctp-service fwmark-service/f scheduler/s netmask/M real-server/r weight/w u-threshold/x l-threshold/y ' +
+    'mcast-interface syncid pe sched-flags/b mcast-group mcast-port mcast-ttl sync-maxlen tun-type tun-port',
+  optional: 'persistent/p',
+};
+const OPTIONS: OptionDef[] = Object.entries(OPTION_TABLE).flatMap(([arg, names]) =>
+  names.split(' ').map((entry) => {
+    const [long, short] = entry.split('/') as [string, string | undefined];
+    return { long, short, arg: arg as ArgKind, tag: short === 'l' ? 'L' : (short ?? long) };
+  }),
+);
 const BY_LONG = new Map(OPTIONS.map((o) => [o.long, o]));
 const BY_SHORT = new Map(OPTIONS.filter((o) => o.short).map((o) => [o.short!, o]));
 
@@ -339,6 +297,8 @@ interface TokenizeResult {
   error?: { text: string; reason: string; index: number };
 }
 
+const tokenError = (opts: RawOpt[], args: string[], text: string, reason: string): TokenizeResult => ({ opts, args, error: { text, reason, index: opts.length } });
+
 /** popt: split argv into options (with values) and leftover arguments. */
 function tokenize(argv: readonly string[]): TokenizeResult {
   const opts: RawOpt[] = [];
@@ -350,45 +310,43 @@ function tokenize(argv: readonly string[]): TokenizeResult {
       for (; i < argv.length; i++) args.push(argv[i]!);
       break;
     }
-    if (tok.charCodeAt(0) === 45 /* - */ && tok.charCodeAt(1) === 45 && tok.length > 2) {
+    const isLong = tok.charCodeAt(0) === 45 /* - */ && tok.charCodeAt(1) === 45 && tok.length > 2;
+    if (!isLong && !(tok.charCodeAt(0) === 45 && tok.length > 1)) {
+      args.push(tok);
+      continue;
+    }
+    // the long option, or the first option of a short bundle that takes a value (the rest of the bundle is that value)
+    let def: OptionDef | undefined;
+    let value: string | null = null;
+    if (isLong) {
       const eq = tok.indexOf('=');
-      const def = BY_LONG.get(eq < 0 ? tok.slice(2) : tok.slice(2, eq));
-      if (!def) return { opts, args, error: { text: tok, reason: 'unknown option', index: opts.length } };
-      let value: string | null = eq < 0 ? null : tok.slice(eq + 1);
-      if (def.arg === 'none') {
-        if (value !== null) return { opts, args, error: { text: tok, reason: 'option does not take an argument', index: opts.length } };
-      } else if (value === null) {
-        const next = argv[i];
-        if (def.arg === 'optional') {
-          if (next !== undefined && !next.startsWith('-')) value = argv[i++]!;
-        } else {
-          if (next === undefined) return { opts, args, error: { text: tok, reason: 'missing argument', index: opts.length } };
-          value = argv[i++]!;
-        }
+      def = BY_LONG.get(eq < 0 ? tok.slice(2) : tok.slice(2, eq));
+      if (!def) return tokenError(opts, args, tok, 'unknown option');
+      if (eq >= 0) {
+        if (def.arg === 'none') return tokenError(opts, args, tok, 'option does not take an argument');
+        value = tok.slice(eq + 1);
       }
-      opts.push({ def, value, text: tok });
-    } else if (tok.charCodeAt(0) === 45 && tok.length > 1) {
-      for (let k = 1; k < tok.length; k++) {
-        const def = BY_SHORT.get(tok[k]!);
-        if (!def) return { opts, args, error: { text: tok, reason: 'unknown option', index: opts.length } };
-        if (def.arg === 'none') {
-          opts.push({ def, value: null, text: tok });
-          continue;
-        }
-        let value: string | null = k + 1 < tok.length ? tok.slice(tok[k + 1] === '=' ? k + 2 : k + 1) : null;
-        if (value === null) {
-          const next = argv[i];
-          if (def.arg === 'optional') {
-            if (next !== undefined && !next.startsWith('-')) value = argv[i++]!;
-          } else {
-            if (next === undefined) return { opts, args, error: { text: tok, reason: 'missing argument', index: opts.length } };
-            value = argv[i++]!;
-          }
-        }
-        opts.push({ def, value, text: tok });
-        break;
+    } else {
+      let k = 1;
+      for (; k < tok.length; k++) {
+        def = BY_SHORT.get(tok[k]!);
+        if (!def) return tokenError(opts, args, tok, 'unknown option');
+        if (def.arg !== 'none') break;
+        opts.push({ def, value: null, text: tok });
       }
-    } else args.push(tok);
+      if (k === tok.length || !def) continue;
+      if (k + 1 < tok.length) value = tok.slice(tok[k + 1] === '=' ? k + 2 : k + 1);
+    }
+    if (def.arg !== 'none' && value === null) {
+      const next = argv[i];
+      if (def.arg === 'optional') {
+        if (next !== undefined && !next.startsWith('-')) value = argv[i++]!;
+      } else {
+        if (next === undefined) return tokenError(opts, args, tok, 'missing argument');
+        value = argv[i++]!;
+      }
+    }
+    opts.push({ def, value, text: tok });
   }
   return { opts, args };
 }
@@ -479,7 +437,7 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
     switch (o.def.tag) {
       case 't':
       case 'u':
-      case 'sctp': {
+      case 'sctp-service': {
         seen.set('service-address');
         svc.protocol = o.def.tag === 't' ? 'tcp' : o.def.tag === 'u' ? 'udp' : 'sctp';
         const r = parseService(v);
@@ -502,8 +460,7 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
         break;
       }
       case 's':
-        seen.set('scheduler');
-        svc.scheduler = v.slice(0, 15);
+        svc.scheduler = textOption(seen, 'scheduler', v, 15);
         break;
       case 'p': {
         seen.set('persistent');
@@ -552,38 +509,21 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
         seen.set('forwarding-method');
         dest.forwarding = o.def.tag === 'i' ? 'tunnel' : o.def.tag === 'g' ? 'route' : 'masq';
         break;
-      case 'w': {
-        seen.set('weight');
-        const w = stringToNumber(v, 0, MAX_WEIGHT);
-        if (w === null) fail('illegal weight specified', 'weight', `weight must be a whole number 0–${MAX_WEIGHT}, got "${v}"`);
-        else dest.weight = w;
+      case 'w':
+        dest.weight = numberOption(seen, 'weight', v, 0, MAX_WEIGHT, 'illegal weight specified', `weight must be a whole number 0–${MAX_WEIGHT}, got "${v}"`);
         break;
-      }
-      case 'x': {
-        seen.set('u-threshold');
-        const n = stringToNumber(v, 0, MAX_THRESHOLD);
-        if (n === null) fail('illegal u_threshold specified', 'u-threshold', `the upper threshold must be 0–${INT_MAX}, got "${v}"`);
-        else dest.upperThreshold = n;
+      case 'x':
+        dest.upperThreshold = numberOption(seen, 'u-threshold', v, 0, MAX_THRESHOLD, 'illegal u_threshold specified', `the upper threshold must be 0–${INT_MAX}, got "${v}"`);
         break;
-      }
-      case 'y': {
-        seen.set('l-threshold');
-        const n = stringToNumber(v, 0, MAX_THRESHOLD);
-        if (n === null) fail('illegal l_threshold specified', 'l-threshold', `the lower threshold must be 0–${INT_MAX}, got "${v}"`);
-        else dest.lowerThreshold = n;
+      case 'y':
+        dest.lowerThreshold = numberOption(seen, 'l-threshold', v, 0, MAX_THRESHOLD, 'illegal l_threshold specified', `the lower threshold must be 0–${INT_MAX}, got "${v}"`);
         break;
-      }
       case 'mcast-interface':
-        seen.set('mcast-interface');
-        daemon.interface = v.slice(0, 15);
+        daemon.interface = textOption(seen, 'mcast-interface', v, 15);
         break;
-      case 'syncid': {
-        seen.set('syncid');
-        const n = stringToNumber(v, 0, 255);
-        if (n === null) fail('illegal syncid specified', 'syncid', 'syncid must be 0–255');
-        else daemon.syncId = n;
+      case 'syncid':
+        daemon.syncId = numberOption(seen, 'syncid', v, 0, 255, 'illegal syncid specified', 'syncid must be 0–255');
         break;
-      }
       case 'sort':
         break;
       case '6':
@@ -598,12 +538,10 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
         svc.onePacket = true;
         break;
       case 'pe':
-        seen.set('pe');
-        svc.pe = v.slice(0, 16);
+        svc.pe = textOption(seen, 'pe', v, 16);
         break;
       case 'b':
-        seen.set('sched-flags');
-        schedFlagsArg = v;
+        schedFlagsArg = textOption(seen, 'sched-flags', v);
         break;
       case 'mcast-group': {
         seen.set('mcast-group');
@@ -613,39 +551,23 @@ export function parseIpvsadmArgv(argv: readonly string[]): IpvsadmCommand {
         daemon.group = canonicalAddress(v);
         break;
       }
-      case 'mcast-port': {
-        seen.set('mcast-port');
-        const n = stringToNumber(v, 1, 65535);
-        if (n === null) fail('illegal mcast-port specified', 'mcast-port');
-        else daemon.port = n;
+      case 'mcast-port':
+        daemon.port = numberOption(seen, 'mcast-port', v, 1, 65535, 'illegal mcast-port specified');
         break;
-      }
-      case 'mcast-ttl': {
-        seen.set('mcast-ttl');
-        const n = stringToNumber(v, 1, 255);
-        if (n === null) fail('illegal mcast-ttl specified', 'mcast-ttl');
-        else daemon.ttl = n;
+      case 'mcast-ttl':
+        daemon.ttl = numberOption(seen, 'mcast-ttl', v, 1, 255, 'illegal mcast-ttl specified');
         break;
-      }
-      case 'sync-maxlen': {
-        seen.set('sync-maxlen');
-        const n = stringToNumber(v, 1, 65535 - 20 - 8);
-        if (n === null) fail('illegal sync-maxlen specified', 'sync-maxlen');
-        else daemon.maxLen = n;
+      case 'sync-maxlen':
+        daemon.maxLen = numberOption(seen, 'sync-maxlen', v, 1, 65535 - 20 - 8, 'illegal sync-maxlen specified');
         break;
-      }
       case 'tun-type':
         seen.set('tun-type');
         if (v === 'ipip' || v === 'gue' || v === 'gre') dest.tunnelType = v;
         else fail('illegal tunnel type specified', 'tun-type', 'tunnel types are ipip, gue and gre');
         break;
-      case 'tun-port': {
-        seen.set('tun-port');
-        const n = stringToNumber(v, 1, 65535);
-        if (n === null) fail('illegal tunnel port specified', 'tun-port', 'the GUE port must be 1–65535');
-        else dest.tunnelPort = n;
+      case 'tun-port':
+        dest.tunnelPort = numberOption(seen, 'tun-port', v, 1, 65535, 'illegal tunnel port specified', 'the GUE port must be 1–65535');
         break;
-      }
       case 'tun-nocsum':
         seen.set('tun-nocsum');
         break;
@@ -749,6 +671,18 @@ const LIST_SWITCHES: Partial<Record<string, readonly [OptName, keyof ListSpec]>>
   X: ['exact', 'exact'],
   'tun-info': ['tun-info', 'tunInfo'],
 };
+
+/** Record option `name` and return its value, cut to the `max` characters ipvsadm's fixed-size buffer holds. */
+function textOption(seen: Seen, name: OptName, v: string, max = v.length): string {
+  seen.set(name);
+  return v.slice(0, max);
+}
+
+/** Record option `name` and read its value as a whole number in [min, max], or fail with ipvsadm's message. */
+function numberOption(seen: Seen, name: OptName, v: string, min: number, max: number, message: string, hint?: string): number {
+  seen.set(name);
+  return stringToNumber(v, min, max) ?? fail(message, name, hint);
+}
 
 /** Which options a command line gave (set_option: each at most once). */
 class Seen {
