@@ -59,11 +59,12 @@ interface EngineFlags {
 }
 
 function choice(f: EngineFlags): EngineChoice {
+  const { engine, ipvsadm, simKernel, simTraffic } = f;
   return {
-    engine: f.engine,
-    ipvsadm: f.ipvsadm,
-    simKernel: f.simKernel,
-    simTraffic: f.simTraffic,
+    engine,
+    ipvsadm,
+    simKernel,
+    simTraffic,
     procNet: f.procNet === 'none' ? null : f.procNet,
     sysctlRoot: f.sysctlRoot === 'none' ? null : f.sysctlRoot,
     log: (l) => process.stderr.write(`engine ${l}\n`),

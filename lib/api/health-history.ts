@@ -17,15 +17,18 @@ export const HealthTransitionRowSchema = z.object({
 });
 export type HealthTransitionRow = z.output<typeof HealthTransitionRowSchema>;
 
+/** How far back a history query looks: up to a month, a day by default. */
+const HoursSchema = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 31)
+  .default(24);
+
 export const HealthHistoryQuerySchema = z.object({
   service: ServiceKeyIdSchema.optional(),
   server: RealServerKeyIdSchema.optional(),
-  hours: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 31)
-    .default(24),
+  hours: HoursSchema,
   limit: z.coerce.number().int().min(1).max(2000).default(500),
 });
 export const HealthHistorySchema = z.object({ transitions: z.array(HealthTransitionRowSchema) });
@@ -58,11 +61,6 @@ export const TimelineMarkSchema = z.discriminatedUnion('kind', [
 export type TimelineMark = z.output<typeof TimelineMarkSchema>;
 export const TimelineQuerySchema = z.object({
   service: ServiceKeyIdSchema,
-  hours: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 31)
-    .default(24),
+  hours: HoursSchema,
 });
 export const TimelineSchema = z.object({ from: z.string(), to: z.string(), marks: z.array(TimelineMarkSchema) });

@@ -39,6 +39,11 @@ export async function audit(dbx: DbOrTx, e: AuditEntry): Promise<void> {
 type Query = z.output<typeof AuditQuerySchema>;
 
 /** Newest first; keyset pagination on (at, id) so pages stay stable while events keep arriving. */
+/** The usual entry: in `cluster`, `who` did `action` to `target`. */
+export function auditAction(dbx: DbOrTx, who: { actor: string; clientIp: string | null }, cluster: { id: string; name: string }, action: string, target: string, details?: unknown): Promise<void> {
+  return audit(dbx, { actor: who.actor, action, cluster: { id: cluster.id, name: cluster.name }, target, clientIp: who.clientIp, details });
+}
+
 export async function queryAudit(dbx: DbOrTx, q: Query): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
   const and: Prisma.AuditEventWhereInput[] = [];
   // "alice" matches alice's own actions and those of her API tokens ("alice (token x)")

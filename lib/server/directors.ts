@@ -6,7 +6,7 @@ import type { Director, Prisma } from '../generated/sqlite/client';
 import { realServerLabel, serviceLabel, type DirectorConfig, type RealServerKey, type ServiceKey } from '../ipvs/model';
 import { serviceKeyId, serverKeyId } from '../ipvs/keys';
 import { protocolMismatch, type Report } from '../protocol/messages';
-import { audit } from './audit';
+import { audit, auditAction } from './audit';
 import { forgetDirectorTokens, type DirectorPrincipal } from './auth/principal';
 import { newToken, tokenHash, tokenPrefix } from './auth/secrets';
 import { bus } from './bus';
@@ -60,14 +60,7 @@ export async function registerDirector(clusterRef: string, name: string, who: Ac
   const token = newToken('director');
   const d = await prisma.$transaction(async (tx) => {
     const row = await tx.director.create({ data: { clusterId: c.id, name, tokenHash: tokenHash(token), tokenPrefix: tokenPrefix(token) } });
-    await audit(tx, {
-      actor: who.actor,
-      action: 'director.register',
-      cluster: { id: c.id, name: c.name },
-      target: `${c.name}/${name}`,
-      clientIp: who.clientIp,
-      details: { tokenPrefix: row.tokenPrefix },
-    });
+    await auditAction(tx, who, c, 'director.register', `${c.name}/${name}`, { tokenPrefix: row.tokenPrefix });
     return row;
   });
   await directorStatusChanged(c.id, [d.id]);
@@ -82,14 +75,7 @@ export async function rotateDirectorToken(clusterRef: string, name: string, who:
   const d = await prisma.$transaction(async (tx) => {
     // a rotation re-enrols a revoked director: the old token is dead either way
     const row = await tx.director.update({ where: { id: d0.id }, data: { tokenHash: tokenHash(token), tokenPrefix: tokenPrefix(token), revoked: false, connectedAt: null, connectionId: null } });
-    await audit(tx, {
-      actor: who.actor,
-      action: 'director.rotate',
-      cluster: { id: c.id, name: c.name },
-      target: `${c.name}/${name}`,
-      clientIp: who.clientIp,
-      details: { oldPrefix: d0.tokenPrefix, newPrefix: row.tokenPrefix, wasRevoked: d0.revoked },
-    });
+    await auditAction(tx, who, c, 'director.rotate', `${c.name}/${name}`, { oldPrefix: d0.tokenPrefix, newPrefix: row.tokenPrefix, wasRevoked: d0.revoked });
     return row;
   });
   await directorGone(d.id);
@@ -103,14 +89,7 @@ export async function revokeDirector(clusterRef: string, name: string, who: Acto
   const prisma = await db();
   const d = await prisma.$transaction(async (tx) => {
     const row = await tx.director.update({ where: { id: d0.id }, data: { revoked: true, connectedAt: null, connectionId: null } });
-    await audit(tx, {
-      actor: who.actor,
-      action: 'director.revoke',
-      cluster: { id: c.id, name: c.name },
-      target: `${c.name}/${name}`,
-      clientIp: who.clientIp,
-      details: { tokenPrefix: d0.tokenPrefix },
-    });
+    await auditAction(tx, who, c, 'director.revoke', `${c.name}/${name}`, { tokenPrefix: d0.tokenPrefix });
     return row;
   });
   await directorGone(d.id);
@@ -124,7 +103,7 @@ export async function deleteDirector(clusterRef: string, name: string, who: Acto
   const prisma = await db();
   await prisma.$transaction(async (tx) => {
     await tx.director.delete({ where: { id: d.id } });
-    await audit(tx, { actor: who.actor, action: 'director.delete', cluster: { id: c.id, name: c.name }, target: `${c.name}/${name}`, clientIp: who.clientIp, details: { tokenPrefix: d.tokenPrefix } });
+    await auditAction(tx, who, c, 'director.delete', `${c.name}/${name}`, { tokenPrefix: d.tokenPrefix });
   });
   await directorGone(d.id);
   await directorStatusChanged(c.id, [d.id], true);
@@ -215,8 +194,9 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
   });
   if (!d) throw notFound('this director no longer exists');
   const cluster = d.cluster;
-  const ref = { id: cluster.id, name: cluster.name };
-  const who = `agent:${d.name}`;
+  // what the agent's report changed, in the audit log under the agent's name
+  const auditAgent = (action: string, revisions: { beforeRevision?: number | null; afterRevision: number | null }, details: unknown) =>
+    audit(prisma, { actor: `agent:${d.name}`, action, cluster: { id: cluster.id, name: cluster.name }, target: `${cluster.name}/${d.name}`, ...revisions, details });
   const data: Record<string, unknown> = { lastSeenAt: now };
   switch (report.type) {
     case 'hello': {
@@ -239,15 +219,7 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
       if (lastErr && (lastErr.revision ?? 0) <= rev.number) data.lastError = null;
       if (d.appliedRevision !== rev.number) {
         if (cluster.currentRevision?.id === rev.id) metrics.pushLatency.observe((now.getTime() - rev.createdAt.getTime()) / 1000);
-        await audit(prisma, {
-          actor: who,
-          action: 'director.applied',
-          cluster: ref,
-          target: `${cluster.name}/${d.name}`,
-          beforeRevision: d.appliedRevision,
-          afterRevision: rev.number,
-          details: { opsApplied: report.opsApplied, durationMs: report.durationMs },
-        });
+        await auditAgent('director.applied', { beforeRevision: d.appliedRevision, afterRevision: rev.number }, { opsApplied: report.opsApplied, durationMs: report.durationMs });
       }
       break;
     }
@@ -264,15 +236,7 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
       };
       data.lastError = json(err);
       if (prev?.revision !== report.revision || prev?.message !== report.message) {
-        await audit(prisma, {
-          actor: who,
-          action: 'director.failed',
-          cluster: ref,
-          target: `${cluster.name}/${d.name}`,
-          beforeRevision: d.appliedRevision,
-          afterRevision: report.revision,
-          details: { command: report.command, message: report.message, exitCode: report.exitCode },
-        });
+        await auditAgent('director.failed', { beforeRevision: d.appliedRevision, afterRevision: report.revision }, { command: report.command, message: report.message, exitCode: report.exitCode });
         raiseAlert({
           kind: 'nack',
           clusterId: cluster.id,
@@ -290,14 +254,7 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
       // a state report is also a verification: the agent just read this table
       Object.assign(data, { actualConfig: json(report.actual), actualReportedAt: now, actualHash: configHash(report.actual), verifiedAt: now, drift: report.drift ? json(report.drift) : null });
       if (report.drift && !d.drift) {
-        await audit(prisma, {
-          actor: who,
-          action: 'director.drift',
-          cluster: ref,
-          target: `${cluster.name}/${d.name}`,
-          afterRevision: d.appliedRevision,
-          details: { summary: report.drift.summary, ops: report.drift.ops.length },
-        });
+        await auditAgent('director.drift', { afterRevision: d.appliedRevision }, { summary: report.drift.summary, ops: report.drift.ops.length });
         raiseAlert({
           kind: 'drift',
           clusterId: cluster.id,

@@ -273,21 +273,10 @@ export class ConnTable {
   private account(c: Conn, dir: Dir, pkts: number, bytes: number): void {
     const d = c.dest;
     if ((d.flags & DEST_F_AVAILABLE) === 0) return;
-    if (dir === DIR_INPUT) {
-      d.stats.inPkts += pkts;
-      d.stats.inBytes += bytes;
-      d.svcStats.inPkts += pkts;
-      d.svcStats.inBytes += bytes;
-      this.totStats.inPkts += pkts;
-      this.totStats.inBytes += bytes;
-    } else {
-      d.stats.outPkts += pkts;
-      d.stats.outBytes += bytes;
-      d.svcStats.outPkts += pkts;
-      d.svcStats.outBytes += bytes;
-      this.totStats.outPkts += pkts;
-      this.totStats.outBytes += bytes;
-    }
+    // the destination's, its service's and the totals, as the kernel bumps all three
+    addTraffic(d.stats, dir, pkts, bytes);
+    addTraffic(d.svcStats, dir, pkts, bytes);
+    addTraffic(this.totStats, dir, pkts, bytes);
   }
 
   /** The protocol's state_transition: next state, counter moves, timeout. */
@@ -403,5 +392,15 @@ export class ConnTable {
 
   entries(): IterableIterator<Conn> {
     return this.wheel.nodes();
+  }
+}
+
+function addTraffic(st: IpvsStats, dir: Dir, pkts: number, bytes: number): void {
+  if (dir === DIR_INPUT) {
+    st.inPkts += pkts;
+    st.inBytes += bytes;
+  } else {
+    st.outPkts += pkts;
+    st.outBytes += bytes;
   }
 }

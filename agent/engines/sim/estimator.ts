@@ -7,18 +7,15 @@
 // - rates are an EWMA with weight 1/4 over 2-s samples, kept scaled (2^10 for conns/packets,
 //   2^5 for bytes) and rounded on read;
 // - -Z moves the zero point to the last snapshot and restarts the averages at 0.
-import type { Counters, Rates } from '@/lib/ipvs/stats';
+import { ZERO_COUNTERS, type Counters, type Rates } from '@/lib/ipvs/stats';
 
 /** The estimator's period: every stats object is sampled every 2 s. */
 export const ESTIMATOR_PERIOD_MS = 2000;
 
 /** One ip_vs_estimator: last sample and the scaled averages. */
 export class RateEstimator {
-  private lastConns = 0;
-  private lastInPkts = 0;
-  private lastOutPkts = 0;
-  private lastInBytes = 0;
-  private lastOutBytes = 0;
+  /** the counters of the last sample */
+  private last: Counters = ZERO_COUNTERS;
   /** scaled by 2^10 */
   cps = 0;
   inpps = 0;
@@ -30,16 +27,13 @@ export class RateEstimator {
   /** One 2-s pass over cumulative counters (estimation_timer / ip_vs_chain_estimation). */
   update(conns: number, inPkts: number, outPkts: number, inBytes: number, outBytes: number): void {
     // Δ per 2 s scaled by 2^10 is Δ << 9; bytes scaled by 2^5 is Δ << 4; then += (rate - avg) >> 2
-    this.cps += ewma((conns - this.lastConns) * 512, this.cps);
-    this.inpps += ewma((inPkts - this.lastInPkts) * 512, this.inpps);
-    this.outpps += ewma((outPkts - this.lastOutPkts) * 512, this.outpps);
-    this.inbps += ewma((inBytes - this.lastInBytes) * 16, this.inbps);
-    this.outbps += ewma((outBytes - this.lastOutBytes) * 16, this.outbps);
-    this.lastConns = conns;
-    this.lastInPkts = inPkts;
-    this.lastOutPkts = outPkts;
-    this.lastInBytes = inBytes;
-    this.lastOutBytes = outBytes;
+    const last = this.last;
+    this.cps += ewma((conns - last.conns) * 512, this.cps);
+    this.inpps += ewma((inPkts - last.inPkts) * 512, this.inpps);
+    this.outpps += ewma((outPkts - last.outPkts) * 512, this.outpps);
+    this.inbps += ewma((inBytes - last.inBytes) * 16, this.inbps);
+    this.outbps += ewma((outBytes - last.outBytes) * 16, this.outbps);
+    this.last = { conns, inPkts, outPkts, inBytes, outBytes };
   }
 
   /** ip_vs_read_estimator: round the scaled averages to units per second. */
@@ -55,11 +49,7 @@ export class RateEstimator {
 
   /** ip_vs_zero_estimator: the last sample becomes the current counters, averages restart at 0. */
   reset(conns: number, inPkts: number, outPkts: number, inBytes: number, outBytes: number): void {
-    this.lastConns = conns;
-    this.lastInPkts = inPkts;
-    this.lastOutPkts = outPkts;
-    this.lastInBytes = inBytes;
-    this.lastOutBytes = outBytes;
+    this.last = { conns, inPkts, outPkts, inBytes, outBytes };
     this.cps = this.inpps = this.outpps = this.inbps = this.outbps = 0;
   }
 }
@@ -80,49 +70,30 @@ export class IpvsStats {
   outPkts = 0;
   inBytes = 0;
   outBytes = 0;
-  // kstats: what the last estimator pass read
-  private kConns = 0;
-  private kInPkts = 0;
-  private kOutPkts = 0;
-  private kInBytes = 0;
-  private kOutBytes = 0;
-  // kstats0: the zero point set by -Z
-  private zConns = 0;
-  private zInPkts = 0;
-  private zOutPkts = 0;
-  private zInBytes = 0;
-  private zOutBytes = 0;
+  /** kstats: what the last estimator pass read */
+  private snapshot: Counters = ZERO_COUNTERS;
+  /** kstats0: the zero point set by -Z */
+  private zeroPoint: Counters = ZERO_COUNTERS;
   readonly est = new RateEstimator();
 
   /** One estimator pass: snapshot the live counters, then update the averages. */
   estimate(): void {
-    this.kConns = this.conns;
-    this.kInPkts = this.inPkts;
-    this.kOutPkts = this.outPkts;
-    this.kInBytes = this.inBytes;
-    this.kOutBytes = this.outBytes;
-    this.est.update(this.kConns, this.kInPkts, this.kOutPkts, this.kInBytes, this.kOutBytes);
+    const { conns, inPkts, outPkts, inBytes, outBytes } = this;
+    this.snapshot = { conns, inPkts, outPkts, inBytes, outBytes };
+    this.est.update(conns, inPkts, outPkts, inBytes, outBytes);
   }
 
   /** ip_vs_zero_stats: the last snapshot becomes the zero point; rates restart. */
   zero(): void {
-    this.zConns = this.kConns;
-    this.zInPkts = this.kInPkts;
-    this.zOutPkts = this.kOutPkts;
-    this.zInBytes = this.kInBytes;
-    this.zOutBytes = this.kOutBytes;
-    this.est.reset(this.kConns, this.kInPkts, this.kOutPkts, this.kInBytes, this.kOutBytes);
+    const k = (this.zeroPoint = this.snapshot);
+    this.est.reset(k.conns, k.inPkts, k.outPkts, k.inBytes, k.outBytes);
   }
 
   /** What ipvsadm --stats shows: snapshot minus zero point. */
   counters(): Counters {
-    return {
-      conns: this.kConns - this.zConns,
-      inPkts: this.kInPkts - this.zInPkts,
-      outPkts: this.kOutPkts - this.zOutPkts,
-      inBytes: this.kInBytes - this.zInBytes,
-      outBytes: this.kOutBytes - this.zOutBytes,
-    };
+    const k = this.snapshot;
+    const z = this.zeroPoint;
+    return { conns: k.conns - z.conns, inPkts: k.inPkts - z.inPkts, outPkts: k.outPkts - z.outPkts, inBytes: k.inBytes - z.inBytes, outBytes: k.outBytes - z.outBytes };
   }
 
   /** What ipvsadm --rate shows. */

@@ -83,63 +83,36 @@ function finish(s: State, rounds: number): [number, number] {
   return [(s[0]! ^ s[2]! ^ s[4]! ^ s[6]!) >>> 0, (s[1]! ^ s[3]! ^ s[5]! ^ s[7]!) >>> 0];
 }
 
+/** Where each 64-bit word's high half sits in the state (its low half follows). */
+const V0 = 0;
+const V1 = 2;
+const V2 = 4;
+const V3 = 6;
+
 /** One SIPROUND on 32-bit halves. */
 function round(s: State): void {
-  let v0h = s[0]!,
-    v0l = s[1]!,
-    v1h = s[2]!,
-    v1l = s[3]!,
-    v2h = s[4]!,
-    v2l = s[5]!,
-    v3h = s[6]!,
-    v3l = s[7]!;
-  let t: number, h: number, l: number;
+  addRotateXor(s, V0, V1, 13);
+  swapHalves(s, V0);
+  addRotateXor(s, V2, V3, 16);
+  addRotateXor(s, V0, V3, 21);
+  addRotateXor(s, V2, V1, 17);
+  swapHalves(s, V2);
+}
 
-  // v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32)
-  t = v0l + v1l;
-  v0l = t >>> 0;
-  v0h = (v0h + v1h + (t > 0xffffffff ? 1 : 0)) >>> 0;
-  h = ((v1h << 13) | (v1l >>> 19)) >>> 0;
-  l = ((v1l << 13) | (v1h >>> 19)) >>> 0;
-  v1h = (h ^ v0h) >>> 0;
-  v1l = (l ^ v0l) >>> 0;
-  t = v0h;
-  v0h = v0l;
-  v0l = t;
-  // v2 += v3; v3 = rotl(v3, 16); v3 ^= v2
-  t = v2l + v3l;
-  v2l = t >>> 0;
-  v2h = (v2h + v3h + (t > 0xffffffff ? 1 : 0)) >>> 0;
-  h = ((v3h << 16) | (v3l >>> 16)) >>> 0;
-  l = ((v3l << 16) | (v3h >>> 16)) >>> 0;
-  v3h = (h ^ v2h) >>> 0;
-  v3l = (l ^ v2l) >>> 0;
-  // v0 += v3; v3 = rotl(v3, 21); v3 ^= v0
-  t = v0l + v3l;
-  v0l = t >>> 0;
-  v0h = (v0h + v3h + (t > 0xffffffff ? 1 : 0)) >>> 0;
-  h = ((v3h << 21) | (v3l >>> 11)) >>> 0;
-  l = ((v3l << 21) | (v3h >>> 11)) >>> 0;
-  v3h = (h ^ v0h) >>> 0;
-  v3l = (l ^ v0l) >>> 0;
-  // v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32)
-  t = v2l + v1l;
-  v2l = t >>> 0;
-  v2h = (v2h + v1h + (t > 0xffffffff ? 1 : 0)) >>> 0;
-  h = ((v1h << 17) | (v1l >>> 15)) >>> 0;
-  l = ((v1l << 17) | (v1h >>> 15)) >>> 0;
-  v1h = (h ^ v2h) >>> 0;
-  v1l = (l ^ v2l) >>> 0;
-  t = v2h;
-  v2h = v2l;
-  v2l = t;
+/** va += vb; vb = rotl(vb, rot) ^ va, for 0 < rot < 32, with the carry between the halves. */
+function addRotateXor(s: State, a: number, b: number, rot: number): void {
+  const t = s[a + 1]! + s[b + 1]!;
+  s[a + 1] = t >>> 0;
+  s[a] = (s[a]! + s[b]! + (t > 0xffffffff ? 1 : 0)) >>> 0;
+  const bh = s[b]!;
+  const bl = s[b + 1]!;
+  s[b] = (((bh << rot) | (bl >>> (32 - rot))) ^ s[a]!) >>> 0;
+  s[b + 1] = (((bl << rot) | (bh >>> (32 - rot))) ^ s[a + 1]!) >>> 0;
+}
 
-  s[0] = v0h;
-  s[1] = v0l;
-  s[2] = v1h;
-  s[3] = v1l;
-  s[4] = v2h;
-  s[5] = v2l;
-  s[6] = v3h;
-  s[7] = v3l;
+/** rotl(v, 32): the halves trade places. */
+function swapHalves(s: State, a: number): void {
+  const t = s[a]!;
+  s[a] = s[a + 1]!;
+  s[a + 1] = t;
 }

@@ -11,7 +11,7 @@ import {
   type AlertTargetUpdateSchema,
 } from '../../api/alerts';
 import type { AlertTarget as TargetRow } from '../../generated/sqlite/client';
-import { audit } from '../audit';
+import { auditAction } from '../audit';
 import { db } from '../db';
 import { conflict, notFound } from '../errors';
 import { findCluster, type Actor } from '../revisions';
@@ -52,14 +52,7 @@ export async function createTarget(clusterRef: string, input: z.output<typeof Al
   if (await prisma.alertTarget.findUnique({ where: { clusterId_name: { clusterId: c.id, name: input.name } } })) throw taken(input.name);
   return prisma.$transaction(async (tx) => {
     const t = await tx.alertTarget.create({ data: { clusterId: c.id, name: input.name, url: input.url, format: input.format, kinds: JSON.stringify(input.kinds), enabled: input.enabled } });
-    await audit(tx, {
-      actor: who.actor,
-      action: 'alerts.target.create',
-      cluster: { id: c.id, name: c.name },
-      target: `${c.name}/webhook ${t.name}`,
-      clientIp: who.clientIp,
-      details: { url: t.url, format: t.format, kinds: input.kinds, enabled: t.enabled },
-    });
+    await auditAction(tx, who, c, 'alerts.target.create', `${c.name}/webhook ${t.name}`, { url: t.url, format: t.format, kinds: input.kinds, enabled: t.enabled });
     return view(t);
   });
 }
@@ -80,14 +73,7 @@ export async function updateTarget(clusterRef: string, ref: string, input: z.out
         ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
       },
     });
-    await audit(tx, {
-      actor: who.actor,
-      action: 'alerts.target.update',
-      cluster: { id: c.id, name: c.name },
-      target: `${c.name}/webhook ${u.name}`,
-      clientIp: who.clientIp,
-      details: { before: view(t), after: view(u) },
-    });
+    await auditAction(tx, who, c, 'alerts.target.update', `${c.name}/webhook ${u.name}`, { before: view(t), after: view(u) });
     return view(u);
   });
 }
@@ -98,7 +84,7 @@ export async function deleteTarget(clusterRef: string, ref: string, who: Actor):
   const prisma = await db();
   await prisma.$transaction(async (tx) => {
     await tx.alertTarget.delete({ where: { id: t.id } });
-    await audit(tx, { actor: who.actor, action: 'alerts.target.delete', cluster: { id: c.id, name: c.name }, target: `${c.name}/webhook ${t.name}`, clientIp: who.clientIp, details: { url: t.url } });
+    await auditAction(tx, who, c, 'alerts.target.delete', `${c.name}/webhook ${t.name}`, { url: t.url });
   });
 }
 
@@ -109,14 +95,7 @@ export async function sendTest(clusterRef: string, ref: string, who: Actor): Pro
   const queued = await enqueueAlert({ kind: 'test', clusterId: c.id, summary: `Test alert from LVS Console, sent by ${who.actor}`, subject: t.name, details: {}, at: Date.now() }, t.id);
   if (!queued?.deliveryIds[0]) throw notFound(`no webhook target ${ref}`);
   const prisma = await db();
-  await audit(prisma, {
-    actor: who.actor,
-    action: 'alerts.test',
-    cluster: { id: c.id, name: c.name },
-    target: `${c.name}/webhook ${t.name}`,
-    clientIp: who.clientIp,
-    details: { eventId: queued.eventId, url: t.url },
-  });
+  await auditAction(prisma, who, c, 'alerts.test', `${c.name}/webhook ${t.name}`, { eventId: queued.eventId, url: t.url });
   alertWorker.kick();
   return { eventId: queued.eventId, deliveryId: queued.deliveryIds[0] };
 }
