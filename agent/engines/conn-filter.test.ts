@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnEntry } from '@/lib/ipvs/stats';
+import { connEntry } from '@/lib/ipvs/__fixtures__/builders';
 import { compileConnFilter } from './conn-filter';
 
-const e = (over: Partial<ConnEntry>): ConnEntry => ({
-  protocol: 'TCP',
-  clientAddress: '192.168.0.101',
-  clientPort: 54321,
-  virtualAddress: '10.0.0.1',
-  virtualPort: 80,
-  destAddress: '192.168.1.2',
-  destPort: 80,
-  state: 'ESTABLISHED',
-  expires: 897,
-  template: false,
-  ...over,
-});
+const e = connEntry;
 
 describe('connection filters', () => {
   it('matches address, address:port, CIDR and substring', () => {

@@ -5,21 +5,12 @@ import { DirectorConfigSchema, type DirectorConfigInput } from '@/lib/ipvs/model
 import type { HealthState } from '@/lib/protocol/messages';
 import { HealthMonitor, healthKey, notChecked } from './monitor';
 import { NetProber, type Prober, type ProbeTarget } from './probe';
+import { realServers, webService } from '@/lib/ipvs/__fixtures__/builders';
 
 const cfg = (onFailure: 'quiesce' | 'remove', extra: Partial<DirectorConfigInput> = {}) =>
   DirectorConfigSchema.parse({
     services: [
-      {
-        protocol: 'tcp',
-        address: '10.0.0.1',
-        port: 80,
-        scheduler: 'wrr',
-        healthCheck: { type: 'tcp', interval: 1, timeout: 1, rise: 2, fall: 3, onFailure },
-        realServers: [
-          { address: '10.0.1.1', weight: 5 },
-          { address: '10.0.1.2', weight: 7 },
-        ],
-      },
+      webService({ healthCheck: { type: 'tcp', interval: 1, timeout: 1, rise: 2, fall: 3, onFailure }, realServers: realServers([5, 7]) }),
       { protocol: 'tcp', address: '10.0.0.2', port: 80, realServers: [{ address: '10.0.1.1' }] },
     ],
     ...extra,

@@ -6,20 +6,10 @@ import { canonicalJson } from '@/lib/ipvs/hash';
 import { configArb } from '@/lib/ipvs/__fixtures__/arbitraries';
 import { applyChanges, configChanges, editsToChanges, serviceChanges } from './changes';
 import { ChangeSchema } from './schemas';
+import { realServers, webService } from '@/lib/ipvs/__fixtures__/builders';
 
 const svc = (over: Partial<VirtualServiceInput> = {}) =>
-  VirtualServiceSchema.parse({
-    protocol: 'tcp',
-    address: '10.0.0.1',
-    port: 80,
-    scheduler: 'wlc',
-    realServers: [
-      { address: '192.168.1.2', weight: 1 },
-      { address: '192.168.1.3', weight: 2 },
-      { address: '192.168.1.4', weight: 3 },
-    ],
-    ...over,
-  } as VirtualServiceInput);
+  VirtualServiceSchema.parse({ ...webService({ scheduler: 'wlc', realServers: realServers([1, 2, 3], '192.168.1.2') }), ...over } as VirtualServiceInput);
 
 const key = { protocol: 'tcp', address: '10.0.0.1', port: 80 };
 

@@ -6,23 +6,14 @@ import { parseRules, printRules } from './rules';
 import { DirectorConfigSchema, emptyConfig, type DirectorConfig, type DirectorConfigInput } from './model';
 import type { Op } from './op';
 import { configArb, kernelView } from './__fixtures__/arbitraries';
+import { realServers, webService } from './__fixtures__/builders';
 
 const cfg = (input: DirectorConfigInput): DirectorConfig => DirectorConfigSchema.parse(input);
 const ops = (d: DirectorConfig, a: DirectorConfig) => plan(d, a).map((o) => o.op);
 
 const base = cfg({
   services: [
-    {
-      protocol: 'tcp',
-      address: '10.0.0.1',
-      port: 80,
-      scheduler: 'wrr',
-      realServers: [
-        { address: '10.0.1.1', weight: 1 },
-        { address: '10.0.1.2', weight: 2 },
-        { address: '10.0.1.3', forwarding: 'masq', port: 8080, weight: 3 },
-      ],
-    },
+    webService({ realServers: [...realServers([1, 2]), { address: '10.0.1.3', forwarding: 'masq', port: 8080, weight: 3 }] }),
     { protocol: 'udp', address: '10.0.0.2', port: 53, scheduler: 'rr', realServers: [{ address: '10.0.2.1', forwarding: 'masq' }] },
   ],
 });

@@ -7,7 +7,7 @@ import { DirectorConfigSchema } from './model';
 import { OpSchema } from './op';
 import { parseKeepalivedConf } from './keepalived';
 import { argvToOp, applyOps } from './ops';
-import { configArb } from './__fixtures__/arbitraries';
+import { IPVSADM_OPTION_WORDS, configArb } from './__fixtures__/arbitraries';
 
 const junk = fc.oneof(fc.anything(), fc.string(), fc.integer(), fc.constantFrom(null, undefined, -1, 2 ** 32, 1.5, '', '10.0.0.300', '::g', 'rr', 'tcp', 'fwmark'));
 
@@ -106,61 +106,7 @@ describe('typed errors only', () => {
 
   it("ipvsadm argv: IpvsadmError (ipvsadm's message and exit status), never a crash", () => {
     const tok = fc.oneof(
-      fc.constantFrom(
-        '-A',
-        '-E',
-        '-D',
-        '-a',
-        '-e',
-        '-d',
-        '-C',
-        '-L',
-        '-Ln',
-        '-Z',
-        '-S',
-        '-R',
-        '-h',
-        '-v',
-        '--set',
-        '--start-daemon',
-        '--stop-daemon',
-        'master',
-        'backup',
-        '-t',
-        '-u',
-        '-f',
-        '-6',
-        '--sctp-service',
-        '-s',
-        '-p',
-        '-M',
-        '-r',
-        '-g',
-        '-m',
-        '-i',
-        '-w',
-        '-x',
-        '-y',
-        '-b',
-        '-o',
-        '--pe',
-        '--tun-type',
-        '--tun-port',
-        '--tun-csum',
-        '--syncid',
-        '--mcast-group',
-        '10.0.0.1:80',
-        '[::1]:80',
-        '::1',
-        '5',
-        '0',
-        'wrr',
-        'sh-port',
-        '--',
-        '-',
-        '--weight=2',
-        '-w2',
-      ),
+      fc.constantFrom(...IPVSADM_OPTION_WORDS, 'master', 'backup', '10.0.0.1:80', '[::1]:80', '::1', '5', '0', 'wrr', 'sh-port', '--', '-', '--weight=2', '-w2'),
       fc.string({ maxLength: 8 }),
     );
     fc.assert(

@@ -4,7 +4,7 @@ import { parseRules, parseRulesSlow, printRules, RulesParseError } from './rules
 import { DirectorConfigSchema, type DirectorConfig, type VirtualService } from './model';
 import { ValidationError } from './errors';
 import { fixture } from './__fixtures__/load';
-import { configArb, saveView } from './__fixtures__/arbitraries';
+import { IPVSADM_OPTION_WORDS, configArb, saveView } from './__fixtures__/arbitraries';
 
 const SAVE_FIXTURES = ['023_save_script_n', '036_save_persistent', '076_save_all_n', '150_save_before_clear', '155_save_after_R', '236_traffic_save_final'];
 
@@ -382,48 +382,7 @@ describe('properties', () => {
 
   it('random junk only ever raises RulesParseError', () => {
     const token = fc.oneof(
-      fc.constantFrom(
-        '-A',
-        '-a',
-        '-E',
-        '-e',
-        '-D',
-        '-d',
-        '-C',
-        '-t',
-        '-u',
-        '-f',
-        '-6',
-        '-s',
-        '-p',
-        '-M',
-        '-r',
-        '-g',
-        '-m',
-        '-i',
-        '-w',
-        '-x',
-        '-y',
-        '-b',
-        '-o',
-        '--pe',
-        '--tun-type',
-        '--tun-port',
-        '--tun-csum',
-        '--set',
-        '--start-daemon',
-        '--stop-daemon',
-        '-R',
-        '-L',
-        '-n',
-        '-h',
-        '#',
-        'ipvsadm',
-        '--sctp-service',
-        '--weight=3',
-        '-Ln',
-        '-gw',
-      ),
+      fc.constantFrom(...IPVSADM_OPTION_WORDS, '#', 'ipvsadm', '--weight=3', '-gw'),
       fc.constantFrom('10.0.0.1:80', '[2001:db8::1]:80', '2001:db8::1', '1.2.3.4', 'rr', 'sh', 'sh-port,flag-1', 'gue', '255.255.255.0', '64', 'master', '0', '-1', '99999999999', 'x'),
       fc.string({ maxLength: 6 }),
     );

@@ -2,23 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { DirectorConfigSchema } from './model';
 import { serverKeyId, serviceKeyId } from './keys';
 import { directorTarget, unhealthyServerIds } from './target';
+import { realServers, webService } from './__fixtures__/builders';
 
 const created = new Date('2026-01-01T00:00:00Z');
 const cfg = (onFailure: 'quiesce' | 'remove') =>
   DirectorConfigSchema.parse({
     services: [
-      {
-        protocol: 'tcp',
-        address: '10.0.0.1',
-        port: 80,
-        scheduler: 'wrr',
-        healthCheck: { type: 'tcp', onFailure },
-        realServers: [
-          { address: '10.0.1.1', weight: 5 },
-          { address: '10.0.1.2', weight: 7 },
-          { address: '10.0.1.3', weight: 2, drain: { timeout: 60 } },
-        ],
-      },
+      webService({ healthCheck: { type: 'tcp', onFailure }, realServers: [...realServers([5, 7]), { address: '10.0.1.3', weight: 2, drain: { timeout: 60 } }] }),
       { protocol: 'tcp', address: '10.0.0.2', port: 80, realServers: [{ address: '10.0.1.2' }] },
     ],
   });

@@ -15,18 +15,9 @@ import { SseReader } from '../api/sse-reader';
 import { tarOf } from '../tar';
 import { gzipSync } from 'node:zlib';
 import { backends, closeTestDb, dbWithUsers, PASSWORD, rollupRow, type TestDb } from './harness';
+import { WEB_KEY, webService } from '@/lib/ipvs/__fixtures__/builders';
 
-const WEB = {
-  protocol: 'tcp',
-  address: '10.0.0.1',
-  port: 80,
-  scheduler: 'wrr',
-  realServers: [
-    { address: '10.0.1.1', weight: 1 },
-    { address: '10.0.1.2', weight: 1 },
-  ],
-} as const;
-const WEB_KEY = { protocol: 'tcp', address: '10.0.0.1', port: 80 } as const;
+const WEB = webService();
 
 function capabilities() {
   return { agentVersion: '0.1.0', engine: 'sim' as const, hostname: 'd1', kernel: '6.1.0', ipvsVersion: '1.2.1', ipvsadmVersion: null, connTableSize: 4096, schedulers: ['rr', 'wrr', 'wlc'] };

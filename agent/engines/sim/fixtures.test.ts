@@ -5,6 +5,7 @@ import type { ConnEntry } from '@/lib/ipvs/stats';
 import { fixture } from '@/lib/ipvs/__fixtures__/load';
 import { SimEngine } from './index';
 import { addServer, addService, editServer, editService, server } from './test-ops';
+import { PERSISTENCE_TEMPLATE } from '@/lib/ipvs/__fixtures__/builders';
 
 const VIP = { protocol: 'tcp', address: '10.10.0.1', port: 80 } as const;
 const RS = ['10.20.1.2', '10.20.2.2', '10.20.3.2'];
@@ -61,20 +62,7 @@ describe('the real-traffic fixtures (200-236)', () => {
     expect(named(sim.hit(VIP, 10))).toEqual({ rs3: 10 });
     sim.tick(300); // the listing runs a moment later
     const tpl = (await all(sim)).filter((c) => c.state !== 'TIME_WAIT');
-    expect(tpl).toEqual([
-      {
-        protocol: 'TCP',
-        clientAddress: '10.30.0.2',
-        clientPort: 0,
-        virtualAddress: '10.10.0.1',
-        virtualPort: 80,
-        destAddress: '10.20.3.2',
-        destPort: 80,
-        state: 'ASSURED',
-        expires: 59,
-        template: true,
-      },
-    ]);
+    expect(tpl).toEqual([PERSISTENCE_TEMPLATE]);
     const notTimeWait = sim
       .printConnList()
       .split('\n')

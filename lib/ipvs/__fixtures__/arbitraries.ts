@@ -185,3 +185,10 @@ export function kernelView(c: DirectorConfig): DirectorConfig {
     services: c.services.map(({ healthCheck: _h, ...s }) => ({ ...s, realServers: s.realServers.map(({ drain: _d, ...r }) => r) })) as DirectorConfig['services'],
   };
 }
+
+/** ipvsadm's command and option words, for fuzzing its command line (the parsers must refuse junk cleanly, never crash). */
+export const IPVSADM_OPTION_WORDS = [
+  ...['-A', '-E', '-D', '-a', '-e', '-d', '-C', '-L', '-Ln', '-n', '-Z', '-S', '-R', '-h', '-v', '--set', '--start-daemon', '--stop-daemon'],
+  ...['-t', '-u', '-f', '-6', '--sctp-service', '-s', '-p', '-M', '-r', '-g', '-m', '-i', '-w', '-x', '-y', '-b', '-o'],
+  ...['--pe', '--tun-type', '--tun-port', '--tun-csum', '--syncid', '--mcast-group'],
+];

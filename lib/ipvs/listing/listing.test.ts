@@ -2,41 +2,14 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import {
-  formatConnList,
-  formatDaemons,
-  formatLargenum,
-  formatList,
-  formatPersistentConn,
-  formatProcConn,
-  formatProcConnLine,
-  formatProcIpVs,
-  formatProcStats,
-  formatRateListing,
-  formatStatsListing,
-  formatThresholds,
-  formatTimeouts,
-  formatVersion,
-  mergeThresholds,
-  parseConnList,
-  parseDaemons,
-  parseLargenum,
-  parseList,
-  parsePersistentConn,
-  parseProcConnLine,
-  parseProcIpVs,
-  parseProcStats,
-  parseRateListing,
-  parseStatsListing,
-  parseThresholds,
-  parseTimeouts,
-  parseVersion,
-  streamProcConn,
-  type ListResult,
-} from './index';
+import { formatConnList, formatDaemons, formatLargenum, formatList, formatPersistentConn, formatProcConn, formatProcConnLine } from './index';
+import { formatProcIpVs, formatProcStats, formatRateListing, formatStatsListing, formatThresholds, formatTimeouts, formatVersion, mergeThresholds } from './index';
+import { parseConnList, parseDaemons, parseLargenum, parseList, parsePersistentConn, parseProcConnLine, parseProcIpVs } from './index';
+import { parseProcStats, parseRateListing, parseStatsListing, parseThresholds, parseTimeouts, parseVersion, streamProcConn, type ListResult } from './index';
 import { ListingParseError, ValidationError, IpvsadmError } from '../errors';
 import { parseRules, printRules as printRulesOf } from '../rules';
 import { DirectorConfigSchema, type DirectorConfig } from '../model';
+import { connEntry, PERSISTENCE_TEMPLATE } from '../__fixtures__/builders';
 import { ZERO_COUNTERS, ZERO_RATES, type ConnEntry, type StatsSnapshot } from '../stats';
 import { fixture } from '../__fixtures__/load';
 import { configArb, saveView } from '../__fixtures__/arbitraries';
@@ -398,20 +371,7 @@ describe('ipvsadm -Lnc', () => {
     expect(v6[0]).toMatchObject({ clientAddress: '2001:db8:30::2', clientPort: 34548, virtualAddress: '2001:db8:10::1', destAddress: '2001:db8:20:3::2', expires: 116 });
     const out = fixture('216_traffic_persistence').stdout;
     const t = parseConnList(out.slice(out.indexOf('IPVS connection entries')));
-    expect(t).toEqual([
-      {
-        protocol: 'TCP',
-        clientAddress: '10.30.0.2',
-        clientPort: 0,
-        virtualAddress: '10.10.0.1',
-        virtualPort: 80,
-        destAddress: '10.20.3.2',
-        destPort: 80,
-        state: 'ASSURED',
-        expires: 59,
-        template: true,
-      },
-    ]);
+    expect(t).toEqual([PERSISTENCE_TEMPLATE]);
   });
 
   it("--persistent-conn adds PE columns (ipvsadm's own misaligned widths)", () => {
@@ -541,18 +501,7 @@ describe('/proc/net/ip_vs*', () => {
   it('/proc/net/ip_vs_conn and _sync: headers, hex rows, IPv6, fwmark templates, PE data', () => {
     expect(parseProcConnLine(fixture('172_proc_ip_vs_conn').stdout.trimEnd())).toBeNull();
     expect(parseProcConnLine(fixture('174_proc_ip_vs_conn_sync').stdout.trimEnd())).toBeNull();
-    expect(parseProcConnLine('TCP C0A80065 D431 0A000001 0050 C0A80102 0050 ESTABLISHED     897')).toEqual({
-      protocol: 'TCP',
-      clientAddress: '192.168.0.101',
-      clientPort: 54321,
-      virtualAddress: '10.0.0.1',
-      virtualPort: 80,
-      destAddress: '192.168.1.2',
-      destPort: 80,
-      state: 'ESTABLISHED',
-      expires: 897,
-      template: false,
-    });
+    expect(parseProcConnLine('TCP C0A80065 D431 0A000001 0050 C0A80102 0050 ESTABLISHED     897')).toEqual(connEntry());
     expect(parseProcConnLine('IP  C0A80065 0000 0000000A 0000 C0A80102 0000 NONE            299')).toMatchObject({ protocol: 'IP', virtualAddress: '0.0.0.10', template: true });
     expect(parseProcConnLine('TCP C0A80066 9C40 0A000001 0050 C0A80103 0050 FIN_WAIT    LOCAL       64')).toMatchObject({ state: 'FIN_WAIT', expires: 64, origin: 'LOCAL' });
     const v6 = 'TCP 2001:0db8:0030:0000:0000:0000:0000:0002 86F4 2001:0db8:0010:0000:0000:0000:0000:0001 0050 2001:0db8:0020:0003:0000:0000:0000:0002 0050 TIME_WAIT       116';
