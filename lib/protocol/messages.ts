@@ -95,10 +95,10 @@ export const DriftSchema = z.object({
 });
 export type Drift = z.output<typeof DriftSchema>;
 
-export const HealthStateSchema = z.object({
-  service: ServiceKeySchema,
-  server: RealServerKeySchema,
-  healthy: z.boolean(),
+/** A health verdict on one real server of one service: what states and transitions share. */
+const ServerVerdictSchema = z.object({ service: ServiceKeySchema, server: RealServerKeySchema, healthy: z.boolean() });
+
+export const HealthStateSchema = ServerVerdictSchema.extend({
   reason: z.string(), // "connect ECONNREFUSED", "HTTP 503", "ok (12 ms)"
   since: z.string(),
   lastCheck: z.string(),
@@ -111,10 +111,7 @@ export type HealthState = z.output<typeof HealthStateSchema>;
  * agent sends its recent transitions with every health report (the transport keeps only the newest
  * report), and the console stores each once (keyed by director, server, time and state).
  */
-export const HealthTransitionSchema = z.object({
-  service: ServiceKeySchema,
-  server: RealServerKeySchema,
-  healthy: z.boolean(),
+export const HealthTransitionSchema = ServerVerdictSchema.extend({
   at: z.iso.datetime({ offset: true }),
   reason: z.string().max(2000),
   error: z.string().max(2000).optional(),

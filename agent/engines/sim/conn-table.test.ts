@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CF_INACTIVE, CF_NOOUTPUT, CF_TEMPLATE, ConnTable, DIR_INPUT, DIR_OUTPUT, IPPROTO_TCP, IPPROTO_UDP, TCP, type ConnDest, type Dir, type TcpSeg } from './conn-table';
+import { CF_INACTIVE, CF_NOOUTPUT, CF_TEMPLATE, ConnTable, DIR_INPUT, DIR_OUTPUT, IPPROTO_TCP, IPPROTO_UDP, TCP, type ConnDest, type TcpSeg } from './conn-table';
 import { IpvsStats } from './estimator';
 import { DEST_F_AVAILABLE, DEST_F_OVERLOAD } from './schedulers/types';
 import { TimerWheel, type TimerNode } from './timer-wheel';
@@ -29,80 +29,49 @@ function setup(d = dest()) {
   return { t, c, d, tot };
 }
 
-const run = (t: ConnTable, c: ReturnType<typeof setup>['c'], steps: [Dir, TcpSeg][]) => steps.map(([dir, seg]) => (t.packet(c, dir, seg, 1, 60, 0, false), t.stateName(c)));
+/** Feed `steps` ("in:syn out:ack ...": direction and TCP segment) and read the state after each. */
+const run = (t: ConnTable, c: ReturnType<typeof setup>['c'], steps: string) =>
+  steps.split(' ').map((step) => {
+    const [dir, seg] = step.split(':') as ['in' | 'out', TcpSeg];
+    t.packet(c, dir === 'in' ? DIR_INPUT : DIR_OUTPUT, seg, 1, 60, 0, false);
+    return t.stateName(c);
+  });
 
 describe('TCP state machine (tcp_states, ip_vs_proto_tcp.c)', () => {
   it('NAT: handshake, client close, server close: SYN_RECV ESTABLISHED CLOSE_WAIT TIME_WAIT', () => {
     const { t, c } = setup();
-    expect(
-      run(t, c, [
-        [DIR_INPUT, 'syn'],
-        [DIR_OUTPUT, 'syn'],
-        [DIR_INPUT, 'ack'],
-        [DIR_INPUT, 'fin'],
-        [DIR_OUTPUT, 'fin'],
-        [DIR_INPUT, 'ack'],
-      ]),
-    ).toEqual(['SYN_RECV', 'SYN_RECV', 'ESTABLISHED', 'CLOSE_WAIT', 'TIME_WAIT', 'TIME_WAIT']);
+    expect(run(t, c, 'in:syn out:syn in:ack in:fin out:fin in:ack')).toEqual(['SYN_RECV', 'SYN_RECV', 'ESTABLISHED', 'CLOSE_WAIT', 'TIME_WAIT', 'TIME_WAIT']);
     expect(c.timeout).toBe(120_000);
   });
 
   it('NAT: the server closes first: FIN_WAIT then TIME_WAIT', () => {
     const { t, c } = setup();
-    expect(
-      run(t, c, [
-        [DIR_INPUT, 'syn'],
-        [DIR_INPUT, 'ack'],
-        [DIR_OUTPUT, 'fin'],
-        [DIR_INPUT, 'fin'],
-      ]),
-    ).toEqual(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'TIME_WAIT']);
+    expect(run(t, c, 'in:syn in:ack out:fin in:fin')).toEqual(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'TIME_WAIT']);
   });
 
   it('DR (NOOUTPUT): the INPUT-ONLY table; a client FIN leaves FIN_WAIT, never TIME_WAIT', () => {
     const { t, c } = setup(dest({ connFlags: CF_NOOUTPUT }));
     expect(c.flags & CF_NOOUTPUT).toBe(CF_NOOUTPUT);
-    expect(
-      run(t, c, [
-        [DIR_INPUT, 'syn'],
-        [DIR_INPUT, 'ack'],
-        [DIR_INPUT, 'fin'],
-        [DIR_INPUT, 'ack'],
-      ]),
-    ).toEqual(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'FIN_WAIT']);
+    expect(run(t, c, 'in:syn in:ack in:fin in:ack')).toEqual(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'FIN_WAIT']);
     expect(c.timeout).toBe(120_000);
   });
 
   it('the first output packet clears NOOUTPUT (a director that does see replies after all)', () => {
     const { t, c } = setup(dest({ connFlags: CF_NOOUTPUT }));
-    run(t, c, [
-      [DIR_INPUT, 'syn'],
-      [DIR_OUTPUT, 'syn'],
-    ]);
+    run(t, c, 'in:syn out:syn');
     expect(c.flags & CF_NOOUTPUT).toBe(0);
   });
 
   it('RST closes an established connection for 10 s', () => {
     const { t, c } = setup();
-    expect(
-      run(t, c, [
-        [DIR_INPUT, 'syn'],
-        [DIR_INPUT, 'ack'],
-        [DIR_INPUT, 'rst'],
-      ]),
-    ).toEqual(['SYN_RECV', 'ESTABLISHED', 'CLOSE']);
+    expect(run(t, c, 'in:syn in:ack in:rst')).toEqual(['SYN_RECV', 'ESTABLISHED', 'CLOSE']);
     expect(c.timeout).toBe(10_000);
   });
 
   it('moves the connection between ActiveConn and InActConn as the state changes', () => {
     const { t, c, d } = setup();
     expect([d.activeConns, d.inactConns]).toEqual([0, 1]); // a new entry starts inactive
-    run(t, c, [
-      [DIR_INPUT, 'syn'],
-      [DIR_INPUT, 'ack'],
-      [DIR_INPUT, 'fin'],
-      [DIR_OUTPUT, 'fin'],
-    ]);
+    run(t, c, 'in:syn in:ack in:fin out:fin');
     expect([d.activeConns, d.inactConns]).toEqual([0, 1]);
     const s2 = setup();
     s2.t.packet(s2.c, DIR_INPUT, 'syn', 1, 60, 0, false);

@@ -10,6 +10,7 @@ import { SimEngine } from './index';
 import { DEAD_MS, electMaster, SIM_VRRP_CONTROL_FILE, SimVrrpParticipant, writeJsonAtomic } from './vrrp';
 
 const VIPS = ['192.0.2.10'];
+const advert = (id: string, priority: number, at = 0) => ({ id, priority, at });
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
@@ -38,46 +39,10 @@ function segment() {
 
 describe('simulated VRRP segment', () => {
   it('elects the highest live priority, ties to the larger id, ignoring dead adverts', () => {
-    expect(
-      electMaster(
-        [
-          { id: 'a', priority: 100, at: 0 },
-          { id: 'b', priority: 150, at: 0 },
-        ],
-        null,
-        10,
-      ),
-    ).toBe('b');
-    expect(
-      electMaster(
-        [
-          { id: 'a', priority: 100, at: 0 },
-          { id: 'b', priority: 100, at: 0 },
-        ],
-        null,
-        10,
-      ),
-    ).toBe('b');
-    expect(
-      electMaster(
-        [
-          { id: 'a', priority: 100, at: DEAD_MS },
-          { id: 'b', priority: 150, at: 0 },
-        ],
-        null,
-        DEAD_MS + 1,
-      ),
-    ).toBe('a');
-    expect(
-      electMaster(
-        [
-          { id: 'b', priority: 150, at: 0 },
-          { id: 'a', priority: 100, at: 0 },
-        ],
-        { demote: 'b', reason: 'x', at: 0 },
-        10,
-      ),
-    ).toBe('a');
+    expect(electMaster([advert('a', 100), advert('b', 150)], null, 10)).toBe('b');
+    expect(electMaster([advert('a', 100), advert('b', 100)], null, 10)).toBe('b');
+    expect(electMaster([advert('a', 100, DEAD_MS), advert('b', 150)], null, DEAD_MS + 1)).toBe('a');
+    expect(electMaster([advert('b', 150), advert('a', 100)], { demote: 'b', reason: 'x', at: 0 }, 10)).toBe('a');
   });
 
   it('the master carries the VIPs; the demo switch fails them over and back', async () => {

@@ -7,20 +7,8 @@ import { IpvsadmError } from '../errors';
 import { hostPort } from '../inet';
 import { sortDestsLikeIpvsadm, sortServicesLikeIpvsadm } from '../order';
 import { sortRealServers, sortServices } from '../kernel-table';
-import {
-  formatBanner,
-  formatServiceLine,
-  IssueLog,
-  listingLines,
-  padR,
-  parseAddrPort,
-  parseBanner,
-  parseServiceLine,
-  serviceFromListing,
-  type FormatOptions,
-  type ListingHeader,
-  type ServiceSettings,
-} from './common';
+import { formatBanner, formatServiceLine, IssueLog, listingLines, padR, parseAddrPort, parseBanner, parseServiceLine, serviceFromListing } from './common';
+import type { FormatOptions, ListingHeader, ServiceSettings } from './common';
 
 export type ListedForwarding = 'route' | 'masq' | 'tunnel' | 'local';
 

@@ -6,20 +6,8 @@ import { realServerKeyId, serverKeyId, serviceKeyId } from '../keys';
 import type { StatsSnapshot } from '../stats';
 import { hostPort } from '../inet';
 import { destsToList, servicesToList, statsIndex } from './list';
-import {
-  formatBanner,
-  formatServiceLine,
-  IssueLog,
-  listingLines,
-  padR,
-  parseAddrPort,
-  DEST_TITLE,
-  parseTitledHead,
-  parseServiceLine,
-  type FormatOptions,
-  type ListingHeader,
-  type ServiceSettings,
-} from './common';
+import { formatBanner, formatServiceLine, IssueLog, listingLines, padR, parseAddrPort, DEST_TITLE, parseTitledHead, parseServiceLine } from './common';
+import type { FormatOptions, ListingHeader, ServiceSettings } from './common';
 
 export interface ThresholdsListing extends ListingHeader {
   services: {
@@ -75,27 +63,20 @@ function parseFourColumn(
 
 /** Parse `ipvsadm -Ln --thresholds`. */
 export function parseThresholds(text: string): ThresholdsListing {
-  const { header, services } = parseFourColumn(text, THRESHOLDS_TITLE, 'ipvsadm -Ln --thresholds listing');
-  return {
-    ...header,
-    services: services.map((s) => ({
-      service: s.service,
-      settings: s.settings,
-      realServers: s.rows.map((r) => ({ address: r.address, port: r.port, upperThreshold: r.v[0]!, lowerThreshold: r.v[1]!, activeConns: r.v[2]!, inactConns: r.v[3]! })),
-    })),
-  };
+  return parseListing(text, THRESHOLDS_TITLE, 'ipvsadm -Ln --thresholds listing', (v) => ({ upperThreshold: v[0]!, lowerThreshold: v[1]!, activeConns: v[2]!, inactConns: v[3]! }));
 }
 
 /** Parse `ipvsadm -Ln --persistent-conn`. */
 export function parsePersistentConn(text: string): PersistentConnListing {
-  const { header, services } = parseFourColumn(text, PERSISTENT_TITLE, 'ipvsadm -Ln --persistent-conn listing');
+  return parseListing(text, PERSISTENT_TITLE, 'ipvsadm -Ln --persistent-conn listing', (v) => ({ weight: v[0]!, persistConns: v[1]!, activeConns: v[2]!, inactConns: v[3]! }));
+}
+
+/** A four-column listing whose real-server rows `columns` names. */
+function parseListing<C>(text: string, title: string, what: string, columns: (v: number[]) => C) {
+  const { header, services } = parseFourColumn(text, title, what);
   return {
     ...header,
-    services: services.map((s) => ({
-      service: s.service,
-      settings: s.settings,
-      realServers: s.rows.map((r) => ({ address: r.address, port: r.port, weight: r.v[0]!, persistConns: r.v[1]!, activeConns: r.v[2]!, inactConns: r.v[3]! })),
-    })),
+    services: services.map((s) => ({ service: s.service, settings: s.settings, realServers: s.rows.map((r) => ({ address: r.address, port: r.port, ...columns(r.v) })) })),
   };
 }
 

@@ -18,9 +18,9 @@ import { twos } from './twos';
 import { SCHEDULER_MODULES } from './index';
 
 /** A service whose list order is `spec` left to right (the first is the head, i.e. added last). */
-function listed<S>(sched: Scheduler<S>, spec: [string, number][], opts?: { seed?: number; schedFlags?: number }) {
+function listed<S>(sched: Scheduler<S>, spec: [string, number][] | Record<string, number>, opts?: { seed?: number; schedFlags?: number }) {
   const svc = new FakeService(sched, opts);
-  for (const [name, w] of [...spec].reverse()) svc.add(name, w, `10.0.0.${name.charCodeAt(0)}`);
+  for (const [name, w] of (Array.isArray(spec) ? [...spec] : Object.entries(spec)).reverse()) svc.add(name, w, `10.0.0.${name.charCodeAt(0)}`);
   return svc;
 }
 
@@ -85,15 +85,9 @@ describe('wrr', () => {
   });
 
   it('gives nothing when every weight is 0 and skips overloaded destinations', () => {
-    const svc = listed(wrr, [
-      ['A', 0],
-      ['B', 0],
-    ]);
+    const svc = listed(wrr, { A: 0, B: 0 });
     expect(svc.pick()).toBeNull();
-    const s2 = listed(wrr, [
-      ['A', 2],
-      ['B', 1],
-    ]);
+    const s2 = listed(wrr, { A: 2, B: 1 });
     s2.dests[0]!.flags |= DEST_F_OVERLOAD;
     expect(s2.sequence(4)).toBe('B B B B');
     s2.dests[1]!.flags |= DEST_F_OVERLOAD;
@@ -139,11 +133,7 @@ describe('rr', () => {
   });
 
   it('reaches a newly added destination only after wrapping, and steps back when the cursor is deleted', () => {
-    const svc = listed(rr, [
-      ['A', 1],
-      ['B', 1],
-      ['C', 1],
-    ]);
+    const svc = listed(rr, { A: 1, B: 1, C: 1 });
     expect(svc.sequence(2)).toBe('A B');
     svc.add('N', 1); // at the head: after C, the walk wraps to N
     expect(svc.sequence(3)).toBe('C N A');
@@ -152,7 +142,7 @@ describe('rr', () => {
   });
 
   it('returns null when nothing is usable', () => {
-    const svc = listed(rr, [['A', 0]]);
+    const svc = listed(rr, { A: 0 });
     expect(svc.pick()).toBeNull();
     expect(new FakeService(rr).pick()).toBeNull();
   });
@@ -164,11 +154,7 @@ describe('least-connection family: ties go to the earliest in list order (newest
   };
 
   it('lc: active×256+inactive, weight only as 0/non-0', () => {
-    const svc = listed(lc, [
-      ['A', 1],
-      ['B', 100],
-      ['C', 0],
-    ]);
+    const svc = listed(lc, { A: 1, B: 100, C: 0 });
     expect(svc.pick()?.name).toBe('A');
     conns(svc, { A: [1, 0], B: [0, 255] });
     expect(svc.pick()?.name).toBe('B');
@@ -177,10 +163,7 @@ describe('least-connection family: ties go to the earliest in list order (newest
   });
 
   it('wlc: minimises overhead/weight by cross-multiplying', () => {
-    const svc = listed(wlc, [
-      ['A', 1],
-      ['B', 3],
-    ]);
+    const svc = listed(wlc, { A: 1, B: 3 });
     conns(svc, { A: [1, 0], B: [2, 0] });
     expect(svc.pick()?.name).toBe('B'); // 256/1 > 512/3
     conns(svc, { A: [1, 0], B: [3, 0] });
@@ -190,10 +173,7 @@ describe('least-connection family: ties go to the earliest in list order (newest
   });
 
   it('sed: (active+1)/weight, inactive ignored', () => {
-    const svc = listed(sed, [
-      ['A', 1],
-      ['B', 2],
-    ]);
+    const svc = listed(sed, { A: 1, B: 2 });
     conns(svc, { A: [0, 50], B: [1, 0] });
     expect(svc.pick()?.name).toBe('A'); // 1/1 vs 2/2: tie -> A
     conns(svc, { A: [1, 0], B: [1, 0] });
@@ -201,11 +181,7 @@ describe('least-connection family: ties go to the earliest in list order (newest
   });
 
   it('nq: the first idle destination at once, else sed', () => {
-    const svc = listed(nq, [
-      ['A', 5],
-      ['B', 1],
-      ['C', 1],
-    ]);
+    const svc = listed(nq, { A: 5, B: 1, C: 1 });
     conns(svc, { A: [3, 0], B: [0, 9], C: [0, 0] });
     expect(svc.pick()?.name).toBe('B');
     conns(svc, { A: [3, 0], B: [1, 0], C: [1, 0] });
@@ -213,18 +189,11 @@ describe('least-connection family: ties go to the earliest in list order (newest
   });
 
   it('fo: highest weight, first on ties; ovf: highest weight with active <= weight', () => {
-    const f = listed(fo, [
-      ['A', 2],
-      ['B', 5],
-      ['C', 5],
-    ]);
+    const f = listed(fo, { A: 2, B: 5, C: 5 });
     expect(f.pick()?.name).toBe('B');
     f.dests[1]!.flags |= DEST_F_OVERLOAD;
     expect(f.pick()?.name).toBe('C');
-    const o = listed(ovf, [
-      ['A', 2],
-      ['B', 5],
-    ]);
+    const o = listed(ovf, { A: 2, B: 5 });
     conns(o, { A: [0, 0], B: [5, 100] });
     expect(o.pick()?.name).toBe('B'); // 5 active is not > 5
     conns(o, { A: [0, 0], B: [6, 0] });
@@ -236,10 +205,7 @@ describe('least-connection family: ties go to the earliest in list order (newest
 
 describe('hashing schedulers', () => {
   it('dh: one bucket per destination cyclically, keyed on the destination address; weight 0 drops', () => {
-    const svc = listed(dh, [
-      ['A', 1],
-      ['B', 100],
-    ]);
+    const svc = listed(dh, { A: 1, B: 100 });
     const seen = new Map<string, string>();
     for (let i = 1; i < 200; i++) {
       const d = svc.pick({ daddr: `198.51.100.${i}`, dfold: 0xc6336400 + i });
@@ -256,10 +222,7 @@ describe('hashing schedulers', () => {
   });
 
   it('sh: each destination takes weight consecutive buckets; same client -> same server', () => {
-    const svc = listed(sh, [
-      ['A', 1],
-      ['B', 3],
-    ]);
+    const svc = listed(sh, { A: 1, B: 3 });
     const table = svc.state as unknown as { name: string }[];
     expect(table.filter((d) => d.name === 'A').length).toBe(64);
     expect(table.filter((d) => d.name === 'B').length).toBe(192);
@@ -276,20 +239,8 @@ describe('hashing schedulers', () => {
 
   it('sh: a quiesced destination keeps one bucket; its clients drop without sh-fallback, move with it', () => {
     const clients = Array.from({ length: 400 }, (_, i) => fromClient(`192.0.${i >> 8}.${i & 255}`));
-    const plain = listed(sh, [
-      ['A', 1],
-      ['B', 1],
-      ['C', 1],
-    ]);
-    const fb = listed(
-      sh,
-      [
-        ['A', 1],
-        ['B', 1],
-        ['C', 1],
-      ],
-      { schedFlags: SCHED_FLAG_1 },
-    );
+    const plain = listed(sh, { A: 1, B: 1, C: 1 });
+    const fb = listed(sh, { A: 1, B: 1, C: 1 }, { schedFlags: SCHED_FLAG_1 });
     const before = clients.map((c) => plain.pick(c)!.name);
     for (const s of [plain, fb])
       s.setWeight(
@@ -310,15 +261,7 @@ describe('hashing schedulers', () => {
   });
 
   it('sh-port spreads one client over servers by source port', () => {
-    const svc = listed(
-      sh,
-      [
-        ['A', 1],
-        ['B', 1],
-        ['C', 1],
-      ],
-      { schedFlags: SCHED_FLAG_2 },
-    );
+    const svc = listed(sh, { A: 1, B: 1, C: 1 }, { schedFlags: SCHED_FLAG_2 });
     const names = new Set(Array.from({ length: 50 }, (_, i) => svc.pick(fromClient('192.0.2.77', 30000 + i))!.name));
     expect(names.size).toBe(3);
   });
@@ -326,10 +269,7 @@ describe('hashing schedulers', () => {
 
 describe('lblc / lblcr', () => {
   it('lblc: one server per destination address while it is not overloaded, wlc otherwise', () => {
-    const svc = listed(lblc, [
-      ['A', 1],
-      ['B', 1],
-    ]);
+    const svc = listed(lblc, { A: 1, B: 1 });
     const to = (i: number) => ({ daddr: `198.51.100.${i}` });
     expect(svc.pick(to(1))?.name).toBe('A');
     svc.dests[0]!.activeConns = 1; // A busier now
@@ -341,10 +281,7 @@ describe('lblc / lblcr', () => {
   });
 
   it('lblc: a deleted cached server is not reused; entries expire after lblc_expiration', () => {
-    const svc = listed(lblc, [
-      ['A', 1],
-      ['B', 1],
-    ]);
+    const svc = listed(lblc, { A: 1, B: 1 });
     expect(svc.pick({ daddr: 'x' })?.name).toBe('A');
     svc.remove(svc.dests[0]!);
     expect(svc.pick({ daddr: 'x' })?.name).toBe('B');
@@ -357,11 +294,7 @@ describe('lblc / lblcr', () => {
   });
 
   it('lblcr: the set grows when its member is overloaded, and sheds its most loaded member after lblcr_expiration', () => {
-    const svc = listed(lblcr, [
-      ['A', 1],
-      ['B', 1],
-      ['C', 1],
-    ]);
+    const svc = listed(lblcr, { A: 1, B: 1, C: 1 });
     const st = svc.state as unknown as { cache: Map<string, { set: { members: { name: string }[] } }> };
     expect(svc.pick({ daddr: 'x' })?.name).toBe('A');
     const [a, b] = [svc.dests[0]!, svc.dests[1]!];
@@ -377,42 +310,12 @@ describe('lblc / lblcr', () => {
 
 describe('twos', () => {
   it('is deterministic for a seed, weighted, and prefers the less loaded of its two draws', () => {
-    const a = listed(
-      twos,
-      [
-        ['A', 1],
-        ['B', 3],
-      ],
-      { seed: 42 },
-    );
-    const b = listed(
-      twos,
-      [
-        ['A', 1],
-        ['B', 3],
-      ],
-      { seed: 42 },
-    );
+    const a = listed(twos, { A: 1, B: 3 }, { seed: 42 });
+    const b = listed(twos, { A: 1, B: 3 }, { seed: 42 });
     expect(a.sequence(50)).toBe(b.sequence(50));
-    const c = count(
-      listed(
-        twos,
-        [
-          ['A', 1],
-          ['B', 3],
-        ],
-        { seed: 7 },
-      ).sequence(4000),
-    );
+    const c = count(listed(twos, { A: 1, B: 3 }, { seed: 7 }).sequence(4000));
     expect(c.B! / 4000).toBeGreaterThan(0.6); // two draws by weight, ties keep the first draw
-    const busy = listed(
-      twos,
-      [
-        ['A', 1],
-        ['B', 1],
-      ],
-      { seed: 3 },
-    );
+    const busy = listed(twos, { A: 1, B: 1 }, { seed: 3 });
     busy.dests[1]!.activeConns = 10;
     const cb = count(busy.sequence(1000));
     expect(cb.A!).toBeGreaterThan(cb.B! * 2); // B wins only when both draws pick B
