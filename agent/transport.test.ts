@@ -182,6 +182,17 @@ describe('Transport retry timing (fake timers)', () => {
     vi.useRealTimers();
   });
 
+  /** A started transport over a fresh memory console, flushing a 100-sample stats buffer every 5 s. */
+  async function startWithStats(over: Partial<TransportOptions> = {}) {
+    const mem = new MemoryControlPlane();
+    const buffer = new SampleBuffer(100, 100_000);
+    const transport = memoryTransport(mem, { stats: buffer, statsFlushMs: 5000, ...over });
+    t = transport;
+    transport.start();
+    await settle();
+    return { mem, buffer, transport };
+  }
+
   function memoryTransport(mem: MemoryControlPlane, over: Partial<TransportOptions> = {}): Transport {
     return new Transport({
       server: 'http://console.test',
@@ -218,17 +229,13 @@ describe('Transport retry timing (fake timers)', () => {
   });
 
   it('sends a report at once while stats POSTs keep failing and backing off', async () => {
-    const mem = new MemoryControlPlane();
-    const buffer = new SampleBuffer(100, 100_000);
-    t = memoryTransport(mem, { stats: buffer, statsFlushMs: 5000 });
-    t.start();
-    await settle();
+    const { mem, buffer, transport } = await startWithStats();
     for (let i = 1; i <= 3; i++) buffer.push(snap(i));
     mem.failNext('stats', 3);
     for (let i = 0; i < 3; i++) await vi.advanceTimersByTimeAsync(5000); // three stats flushes, three failures
     expect(mem.stats).toEqual([]);
     expect(buffer.size).toBe(3);
-    t.report(ack(2));
+    transport.report(ack(2));
     await settle(); // no timer step at all
     expect(mem.reportsOf('ack')).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(20_000); // the stats backoff (≤ 4 s now) runs out; the samples follow
@@ -236,11 +243,7 @@ describe('Transport retry timing (fake timers)', () => {
   });
 
   it('halves a stats batch the console refuses as too large (413) until it fits, and still drains the backlog', async () => {
-    const mem = new MemoryControlPlane();
-    const buffer = new SampleBuffer(100, 100_000);
-    t = memoryTransport(mem, { stats: buffer, statsFlushMs: 5000, statsBatchMax: 8 });
-    t.start();
-    await settle();
+    const { mem, buffer } = await startWithStats({ statsBatchMax: 8 });
     for (let i = 1; i <= 8; i++) buffer.push(snap(i));
     mem.failNext('stats', 2, 413); // 8 samples refused, then 4 refused: batches of 2 fit
     await vi.advanceTimersByTimeAsync(5000);
@@ -251,11 +254,7 @@ describe('Transport retry timing (fake timers)', () => {
   });
 
   it('drops a single stats sample the console refuses as too large instead of retrying it forever', async () => {
-    const mem = new MemoryControlPlane();
-    const buffer = new SampleBuffer(100, 100_000);
-    t = memoryTransport(mem, { stats: buffer, statsFlushMs: 5000 });
-    t.start();
-    await settle();
+    const { mem, buffer } = await startWithStats();
     buffer.push(snap(1));
     mem.failNext('stats', 1, 413);
     await vi.advanceTimersByTimeAsync(5000);

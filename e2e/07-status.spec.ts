@@ -2,9 +2,9 @@
 // cluster header's badge and the rollout step come from one client-side status store, fed by the
 // stream, so one can never say "applied" while the other still says "pending".
 import { expect, test, type Page } from '@playwright/test';
-import { CLUSTER, DIRECTOR, applyReview, signIn } from './helpers';
+import { CLUSTER, DIRECTOR, applyReview, changeWeightAndReview, signIn, WEB_SERVICE_PAGE } from './helpers';
 
-const SERVICE = `/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`;
+const SERVICE = WEB_SERVICE_PAGE;
 
 /** The director's badges and rollout step, read in one go (one frame). */
 async function snapshot(page: Page): Promise<{ badges: string[]; phase: string | null }> {
@@ -18,11 +18,7 @@ async function snapshot(page: Page): Promise<{ badges: string[]; phase: string |
 test('after Apply, every status badge of the director reads the same state', async ({ page }) => {
   await signIn(page, undefined, SERVICE);
   await page.goto(SERVICE);
-  const weight = page.getByLabel(/^weight of /).first();
-  const w = Number(await weight.inputValue());
-  await weight.fill(String(w === 7 ? 6 : 7));
-  await page.getByRole('button', { name: 'Review & apply' }).click();
-  await expect(page).toHaveURL(/\/review$/);
+  await changeWeightAndReview(page, 7);
   await applyReview(page, 'e2e: one status for every badge');
 
   // sample the page while the rollout runs: at no moment may two places disagree

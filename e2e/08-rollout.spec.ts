@@ -2,9 +2,9 @@
 // the canary (sim-1) applies first, its gates pass, then sim-2 applies. A second change aborted
 // mid-rollout leaves sim-2 on the old revision and offers a rollback, which reaches sim-1 only.
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { ADMIN, CLUSTER, apiAs, applyReview, signIn } from './helpers';
+import { ADMIN, CLUSTER, apiAs, applyReview, changeWeightAndReview, signIn, WEB_SERVICE_PAGE } from './helpers';
 
-const SERVICE = `/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`;
+const SERVICE = WEB_SERVICE_PAGE;
 
 async function director(api: APIRequestContext, name: string): Promise<{ appliedRevision: number | null; desiredRevision: number | null; state: string }> {
   const r = await api.get(`/api/v1/clusters/${CLUSTER}/directors/${name}`);
@@ -15,11 +15,7 @@ async function director(api: APIRequestContext, name: string): Promise<{ applied
 /** Change the first real server's weight and apply it as a canary with this soak time. */
 async function applyCanary(page: Page, soakSeconds: number, message: string): Promise<number> {
   await page.goto(SERVICE);
-  const weight = page.getByLabel(/^weight of /).first();
-  const w = Number(await weight.inputValue());
-  await weight.fill(String(w === 9 ? 8 : 9));
-  await page.getByRole('button', { name: 'Review & apply' }).click();
-  await expect(page).toHaveURL(/\/review$/);
+  await changeWeightAndReview(page, 9);
   await page.getByTestId('rollout-mode').selectOption('canary');
   await page.getByTestId('rollout-canary').fill('1');
   await page.getByTestId('rollout-soakSeconds').fill(String(soakSeconds));

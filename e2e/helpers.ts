@@ -50,6 +50,18 @@ export async function expectRolledOut(page: Page, director = DIRECTOR) {
   await expect(page.getByTestId(`rollout-${director}`)).toHaveAttribute('data-phase', 'applied', { timeout: 30_000 });
 }
 
+/** The demo's web service page (the service the flows edit). */
+export const WEB_SERVICE_PAGE = `/clusters/${CLUSTER}/services/${encodeURIComponent('tcp|192.0.2.10|80')}`;
+
+/** On a service page: set the first real server's weight to `to` (or `to - 1` when it is `to` already), then open Review & apply. */
+export async function changeWeightAndReview(page: Page, to: number): Promise<void> {
+  const weight = page.getByLabel(/^weight of /).first();
+  const w = Number(await weight.inputValue());
+  await weight.fill(String(w === to ? to - 1 : to));
+  await page.getByRole('button', { name: 'Review & apply' }).click();
+  await expect(page).toHaveURL(/\/review$/);
+}
+
 /** Type the message and apply on the Review & apply page; returns the new revision number. */
 export async function applyReview(page: Page, message: string): Promise<number> {
   await page.getByLabel('Message').fill(message);

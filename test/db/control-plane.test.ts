@@ -44,6 +44,8 @@ for (const backend of backends()) {
     let admin: Caller;
     let oper: Caller;
     let viewer: Caller;
+    // an import preview against revision 5, by the operator
+    const dryImport = (body: Record<string, unknown>) => call('importConfig', { params: { cluster: 'web' }, body: { ...body, baseRevision: 5, dryRun: true }, as: oper });
 
     beforeAll(async () => {
       ({
@@ -229,7 +231,7 @@ for (const backend of backends()) {
         const json = await call('exportConfig', { params: { cluster: 'web' }, query: { format: 'json', revision: 3, download: '1' }, as: viewer });
         expect(json.headers.get('content-disposition')).toBe('attachment; filename="web-r3.json"');
         // a JSON export imports back to the same config
-        const back = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'json', text: json.text, baseRevision: 5, dryRun: true }, as: oper });
+        const back = await dryImport({ format: 'json', text: json.text });
         expect(back.body.plan.hash).toBe(JSON.parse(json.text).hash);
         const sc = await call('exportConfig', { params: { cluster: 'web' }, query: { format: 'sysctl' }, as: viewer });
         expect(sc.status).toBe(200);
@@ -238,28 +240,18 @@ for (const backend of backends()) {
         expect(kc.status).toBe(200);
         expect(kc.text).toMatch(/^virtual_server 10\.0\.0\.2 443 \{$/m);
         // keepalived.conf back in: the same kernel config
-        const fromKc = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'keepalived', text: kc.text, baseRevision: 5, dryRun: true }, as: oper });
+        const fromKc = await dryImport({ format: 'keepalived', text: kc.text });
         expect(fromKc.status).toBe(200);
         expect(fromKc.body.plan.hash).toBe(done.body.plan.hash);
-        const badKc = await call('importConfig', {
-          params: { cluster: 'web' },
-          body: { format: 'keepalived', text: 'virtual_server 10.0.0.9 80 {\n  lb_algo nonsense\n}\n', baseRevision: 5, dryRun: true },
-          as: oper,
-        });
+        const badKc = await dryImport({ format: 'keepalived', text: 'virtual_server 10.0.0.9 80 {\n  lb_algo nonsense\n}\n' });
         expect(badKc.status).toBe(422);
         expect(badKc.body.issues[0]).toMatchObject({ path: 'text', line: 2 });
         // a keepalived.conf with its included files: which files were read, warnings, errors with file and line
-        const multi = await call('importConfig', {
-          params: { cluster: 'web' },
-          body: {
-            format: 'keepalived',
-            text: 'include conf.d/*.conf\nvrrp_instance VI_1 {\n}\n',
-            files: [{ path: 'conf.d/web.conf', text: '@lb1 virtual_server 10.0.0.7 80 {\n@lb1 }\n' }],
-            configId: 'lb1',
-            baseRevision: 5,
-            dryRun: true,
-          },
-          as: oper,
+        const multi = await dryImport({
+          format: 'keepalived',
+          text: 'include conf.d/*.conf\nvrrp_instance VI_1 {\n}\n',
+          files: [{ path: 'conf.d/web.conf', text: '@lb1 virtual_server 10.0.0.7 80 {\n@lb1 }\n' }],
+          configId: 'lb1',
         });
         expect(multi.status).toBe(200);
         expect(multi.body.keepalived).toMatchObject({
@@ -269,31 +261,19 @@ for (const backend of backends()) {
         // an import answers a summary (issue 11 #7): the imported config's one service, as the diff adds it
         expect(multi.body.plan.counts.services.total).toBe(1);
         expect(multi.body.plan.diff.services.added).toEqual(expect.arrayContaining([expect.objectContaining({ service: { protocol: 'tcp', address: '10.0.0.7', port: 80 } })]));
-        const badInclude = await call('importConfig', {
-          params: { cluster: 'web' },
-          body: {
-            format: 'keepalived',
-            text: 'include conf.d/*.conf\n',
-            files: [{ path: 'conf.d/web.conf', text: '\nvirtual_server 10.0.0.7 80 {\n  lb_algo nope\n}\n' }],
-            baseRevision: 5,
-            dryRun: true,
-          },
-          as: oper,
+        const badInclude = await dryImport({
+          format: 'keepalived',
+          text: 'include conf.d/*.conf\n',
+          files: [{ path: 'conf.d/web.conf', text: '\nvirtual_server 10.0.0.7 80 {\n  lb_algo nope\n}\n' }],
         });
         expect(badInclude.status).toBe(422);
         expect(badInclude.body.issues[0]).toMatchObject({ path: 'files', file: 'conf.d/web.conf', line: 3 });
         // one archive of /etc/keepalived: the main file found in it, errors and files named as inside it
         const archive = async (files: Record<string, string>, entry?: string) =>
-          call('importConfig', {
-            params: { cluster: 'web' },
-            body: {
-              format: 'keepalived',
-              text: '',
-              archive: { name: 'lb1.tar.gz', base64: gzipSync(await tarOf(Object.entries(files).map(([name, body]) => ({ name, body })))).toString('base64'), ...(entry ? { entry } : {}) },
-              baseRevision: 5,
-              dryRun: true,
-            },
-            as: oper,
+          dryImport({
+            format: 'keepalived',
+            text: '',
+            archive: { name: 'lb1.tar.gz', base64: gzipSync(await tarOf(Object.entries(files).map(([name, body]) => ({ name, body })))).toString('base64'), ...(entry ? { entry } : {}) },
           });
         const fromArchive = await archive({ 'etc/keepalived/keepalived.conf': 'include conf.d/*.conf\n', 'etc/keepalived/conf.d/web.conf': 'virtual_server 10.0.0.7 80 {\n}\n' });
         expect(fromArchive.status).toBe(200);
@@ -305,17 +285,13 @@ for (const backend of backends()) {
         const hostile = await archive({ 'keepalived.conf': '', '../../x.conf': '' });
         expect(hostile.status).toBe(422);
         expect(hostile.body.issues[0]).toMatchObject({ path: 'archive', file: '../../x.conf', message: expect.stringContaining('lb1.tar.gz: ../../x.conf: archive entry "../../x.conf" climbs out') });
-        const both = await call('importConfig', {
-          params: { cluster: 'web' },
-          body: { format: 'keepalived', text: 'x', archive: { name: 'a.tar', base64: '' }, baseRevision: 5, dryRun: true },
-          as: oper,
-        });
+        const both = await dryImport({ format: 'keepalived', text: 'x', archive: { name: 'a.tar', base64: '' } });
         expect(both.status).toBe(400);
         expect(both.body.issues[0]).toMatchObject({ path: 'archive' });
         // an ipvsadm -Ln listing (pasted, trailing blanks lost) imports and says what it cannot carry
         const listing =
           'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.0.0.8:80 wrr\n  -> 10.0.1.1:80                  Route   3      7          0\n';
-        const fromList = await call('importConfig', { params: { cluster: 'web' }, body: { format: 'listing', text: listing, baseRevision: 5, dryRun: true }, as: oper });
+        const fromList = await dryImport({ format: 'listing', text: listing });
         expect(fromList.status).toBe(200);
         expect(fromList.body.plan.counts.services.total).toBe(1);
         expect(fromList.body.plan.diff.services.added).toEqual(
@@ -328,19 +304,11 @@ for (const backend of backends()) {
         );
         expect(fromList.body.listing.cannotCarry.join(' ')).toMatch(/thresholds/);
         // net.ipv4.vs.* sysctl.conf lines: only the IPVS settings change; bad lines are named
-        const sysctl = await call('importConfig', {
-          params: { cluster: 'web' },
-          body: { format: 'sysctl', text: '# lvs\nnet.ipv4.vs.expire_quiescent_template = 1\nnet.ipv4.vs.sync_threshold = 3 50\n', baseRevision: 5, dryRun: true },
-          as: oper,
-        });
+        const sysctl = await dryImport({ format: 'sysctl', text: '# lvs\nnet.ipv4.vs.expire_quiescent_template = 1\nnet.ipv4.vs.sync_threshold = 3 50\n' });
         expect(sysctl.status).toBe(200);
         expect(sysctl.body.plan.counts.services.changed + sysctl.body.plan.counts.services.added + sysctl.body.plan.counts.services.removed).toBe(0);
         expect(sysctl.body.plan.diff.globals).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'sysctls.expire_quiescent_template', before: null, after: 1 })]));
-        const badSysctl = await call('importConfig', {
-          params: { cluster: 'web' },
-          body: { format: 'sysctl', text: 'net.ipv4.vs.expire_nodest_conn = 1\nnet.ipv4.vs.drop_entry = 7\n', baseRevision: 5, dryRun: true },
-          as: oper,
-        });
+        const badSysctl = await dryImport({ format: 'sysctl', text: 'net.ipv4.vs.expire_nodest_conn = 1\nnet.ipv4.vs.drop_entry = 7\n' });
         expect(badSysctl.status).toBe(422);
         expect(badSysctl.body.issues).toEqual([{ path: 'text', line: 2, message: 'line 2: drop_entry must be 0–3' }]);
         const badSetting = await call('commitChanges', {
@@ -392,15 +360,9 @@ for (const backend of backends()) {
         expect((await report({ type: 'hello', protocolVersion: PROTOCOL_VERSION, capabilities: { ...capabilities(), checkScripts: ['check_db.sh'] }, lastAppliedRevision: null })).status).toBe(200);
         // the director said which check scripts it has: an import naming another one is warned about before the commit
         const misc = (script: string) =>
-          call('importConfig', {
-            params: { cluster: 'web' },
-            body: {
-              format: 'keepalived',
-              text: `virtual_server 10.0.0.8 5432 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.0.2.1 5432 {\n    MISC_CHECK {\n      misc_path "/usr/local/bin/${script} --port=5432"\n    }\n  }\n}\n`,
-              baseRevision: 5,
-              dryRun: true,
-            },
-            as: oper,
+          dryImport({
+            format: 'keepalived',
+            text: `virtual_server 10.0.0.8 5432 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.0.2.1 5432 {\n    MISC_CHECK {\n      misc_path "/usr/local/bin/${script} --port=5432"\n    }\n  }\n}\n`,
           });
         const lacking = await misc('check_pg.sh');
         expect(lacking.status).toBe(200);

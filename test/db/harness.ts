@@ -63,17 +63,10 @@ export async function createTestDb(backend: Backend): Promise<TestDb> {
   if (backend === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-test-'));
     const file = path.join(dir, 'test.db');
-    const url = `file:${file}`;
-    await migrate(url);
-    process.env.DATABASE_URL = url;
-    return {
-      backend,
-      url,
-      async drop() {
-        await closeDb();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return ready(backend, `file:${file}`, async () => {
+      await closeDb();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
   }
   if (!PG_URL) throw new Error('LVS_REQUIRE_PG=1 but LVS_TEST_PG_URL is not set (e.g. postgres://lvs:lvs@127.0.0.1:5432/lvs_test)');
   const name = `lvs_t_${tag}`;
@@ -88,25 +81,25 @@ export async function createTestDb(backend: Backend): Promise<TestDb> {
   await admin.end();
   const u = new URL(PG_URL);
   u.pathname = `/${name}`;
-  const url = u.toString();
+  return ready(backend, u.toString(), async () => {
+    // A close that waits on a query stuck behind the test's own load must not hang the suite:
+    // DROP ... WITH (FORCE) below ends whatever connections are left.
+    const within = (p: Promise<unknown>, what: string) =>
+      Promise.race([p, new Promise((resolve) => setTimeout(() => resolve(console.warn(`test db: ${what} did not finish in 10 s`)), 10_000).unref())]);
+    await within(bus.stop(), 'bus.stop()');
+    await within(closeDb(), 'closeDb()');
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  });
+}
+
+/** Migrate the new database at `url`, point DATABASE_URL at it, and hand it over with its `drop`. */
+async function ready(backend: Backend, url: string, drop: () => Promise<void>): Promise<TestDb> {
   await migrate(url);
   process.env.DATABASE_URL = url;
-  return {
-    backend,
-    url,
-    async drop() {
-      // A close that waits on a query stuck behind the test's own load must not hang the suite:
-      // DROP ... WITH (FORCE) below ends whatever connections are left.
-      const within = (p: Promise<unknown>, what: string) =>
-        Promise.race([p, new Promise((resolve) => setTimeout(() => resolve(console.warn(`test db: ${what} did not finish in 10 s`)), 10_000).unref())]);
-      await within(bus.stop(), 'bus.stop()');
-      await within(closeDb(), 'closeDb()');
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  return { backend, url, drop };
 }
 
 export const PASSWORD = 'correct horse battery staple';
