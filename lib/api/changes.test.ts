@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DirectorConfigSchema, VirtualServiceSchema, type DirectorConfig, type VirtualServiceInput } from '@/lib/ipvs/model';
+import { DirectorConfigSchema, VirtualServiceSchema, type DirectorConfig, type RealServerInput, type VirtualServiceInput } from '@/lib/ipvs/model';
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import { canonicalJson } from '@/lib/ipvs/hash';
 import { configArb } from '@/lib/ipvs/__fixtures__/arbitraries';
@@ -12,6 +12,8 @@ const svc = (over: Partial<VirtualServiceInput> = {}) =>
   VirtualServiceSchema.parse({ ...webService({ scheduler: 'wlc', realServers: realServers([1, 2, 3], '192.168.1.2') }), ...over } as VirtualServiceInput);
 
 const key = { protocol: 'tcp', address: '10.0.0.1', port: 80 };
+/** svc() with its second real server (192.168.1.3) changed. */
+const withSecond = (over: Partial<RealServerInput>) => svc({ realServers: realServers([1, 2, 3], '192.168.1.2').map((r, i) => (i === 1 ? { ...r, ...over } : r)) });
 
 describe('serviceChanges', () => {
   it('adds and removes whole services', () => {
@@ -27,24 +29,12 @@ describe('serviceChanges', () => {
   });
 
   it('turns a weight change into one edit-server patch', () => {
-    const after = svc({
-      realServers: [
-        { address: '192.168.1.2', weight: 1 },
-        { address: '192.168.1.3', weight: 0 },
-        { address: '192.168.1.4', weight: 3 },
-      ],
-    });
+    const after = withSecond({ weight: 0 });
     expect(serviceChanges(svc(), after)).toEqual([{ op: 'edit-server', service: key, server: { address: '192.168.1.3', port: 80 }, set: { weight: 0 } }]);
   });
 
   it('turns a new drain into a graceful remove-server, and a cancelled drain into drain: null', () => {
-    const draining = svc({
-      realServers: [
-        { address: '192.168.1.2', weight: 1 },
-        { address: '192.168.1.3', weight: 2, drain: { timeout: 60 } },
-        { address: '192.168.1.4', weight: 3 },
-      ],
-    });
+    const draining = withSecond({ weight: 2, drain: { timeout: 60 } });
     expect(serviceChanges(svc(), draining)).toEqual([{ op: 'remove-server', service: key, server: { address: '192.168.1.3', port: 80 }, drain: { timeout: 60 } }]);
     expect(serviceChanges(draining, svc())).toEqual([{ op: 'edit-server', service: key, server: { address: '192.168.1.3', port: 80 }, set: { drain: null } }]);
   });
@@ -61,13 +51,7 @@ describe('serviceChanges', () => {
 });
 
 it('keeps a weight change made together with a new drain', () => {
-  const after = svc({
-    realServers: [
-      { address: '192.168.1.2', weight: 1 },
-      { address: '192.168.1.3', weight: 5, drain: { timeout: 60 } },
-      { address: '192.168.1.4', weight: 3 },
-    ],
-  });
+  const after = withSecond({ weight: 5, drain: { timeout: 60 } });
   const before = svc();
   const server = { address: '192.168.1.3', port: 80 };
   expect(serviceChanges(before, after)).toEqual([

@@ -17,6 +17,12 @@ async function list(sim: SimEngine, filter: Partial<ConnFilter> = {}): Promise<C
   return out;
 }
 
+/** How many connections are listed after `ms` more of simulated time. */
+async function connsAfter(sim: SimEngine, ms: number): Promise<number> {
+  sim.tick(ms);
+  return (await list(sim)).length;
+}
+
 async function dest(sim: SimEngine, address: string, svc = 0) {
   return (await sim.readStats()).services[svc]!.realServers.find((d) => d.address === address)!;
 }
@@ -185,8 +191,7 @@ describe('weight 0 versus delete', () => {
     sim.hit(WEB, 2);
     sim.applySync([deleteService(WEB)]);
     expect(await list(sim)).toHaveLength(2);
-    sim.tick(121_000);
-    expect(await list(sim)).toHaveLength(0);
+    expect(await connsAfter(sim, 121_000)).toBe(0);
   });
 });
 
@@ -235,11 +240,9 @@ describe('connection states, counters and expiry', () => {
     expect((await list(sim))[0]).toMatchObject({ state: 'SYN_RECV', expires: 60 });
     expect((await dest(sim, A)).activeConns).toBe(1); // pre-established states count as active
     // the client retransmits its SYN at 1, 3, 7 and 15 s (each restarts the 60 s timer), then gives up
-    sim.tick(74_000);
-    expect(await list(sim)).toHaveLength(1);
+    expect(await connsAfter(sim, 74_000)).toBe(1);
     expect(sim.kernel.tot.inPkts).toBe(5);
-    sim.tick(2_000);
-    expect(await list(sim)).toHaveLength(0);
+    expect(await connsAfter(sim, 2_000)).toBe(0);
     sim.setBackendHealth(A, 80, true);
     const h = sim.request(WEB, '192.0.2.2', { hold: true });
     expect((await list(sim, { client: '192.0.2.2' }))[0]).toMatchObject({ state: 'ESTABLISHED', expires: 900 });
@@ -247,8 +250,7 @@ describe('connection states, counters and expiry', () => {
     expect((await list(sim, { client: '192.0.2.2' }))[0]).toMatchObject({ state: 'TIME_WAIT', expires: 120 });
     const d = await dest(sim, A);
     expect([d.activeConns, d.inactConns]).toEqual([0, 1]);
-    sim.tick(120_000);
-    expect(await list(sim)).toHaveLength(0);
+    expect(await connsAfter(sim, 120_000)).toBe(0);
     const z = await dest(sim, A);
     expect([z.activeConns, z.inactConns]).toEqual([0, 0]);
   });
@@ -267,8 +269,7 @@ describe('connection states, counters and expiry', () => {
     expect(sim.config().globals.timeouts).toEqual({ tcp: 900, tcpfin: 30, udp: 300 });
     sim.request(WEB, '192.0.2.99');
     expect((await list(sim, { client: '192.0.2.99' }))[0]!.expires).toBe(30);
-    sim.tick(119_000);
-    expect(await list(sim)).toHaveLength(0);
+    expect(await connsAfter(sim, 119_000)).toBe(0);
   });
 
   it('UDP stays in InActConn and expires after the udp timeout', async () => {
@@ -279,8 +280,7 @@ describe('connection states, counters and expiry', () => {
     expect((await list(sim))[0]).toMatchObject({ protocol: 'UDP', state: 'UDP', expires: 60 });
     const d = await dest(sim, A, 0);
     expect([d.activeConns, d.inactConns]).toEqual([0, 1]);
-    sim.tick(61_000);
-    expect(await list(sim)).toHaveLength(0);
+    expect(await connsAfter(sim, 61_000)).toBe(0);
   });
 
   it('one-packet scheduling (-o): a UDP entry per datagram, never kept', async () => {
@@ -310,10 +310,8 @@ describe('connection states, counters and expiry', () => {
     webWith(sim, {}, [A]);
     sim.applySync([{ op: 'set-timeouts', timeouts: { tcp: 100, tcpfin: 0, udp: 0 } }]);
     sim.request(WEB, '192.0.2.1', { hold: true });
-    sim.tick(99_000);
-    expect(await list(sim)).toHaveLength(1);
-    sim.tick(2_000);
-    expect(await list(sim)).toHaveLength(0);
+    expect(await connsAfter(sim, 99_000)).toBe(1);
+    expect(await connsAfter(sim, 2_000)).toBe(0);
   });
 });
 

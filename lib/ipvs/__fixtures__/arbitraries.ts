@@ -192,3 +192,7 @@ export const IPVSADM_OPTION_WORDS = [
   ...['-t', '-u', '-f', '-6', '--sctp-service', '-s', '-p', '-M', '-r', '-g', '-m', '-i', '-w', '-x', '-y', '-b', '-o'],
   ...['--pe', '--tun-type', '--tun-port', '--tun-csum', '--syncid', '--mcast-group'],
 ];
+
+/** Up to `lines` lines of up to `words` space-separated `word`s: junk for a line-oriented parser. */
+export const junkText = (word: fc.Arbitrary<string>, words: number, lines: number): fc.Arbitrary<string> =>
+  fc.array(fc.array(word, { maxLength: words }).map((w) => w.join(' ')), { maxLength: lines }).map((l) => l.join('\n'));

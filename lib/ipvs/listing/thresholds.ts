@@ -3,7 +3,7 @@
 // are the ordinary -L ones; only the title and the real-server rows differ.
 import { type DirectorConfig, type RealServer, type ServiceKey, type VirtualService } from '../model';
 import { realServerKeyId, serverKeyId, serviceKeyId } from '../keys';
-import type { StatsSnapshot } from '../stats';
+import type { RealServerStats, StatsSnapshot } from '../stats';
 import { hostPort } from '../inet';
 import { destsToList, servicesToList, statsIndex } from './list';
 import { formatBanner, formatServiceLine, IssueLog, listingLines, padR, parseAddrPort, DEST_TITLE, parseTitledHead, parseServiceLine } from './common';
@@ -107,29 +107,24 @@ export function mergeThresholds(config: DirectorConfig, listing: ThresholdsListi
 
 /** `ipvsadm -Ln --thresholds` of a config and its live counts. */
 export function formatThresholds(config: DirectorConfig, stats?: StatsSnapshot | null, o: FormatOptions = {}): string {
-  const idx = statsIndex(stats);
-  let out = (o.service ? '' : formatBanner(o)) + `${THRESHOLDS_TITLE}\n${DEST_TITLE}\n`;
-  for (const s of servicesToList(config.services, o)) {
-    out += `${formatServiceLine(s)}\n`;
-    const live = idx.get(serviceKeyId(s));
-    for (const r of destsToList(s.realServers, o)) {
-      const st = live?.get(realServerKeyId(r));
-      out += `  -> ${padR(hostPort(r.address, r.port), 28)} ${padR(r.upperThreshold, 10)} ${padR(r.lowerThreshold, 10)} ${padR(st?.activeConns ?? 0, 10)} ${padR(st?.inactConns ?? 0, 10)}\n`;
-    }
-  }
-  return out;
+  return formatListing(config, stats, o, THRESHOLDS_TITLE, (r, st) => `${padR(r.upperThreshold, 10)} ${padR(r.lowerThreshold, 10)} ${padR(st?.activeConns ?? 0, 10)}`);
 }
 
 /** `ipvsadm -Ln --persistent-conn` of a config and its live counts. */
 export function formatPersistentConn(config: DirectorConfig, stats?: StatsSnapshot | null, o: FormatOptions = {}): string {
+  return formatListing(config, stats, o, PERSISTENT_TITLE, (r, st) => `${padR(r.weight, 9)} ${padR(st?.persistConns ?? 0, 11)} ${padR(st?.activeConns ?? 0, 10)}`);
+}
+
+/** A four-column listing: `columns` writes a real server's first three, InActConn is always last. */
+function formatListing(config: DirectorConfig, stats: StatsSnapshot | null | undefined, o: FormatOptions, title: string, columns: (r: RealServer, st: RealServerStats | undefined) => string): string {
   const idx = statsIndex(stats);
-  let out = (o.service ? '' : formatBanner(o)) + `${PERSISTENT_TITLE}\n${DEST_TITLE}\n`;
+  let out = (o.service ? '' : formatBanner(o)) + `${title}\n${DEST_TITLE}\n`;
   for (const s of servicesToList(config.services, o)) {
     out += `${formatServiceLine(s)}\n`;
     const live = idx.get(serviceKeyId(s));
     for (const r of destsToList(s.realServers, o)) {
       const st = live?.get(realServerKeyId(r));
-      out += `  -> ${padR(hostPort(r.address, r.port), 28)} ${padR(r.weight, 9)} ${padR(st?.persistConns ?? 0, 11)} ${padR(st?.activeConns ?? 0, 10)} ${padR(st?.inactConns ?? 0, 10)}\n`;
+      out += `  -> ${padR(hostPort(r.address, r.port), 28)} ${columns(r, st)} ${padR(st?.inactConns ?? 0, 10)}\n`;
     }
   }
   return out;
