@@ -31,6 +31,15 @@ export interface Scenario {
 const tcp = (address: string, port: number, rest: Record<string, unknown> = {}) => ({ protocol: 'tcp' as const, address, port, ...rest });
 const rs = (address: string, rest: Record<string, unknown> = {}) => ({ address, ...rest });
 const cfg = (...services: Record<string, unknown>[]): DirectorConfigInput => ({ services }) as DirectorConfigInput;
+/** An IPv6 HTTPS service persistent per /`netmask` prefix, one direct and one NAT real server. */
+const v6Web = (netmask: string) => ({
+  protocol: 'tcp',
+  address: '2001:db8::1',
+  port: 443,
+  scheduler: 'lc',
+  persistence: { timeout: 120, netmask },
+  realServers: [rs('2001:db8::10'), rs('2001:db8::11', { forwarding: 'masq', port: 8443 })],
+});
 const withGlobals = (globals: Record<string, unknown>, ...services: Record<string, unknown>[]): DirectorConfigInput => ({ globals, services }) as DirectorConfigInput;
 
 const svcSpec = (s: Record<string, unknown>) => ({ scheduler: 'wlc', schedFlags: [], onePacket: false, realServers: [], ...s }) as unknown as Extract<Op, { op: 'add-service' }>['service'];
@@ -112,14 +121,7 @@ export const SCENARIOS: Scenario[] = [
     steps: [
       {
         converge: cfg(
-          {
-            protocol: 'tcp',
-            address: '2001:db8::1',
-            port: 443,
-            scheduler: 'lc',
-            persistence: { timeout: 120, netmask: '64' },
-            realServers: [rs('2001:db8::10'), rs('2001:db8::11', { forwarding: 'masq', port: 8443 })],
-          },
+          v6Web('64'),
           { protocol: 'fwmark', fwmark: 1, scheduler: 'rr', persistence: { timeout: 60 }, realServers: [rs('10.0.4.1'), rs('10.0.4.2', { weight: 2 })] },
           { protocol: 'fwmark', fwmark: 3, family: 'inet6', scheduler: 'wrr', realServers: [rs('2001:db8::20'), rs('2001:db8::21', { weight: 4 })] },
         ),
@@ -137,14 +139,7 @@ export const SCENARIOS: Scenario[] = [
       },
       {
         converge: cfg(
-          {
-            protocol: 'tcp',
-            address: '2001:db8::1',
-            port: 443,
-            scheduler: 'lc',
-            persistence: { timeout: 120, netmask: '48' },
-            realServers: [rs('2001:db8::10'), rs('2001:db8::11', { forwarding: 'masq', port: 8443 })],
-          },
+          v6Web('48'),
           { protocol: 'fwmark', fwmark: 1, scheduler: 'rr', persistence: { timeout: 60 }, realServers: [rs('10.0.4.1'), rs('10.0.4.2', { weight: 2 })] },
           { protocol: 'fwmark', fwmark: 3, family: 'inet6', scheduler: 'wrr', realServers: [rs('2001:db8::21', { weight: 4 })] },
         ),

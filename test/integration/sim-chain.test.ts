@@ -30,6 +30,8 @@ for (const backend of backends() as Backend[]) {
       const text = await res.text();
       return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
     };
+    /** Commit a change set to the demo cluster on top of revision `base`. */
+    const commitChanges = (base: number, message: string, changes: unknown[]) => req('/api/v1/clusters/demo/changes', { method: 'POST', body: { baseRevision: base, message, changes } });
     const director = async () => (await req('/api/v1/clusters/demo/directors/sim-1')).body;
 
     beforeAll(async () => {
@@ -74,14 +76,9 @@ for (const backend of backends() as Backend[]) {
       });
       expect(preview.status).toBe(200);
       expect(preview.body.directors[0]).toMatchObject({ director: 'sim-1', basis: 'reported', commands: ['ipvsadm -e -t 192.0.2.10:80 -r 10.0.1.13:8080 -m -w 75'] });
-      const commit = await req('/api/v1/clusters/demo/changes', {
-        method: 'POST',
-        body: {
-          baseRevision: cluster.currentRevision.number,
-          message: 'more weight for .13',
-          changes: [{ op: 'edit-server', service: web, server: { address: '10.0.1.13', port: 8080 }, set: { weight: 75 } }],
-        },
-      });
+      const commit = await commitChanges(cluster.currentRevision.number, 'more weight for .13', [
+        { op: 'edit-server', service: web, server: { address: '10.0.1.13', port: 8080 }, set: { weight: 75 } },
+      ]);
       expect(commit.status).toBe(201);
       expect(commit.body.pushedTo).toBe(1);
       const n = commit.body.revision.number;
@@ -123,14 +120,7 @@ for (const backend of backends() as Backend[]) {
     it('a drain ends in a system revision and the server leaves the kernel', async () => {
       const cluster = (await req('/api/v1/clusters/demo')).body;
       const dns = { protocol: 'udp', address: '192.0.2.53', port: 53 };
-      const r = await req('/api/v1/clusters/demo/changes', {
-        method: 'POST',
-        body: {
-          baseRevision: cluster.currentRevision.number,
-          message: 'drain dns .22',
-          changes: [{ op: 'remove-server', service: dns, server: { address: '10.0.2.22', port: 53 }, drain: { timeout: 2 } }],
-        },
-      });
+      const r = await commitChanges(cluster.currentRevision.number, 'drain dns .22', [{ op: 'remove-server', service: dns, server: { address: '10.0.2.22', port: 53 }, drain: { timeout: 2 } }]);
       expect(r.status).toBe(201);
       await waitFor(
         async () => /^system: drain of 10\.0\.2\.22:53 from UDP 192\.0\.2\.53:53 completed$/.test((await req('/api/v1/clusters/demo')).body.currentRevision.message),
