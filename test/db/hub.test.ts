@@ -18,6 +18,8 @@ describe('hub fan-out', () => {
   let tdb: TestDb;
   const streams: SseReader[] = [];
   let other: SseReader;
+  /** desired-state reads while the N agents connected */
+  let connectReads = 0;
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
@@ -25,12 +27,14 @@ describe('hub fan-out', () => {
     await createCluster({ name: 'quiet', description: '', driftPolicy: 'report' }, sys);
     const tokens = [];
     for (let i = 0; i < N; i++) tokens.push((await registerDirector('big', `d${i}`, sys, 'http://x')).token);
+    const reads = hub.desiredReads;
     for (const token of tokens) {
       const res = await call('agentStream', { as: { token } });
       streams.push(new SseReader((res.body as unknown as Response).body!));
     }
     other = new SseReader(((await call('agentStream', { as: { token: (await registerDirector('quiet', 'q1', sys, 'http://x')).token } })).body as unknown as Response).body!);
     await Promise.all([...streams, other].map((s) => s.next<DesiredRevision>('desired')));
+    connectReads = hub.desiredReads - reads;
   }, 120_000);
   afterAll(async () => {
     hub.closeAll();
@@ -54,6 +58,10 @@ describe('hub fan-out', () => {
     expect(hub.desiredReads - before).toBe(1);
     await new Promise((res) => setTimeout(res, 200));
     expect(other.pending('desired')).toBe(0);
+  });
+
+  it(`${N + 1} agents of two clusters connecting read each cluster's desired state once`, () => {
+    expect(connectReads).toBe(2);
   });
 
   it('a closed stream marks its director offline', async () => {
