@@ -127,14 +127,32 @@ export class StatsSampler {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.sample(), this.opts.intervalMs);
-    this.timer.unref?.();
+    this.schedule(true);
     void this.sample();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * Ticks fall half-way between whole intervals of the wall clock (12.5 s, 13.5 s, … at 1 Hz), so a
+   * tick that runs late still lands in its own second. setInterval drifts by each tick's lateness
+   * until a tick crosses a second: then one second got two samples (the console keeps one) and the
+   * next none, a hole in its per-second series.
+   */
+  private schedule(first = false): void {
+    const every = this.opts.intervalMs;
+    const now = Date.now();
+    let delay = every - ((((now - every / 2) % every) + every) % every);
+    // the first tick is at least half an interval after start's own sample (never the same second)
+    if (first && delay < every / 2) delay += every;
+    this.timer = setTimeout(() => {
+      this.schedule();
+      void this.sample();
+    }, delay);
+    this.timer.unref?.();
   }
 
   /**
