@@ -121,10 +121,20 @@ export class Transport {
     if (this.loop) return;
     this.loop = this.streamLoop();
     const every = this.opts.statsFlushMs ?? 5000;
-    this.statsTimer = setInterval(() => {
+    const tick = () => {
       void this.flushStats();
       void this.pump();
-    }, every);
+    };
+    // A fleet started together flushed in step: a burst of N stats POSTs every period, and a
+    // commit or ACK arriving in it waited behind all of them. A random phase spreads the fleet's
+    // flushes over the period (the console's load stays flat), without changing the cadence.
+    const phase = Math.floor((this.opts.backoff?.random ?? Math.random)() * every);
+    this.statsTimer = setTimeout(() => {
+      if (this.stopped) return;
+      tick();
+      this.statsTimer = setInterval(tick, every);
+      this.statsTimer.unref?.();
+    }, phase);
     this.statsTimer.unref?.();
   }
 

@@ -98,6 +98,8 @@ export class SampleBuffer {
 export interface StatsSamplerOptions {
   read: () => Promise<StatsSnapshot>;
   intervalMs: number;
+  /** where in each interval of the wall clock a tick falls (ms; default: random in its middle half) */
+  phase?: number;
   buffer: SampleBuffer;
   onSample?: (s: StatsSnapshot) => void;
   onError?: (e: Error) => void;
@@ -123,7 +125,9 @@ export class StatsSampler {
   /** How long the last successful sample took to read. */
   lastDurationMs: number | null = null;
 
-  constructor(private readonly opts: StatsSamplerOptions) {}
+  constructor(private readonly opts: StatsSamplerOptions) {
+    this.phase = opts.phase ?? (0.25 + Math.random() / 2) * opts.intervalMs;
+  }
 
   start(): void {
     if (this.timer) return;
@@ -137,15 +141,19 @@ export class StatsSampler {
   }
 
   /**
-   * Ticks fall half-way between whole intervals of the wall clock (12.5 s, 13.5 s, … at 1 Hz), so a
-   * tick that runs late still lands in its own second. setInterval drifts by each tick's lateness
-   * until a tick crosses a second: then one second got two samples (the console keeps one) and the
-   * next none, a hole in its per-second series.
+   * Ticks fall at a fixed point inside each interval of the wall clock, between its first and last
+   * quarter (12.4 s, 13.4 s, … at 1 Hz), so a tick that runs up to a quarter interval late still
+   * lands in its own second. setInterval drifts by each tick's lateness until a tick crosses a
+   * second: then one second got two samples (the console keeps one) and the next none, a hole in
+   * its per-second series. The point is random per sampler: many agents in one process (the
+   * proofs' fleet) do not all read at the same instant.
    */
+  private readonly phase: number;
+
   private schedule(first = false): void {
     const every = this.opts.intervalMs;
     const now = Date.now();
-    let delay = every - ((((now - every / 2) % every) + every) % every);
+    let delay = every - ((((now - this.phase) % every) + every) % every);
     // the first tick is at least half an interval after start's own sample (never the same second)
     if (first && delay < every / 2) delay += every;
     this.timer = setTimeout(() => {

@@ -92,7 +92,7 @@ describe('StatsSampler', () => {
 describe('one sample per second of the wall clock', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('ticks half-way through each second (a tick up to 500 ms late still lands in its own second)', async () => {
+  it('ticks at a fixed point inside each second (a tick up to 250 ms late still lands in its own second)', async () => {
     vi.useFakeTimers();
     vi.setSystemTime(10_999); // started on a second's edge, where setInterval's drift crosses it
     const at: number[] = [];
@@ -102,6 +102,7 @@ describe('one sample per second of the wall clock', () => {
         return snap(Date.now(), 1);
       },
       intervalMs: 1000,
+      phase: 500,
       buffer: new SampleBuffer(100, 1000),
     });
     s.start();
