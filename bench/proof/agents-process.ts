@@ -56,6 +56,7 @@ const quiet: Logger = {
 
 // Record accepted ACKs and hellos: the agent's own transport makes the request; we only watch.
 const realFetch = globalThis.fetch;
+// LVS_PROOF_TRACE=0,49: print when those agents got each desired revision and every POST they made (start, ms taken)
 const TRACE = process.env.LVS_PROOF_TRACE ? new Set(process.env.LVS_PROOF_TRACE.split(',').map(Number)) : null;
 globalThis.fetch = async (input, init) => {
   const t0 = Date.now();

@@ -7,7 +7,7 @@ import { db } from '@/lib/server/db';
 import { handleReport, listDirectors, registerDirector } from '@/lib/server/directors';
 import { HttpError } from '@/lib/server/errors';
 import { commitChangeSet } from '@/lib/server/revisions';
-import { backends, createTestDb, SYSTEM, type TestDb } from './harness';
+import { addServiceChange, backends, createTestDb, SYSTEM, type TestDb } from './harness';
 
 const N = 60;
 
@@ -25,15 +25,7 @@ describe.each(backends())('batched ACKs on %s', (backend) => {
   afterAll(() => tdb.drop());
 
   it(`${N} simultaneous ACKs: a few batches, one audit event each, a wrong hash refused on its own`, async () => {
-    const r = await commitChangeSet(
-      'acks',
-      {
-        baseRevision: 1,
-        message: 'go',
-        changes: [{ op: 'add-service', service: { protocol: 'tcp', address: '10.1.0.1', port: 80, scheduler: 'wlc', schedFlags: [], onePacket: false, realServers: [] } as never }],
-      },
-      SYSTEM,
-    );
+    const r = await commitChangeSet('acks', { baseRevision: 1, message: 'go', changes: [addServiceChange(80)] }, SYSTEM);
     const { number, hash } = r.revision;
     // d0 once had a NACK of this revision: its ACK clears it
     await (await db()).director.update({ where: { id: ids[0] }, data: { lastError: { revision: number, message: 'boom' } } });

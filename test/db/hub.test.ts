@@ -9,7 +9,7 @@ import { commitChangeSet } from '@/lib/server/revisions';
 import type { DesiredRevision } from '@/lib/protocol/messages';
 import { call } from '../api/caller';
 import { SseReader } from '../api/sse-reader';
-import { createTestDb, type TestDb } from './harness';
+import { addServiceChange, createTestDb, type TestDb } from './harness';
 
 const N = 100;
 const sys = { actor: 'test', clientIp: null };
@@ -43,15 +43,7 @@ describe('hub fan-out', () => {
 
   it(`pushes a revision to ${N} agents with one database read`, async () => {
     const before = hub.desiredReads;
-    const r = await commitChangeSet(
-      'big',
-      {
-        baseRevision: 1,
-        message: 'go',
-        changes: [{ op: 'add-service', service: { protocol: 'tcp', address: '10.1.0.1', port: 443, scheduler: 'wlc', schedFlags: [], onePacket: false, realServers: [] } as never }],
-      },
-      sys,
-    );
+    const r = await commitChangeSet('big', { baseRevision: 1, message: 'go', changes: [addServiceChange(443)] }, sys);
     expect(r.pushedTo).toBe(N);
     const got = await Promise.all(streams.map((s) => s.next<DesiredRevision>('desired', 10_000, (d) => d.revision === 2)));
     expect(got.every((d) => d.hash === r.revision.hash && d.config.services.length === 1)).toBe(true);
