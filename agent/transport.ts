@@ -94,6 +94,8 @@ export class Transport {
   connected = false;
   /** The current stream delivered an event or took our hello. */
   private healthy = false;
+  /** The console took the current connection's hello (stats wait for it). */
+  private greeted = false;
   /** The stream has been up at least once since start(). */
   everConnected = false;
   droppedReports = 0;
@@ -188,7 +190,10 @@ export class Transport {
   private async flushStatsBatches(): Promise<void> {
     const buf = this.opts.stats;
     const max = this.opts.statsBatchMax ?? 300;
-    for (let posts = 0; buf && buf.size > 0 && posts < STATS_POSTS_PER_FLUSH && Date.now() >= this.statsRetryAt; posts++) {
+    // stats wait until the console has taken this connection's hello: after a console restart the
+    // fleet's hellos (what "reconnected" means) go first, not behind every agent's stats backlog,
+    // and an unreachable console is not sent a POST per agent per flush
+    for (let posts = 0; buf && buf.size > 0 && this.greeted && posts < STATS_POSTS_PER_FLUSH && Date.now() >= this.statsRetryAt; posts++) {
       const n = Math.min(buf.size, this.statsBatchCap ?? max);
       const samples = buf.peek(n);
       try {
@@ -268,7 +273,10 @@ export class Transport {
             return;
           }
         }
-        if (r.type === 'hello' && epoch === this.epoch) this.markHealthy();
+        if (r.type === 'hello' && epoch === this.epoch) {
+          this.markHealthy();
+          this.greeted = true;
+        }
         if (this.outbox[0] === r) this.outbox.shift();
         this.reportBackoff.reset();
       }
@@ -310,6 +318,7 @@ export class Transport {
   }
 
   private setConnected(c: boolean): void {
+    if (!c) this.greeted = false;
     if (this.connected === c) return;
     this.connected = c;
     if (c) this.everConnected = true;
