@@ -208,12 +208,12 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
   if (report.type === 'ack') return ackWriter.submit(p, report);
   const prisma = await db();
   const now = new Date();
-  // no large JSON is read on this path, which every agent takes for every ACK and state report: not
-  // the director's live table, nor any revision's config (at 100+ agents these reads were the ACK's cost)
+  // no large JSON is read on this path, which every agent takes for every state and verified report:
+  // not the director's live table, nor any revision (at 100+ agents such reads were a report's cost)
   const d = await prisma.director.findUnique({
     where: { id: p.directorId },
     omit: { actualConfig: true },
-    include: { cluster: { include: { currentRevision: { select: { id: true } } } } },
+    include: { cluster: { select: { id: true, name: true, driftPolicy: true } } },
   });
   if (!d) throw notFound('this director no longer exists');
   const cluster = d.cluster;
