@@ -229,7 +229,7 @@ export class Reconciler {
     const store = this.opts.store;
     if (!store) return;
     try {
-      const cur = store.load();
+      const cur = store.current();
       store.save({ ...cur, ...patch, health: this.opts.healthStates?.() ?? patch.health ?? cur.health });
     } catch (e) {
       this.opts.log.error(`cannot save agent state: ${(e as Error).message}`);

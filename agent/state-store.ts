@@ -22,6 +22,8 @@ export const EMPTY_STATE: AgentState = { version: 1, desired: null, acked: null,
 
 export class StateStore {
   readonly file: string;
+  /** What this store last read or wrote: the file is this agent's alone, so it is what the file holds. */
+  private last: AgentState | null = null;
 
   constructor(dir: string) {
     this.file = path.join(dir, 'state.json');
@@ -47,7 +49,15 @@ export class StateStore {
       const first = r.error.issues[0];
       throw new Error(`${this.file}: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}; move it away to start from scratch`);
     }
-    return r.data;
+    return (this.last = r.data);
+  }
+
+  /**
+   * The state as saved, without reading and validating the file again when this store wrote or read
+   * it last (every ACK saves: re-parsing the whole config each time was most of an agent's ACK cost).
+   */
+  current(): AgentState {
+    return this.last ?? this.load();
   }
 
   /** Crash-safe save: write a temp file, fsync it, rename over the old one, fsync the directory. */
@@ -63,6 +73,7 @@ export class StateStore {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, this.file);
+    this.last = state;
     try {
       const dfd = fs.openSync(dir, 'r');
       try {

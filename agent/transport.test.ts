@@ -242,6 +242,22 @@ describe('Transport retry timing (fake timers)', () => {
     expect(mem.stats.flatMap((b) => b.samples.map((s) => s.at))).toEqual([1, 2, 3]);
   });
 
+  it('holds stats until the console has taken the hello of the connection', async () => {
+    const mem = new MemoryControlPlane();
+    const buffer = new SampleBuffer(100, 100_000);
+    for (let i = 1; i <= 3; i++) buffer.push(snap(i));
+    mem.failNext('report', 3, 503); // the restarted console is not ready for the first hellos
+    t = memoryTransport(mem, { stats: buffer, statsFlushMs: 100 });
+    t.start();
+    await settle();
+    await vi.advanceTimersByTimeAsync(300); // three flush periods, the hello still refused
+    expect(mem.reportsOf('hello')).toHaveLength(0);
+    expect(mem.stats).toEqual([]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(mem.reportsOf('hello')).toHaveLength(1);
+    expect(mem.stats.flatMap((b) => b.samples.map((x) => x.at))).toEqual([1, 2, 3]);
+  });
+
   it('halves a stats batch the console refuses as too large (413) until it fits, and still drains the backlog', async () => {
     const { mem, buffer } = await startWithStats({ statsBatchMax: 8 });
     for (let i = 1; i <= 8; i++) buffer.push(snap(i));

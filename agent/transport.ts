@@ -94,6 +94,8 @@ export class Transport {
   connected = false;
   /** The current stream delivered an event or took our hello. */
   private healthy = false;
+  /** The console took the current connection's hello (stats wait for it). */
+  private greeted = false;
   /** The stream has been up at least once since start(). */
   everConnected = false;
   droppedReports = 0;
@@ -121,10 +123,20 @@ export class Transport {
     if (this.loop) return;
     this.loop = this.streamLoop();
     const every = this.opts.statsFlushMs ?? 5000;
-    this.statsTimer = setInterval(() => {
+    const tick = () => {
       void this.flushStats();
       void this.pump();
-    }, every);
+    };
+    // A fleet started together flushed in step: a burst of N stats POSTs every period, and a
+    // commit or ACK arriving in it waited behind all of them. A random phase spreads the fleet's
+    // flushes over the period (the console's load stays flat), without changing the cadence.
+    const phase = Math.floor((this.opts.backoff?.random ?? Math.random)() * every);
+    this.statsTimer = setTimeout(() => {
+      if (this.stopped) return;
+      tick();
+      this.statsTimer = setInterval(tick, every);
+      this.statsTimer.unref?.();
+    }, phase);
     this.statsTimer.unref?.();
   }
 
@@ -178,7 +190,10 @@ export class Transport {
   private async flushStatsBatches(): Promise<void> {
     const buf = this.opts.stats;
     const max = this.opts.statsBatchMax ?? 300;
-    for (let posts = 0; buf && buf.size > 0 && posts < STATS_POSTS_PER_FLUSH && Date.now() >= this.statsRetryAt; posts++) {
+    // stats wait until the console has taken this connection's hello: after a console restart the
+    // fleet's hellos (what "reconnected" means) go first, not behind every agent's stats backlog,
+    // and an unreachable console is not sent a POST per agent per flush
+    for (let posts = 0; buf && buf.size > 0 && this.greeted && posts < STATS_POSTS_PER_FLUSH && Date.now() >= this.statsRetryAt; posts++) {
       const n = Math.min(buf.size, this.statsBatchCap ?? max);
       const samples = buf.peek(n);
       try {
@@ -258,7 +273,10 @@ export class Transport {
             return;
           }
         }
-        if (r.type === 'hello' && epoch === this.epoch) this.markHealthy();
+        if (r.type === 'hello' && epoch === this.epoch) {
+          this.markHealthy();
+          this.greeted = true;
+        }
         if (this.outbox[0] === r) this.outbox.shift();
         this.reportBackoff.reset();
       }
@@ -300,6 +318,7 @@ export class Transport {
   }
 
   private setConnected(c: boolean): void {
+    if (!c) this.greeted = false;
     if (this.connected === c) return;
     this.connected = c;
     if (c) this.everConnected = true;

@@ -98,6 +98,8 @@ export class SampleBuffer {
 export interface StatsSamplerOptions {
   read: () => Promise<StatsSnapshot>;
   intervalMs: number;
+  /** where in each interval of the wall clock a tick falls (ms; default: random in its middle half) */
+  phase?: number;
   buffer: SampleBuffer;
   onSample?: (s: StatsSnapshot) => void;
   onError?: (e: Error) => void;
@@ -123,18 +125,42 @@ export class StatsSampler {
   /** How long the last successful sample took to read. */
   lastDurationMs: number | null = null;
 
-  constructor(private readonly opts: StatsSamplerOptions) {}
+  constructor(private readonly opts: StatsSamplerOptions) {
+    this.phase = opts.phase ?? (0.25 + Math.random() / 2) * opts.intervalMs;
+  }
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.sample(), this.opts.intervalMs);
-    this.timer.unref?.();
+    this.schedule(true);
     void this.sample();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * Ticks fall at a fixed point inside each interval of the wall clock, between its first and last
+   * quarter (12.4 s, 13.4 s, … at 1 Hz), so a tick that runs up to a quarter interval late still
+   * lands in its own second. setInterval drifts by each tick's lateness until a tick crosses a
+   * second: then one second got two samples (the console keeps one) and the next none, a hole in
+   * its per-second series. The point is random per sampler: many agents in one process (the
+   * proofs' fleet) do not all read at the same instant.
+   */
+  private readonly phase: number;
+
+  private schedule(first = false): void {
+    const every = this.opts.intervalMs;
+    const now = Date.now();
+    let delay = every - ((((now - this.phase) % every) + every) % every);
+    // the first tick is at least half an interval after start's own sample (never the same second)
+    if (first && delay < every / 2) delay += every;
+    this.timer = setTimeout(() => {
+      this.schedule();
+      void this.sample();
+    }, delay);
+    this.timer.unref?.();
   }
 
   /**

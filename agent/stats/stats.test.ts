@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SimEngine } from '../engines/sim';
 import type { StatsSnapshot } from '@/lib/ipvs/stats';
 import { DirectorConfigSchema } from '@/lib/ipvs/model';
 import { deltaRates, SampleBuffer, snapshotDeltaRates, StatsSampler } from './sampler';
@@ -85,6 +86,40 @@ describe('StatsSampler', () => {
     });
     expect(await failing.sample()).toBeNull();
     expect(failing.errors).toBe(1);
+  });
+});
+
+describe('one sample per second of the wall clock', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('ticks at a fixed point inside each second (a tick up to 250 ms late still lands in its own second)', async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(10_999); // started on a second's edge, where setInterval's drift crosses it
+    const at: number[] = [];
+    const s = new StatsSampler({
+      read: async () => {
+        at.push(Date.now());
+        return snap(Date.now(), 1);
+      },
+      intervalMs: 1000,
+      phase: 500,
+      buffer: new SampleBuffer(100, 1000),
+    });
+    s.start();
+    await vi.advanceTimersByTimeAsync(6000);
+    s.stop();
+    const seconds = at.map((t) => Math.floor(t / 1000));
+    expect(seconds).toEqual(seconds.map((_, i) => seconds[0]! + i)); // consecutive, none twice, none skipped
+    expect(at.slice(1).every((t) => t % 1000 === 500)).toBe(true);
+  });
+
+  it('the simulated kernel dates a read when it happens, not at its last 250 ms step', async () => {
+    let now = 1_000_000;
+    const sim = new SimEngine({ clock: () => now, traffic: 'none' });
+    sim.start();
+    now += 990;
+    expect((await sim.readStats()).at).toBe(now);
+    sim.stop();
   });
 });
 

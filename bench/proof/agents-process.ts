@@ -56,8 +56,16 @@ const quiet: Logger = {
 
 // Record accepted ACKs and hellos: the agent's own transport makes the request; we only watch.
 const realFetch = globalThis.fetch;
+// LVS_PROOF_TRACE=0,49: print when those agents got each desired revision and every POST they made (start, ms taken)
+const TRACE = process.env.LVS_PROOF_TRACE ? new Set(process.env.LVS_PROOF_TRACE.split(',').map(Number)) : null;
 globalThis.fetch = async (input, init) => {
+  const t0 = Date.now();
   const res = await realFetch(input, init);
+  if (TRACE && init?.method === 'POST' && typeof init.body === 'string') {
+    const i = byToken.get((new Headers(init.headers).get('authorization') ?? '').replace(/^Bearer /, ''));
+    if (i !== undefined && TRACE.has(i))
+      process.stderr.write(`[trace] a${i} ${String(input).split('/').pop()} ${String(init.body).slice(9, 20)} start ${t0 % 100000} took ${Date.now() - t0} len ${init.body.length}\n`);
+  }
   if (init?.method === 'POST' && res.ok && String(input).endsWith('/agent/report') && typeof init.body === 'string') {
     const auth = new Headers(init.headers).get('authorization') ?? '';
     const i = byToken.get(auth.replace(/^Bearer /, ''));
@@ -98,6 +106,13 @@ async function start(c: Extract<AgentCommand, { cmd: 'start' }>): Promise<void> 
           if (o.kind === 'applied') agent.ops += o.ops.length;
         };
         agents.push(agent);
+        if (TRACE?.has(i)) {
+          const sd = daemon.reconciler.setDesired.bind(daemon.reconciler);
+          daemon.reconciler.setDesired = (rev) => {
+            process.stderr.write(`[trace] a${i} desired ${rev.revision} at ${Date.now() % 100000}\n`);
+            sd(rev);
+          };
+        }
       }),
     );
   }

@@ -144,6 +144,7 @@ async function outageCase(agents: number, outageS: number, log: (l: string) => v
     const live = await w.call<{ step: number; total: { points: { t: number }[] } }>(`/api/v1/clusters/${CLUSTER}/stats/live?director=d0000&range=${range}`);
     const pointsInOutage = live.status === 200 ? live.body.step * live.body.total.points.filter((p) => p.t >= tDown + 2000 && p.t <= tUp - 2000).length : 0;
     const expectedPoints = Math.max(0, Math.floor((tUp - tDown - 4000) / 1000));
+    if (process.env.LVS_PROOF_DEBUG && live.status === 200) log(`outage ${tDown / 1000}..${tUp / 1000}: d0000's seconds ${live.body.total.points.map((p) => p.t / 1000).join(' ')}`);
     const after = await ackLatencies(w.call, w.fleet, agents, 1);
     const end = await w.fleet.status();
     const opsOutage = during.ops - before.ops;

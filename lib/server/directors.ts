@@ -1,6 +1,5 @@
 // Directors: registration (a token shown once, stored as its SHA-256), revocation, rotation, the
 // status their agents report, and the two answers to drift (re-apply desired, adopt actual).
-import { objectEnumValues } from '@prisma/client/runtime/client';
 import type { CommitResult, DirectorDetail, DirectorPlan, DirectorStatus } from '../api/schemas';
 import type { Director, Prisma } from '../generated/sqlite/client';
 import { realServerLabel, serviceLabel, type DirectorConfig, type RealServerKey, type ServiceKey } from '../ipvs/model';
@@ -24,6 +23,7 @@ import { ALL_AT_ONCE } from '../api/rollout';
 import { evaluateHa, storedHa } from './ha';
 import { raiseAlert } from './alerts/raise';
 import { recordHealthTransitions } from './health-history';
+import { ackWriter, JSON_NULL } from './acks';
 
 async function findDirector(cluster: ClusterWithCurrent, name: string): Promise<Director> {
   const prisma = await db();
@@ -182,15 +182,17 @@ const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as Prisma.InputJsonVa
 const REVISION_REF = { id: true, number: true, hash: true, createdAt: true } as const;
 
 export async function handleReport(p: DirectorPrincipal, report: Report): Promise<void> {
+  metrics.reports.inc({ type: report.type });
+  // ACKs of a revision arrive from the whole fleet at once: they are written together (acks.ts)
+  if (report.type === 'ack') return ackWriter.submit(p, report);
   const prisma = await db();
   const now = new Date();
-  metrics.reports.inc({ type: report.type });
-  // no large JSON is read on this path, which every agent takes for every ACK and state report: not
-  // the director's live table, nor any revision's config (at 100+ agents these reads were the ACK's cost)
+  // no large JSON is read on this path, which every agent takes for every state and verified report:
+  // not the director's live table, nor any revision (at 100+ agents such reads were a report's cost)
   const d = await prisma.director.findUnique({
     where: { id: p.directorId },
     omit: { actualConfig: true },
-    include: { cluster: { include: { currentRevision: { select: { id: true } } } } },
+    include: { cluster: { select: { id: true, name: true, driftPolicy: true } } },
   });
   if (!d) throw notFound('this director no longer exists');
   const cluster = d.cluster;
@@ -207,19 +209,6 @@ export async function handleReport(p: DirectorPrincipal, report: Report): Promis
       if (report.lastAppliedRevision !== null && d.appliedRevision === null) {
         const rev = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: cluster.id, number: report.lastAppliedRevision } }, select: REVISION_REF });
         if (rev) Object.assign(data, { appliedRevision: rev.number, appliedHash: rev.hash });
-      }
-      break;
-    }
-    case 'ack': {
-      const rev = await prisma.configRevision.findUnique({ where: { clusterId_number: { clusterId: cluster.id, number: report.revision } }, select: REVISION_REF });
-      if (!rev || rev.hash !== report.hash)
-        throw unprocessable(`revision ${report.revision} with hash ${report.hash} is not a revision of ${cluster.name}`, [{ path: 'revision', message: 'unknown revision or hash' }]);
-      const lastErr = d.lastError as { revision?: number } | null;
-      Object.assign(data, { appliedRevision: rev.number, appliedHash: rev.hash, appliedAt: now });
-      if (lastErr && (lastErr.revision ?? 0) <= rev.number) data.lastError = null;
-      if (d.appliedRevision !== rev.number) {
-        if (cluster.currentRevision?.id === rev.id) metrics.pushLatency.observe((now.getTime() - rev.createdAt.getTime()) / 1000);
-        await auditAgent('director.applied', { beforeRevision: d.appliedRevision, afterRevision: rev.number }, { opsApplied: report.opsApplied, durationMs: report.durationMs });
       }
       break;
     }
@@ -295,7 +284,6 @@ function nullJson(data: Record<string, unknown>): Prisma.DirectorUpdateInput {
   for (const k of Object.keys(out)) if (out[k] === null) out[k] = JSON_NULL;
   return out as Prisma.DirectorUpdateInput;
 }
-const JSON_NULL = objectEnumValues.instances.DbNull as unknown as Prisma.NullableJsonNullValueInput;
 
 /**
  * A drain is complete when every connected director of the cluster says so (or no longer has the

@@ -50,13 +50,27 @@ class Hub {
   private initialized = false;
   /** database reads of a cluster's desired state (tests prove one per revision, not one per agent) */
   desiredReads = 0;
+  /**
+   * The desired state by cluster and pin, as last read. A revision never changes; what else goes
+   * into the frame (name, drift and health policy, current revision) changes only with a `revision`
+   * or `cluster` event, which clears it (`resync` clears all). So a fleet reconnecting after a
+   * restart costs one read per revision, not one full-config read per agent.
+   */
+  private desiredCache = new Map<string, Map<number | null, Promise<DesiredRevision | null>>>();
 
   private init(): void {
     if (this.initialized) return;
     this.initialized = true;
-    bus.on('revision', (m) => void this.pushDesired(m.clusterId).catch(logErr('push revision')));
-    bus.on('cluster', (m) => void this.pushDesired(m.clusterId).catch(logErr('push cluster settings')));
+    bus.on('revision', (m) => {
+      this.desiredCache.delete(m.clusterId);
+      void this.pushDesired(m.clusterId).catch(logErr('push revision'));
+    });
+    bus.on('cluster', (m) => {
+      this.desiredCache.delete(m.clusterId);
+      void this.pushDesired(m.clusterId).catch(logErr('push cluster settings'));
+    });
     bus.on('resync', () => {
+      this.desiredCache.clear();
       for (const clusterId of new Set([...this.conns()].map((c) => c.clusterId))) void this.pushDesired(clusterId).catch(logErr('resync'));
     });
     bus.on('director-gone', (m) => {
@@ -82,7 +96,19 @@ class Hub {
   }
 
   /** The desired state of a cluster as agents receive it: its current revision, or `pinned` (a staged rollout's). */
-  async desired(clusterId: string, pinned: number | null = null): Promise<DesiredRevision | null> {
+  desired(clusterId: string, pinned: number | null = null): Promise<DesiredRevision | null> {
+    let byPin = this.desiredCache.get(clusterId);
+    if (!byPin) this.desiredCache.set(clusterId, (byPin = new Map()));
+    const hit = byPin.get(pinned);
+    if (hit) return hit;
+    const read = this.readDesired(clusterId, pinned);
+    byPin.set(pinned, read);
+    // a failed read is not remembered
+    read.catch(() => byPin.get(pinned) === read && byPin.delete(pinned));
+    return read;
+  }
+
+  private async readDesired(clusterId: string, pinned: number | null): Promise<DesiredRevision | null> {
     this.desiredReads++;
     const prisma = await db();
     const c = await prisma.cluster.findUnique({ where: { id: clusterId }, include: { currentRevision: pinned === null } });

@@ -17,7 +17,7 @@ import { printRules } from '../ipvs/rules';
 import type { HealthState } from '../protocol/messages';
 import { statsStore } from './stats';
 import { actualConfig, directorStatus } from './views';
-import { yieldToEventLoop } from './yield';
+import { PHASE_MS, yieldEvery } from './yield';
 
 /** What the agent would make the kernel run (lib/ipvs/target.ts), with no live connection counts: drains hold until their deadlines. */
 export function effectiveDesired(desired: DirectorConfig, createdAt: Date, health: HealthState[], now = new Date()): DirectorConfig {
@@ -43,11 +43,39 @@ export function planImpact(ops: readonly Op[], actual: DirectorConfig | null, li
   return { ops: counted.ops, unsafeOps, cuts: counted.cuts, statsAt: live ? new Date(live.t).toISOString() : null };
 }
 
-export function planForDirector(d: Director, clusterName: string, desired: DirectorConfig, createdAt: Date, now = new Date(), live: LiveConnections = storeConnections): DirectorPlan {
+/**
+ * Directors of one preview that reported the same live table (same actualHash) and the same health
+ * plan the same ops: a fleet of identical directors parses its table and plans once, not once each.
+ */
+export interface PlanMemo {
+  actual: Map<string, DirectorConfig | null>;
+  planned: Map<string, { target: ReturnType<typeof effectiveTarget>; ops: Op[] }>;
+}
+export const planMemo = (): PlanMemo => ({ actual: new Map(), planned: new Map() });
+
+export function planForDirector(
+  d: Director,
+  clusterName: string,
+  desired: DirectorConfig,
+  createdAt: Date,
+  now = new Date(),
+  live: LiveConnections = storeConnections,
+  memo: PlanMemo = planMemo(),
+): DirectorPlan {
   const status = directorStatus(d, clusterName, null, now.getTime());
-  const actual = actualConfig(d);
-  const target = effectiveTarget(desired, createdAt, status.health, now);
-  const ops: Op[] = plan(target.config, actual ?? emptyConfig());
+  const key = d.actualHash;
+  let actual: DirectorConfig | null;
+  if (key === null) actual = actualConfig(d);
+  else if (memo.actual.has(key)) actual = memo.actual.get(key)!;
+  else memo.actual.set(key, (actual = actualConfig(d)));
+  const planKey = key === null ? null : `${key}|${JSON.stringify(status.health)}`;
+  let planned = planKey === null ? undefined : memo.planned.get(planKey);
+  if (!planned) {
+    const t = effectiveTarget(desired, createdAt, status.health, now);
+    planned = { target: t, ops: plan(t.config, actual ?? emptyConfig()) };
+    if (planKey !== null) memo.planned.set(planKey, planned);
+  }
+  const { target, ops } = planned;
   const reasons = new Map(status.health.map((h) => [serverKeyId(h.service, h.server), h.reason]));
   const guarded = target.guarded.map((g) => ({ ...g, reason: reasons.get(serverKeyId(g.service, g.server)) ?? 'failing' }));
   return {
@@ -106,18 +134,20 @@ export async function buildPreview(opts: {
   baseHash?: string;
 }): Promise<PlanPreview> {
   const now = opts.now ?? new Date();
+  const pause = yieldEvery(PHASE_MS);
   const hash = opts.hash ?? configHash(opts.config);
   const unchanged = hash === (opts.baseHash ?? configHash(opts.baseConfig));
-  await yieldToEventLoop();
+  await pause();
   const diff = diffConfigs(opts.baseConfig, opts.config);
-  await yieldToEventLoop();
+  await pause();
   const summary = changeSummary(opts.baseConfig, opts.config);
-  await yieldToEventLoop();
+  await pause();
   const rules = { before: printRules(opts.baseConfig), after: printRules(opts.config) };
   const directors: DirectorPlan[] = [];
+  const memo = planMemo();
   for (const d of opts.directors.filter((x) => !x.revoked)) {
-    await yieldToEventLoop();
-    directors.push(planForDirector(d, opts.clusterName, opts.config, now, now));
+    await pause();
+    directors.push(planForDirector(d, opts.clusterName, opts.config, now, now, storeConnections, memo));
   }
   return { baseRevision: opts.baseRevision, currentRevision: opts.currentRevision, config: opts.config, hash, unchanged, diff, summary, rules, directors };
 }

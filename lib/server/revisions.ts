@@ -28,7 +28,7 @@ import { metrics } from './metrics';
 import { startRollout, type RolloutRequest } from './rollout-start';
 import { buildPreview, changeSummary, predictedCuts } from './planning';
 import { isConnected, revisionConfig, revisionSummary, storedConfigText } from './views';
-import { yieldToEventLoop } from './yield';
+import { PHASE_MS, yieldEvery, yieldToEventLoop } from './yield';
 
 export type ClusterWithCurrent = Cluster & { currentRevision: ConfigRevision | null };
 
@@ -165,17 +165,19 @@ export async function commitConfig(opts: {
 }): Promise<CommitResult> {
   const { cluster, config } = opts;
   const prisma = await db();
+  // a large config's phases let other requests in between; a small one runs straight through
+  const pause = yieldEvery(PHASE_MS);
   const hash = configHash(config);
-  await yieldToEventLoop();
+  await pause();
   // Check before the transaction too: with SQLite, statements of concurrent requests share the one
   // connection, so a transaction should roll back only on a true race.
   staleCheck(cluster, opts.baseRevision);
   noopCheck(current(cluster), hash, opts.action);
   // the work on a large config is done before the transaction, which holds SQLite's one connection
   const configText = storedConfigText(config);
-  await yieldToEventLoop();
+  await pause();
   const summary = changeSummary(revisionConfig(current(cluster)), config);
-  await yieldToEventLoop();
+  await pause();
   let created: ConfigRevision & { parent: { number: number } | null };
   let baseRev: ConfigRevision;
   try {

@@ -105,6 +105,10 @@ async function ready(backend: Backend, url: string, drop: () => Promise<void>): 
 export const PASSWORD = 'correct horse battery staple';
 export const SYSTEM = { actor: 'test', clientIp: null };
 
+/** A change set's op adding an empty TCP service (the schema's output type, as a commit takes it). */
+export const addServiceChange = (port: number, address = '10.1.0.1') =>
+  ({ op: 'add-service', service: { protocol: 'tcp', address, port, scheduler: 'wlc', schedFlags: [], onePacket: false, realServers: [] } }) as never;
+
 /** A new database (createTestDb) with these users (username -> role), each signed in. */
 export async function dbWithUsers<U extends string>(backend: Backend, users: Record<U, Role>): Promise<{ tdb: TestDb; as: Record<U, Caller> }> {
   const tdb = await createTestDb(backend);

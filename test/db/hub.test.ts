@@ -9,7 +9,7 @@ import { commitChangeSet } from '@/lib/server/revisions';
 import type { DesiredRevision } from '@/lib/protocol/messages';
 import { call } from '../api/caller';
 import { SseReader } from '../api/sse-reader';
-import { createTestDb, type TestDb } from './harness';
+import { addServiceChange, createTestDb, type TestDb } from './harness';
 
 const N = 100;
 const sys = { actor: 'test', clientIp: null };
@@ -18,6 +18,8 @@ describe('hub fan-out', () => {
   let tdb: TestDb;
   const streams: SseReader[] = [];
   let other: SseReader;
+  /** desired-state reads while the N agents connected */
+  let connectReads = 0;
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
@@ -25,12 +27,14 @@ describe('hub fan-out', () => {
     await createCluster({ name: 'quiet', description: '', driftPolicy: 'report' }, sys);
     const tokens = [];
     for (let i = 0; i < N; i++) tokens.push((await registerDirector('big', `d${i}`, sys, 'http://x')).token);
+    const reads = hub.desiredReads;
     for (const token of tokens) {
       const res = await call('agentStream', { as: { token } });
       streams.push(new SseReader((res.body as unknown as Response).body!));
     }
     other = new SseReader(((await call('agentStream', { as: { token: (await registerDirector('quiet', 'q1', sys, 'http://x')).token } })).body as unknown as Response).body!);
     await Promise.all([...streams, other].map((s) => s.next<DesiredRevision>('desired')));
+    connectReads = hub.desiredReads - reads;
   }, 120_000);
   afterAll(async () => {
     hub.closeAll();
@@ -39,21 +43,17 @@ describe('hub fan-out', () => {
 
   it(`pushes a revision to ${N} agents with one database read`, async () => {
     const before = hub.desiredReads;
-    const r = await commitChangeSet(
-      'big',
-      {
-        baseRevision: 1,
-        message: 'go',
-        changes: [{ op: 'add-service', service: { protocol: 'tcp', address: '10.1.0.1', port: 443, scheduler: 'wlc', schedFlags: [], onePacket: false, realServers: [] } as never }],
-      },
-      sys,
-    );
+    const r = await commitChangeSet('big', { baseRevision: 1, message: 'go', changes: [addServiceChange(443)] }, sys);
     expect(r.pushedTo).toBe(N);
     const got = await Promise.all(streams.map((s) => s.next<DesiredRevision>('desired', 10_000, (d) => d.revision === 2)));
     expect(got.every((d) => d.hash === r.revision.hash && d.config.services.length === 1)).toBe(true);
     expect(hub.desiredReads - before).toBe(1);
     await new Promise((res) => setTimeout(res, 200));
     expect(other.pending('desired')).toBe(0);
+  });
+
+  it(`${N + 1} agents of two clusters connecting read each cluster's desired state once`, () => {
+    expect(connectReads).toBe(2);
   });
 
   it('a closed stream marks its director offline', async () => {
