@@ -281,6 +281,27 @@ describe('Transport retry timing (fake timers)', () => {
     expect(mem.stats.flatMap((b) => b.samples.map((s) => s.at))).toEqual([2]);
   });
 
+  it('sends stats as a compact rows batch, and as snapshots to a console that refuses that shape', async () => {
+    const mem = new MemoryControlPlane();
+    const buffer = new SampleBuffer(100, 100_000);
+    const warnings: string[] = [];
+    t = memoryTransport(mem, { stats: buffer, statsFlushMs: 5000, log: { ...quiet, warn: (m) => warnings.push(m) } });
+    t.start();
+    await settle();
+    buffer.push(snap(1));
+    buffer.push(snap(2));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(mem.statsBodies.map((b) => b.format)).toEqual(['rows']);
+    expect(mem.stats.flatMap((b) => b.samples)).toEqual([snap(1), snap(2)]);
+    mem.snapshotStatsOnly = true; // an older console
+    buffer.push(snap(3));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(mem.statsBodies.map((b) => b.format)).toEqual(['rows', undefined]);
+    expect(mem.stats.flatMap((b) => b.samples.map((s) => s.at))).toEqual([1, 2, 3]);
+    expect(warnings.filter((w) => w.includes('refused a compact stats batch'))).toHaveLength(1);
+    expect(buffer.size).toBe(0);
+  });
+
   it('reconnects with a low cap for 10 s after losing a healthy stream, then backs off as usual', async () => {
     const mem = new MemoryControlPlane();
     t = memoryTransport(mem);

@@ -16,6 +16,7 @@ import { SseParser, type SseEvent } from './sse';
 import type { SampleBuffer } from './stats/sampler';
 import { ConnQuerySchema, DesiredRevisionSchema, ReconcileRequestSchema, type ConnAnswer, type ConnQuery, type DesiredRevision, type Report } from '../lib/protocol/messages';
 import { formatIssues, issuesFromZod } from '../lib/ipvs/errors';
+import { encodeStatsBatch } from '../lib/protocol/stats-wire';
 
 export const AGENT_PATHS = {
   stream: 'api/v1/agent/stream',
@@ -82,6 +83,8 @@ export class Transport {
   /** samples per stats POST after a 413 (null: statsBatchMax) */
   private statsBatchCap: number | null = null;
   private statsFlushing = false;
+  /** The console refused the compact `rows` shape (it predates it): send the older `snapshots` one. */
+  private snapshotStats = false;
   /** A report POST failed: the pump runs again when this fires (and not before). */
   private reportRetry: NodeJS.Timeout | null = null;
   /** Bumped on every (re)connect: a pump from an older connection stops so `hello` leads the new one. */
@@ -170,7 +173,9 @@ export class Transport {
   }
 
   /**
-   * Send the oldest waiting stats samples (the buffer keeps them until a POST succeeds). A batch
+   * Send the oldest waiting stats samples (the buffer keeps them until a POST succeeds), as one
+   * compact `rows` batch (keys once, then only the rows that changed; lib/protocol/stats-wire.ts),
+   * or as snapshots to a console that answered 400 to that shape (it predates it). A batch
    * the console refuses as too large (413: a director with 30,000 real servers sends megabytes a
    * second) is halved until it fits, and batches follow one another so a backlog still drains; a
    * single sample too large to ever fit is dropped (counted) rather than blocking every later one.
@@ -197,11 +202,17 @@ export class Transport {
       const n = Math.min(buf.size, this.statsBatchCap ?? max);
       const samples = buf.peek(n);
       try {
-        await this.post(AGENT_PATHS.stats, { samples });
+        await this.post(AGENT_PATHS.stats, this.snapshotStats ? { samples } : encodeStatsBatch(samples));
         buf.commit(n);
         this.statsBackoff.reset();
         if (this.statsBatchCap !== null) this.statsBatchCap = Math.min(max, this.statsBatchCap * 2);
       } catch (e) {
+        if (e instanceof RejectedError && e.status === 400 && !this.snapshotStats) {
+          // a console from before the `rows` shape refuses it: speak its shape from now on
+          this.snapshotStats = true;
+          this.opts.log.warn(`control plane refused a compact stats batch (${e.message.slice(0, 200)}); sending the older, larger snapshots from now on — upgrade the console`);
+          continue;
+        }
         if (e instanceof RejectedError && e.status === 413) {
           this.statsBatchCap = Math.max(1, Math.floor(n / 2));
           if (n === 1) {

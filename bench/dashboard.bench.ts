@@ -203,6 +203,8 @@ export async function run(): Promise<void> {
       await api(cookie, 'POST', '/api/v1/clusters', { name: c.name, description: `${c.services} services`, config: benchConfig(c.services) });
       const reg = await api(cookie, 'POST', `/api/v1/clusters/${c.name}/directors`, { name: `${c.name}-sim` });
       const tokenFile = path.join(root, 'data', `${c.name}-agent.token`);
+      // a fresh console database each run: an agent state dir from an earlier run names a revision it never had
+      fs.rmSync(path.join(root, 'data', `${c.name}-agent-state`), { recursive: true, force: true });
       fs.writeFileSync(tokenFile, `${reg.token}\n`, { mode: 0o600 });
       children.push(
         spawn(

@@ -4,6 +4,8 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { ConnAnswerSchema, protocolMismatch, ReportSchema, StatsBatchSchema, type ConnAnswer, type DesiredRevision, type Report, type StatsBatch } from '@/lib/protocol/messages';
+import { decodeStatsBatch } from '@/lib/protocol/stats-wire';
+import type { StatsSnapshot } from '@/lib/ipvs/stats';
 
 export class FakeControlPlane {
   private server: http.Server | null = null;
@@ -11,7 +13,10 @@ export class FakeControlPlane {
   readonly reports: Report[] = [];
   /** hellos refused for another protocol version */
   refusedHellos = 0;
-  readonly stats: StatsBatch[] = [];
+  /** the stats batches as the samples they carry (a `rows` batch decoded) */
+  readonly stats: { samples: StatsSnapshot[] }[] = [];
+  /** the stats batches as they came */
+  readonly statsBodies: StatsBatch[] = [];
   readonly answers: ConnAnswer[] = [];
   readonly invalid: string[] = [];
   desired: DesiredRevision | null = null;
@@ -141,10 +146,15 @@ export class FakeControlPlane {
         return;
       }
       if (schema === ReportSchema) this.reports.push(r.data as Report);
-      else if (schema === StatsBatchSchema) this.stats.push(r.data as StatsBatch);
+      else if (schema === StatsBatchSchema) this.receiveStats(r.data as StatsBatch);
       else this.answers.push(r.data as ConnAnswer);
       res.writeHead(204).end();
       this.check();
     });
+  }
+
+  private receiveStats(b: StatsBatch): void {
+    this.statsBodies.push(b);
+    this.stats.push({ samples: b.format === 'rows' ? decodeStatsBatch(b) : b.samples });
   }
 }

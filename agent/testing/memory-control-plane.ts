@@ -1,16 +1,23 @@
 // The fake control plane without sockets: a `fetch` the Transport is given, answered in-process
 // through promises only, so a test under fake timers decides every step (no real I/O racing the
 // clock). Same recording and validation as FakeControlPlane; failures are scripted per endpoint.
-import { ReportSchema, StatsBatchSchema, type Report, type StatsBatch } from '@/lib/protocol/messages';
+import { ReportSchema, StatsBatchSchema, StatsSnapshotBatchSchema, type Report, type StatsBatch } from '@/lib/protocol/messages';
+import { decodeStatsBatch } from '@/lib/protocol/stats-wire';
+import type { StatsSnapshot } from '@/lib/ipvs/stats';
 
 type Endpoint = 'stream' | 'report' | 'stats';
 
 export class MemoryControlPlane {
   readonly reports: Report[] = [];
-  readonly stats: StatsBatch[] = [];
+  /** the stats batches as the samples they carry (a `rows` batch decoded) */
+  readonly stats: { samples: StatsSnapshot[] }[] = [];
+  /** the stats batches as they came */
+  readonly statsBodies: StatsBatch[] = [];
   readonly invalid: string[] = [];
   /** Date.now() of every stream attempt (answered or refused). */
   readonly streamAttempts: number[] = [];
+  /** Take stats only in the older `snapshots` shape and answer 400 to any other, as a console from before the `rows` shape does. */
+  snapshotStatsOnly = false;
   /** Refuse every request with this status while set (the console is down behind a proxy). */
   down: number | null = null;
   /** Scripted failures: the next n requests to an endpoint get this status. */
@@ -48,8 +55,9 @@ export class MemoryControlPlane {
       if (r.success) this.reports.push(r.data);
       else this.invalid.push(r.error.message);
     } else {
-      const r = StatsBatchSchema.safeParse(json);
-      if (r.success) this.stats.push(r.data);
+      const r = (this.snapshotStatsOnly ? StatsSnapshotBatchSchema : StatsBatchSchema).safeParse(json);
+      if (r.success) this.receiveStats(r.data);
+      else if (this.snapshotStatsOnly) return Promise.resolve(new Response(JSON.stringify({ error: 'invalid request body' }), { status: 400 }));
       else this.invalid.push(r.error.message);
     }
     return Promise.resolve(new Response(null, { status: 204 }));
@@ -76,5 +84,10 @@ export class MemoryControlPlane {
       if (ctl && this.streams.delete(ctl)) ctl.error(signal.reason);
     });
     return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+  }
+
+  private receiveStats(b: StatsBatch): void {
+    this.statsBodies.push(b);
+    this.stats.push({ samples: b.format === 'rows' ? decodeStatsBatch(b) : b.samples });
   }
 }

@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { useDraft } from '../changes/draft-store';
-import { useCluster } from '../data/queries';
+import { useCluster, useClusterHead } from '../data/queries';
 import { DirectorStaleBadge, DirectorStateBadge } from '../directors/DirectorState';
 import { useDirectorStatusFeed } from '../live/director-status';
 import { ago } from '../format';
@@ -16,6 +16,8 @@ import styles from './cluster.module.css';
 
 export function ClusterChrome({ cluster, children }: { cluster: string; children: ReactNode }) {
   const q = useCluster(cluster);
+  // the header paints from the cluster's first services while the whole config loads
+  const head = useClusterHead(cluster, q.isPending);
   useDirectorStatusFeed(cluster);
   const path = usePathname() ?? '';
   const { count, clear } = useDraft(cluster);
@@ -28,21 +30,21 @@ export function ClusterChrome({ cluster, children }: { cluster: string; children
     { href: href.importExport(cluster), label: 'Import & export', active: path.startsWith(href.importExport(cluster)) },
     { href: href.settings(cluster), label: 'Settings', active: path.startsWith(href.settings(cluster)) },
   ];
-  if (q.isPending) {
+  const c = q.data ?? head.data;
+  if (!c && !q.isError) {
     return (
       <div className="page">
         <Loading rows={3} />
       </div>
     );
   }
-  if (q.isError) {
+  if (!c) {
     return (
       <div className="page">
         <ErrorState error={q.error} title={`Cluster ${cluster}`} retry={() => q.refetch()} />
       </div>
     );
   }
-  const c = q.data;
   const onReview = path.startsWith(href.review(cluster));
   return (
     <div className="page">

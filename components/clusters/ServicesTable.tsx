@@ -13,11 +13,12 @@ import type { DirectorConfig, RealServer, VirtualService } from '@/lib/ipvs/mode
 import { serviceKeyId } from '@/lib/ipvs/keys';
 import { applyChanges, editsToChanges, type Edits } from '@/lib/api/changes';
 import { useDraft } from '../changes/draft-store';
-import { useCluster } from '../data/queries';
+import { useCluster, useClusterHead } from '../data/queries';
 import { href } from '../links';
 import { useDirectorStatuses } from '../live/director-status';
 import { useLiveTable } from '../live/stats-table';
 import { Can, useSession } from '../session';
+import { useIdleWork } from '../ui/hooks';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { indexReports, upCount } from './live-index';
 import { RealServerLine, ServiceRow, TableStaleBadge, useRowsStale, type ServiceItem } from './ServiceRows';
@@ -31,6 +32,10 @@ const ROW_HEIGHT = 33;
 
 export function ServicesTable({ cluster }: { cluster: string }) {
   const c = useCluster(cluster);
+  // the first rows paint from the cluster's first services while the whole config loads
+  const head = useClusterHead(cluster, c.isPending);
+  const detail = c.data ?? head.data;
+  const partial = !c.data;
   const { draft, setEdit } = useDraft(cluster);
   const { can } = useSession();
   const [search, setSearch] = useState('');
@@ -43,20 +48,23 @@ export function ServicesTable({ cluster }: { cluster: string }) {
 
   // health checks and drains from the one director-status store (the cluster detail until it has them)
   const statuses = useDirectorStatuses(cluster);
-  const directors = statuses.length ? statuses : c.data?.directors;
+  const directors = statuses.length ? statuses : detail?.directors;
   const reports = useMemo(() => indexReports(directors ?? []), [directors]);
-  const config = c.data?.config;
-  const edits = draft?.edits;
+  const config = detail?.config;
+  // a draft's edits are shown on the whole config only (they may name any service)
+  const edits = partial ? undefined : draft?.edits;
   const rows = useMemo(() => (config ? serviceItems(config, edits ?? {}) : []), [config, edits]);
-  const searcher = useMemo(
-    () =>
-      new ServiceSearch(rows, ({ s }) => {
-        const u = upCount(s, reports);
-        return !(u.up === u.total && u.total > 0);
-      }),
-    [rows, reports],
+  // the search index belongs to the config alone, built in idle slices after the first paint
+  const searcher = useMemo(() => new ServiceSearch(rows), [rows]);
+  useIdleWork(useCallback((outOfTime: () => boolean) => searcher.indexSome(outOfTime), [searcher]));
+  const hasProblem = useCallback(
+    ({ s }: ServiceItem) => {
+      const u = upCount(s, reports);
+      return !(u.up === u.total && u.total > 0);
+    },
+    [reports],
   );
-  const filtered = useMemo(() => searcher.filter({ q, proto, problemsOnly }), [searcher, q, proto, problemsOnly]);
+  const filtered = useMemo(() => searcher.filter({ q, proto, problemsOnly }, hasProblem), [searcher, q, proto, problemsOnly, hasProblem]);
   const lines = useMemo(() => toLines(filtered, expanded), [filtered, expanded]);
 
   const toggle = useCallback(
@@ -69,19 +77,19 @@ export function ServicesTable({ cluster }: { cluster: string }) {
       }),
     [],
   );
-  const baseRevision = c.data?.currentRevision?.number ?? 0;
+  const baseRevision = detail?.currentRevision?.number ?? 0;
   const remove = useCallback((k: string) => setEdit(k, null, baseRevision), [setEdit, baseRevision]);
   const stale = useRowsStale(cluster, live);
 
-  if (c.isPending) return <Loading rows={6} />;
   if (c.isError) return <ErrorState error={c.error} retry={() => c.refetch()} />;
+  if (!detail) return <Loading rows={6} />;
 
   const allOpen = filtered.length > 0 && filtered.every((r) => expanded.has(r.key));
   return (
     <section aria-label="Virtual services">
       <div className={styles.toolbar}>
-        <input type="search" placeholder="Search VIP, port, scheduler, real server…" aria-label="Search services" value={search} onChange={(e) => setSearch(e.target.value)} />
-        <select aria-label="Protocol" value={proto} onChange={(e) => setProto(e.target.value)}>
+        <input type="search" placeholder="Search VIP, port, scheduler, real server…" aria-label="Search services" value={search} onChange={(e) => setSearch(e.target.value)} disabled={partial} />
+        <select aria-label="Protocol" value={proto} onChange={(e) => setProto(e.target.value)} disabled={partial}>
           <option value="all">All protocols</option>
           <option value="tcp">TCP</option>
           <option value="udp">UDP</option>
@@ -89,11 +97,11 @@ export function ServicesTable({ cluster }: { cluster: string }) {
           <option value="fwmark">FWM</option>
         </select>
         <label className="check">
-          <input type="checkbox" checked={problemsOnly} onChange={(e) => setProblemsOnly(e.target.checked)} />
+          <input type="checkbox" checked={problemsOnly} onChange={(e) => setProblemsOnly(e.target.checked)} disabled={partial} />
           Only services with servers not taking traffic
         </label>
         <span className="small muted" data-testid="services-count">
-          {filtered.length === rows.length ? `${rows.length} services` : `${filtered.length} of ${rows.length} services`}
+          {partial ? `${rows.length} shown, the rest loading…` : filtered.length === rows.length ? `${rows.length} services` : `${filtered.length} of ${rows.length} services`}
         </span>
         <TableStaleBadge cluster={cluster} live={live} />
         <span className="grow" />

@@ -15,6 +15,8 @@ export const keys = {
   /** prefix of every query about one cluster */
   clusterScope: (c: string) => ['cluster', c] as const,
   cluster: (c: string) => ['cluster', c, 'detail'] as const,
+  /** the cluster with its config's first services only (useClusterHead) */
+  clusterHead: (c: string) => ['cluster', c, 'head'] as const,
   directors: (c: string) => ['cluster', c, 'directors'] as const,
   /** a director's status; also the prefix of its plan and connection table */
   director: (c: string, d: string) => ['cluster', c, 'director', d] as const,

@@ -26,6 +26,17 @@ export const useClusters = (o: Opt<Awaited<ReturnType<typeof api.listClusters>>>
 export const useCluster = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.getCluster>>> = {}) =>
   useQuery({ queryKey: keys.cluster(cluster), queryFn: ({ signal }) => api.getCluster(cluster, signal), refetchInterval: () => (statusStreamOpen(cluster) ? false : 5_000), ...o });
 
+/** How many services the first paint of a cluster's page shows (more than a screen's rows). */
+export const FIRST_SERVICES = 50;
+
+/**
+ * The cluster with only its config's first services, fetched beside useCluster while that one
+ * is pending (`whileFullPending`): a page paints its header and first rows from this small answer
+ * instead of waiting for a 10,000-service config, so its first paint stays flat in the size.
+ */
+export const useClusterHead = (cluster: string, whileFullPending: boolean) =>
+  useQuery({ queryKey: keys.clusterHead(cluster), queryFn: ({ signal }) => api.getClusterHead(cluster, FIRST_SERVICES, signal), enabled: whileFullPending, staleTime: 10_000 });
+
 export const useDirectors = (cluster: string, o: Opt<Awaited<ReturnType<typeof api.listDirectors>>> = {}) =>
   useQuery({ queryKey: keys.directors(cluster), queryFn: ({ signal }) => api.listDirectors(cluster, signal), refetchInterval: 3_000, ...o });
 

@@ -126,7 +126,7 @@ export function feedFromQueries(qc: QueryClient): () => void {
     }
     if (key[0] !== 'cluster' || typeof key[1] !== 'string') return;
     const cluster = key[1];
-    if (key[2] === 'detail' || key[2] === 'directors') seedDirectorStatus(cluster, (data as { directors: DirectorStatus[] }).directors);
+    if (key[2] === 'detail' || key[2] === 'head' || key[2] === 'directors') seedDirectorStatus(cluster, (data as { directors: DirectorStatus[] }).directors);
     else if (key[2] === 'director' && key.length === 4) seedDirectorStatus(cluster, [data as DirectorStatus]);
   });
   return () => {

@@ -82,3 +82,25 @@ export function useElementWidth(ref: React.RefObject<HTMLElement | null>): numbe
   }, [ref]);
   return width;
 }
+
+/**
+ * Run `step` in the browser's idle time, a slice per idle callback, until it returns true (done).
+ * `step(outOfTime)` should stop when `outOfTime()` says so: a slice stays well under a frame, so
+ * work like indexing 10,000 rows never becomes a long task. Restarts when `step` changes.
+ */
+export function useIdleWork(step: ((outOfTime: () => boolean) => boolean) | null): void {
+  useEffect(() => {
+    if (!step) return;
+    const ric =
+      typeof requestIdleCallback === 'function' ? requestIdleCallback : (f: IdleRequestCallback) => setTimeout(() => f({ didTimeout: false, timeRemaining: () => 8 }), 50) as unknown as number;
+    const cancel = typeof cancelIdleCallback === 'function' ? cancelIdleCallback : (id: number) => clearTimeout(id);
+    let id = 0;
+    const run: IdleRequestCallback = (d) => {
+      // at most ~8 ms a slice, whatever the browser offers
+      const until = performance.now() + Math.min(8, d.timeRemaining());
+      if (!step(() => performance.now() >= until)) id = ric(run);
+    };
+    id = ric(run);
+    return () => cancel(id);
+  }, [step]);
+}

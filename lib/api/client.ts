@@ -116,6 +116,8 @@ export function createClient(opts: ClientOptions = {}) {
     listClusters: (signal?: AbortSignal) => call('listClusters', sig(signal)),
     createCluster: (body: B<'createCluster'>) => call('createCluster', { body }),
     getCluster: (cluster: string, signal?: AbortSignal) => call('getCluster', { params: { cluster }, ...sig(signal) }),
+    /** The cluster with only its config's first `first` services (a page's first rows). */
+    getClusterHead: (cluster: string, first: number, signal?: AbortSignal) => call('getCluster', { params: { cluster }, query: { first }, ...sig(signal) }),
     updateCluster: (cluster: string, body: B<'updateCluster'>) => call('updateCluster', { params: { cluster }, body }),
     deleteCluster: (cluster: string) => call('deleteCluster', { params: { cluster } }),
 

@@ -86,7 +86,15 @@ export const endpoints = {
     response: S.ClusterDetailSchema,
     status: 201,
   }),
-  getCluster: def({ method: 'GET', path: '/api/v1/clusters/{cluster}', access: 'viewer', tag: 'clusters', summary: 'A cluster and its current desired config', response: S.ClusterDetailSchema }),
+  getCluster: def({
+    method: 'GET',
+    path: '/api/v1/clusters/{cluster}',
+    access: 'viewer',
+    tag: 'clusters',
+    summary: 'A cluster and its current desired config (with first=N: only its first N services)',
+    query: S.ClusterDetailQuerySchema,
+    response: S.ClusterDetailSchema,
+  }),
   updateCluster: def({
     method: 'PATCH',
     path: '/api/v1/clusters/{cluster}',

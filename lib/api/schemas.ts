@@ -495,6 +495,13 @@ export const ClusterSummarySchema = z.object({
 export type ClusterSummary = z.output<typeof ClusterSummarySchema>;
 export const ClusterListSchema = z.object({ clusters: z.array(ClusterSummarySchema) });
 export const ClusterDetailSchema = ClusterSummarySchema.extend({ config: DirectorConfigSchema });
+/**
+ * GET a cluster: `first` keeps only the config's first N services (the counts stay whole), so a
+ * page paints its first rows while the whole config (megabytes at 10,000 services) loads.
+ */
+export const ClusterDetailQuerySchema = z.object({
+  first: z.coerce.number({ error: 'first must be a number of services' }).int().min(1, 'first must be 1–1000').max(1000, 'first must be 1–1000').optional(),
+});
 export type ClusterDetail = z.output<typeof ClusterDetailSchema>;
 
 export const CreateClusterRequestSchema = z.object({

@@ -1,11 +1,11 @@
-// The numbers kept per director, service and real server, in ONE order. Every positional form —
-// rows between control-plane processes, the `current` tuples, the stream's table deltas and the
-// browser's tables — uses this order; charts plot the same fields minus persistConns (a table-only
-// count of persistence templates). Pure: the server and the browser import it alike.
+// The numbers kept per director, service and real server, in ONE order (STATS_FIELDS, owned by
+// lib/ipvs/stats.ts beside the counters it is read from, so the agent's wire rows share it); charts
+// plot the same fields minus persistConns (a table-only count of persistence templates). Pure: the
+// server and the browser import it alike.
 import { z } from 'zod';
+import { STATS_FIELDS, type StatsField } from '../ipvs/stats';
 
-export const STATS_FIELDS = ['activeConns', 'inactConns', 'persistConns', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'] as const;
-export type StatsField = (typeof STATS_FIELDS)[number];
+export { STATS_FIELDS, type StatsField };
 
 /** The position of each field in a values tuple: `values[FIELD.cps]`. */
 export const FIELD = Object.freeze(Object.fromEntries(STATS_FIELDS.map((f, i) => [f, i]))) as { readonly [F in StatsField]: number };

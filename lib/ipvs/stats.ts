@@ -40,6 +40,18 @@ export const StatsSnapshotSchema = z.object({
 });
 export type StatsSnapshot = z.output<typeof StatsSnapshotSchema>;
 
+/**
+ * The numbers kept per director, service and real server, in ONE order. Every positional form —
+ * the agent's stats rows on the wire, rows between control-plane processes, the `current` tuples,
+ * the stream's table deltas and the browser's tables — uses this order (re-exported by
+ * lib/api/stats-fields.ts, which adds the browser's helpers).
+ */
+export const STATS_FIELDS = ['activeConns', 'inactConns', 'persistConns', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'] as const;
+export type StatsField = (typeof STATS_FIELDS)[number];
+
+/** The cumulative counters in the order rows carry them (after STATS_FIELDS on the wire; a rollup turns them into deltas). */
+export const COUNTER_FIELDS = ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const satisfies readonly (keyof Counters)[];
+
 export const ZERO_COUNTERS: Counters = Object.freeze({ conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 });
 export const ZERO_RATES: Rates = Object.freeze({ cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 });
 

@@ -38,6 +38,18 @@ export function illFormedTextPath(value: unknown): { path: string[]; message: st
   while (stack.length) {
     const node = stack.pop()!;
     if (node.depth >= MAX_DEPTH) return { path: pathOf(node), message: `is nested deeper than ${MAX_DEPTH} levels` };
+    if (Array.isArray(node.v)) {
+      // by index: an index is never ill-formed text, and a stats batch is millions of numbers in arrays
+      const arr = node.v as unknown[];
+      for (let i = 0; i < arr.length; i++) {
+        const child = arr[i];
+        if (typeof child === 'string') {
+          const p = textProblem(child);
+          if (p) return { path: pathOf(node, String(i)), message: p };
+        } else if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: node.depth + 1, parent: node, key: String(i) });
+      }
+      continue;
+    }
     for (const [k, child] of Object.entries(node.v)) {
       const kp = textProblem(k);
       if (kp) return { path: pathOf(node), message: `has a key that ${kp}` };

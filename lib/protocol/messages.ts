@@ -6,7 +6,7 @@ import { DB_INT_MAX } from '../ipvs/db-int';
 import { AddressSchema, CheckScriptSchema, DirectorConfigSchema, RealServerKeySchema, ServiceKeySchema, SyncDaemonSchema } from '../ipvs/model';
 import { OpSchema } from '../ipvs/op';
 import { SysctlsSchema } from '../ipvs/sysctls';
-import { ConnEntrySchema, ConnFilterSchema, StatsSnapshotSchema } from '../ipvs/stats';
+import { ConnEntrySchema, ConnFilterSchema, COUNTER_FIELDS, STATS_FIELDS, StatsSnapshotSchema } from '../ipvs/stats';
 
 /**
  * The protocol this code speaks. The agent says its version in `hello`; the console refuses an
@@ -211,10 +211,95 @@ export type Report = z.output<typeof ReportSchema>;
 
 // ---- agent -> control plane (POST /api/v1/agent/stats) ------------------------------------
 
-export const StatsBatchSchema = z.object({
+/**
+ * The numbers of a stats row on the wire, after its key's index: the table's fields (STATS_FIELDS,
+ * a service's conns being the sum of its real servers', the totals' the sum of the services') and
+ * then the cumulative counters (COUNTER_FIELDS) the console's minute rollups are made of.
+ */
+export const STATS_ROW_FIELDS = [...STATS_FIELDS, ...COUNTER_FIELDS] as const;
+/** One row of a `rows` batch: [index into the batch's keys, ...one number per STATS_ROW_FIELDS]. */
+export type StatsWireRow = number[];
+/** Keys one batch may name: a director with 40,000 services × 4 real servers and its totals. */
+export const MAX_STATS_KEYS = 200_001;
+
+/** '' (the director's totals), a service id or a server id (lib/ipvs/keys.ts), checked by shape only: admission looks each up in the director's revisions. */
+const STATS_KEY_SHAPE = /^$|^(?:(?:tcp|udp|sctp)\|[0-9A-Fa-f.:]{2,45}\|\d{1,5}|fwmark\|inet6?\|\d{1,10})(?:#[0-9A-Fa-f.:]{2,45}\|\d{1,5})?$/;
+/** After this many issues a batch's check stops looking: one bad agent need not cost a second of CPU. */
+const MAX_ROW_ISSUES = 20;
+
+/**
+ * The first shape (every agent before the `rows` format): each sample as nested objects, ~10 MB a
+ * second for a director with 30,000 real servers. Still accepted, so an older agent keeps working.
+ */
+export const StatsSnapshotBatchSchema = z.object({
+  format: z.literal('snapshots').optional(),
   /** per-second samples, oldest first; the agent drops the oldest when the control plane is away */
   samples: z.array(StatsSnapshotSchema).max(3600),
 });
+
+/**
+ * The compact shape: every key once per batch, each row an array of numbers in STATS_ROW_FIELDS
+ * order, and after a batch's first sample only the rows whose numbers changed since the sample
+ * before (a row left out is as it was; `gone` names the keys no longer in the table). About a
+ * third of the snapshot shape's bytes at its first sample and a few per cent after it; the rows
+ * are checked by hand (below), because a zod schema per number costs ~0.5 s for 30,000 rows × 5
+ * samples while this check costs a few milliseconds, with the same field paths in its errors.
+ */
+export const StatsRowsBatchSchema = z
+  .object({
+    format: z.literal('rows'),
+    /** STATS_ROW_FIELDS exactly: an agent of another order is refused, never misread */
+    fields: z.array(z.string()).refine((f) => f.length === STATS_ROW_FIELDS.length && f.every((x, i) => x === STATS_ROW_FIELDS[i]), {
+      message: `must be ${STATS_ROW_FIELDS.join(',')} (this console's row order)`,
+    }),
+    keys: z.array(z.string()).max(MAX_STATS_KEYS),
+    samples: z
+      .array(
+        z.object({
+          at: z.number().int(), // epoch ms
+          rows: z.array(z.custom<StatsWireRow>((r) => Array.isArray(r), 'a row is an array: [key index, ...numbers]')),
+          gone: z.array(z.number().int().nonnegative()).optional(),
+        }),
+      )
+      .max(3600),
+  })
+  .superRefine((b, ctx) => {
+    let issues = 0;
+    const issue = (path: (string | number)[], message: string) => {
+      ctx.addIssue({ code: 'custom', path, message });
+      return ++issues >= MAX_ROW_ISSUES;
+    };
+    const seen = new Set<string>();
+    for (let i = 0; i < b.keys.length; i++) {
+      const k = b.keys[i]!;
+      if (!STATS_KEY_SHAPE.test(k) && issue(['keys', i], "must be '' (the totals), a service id such as tcp|10.0.0.1|80 or a server id such as tcp|10.0.0.1|80#10.0.1.1|80")) return;
+      if (seen.size === (seen.add(k), seen.size) && issue(['keys', i], `${JSON.stringify(k)} is named twice`)) return;
+    }
+    const width = 1 + STATS_ROW_FIELDS.length;
+    const keys = b.keys.length;
+    for (let s = 0; s < b.samples.length; s++) {
+      const { rows, gone } = b.samples[s]!;
+      for (let j = 0; j < rows.length; j++) {
+        const r = rows[j]!;
+        if (r.length !== width) {
+          if (issue(['samples', s, 'rows', j], `has ${r.length} numbers; a row is [key index, ${STATS_ROW_FIELDS.join(', ')}]`)) return;
+          continue;
+        }
+        const k = r[0];
+        if (!(Number.isInteger(k) && (k as number) >= 0 && (k as number) < keys) && issue(['samples', s, 'rows', j, 0], `key index must be an integer below ${keys} (the batch's keys)`)) return;
+        for (let f = 1; f < width; f++) {
+          const x = r[f];
+          // NaN and Infinity fail both comparisons; JSON has no other non-number that passes them
+          if (!(typeof x === 'number' && x >= 0 && x <= Number.MAX_SAFE_INTEGER) && issue(['samples', s, 'rows', j, f], `${STATS_ROW_FIELDS[f - 1]} must be a number from 0 to 2^53`)) return;
+        }
+      }
+      for (let g = 0; g < (gone?.length ?? 0); g++) if (gone![g]! >= keys && issue(['samples', s, 'gone', g], `key index must be below ${keys}`)) return;
+    }
+  });
+export type StatsRowsBatch = z.output<typeof StatsRowsBatchSchema>;
+
+/** What an agent POSTs: a `rows` batch, or (agents before it) a `snapshots` one. */
+export const StatsBatchSchema = z.discriminatedUnion('format', [StatsRowsBatchSchema, StatsSnapshotBatchSchema]);
 export type StatsBatch = z.output<typeof StatsBatchSchema>;
 
 // ---- agent -> control plane (POST /api/v1/agent/connections) ------------------------------

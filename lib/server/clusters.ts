@@ -54,11 +54,13 @@ export async function listClusters(): Promise<{ clusters: ClusterSummary[] }> {
   };
 }
 
-export async function getClusterDetail(ref: string): Promise<ClusterDetail> {
+/** A cluster with its config; with `first`, only the config's first services (the summary's counts stay whole). */
+export async function getClusterDetail(ref: string, first?: number): Promise<ClusterDetail> {
   const c = await findCluster(ref);
   const prisma = await db();
   const directors = await prisma.director.findMany({ where: { clusterId: c.id } });
-  return summarize({ ...c, directors });
+  const d = summarize({ ...c, directors });
+  return first === undefined ? d : { ...d, config: { ...d.config, services: d.config.services.slice(0, first) } };
 }
 
 export async function createCluster(input: z.output<typeof CreateClusterRequestSchema>, who: Actor): Promise<ClusterDetail> {

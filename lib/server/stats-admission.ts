@@ -2,11 +2,15 @@
 // its director's applied and desired revisions, plus a few transient ones (a table entry the
 // agent sees between revisions), with sample times near now and a per-director sample rate. A
 // compromised or buggy agent can therefore add at most TRANSIENT_MAX series, not 100,000.
+import type { StatsRow } from '@/lib/api/stats-fields';
 import { serverKeyId, serviceKeyId } from '@/lib/ipvs/keys';
-import type { StatsSnapshot } from '@/lib/ipvs/stats';
+import { STATS_FIELDS } from '@/lib/ipvs/stats';
+import type { StatsBatch } from '@/lib/protocol/messages';
+import { encodeStatsBatch, forEachStatsSample, TOTAL_KEY } from '@/lib/protocol/stats-wire';
 import type { DirectorPrincipal } from './auth/principal';
 import { db } from './db';
 import { tooManyRequests } from './errors';
+import { storeRow, type RowSample } from './stats';
 import { revisionConfig } from './views';
 
 /** Series outside the director's revisions that may be accepted at a time (each forgotten after TRANSIENT_TTL_MS unseen). */
@@ -99,37 +103,50 @@ function admitKey(key: string, known: Set<string>, s: DirectorState, now: number
 }
 
 export interface Admitted {
-  samples: StatsSnapshot[];
-  /** samples outside the time window, and service/real-server entries outside the director's revisions */
+  samples: RowSample[];
+  /** samples outside the time window, and the batch's keys outside the director's revisions */
   dropped: { samples: number; series: number };
 }
 
-/** Filter a batch to what the store may keep; 429 when the director posts faster than its sample rate. */
-export async function admitStats(p: DirectorPrincipal, samples: StatsSnapshot[], now = Date.now()): Promise<Admitted> {
+/**
+ * Filter a batch to what the store may keep, as the store's rows; 429 when the director posts
+ * faster than its sample rate. Each key is looked up once per batch (a `rows` batch names it once),
+ * and a row array is made once per key and change, so an unchanged row costs a pointer per second.
+ */
+export async function admitStats(p: DirectorPrincipal, body: StatsBatch, now = Date.now()): Promise<Admitted> {
+  // the older shape becomes the same rows: one admission and one store for both
+  const batch = body.format === 'rows' ? body : encodeStatsBatch(body.samples);
   const s = stateOf(p.directorId, now);
   s.tokens = Math.min(SAMPLE_BURST, s.tokens + ((now - s.refilledAt) / 1000) * SAMPLES_PER_SECOND);
   s.refilledAt = now;
-  if (samples.length > s.tokens) throw tooManyRequests(`director ${p.directorName} sends stats faster than ${SAMPLES_PER_SECOND} samples/s`, (samples.length - s.tokens) / SAMPLES_PER_SECOND);
-  s.tokens -= samples.length;
+  const count = batch.samples.length;
+  if (count > s.tokens) throw tooManyRequests(`director ${p.directorName} sends stats faster than ${SAMPLES_PER_SECOND} samples/s`, (count - s.tokens) / SAMPLES_PER_SECOND);
+  s.tokens -= count;
   const known = await knownSeries(p, s, now);
   const dropped = { samples: 0, series: 0 };
-  const out: StatsSnapshot[] = [];
-  for (const sample of samples) {
-    if (!(sample.at >= now - MAX_AGE_MS && sample.at <= now + MAX_AHEAD_MS)) {
+  const admitted = batch.keys.map((k) => k === TOTAL_KEY || admitKey(k, known, s, now) || (dropped.series++, false));
+  const made: (StatsRow | undefined)[] = new Array(batch.keys.length);
+  const madeFrom: (readonly number[] | undefined)[] = new Array(batch.keys.length);
+  const out: RowSample[] = [];
+  forEachStatsSample(batch, (at, table) => {
+    if (!(at >= now - MAX_AGE_MS && at <= now + MAX_AHEAD_MS)) {
       dropped.samples++;
-      continue;
+      return;
     }
-    const services = [];
-    for (const svc of sample.services) {
-      if (!admitKey(serviceKeyId(svc.service), known, s, now)) {
-        dropped.series += 1 + svc.realServers.length;
-        continue;
+    const rows: StatsRow[] = [];
+    const counters: number[] = [];
+    for (let i = 0; i < table.length; i++) {
+      const wire = table[i];
+      if (!wire || !admitted[i]) continue;
+      if (madeFrom[i] !== wire) {
+        made[i] = storeRow(batch.keys[i]!, wire);
+        madeFrom[i] = wire;
       }
-      const realServers = svc.realServers.filter((rs) => admitKey(serverKeyId(svc.service, rs), known, s, now) || (dropped.series++, false));
-      services.push(realServers.length === svc.realServers.length ? svc : { ...svc, realServers });
+      rows.push(made[i]!);
+      for (let k = STATS_FIELDS.length; k < wire.length; k++) counters.push(wire[k]!);
     }
-    out.push(services.length === sample.services.length && services.every((x, i) => x === sample.services[i]) ? sample : { ...sample, services });
-  }
+    out.push({ at, rows, counters: Float64Array.from(counters) });
+  });
   return { samples: out, dropped };
 }
 

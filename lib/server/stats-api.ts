@@ -3,14 +3,13 @@
 // as every reporting director of the scope has delivered that second; director status and table
 // deltas ride the same stream, see statsStream).
 import type { CurrentStats, StatsResponse } from '../api/schemas';
-import type { StatsSnapshot } from '../ipvs/stats';
 import type { DirectorPrincipal } from './auth/principal';
 import { db } from './db';
 import { badRequest, notFound } from './errors';
 import { metrics } from './metrics';
 import { findCluster } from './revisions';
 import { sseFrame, sseResponse } from './sse';
-import { statsStore, type Scope } from './stats';
+import { statsStore, type RowSample, type Scope } from './stats';
 import { tableFeed, type TableKind } from './stats-table-feed';
 import { statusFeed } from './status-feed';
 
@@ -110,8 +109,8 @@ export async function statsStream(req: Request, clusterRef: string, q: StreamQue
 
 const lastTouch = new Map<string, number>();
 
-export async function ingestStats(p: DirectorPrincipal, samples: StatsSnapshot[]): Promise<number> {
-  const n = await statsStore.ingest(p.directorId, p.clusterId, samples);
+export async function ingestStats(p: DirectorPrincipal, samples: RowSample[]): Promise<number> {
+  const n = await statsStore.ingestRows(p.directorId, p.clusterId, samples);
   // stats are a sign of life too (written at most every 10 s per director)
   const now = Date.now();
   if (now - (lastTouch.get(p.directorId) ?? 0) > 10_000) {

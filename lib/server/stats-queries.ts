@@ -9,9 +9,10 @@ import { parseRealServerKeyId, parseServiceKeyId, serverKeyId, splitServerKeyId 
 import { serviceLabel } from '../ipvs/model';
 import { db } from './db';
 import { W, type Ring } from './stats-ring';
+import { TOTAL_KEY } from '../protocol/stats-wire';
 
-/** The series key of a director's totals. */
-export const TOTAL_KEY = '';
+/** The series key of a director's totals (its row's key on the wire). */
+export { TOTAL_KEY };
 /** A director silent for longer is left out of sums of "now" (its numbers are no longer true). */
 export const STALE_SECONDS = 10;
 const N = STATS_FIELDS.length;

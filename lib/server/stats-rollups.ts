@@ -1,15 +1,14 @@
 // Minute rollups of the per-second points: counter deltas (what was carried in the minute) and the
 // averages of the gauges and rates, written when the minute closes, kept for the retention.
 // Only the process that receives an agent's batch accumulates (and so writes) its rollups.
-import type { Counters } from '../ipvs/stats';
+import { COUNTER_FIELDS } from '../ipvs/stats';
 import { CHART_FIELDS } from '../api/stats-fields';
 import { splitServerKeyId } from '../ipvs/keys';
 import { db, dbTarget } from './db';
 import { writeRollups, type RollupRow } from './rollup-writer';
 import { W } from './stats-ring';
 
-/** The cumulative counters a rollup turns into deltas, in the order rows carry them. */
-export const COUNTER_FIELDS = ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const satisfies readonly (keyof Counters)[];
+export { COUNTER_FIELDS };
 export const C = COUNTER_FIELDS.length;
 
 /** The open minute of one series. */

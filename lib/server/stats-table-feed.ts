@@ -21,6 +21,8 @@ interface ClusterTable {
   t: number | null;
   directors: number;
   rows: Map<string, StatsValues>;
+  /** `rows` has real servers' rows (some stream asked for them): without, a second costs a quarter of the rows at 3 servers a service */
+  servers: boolean;
 }
 
 const isService = (key: string) => splitServerKeyId(key) === null;
@@ -35,12 +37,16 @@ class TableFeed {
 
   /** Send `table` now and a `table-delta` each second that changed something, until unsubscribed. */
   subscribe(clusterId: string, kind: TableKind, sink: SseSink): () => void {
+    const servers = kind === 'all';
     let c = this.clusters.get(clusterId);
-    if (!c) this.clusters.set(clusterId, (c = { subs: new Set(), ...statsStore.currentRows(clusterId, true) }));
+    if (!c) this.clusters.set(clusterId, (c = { subs: new Set(), servers, ...statsStore.currentRows(clusterId, servers) }));
     const sub: Sub = { sink, kind };
     c.subs.add(sub);
-    const rows = [...c.rows].filter(([k]) => kind === 'all' || isService(k)).map(([k, v]) => statsRow(k, v));
-    const table: StatsTableEvent = { t: c.t, directors: c.directors, fields: [...STATS_FIELDS], rows };
+    // the first stream to want real servers reads them now; the next tick's delta brings them to the feed's rows too
+    const from = servers && !c.servers ? statsStore.currentRows(clusterId, true) : c;
+    c.servers ||= servers;
+    const rows = [...from.rows].filter(([k]) => servers || isService(k)).map(([k, v]) => statsRow(k, v));
+    const table: StatsTableEvent = { t: from.t, directors: from.directors, fields: [...STATS_FIELDS], rows };
     sink.send(sseFrame('table', table));
     this.timer ??= setInterval(() => this.tick(), 1000);
     this.timer.unref?.();
@@ -57,7 +63,8 @@ class TableFeed {
   /** One second: every watched cluster's delta, computed and encoded once. */
   tick(nowMs = Date.now()): void {
     for (const [clusterId, c] of this.clusters) {
-      const next = statsStore.currentRows(clusterId, true, nowMs);
+      c.servers = [...c.subs].some((s) => s.kind === 'all');
+      const next = statsStore.currentRows(clusterId, c.servers, nowMs);
       const all = tableDelta(c.rows, next.rows);
       c.rows = next.rows;
       c.t = next.t;

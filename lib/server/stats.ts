@@ -8,21 +8,20 @@
 // processes' rows and runs its timers (close quiet minutes, prune, forget silent series).
 import type { CurrentStats, StatsPoint, StatsResponse } from '../api/schemas';
 import { CHART_FIELDS, FIELD, STATS_FIELDS, type StatsRow } from '../api/stats-fields';
-import { realServerKeyId, serverKeyId, serviceKeyId, splitServerKeyId } from '../ipvs/keys';
-import { RatesSchema, type Counters, type Rates, type StatsSnapshot } from '../ipvs/stats';
+import { splitServerKeyId } from '../ipvs/keys';
+import type { StatsSnapshot } from '../ipvs/stats';
+import { snapshotRows } from '../protocol/stats-wire';
 import { bus } from './bus';
 import { metrics } from './metrics';
 import { settings } from './settings';
 import { Ring, W } from './stats-ring';
-import { accumulate, C, COUNTER_FIELDS, persistRollups, pruneRollups, takeClosed, type RollupState } from './stats-rollups';
-import { StatsQueries, TOTAL_KEY, type CurrentRows, type Scope } from './stats-queries';
+import { accumulate, C, persistRollups, pruneRollups, takeClosed, type RollupState } from './stats-rollups';
+import { StatsQueries, type CurrentRows, type Scope } from './stats-queries';
 
 export { STALE_SECONDS, TOTAL_KEY, serverKeyLabel, serviceKeyLabel, type Scope } from './stats-queries';
 
 const LIVE_SECONDS = settings().LVS_STATS_LIVE_SECONDS;
 export const RETENTION_DAYS = settings().LVS_STATS_RETENTION_DAYS;
-/** the kernel estimator's rates, as a sample carries them */
-const RATE_FIELDS = Object.keys(RatesSchema.shape) as (keyof Rates)[];
 /** where each chart field sits in a row's values */
 const CHART_AT = CHART_FIELDS.map((f) => FIELD[f]);
 
@@ -90,8 +89,13 @@ class StatsStore {
     return n;
   }
 
-  /** An agent's batch: store the points, roll up the minutes, share with the other processes. */
-  async ingest(directorId: string, clusterId: string, samples: StatsSnapshot[]): Promise<number> {
+  /** Samples as the older `snapshots` batch carries them (tests, benches): their rows, then ingestRows. */
+  ingest(directorId: string, clusterId: string, samples: StatsSnapshot[]): Promise<number> {
+    return this.ingestRows(directorId, clusterId, samples.map(rowSampleOf));
+  }
+
+  /** An agent's batch, admitted (stats-admission.ts): store the points, roll up the minutes, share with the other processes. */
+  async ingestRows(directorId: string, clusterId: string, samples: RowSample[]): Promise<number> {
     const out: { t: number; rows: StatsRow[] }[] = [];
     const flushes: Promise<void>[] = [];
     const d = this.dir(directorId, clusterId);
@@ -102,10 +106,9 @@ class StatsStore {
         flushes.push(persistRollups(directorId, takeClosed(d.series, minute)));
         d.minute = minute;
       }
-      const { rows, counters } = rowsOf(s);
       // a sample of a minute already written still feeds the live series, not the rollups
-      this.store(d, sec, rows, minute === d.minute ? counters : null);
-      out.push({ t: sec, rows });
+      this.store(d, sec, s.rows, minute === d.minute ? s.counters : null);
+      out.push({ t: sec, rows: s.rows });
     }
     metrics.statsSamples.inc(samples.length);
     await Promise.all(flushes);
@@ -201,48 +204,34 @@ class StatsStore {
 }
 
 /**
- * A snapshot as rows (the director's totals, each service, each real server; values in
- * STATS_FIELDS order) and, C per row, their cumulative counters (COUNTER_FIELDS) for the rollups.
+ * One second of a director as the store takes it: its rows (the totals, each service, each real
+ * server; values in STATS_FIELDS order) and, C per row in the same order, their cumulative counters
+ * (COUNTER_FIELDS) for the rollups.
  */
-export function rowsOf(s: StatsSnapshot): { rows: StatsRow[]; counters: Float64Array } {
-  let n = 1;
-  for (const svc of s.services) n += 1 + svc.realServers.length;
-  const rows: StatsRow[] = new Array(n);
-  const counters = new Float64Array(n * C);
-  let i = 0;
-  // written by position (FIELD), not through an object per row: a big director sends 40,000 rows a second
-  const put = (key: string, active: number, inact: number, persist: number, rates: Rates, c: Counters) => {
-    const row = new Array<string | number>(1 + STATS_FIELDS.length);
-    row[0] = key;
-    row[1 + FIELD.activeConns] = active;
-    row[1 + FIELD.inactConns] = inact;
-    row[1 + FIELD.persistConns] = persist;
-    for (const f of RATE_FIELDS) row[1 + FIELD[f]] = rates[f];
-    rows[i] = row as StatsRow;
-    const o = i++ * C;
-    for (let k = 0; k < C; k++) counters[o + k] = c[COUNTER_FIELDS[k]!];
-  };
-  let ta = 0;
-  let ti = 0;
-  let tp = 0;
-  for (const svc of s.services) {
-    const sk = serviceKeyId(svc.service);
-    let a = 0;
-    let inact = 0;
-    let pc = 0;
-    for (const rs of svc.realServers) {
-      a += rs.activeConns;
-      inact += rs.inactConns;
-      pc += rs.persistConns;
-      put(serverKeyId(sk, realServerKeyId(rs)), rs.activeConns, rs.inactConns, rs.persistConns, rs.rates, rs.counters);
-    }
-    ta += a;
-    ti += inact;
-    tp += pc;
-    put(sk, a, inact, pc, svc.rates, svc.counters);
-  }
-  put(TOTAL_KEY, ta, ti, tp, s.totals.rates, s.totals.counters);
-  return { rows, counters };
+export interface RowSample {
+  at: number;
+  rows: StatsRow[];
+  counters: Float64Array;
+}
+
+/** A store row and its counters from a wire row's numbers (STATS_ROW_FIELDS: STATS_FIELDS, then COUNTER_FIELDS). */
+export function storeRow(key: string, wire: readonly number[]): StatsRow {
+  const row = new Array<string | number>(1 + N);
+  row[0] = key;
+  for (let f = 0; f < N; f++) row[1 + f] = wire[f]!;
+  return row as StatsRow;
+}
+const N = STATS_FIELDS.length;
+
+/** One sample of the `snapshots` shape as the store's rows (the agent's `rows` shape is made of the same rows). */
+export function rowSampleOf(s: StatsSnapshot): RowSample {
+  const rows: StatsRow[] = [];
+  const counters: number[] = [];
+  snapshotRows(s, (key, wire) => {
+    rows.push(storeRow(key, wire));
+    for (let k = 0; k < C; k++) counters.push(wire[N + k]!);
+  });
+  return { at: s.at, rows, counters: Float64Array.from(counters) };
 }
 
 function logErr(what: string) {

@@ -7,6 +7,7 @@ import type { CurrentStats } from '@/lib/api/schemas';
 import { STATS_FIELDS } from '@/lib/api/stats-fields';
 import { realServerKeyId, serviceKeyId } from '@/lib/ipvs/keys';
 import type { StatsSnapshot } from '@/lib/ipvs/stats';
+import { encodeStatsBatch } from '@/lib/protocol/stats-wire';
 import { statsStore } from '@/lib/server/stats';
 import { call, type Caller } from '../api/caller';
 import { backends, closeTestDb, dbWithUsers, type TestDb } from './harness';
@@ -143,6 +144,28 @@ for (const backend of backends()) {
       const bad = await call('currentStats', { params: { cluster: 'big' }, query: { servers: 'yes' }, as: viewer });
       expect(bad.status).toBe(400);
       expect(bad.body.issues).toEqual([expect.objectContaining({ path: 'servers', message: 'servers must be 0 or 1' })]);
+    });
+
+    it('takes the compact rows batch as it takes snapshots, and refuses a malformed one with the path of the bad number', async () => {
+      statsStore.reset();
+      const agent = await register('big', 'lb-rows');
+      const now = Date.now();
+      const all = (d: number) => Array.from({ length: N }, (_, i) => svc(i, d));
+      const samples = [snapshot(now - 1000, all(5)), snapshot(now, all(6))];
+      const batch = encodeStatsBatch(samples);
+      const r = await call('agentStats', { body: batch, as: agent });
+      expect(r.status, r.text).toBe(200);
+      expect(r.body).toEqual({ ok: true, accepted: 2 });
+      const cur = await call<CurrentStats>('currentStats', { params: { cluster: 'big' }, as: viewer });
+      const want = expected([samples[1]!]);
+      expect(cur.body.services).toEqual(want.services);
+      expect(cur.body.realServers).toEqual(want.realServers);
+
+      const bad = structuredClone(batch);
+      bad.samples[1]!.rows[3]![2] = -5;
+      const refused = await call('agentStats', { body: bad, as: agent });
+      expect(refused.status).toBe(400);
+      expect(refused.body.issues).toEqual([{ path: 'samples.1.rows.3.2', message: 'inactConns must be a number from 0 to 2^53' }]);
     });
   });
 }

@@ -5,7 +5,7 @@ import { deleteCluster, getClusterDetail, updateCluster } from '@/lib/server/clu
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const GET = route('getCluster', async ({ params }) => getClusterDetail(params.cluster!));
+export const GET = route('getCluster', async ({ params, query }) => getClusterDetail(params.cluster!, query.first));
 export const PATCH = route('updateCluster', async (ctx) => updateCluster(ctx.params.cluster!, ctx.body, who(ctx)));
 export const DELETE = route('deleteCluster', async (ctx) => {
   await deleteCluster(ctx.params.cluster!, who(ctx));
