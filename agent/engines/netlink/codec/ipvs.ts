@@ -208,37 +208,6 @@ export interface DecodedDest {
   stats: Stats64 | null;
 }
 
-/** A destination as the kernel reports it: the canonical real server plus its counts and stats. */
-export function decodeDest(m: AttrMap, serviceFamily: Family): DecodedDest {
-  const af = getU16(m, DEST.ADDR_FAMILY);
-  const family = af === undefined ? serviceFamily : familyOf(m, DEST.ADDR_FAMILY, 'destination');
-  const addr = m.get(DEST.ADDR);
-  if (!addr) throw new Error('destination without an address');
-  const fwdNum = (getU32(m, DEST.FWD_METHOD) ?? 0) & 7;
-  const forwarding = FWD_NAME.get(fwdNum === IP_VS_CONN_F_LOCALNODE ? FWD.route : fwdNum) ?? 'route';
-  const spec: RealServerSpec = {
-    address: decodeInetAddr(addr, family),
-    port: getBe16(m, DEST.PORT) ?? 0,
-    forwarding,
-    weight: getU32(m, DEST.WEIGHT) ?? 0,
-    upperThreshold: getU32(m, DEST.U_THRESH) ?? 0,
-    lowerThreshold: getU32(m, DEST.L_THRESH) ?? 0,
-  };
-  if (forwarding === 'tunnel') {
-    const type = TUN_TYPE_NAME.get(getU8(m, DEST.TUN_TYPE) ?? 0) ?? 'ipip';
-    spec.tunnelType = type;
-    if (type === 'gue') spec.tunnelPort = getBe16(m, DEST.TUN_PORT) ?? 0;
-    if (type !== 'ipip') spec.tunnelChecksum = TUN_CSUM_NAME.get(getU16(m, DEST.TUN_FLAGS) ?? 0) ?? 'nocsum';
-  }
-  return {
-    server: canonicalServer(spec),
-    activeConns: getU32(m, DEST.ACTIVE_CONNS) ?? 0,
-    inactConns: getU32(m, DEST.INACT_CONNS) ?? 0,
-    persistConns: getU32(m, DEST.PERSIST_CONNS) ?? 0,
-    stats: decodeStats64(m.get(DEST.STATS64)),
-  };
-}
-
 // ---- stats64 (counters and the estimator's rates) ---------------------------------------------------
 
 export function decodeStats64(nested: Buffer | undefined): Stats64 | null {
@@ -419,9 +388,11 @@ export interface DestStatsEntry extends Stats64 {
   persistConns: number;
 }
 
-/** Every field of a GET_DEST dump message, as its one in-place scan reads them. */
+/** Every field of a destination, as the one table below reads them. */
 interface DestFields {
   family: Family;
+  /** where the address is (-1: not seen) */
+  addrView: DataView | null;
   addrOff: number;
   port: number;
   fwd: number;
@@ -437,105 +408,113 @@ interface DestFields {
   /** filled only when the caller asks for stats64 */
   stats: Stats64 | null;
 }
-
-/** The one scan of a destination's attributes (both dump decoders below read what it found). */
-function destFieldsAt(view: DataView, off: number, end: number, serviceFamily: Family, stats: Stats64 | null): DestFields {
-  const d = payloadAt(view, off, end, CMD_ATTR.DEST, 'GET_DEST reply without a destination');
-  const f: DestFields = {
-    family: serviceFamily,
-    addrOff: -1,
-    port: 0,
-    fwd: 0,
-    weight: 0,
-    upper: 0,
-    lower: 0,
-    tunType: 0,
-    tunPort: 0,
-    tunFlags: 0,
-    activeConns: 0,
-    inactConns: 0,
-    persistConns: 0,
-    stats,
-  };
-  for (let o = d[0]; o + 4 <= d[1];) {
-    const len = view.getUint16(o, true);
-    if (len < 4 || o + len > d[1]) throw badAttr(o, len);
-    const p = o + 4;
-    switch (view.getUint16(o + 2, true) & NLA_TYPE_MASK) {
-      case DEST.ADDR:
-        f.addrOff = p;
-        break;
-      case DEST.ADDR_FAMILY: {
-        const family = AF_NAME.get(view.getUint16(p, true));
-        if (!family) throw new Error(`destination: unknown address family ${view.getUint16(p, true)}`);
-        f.family = family;
-        break;
-      }
-      case DEST.PORT:
-        f.port = view.getUint16(p, false);
-        break;
-      case DEST.FWD_METHOD:
-        f.fwd = view.getUint32(p, true) & 7;
-        break;
-      case DEST.WEIGHT:
-        f.weight = view.getUint32(p, true);
-        break;
-      case DEST.U_THRESH:
-        f.upper = view.getUint32(p, true);
-        break;
-      case DEST.L_THRESH:
-        f.lower = view.getUint32(p, true);
-        break;
-      case DEST.TUN_TYPE:
-        f.tunType = view.getUint8(p);
-        break;
-      case DEST.TUN_PORT:
-        f.tunPort = view.getUint16(p, false);
-        break;
-      case DEST.TUN_FLAGS:
-        f.tunFlags = view.getUint16(p, true);
-        break;
-      case DEST.ACTIVE_CONNS:
-        f.activeConns = view.getUint32(p, true);
-        break;
-      case DEST.INACT_CONNS:
-        f.inactConns = view.getUint32(p, true);
-        break;
-      case DEST.PERSIST_CONNS:
-        f.persistConns = view.getUint32(p, true);
-        break;
-      case DEST.STATS64:
-        if (stats) stats64At(view, p, o + len, stats.counters, stats.rates);
-        break;
-    }
-    o += (len + 3) & ~3;
-  }
-  if (f.addrOff < 0) throw new Error('destination without an address');
-  return f;
-}
-
-/** A GET_DEST dump message as a stats sample needs it: address, port, connection counts, stats64. */
-export function decodeDestStatsAt(view: DataView, off: number, end: number, serviceFamily: Family): DestStatsEntry {
-  const f = destFieldsAt(view, off, end, serviceFamily, { counters: { ...ZERO_COUNTERS }, rates: { ...ZERO_RATES } });
-  const { counters, rates } = f.stats!;
-  return { address: addrAt(view, f.addrOff, f.family), port: f.port, activeConns: f.activeConns, inactConns: f.inactConns, persistConns: f.persistConns, counters, rates };
-}
+type DestNumber = Exclude<keyof DestFields, 'family' | 'addrView' | 'addrOff' | 'stats'>;
 
 /**
- * A GET_DEST dump message as a config read needs it: the canonical real server (what
- * canonicalServer makes of decodeDest's), without counts or stats.
+ * IPVS_DEST_ATTR_* -> what it fills: the one table of destination fields, which every destination
+ * decoder (in place from a dump, or from an attribute map) reads through destAttr.
  */
-export function decodeDestServerAt(view: DataView, off: number, end: number, serviceFamily: Family): RealServer {
-  const f = destFieldsAt(view, off, end, serviceFamily, null);
+const DEST_FIELD: readonly (((f: DestFields, v: DataView, p: number, end: number) => void) | undefined)[] = (() => {
+  const t: ((f: DestFields, v: DataView, p: number, end: number) => void)[] = [];
+  const num = (type: number, field: DestNumber, read: (v: DataView, p: number) => number) => (t[type] = (f, v, p) => void (f[field] = read(v, p)));
+  const u32 = (v: DataView, p: number) => v.getUint32(p, true);
+  num(DEST.PORT, 'port', (v, p) => v.getUint16(p, false));
+  num(DEST.FWD_METHOD, 'fwd', (v, p) => v.getUint32(p, true) & 7);
+  num(DEST.WEIGHT, 'weight', u32);
+  num(DEST.U_THRESH, 'upper', u32);
+  num(DEST.L_THRESH, 'lower', u32);
+  num(DEST.TUN_TYPE, 'tunType', (v, p) => v.getUint8(p));
+  num(DEST.TUN_PORT, 'tunPort', (v, p) => v.getUint16(p, false));
+  num(DEST.TUN_FLAGS, 'tunFlags', (v, p) => v.getUint16(p, true));
+  num(DEST.ACTIVE_CONNS, 'activeConns', u32);
+  num(DEST.INACT_CONNS, 'inactConns', u32);
+  num(DEST.PERSIST_CONNS, 'persistConns', u32);
+  t[DEST.ADDR] = (f, v, p) => {
+    f.addrView = v;
+    f.addrOff = p;
+  };
+  t[DEST.ADDR_FAMILY] = (f, v, p) => {
+    const family = AF_NAME.get(v.getUint16(p, true));
+    if (!family) throw new Error(`destination: unknown address family ${v.getUint16(p, true)}`);
+    f.family = family;
+  };
+  t[DEST.STATS64] = (f, v, p, end) => {
+    if (f.stats) stats64At(v, p, end, f.stats.counters, f.stats.rates);
+  };
+  return t;
+})();
+
+const destFields = (family: Family, stats: Stats64 | null): DestFields => ({
+  family,
+  addrView: null,
+  addrOff: -1,
+  port: 0,
+  fwd: 0,
+  weight: 0,
+  upper: 0,
+  lower: 0,
+  tunType: 0,
+  tunPort: 0,
+  tunFlags: 0,
+  activeConns: 0,
+  inactConns: 0,
+  persistConns: 0,
+  stats,
+});
+const zeroStats = (): Stats64 => ({ counters: { ...ZERO_COUNTERS }, rates: { ...ZERO_RATES } });
+
+/** The destination's address (it must have one). */
+function destAddress(f: DestFields): string {
+  if (!f.addrView) throw new Error('destination without an address');
+  return addrAt(f.addrView, f.addrOff, f.family);
+}
+
+/** The canonical real server of the fields (tunnel fields only where ipvsadm shows them). */
+function destServer(f: DestFields): RealServer {
   const forwarding = FWD_NAME.get(f.fwd === IP_VS_CONN_F_LOCALNODE ? FWD.route : f.fwd) ?? 'route';
-  const server: RealServer = { address: addrAt(view, f.addrOff, f.family), port: f.port, forwarding, weight: f.weight, upperThreshold: f.upper, lowerThreshold: f.lower } as RealServer;
+  const server: RealServer = { address: destAddress(f), port: f.port, forwarding, weight: f.weight, upperThreshold: f.upper, lowerThreshold: f.lower } as RealServer;
   if (forwarding === 'tunnel') {
     const type = TUN_TYPE_NAME.get(f.tunType) ?? 'ipip';
     server.tunnelType = type;
     if (type === 'gue') server.tunnelPort = f.tunPort;
     if (type !== 'ipip') server.tunnelChecksum = TUN_CSUM_NAME.get(f.tunFlags) ?? 'nocsum';
   }
-  return server;
+  return canonicalServer(server);
+}
+
+/** The one in-place scan of a GET_DEST dump message's destination. */
+function destFieldsAt(view: DataView, off: number, end: number, serviceFamily: Family, stats: Stats64 | null): DestFields {
+  const d = payloadAt(view, off, end, CMD_ATTR.DEST, 'GET_DEST reply without a destination');
+  const f = destFields(serviceFamily, stats);
+  for (let o = d[0]; o + 4 <= d[1];) {
+    const len = view.getUint16(o, true);
+    if (len < 4 || o + len > d[1]) throw badAttr(o, len);
+    DEST_FIELD[view.getUint16(o + 2, true) & NLA_TYPE_MASK]?.(f, view, o + 4, o + len);
+    o += (len + 3) & ~3;
+  }
+  return f;
+}
+
+/** A destination as the kernel reports it (an attribute map): the canonical real server plus its counts and stats. */
+export function decodeDest(m: AttrMap, serviceFamily: Family): DecodedDest {
+  const f = destFields(serviceFamily, m.has(DEST.STATS64) ? zeroStats() : null);
+  DEST_FIELD.forEach((fill, type) => {
+    const b = m.get(type);
+    if (fill && b) fill(f, new DataView(b.buffer, b.byteOffset, b.length), 0, b.length);
+  });
+  return { server: destServer(f), activeConns: f.activeConns, inactConns: f.inactConns, persistConns: f.persistConns, stats: f.stats };
+}
+
+/** A GET_DEST dump message as a stats sample needs it: address, port, connection counts, stats64. */
+export function decodeDestStatsAt(view: DataView, off: number, end: number, serviceFamily: Family): DestStatsEntry {
+  const f = destFieldsAt(view, off, end, serviceFamily, zeroStats());
+  const { counters, rates } = f.stats!;
+  return { address: destAddress(f), port: f.port, activeConns: f.activeConns, inactConns: f.inactConns, persistConns: f.persistConns, counters, rates };
+}
+
+/** A GET_DEST dump message as a config read needs it: the canonical real server, without counts or stats. */
+export function decodeDestServerAt(view: DataView, off: number, end: number, serviceFamily: Family): RealServer {
+  return destServer(destFieldsAt(view, off, end, serviceFamily, null));
 }
 
 // ---- info, timeouts, sync daemons -----------------------------------------------------------------------
