@@ -20,6 +20,8 @@ import { printRules } from '../lib/ipvs/rules';
 import { EngineUnavailableError, type Engine } from './engines/engine';
 import { readServices, scopeOf, touchedServices, withinScope } from './scoped-read';
 import { formatRateListing, formatStatsListing } from '../lib/ipvs/listing';
+import type { StatsSnapshot } from '@/lib/ipvs/stats';
+import { sampleRepeatedly } from './stats/sampler';
 import { createEngine, createLocalSim, type EngineChoice } from './engines/create';
 import { serveSimKernel } from './engines/remote-sim';
 import { startDaemon } from './daemon';
@@ -365,19 +367,22 @@ export function buildProgram(): Command {
     .command('stats')
     .description('read one stats sample: printed as ipvsadm -Ln --stats --exact (or --rate --exact) prints it, or as JSON with the read time')
     .option('--rate', "print the kernel's rate estimates (ipvsadm -Ln --rate --exact) instead of the counters")
-    .option('--json', 'print the sample as JSON, with timings.readMs')
+    .option('--json', 'print the sample as JSON, with timings.readMs (one line per sample)')
+    .option('--samples <n>', 'take N samples in one process, --interval-ms apart, as the daemon does: the first is cold, the rest run warm', int('--samples', 1, 86_400), 1)
+    .option('--interval-ms <ms>', 'time between the starts of two samples (a slower read skips ticks)', int('--interval-ms', 1, 3_600_000), 1000)
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
     .addOption(sysctlRootOption())
     .addOption(simKernelOption())
-    .action(async (opts: EngineFlags & { rate?: boolean; json?: boolean }) => {
+    .action(async (opts: EngineFlags & { rate?: boolean; json?: boolean; samples: number; intervalMs: number }) => {
       await withEngine(opts, async (engine) => {
-        const t0 = performance.now();
-        const snapshot = await engine.readStats();
-        const readMs = ms(performance.now() - t0);
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ...snapshot, timings: { readMs } })}\n`);
-        else process.stdout.write(opts.rate ? formatRateListing(snapshot, { exact: true }) : formatStatsListing(snapshot, { exact: true }));
+        const print = (snapshot: StatsSnapshot, readMs: number) => {
+          if (opts.json) process.stdout.write(`${JSON.stringify({ ...snapshot, timings: { readMs: ms(readMs) } })}\n`);
+          else process.stdout.write(opts.rate ? formatRateListing(snapshot, { exact: true }) : formatStatsListing(snapshot, { exact: true }));
+        };
+        const skipped = await sampleRepeatedly(() => engine.readStats(), opts.samples, opts.intervalMs, print);
+        if (skipped > 0) process.stderr.write(`${skipped} tick(s) skipped: a sample took longer than --interval-ms\n`);
       });
     });
 

@@ -30,6 +30,10 @@ const ENGINES = ['ipvsadm', 'netlink'] as const;
 type EngineName = (typeof ENGINES)[number];
 /** The ipvsadm engine only up to this many services (LVS_BENCH_IPVSADM_MAX): on a loaded host its 3,000-service rows take hours. */
 const IPVSADM_MAX = Number(process.env.LVS_BENCH_IPVSADM_MAX ?? Infinity);
+/** Rows to measure (LVS_BENCH_ROWS, any of load,weight,stats,idle; default all): stats,idle runs 3,000 services in minutes. */
+const ROWS = new Set((process.env.LVS_BENCH_ROWS ?? 'load,weight,stats,idle').split(',').map((r) => r.trim()));
+/** Samples one stats process takes, 1 s apart (LVS_BENCH_STATS_SAMPLES): the first is cold, the last ones warm. */
+const STATS_SAMPLES = Math.max(2, Number(process.env.LVS_BENCH_STATS_SAMPLES ?? 8));
 const skipped = (e: EngineName, n: number): string | undefined => unavailable[e] ?? (e === 'ipvsadm' && n > IPVSADM_MAX ? `not run above ${IPVSADM_MAX} services (LVS_BENCH_IPVSADM_MAX)` : undefined);
 
 /** n services × SERVERS NAT real servers; `changed` gives service 0's first server another weight. */
@@ -198,6 +202,12 @@ async function measureSize(exec: Exec, agent: string, dir: string, n: number): P
   const lvs = (args: string) => `${GUEST_NODE} /host${agent} ${args}`;
   const res: SizeResult = { n, load: progress(n, 'full load'), weight: progress(n, 'weight change'), split: {}, stats: progress(n, 'stats sample') };
   const visible = `ipvsadm -Ln -t 10.0.0.1:80 | grep -qE '10\\.200\\.0\\.2:80 +Masq +7 '`;
+  if (!ROWS.has('load') && !ROWS.has('weight')) {
+    // only stats (and idle): the table loaded once, the fastest way
+    await exec(`ipvsadm -C; ipvsadm -R < ${g}/base.rules`);
+    if (ROWS.has('stats')) await measureStats(exec, lvs, n, res.stats);
+    return res;
+  }
 
   // ---- keepalived: full load, then one weight change by SIGHUP --------------------------------
   await exec('ipvsadm -C; rm -f /run/ka.pid /run/kac.pid');
@@ -248,19 +258,38 @@ async function measureSize(exec: Exec, agent: string, dir: string, n: number): P
     } else res.weight[`agent ${e}`] = { na: r.err || `unexpected result: ${j ? `${j.ops} ops` : 'no JSON'}` };
   }
 
-  // ---- one stats sample ------------------------------------------------------------------------
+  if (ROWS.has('stats')) await measureStats(exec, lvs, n, res.stats);
+  return res;
+}
+
+/**
+ * One stats sample beside `cat /proc/net/ip_vs` (the anchor): each engine's process takes
+ * STATS_SAMPLES samples 1 s apart (`stats --samples`), as a running agent does. Cold is the
+ * first sample (a fresh process: socket, family, code run for the first time); warm is the median
+ * of the last half, the figure a daemon sampling at 1 Hz pays, which the goal is judged on.
+ */
+async function measureStats(exec: Exec, lvs: (args: string) => string, n: number, rows: Record<string, Cell>): Promise<void> {
   const proc = await timed(exec, 'cat /proc/net/ip_vs');
-  res.stats['cat /proc/net/ip_vs'] = { ms: proc.ms };
+  rows['cat /proc/net/ip_vs'] = { ms: proc.ms };
   for (const e of ENGINES) {
     if (skipped(e, n)) {
-      res.stats[`agent ${e}`] = { na: skipped(e, n)! };
+      rows[`agent ${e} warm`] = { na: skipped(e, n)! };
       continue;
     }
-    const r = await timed(exec, lvs(`stats --engine ${e} --json`));
+    const r = await timed(exec, lvs(`stats --engine ${e} --json --samples ${STATS_SAMPLES} --interval-ms 1000`));
     const j = r.code === 0 ? await agentJson(exec) : null;
-    res.stats[`agent ${e} readMs`] = j && j.services === n ? { ms: (j.timings as { readMs: number }).readMs } : { na: r.err || `listed ${j?.services} services` };
+    const reads = (await exec(`grep -o '"readMs":[0-9.]*' /tmp/bench.out | cut -d: -f2`)).stdout.split('\n').filter(Boolean).map(Number);
+    const whole = j && j.services === n * STATS_SAMPLES && reads.length === STATS_SAMPLES;
+    if (!whole) {
+      rows[`agent ${e} warm`] = { na: r.err || `listed ${j?.services} services in ${reads.length} samples` };
+      continue;
+    }
+    const warm = reads.slice(Math.floor(STATS_SAMPLES / 2)).sort((x, y) => x - y);
+    rows[`agent ${e} cold (1st sample)`] = { ms: reads[0]! };
+    rows[`agent ${e} warm`] = { ms: warm[Math.floor(warm.length / 2)]! };
+    rows[`agent ${e} /proc again`] = { ms: (await timed(exec, 'cat /proc/net/ip_vs')).ms };
+    console.log(`    … ${n} stats samples, agent ${e}: ${reads.map((x) => Math.round(x)).join(', ')} ms (load average ${os.loadavg()[0]!.toFixed(1)})`);
   }
-  return res;
 }
 
 const firstLine = (s: string) => s.split('\n')[0]!.slice(0, 160);
@@ -382,10 +411,13 @@ export async function run(): Promise<void> {
       table('one stats sample', r.stats, 'cat /proc/net/ip_vs');
     }
     const largest = Math.max(...sizes);
-    for (const e of ENGINES.filter((x) => !skipped(x, largest))) {
+    for (const e of ENGINES.filter((x) => ROWS.has('idle') && !skipped(x, largest))) {
       const c = await idleCpu(guest.exec, agent, e, 30);
       if ('na' in c) console.log(`\nagent ${e} at idle, 1 Hz stats, ${largest} services: n/a (${c.na})`);
-      else console.log(`\nagent ${e} at idle, 1 Hz stats, ${largest} services: ${(c.cpu * 100).toFixed(1)}% of one core (agent + its ipvsadm children)\n    ${c.metrics.split('\n').join('\n    ')}`);
+      else
+        console.log(
+          `\nagent ${e} at idle, 1 Hz stats, ${largest} services: ${(c.cpu * 100).toFixed(1)}% of one core (agent + its ipvsadm children; load average ${os.loadavg()[0]!.toFixed(1)})\n    ${c.metrics.split('\n').join('\n    ')}`,
+        );
     }
 
     // ---- goals --------------------------------------------------------------------------------
@@ -399,12 +431,13 @@ export async function run(): Promise<void> {
           k === null || bare === null ? null : k <= bare,
           k === null ? 'not measured' : `${k.toFixed(0)} vs ${bare?.toFixed(0)} ms`,
         ]);
-        const s = cell(r.stats[`agent ${e} readMs`]);
+        const s = cell(r.stats[`agent ${e} warm`]);
+        const cold = cell(r.stats[`agent ${e} cold (1st sample)`]);
         const p = cell(r.stats['cat /proc/net/ip_vs']);
         goals.push([
-          `${r.n}: stats sample, agent ${e} ≤ 3× cat /proc/net/ip_vs${r.n >= 3000 ? ' and < 1 s' : ''}`,
+          `${r.n}: stats sample (warm, as a 1 Hz daemon reads it), agent ${e} ≤ 3× cat /proc/net/ip_vs${r.n >= 3000 ? ' and < 1 s' : ''}`,
           s === null || p === null ? null : s <= 3 * p && (r.n < 3000 || s < 1000),
-          s === null ? 'not measured' : `${s.toFixed(0)} vs ${p?.toFixed(0)} ms`,
+          s === null ? 'not measured' : `warm ${s.toFixed(0)} vs ${p?.toFixed(0)} ms = ${(s / p!).toFixed(1)}×; cold first sample ${cold?.toFixed(0)} ms`,
         ]);
         if (r.n >= 1000) {
           const l = cell(r.load[`agent ${e} (own totalMs)`]);

@@ -106,6 +106,15 @@ describe('lvs-agent stats', () => {
     expect(j.timings.readMs).toEqual(expect.any(Number));
   });
 
+  it('--samples N takes N samples in one process: with --json one line each, every one with its readMs', async () => {
+    const out = (await cli(['stats', '--json', '--samples', '3', '--interval-ms', '20', ...engine()])).stdout.trim().split('\n');
+    expect(out).toHaveLength(3);
+    for (const line of out)
+      expect(JSON.parse(line)).toMatchObject({ services: [expect.objectContaining({ service: { protocol: 'tcp', address: '10.0.0.1', port: 80 } })], timings: { readMs: expect.any(Number) } });
+    const bad = await cli(['stats', '--samples', '0', ...engine()]).catch((e: Error) => ({ stdout: '', stderr: e.message, code: 2 }));
+    expect(bad.stderr).toMatch(/--samples must be a whole number 1/);
+  });
+
   it('--engine accepts auto (the default) and netlink, and refuses the unknown', async () => {
     const r = await cli(['stats', '--engine', 'nosuch']).catch((e: Error) => ({ stdout: '', stderr: e.message, code: 2 }));
     expect(r.stderr).toMatch(/Allowed choices are auto, netlink, ipvsadm, sim/);

@@ -192,3 +192,36 @@ export class StatsSampler {
     }
   }
 }
+
+/**
+ * Take `samples` samples through a StatsSampler, `intervalMs` apart, as the daemon does (so the
+ * first is cold and the rest run with warm code and open sockets), calling `each` with every sample
+ * and its read time. Keeps the process alive meanwhile (the sampler's own timer does not); the
+ * first failed read ends it. Resolves with the ticks skipped because a read was still running.
+ */
+export function sampleRepeatedly(read: () => Promise<StatsSnapshot>, samples: number, intervalMs: number, each: (s: StatsSnapshot, readMs: number) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let taken = 0;
+    const hold = setInterval(() => {}, 1 << 30);
+    const end = () => {
+      sampler.stop();
+      clearInterval(hold);
+    };
+    const sampler = new StatsSampler({
+      read,
+      intervalMs,
+      buffer: new SampleBuffer(1, Number.MAX_SAFE_INTEGER),
+      onSample: (s) => {
+        each(s, sampler.lastDurationMs!);
+        if (++taken < samples) return;
+        end();
+        resolve(sampler.skippedTicks);
+      },
+      onError: (e) => {
+        end();
+        reject(e);
+      },
+    });
+    sampler.start();
+  });
+}

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SimEngine } from '../engines/sim';
 import type { StatsSnapshot } from '@/lib/ipvs/stats';
 import { DirectorConfigSchema } from '@/lib/ipvs/model';
-import { deltaRates, SampleBuffer, snapshotDeltaRates, StatsSampler } from './sampler';
+import { deltaRates, SampleBuffer, sampleRepeatedly, snapshotDeltaRates, StatsSampler } from './sampler';
 import { renderMetrics } from './metrics';
 
 const counters = (conns: number, bytes = conns * 100) => ({ conns, inPkts: conns * 3, outPkts: 0, inBytes: bytes, outBytes: 0 });
@@ -86,6 +86,38 @@ describe('StatsSampler', () => {
     });
     expect(await failing.sample()).toBeNull();
     expect(failing.errors).toBe(1);
+  });
+
+  it('sampleRepeatedly takes exactly N samples in order, each with its read time, and stops', async () => {
+    let reads = 0;
+    const got: [number, number][] = [];
+    const skipped = await sampleRepeatedly(
+      async () => snap(++reads, reads),
+      3,
+      5,
+      (s, readMs) => got.push([s.at, readMs]),
+    );
+    expect(got.map(([at]) => at)).toEqual([1, 2, 3]);
+    expect(got.every(([, ms]) => ms >= 0)).toBe(true);
+    expect(skipped).toBe(0);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(reads).toBe(3); // the sampler was stopped: no read after the last sample
+  });
+
+  it('sampleRepeatedly counts the ticks a slow read skipped, and a failed read ends it', async () => {
+    let reads = 0;
+    const slow = () => new Promise<StatsSnapshot>((r) => setTimeout(() => r(snap(++reads, reads)), 40));
+    expect(await sampleRepeatedly(slow, 2, 10, () => {})).toBeGreaterThan(0);
+    await expect(
+      sampleRepeatedly(
+        async () => {
+          throw new Error('no IPVS');
+        },
+        3,
+        5,
+        () => {},
+      ),
+    ).rejects.toThrow('no IPVS');
   });
 });
 

@@ -8,7 +8,7 @@ import { NetlinkEngine } from '@/agent/engines/netlink/engine';
 
 const dir = process.argv[2] ?? '/tmp/nl';
 const engine = new NetlinkEngine();
-/** Engines with other dump-socket pool sizes, for measuring (call 'readStatsWith' [size]). */
+/** Engines with other stats-socket pool sizes, for measuring (call 'readStatsWith' [size]). */
 const sized = new Map<number, NetlinkEngine>();
 
 async function call(req: { call: string; args?: unknown[] }): Promise<unknown> {
@@ -24,7 +24,7 @@ async function call(req: { call: string; args?: unknown[] }): Promise<unknown> {
       return engine.apply(a[0] as never, a[1] as never);
     case 'readStatsWith': {
       const n = Number(a[0]);
-      if (!sized.has(n)) sized.set(n, new NetlinkEngine({ dumpSockets: n }));
+      if (!sized.has(n)) sized.set(n, new NetlinkEngine({ statsSockets: n }));
       return sized.get(n)!.readStats();
     }
     case 'ping':

@@ -67,6 +67,19 @@ describe('dumps on the host kernel (nlctrl lists every family)', () => {
       pool.close();
     }
   });
+
+  it('with many sockets, each event-loop turn completes a dump on every socket: turns ~ dumps / sockets', async () => {
+    const pool = new GenlPool(64);
+    try {
+      const n = 300;
+      const out = await pool.exchange(Array.from({ length: n }, dumpFamilies));
+      expect(out.every((o) => o.errno === 0 && o.messages.length === out[0]!.messages.length)).toBe(true);
+      expect(pool.requests).toBe(n); // every dump once: no EBUSY, nothing sent twice
+      expect(pool.pumps).toBeLessThanOrEqual(2 * Math.ceil(n / 64) + 2); // 8 sockets would need >= 38
+    } finally {
+      pool.close();
+    }
+  });
 });
 
 describe.runIf(!hostHasIpvs)('the netlink engine without IPVS in the kernel', () => {

@@ -126,6 +126,8 @@ class Lane {
   readonly raw: InstanceType<typeof netlink.RawNetlinkSocket>;
   readonly inFlight = new Map<number, Pending>();
   dumping = false;
+  /** whether the socket keeps the event loop alive (set only on a change: each is a native call) */
+  refd = false;
   constructor(onDatagram: (lane: Lane, buf: Buffer) => void, onError: (e: Error) => void) {
     this.raw = new netlink.RawNetlinkSocket(NETLINK_GENERIC, { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20, messagePeeking: false, msgBufferSize: RECV_BUFFER });
     this.raw.on('message', (buf: Buffer) => onDatagram(this, buf));
@@ -144,6 +146,10 @@ export class GenlPool {
   requests = 0;
   /** sendmsg() calls made */
   sendCalls = 0;
+  /** datagrams received */
+  datagrams = 0;
+  /** pump turns (each sends what the completions before it freed): the wakeups a read costs */
+  pumps = 0;
   private readonly lanes: Lane[] = [];
   private seq = Math.floor(Math.random() * 0x7fffffff);
   private readonly doits = new Fifo<Pending>();
@@ -204,6 +210,7 @@ export class GenlPool {
 
   private pump(): void {
     if (this.closed) return;
+    this.pumps++;
     // doit requests: pipelined on lane 0 up to the window
     if (this.doits.length > 0) {
       const lane = this.lane(0);
@@ -255,8 +262,11 @@ export class GenlPool {
     let busy = this.doits.length > 0 || this.dumps.length > 0;
     for (const l of this.lanes) {
       const b = l.inFlight.size > 0;
-      if (b) l.raw.ref();
-      else l.raw.unref();
+      if (b !== l.refd) {
+        if (b) l.raw.ref();
+        else l.raw.unref();
+        l.refd = b;
+      }
       busy ||= b;
     }
     if (busy) {
@@ -268,6 +278,7 @@ export class GenlPool {
   }
 
   private onDatagram(lane: Lane, buf: Buffer): void {
+    this.datagrams++;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     let progressed = false;
     let off = 0;

@@ -21,29 +21,8 @@ import {
   type VirtualService,
 } from '@/lib/ipvs/model';
 import type { Op, RealServerSpec } from '@/lib/ipvs/op';
-import type { Counters, Rates } from '@/lib/ipvs/stats';
-import {
-  be16,
-  bytes,
-  decodeAttrs,
-  getBe16,
-  getStr,
-  getU16,
-  getU32,
-  getU64,
-  getU8,
-  nest,
-  NLM_F_ACK,
-  NLM_F_DUMP,
-  NLM_F_REQUEST,
-  str,
-  u16,
-  u32,
-  u8,
-  type Attr,
-  type AttrMap,
-  type GenlRequest,
-} from './nlmsg';
+import { ZERO_COUNTERS, ZERO_RATES, type Counters, type Rates } from '@/lib/ipvs/stats';
+import { be16, bytes, decodeAttrs, getBe16, getStr, getU16, getU32, getU8, nest, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, str, u16, u32, u8, type Attr, type AttrMap, type GenlRequest } from './nlmsg';
 
 export const IPVS_GENL_NAME = 'IPVS';
 export const IPVS_GENL_VERSION = 1;
@@ -226,50 +205,16 @@ export interface DecodedDest {
   activeConns: number;
   inactConns: number;
   persistConns: number;
-  stats: { counters: Counters; rates: Rates } | null;
-}
-
-/** A destination as the kernel reports it: the canonical real server plus its counts and stats. */
-export function decodeDest(m: AttrMap, serviceFamily: Family): DecodedDest {
-  const af = getU16(m, DEST.ADDR_FAMILY);
-  const family = af === undefined ? serviceFamily : familyOf(m, DEST.ADDR_FAMILY, 'destination');
-  const addr = m.get(DEST.ADDR);
-  if (!addr) throw new Error('destination without an address');
-  const fwdNum = (getU32(m, DEST.FWD_METHOD) ?? 0) & 7;
-  const forwarding = FWD_NAME.get(fwdNum === IP_VS_CONN_F_LOCALNODE ? FWD.route : fwdNum) ?? 'route';
-  const spec: RealServerSpec = {
-    address: decodeInetAddr(addr, family),
-    port: getBe16(m, DEST.PORT) ?? 0,
-    forwarding,
-    weight: getU32(m, DEST.WEIGHT) ?? 0,
-    upperThreshold: getU32(m, DEST.U_THRESH) ?? 0,
-    lowerThreshold: getU32(m, DEST.L_THRESH) ?? 0,
-  };
-  if (forwarding === 'tunnel') {
-    const type = TUN_TYPE_NAME.get(getU8(m, DEST.TUN_TYPE) ?? 0) ?? 'ipip';
-    spec.tunnelType = type;
-    if (type === 'gue') spec.tunnelPort = getBe16(m, DEST.TUN_PORT) ?? 0;
-    if (type !== 'ipip') spec.tunnelChecksum = TUN_CSUM_NAME.get(getU16(m, DEST.TUN_FLAGS) ?? 0) ?? 'nocsum';
-  }
-  return {
-    server: canonicalServer(spec),
-    activeConns: getU32(m, DEST.ACTIVE_CONNS) ?? 0,
-    inactConns: getU32(m, DEST.INACT_CONNS) ?? 0,
-    persistConns: getU32(m, DEST.PERSIST_CONNS) ?? 0,
-    stats: decodeStats64(m.get(DEST.STATS64)),
-  };
+  stats: Stats64 | null;
 }
 
 // ---- stats64 (counters and the estimator's rates) ---------------------------------------------------
 
-export function decodeStats64(nested: Buffer | undefined): { counters: Counters; rates: Rates } | null {
+export function decodeStats64(nested: Buffer | undefined): Stats64 | null {
   if (!nested) return null;
-  const m = decodeAttrs(nested);
-  const g = (t: number) => getU64(m, t) ?? 0;
-  return {
-    counters: { conns: g(STATS.CONNS), inPkts: g(STATS.INPKTS), outPkts: g(STATS.OUTPKTS), inBytes: g(STATS.INBYTES), outBytes: g(STATS.OUTBYTES) },
-    rates: { cps: g(STATS.CPS), inpps: g(STATS.INPPS), outpps: g(STATS.OUTPPS), inbps: g(STATS.INBPS), outbps: g(STATS.OUTBPS) },
-  };
+  const out = { counters: { ...ZERO_COUNTERS }, rates: { ...ZERO_RATES } };
+  stats64At(new DataView(nested.buffer, nested.byteOffset, nested.length), 0, nested.length, out.counters, out.rates);
+  return out;
 }
 
 /** A service message's stats64 (GET_SERVICE dumps carry them with every service). */
@@ -306,45 +251,29 @@ function badAttr(off: number, len: number): Error {
   return new Error(`malformed netlink attribute at offset ${off} (length ${len})`);
 }
 
+/**
+ * IPVS_STATS_ATTR_* -> the counter or rate it carries: the one table of stats64 fields, which
+ * every stats decoder reads (by attribute number: no map lookup on the hot path).
+ */
+const STATS64_FIELD: readonly (readonly ['counters', keyof Counters] | readonly ['rates', keyof Rates] | undefined)[] = (() => {
+  const t: (readonly ['counters', keyof Counters] | readonly ['rates', keyof Rates] | undefined)[] = [];
+  const c = { CONNS: 'conns', INPKTS: 'inPkts', OUTPKTS: 'outPkts', INBYTES: 'inBytes', OUTBYTES: 'outBytes' } as const;
+  const r = { CPS: 'cps', INPPS: 'inpps', OUTPPS: 'outpps', INBPS: 'inbps', OUTBPS: 'outbps' } as const;
+  for (const [k, f] of Object.entries(c)) t[STATS[k as keyof typeof c]] = ['counters', f];
+  for (const [k, f] of Object.entries(r)) t[STATS[k as keyof typeof r]] = ['rates', f];
+  return t;
+})();
+
 /** IPVS_*_ATTR_STATS64 into counters and rates (u64 values as numbers: exact below 2^53). */
 function stats64At(view: DataView, off: number, end: number, c: Counters, r: Rates): void {
   while (off + 4 <= end) {
     const len = view.getUint16(off, true);
     if (len < 4 || off + len > end) throw badAttr(off, len);
-    if (len >= 12) {
+    const field = len >= 12 ? STATS64_FIELD[view.getUint16(off + 2, true) & NLA_TYPE_MASK] : undefined;
+    if (field) {
       const v = view.getUint32(off + 4, true) + view.getUint32(off + 8, true) * TWO_32;
-      switch (view.getUint16(off + 2, true) & NLA_TYPE_MASK) {
-        case STATS.CONNS:
-          c.conns = v;
-          break;
-        case STATS.INPKTS:
-          c.inPkts = v;
-          break;
-        case STATS.OUTPKTS:
-          c.outPkts = v;
-          break;
-        case STATS.INBYTES:
-          c.inBytes = v;
-          break;
-        case STATS.OUTBYTES:
-          c.outBytes = v;
-          break;
-        case STATS.CPS:
-          r.cps = v;
-          break;
-        case STATS.INPPS:
-          r.inpps = v;
-          break;
-        case STATS.OUTPPS:
-          r.outpps = v;
-          break;
-        case STATS.INBPS:
-          r.inbps = v;
-          break;
-        case STATS.OUTBPS:
-          r.outbps = v;
-          break;
-      }
+      if (field[0] === 'counters') c[field[1]] = v;
+      else r[field[1]] = v;
     }
     off += (len + 3) & ~3;
   }
@@ -361,14 +290,28 @@ function nestedAt(view: DataView, off: number, end: number, type: number): [numb
   return null;
 }
 
+/** What a stats64 attribute carries: the counters and the estimator's rates. */
+export interface Stats64 {
+  counters: Counters;
+  rates: Rates;
+}
+
+/** The attributes that name a service (what a destination dump must send back to name it). */
+const SVC_KEY: ReadonlySet<number> = new Set([SVC.AF, SVC.PROTOCOL, SVC.ADDR, SVC.PORT, SVC.FWMARK]);
+
+/** The payload of the message's one attribute of type `type`, which it must have. */
+function payloadAt(view: DataView, off: number, end: number, type: number, missing: string): [number, number] {
+  const at = nestedAt(view, off, end, type);
+  if (!at) throw new Error(missing);
+  return at;
+}
+
 /** One service of a GET_SERVICE dump, as a stats sample needs it. */
-export interface ServiceStatsEntry {
+export interface ServiceStatsEntry extends Stats64 {
   key: ServiceKey;
   family: Family;
   /** IPVS_CMD_ATTR_SERVICE's payload naming it (the key attributes, copied as the kernel sent them) */
   keyAttrs: Buffer;
-  counters: Counters;
-  rates: Rates;
 }
 
 /**
@@ -377,40 +320,36 @@ export interface ServiceStatsEntry {
  * persistence are not decoded.
  */
 export function decodeServiceStatsAt(buf: Buffer, view: DataView, off: number, end: number): ServiceStatsEntry {
-  const svc = nestedAt(view, off, end, CMD_ATTR.SERVICE);
-  if (!svc) throw new Error('GET_SERVICE reply without a service');
+  const svc = payloadAt(view, off, end, CMD_ATTR.SERVICE, 'GET_SERVICE reply without a service');
   let af = -1;
   let proto = -1;
   let fwmark = 0;
   let port = 0;
   let addrOff = -1;
   const keyTlvs: number[] = []; // [offset, aligned length] of AF, PROTOCOL, ADDR, PORT, FWMARK
-  const counters = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
-  const rates = { cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 };
+  const counters = { ...ZERO_COUNTERS };
+  const rates = { ...ZERO_RATES };
   for (let o = svc[0]; o + 4 <= svc[1];) {
     const len = view.getUint16(o, true);
     if (len < 4 || o + len > svc[1]) throw badAttr(o, len);
     const p = o + 4;
-    switch (view.getUint16(o + 2, true) & NLA_TYPE_MASK) {
+    const type = view.getUint16(o + 2, true) & NLA_TYPE_MASK;
+    if (SVC_KEY.has(type)) keyTlvs.push(o, (len + 3) & ~3);
+    switch (type) {
       case SVC.AF:
         af = view.getUint16(p, true);
-        keyTlvs.push(o, (len + 3) & ~3);
         break;
       case SVC.PROTOCOL:
         proto = view.getUint16(p, true);
-        keyTlvs.push(o, (len + 3) & ~3);
         break;
       case SVC.ADDR:
         addrOff = p;
-        keyTlvs.push(o, (len + 3) & ~3);
         break;
       case SVC.PORT:
         port = view.getUint16(p, false);
-        keyTlvs.push(o, (len + 3) & ~3);
         break;
       case SVC.FWMARK:
         fwmark = view.getUint32(p, true);
-        keyTlvs.push(o, (len + 3) & ~3);
         break;
       case SVC.STATS64:
         stats64At(view, p, o + len, counters, rates);
@@ -441,133 +380,141 @@ export function decodeServiceStatsAt(buf: Buffer, view: DataView, off: number, e
 export const dumpDestsOfRequest = (family: number, keyAttrs: Buffer) => req(family, CMD.GET_DEST, DUMP, [bytes(CMD_ATTR.SERVICE, keyAttrs)]);
 
 /** One destination of a GET_DEST dump as a stats sample needs it. */
-export interface DestStatsEntry {
+export interface DestStatsEntry extends Stats64 {
   address: string;
   port: number;
   activeConns: number;
   inactConns: number;
   persistConns: number;
-  counters: Counters;
-  rates: Rates;
+}
+
+/** Every field of a destination, as the one table below reads them. */
+interface DestFields {
+  family: Family;
+  /** where the address is (-1: not seen) */
+  addrView: DataView | null;
+  addrOff: number;
+  port: number;
+  fwd: number;
+  weight: number;
+  upper: number;
+  lower: number;
+  tunType: number;
+  tunPort: number;
+  tunFlags: number;
+  activeConns: number;
+  inactConns: number;
+  persistConns: number;
+  /** filled only when the caller asks for stats64 */
+  stats: Stats64 | null;
+}
+type DestNumber = Exclude<keyof DestFields, 'family' | 'addrView' | 'addrOff' | 'stats'>;
+
+/**
+ * IPVS_DEST_ATTR_* -> what it fills: the one table of destination fields, which every destination
+ * decoder (in place from a dump, or from an attribute map) reads through destAttr.
+ */
+const DEST_FIELD: readonly (((f: DestFields, v: DataView, p: number, end: number) => void) | undefined)[] = (() => {
+  const t: ((f: DestFields, v: DataView, p: number, end: number) => void)[] = [];
+  const num = (type: number, field: DestNumber, read: (v: DataView, p: number) => number) => (t[type] = (f, v, p) => void (f[field] = read(v, p)));
+  const u32 = (v: DataView, p: number) => v.getUint32(p, true);
+  num(DEST.PORT, 'port', (v, p) => v.getUint16(p, false));
+  num(DEST.FWD_METHOD, 'fwd', (v, p) => v.getUint32(p, true) & 7);
+  num(DEST.WEIGHT, 'weight', u32);
+  num(DEST.U_THRESH, 'upper', u32);
+  num(DEST.L_THRESH, 'lower', u32);
+  num(DEST.TUN_TYPE, 'tunType', (v, p) => v.getUint8(p));
+  num(DEST.TUN_PORT, 'tunPort', (v, p) => v.getUint16(p, false));
+  num(DEST.TUN_FLAGS, 'tunFlags', (v, p) => v.getUint16(p, true));
+  num(DEST.ACTIVE_CONNS, 'activeConns', u32);
+  num(DEST.INACT_CONNS, 'inactConns', u32);
+  num(DEST.PERSIST_CONNS, 'persistConns', u32);
+  t[DEST.ADDR] = (f, v, p) => {
+    f.addrView = v;
+    f.addrOff = p;
+  };
+  t[DEST.ADDR_FAMILY] = (f, v, p) => {
+    const family = AF_NAME.get(v.getUint16(p, true));
+    if (!family) throw new Error(`destination: unknown address family ${v.getUint16(p, true)}`);
+    f.family = family;
+  };
+  t[DEST.STATS64] = (f, v, p, end) => {
+    if (f.stats) stats64At(v, p, end, f.stats.counters, f.stats.rates);
+  };
+  return t;
+})();
+
+const destFields = (family: Family, stats: Stats64 | null): DestFields => ({
+  family,
+  addrView: null,
+  addrOff: -1,
+  port: 0,
+  fwd: 0,
+  weight: 0,
+  upper: 0,
+  lower: 0,
+  tunType: 0,
+  tunPort: 0,
+  tunFlags: 0,
+  activeConns: 0,
+  inactConns: 0,
+  persistConns: 0,
+  stats,
+});
+const zeroStats = (): Stats64 => ({ counters: { ...ZERO_COUNTERS }, rates: { ...ZERO_RATES } });
+
+/** The destination's address (it must have one). */
+function destAddress(f: DestFields): string {
+  if (!f.addrView) throw new Error('destination without an address');
+  return addrAt(f.addrView, f.addrOff, f.family);
+}
+
+/** The canonical real server of the fields (tunnel fields only where ipvsadm shows them). */
+function destServer(f: DestFields): RealServer {
+  const forwarding = FWD_NAME.get(f.fwd === IP_VS_CONN_F_LOCALNODE ? FWD.route : f.fwd) ?? 'route';
+  const server: RealServer = { address: destAddress(f), port: f.port, forwarding, weight: f.weight, upperThreshold: f.upper, lowerThreshold: f.lower } as RealServer;
+  if (forwarding === 'tunnel') {
+    const type = TUN_TYPE_NAME.get(f.tunType) ?? 'ipip';
+    server.tunnelType = type;
+    if (type === 'gue') server.tunnelPort = f.tunPort;
+    if (type !== 'ipip') server.tunnelChecksum = TUN_CSUM_NAME.get(f.tunFlags) ?? 'nocsum';
+  }
+  return canonicalServer(server);
+}
+
+/** The one in-place scan of a GET_DEST dump message's destination. */
+function destFieldsAt(view: DataView, off: number, end: number, serviceFamily: Family, stats: Stats64 | null): DestFields {
+  const d = payloadAt(view, off, end, CMD_ATTR.DEST, 'GET_DEST reply without a destination');
+  const f = destFields(serviceFamily, stats);
+  for (let o = d[0]; o + 4 <= d[1];) {
+    const len = view.getUint16(o, true);
+    if (len < 4 || o + len > d[1]) throw badAttr(o, len);
+    DEST_FIELD[view.getUint16(o + 2, true) & NLA_TYPE_MASK]?.(f, view, o + 4, o + len);
+    o += (len + 3) & ~3;
+  }
+  return f;
+}
+
+/** A destination as the kernel reports it (an attribute map): the canonical real server plus its counts and stats. */
+export function decodeDest(m: AttrMap, serviceFamily: Family): DecodedDest {
+  const f = destFields(serviceFamily, m.has(DEST.STATS64) ? zeroStats() : null);
+  DEST_FIELD.forEach((fill, type) => {
+    const b = m.get(type);
+    if (fill && b) fill(f, new DataView(b.buffer, b.byteOffset, b.length), 0, b.length);
+  });
+  return { server: destServer(f), activeConns: f.activeConns, inactConns: f.inactConns, persistConns: f.persistConns, stats: f.stats };
 }
 
 /** A GET_DEST dump message as a stats sample needs it: address, port, connection counts, stats64. */
 export function decodeDestStatsAt(view: DataView, off: number, end: number, serviceFamily: Family): DestStatsEntry {
-  const d = nestedAt(view, off, end, CMD_ATTR.DEST);
-  if (!d) throw new Error('GET_DEST reply without a destination');
-  const out: DestStatsEntry = {
-    address: '',
-    port: 0,
-    activeConns: 0,
-    inactConns: 0,
-    persistConns: 0,
-    counters: { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 },
-    rates: { cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 },
-  };
-  let family = serviceFamily;
-  let addrOff = -1;
-  for (let o = d[0]; o + 4 <= d[1];) {
-    const len = view.getUint16(o, true);
-    if (len < 4 || o + len > d[1]) throw badAttr(o, len);
-    const p = o + 4;
-    switch (view.getUint16(o + 2, true) & NLA_TYPE_MASK) {
-      case DEST.ADDR:
-        addrOff = p;
-        break;
-      case DEST.ADDR_FAMILY:
-        family = AF_NAME.get(view.getUint16(p, true)) ?? family;
-        break;
-      case DEST.PORT:
-        out.port = view.getUint16(p, false);
-        break;
-      case DEST.ACTIVE_CONNS:
-        out.activeConns = view.getUint32(p, true);
-        break;
-      case DEST.INACT_CONNS:
-        out.inactConns = view.getUint32(p, true);
-        break;
-      case DEST.PERSIST_CONNS:
-        out.persistConns = view.getUint32(p, true);
-        break;
-      case DEST.STATS64:
-        stats64At(view, p, o + len, out.counters, out.rates);
-        break;
-    }
-    o += (len + 3) & ~3;
-  }
-  if (addrOff < 0) throw new Error('destination without an address');
-  out.address = addrAt(view, addrOff, family);
-  return out;
+  const f = destFieldsAt(view, off, end, serviceFamily, zeroStats());
+  const { counters, rates } = f.stats!;
+  return { address: destAddress(f), port: f.port, activeConns: f.activeConns, inactConns: f.inactConns, persistConns: f.persistConns, counters, rates };
 }
 
-/**
- * A GET_DEST dump message as a config read needs it: the canonical real server (what
- * canonicalServer makes of decodeDest's), without counts or stats.
- */
+/** A GET_DEST dump message as a config read needs it: the canonical real server, without counts or stats. */
 export function decodeDestServerAt(view: DataView, off: number, end: number, serviceFamily: Family): RealServer {
-  const d = nestedAt(view, off, end, CMD_ATTR.DEST);
-  if (!d) throw new Error('GET_DEST reply without a destination');
-  let family = serviceFamily;
-  let addrOff = -1;
-  let port = 0;
-  let fwd = 0;
-  let weight = 0;
-  let upper = 0;
-  let lower = 0;
-  let tunType = 0;
-  let tunPort = 0;
-  let tunFlags = 0;
-  for (let o = d[0]; o + 4 <= d[1];) {
-    const len = view.getUint16(o, true);
-    if (len < 4 || o + len > d[1]) throw badAttr(o, len);
-    const p = o + 4;
-    switch (view.getUint16(o + 2, true) & NLA_TYPE_MASK) {
-      case DEST.ADDR:
-        addrOff = p;
-        break;
-      case DEST.ADDR_FAMILY: {
-        const f = AF_NAME.get(view.getUint16(p, true));
-        if (!f) throw new Error(`destination: unknown address family ${view.getUint16(p, true)}`);
-        family = f;
-        break;
-      }
-      case DEST.PORT:
-        port = view.getUint16(p, false);
-        break;
-      case DEST.FWD_METHOD:
-        fwd = view.getUint32(p, true) & 7;
-        break;
-      case DEST.WEIGHT:
-        weight = view.getUint32(p, true);
-        break;
-      case DEST.U_THRESH:
-        upper = view.getUint32(p, true);
-        break;
-      case DEST.L_THRESH:
-        lower = view.getUint32(p, true);
-        break;
-      case DEST.TUN_TYPE:
-        tunType = view.getUint8(p);
-        break;
-      case DEST.TUN_PORT:
-        tunPort = view.getUint16(p, false);
-        break;
-      case DEST.TUN_FLAGS:
-        tunFlags = view.getUint16(p, true);
-        break;
-    }
-    o += (len + 3) & ~3;
-  }
-  if (addrOff < 0) throw new Error('destination without an address');
-  const forwarding = FWD_NAME.get(fwd === IP_VS_CONN_F_LOCALNODE ? FWD.route : fwd) ?? 'route';
-  const server: RealServer = { address: addrAt(view, addrOff, family), port, forwarding, weight, upperThreshold: upper, lowerThreshold: lower } as RealServer;
-  if (forwarding === 'tunnel') {
-    const type = TUN_TYPE_NAME.get(tunType) ?? 'ipip';
-    server.tunnelType = type;
-    if (type === 'gue') server.tunnelPort = tunPort;
-    if (type !== 'ipip') server.tunnelChecksum = TUN_CSUM_NAME.get(tunFlags) ?? 'nocsum';
-  }
-  return server;
+  return destServer(destFieldsAt(view, off, end, serviceFamily, null));
 }
 
 // ---- info, timeouts, sync daemons -----------------------------------------------------------------------
