@@ -260,11 +260,11 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon<Transport | 
     : null;
   grace?.unref?.();
   if (first)
-    reconciler.setDesired(first); // the first pass: a full read, as at every start
+    reconciler.setDesired(first, { hashed: true }); // the first pass: a full read, as at every start
   else reconciler.trigger('startup');
-  const onRevision = (rev: DesiredRevision) => {
+  const onRevision = (rev: DesiredRevision, hashed = false) => {
     health.setPolicy(rev.healthPolicy);
-    reconciler.setDesired(rev);
+    reconciler.setDesired(rev, { hashed });
   };
 
   return {
@@ -279,7 +279,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon<Transport | 
     reload() {
       const next = file?.load();
       if (!next) return false;
-      onRevision(next);
+      onRevision(next, true); // DesiredFile hashed this very config
       return true;
     },
     async stop() {

@@ -161,8 +161,12 @@ export class Reconciler {
     await this.running?.catch(() => undefined);
   }
 
-  /** A new desired revision from the control plane. */
-  setDesired(rev: DesiredRevision): void {
+  /**
+   * A new desired revision from the control plane (or a desired file). `hashed`: its hash was just
+   * computed from this very config (a local file), so the pass need not hash the whole table again.
+   */
+  setDesired(rev: DesiredRevision, opts: { hashed?: boolean } = {}): void {
+    if (opts.hashed) this.hashChecked = rev;
     const same = this.desired && this.desired.revision === rev.revision && this.desired.hash === rev.hash && this.desired.driftPolicy === rev.driftPolicy;
     this.desired = rev;
     this.pendingSaved = null;

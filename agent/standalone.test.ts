@@ -83,7 +83,7 @@ async function setup(initial: string, o: { reconcileIntervalMs?: number } = {}) 
   return { dir, file, sim, daemon, reads, errors, passes, waitPass, metricsUrl };
 }
 
-const weightOf = async (sim: SimEngine, i: number) => (await sim.readConfig()).services.find((s) => s.address === `10.0.${i}.1`)!.realServers[0]!.weight;
+const weightOf = async (sim: SimEngine, i: number) => (await sim.readConfig()).services.find((s) => 'address' in s && s.address === `10.0.${i}.1`)!.realServers[0]!.weight;
 
 describe('lvs-agent run --desired FILE (standalone)', () => {
   it('loads the file at start, then a reload with one weight changed is one op that reads O(1) services, at any table size', async () => {

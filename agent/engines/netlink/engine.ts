@@ -277,10 +277,7 @@ export class NetlinkEngine implements Engine {
         continue;
       }
       const chunk = seen.stop === -1 ? rest : rest.slice(0, seen.stop);
-      const out = await sock.exchange(
-        chunk.map((op) => opRequest(family, op)),
-        { window: APPLY_WINDOW, stopOnError: true },
-      );
+      const out = await this.sendOps(family, chunk);
       const k = out.findIndex((o) => o.errno !== 0);
       if (k < 0) {
         state = seen.table.toConfig();
@@ -290,6 +287,29 @@ export class NetlinkEngine implements Engine {
       return { ...(await this.undoAfter(state, chunk, out, k)), applied: done + k };
     }
     return { ok: true, applied: ops.length };
+  }
+
+  /**
+   * Every op pipelined, in slices of APPLY_WINDOW: a slice leaves in one sendmsg (or a few of
+   * MAX_SEND_BYTES), the kernel runs its messages inside that call and queues their ACKs, and the
+   * next slice goes once they are all back — a full load of 11,000 ops is ~45 sendmsg calls, not
+   * one per handful of ACKs. After a refusal no later slice is sent (the rest is NOT_SENT).
+   */
+  private async sendOps(family: number, ops: readonly Op[]): Promise<Outcome[]> {
+    const sock = this.socket('ctl');
+    const out: Outcome[] = [];
+    for (let i = 0; i < ops.length; i += APPLY_WINDOW) {
+      const part = await sock.exchange(
+        ops.slice(i, i + APPLY_WINDOW).map((op) => opRequest(family, op)),
+        { window: APPLY_WINDOW, stopOnError: true },
+      );
+      out.push(...part);
+      if (part.some((o) => o.errno !== 0)) {
+        while (out.length < ops.length) out.push({ errno: NOT_SENT, messages: [] });
+        break;
+      }
+    }
+    return out;
   }
 
   /** The first op expected to fail on `state` (-1: none), and the model table with the ops before it. */
