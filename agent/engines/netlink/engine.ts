@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { canonicalJson } from '@/lib/ipvs/hash';
+import { isIPv4 } from '@/lib/ipvs/addr';
 import { ERRNO, kernelRefusalText, type KernelCommand } from '@/lib/ipvs/kernel-errors';
 import { KernelTable, sortRealServers, sortServices } from '@/lib/ipvs/kernel-table';
 import { serviceKeyId } from '@/lib/ipvs/keys';
@@ -79,6 +80,8 @@ export class NetlinkEngine implements Engine {
   private turn: Promise<unknown> = Promise.resolve();
   /** Ops the kernel refused unforeseen (canonical JSON): later sent alone, never inside a batch. */
   private readonly knownFailures = new Set<string>();
+  /** ipvsadm's refusals by op shape (see refusal()). */
+  private readonly refusals = new Map<string, { message: string; exitCode: number } | null>();
 
   private readonly dumpSockets: number;
 
@@ -264,7 +267,7 @@ export class NetlinkEngine implements Engine {
       if (seen.stop === 0) {
         // Alone: ipvsadm's own refusal is never sent; otherwise no later op can run after it.
         const op = rest[0]!;
-        const refused = ipvsadmRefusal(op);
+        const refused = this.refusal(op);
         if (refused) return failure(done, op, refused.message, refused.exitCode);
         const [o] = await sock.exchange([opRequest(family, op)]);
         if (o!.errno !== 0) {
@@ -317,7 +320,7 @@ export class NetlinkEngine implements Engine {
     const table = KernelTable.from(state);
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
-      if ((this.knownFailures.size > 0 && this.knownFailures.has(canonicalJson(op))) || ipvsadmRefusal(op)) return { stop: i, table };
+      if ((this.knownFailures.size > 0 && this.knownFailures.has(canonicalJson(op))) || this.refusal(op)) return { stop: i, table };
       try {
         table.apply(op);
       } catch {
@@ -356,6 +359,24 @@ export class NetlinkEngine implements Engine {
       if (bad >= 0) message = `${message} (and undoing ${undo.length} later op(s) failed: ${kernelRefusalText(ipvsCommand(undo[bad]!), res[bad]!.errno)})`;
     }
     return failure(k, failed, message, 255);
+  }
+
+  /**
+   * ipvsadm's own refusal of an op, memoized by its shape: what ipvsadm checks of an address is
+   * its syntax and family and of a port whether it is 0, so ops that differ only in which address
+   * or port they name share one answer. Running ipvsadm's argv parser on each of the 11,000 ops of
+   * a full load was most of the time apply spent before sending anything.
+   */
+  private refusal(op: Op): { message: string; exitCode: number } | null {
+    if (!('service' in op)) return ipvsadmRefusal(op); // director-wide ops: rare, and checked in full
+    const key = JSON.stringify(op, (k, v: unknown) => (k === 'address' && typeof v === 'string' ? (isIPv4(v) ? 4 : 6) : k === 'port' && typeof v === 'number' ? (v === 0 ? 0 : 1) : v));
+    let r = this.refusals.get(key);
+    if (r === undefined) {
+      r = ipvsadmRefusal(op);
+      if (this.refusals.size >= 4096) this.refusals.clear();
+      this.refusals.set(key, r);
+    }
+    return r;
   }
 
   private remember(op: Op): void {
