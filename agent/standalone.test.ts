@@ -11,7 +11,7 @@ import type { DirectorConfigInput } from '@/lib/ipvs/model';
 import { printRules } from '@/lib/ipvs/rules';
 import { DirectorConfigSchema } from '@/lib/ipvs/model';
 import { SimEngine } from './engines/sim';
-import type { Engine, ReadScope } from './engines/engine';
+import { countedReads } from './testing/counted-engine';
 import { startDaemon, type PassLogEntry } from './daemon';
 import type { Logger } from './transport';
 
@@ -40,16 +40,7 @@ async function setup(initial: string, o: { reconcileIntervalMs?: number } = {}) 
   fs.writeFileSync(file, initial);
   const sim = new SimEngine({ seed: 5 });
   sim.start();
-  // every config read counted: full reads, scoped reads and the services they asked for
-  const reads = { full: 0, scoped: 0, services: 0 };
-  const engine: Engine = Object.create(sim);
-  engine.readConfig = (scope?: ReadScope) => {
-    if (scope) {
-      reads.scoped++;
-      reads.services += scope.services.length;
-    } else reads.full++;
-    return sim.readConfig(scope);
-  };
+  const { engine, reads } = countedReads(sim); // every config read counted
   const errors: string[] = [];
   const log: Logger = { info: () => {}, warn: () => {}, error: (m) => errors.push(m) };
   const passes: PassLogEntry[] = [];
