@@ -242,11 +242,14 @@ export function buildProgram(): Command {
         ha.bind(daemon.reconciler);
         // as keepalived: SIGHUP re-reads the desired file (standalone); with a control plane it asks for a full pass
         process.on('SIGHUP', () => {
-          if ('desired' in source) daemon.reload();
+          if ('desiredFile' in source) daemon.reload();
           else daemon.reconciler.trigger('SIGHUP');
         });
+        // standalone, nothing else holds the event loop (no control-plane stream; the timers are unref'd)
+        const alive = setInterval(() => undefined, 2 ** 30);
         await new Promise<void>((resolve) => {
           const stop = (sig: string) => {
+            clearInterval(alive);
             log.info(`${sig}: stopping (the IPVS table is left as it is)`);
             ha.stop();
             void daemon
