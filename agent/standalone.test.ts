@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type net from 'node:net';
+import { spawn } from 'node:child_process';
 import type { DirectorConfigInput } from '@/lib/ipvs/model';
 import { printRules } from '@/lib/ipvs/rules';
 import { DirectorConfigSchema } from '@/lib/ipvs/model';
@@ -154,4 +155,41 @@ describe('lvs-agent run --desired FILE (standalone)', () => {
     expect(fix.outcome).toBe('applied');
     expect(await weightOf(sim, 1)).toBe(1);
   });
+});
+
+describe('lvs-agent run --desired FILE, as a process', () => {
+  it('stays up after its first pass, and SIGHUP re-reads the file: one JSON line per pass on stdout', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvs-standalone-proc-'));
+    const file = path.join(dir, 'desired.json');
+    fs.writeFileSync(file, JSON.stringify(table(2)));
+    const bin = path.join(__dirname, 'bin/lvs-agent.mjs');
+    const child = spawn(process.execPath, [bin, 'run', '--engine', 'sim', '--desired', file, '--interval', '3600', '--stats-interval', '3600'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const lines = () =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as PassLogEntry);
+    const until = async (pred: () => boolean, what: string) => {
+      const deadline = Date.now() + 60_000;
+      while (!pred()) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${what}: exit ${child.exitCode}; stdout ${out}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      await until(() => lines().some((p) => p.outcome === 'applied'), 'the first pass');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(child.exitCode).toBeNull(); // still running with nothing to do
+      fs.writeFileSync(file, JSON.stringify(table(2, { 1: 8 })));
+      child.kill('SIGHUP');
+      await until(() => lines().some((p) => p.reason === 'revision 2'), 'the SIGHUP pass');
+      expect(lines().find((p) => p.reason === 'revision 2')).toMatchObject({ outcome: 'applied', ops: 1 });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
