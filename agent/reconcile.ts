@@ -222,7 +222,9 @@ export class Reconciler {
     } finally {
       this.running = null;
     }
-    this.lastPass = { reason, outcome, timings: { ...this.current, totalMs: Math.round((performance.now() - started) * 100) / 100 } };
+    const ms = (x: number) => Math.round(x * 100) / 100;
+    const t = this.current;
+    this.lastPass = { reason, outcome, timings: { readMs: ms(t.readMs), planMs: ms(t.planMs), applyMs: ms(t.applyMs), verifyMs: ms(t.verifyMs), totalMs: ms(performance.now() - started) } };
     this.onPass?.(outcome);
     if (this.again && !this.stopped) {
       this.again = false;

@@ -96,9 +96,14 @@ describe('lvs-agent run --desired FILE (standalone)', () => {
       // one scoped read before (the touched service) and one after (its verify); nothing else
       expect(reads).toEqual({ full: 0, scoped: 2, services: 2 });
       expect(await weightOf(sim, 7)).toBe(9);
-      expect(await (await fetch(metricsUrl)).text()).toMatch(
-        /node_ipvs_backend_weight\{local_address="10\.0\.7\.1",local_port="80",remote_address="10\.200\.7\.1",remote_port="80",proto="TCP",local_mark=""\} 9/,
-      );
+      // /metrics shows it once the stats sampler (every 100 ms here) has seen it
+      const shows = /node_ipvs_backend_weight\{local_address="10\.0\.7\.1",local_port="80",remote_address="10\.200\.7\.1",remote_port="80",proto="TCP",local_mark=""\} 9/;
+      let metrics = '';
+      for (let k = 0; k < 100 && !shows.test(metrics); k++) {
+        metrics = await (await fetch(metricsUrl)).text();
+        if (!shows.test(metrics)) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(metrics).toMatch(shows);
 
       // the same content again: nothing to do, no pass
       expect(daemon.reload()).toBe(false);
