@@ -24,7 +24,7 @@ import type { StatsSnapshot } from '@/lib/ipvs/stats';
 import { sampleRepeatedly } from './stats/sampler';
 import { createEngine, createLocalSim, type EngineChoice } from './engines/create';
 import { serveSimKernel } from './engines/remote-sim';
-import { startDaemon } from './daemon';
+import { startDaemon, type PassLogEntry } from './daemon';
 import { haSources, type HaFlags } from './ha/sources';
 import { recordNotify } from './ha/vrrp-notify';
 import { createLogger } from './log';
@@ -85,6 +85,29 @@ export function rulesWithThresholds(config: DirectorConfig): string {
   }
   const globals = printRules({ services: [], globals: config.globals }, { globals: true });
   return out + globals;
+}
+
+/** Where `run` takes its desired config from: the control plane (--server, --token-file) or a file (--desired). */
+function runSource(opts: { server?: string; tokenFile?: string; desired?: string }): { server: string; token: string } | { desiredFile: string; passLog: (e: PassLogEntry) => void } {
+  if (opts.desired) {
+    if (opts.server || opts.tokenFile) throw new CliInputError('--desired (standalone) and --server/--token-file (control plane) exclude each other');
+    // the file is the state: nothing is kept in --state-dir (startDaemon keeps no store)
+    return { desiredFile: opts.desired, passLog: (e) => void process.stdout.write(`${JSON.stringify(e)}\n`) };
+  }
+  if (!opts.server || !opts.tokenFile) throw new CliInputError('give --server and --token-file (a control plane), or --desired FILE (standalone)');
+  let token: string;
+  try {
+    token = fs.readFileSync(opts.tokenFile, 'utf8').trim();
+  } catch (e) {
+    throw new Error(`cannot read --token-file ${opts.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!token) throw new Error(`--token-file ${opts.tokenFile} is empty`);
+  try {
+    new URL(opts.server);
+  } catch {
+    throw new Error(`--server ${opts.server} is not a URL (e.g. https://lvs-console.example.com)`);
+  }
+  return { server: opts.server, token };
 }
 
 async function withEngine<T>(f: EngineFlags, fn: (e: Engine) => Promise<T>): Promise<T> {
@@ -155,9 +178,15 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('run the agent daemon: reconcile, health checks, stats, /metrics, and the link to the control plane')
-    .requiredOption('--server <url>', 'control plane base URL, e.g. https://lvs-console.example.com')
-    .requiredOption('--token-file <file>', "file holding this director's bearer token")
+    .description(
+      'run the agent daemon: reconcile, health checks, stats, /metrics, and the link to the control plane (--server, --token-file); or standalone (GitOps) from a file (--desired, re-read on SIGHUP)',
+    )
+    .option('--server <url>', 'control plane base URL, e.g. https://lvs-console.example.com')
+    .option('--token-file <file>', "file holding this director's bearer token")
+    .option(
+      '--desired <file>',
+      'standalone, no control plane: the desired config (JSON, rules text or keepalived.conf), re-read on SIGHUP; a bad file is logged and the running config kept. Each pass prints one JSON line on stdout: { reason, outcome, revision, ops, timings }',
+    )
     .addOption(engineOption())
     .addOption(ipvsadmOption())
     .addOption(procNetOption())
@@ -182,8 +211,9 @@ export function buildProgram(): Command {
         opts: EngineFlags &
           Omit<HaFlags, 'ipBin'> & {
             ip: string;
-            server: string;
-            tokenFile: string;
+            server?: string;
+            tokenFile?: string;
+            desired?: string;
             metricsPort?: number;
             metricsHost: string;
             stateDir: string;
@@ -195,24 +225,12 @@ export function buildProgram(): Command {
           },
       ) => {
         const log = createLogger({ quiet: opts.quiet });
-        let token: string;
-        try {
-          token = fs.readFileSync(opts.tokenFile, 'utf8').trim();
-        } catch (e) {
-          throw new Error(`cannot read --token-file ${opts.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        }
-        if (!token) throw new Error(`--token-file ${opts.tokenFile} is empty`);
-        try {
-          new URL(opts.server);
-        } catch {
-          throw new Error(`--server ${opts.server} is not a URL (e.g. https://lvs-console.example.com)`);
-        }
+        const source = runSource(opts);
         const created = await createEngine(choice(opts));
         const ha = haSources(created.engine, { ...opts, ipBin: opts.ip }, (m) => log.warn(m));
         const daemon = await startDaemon({
+          ...source,
           ha,
-          server: opts.server,
-          token,
           engine: created.engine,
           probeBackend: created.probeBackend,
           checksDir: opts.checksDir,
@@ -225,8 +243,16 @@ export function buildProgram(): Command {
           log,
         });
         ha.bind(daemon.reconciler);
+        // as keepalived: SIGHUP re-reads the desired file (standalone); with a control plane it asks for a full pass
+        process.on('SIGHUP', () => {
+          if ('desiredFile' in source) daemon.reload();
+          else daemon.reconciler.trigger('SIGHUP');
+        });
+        // standalone, nothing else holds the event loop (no control-plane stream; the timers are unref'd)
+        const alive = setInterval(() => undefined, 2 ** 30);
         await new Promise<void>((resolve) => {
           const stop = (sig: string) => {
+            clearInterval(alive);
             log.info(`${sig}: stopping (the IPVS table is left as it is)`);
             ha.stop();
             void daemon

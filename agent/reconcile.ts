@@ -48,6 +48,13 @@ export interface ReconcilerOptions {
   healthStates?: () => AgentState['health'];
 }
 
+export interface PassTimings {
+  readMs: number;
+  planMs: number;
+  applyMs: number;
+  verifyMs: number;
+}
+
 export type PassOutcome =
   | { kind: 'idle' } // no desired revision yet
   | { kind: 'in-sync'; revision: number; drift: Drift | null }
@@ -90,7 +97,11 @@ export class Reconciler {
   drift: Drift | null = null;
   stats = { ok: 0, failed: 0, lastAt: null as Date | null };
   /** Where the last successful pass spent its time (plan is pure CPU; the rest waits on the kernel). */
-  lastTimings: { readMs: number; planMs: number; applyMs: number; verifyMs: number } | null = null;
+  lastTimings: PassTimings | null = null;
+  /** The last pass, whatever its outcome: why it ran, what came of it and where its time went. */
+  lastPass: { reason: string; outcome: PassOutcome; timings: PassTimings & { totalMs: number } } | null = null;
+  /** The timings of the pass running now (filled in as it goes). */
+  private current: PassTimings = { readMs: 0, planMs: 0, applyMs: 0, verifyMs: 0 };
   /** Every pass outcome, for tests and logs. */
   onPass?: (o: PassOutcome) => void;
   /** Called when the desired config changes (health checks follow it). */
@@ -150,8 +161,12 @@ export class Reconciler {
     await this.running?.catch(() => undefined);
   }
 
-  /** A new desired revision from the control plane. */
-  setDesired(rev: DesiredRevision): void {
+  /**
+   * A new desired revision from the control plane (or a desired file). `hashed`: its hash was just
+   * computed from this very config (a local file), so the pass need not hash the whole table again.
+   */
+  setDesired(rev: DesiredRevision, opts: { hashed?: boolean } = {}): void {
+    if (opts.hashed) this.hashChecked = rev;
     const same = this.desired && this.desired.revision === rev.revision && this.desired.hash === rev.hash && this.desired.driftPolicy === rev.driftPolicy;
     this.desired = rev;
     this.pendingSaved = null;
@@ -198,6 +213,7 @@ export class Reconciler {
     while (this.running) {
       await this.running.catch(() => undefined);
     }
+    const started = performance.now();
     const p = this.pass(reason);
     this.running = p;
     let outcome: PassOutcome;
@@ -206,6 +222,9 @@ export class Reconciler {
     } finally {
       this.running = null;
     }
+    const ms = (x: number) => Math.round(x * 100) / 100;
+    const t = this.current;
+    this.lastPass = { reason, outcome, timings: { readMs: ms(t.readMs), planMs: ms(t.planMs), applyMs: ms(t.applyMs), verifyMs: ms(t.verifyMs), totalMs: ms(performance.now() - started) } };
     this.onPass?.(outcome);
     if (this.again && !this.stopped) {
       this.again = false;
@@ -367,7 +386,7 @@ export class Reconciler {
     const started = Date.now();
     const rev = this.desired;
     const targeted = this.targeted(reason);
-    const t = { readMs: 0, planMs: 0, applyMs: 0, verifyMs: 0 };
+    const t = (this.current = { readMs: 0, planMs: 0, applyMs: 0, verifyMs: 0 });
     let actual: DirectorConfig;
     if (targeted && !rev) return { kind: 'idle' };
     if (targeted) {

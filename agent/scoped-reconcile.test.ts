@@ -8,12 +8,13 @@ import { configHash } from '@/lib/ipvs/hash';
 import { opToCommandLine } from '@/lib/ipvs/ops';
 import type { DesiredRevision, Report } from '@/lib/protocol/messages';
 import { SimEngine } from './engines/sim';
-import type { Engine, ReadScope } from './engines/engine';
+import type { Engine } from './engines/engine';
 import { IpvsadmEngine } from './engines/ipvsadm';
 import { Reconciler, type PassOutcome } from './reconcile';
 import { silentLogger } from './log';
 import { simIpvsadm } from './testing/sim-ipvsadm';
 import { mergeScopedRead, touchedServices } from './scoped-read';
+import { countedReads } from './testing/counted-engine';
 
 /** n services × 3 real servers; `weights` overrides the first server's weight of service i. */
 function table(n: number, weights: Record<number, number> = {}): DirectorConfigInput {
@@ -33,18 +34,7 @@ function rev(n: number, input: DirectorConfigInput): DesiredRevision {
 }
 
 /** Any engine, with every readConfig counted: full reads, scoped reads and the services asked for. */
-function counted(engine: Engine) {
-  const reads = { full: 0, scoped: 0, services: 0 };
-  const wrapped: Engine = Object.create(engine);
-  wrapped.readConfig = (scope?: ReadScope) => {
-    if (scope) {
-      reads.scoped++;
-      reads.services += scope.services.length;
-    } else reads.full++;
-    return engine.readConfig(scope);
-  };
-  return { engine: wrapped, reads };
-}
+const counted = countedReads;
 
 function reconciler(engine: Engine) {
   const reports: Report[] = [];

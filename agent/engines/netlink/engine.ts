@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { canonicalJson } from '@/lib/ipvs/hash';
+import { isIPv4 } from '@/lib/ipvs/addr';
 import { ERRNO, kernelRefusalText, type KernelCommand } from '@/lib/ipvs/kernel-errors';
 import { KernelTable, sortRealServers, sortServices } from '@/lib/ipvs/kernel-table';
 import { serviceKeyId } from '@/lib/ipvs/keys';
@@ -89,6 +90,8 @@ export class NetlinkEngine implements Engine {
   private turn: Promise<unknown> = Promise.resolve();
   /** Ops the kernel refused unforeseen (canonical JSON): later sent alone, never inside a batch. */
   private readonly knownFailures = new Set<string>();
+  /** ipvsadm's refusals by op shape (see refusal()). */
+  private readonly refusals = new Map<string, { message: string; exitCode: number } | null>();
 
   private readonly dumpSockets: number;
   private readonly statsSockets: number;
@@ -276,7 +279,7 @@ export class NetlinkEngine implements Engine {
       if (seen.stop === 0) {
         // Alone: ipvsadm's own refusal is never sent; otherwise no later op can run after it.
         const op = rest[0]!;
-        const refused = ipvsadmRefusal(op);
+        const refused = this.refusal(op);
         if (refused) return failure(done, op, refused.message, refused.exitCode);
         const [o] = await sock.exchange([opRequest(family, op)]);
         if (o!.errno !== 0) {
@@ -289,10 +292,7 @@ export class NetlinkEngine implements Engine {
         continue;
       }
       const chunk = seen.stop === -1 ? rest : rest.slice(0, seen.stop);
-      const out = await sock.exchange(
-        chunk.map((op) => opRequest(family, op)),
-        { window: APPLY_WINDOW, stopOnError: true },
-      );
+      const out = await this.sendOps(family, chunk);
       const k = out.findIndex((o) => o.errno !== 0);
       if (k < 0) {
         state = seen.table.toConfig();
@@ -304,12 +304,35 @@ export class NetlinkEngine implements Engine {
     return { ok: true, applied: ops.length };
   }
 
+  /**
+   * Every op pipelined, in slices of APPLY_WINDOW: a slice leaves in one sendmsg (or a few of
+   * MAX_SEND_BYTES), the kernel runs its messages inside that call and queues their ACKs, and the
+   * next slice goes once they are all back — a full load of 11,000 ops is ~45 sendmsg calls, not
+   * one per handful of ACKs. After a refusal no later slice is sent (the rest is NOT_SENT).
+   */
+  private async sendOps(family: number, ops: readonly Op[]): Promise<Outcome[]> {
+    const sock = this.socket('ctl');
+    const out: Outcome[] = [];
+    for (let i = 0; i < ops.length; i += APPLY_WINDOW) {
+      const part = await sock.exchange(
+        ops.slice(i, i + APPLY_WINDOW).map((op) => opRequest(family, op)),
+        { window: APPLY_WINDOW, stopOnError: true },
+      );
+      out.push(...part);
+      if (part.some((o) => o.errno !== 0)) {
+        while (out.length < ops.length) out.push({ errno: NOT_SENT, messages: [] });
+        break;
+      }
+    }
+    return out;
+  }
+
   /** The first op expected to fail on `state` (-1: none), and the model table with the ops before it. */
   private foresee(state: DirectorConfig, ops: Op[]): { stop: number; table: KernelTable } {
     const table = KernelTable.from(state);
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
-      if ((this.knownFailures.size > 0 && this.knownFailures.has(canonicalJson(op))) || ipvsadmRefusal(op)) return { stop: i, table };
+      if ((this.knownFailures.size > 0 && this.knownFailures.has(canonicalJson(op))) || this.refusal(op)) return { stop: i, table };
       try {
         table.apply(op);
       } catch {
@@ -348,6 +371,24 @@ export class NetlinkEngine implements Engine {
       if (bad >= 0) message = `${message} (and undoing ${undo.length} later op(s) failed: ${kernelRefusalText(ipvsCommand(undo[bad]!), res[bad]!.errno)})`;
     }
     return failure(k, failed, message, 255);
+  }
+
+  /**
+   * ipvsadm's own refusal of an op, memoized by its shape: what ipvsadm checks of an address is
+   * its syntax and family and of a port whether it is 0, so ops that differ only in which address
+   * or port they name share one answer. Running ipvsadm's argv parser on each of the 11,000 ops of
+   * a full load was most of the time apply spent before sending anything.
+   */
+  private refusal(op: Op): { message: string; exitCode: number } | null {
+    if (!('service' in op)) return ipvsadmRefusal(op); // director-wide ops: rare, and checked in full
+    const key = JSON.stringify(op, (k, v: unknown) => (k === 'address' && typeof v === 'string' ? (isIPv4(v) ? 4 : 6) : k === 'port' && typeof v === 'number' ? (v === 0 ? 0 : 1) : v));
+    let r = this.refusals.get(key);
+    if (r === undefined) {
+      r = ipvsadmRefusal(op);
+      if (this.refusals.size >= 4096) this.refusals.clear();
+      this.refusals.set(key, r);
+    }
+    return r;
   }
 
   private remember(op: Op): void {

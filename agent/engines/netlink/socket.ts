@@ -17,7 +17,9 @@
 //  - Datagrams are received into fixed 16 KiB buffers, no MSG_PEEK: one recvmsg per datagram. The
 //    kernel sizes dump pages to the reader's buffer, so a page never exceeds it; a truncated
 //    datagram anyway fails the exchange, never silently.
-import netlink from 'netlink';
+// Only the raw socket: the package's index also loads its rtnetlink/nl80211/WireGuard layers
+// (580 KB of JS), which costs seconds of start-up on a small or emulated director.
+import netlink from 'netlink/dist/raw.js';
 import { ERRNO } from '@/lib/ipvs/kernel-errors';
 import { decodeAttrs, encodedSize, encodeGenlInto, NETLINK_GENERIC, NLM_F_DUMP, NLMSG_DONE, NLMSG_ERROR, NLMSG_OVERRUN, type AttrMap, type GenlRequest } from './codec/nlmsg';
 
