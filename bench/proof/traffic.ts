@@ -97,7 +97,13 @@ const matches = (svc: ServiceKey, target: string) => {
 };
 
 /** Drive one engine through `n` changes with traffic flowing; returns the changes and what the client saw. */
-async function session(guest: Guest, files: ReturnType<typeof bundle>, engine: EngineName, o: { n: number; seed: number; gapMs: number; stallMs: number }, log: (l: string) => void) {
+async function session(
+  guest: Guest,
+  files: ReturnType<typeof bundle>,
+  engine: EngineName,
+  o: { n: number; seed: number; gapMs: number; stallMs: number; keepAlive: number; intervalMs: number; newEveryMs: number },
+  log: (l: string) => void,
+) {
   const dir = `/tmp/traffic-${engine}`;
   const lg = `${dir}/lg`;
   await guest.exec(`ipvsadm -C; ipvsadm --set 900 120 300; rm -rf ${dir}; mkdir -p ${lg}`);
@@ -105,6 +111,7 @@ async function session(guest: Guest, files: ReturnType<typeof bundle>, engine: E
     `${GUEST_NODE} ${files.file('driver')} ${engine} ${dir}/drv </dev/null >${dir}/driver.log 2>&1 & for i in $(seq 3000); do [ -e ${dir}/drv/ready ] && exit 0; sleep 0.1; done; cat ${dir}/driver.log; exit 1`,
   );
   if (driverStart.code !== 0) throw new Error(`the ${engine} driver did not start: ${driverStart.stdout}${driverStart.stderr}`);
+  log(`${engine}: the agent's reconciler is up in the guest`);
   let seq = 0;
   const drv = async <T extends DriverReply>(req: DriverRequest): Promise<T> => {
     const k = ++seq;
@@ -129,7 +136,8 @@ async function session(guest: Guest, files: ReturnType<typeof bundle>, engine: E
     `for t in ${Object.values(VIP).join(' ')}; do for i in $(seq 300); do ip netns exec cl timeout 5 bash -c "exec 3<>/dev/tcp/$t/${PORT} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3" 2>/dev/null | grep -q '200 OK' && continue 2; sleep 1; done; echo "no answer from $t" >&2; exit 1; done`,
   );
   if (up.code !== 0) throw new Error(`the lab does not answer: ${up.stderr}`);
-  const load: LoadConfig = { targets: TARGETS, keepAlive: 2, intervalMs: 100, lifeMs: [1500, 3000], newEveryMs: 250, stallMs: o.stallMs, dir: lg };
+  log(`${engine}: the first config is applied and every VIP answers; starting the load`);
+  const load: LoadConfig = { targets: TARGETS, keepAlive: o.keepAlive, intervalMs: o.intervalMs, lifeMs: [1500, 3000], newEveryMs: o.newEveryMs, stallMs: o.stallMs, dir: lg };
   await guest.exec(`cat > ${lg}/config.json`, { stdin: JSON.stringify(load) });
   await guest.exec(`ip netns exec cl ${GUEST_NODE} ${files.file('loadgen')} ${lg}/config.json </dev/null >${lg}/log 2>&1 &`);
   await until(
@@ -258,13 +266,24 @@ export const traffic: Proof = {
       seed: { type: 'string', default: '13' },
       'gap-ms': { type: 'string', default: '1000' },
       'stall-ms': { type: 'string', default: '2000' },
+      keepalive: { type: 'string', default: '2' },
+      'interval-ms': { type: 'string', default: '100' },
+      'new-every-ms': { type: 'string', default: '250' },
     });
     const n = int(o.changes, 'changes', 1);
     const engines: EngineName[] = o.engine === 'both' ? [...ENGINES] : ENGINES.includes(o.engine as EngineName) ? [o.engine as EngineName] : [];
     if (!engines.length) throw new Error(`--engine must be netlink, ipvsadm or both (got ${o.engine})`);
     const why = kernelUnavailableReason();
     if (why) throw new Error(`no IPVS guest: ${why}`);
-    const settings = { n, seed: int(o.seed, 'seed'), gapMs: int(o['gap-ms'], 'gap-ms'), stallMs: int(o['stall-ms'], 'stall-ms', 100) };
+    const settings = {
+      n,
+      seed: int(o.seed, 'seed'),
+      gapMs: int(o['gap-ms'], 'gap-ms'),
+      stallMs: int(o['stall-ms'], 'stall-ms', 100),
+      keepAlive: int(o.keepalive, 'keepalive', 1),
+      intervalMs: int(o['interval-ms'], 'interval-ms', 10),
+      newEveryMs: int(o['new-every-ms'], 'new-every-ms', 10),
+    };
     const t0 = Date.now();
     const files = bundle();
     process.env.IPVSVM_MEM ??= '2048'; // seven node processes in the guest

@@ -8,6 +8,7 @@
 // connections by design, which is not what the lab measures.
 import { DirectorConfigSchema, type DirectorConfig, type RealServer, type VirtualService } from '@/lib/ipvs/model';
 import { serverKeyId } from '@/lib/ipvs/keys';
+import { rng } from '@/agent/testing/rng';
 import { FORWARDING, INITIAL, PORT, SERVERS, VIP, type Kind } from './lab';
 
 export const SAFE_KINDS = ['weight', 'scheduler', 'persistence', 'threshold', 'add-server', 'quiesce', 'unquiesce', 'drain', 'health-fail', 'health-recover', 'timeouts'] as const;
@@ -28,18 +29,6 @@ export interface Step {
   unhealthy: string[];
   /** drain-finish: wait until the drain's deadline (revision time + DRAIN_S) has passed */
   afterDrainDeadline?: boolean;
-}
-
-/** mulberry32: seeded, so a run can be replayed from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HEALTH_CHECK = { type: 'tcp', interval: 5, timeout: 2, rise: 2, fall: 3, onFailure: 'quiesce' } as const;
