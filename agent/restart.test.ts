@@ -21,22 +21,11 @@ import { FakeControlPlane } from './testing/fake-control-plane';
 import { RemoteSimEngine } from './engines/remote-sim';
 import { defaultKernelSysctls } from './engines/sim/kernel';
 import { AgentStateSchema } from './state-store';
+import { rng } from './testing/rng';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'agent/bin/lvs-agent.mjs');
 const ITERATIONS = 50;
-
-/** mulberry32: a seeded PRNG so a failure can be replayed (the seed is in the test name). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.LVS_RESTART_SEED ?? 20240611);
 

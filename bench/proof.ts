@@ -4,9 +4,10 @@
 // one more line in PROOFS.
 import { chaos } from './proof/chaos';
 import { fleet } from './proof/fleet';
+import { traffic } from './proof/traffic';
 import { table, type Proof } from './proof/kit';
 
-const PROOFS: Record<string, Proof> = { fleet, chaos };
+const PROOFS: Record<string, Proof> = { fleet, chaos, traffic };
 
 const [name, ...rest] = process.argv.slice(2);
 const proof = name ? PROOFS[name] : undefined;

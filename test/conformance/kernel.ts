@@ -58,7 +58,10 @@ export interface Guest {
  * serves its control socket to one client at a time, so nothing here holds a connection between
  * calls: the shim (and every exec) connects, runs one command and hangs up.
  */
-export async function bootGuest(name: string, opts: { hostRoot?: boolean } = {}): Promise<Guest> {
+export async function bootGuest(
+  name: string,
+  opts: { hostRoot?: boolean; /** how long an exec waits for the guest's command server (a busy guest on a loaded host answers late) */ connectMs?: number } = {},
+): Promise<Guest> {
   const run = fs.mkdtempSync(path.join(os.tmpdir(), `ipvsvm-${name}-`));
   const env = { IPVSVM_RUN: run, IPVSVM_CLIENT: path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs') };
   const { IpvsVm } = (await import(pathToFileURL(path.join(IPVS_VM_DIR, 'ipvsvm-client.mjs')).href)) as { IpvsVm: VmClass };
@@ -73,7 +76,7 @@ export async function bootGuest(name: string, opts: { hostRoot?: boolean } = {})
   booted.sock.destroy();
   const sockPath = path.join(run, 'ctl.sock');
   const exec = async (cmd: string, o: { stdin?: string } = {}) => {
-    const vm = await IpvsVm.connect(sockPath, { timeoutMs: 60_000 });
+    const vm = await IpvsVm.connect(sockPath, { timeoutMs: opts.connectMs ?? 60_000 });
     try {
       return await vm.exec(cmd, o);
     } finally {

@@ -9,12 +9,16 @@
 //   LVS_PROOF=1 npx vitest run test/proof                      every proof at CI size
 //   LVS_PROOF=1 LVS_PROOF_SIZE=full npx vitest run test/proof  100 agents, a 20 s outage, every case
 // The chaos cases that need root (a tmpfs) or PostgreSQL's binaries run where those exist; the log
-// says which were left out and why.
+// says which were left out and why. The traffic lab (LVS_PROOF_CASES including `traffic`) needs the
+// QEMU guest of ../shared/ipvs-vm: without one it is left out with the reason logged, unless
+// LVS_REQUIRE_KERNEL=1 makes that a failure.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chaos } from '@/bench/proof/chaos';
 import { fleet } from '@/bench/proof/fleet';
 import type { ProofResult } from '@/bench/proof/kit';
+import { traffic } from '@/bench/proof/traffic';
+import { kernelAvailable, kernelRequired, kernelUnavailableReason } from '@/test/conformance/kernel';
 
 const log = (line: string) => process.stderr.write(`[proof] ${line}\n`);
 const missed = (r: ProofResult) => r.goals.filter((g) => !g.ok).map((g) => `${g.name}: ${g.detail}`);
@@ -25,6 +29,8 @@ const size = full ? { agents: 100, servers: 100, commits: 3, ingestS: 10, browse
 
 const picked = process.env.LVS_PROOF_CASES ? new Set(process.env.LVS_PROOF_CASES.split(',')) : null;
 const wants = (c: string) => !picked || picked.has(c);
+const trafficChanges = full ? 100 : 20;
+if (process.env.LVS_PROOF === '1' && wants('traffic') && !kernelAvailable) log(`traffic: left out: no IPVS guest (${kernelUnavailableReason()})`);
 
 /** The chaos cases asked for that this machine can run, and why any other is left out. */
 function chaosCases(): string[] {
@@ -69,4 +75,19 @@ describe.runIf(process.env.LVS_PROOF === '1')(`issue 13 proofs at ${full ? 'full
     },
     900_000,
   );
+
+  it.runIf(wants('traffic') && kernelAvailable)(
+    `traffic: ${trafficChanges} changes per engine on the real kernel cut no connection the impact preview did not predict`,
+    async () => {
+      const r = await traffic.run(['--changes', String(trafficChanges), '--engine', 'both'], log);
+      log(JSON.stringify({ ...r.json, engines: undefined }));
+      expect(r.json.changes).toBe(2 * trafficChanges);
+      expect(missed(r)).toEqual([]);
+    },
+    (full ? 3600 : 900) * 1000,
+  );
+
+  it.runIf(wants('traffic') && !kernelAvailable && kernelRequired)('traffic: has a kernel to run on (LVS_REQUIRE_KERNEL=1)', () => {
+    throw new Error(`LVS_REQUIRE_KERNEL=1 but the traffic lab cannot run: ${kernelUnavailableReason()}`);
+  });
 });
