@@ -17,7 +17,7 @@ import { printRules } from '../ipvs/rules';
 import type { HealthState } from '../protocol/messages';
 import { statsStore } from './stats';
 import { actualConfig, directorStatus } from './views';
-import { PHASE_MS, yieldEvery } from './yield';
+import { PHASE_MS, yieldEvery, yieldToEventLoop } from './yield';
 
 /** What the agent would make the kernel run (lib/ipvs/target.ts), with no live connection counts: drains hold until their deadlines. */
 export function effectiveDesired(desired: DirectorConfig, createdAt: Date, health: HealthState[], now = new Date()): DirectorConfig {
@@ -137,11 +137,13 @@ export async function buildPreview(opts: {
   const pause = yieldEvery(PHASE_MS);
   const hash = opts.hash ?? configHash(opts.config);
   const unchanged = hash === (opts.baseHash ?? configHash(opts.baseConfig));
-  await pause();
+  // between the phases always (three turns a commit); between directors only once a phase's budget
+  // is spent, so a fleet's cheap, memoized plans do not each wait behind the stats POSTs queued meanwhile
+  await yieldToEventLoop();
   const diff = diffConfigs(opts.baseConfig, opts.config);
-  await pause();
+  await yieldToEventLoop();
   const summary = changeSummary(opts.baseConfig, opts.config);
-  await pause();
+  await yieldToEventLoop();
   const rules = { before: printRules(opts.baseConfig), after: printRules(opts.config) };
   const directors: DirectorPlan[] = [];
   const memo = planMemo();
