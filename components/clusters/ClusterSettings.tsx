@@ -18,6 +18,7 @@ import { errorIssues, errorMessage, issuesAt, issuesByPath } from '../ui/errors'
 import { Field } from '../ui/field';
 import { SysctlsSection, sysctlsFromForm, sysctlsToForm, type SysctlsForm } from './SysctlsSection';
 import { ErrorState, Loading } from '../ui/states';
+import { FactList } from '../ui/facts';
 import { useToast } from '../ui/toast';
 
 type DaemonForm = { state: 'master' | 'backup'; interface: string; syncId: string; maxLen: string; group: string; port: string; ttl: string };
@@ -70,14 +71,14 @@ export function ClusterSettings({ cluster }: { cluster: string }) {
     const g = c.data.config.globals;
     return (
       <div className="card" aria-label="Settings">
-        <dl style={{ display: 'grid', gridTemplateColumns: '200px 1fr', gap: '6px 16px', margin: 0 }}>
-          <dt className="muted small">Description</dt>
-          <dd style={{ margin: 0 }}>{c.data.description || '—'}</dd>
-          <dt className="muted small">Drift policy</dt>
-          <dd style={{ margin: 0 }}>{c.data.driftPolicy}</dd>
-          <dt className="muted small">Director settings</dt>
-          <dd style={{ margin: 0 }}>{globalsText(g)}</dd>
-        </dl>
+        <FactList
+          labelWidth={200}
+          facts={[
+            ['Description', c.data.description || '—'],
+            ['Drift policy', c.data.driftPolicy],
+            ['Director settings', globalsText(g)],
+          ]}
+        />
       </div>
     );
   }

@@ -10,6 +10,7 @@ import { useAdoptActual, useReapplyDirector, useRotateDirectorToken } from '../d
 import { ago } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
+import { CommandLines } from '../ui/commands';
 import { ConfirmDialog, Dialog } from '../ui/dialog';
 import { errorMessage } from '../ui/errors';
 import { useToast } from '../ui/toast';
@@ -47,14 +48,7 @@ export function DriftCard({ cluster, d }: { cluster: string; d: DirectorDetail }
       <p className="small">
         The live table differs from r{d.appliedRevision ?? '–'}: {drift.summary}. Someone ran ipvsadm by hand, or something else manages this table. These commands would put it back:
       </p>
-      <pre className="cmd">
-        {drift.ops.map((op, i) => (
-          <div key={i}>
-            <span className="prompt"># </span>
-            {opToCommandLine(op)}
-          </div>
-        ))}
-      </pre>
+      <CommandLines lines={drift.ops.map(opToCommandLine)} />
       <Can role="operator">
         <div className="row" style={{ marginTop: 10 }}>
           <ReapplyButton cluster={cluster} name={d.name} label="Re-apply desired" primary />

@@ -10,9 +10,10 @@ import { ago, dateTime, engineLabel } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
-import { errorIssues, errorMessage } from '../ui/errors';
+import { errorMessage, issuesAt } from '../ui/errors';
 import { Field } from '../ui/field';
-import { Empty, QueryState } from '../ui/states';
+import { EmptyCard, QueryState } from '../ui/states';
+import { DataTable, type Column } from '../ui/table';
 import { useToast } from '../ui/toast';
 import { DirectorStaleBadge, DirectorStateBadge } from './DirectorState';
 import { useDirectorStatus } from '../live/director-status';
@@ -41,39 +42,24 @@ export function DirectorsPage({ cluster }: { cluster: string }) {
         query={q}
         rows={5}
         isEmpty={(data) => data.directors.length === 0}
-        empty={
-          <div className="card">
-            <Empty title="No directors registered">Register a director to get its token and the command that starts its agent.</Empty>
-          </div>
-        }
+        empty={<EmptyCard title="No directors registered">Register a director to get its token and the command that starts its agent.</EmptyCard>}
       >
-        {(data) => (
-          <div className="table-wrap">
-            <table className="data" data-testid="directors-table">
-              <thead>
-                <tr>
-                  <th>Director</th>
-                  <th>State</th>
-                  <th>Agent</th>
-                  <th>Kernel · IPVS · ipvsadm</th>
-                  <th className="num">Applied / desired</th>
-                  <th>Last seen</th>
-                  <th>Problem</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.directors.map((d) => (
-                  <DirectorRow key={d.id} cluster={cluster} d={d} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {(data) => <DataTable testId="directors-table" columns={COLUMNS} rows={data.directors} row={(d) => <DirectorRow key={d.id} cluster={cluster} d={d} />} />}
       </QueryState>
       <RegisterDialog cluster={cluster} open={registering} onClose={() => setRegistering(false)} />
     </section>
   );
 }
+
+const COLUMNS: Column<DirectorStatus>[] = [
+  { header: 'Director' },
+  { header: 'State' },
+  { header: 'Agent' },
+  { header: 'Kernel · IPVS · ipvsadm' },
+  { header: 'Applied / desired', num: true },
+  { header: 'Last seen' },
+  { header: 'Problem' },
+];
 
 function DirectorRow({ cluster, d: fromQuery }: { cluster: string; d: DirectorStatus }) {
   const d = useDirectorStatus(cluster, fromQuery.name, fromQuery);
@@ -145,13 +131,7 @@ function RegisterDialog({ cluster, open, onClose }: { cluster: string; open: boo
         <TokenOnce token={created.token} command={created.agentCommand} onDone={close} />
       ) : (
         <form onSubmit={submit} className="stack" noValidate>
-          <Field
-            label="Name"
-            errors={errorIssues(error)
-              .filter((i) => i.path === 'name')
-              .map((i) => i.message)}
-            help="usually the host name, e.g. lvs-a.dc1"
-          >
+          <Field label="Name" errors={issuesAt(error, 'name')} help="usually the host name, e.g. lvs-a.dc1">
             <input type="text" value={name} onChange={(e) => setName(e.target.value)} autoFocus spellCheck={false} />
           </Field>
           <FormActions error={error} onCancel={close} submitLabel="Register" disabled={busy || !name.trim()} />

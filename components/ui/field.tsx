@@ -8,7 +8,8 @@ export function Field({ label, help, errors, children, className }: { label: Rea
   const errId = `${id}-err`;
   const bad = !!errors && errors.length > 0;
   const describedBy = [help ? helpId : null, bad ? errId : null].filter(Boolean).join(' ') || undefined;
-  const control = isValidElement(children) ? cloneElement(children, { id, 'aria-invalid': bad || undefined, 'aria-describedby': describedBy }) : children;
+  // a control may be marked invalid by its page even when the field shows no message of its own
+  const control = isValidElement(children) ? cloneElement(children, { id, 'aria-invalid': bad || children.props['aria-invalid'] || undefined, 'aria-describedby': describedBy }) : children;
   return (
     <div className={`field ${className ?? ''}`}>
       <label htmlFor={id}>{label}</label>
