@@ -11,7 +11,7 @@ import type { AuditEvent } from '@/lib/api/schemas';
 import { useAudit, useClusters } from '../data/queries';
 import { auditTone, dateTime } from '../format';
 import { issuesAt } from '../ui/errors';
-import { Field } from '../ui/field';
+import { Field, Options } from '../ui/field';
 import { FilterBar, useFilterForm } from '../ui/filters';
 import { EmptyCard, QueryState } from '../ui/states';
 import { TableHead, type Column } from '../ui/table';
@@ -59,11 +59,7 @@ export function AuditPage() {
         </Field>
         <Field label="Action">
           <select value={form.action} onChange={set('action')}>
-            {ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a === '' ? 'any' : a.endsWith('.') ? `${a}*` : a}
-              </option>
-            ))}
+            <Options values={ACTIONS} label={(a) => (a === '' ? 'any' : a.endsWith('.') ? `${a}*` : a)} />
           </select>
         </Field>
         <Field label="Cluster">

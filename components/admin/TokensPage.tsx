@@ -7,10 +7,10 @@ import { useTokens } from '../data/queries';
 import { useCreateToken, useRevokeToken } from '../data/mutations';
 import { ago, dateTime } from '../format';
 import { useSession } from '../session';
-import { CopyButton } from '../ui/copy';
+import { SecretLine } from '../ui/copy';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
 import { errorMessage, issuesAt } from '../ui/errors';
-import { Field } from '../ui/field';
+import { Field, Options } from '../ui/field';
 import { useToast } from '../ui/toast';
 import { useNow } from '../ui/hooks';
 import { AdminList } from './AdminList';
@@ -109,16 +109,7 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
       {secret ? (
         <div className="stack">
           <div className="notice warn">Copy it now: it is shown once and only its hash is stored.</div>
-          <div className="row">
-            <code
-              className="grow"
-              style={{ padding: '6px 8px', background: 'var(--bg-sunken)', border: '1px solid var(--border)', borderRadius: 6, overflowWrap: 'anywhere' }}
-              data-testid="api-token-secret"
-            >
-              {secret}
-            </code>
-            <CopyButton text={secret} />
-          </div>
+          <SecretLine secret={secret} testId="api-token-secret" />
           <div className="row end">
             <button type="button" className="btn primary" onClick={close}>
               Done
@@ -132,11 +123,7 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
           </Field>
           <Field label="Role" errors={at('role')} help="at most your own role">
             <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-              {roles.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
+              <Options values={roles} />
             </select>
           </Field>
           <Field label="Expires after (days)" errors={at('expiresInDays')} help="blank = never">

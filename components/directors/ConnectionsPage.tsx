@@ -8,7 +8,7 @@ import type { ConnEntry } from '@/lib/ipvs/stats';
 import { useConnections } from '../data/queries';
 import { exact, mmss, ago } from '../format';
 import { href } from '../links';
-import { Field } from '../ui/field';
+import { Field, Options } from '../ui/field';
 import { FilterBar, useFilterForm } from '../ui/filters';
 import { EmptyCard, Loading, QueryState } from '../ui/states';
 import { DataTable, type Column } from '../ui/table';
@@ -90,11 +90,7 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
         </Field>
         <Field label="State">
           <select value={form.state} onChange={set('state')}>
-            {STATES.map((s) => (
-              <option key={s} value={s}>
-                {s || 'any'}
-              </option>
-            ))}
+            <Options values={STATES} label={(s) => s || 'any'} />
           </select>
         </Field>
         <Field label="Persistence templates">
@@ -135,11 +131,7 @@ export function ConnectionsPage({ cluster, director }: { cluster: string; direct
                     setOffset(0);
                   }}
                 >
-                  {PAGE_SIZES.map((n) => (
-                    <option key={n} value={n}>
-                      {n}
-                    </option>
-                  ))}
+                  <Options values={PAGE_SIZES} />
                 </select>
               </label>
               <button type="button" className="btn small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - limit))}>

@@ -17,7 +17,7 @@ import { DataTable, type Column } from '../ui/table';
 import { useToast } from '../ui/toast';
 import { DirectorStaleBadge, DirectorStateBadge } from './DirectorState';
 import { useDirectorStatus } from '../live/director-status';
-import { CopyButton } from '../ui/copy';
+import { CopyButton, SecretLine } from '../ui/copy';
 
 export function DirectorsPage({ cluster }: { cluster: string }) {
   const q = useDirectors(cluster);
@@ -153,16 +153,7 @@ export function TokenOnce({ token, command, onDone }: { token: string; command: 
       </div>
       <div className="field">
         <span className="label">Token</span>
-        <div className="row">
-          <code
-            className="grow"
-            style={{ padding: '6px 8px', background: 'var(--bg-sunken)', border: '1px solid var(--border)', borderRadius: 6, overflowWrap: 'anywhere' }}
-            data-testid="director-token"
-          >
-            {token}
-          </code>
-          <CopyButton text={token} />
-        </div>
+        <SecretLine secret={token} testId="director-token" />
       </div>
       <div className="field">
         <span className="label">On the director, as root</span>

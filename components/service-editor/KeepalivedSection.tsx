@@ -4,7 +4,7 @@
 // script settings), each real server's own check, the sorry server, the quorum and the group
 // label. Every field shows the issues VirtualServiceSchema reports at its path.
 import { FORWARDING, DNS_TYPES, HEALTH_CHECK_TYPES, type HealthCheck } from '@/lib/ipvs/model';
-import { Field } from '../ui/field';
+import { Field, Options } from '../ui/field';
 import { emptyHealthCheck, type HealthCheckForm, type RealServerForm, type ServiceForm } from './form';
 import type { CheckMoreForm } from './health-form';
 import type { FieldErrors, SectionProps } from './section';
@@ -25,11 +25,7 @@ const TYPE_LABEL: Record<HealthCheck['type'], string> = {
 export function CheckTypeOptions() {
   return (
     <>
-      {HEALTH_CHECK_TYPES.map((t) => (
-        <option key={t} value={t}>
-          {TYPE_LABEL[t]}
-        </option>
-      ))}
+      <Options values={HEALTH_CHECK_TYPES} label={(t) => TYPE_LABEL[t]} />
     </>
   );
 }
@@ -92,11 +88,7 @@ function MoreFields({ hc, set, at, e, readOnly }: { hc: HealthCheckForm; set: (p
           <Field label="Query type" errors={e(p('dnsType'))}>
             <select value={m.dnsType} disabled={readOnly} onChange={(ev) => set({ dnsType: ev.target.value })}>
               <option value="">SOA (keepalived's default)</option>
-              {DNS_TYPES.map((d) => (
-                <option key={d} value={d}>
-                  {d}
-                </option>
-              ))}
+              <Options values={DNS_TYPES} />
             </select>
           </Field>
           <Text label="Query name" path={p('dnsName')} value={m.dnsName} onChange={(v) => set({ dnsName: v })} e={e} readOnly={readOnly} help='blank = "."' />
@@ -226,11 +218,7 @@ export function KeepalivedSection({ form: d, update: setD, errs: e, readOnly }: 
           <Text label="Port" path="sorryServer.port" value={d.sorry.port} onChange={(v) => setSorry({ port: v })} e={e} readOnly={readOnly} help="blank = the service's" />
           <Field label="Forwarding" errors={e('sorryServer.forwarding')}>
             <select value={d.sorry.forwarding} disabled={readOnly} onChange={(ev) => setSorry({ forwarding: ev.target.value as ServiceForm['sorry']['forwarding'] })}>
-              {FORWARDING.map((f) => (
-                <option key={f} value={f}>
-                  {f}
-                </option>
-              ))}
+              <Options values={FORWARDING} />
             </select>
           </Field>
           <Text label="Weight" path="sorryServer.weight" value={d.sorry.weight} onChange={(v) => setSorry({ weight: v })} e={e} readOnly={readOnly} />

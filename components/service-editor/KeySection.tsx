@@ -1,7 +1,7 @@
 'use client';
 // The service's key: protocol and VIP:port, or firewall mark and family. Locked when editing.
 import { PROTOCOLS } from '@/lib/ipvs/model';
-import { Field } from '../ui/field';
+import { Field, Options } from '../ui/field';
 import type { ServiceForm } from './form';
 import type { SectionProps } from './section';
 import styles from './editor.module.css';
@@ -18,11 +18,7 @@ export function KeySection({ form: d, update, errs: e, touch, readOnly, keyLocke
       <div className={styles.grid}>
         <Field label="Protocol" errors={e('protocol')} help={keyLocked ? 'The service key; changing it means delete + add.' : undefined}>
           <select value={d.protocol} disabled={locked} onChange={(ev) => set('protocol', ev.target.value as ServiceForm['protocol'])}>
-            {[...PROTOCOLS, 'fwmark'].map((p) => (
-              <option key={p} value={p}>
-                {PROTO_LABEL[p]}
-              </option>
-            ))}
+            <Options values={[...PROTOCOLS, 'fwmark']} label={(p) => PROTO_LABEL[p]} />
           </select>
         </Field>
         {fwm ? (

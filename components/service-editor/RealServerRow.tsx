@@ -7,6 +7,7 @@ import { FORWARDING_HELP } from '../ipvs-help';
 import { REAL_SERVER_FORM_FIELDS, toggleQuiesce, type RealServerForm } from './form';
 import { RealServerLive, type RealServerLiveInfo } from './RealServerLive';
 import styles from './editor.module.css';
+import { Options } from '../ui/field';
 
 /** The numeric cells after forwarding, in column order: the form field and how its input is labelled. */
 const NUMBER_CELLS = [
@@ -82,11 +83,7 @@ export function RealServerRow({
             onChange={(ev) => set({ forwarding: ev.target.value as RealServerForm['forwarding'] })}
             title={FORWARDING_HELP[r.forwarding].help}
           >
-            {FORWARDING.map((f) => (
-              <option key={f} value={f}>
-                {FORWARDING_HELP[f].flag} {f === 'route' ? 'Route (DR)' : f === 'masq' ? 'Masq (NAT)' : 'Tunnel'}
-              </option>
-            ))}
+            <Options values={FORWARDING} label={(f) => `${FORWARDING_HELP[f].flag} ${f === 'route' ? 'Route (DR)' : f === 'masq' ? 'Masq (NAT)' : 'Tunnel'}`} />
           </select>
         </td>
         {NUMBER_CELLS.map(([field, label]) => (
@@ -143,11 +140,7 @@ export function RealServerRow({
                       disabled={readOnly}
                       onChange={(ev) => set({ tunnelType: ev.target.value as RealServerForm['tunnelType'] })}
                     >
-                      {TUNNEL_TYPES.map((t) => (
-                        <option key={t} value={t}>
-                          {t}
-                        </option>
-                      ))}
+                      <Options values={TUNNEL_TYPES} />
                     </select>
                   </label>
                   {(r.tunnelType || 'ipip') === 'gue' ? (
@@ -175,11 +168,7 @@ export function RealServerRow({
                         disabled={readOnly}
                         onChange={(ev) => set({ tunnelChecksum: ev.target.value as RealServerForm['tunnelChecksum'] })}
                       >
-                        {TUNNEL_CSUM.filter((c) => r.tunnelType === 'gue' || c !== 'remcsum').map((c) => (
-                          <option key={c} value={c}>
-                            --tun-{c}
-                          </option>
-                        ))}
+                        <Options values={TUNNEL_CSUM.filter((c) => r.tunnelType === 'gue' || c !== 'remcsum')} label={(c) => <>--tun-{c}</>} />
                       </select>
                     </label>
                   ) : null}

@@ -1,5 +1,5 @@
 // A labelled form field with help text and its schema issues, wired for screen readers.
-import { useId, type ReactElement, type ReactNode } from 'react';
+import { useId, type InputHTMLAttributes, type ReactElement, type ReactNode } from 'react';
 import { cloneElement, isValidElement } from 'react';
 
 export function Field({ label, help, errors, children, className }: { label: ReactNode; help?: ReactNode; errors?: string[]; children: ReactElement<Record<string, unknown>>; className?: string }) {
@@ -24,5 +24,36 @@ export function Field({ label, help, errors, children, className }: { label: Rea
         </div>
       ) : null}
     </div>
+  );
+}
+
+type FieldFrame = { label: ReactNode; help?: ReactNode; errors?: string[]; className?: string };
+
+/** The repeated form row: a Field around a one-line text input that hands back its new value. */
+export function TextField({
+  label,
+  help,
+  errors,
+  className,
+  onChange,
+  ...input
+}: FieldFrame & { value: string; onChange: (value: string) => void } & Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | 'value'>) {
+  return (
+    <Field label={label} help={help} errors={errors} className={className}>
+      <input type="text" {...input} onChange={(ev) => onChange(ev.target.value)} />
+    </Field>
+  );
+}
+
+/** The <option>s of a select: one per value, labelled by `label` (the value itself by default). */
+export function Options<T extends string | number>({ values, label }: { values: readonly T[]; label?: (value: T) => ReactNode }) {
+  return (
+    <>
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {label ? label(v) : v}
+        </option>
+      ))}
+    </>
   );
 }
