@@ -4,11 +4,11 @@ import { SCHEDULERS } from '@/lib/ipvs/model';
 import { SCHEDULER_HELP, SCHED_FLAG_HELP, flagsFor } from '../ipvs-help';
 import { Field, Options } from '../ui/field';
 import { renameFlags, type ServiceForm } from './form';
-import type { SectionProps } from './section';
+import { formSetter, type SectionProps } from './section';
 import styles from './editor.module.css';
 
 export function SchedulingSection({ form: d, update, errs: e, readOnly }: SectionProps) {
-  const set = <K extends keyof ServiceForm>(k: K, v: ServiceForm[K]) => update((x) => ({ ...x, [k]: v }));
+  const set = formSetter(update);
   const flagChoices = flagsFor(d.scheduler);
   const flagIssues = e.under('schedFlags');
   return (

@@ -1,5 +1,5 @@
 // A labelled form field with help text and its schema issues, wired for screen readers.
-import { useId, type InputHTMLAttributes, type ReactElement, type ReactNode } from 'react';
+import { useId, type CSSProperties, type InputHTMLAttributes, type ReactElement, type ReactNode } from 'react';
 import { cloneElement, isValidElement } from 'react';
 
 export function Field({ label, help, errors, children, className }: { label: ReactNode; help?: ReactNode; errors?: string[]; children: ReactElement<Record<string, unknown>>; className?: string }) {
@@ -55,5 +55,26 @@ export function Options<T extends string | number>({ values, label }: { values: 
         </option>
       ))}
     </>
+  );
+}
+
+/** A checkbox row: a setting that is on or off, its text the label. */
+export function Check({
+  checked,
+  onChange,
+  readOnly,
+  children,
+  className,
+  style,
+  ...input
+}: { checked: boolean; onChange: (on: boolean) => void; readOnly: boolean; children: ReactNode; className?: string; style?: CSSProperties } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'checked' | 'onChange' | 'type' | 'style' | 'className' | 'children'
+>) {
+  return (
+    <label className={className ? `check ${className}` : 'check'} style={style}>
+      <input type="checkbox" checked={checked} disabled={readOnly} onChange={(ev) => onChange(ev.target.checked)} {...input} />
+      {children}
+    </label>
   );
 }
