@@ -1,10 +1,13 @@
 'use client';
 // Persistence (-p timeout, -M granularity, --pe sip) and one-packet scheduling (-o).
-import { Check, TextField } from '../ui/field';
+import { Check } from '../ui/field';
+import { formTextFields } from './fields';
 import { formSetter, type SectionProps } from './section';
 import styles from './editor.module.css';
 
-export function PersistenceSection({ form: d, update, errs: e, touch, readOnly }: SectionProps) {
+export function PersistenceSection(section: SectionProps) {
+  const { form: d, update, errs: e, touch, readOnly } = section;
+  const text = formTextFields(section, readOnly);
   const set = formSetter(update);
   const fwm = d.protocol === 'fwmark';
   return (
@@ -16,26 +19,12 @@ export function PersistenceSection({ form: d, update, errs: e, touch, readOnly }
         </Check>
         {d.persistent ? (
           <>
-            <TextField
-              label="Timeout (s)"
-              errors={e('persistence.timeout')}
-              help="1 s – 31 days; ipvsadm's -p default is 360"
-              inputMode="numeric"
-              value={d.persistenceTimeout}
-              disabled={readOnly}
-              onChange={(v) => set('persistenceTimeout', v)}
-              onBlur={touch('persistence.timeout')}
-            />
-            <TextField
-              label="Granularity (-M)"
-              errors={e('persistence.netmask')}
-              help={(fwm ? d.family === 'inet6' : d.address.includes(':')) ? 'IPv6 prefix length, e.g. 64; blank = /128' : 'dotted mask, e.g. 255.255.255.0; blank = /32'}
-              value={d.netmask}
-              disabled={readOnly}
-              onChange={(v) => set('netmask', v)}
-              onBlur={touch('persistence.netmask')}
-              spellCheck={false}
-            />
+            {text('Timeout (s)', 'persistenceTimeout', { path: 'persistence.timeout', help: "1 s – 31 days; ipvsadm's -p default is 360", inputMode: 'numeric' })}
+            {text('Granularity (-M)', 'netmask', {
+              path: 'persistence.netmask',
+              help: (fwm ? d.family === 'inet6' : d.address.includes(':')) ? 'IPv6 prefix length, e.g. 64; blank = /128' : 'dotted mask, e.g. 255.255.255.0; blank = /32',
+              spellCheck: false,
+            })}
             <Check className={styles.span2} checked={d.sipPe} readOnly={readOnly} onChange={(on) => set('sipPe', on)}>
               SIP persistence engine (--pe sip): persist on the Call-ID
             </Check>

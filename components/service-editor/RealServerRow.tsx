@@ -16,6 +16,8 @@ const NUMBER_CELLS = [
   ['lowerThreshold', 'lower threshold'],
 ] as const satisfies readonly (readonly [keyof RealServerForm, string])[];
 
+type NumberField = 'weight' | 'upperThreshold' | 'lowerThreshold' | 'tunnelPort' | 'drainTimeout';
+
 export function RealServerRow({
   r,
   i,
@@ -43,6 +45,20 @@ export function RealServerRow({
   const port = r.port.trim() || servicePort;
   const info = live?.get(realServerKeyId({ address: r.address, port: Number(port) || 0 }));
   const quiesced = r.weight.trim() === '0';
+  /** a number the admin types for this server: its form field, how it is read out, its issues at `path` */
+  const numberInput = (field: NumberField, label: string, className: string | undefined, path: string = field) => (
+    <input
+      className={className}
+      type="text"
+      inputMode="numeric"
+      aria-label={`${label} of ${who}`}
+      aria-invalid={bad(path)}
+      value={r[field]}
+      disabled={readOnly}
+      onChange={(ev) => set({ [field]: ev.target.value })}
+      onBlur={touch(path)}
+    />
+  );
   return (
     <>
       <tr className={r.drain ? styles.draining : undefined} data-testid={`rs-row-${i}`}>
@@ -87,19 +103,7 @@ export function RealServerRow({
           </select>
         </td>
         {NUMBER_CELLS.map(([field, label]) => (
-          <td key={field}>
-            <input
-              className={styles.num}
-              type="text"
-              inputMode="numeric"
-              aria-label={`${label} of ${who}`}
-              aria-invalid={bad(field)}
-              value={r[field]}
-              disabled={readOnly}
-              onChange={(ev) => set({ [field]: ev.target.value })}
-              onBlur={touch(field)}
-            />
-          </td>
+          <td key={field}>{numberInput(field, label, styles.num)}</td>
         ))}
         <td className={styles.state}>
           <RealServerLive info={info} quiesced={quiesced} draining={r.drain} />
@@ -143,22 +147,7 @@ export function RealServerRow({
                       <Options values={TUNNEL_TYPES} />
                     </select>
                   </label>
-                  {(r.tunnelType || 'ipip') === 'gue' ? (
-                    <label className="small">
-                      --tun-port{' '}
-                      <input
-                        className={styles.port}
-                        type="text"
-                        inputMode="numeric"
-                        aria-label={`tunnel port of ${who}`}
-                        aria-invalid={bad('tunnelPort')}
-                        value={r.tunnelPort}
-                        disabled={readOnly}
-                        onChange={(ev) => set({ tunnelPort: ev.target.value })}
-                        onBlur={touch('tunnelPort')}
-                      />
-                    </label>
-                  ) : null}
+                  {(r.tunnelType || 'ipip') === 'gue' ? <label className="small">--tun-port {numberInput('tunnelPort', 'tunnel port', styles.port)}</label> : null}
                   {(r.tunnelType || 'ipip') !== 'ipip' ? (
                     <label className="small">
                       Checksum{' '}
@@ -174,22 +163,7 @@ export function RealServerRow({
                   ) : null}
                 </>
               ) : null}
-              {r.drain ? (
-                <label className="small">
-                  Drain timeout (s){' '}
-                  <input
-                    className={styles.num}
-                    type="text"
-                    inputMode="numeric"
-                    aria-label={`drain timeout of ${who}`}
-                    aria-invalid={bad('drain.timeout')}
-                    value={r.drainTimeout}
-                    disabled={readOnly}
-                    onChange={(ev) => set({ drainTimeout: ev.target.value })}
-                    onBlur={touch('drain.timeout')}
-                  />
-                </label>
-              ) : null}
+              {r.drain ? <label className="small">Drain timeout (s) {numberInput('drainTimeout', 'drain timeout', styles.num, 'drain.timeout')}</label> : null}
             </div>
           </td>
         </tr>
