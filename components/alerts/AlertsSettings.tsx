@@ -12,7 +12,7 @@ import { errorIssues, errorMessage, issuesAt } from '../ui/errors';
 import { Field } from '../ui/field';
 import { QueryState } from '../ui/states';
 import { actionsColumn, DataTable, type Column } from '../ui/table';
-import { useToast } from '../ui/toast';
+import { useAttempt, useToast } from '../ui/toast';
 
 const KIND_LABEL: Record<AlertKind, string> = {
   nack: 'NACK',
@@ -110,14 +110,12 @@ function WebhookTargets({ cluster }: { cluster: string }) {
   const upd = useUpdateAlertTarget(cluster);
   const del = useDeleteAlertTarget(cluster);
   const toast = useToast();
-  const act = async (what: string, f: () => Promise<unknown>) => {
-    try {
+  const attempt = useAttempt();
+  const act = (what: string, f: () => Promise<unknown>) =>
+    attempt(`${what} failed`, async () => {
       await f();
       toast.show('ok', what);
-    } catch (err) {
-      toast.show('bad', `${what} failed`, errorMessage(err));
-    }
-  };
+    });
   return (
     <section className="card stack" aria-label="Webhook targets">
       <h2>Webhook targets</h2>

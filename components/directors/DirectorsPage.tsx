@@ -10,11 +10,11 @@ import { ago, dateTime, engineLabel } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
-import { errorMessage, issuesAt } from '../ui/errors';
+import { issuesAt } from '../ui/errors';
 import { Field } from '../ui/field';
 import { EmptyCard, QueryState } from '../ui/states';
 import { DataTable, type Column } from '../ui/table';
-import { useToast } from '../ui/toast';
+import { useAttempt, useToast } from '../ui/toast';
 import { DirectorStaleBadge, DirectorStateBadge } from './DirectorState';
 import { useDirectorStatus } from '../live/director-status';
 import { CopyButton, SecretLine } from '../ui/copy';
@@ -179,27 +179,21 @@ export function TokenOnce({ token, command, onDone }: { token: string; command: 
 
 export function RevokeButton({ cluster, d }: { cluster: string; d: DirectorStatus }) {
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
   const toast = useToast();
+  const attempt = useAttempt();
   const revokeDirector = useRevokeDirector(cluster);
-  const revoke = async () => {
-    setBusy(true);
-    try {
+  const revoke = () =>
+    attempt('Revoke failed', async () => {
       await revokeDirector.mutateAsync(d.name);
       toast.show('ok', `Director ${d.name} revoked`, 'Its agent was disconnected; its token no longer works.');
       setOpen(false);
-    } catch (e) {
-      toast.show('bad', 'Revoke failed', errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <>
       <button type="button" className="btn danger" onClick={() => setOpen(true)} disabled={d.revoked}>
         Revoke token…
       </button>
-      <ConfirmDialog open={open} title={`Revoke ${d.name}?`} confirmLabel="Revoke" danger busy={busy} onConfirm={revoke} onClose={() => setOpen(false)}>
+      <ConfirmDialog open={open} title={`Revoke ${d.name}?`} confirmLabel="Revoke" danger busy={revokeDirector.isPending} onConfirm={revoke} onClose={() => setOpen(false)}>
         <p>The agent is disconnected at once and its token stops working. The director keeps its current IPVS table (agents never flush), but nothing updates it any more.</p>
       </ConfirmDialog>
     </>

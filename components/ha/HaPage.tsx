@@ -7,10 +7,9 @@ import { useClusterHa } from '../data/queries';
 import { useDemoFailover } from '../data/mutations';
 import { ago } from '../format';
 import { Can } from '../session';
-import { errorMessage } from '../ui/errors';
 import { QueryState } from '../ui/states';
 import { DataTable, type Column } from '../ui/table';
-import { useToast } from '../ui/toast';
+import { useAttempt, useToast } from '../ui/toast';
 import { HaFacts } from './HaFacts';
 
 const STATE_BADGE: Record<VipOwnershipView['state'], { tone: string; label: string }> = {
@@ -127,14 +126,13 @@ function FailoverTimeline({ failovers }: { failovers: HaView['failovers'] }) {
 
 function DemoFailoverButton({ cluster }: { cluster: string }) {
   const toast = useToast();
+  const attempt = useAttempt();
   const failover = useDemoFailover(cluster);
   const run = async () => {
-    try {
+    await attempt('Demo failover refused', async () => {
       const r = await failover.mutateAsync();
       toast.show('ok', `Failing over from ${r.from} to ${r.to}`, 'the simulated VRRP segment elects the other director; the owner changes within seconds');
-    } catch (e) {
-      toast.show('bad', 'Demo failover refused', errorMessage(e));
-    }
+    });
   };
   return (
     <button type="button" className="btn" onClick={run} disabled={failover.isPending} data-testid="demo-failover" title="demo only: lower the master's priority on the simulated VRRP segment">
