@@ -1,9 +1,10 @@
 'use client';
 // The skeleton the admin list pages (Users, API tokens) share: a title with a line of help, a
-// "New …" button that opens the page's create dialog, and the query's rows in one table with
+// "New …" button that opens the page's create dialog, and the query's rows in one DataTable with
 // QueryState's loading / error / empty states. Each page brings its columns, row and dialogs.
 import { useState, type ReactNode } from 'react';
-import { Empty, QueryState, type QueryLike } from '../ui/states';
+import { actionsColumn, DataTable } from '../ui/table';
+import { EmptyCard, QueryState, type QueryLike } from '../ui/states';
 
 export function AdminList<D, T>({
   title,
@@ -24,7 +25,7 @@ export function AdminList<D, T>({
   rows: (data: D) => T[];
   emptyTitle: string;
   testId: string;
-  /** header labels; the last (actions) column has no visible label */
+  /** header labels; an actions column with no visible label follows them */
   columns: string[];
   row: (item: T) => ReactNode;
   /** the create dialog, open while `open` */
@@ -43,32 +44,8 @@ export function AdminList<D, T>({
           {newLabel}
         </button>
       </div>
-      <QueryState
-        query={query}
-        isEmpty={(d) => rows(d).length === 0}
-        empty={
-          <div className="card">
-            <Empty title={emptyTitle} />
-          </div>
-        }
-      >
-        {(data) => (
-          <div className="table-wrap">
-            <table className="data" data-testid={testId}>
-              <thead>
-                <tr>
-                  {columns.map((c) => (
-                    <th key={c}>{c}</th>
-                  ))}
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>{rows(data).map(row)}</tbody>
-            </table>
-          </div>
-        )}
+      <QueryState query={query} isEmpty={(d) => rows(d).length === 0} empty={<EmptyCard title={emptyTitle} />}>
+        {(data) => <DataTable testId={testId} columns={[...columns.map((header) => ({ header })), actionsColumn()]} rows={rows(data)} row={row} />}
       </QueryState>
       {create(creating, () => setCreating(false))}
     </div>

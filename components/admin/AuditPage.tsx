@@ -5,13 +5,16 @@
 // Pages of 100 events pile up as the admin reads on ("Older events", or scrolling near the end),
 // so the table renders only the rows on screen (react-virtual, fixed row height, in a scroll box
 // under a sticky header; ↑/↓/Home/End move between rows): thousands of events cost a screenful.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { AuditEvent } from '@/lib/api/schemas';
 import { useAudit, useClusters } from '../data/queries';
 import { auditTone, dateTime } from '../format';
-import { errorIssues } from '../ui/errors';
-import { Empty, QueryState } from '../ui/states';
+import { issuesAt } from '../ui/errors';
+import { Field, Options } from '../ui/field';
+import { FilterBar, useFilterForm } from '../ui/filters';
+import { EmptyCard, QueryState } from '../ui/states';
+import { TableHead, type Column } from '../ui/table';
 
 type Filter = { actor: string; action: string; cluster: string; from: string; to: string };
 const ACTIONS = ['', 'login.', 'login.failure', 'revision.', 'revision.create', 'revision.rollback', 'revision.import', 'director.', 'user.', 'token.', 'cluster.'];
@@ -20,8 +23,7 @@ const ACTIONS = ['', 'login.', 'login.failure', 'revision.', 'revision.create', 
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
 export function AuditPage() {
-  const [form, setForm] = useState<Filter>({ actor: '', action: '', cluster: '', from: '', to: '' });
-  const [filter, setFilter] = useState<Filter>(form);
+  const { form, filter, set, apply, reset } = useFilterForm<Filter>({ actor: '', action: '', cluster: '', from: '', to: '' });
   const clusters = useClusters({ refetchInterval: false });
   const query = {
     ...(filter.actor ? { actor: filter.actor } : {}),
@@ -32,13 +34,9 @@ export function AuditPage() {
     limit: 100,
   };
   const q = useAudit(query);
-  const set = (k: keyof Filter) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setForm((f) => ({ ...f, [k]: e.target.value }));
   const events = q.data?.pages.flatMap((p) => p.events) ?? [];
-  const fieldErr = (p: string) =>
-    errorIssues(q.error)
-      .filter((i) => i.path === p)
-      .map((i) => i.message)
-      .join('; ');
+  // the query's error names the bad field; QueryState shows its message
+  const invalid = (p: string) => issuesAt(q.error, p).length > 0 || undefined;
   return (
     <div className="page">
       <div className="page-head">
@@ -47,32 +45,25 @@ export function AuditPage() {
           <div className="sub">Every change and every sign-in, newest first. Append-only.</div>
         </div>
       </div>
-      <form
-        className="card row"
-        style={{ alignItems: 'flex-end', gap: 12, marginBottom: 16 }}
-        onSubmit={(e) => {
-          e.preventDefault();
-          setFilter(form);
-        }}
-        aria-label="Filters"
+      <FilterBar
+        onApply={apply}
+        style={{ marginBottom: 16 }}
+        after={
+          <button type="button" className="btn ghost" onClick={reset}>
+            Clear
+          </button>
+        }
       >
-        <div className="field">
-          <label htmlFor="a-actor">Actor</label>
-          <input id="a-actor" type="text" value={form.actor} onChange={set('actor')} placeholder="admin, token:ci, agent:lvs-a" />
-        </div>
-        <div className="field">
-          <label htmlFor="a-action">Action</label>
-          <select id="a-action" value={form.action} onChange={set('action')}>
-            {ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a === '' ? 'any' : a.endsWith('.') ? `${a}*` : a}
-              </option>
-            ))}
+        <Field label="Actor">
+          <input type="text" value={form.actor} onChange={set('actor')} placeholder="admin, token:ci, agent:lvs-a" />
+        </Field>
+        <Field label="Action">
+          <select value={form.action} onChange={set('action')}>
+            <Options values={ACTIONS} label={(a) => (a === '' ? 'any' : a.endsWith('.') ? `${a}*` : a)} />
           </select>
-        </div>
-        <div className="field">
-          <label htmlFor="a-cluster">Cluster</label>
-          <select id="a-cluster" value={form.cluster} onChange={set('cluster')}>
+        </Field>
+        <Field label="Cluster">
+          <select value={form.cluster} onChange={set('cluster')}>
             <option value="">any</option>
             {(clusters.data?.clusters ?? []).map((c) => (
               <option key={c.id} value={c.name}>
@@ -80,40 +71,15 @@ export function AuditPage() {
               </option>
             ))}
           </select>
-        </div>
-        <div className="field">
-          <label htmlFor="a-from">From</label>
-          <input id="a-from" type="datetime-local" value={form.from} onChange={set('from')} aria-invalid={!!fieldErr('from') || undefined} />
-        </div>
-        <div className="field">
-          <label htmlFor="a-to">To</label>
-          <input id="a-to" type="datetime-local" value={form.to} onChange={set('to')} aria-invalid={!!fieldErr('to') || undefined} />
-        </div>
-        <button type="submit" className="btn primary">
-          Filter
-        </button>
-        <button
-          type="button"
-          className="btn ghost"
-          onClick={() => {
-            const empty = { actor: '', action: '', cluster: '', from: '', to: '' };
-            setForm(empty);
-            setFilter(empty);
-          }}
-        >
-          Clear
-        </button>
-      </form>
-      <QueryState
-        query={q}
-        rows={8}
-        isEmpty={() => events.length === 0}
-        empty={
-          <div className="card">
-            <Empty title="No events match" />
-          </div>
-        }
-      >
+        </Field>
+        <Field label="From">
+          <input type="datetime-local" value={form.from} onChange={set('from')} aria-invalid={invalid('from')} />
+        </Field>
+        <Field label="To">
+          <input type="datetime-local" value={form.to} onChange={set('to')} aria-invalid={invalid('to')} />
+        </Field>
+      </FilterBar>
+      <QueryState query={q} rows={8} isEmpty={() => events.length === 0} empty={<EmptyCard title="No events match" />}>
         {() => (
           <>
             <AuditTable events={events} onNearEnd={() => (q.hasNextPage && !q.isFetchingNextPage ? void q.fetchNextPage() : undefined)} />
@@ -134,7 +100,16 @@ export function AuditPage() {
 
 /** every row has this height (one line per cell, ellipsis): the virtualizer never measures rows */
 const ROW_HEIGHT = 34;
-const COLUMNS = 8;
+const COLUMNS: Column<AuditEvent>[] = [
+  { header: 'Time' },
+  { header: 'Actor' },
+  { header: 'Action' },
+  { header: 'Cluster' },
+  { header: 'Target' },
+  { header: 'Revision', num: true },
+  { header: 'Client' },
+  { header: 'Details' },
+];
 
 function AuditTable({ events, onNearEnd }: { events: AuditEvent[]; onNearEnd: () => void }) {
   const scroller = useRef<HTMLDivElement>(null);
@@ -184,36 +159,26 @@ function AuditTable({ events, onNearEnd }: { events: AuditEvent[]; onNearEnd: ()
           <col style={{ width: 120 }} />
           <col />
         </colgroup>
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Cluster</th>
-            <th>Target</th>
-            <th className="num">Revision</th>
-            <th>Client</th>
-            <th>Details</th>
-          </tr>
-        </thead>
+        <TableHead columns={COLUMNS} />
         <tbody onKeyDown={onKeyDown}>
-          {padTop > 0 ? (
-            <tr aria-hidden="true" style={{ height: padTop }}>
-              <td colSpan={COLUMNS} style={{ padding: 0, border: 0 }} />
-            </tr>
-          ) : null}
+          <SpacerRow height={padTop} />
           {items.map((vi) => (
             <AuditRow key={vi.key} index={vi.index} e={events[vi.index]!} />
           ))}
-          {padBottom > 0 ? (
-            <tr aria-hidden="true" style={{ height: padBottom }}>
-              <td colSpan={COLUMNS} style={{ padding: 0, border: 0 }} />
-            </tr>
-          ) : null}
+          <SpacerRow height={padBottom} />
         </tbody>
       </table>
     </div>
   );
+}
+
+/** stands for the rows above or below the ones on screen, so the scroll bar is true */
+function SpacerRow({ height }: { height: number }) {
+  return height > 0 ? (
+    <tr aria-hidden="true" style={{ height }}>
+      <td colSpan={COLUMNS.length} style={{ padding: 0, border: 0 }} />
+    </tr>
+  ) : null;
 }
 
 const cell: React.CSSProperties = { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' };

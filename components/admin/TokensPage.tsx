@@ -7,13 +7,14 @@ import { useTokens } from '../data/queries';
 import { useCreateToken, useRevokeToken } from '../data/mutations';
 import { ago, dateTime } from '../format';
 import { useSession } from '../session';
-import { CopyButton } from '../ui/copy';
+import { SecretLine } from '../ui/copy';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
-import { errorMessage, issuesAt } from '../ui/errors';
-import { Field } from '../ui/field';
-import { useToast } from '../ui/toast';
+import { issuesAt } from '../ui/errors';
+import { Field, Options } from '../ui/field';
+import { useAttempt, useToast } from '../ui/toast';
 import { useNow } from '../ui/hooks';
 import { AdminList } from './AdminList';
+import { useSubmit } from '../ui/submit';
 
 export function TokensPage() {
   const q = useTokens();
@@ -43,15 +44,14 @@ function TokenRow({ t }: { t: ApiToken }) {
   const [revoking, setRevoking] = useState(false);
   const revokeToken = useRevokeToken();
   const toast = useToast();
+  const attempt = useAttempt();
   const now = useNow(60_000);
   const expired = t.expiresAt !== null && now !== null && new Date(t.expiresAt).getTime() < now;
   const revoke = async () => {
-    try {
+    await attempt('Revoke failed', async () => {
       await revokeToken.mutateAsync(t.id);
       toast.show('ok', `Token ${t.name} revoked`);
-    } catch (e) {
-      toast.show('bad', 'Revoke failed', errorMessage(e));
-    }
+    });
     setRevoking(false);
   };
   return (
@@ -84,7 +84,6 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [days, setDays] = useState('90');
-  const [error, setError] = useState<unknown>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const createToken = useCreateToken();
   const at = (p: string) => issuesAt(error, p);
@@ -94,31 +93,17 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
     setError(null);
     onClose();
   };
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    try {
-      const r = await createToken.mutateAsync({ name, role, expiresInDays: days === '' ? null : Number(days) });
-      setSecret(r.secret);
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const { error, setError, submit } = useSubmit(async () => {
+    const r = await createToken.mutateAsync({ name, role, expiresInDays: days === '' ? null : Number(days) });
+    setSecret(r.secret);
+  });
   const roles = (['viewer', 'operator', 'admin'] as const).filter((r) => ROLE_RANK[r] <= ROLE_RANK[myRole]);
   return (
     <Dialog open={open} onClose={close} title={secret ? 'Token created' : 'New API token'}>
       {secret ? (
         <div className="stack">
           <div className="notice warn">Copy it now: it is shown once and only its hash is stored.</div>
-          <div className="row">
-            <code
-              className="grow"
-              style={{ padding: '6px 8px', background: 'var(--bg-sunken)', border: '1px solid var(--border)', borderRadius: 6, overflowWrap: 'anywhere' }}
-              data-testid="api-token-secret"
-            >
-              {secret}
-            </code>
-            <CopyButton text={secret} />
-          </div>
+          <SecretLine secret={secret} testId="api-token-secret" />
           <div className="row end">
             <button type="button" className="btn primary" onClick={close}>
               Done
@@ -132,11 +117,7 @@ function CreateTokenDialog({ open, onClose }: { open: boolean; onClose: () => vo
           </Field>
           <Field label="Role" errors={at('role')} help="at most your own role">
             <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-              {roles.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
+              <Options values={roles} />
             </select>
           </Field>
           <Field label="Expires after (days)" errors={at('expiresInDays')} help="blank = never">

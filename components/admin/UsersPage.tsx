@@ -8,11 +8,12 @@ import { useCreateUser, useDeleteUser, useUpdateUser } from '../data/mutations';
 import { ago, ROLE_HELP } from '../format';
 import { useSession } from '../session';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
-import { errorIssues, errorMessage, issuesAt } from '../ui/errors';
+import { errorIssues, issuesAt } from '../ui/errors';
 import { Field } from '../ui/field';
 import { ErrorState } from '../ui/states';
-import { useToast } from '../ui/toast';
+import { useAttempt, useToast } from '../ui/toast';
 import { AdminList } from './AdminList';
+import { useSubmit } from '../ui/submit';
 
 export function UsersPage() {
   const { can, me } = useSession();
@@ -47,23 +48,20 @@ function UserRow({ u, self }: { u: User; self: boolean }) {
   const updateUser = useUpdateUser();
   const deleteUser = useDeleteUser();
   const toast = useToast();
+  const attempt = useAttempt();
   const [pw, setPw] = useState(false);
   const [del, setDel] = useState(false);
   const update = async (body: Parameters<typeof api.updateUser>[1], what: string) => {
-    try {
+    await attempt(`Could not update ${u.username}`, async () => {
       await updateUser.mutateAsync({ id: u.id, body });
       toast.show('ok', `${u.username}: ${what}`);
-    } catch (e) {
-      toast.show('bad', `Could not update ${u.username}`, errorMessage(e));
-    }
+    });
   };
   const remove = async () => {
-    try {
+    await attempt(`Could not delete ${u.username}`, async () => {
       await deleteUser.mutateAsync(u.id);
       toast.show('ok', `${u.username} deleted`);
-    } catch (e) {
-      toast.show('bad', `Could not delete ${u.username}`, errorMessage(e));
-    }
+    });
     setDel(false);
   };
   return (
@@ -105,20 +103,14 @@ function UserRow({ u, self }: { u: User; self: boolean }) {
 
 function PasswordDialog({ user, open, onClose }: { user: User; open: boolean; onClose: () => void }) {
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>(null);
   const toast = useToast();
   const updateUser = useUpdateUser();
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    try {
-      await updateUser.mutateAsync({ id: user.id, body: { password } });
-      toast.show('ok', `Password of ${user.username} changed`);
-      setPassword('');
-      onClose();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const { error, submit } = useSubmit(async () => {
+    await updateUser.mutateAsync({ id: user.id, body: { password } });
+    toast.show('ok', `Password of ${user.username} changed`);
+    setPassword('');
+    onClose();
+  });
   return (
     <Dialog open={open} onClose={onClose} title={`New password for ${user.username}`}>
       <form onSubmit={submit} className="stack" noValidate>
@@ -135,23 +127,16 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
-  const [error, setError] = useState<unknown>(null);
   const createUser = useCreateUser();
   const toast = useToast();
   const at = (p: string) => issuesAt(error, p);
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    try {
-      const u = await createUser.mutateAsync({ username, password, role });
-      toast.show('ok', `User ${u.username} created`, `role ${u.role}`);
-      setUsername('');
-      setPassword('');
-      setError(null);
-      onClose();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const { error, submit } = useSubmit(async () => {
+    const u = await createUser.mutateAsync({ username, password, role });
+    toast.show('ok', `User ${u.username} created`, `role ${u.role}`);
+    setUsername('');
+    setPassword('');
+    onClose();
+  });
   return (
     <Dialog open={open} onClose={onClose} title="New user">
       <form onSubmit={submit} className="stack" noValidate>

@@ -2,16 +2,17 @@
 // Cluster settings, health and alerts: the flapping rule, hold-down and disconnect limit; the
 // webhook targets (admin only) with a "Send test" button each; and the delivery log.
 import { useState } from 'react';
-import { ALERT_KINDS, AlertSettingsSchema, type AlertKind, type AlertSettings, type AlertTarget } from '@/lib/api/alerts';
+import { ALERT_KINDS, AlertSettingsSchema, type AlertDelivery, type AlertKind, type AlertSettings, type AlertTarget } from '@/lib/api/alerts';
 import { useAlertDeliveries, useAlertSettings, useAlertTargets } from '../data/queries';
 import { useCreateAlertTarget, useDeleteAlertTarget, useTestAlertTarget, useUpdateAlertSettings, useUpdateAlertTarget } from '../data/mutations';
 import { ago, dateTime } from '../format';
 import { useNow } from '../ui/hooks';
 import { useSession } from '../session';
-import { errorIssues, errorMessage } from '../ui/errors';
+import { errorIssues, errorMessage, issuesAt } from '../ui/errors';
 import { Field } from '../ui/field';
-import { ErrorState, Loading } from '../ui/states';
-import { useToast } from '../ui/toast';
+import { QueryState } from '../ui/states';
+import { actionsColumn, DataTable, type Column } from '../ui/table';
+import { useAttempt, useToast } from '../ui/toast';
 
 const KIND_LABEL: Record<AlertKind, string> = {
   nack: 'NACK',
@@ -23,11 +24,6 @@ const KIND_LABEL: Record<AlertKind, string> = {
   rollout_held: 'rollout held',
   rollout_aborted: 'rollout aborted',
 };
-
-const issuesAt = (error: unknown, p: string) =>
-  errorIssues(error)
-    .filter((i) => i.path === p)
-    .map((i) => i.message);
 
 export function AlertsSettings({ cluster }: { cluster: string }) {
   const { can } = useSession();
@@ -52,10 +48,11 @@ const SETTING_FIELDS: { key: keyof AlertSettings; label: string; help: string }[
 ];
 
 function HealthAlertSettings({ cluster, editable }: { cluster: string; editable: boolean }) {
-  const q = useAlertSettings(cluster);
-  if (q.isPending) return <Loading rows={2} />;
-  if (q.isError) return <ErrorState error={q.error} retry={() => q.refetch()} />;
-  return <HealthAlertSettingsForm key={JSON.stringify(q.data)} cluster={cluster} saved={q.data} editable={editable} />;
+  return (
+    <QueryState query={useAlertSettings(cluster)} rows={2}>
+      {(saved) => <HealthAlertSettingsForm key={JSON.stringify(saved)} cluster={cluster} saved={saved} editable={editable} />}
+    </QueryState>
+  );
 }
 
 function HealthAlertSettingsForm({ cluster, saved, editable }: { cluster: string; saved: AlertSettings; editable: boolean }) {
@@ -99,55 +96,40 @@ function HealthAlertSettingsForm({ cluster, saved, editable }: { cluster: string
   );
 }
 
+const TARGET_COLUMNS: Column<AlertTarget>[] = [
+  { header: 'Name', cell: (t) => t.name },
+  { header: 'Format', cell: (t) => (t.format === 'slack' ? 'Slack' : 'JSON') },
+  { header: 'URL', className: 'mono', td: (t) => ({ style: { maxWidth: 280, overflow: 'hidden', textOverflow: 'ellipsis' }, title: t.url }), cell: (t) => t.url },
+  { header: 'Alerts', className: 'small', cell: (t) => (t.kinds.length === ALERT_KINDS.length ? 'all' : t.kinds.map((k) => KIND_LABEL[k]).join(', ')) },
+  { header: 'State', cell: (t) => <span className={`badge ${t.enabled ? 'ok' : 'warn'}`}>{t.enabled ? 'enabled' : 'disabled'}</span> },
+];
+
 function WebhookTargets({ cluster }: { cluster: string }) {
   const q = useAlertTargets(cluster);
   const test = useTestAlertTarget(cluster);
   const upd = useUpdateAlertTarget(cluster);
   const del = useDeleteAlertTarget(cluster);
   const toast = useToast();
-  const act = async (what: string, f: () => Promise<unknown>) => {
-    try {
+  const attempt = useAttempt();
+  const act = (what: string, f: () => Promise<unknown>) =>
+    attempt(`${what} failed`, async () => {
       await f();
       toast.show('ok', what);
-    } catch (err) {
-      toast.show('bad', `${what} failed`, errorMessage(err));
-    }
-  };
+    });
   return (
     <section className="card stack" aria-label="Webhook targets">
       <h2>Webhook targets</h2>
-      {q.isPending ? (
-        <Loading rows={2} />
-      ) : q.isError ? (
-        <ErrorState error={q.error} retry={() => q.refetch()} />
-      ) : q.data.targets.length === 0 ? (
-        <p className="muted">No webhook targets: alerts of this cluster are only in the audit log.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="data" data-testid="alert-targets">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Format</th>
-                <th>URL</th>
-                <th>Alerts</th>
-                <th>State</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {q.data.targets.map((t: AlertTarget) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>{t.format === 'slack' ? 'Slack' : 'JSON'}</td>
-                  <td className="mono" style={{ maxWidth: 280, overflow: 'hidden', textOverflow: 'ellipsis' }} title={t.url}>
-                    {t.url}
-                  </td>
-                  <td className="small">{t.kinds.length === ALERT_KINDS.length ? 'all' : t.kinds.map((k) => KIND_LABEL[k]).join(', ')}</td>
-                  <td>
-                    <span className={`badge ${t.enabled ? 'ok' : 'warn'}`}>{t.enabled ? 'enabled' : 'disabled'}</span>
-                  </td>
-                  <td className="row" style={{ gap: 6, justifyContent: 'flex-end' }}>
+      <QueryState query={q} rows={2} isEmpty={(d) => d.targets.length === 0} empty={<p className="muted">No webhook targets: alerts of this cluster are only in the audit log.</p>}>
+        {(d) => (
+          <DataTable
+            testId="alert-targets"
+            rows={d.targets}
+            rowKey={(t) => t.id}
+            columns={[
+              ...TARGET_COLUMNS,
+              actionsColumn<AlertTarget>(
+                (t) => (
+                  <>
                     <button type="button" className="btn small" aria-label={`Send test to ${t.name}`} onClick={() => act(`Test sent to ${t.name}`, () => test.mutateAsync(t.id))}>
                       Send test
                     </button>
@@ -161,13 +143,14 @@ function WebhookTargets({ cluster }: { cluster: string }) {
                     <button type="button" className="btn small danger" aria-label={`Delete ${t.name}`} onClick={() => act(`${t.name} deleted`, () => del.mutateAsync(t.id))}>
                       Delete
                     </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+                  </>
+                ),
+                { className: 'row', td: () => ({ style: { gap: 6, justifyContent: 'flex-end' } }) },
+              ),
+            ]}
+          />
+        )}
+      </QueryState>
       <NewTargetForm cluster={cluster} />
     </section>
   );
@@ -241,6 +224,33 @@ function NewTargetForm({ cluster }: { cluster: string }) {
 
 const STATUS_TONE = { delivered: 'ok', pending: 'warn', sending: 'info', failed: 'bad' } as const;
 
+function deliveryColumns(when: (t: string) => string): Column<AlertDelivery>[] {
+  return [
+    { header: 'Raised', className: 'small', td: (d) => ({ title: d.createdAt }), cell: (d) => when(d.createdAt) },
+    { header: 'Target', cell: (d) => d.target },
+    {
+      header: 'Alert',
+      cell: (d) => (
+        <>
+          <strong>{d.kind === 'test' ? 'test' : KIND_LABEL[d.kind]}</strong> <span className="small muted">{d.summary}</span>
+        </>
+      ),
+    },
+    {
+      header: 'Status',
+      cell: (d) => (
+        <>
+          <span className={`badge ${STATUS_TONE[d.status]}`}>{d.status}</span>
+          {d.nextAttemptAt ? <span className="small muted"> retry {when(d.nextAttemptAt)}</span> : null}
+        </>
+      ),
+    },
+    { header: 'Attempts', num: true, cell: (d) => d.attempts },
+    { header: 'Response', num: true, cell: (d) => d.responseCode ?? '–' },
+    { header: 'Last error', className: 'small', cell: (d) => d.lastError ?? '–' },
+  ];
+}
+
 function DeliveryLog({ cluster }: { cluster: string }) {
   const q = useAlertDeliveries(cluster);
   const now = useNow(5000);
@@ -248,49 +258,9 @@ function DeliveryLog({ cluster }: { cluster: string }) {
   return (
     <section className="card stack" aria-label="Delivery log">
       <h2>Delivery log</h2>
-      {q.isPending ? (
-        <Loading rows={3} />
-      ) : q.isError ? (
-        <ErrorState error={q.error} retry={() => q.refetch()} />
-      ) : q.data.deliveries.length === 0 ? (
-        <p className="muted">Nothing sent yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="data" data-testid="alert-deliveries">
-            <thead>
-              <tr>
-                <th>Raised</th>
-                <th>Target</th>
-                <th>Alert</th>
-                <th>Status</th>
-                <th className="num">Attempts</th>
-                <th className="num">Response</th>
-                <th>Last error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {q.data.deliveries.map((d) => (
-                <tr key={d.id} data-kind={d.kind} data-status={d.status}>
-                  <td className="small" title={d.createdAt}>
-                    {when(d.createdAt)}
-                  </td>
-                  <td>{d.target}</td>
-                  <td>
-                    <strong>{d.kind === 'test' ? 'test' : KIND_LABEL[d.kind]}</strong> <span className="small muted">{d.summary}</span>
-                  </td>
-                  <td>
-                    <span className={`badge ${STATUS_TONE[d.status]}`}>{d.status}</span>
-                    {d.nextAttemptAt ? <span className="small muted"> retry {when(d.nextAttemptAt)}</span> : null}
-                  </td>
-                  <td className="num">{d.attempts}</td>
-                  <td className="num">{d.responseCode ?? '–'}</td>
-                  <td className="small">{d.lastError ?? '–'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryState query={q} rows={3} isEmpty={(d) => d.deliveries.length === 0} empty={<p className="muted">Nothing sent yet.</p>}>
+        {(d) => <DataTable testId="alert-deliveries" columns={deliveryColumns(when)} rows={d.deliveries} rowKey={(x) => x.id} rowProps={(x) => ({ 'data-kind': x.kind, 'data-status': x.status })} />}
+      </QueryState>
     </section>
   );
 }

@@ -10,6 +10,7 @@ import { useStatsStream, type StreamScope } from '../live/useStatsStream';
 import { downsample, fromResponse, keysByLabel, latest, toRows, type Field, type SeriesState } from '../live/series';
 import { useElementWidth } from '../ui/hooks';
 import { ErrorState } from '../ui/states';
+import { Segmented } from '../ui/segmented';
 import styles from './charts.module.css';
 
 type Kind = 'conns' | 'cps' | 'pps' | 'traffic';
@@ -115,13 +116,7 @@ export function StatsChart({ cluster, scope = {}, breakdownLabel, title = 'Traff
           {statusText}
         </span>
         <span className="grow" />
-        <div className="seg" role="group" aria-label="Range">
-          {RANGES.map((r) => (
-            <button key={r.id} type="button" aria-pressed={range === r.id} onClick={() => setRange(r.id)}>
-              {r.label}
-            </button>
-          ))}
-        </div>
+        <Segmented label="Range" options={RANGES.map((r) => [r.id, r.label] as const)} value={range} onChange={setRange} />
       </div>
       <div className={styles.now} aria-label="Current values">
         <Readout label="active" value={now?.active ?? null} metric="conns" testid="now-active" />
@@ -131,42 +126,39 @@ export function StatsChart({ cluster, scope = {}, breakdownLabel, title = 'Traff
         <Readout label="out" value={now?.outbps == null ? null : now.outbps * 8} metric="bits" testid="now-out" />
       </div>
       <div className={styles.controls}>
-        <div className="seg" role="group" aria-label="Metric">
-          {KINDS.map((k) => (
-            <button key={k.id} type="button" aria-pressed={kind === k.id} onClick={() => setKind(k.id)}>
-              {k.label}
-            </button>
-          ))}
-        </div>
+        <Segmented label="Metric" options={KINDS.map((k) => [k.id, k.label] as const)} value={kind} onChange={setKind} />
         {breakdownLabel ? (
-          <div className="seg" role="group" aria-label="Breakdown">
-            <button type="button" aria-pressed={!perKey} onClick={() => setPerKey(false)}>
-              Total
-            </button>
-            <button type="button" aria-pressed={perKey} onClick={() => setPerKey(true)}>
-              Per {breakdownLabel}
-            </button>
-          </div>
+          <Segmented
+            label="Breakdown"
+            options={[
+              [false, 'Total'],
+              [true, `Per ${breakdownLabel}`],
+            ]}
+            value={perKey}
+            onChange={setPerKey}
+          />
         ) : null}
         {perKey && (kind === 'pps' || kind === 'traffic') ? (
-          <div className="seg" role="group" aria-label="Direction">
-            <button type="button" aria-pressed={dir === 'in'} onClick={() => setDir('in')}>
-              In
-            </button>
-            <button type="button" aria-pressed={dir === 'out'} onClick={() => setDir('out')}>
-              Out
-            </button>
-          </div>
+          <Segmented
+            label="Direction"
+            options={[
+              ['in', 'In'],
+              ['out', 'Out'],
+            ]}
+            value={dir}
+            onChange={setDir}
+          />
         ) : null}
         {kind === 'traffic' ? (
-          <div className="seg" role="group" aria-label="Unit">
-            <button type="button" aria-pressed={bits} onClick={() => setBits(true)}>
-              bit/s
-            </button>
-            <button type="button" aria-pressed={!bits} onClick={() => setBits(false)}>
-              B/s
-            </button>
-          </div>
+          <Segmented
+            label="Unit"
+            options={[
+              [true, 'bit/s'],
+              [false, 'B/s'],
+            ]}
+            value={bits}
+            onChange={setBits}
+          />
         ) : null}
         {perKey && kind === 'conns' ? <span className="small faint">active connections</span> : null}
       </div>

@@ -15,12 +15,23 @@ import { duration } from '../format';
 import { href } from '../links';
 import { useSession } from '../session';
 import { errorIssues, errorMessage, issuesAt, issuesByPath } from '../ui/errors';
-import { Field } from '../ui/field';
+import { Check, Field, TextField } from '../ui/field';
 import { SysctlsSection, sysctlsFromForm, sysctlsToForm, type SysctlsForm } from './SysctlsSection';
 import { ErrorState, Loading } from '../ui/states';
+import { FactList } from '../ui/facts';
 import { useToast } from '../ui/toast';
 
 type DaemonForm = { state: 'master' | 'backup'; interface: string; syncId: string; maxLen: string; group: string; port: string; ttl: string };
+/** The sync daemon's text settings in form order: field, label, help, typed as a number. */
+const DAEMON_TEXT: readonly (readonly [Exclude<keyof DaemonForm, 'state'>, string, string | undefined, boolean])[] = [
+  ['interface', 'Interface (--mcast-interface)', undefined, false],
+  ['syncId', 'Sync ID (--syncid)', '0–255', true],
+  ['maxLen', 'Max length (--sync-maxlen)', 'blank = kernel default', true],
+  ['group', 'Group (--mcast-group)', 'blank = 224.0.0.81', false],
+  ['port', 'Port (--mcast-port)', 'blank = 8848', true],
+  ['ttl', 'TTL (--mcast-ttl)', 'blank = 1', true],
+];
+
 type GlobalsForm = { timeoutsOn: boolean; tcp: string; tcpfin: string; udp: string; daemons: DaemonForm[]; sysctls: SysctlsForm };
 
 const num = (t: string) => (t.trim() === '' ? undefined : /^\d+$/.test(t.trim()) ? Number(t) : t);
@@ -70,14 +81,14 @@ export function ClusterSettings({ cluster }: { cluster: string }) {
     const g = c.data.config.globals;
     return (
       <div className="card" aria-label="Settings">
-        <dl style={{ display: 'grid', gridTemplateColumns: '200px 1fr', gap: '6px 16px', margin: 0 }}>
-          <dt className="muted small">Description</dt>
-          <dd style={{ margin: 0 }}>{c.data.description || '—'}</dd>
-          <dt className="muted small">Drift policy</dt>
-          <dd style={{ margin: 0 }}>{c.data.driftPolicy}</dd>
-          <dt className="muted small">Director settings</dt>
-          <dd style={{ margin: 0 }}>{globalsText(g)}</dd>
-        </dl>
+        <FactList
+          labelWidth={200}
+          facts={[
+            ['Description', c.data.description || '—'],
+            ['Drift policy', c.data.driftPolicy],
+            ['Director settings', globalsText(g)],
+          ]}
+        />
       </div>
     );
   }
@@ -173,21 +184,22 @@ function GlobalsCard({ cluster, globals, baseRevision, editable }: { cluster: st
         <span className="small muted">part of every revision; applied on each director</span>
       </div>
       <section className="stack" style={{ gap: 10 }}>
-        <label className="check">
-          <input type="checkbox" checked={d.timeoutsOn} disabled={dis} onChange={(ev) => setD({ ...d, timeoutsOn: ev.target.checked })} />
+        <Check checked={d.timeoutsOn} readOnly={dis} onChange={(on) => setD({ ...d, timeoutsOn: on })}>
           Set connection timeouts (<code>ipvsadm --set tcp tcpfin udp</code>); off leaves each kernel’s own values alone
-        </label>
+        </Check>
         {d.timeoutsOn ? (
           <div className="grid3">
             {(['tcp', 'tcpfin', 'udp'] as const).map((k) => (
-              <Field
+              <TextField
                 key={k}
                 label={`${k} (s)`}
                 errors={e(`timeouts.${k}`)}
                 help={`${k === 'tcp' ? 'established TCP' : k === 'tcpfin' ? 'TCP after FIN' : 'UDP'}; kernel default ${duration(DEFAULT_TIMEOUTS[k])}`}
-              >
-                <input type="text" inputMode="numeric" value={d[k]} disabled={dis} onChange={(ev) => setD({ ...d, [k]: ev.target.value })} />
-              </Field>
+                inputMode="numeric"
+                value={d[k]}
+                disabled={dis}
+                onChange={(v) => setD({ ...d, [k]: v })}
+              />
             ))}
           </div>
         ) : null}
@@ -223,24 +235,18 @@ function GlobalsCard({ cluster, globals, baseRevision, editable }: { cluster: st
                 <option value="backup">backup</option>
               </select>
             </Field>
-            <Field label="Interface (--mcast-interface)" errors={e(`syncDaemons.${i}.interface`)}>
-              <input type="text" value={x.interface} disabled={dis} onChange={(ev) => setDaemon(i, { interface: ev.target.value })} />
-            </Field>
-            <Field label="Sync ID (--syncid)" errors={e(`syncDaemons.${i}.syncId`)} help="0–255">
-              <input type="text" inputMode="numeric" value={x.syncId} disabled={dis} onChange={(ev) => setDaemon(i, { syncId: ev.target.value })} />
-            </Field>
-            <Field label="Max length (--sync-maxlen)" errors={e(`syncDaemons.${i}.maxLen`)} help="blank = kernel default">
-              <input type="text" inputMode="numeric" value={x.maxLen} disabled={dis} onChange={(ev) => setDaemon(i, { maxLen: ev.target.value })} />
-            </Field>
-            <Field label="Group (--mcast-group)" errors={e(`syncDaemons.${i}.group`)} help="blank = 224.0.0.81">
-              <input type="text" value={x.group} disabled={dis} onChange={(ev) => setDaemon(i, { group: ev.target.value })} />
-            </Field>
-            <Field label="Port (--mcast-port)" errors={e(`syncDaemons.${i}.port`)} help="blank = 8848">
-              <input type="text" inputMode="numeric" value={x.port} disabled={dis} onChange={(ev) => setDaemon(i, { port: ev.target.value })} />
-            </Field>
-            <Field label="TTL (--mcast-ttl)" errors={e(`syncDaemons.${i}.ttl`)} help="blank = 1">
-              <input type="text" inputMode="numeric" value={x.ttl} disabled={dis} onChange={(ev) => setDaemon(i, { ttl: ev.target.value })} />
-            </Field>
+            {DAEMON_TEXT.map(([k, label, help, numeric]) => (
+              <TextField
+                key={k}
+                label={label}
+                errors={e(`syncDaemons.${i}.${k}`)}
+                help={help}
+                inputMode={numeric ? 'numeric' : undefined}
+                value={x[k]}
+                disabled={dis}
+                onChange={(v) => setDaemon(i, { [k]: v })}
+              />
+            ))}
             {editable ? (
               <div style={{ alignSelf: 'end' }}>
                 <button type="button" className="btn small ghost" onClick={() => setD({ ...d, daemons: d.daemons.filter((_, j) => j !== i) })}>

@@ -10,33 +10,28 @@ import { useAdoptActual, useReapplyDirector, useRotateDirectorToken } from '../d
 import { ago } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
+import { CommandLines } from '../ui/commands';
 import { ConfirmDialog, Dialog } from '../ui/dialog';
-import { errorMessage } from '../ui/errors';
-import { useToast } from '../ui/toast';
+import { useAttempt, useToast } from '../ui/toast';
 import { TokenOnce } from './DirectorsPage';
 
 export function DriftCard({ cluster, d }: { cluster: string; d: DirectorDetail }) {
   const drift = d.drift!;
   const c = useCluster(cluster);
   const [adopting, setAdopting] = useState(false);
-  const [busy, setBusy] = useState(false);
   const toast = useToast();
+  const attempt = useAttempt();
   const adoptActual = useAdoptActual(cluster);
   const router = useRouter();
   const adopt = async () => {
     const base = c.data?.currentRevision?.number;
     if (!base) return;
-    setBusy(true);
-    try {
+    await attempt('Adopt failed', async () => {
       const r = await adoptActual.mutateAsync({ director: d.name, body: { baseRevision: base, message: `Adopt the live table of ${d.name}` } });
       toast.show('ok', `r${r.revision.number}: the live table of ${d.name} is now desired`, r.revision.summary);
       router.push(`${href.review(cluster)}?rollout=${r.revision.number}`);
-    } catch (e) {
-      toast.show('bad', 'Adopt failed', errorMessage(e));
-    } finally {
-      setBusy(false);
-      setAdopting(false);
-    }
+    });
+    setAdopting(false);
   };
   return (
     <section className="card" style={{ borderColor: 'var(--warn)' }} data-testid="drift">
@@ -47,14 +42,7 @@ export function DriftCard({ cluster, d }: { cluster: string; d: DirectorDetail }
       <p className="small">
         The live table differs from r{d.appliedRevision ?? '–'}: {drift.summary}. Someone ran ipvsadm by hand, or something else manages this table. These commands would put it back:
       </p>
-      <pre className="cmd">
-        {drift.ops.map((op, i) => (
-          <div key={i}>
-            <span className="prompt"># </span>
-            {opToCommandLine(op)}
-          </div>
-        ))}
-      </pre>
+      <CommandLines lines={drift.ops.map(opToCommandLine)} />
       <Can role="operator">
         <div className="row" style={{ marginTop: 10 }}>
           <ReapplyButton cluster={cluster} name={d.name} label="Re-apply desired" primary />
@@ -62,7 +50,14 @@ export function DriftCard({ cluster, d }: { cluster: string; d: DirectorDetail }
             Adopt actual…
           </button>
         </div>
-        <ConfirmDialog open={adopting} title={`Adopt the live table of ${d.name}?`} confirmLabel="Adopt as new revision" busy={busy} onConfirm={adopt} onClose={() => setAdopting(false)}>
+        <ConfirmDialog
+          open={adopting}
+          title={`Adopt the live table of ${d.name}?`}
+          confirmLabel="Adopt as new revision"
+          busy={adoptActual.isPending}
+          onConfirm={adopt}
+          onClose={() => setAdopting(false)}
+        >
           <p>A new revision is created from what {d.name} runs now, and pushed to every director of the cluster — including the ones that did not drift.</p>
         </ConfirmDialog>
       </Can>
@@ -72,15 +67,13 @@ export function DriftCard({ cluster, d }: { cluster: string; d: DirectorDetail }
 
 export function ReapplyButton({ cluster, name, label = 'Re-apply', primary = false }: { cluster: string; name: string; label?: string; primary?: boolean }) {
   const toast = useToast();
+  const attempt = useAttempt();
   const reapply = useReapplyDirector(cluster);
-  const run = async () => {
-    try {
+  const run = () =>
+    attempt('Re-apply failed', async () => {
       const r = await reapply.mutateAsync(name);
       toast.show(r.sent ? 'ok' : 'warn', r.sent ? `Re-sent r${r.revision} to ${name}` : `${name} is not connected; it gets r${r.revision} when it reconnects`);
-    } catch (e) {
-      toast.show('bad', 'Re-apply failed', errorMessage(e));
-    }
-  };
+    });
   return (
     <button type="button" className={`btn ${primary ? 'primary' : ''}`} onClick={run} disabled={reapply.isPending} title="push the desired revision again and reconcile now">
       {label}
@@ -91,27 +84,21 @@ export function ReapplyButton({ cluster, name, label = 'Re-apply', primary = fal
 export function RotateButton({ cluster, name, disabled }: { cluster: string; name: string; disabled: boolean }) {
   const [confirm, setConfirm] = useState(false);
   const [created, setCreated] = useState<{ token: string; agentCommand: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const toast = useToast();
+  const attempt = useAttempt();
   const rotateToken = useRotateDirectorToken(cluster);
   const rotate = async () => {
-    setBusy(true);
-    try {
+    await attempt('Rotate failed', async () => {
       const r = await rotateToken.mutateAsync(name);
       setCreated({ token: r.token, agentCommand: r.agentCommand });
-    } catch (e) {
-      toast.show('bad', 'Rotate failed', errorMessage(e));
-    } finally {
-      setBusy(false);
-      setConfirm(false);
-    }
+    });
+    setConfirm(false);
   };
   return (
     <>
       <button type="button" className="btn" onClick={() => setConfirm(true)} disabled={disabled}>
         Rotate token…
       </button>
-      <ConfirmDialog open={confirm} title={`New token for ${name}?`} confirmLabel="Issue new token" busy={busy} onConfirm={rotate} onClose={() => setConfirm(false)}>
+      <ConfirmDialog open={confirm} title={`New token for ${name}?`} confirmLabel="Issue new token" busy={rotateToken.isPending} onConfirm={rotate} onClose={() => setConfirm(false)}>
         <p>The current token stops working now; the agent must be restarted with the new one.</p>
       </ConfirmDialog>
       <Dialog open={!!created} onClose={() => setCreated(null)} title={`New token for ${name}`} wide>

@@ -8,11 +8,14 @@ import { sysctlsToConf } from '@/lib/ipvs/sysctls';
 import { useDirectorPlan } from '../data/queries';
 import { ago, dateTime, engineLabel } from '../format';
 import { DrainBar, HealthBadge } from '../service-editor/RealServerLive';
-import { ErrorState, Loading } from '../ui/states';
+import { CommandLines } from '../ui/commands';
+import { Loading, QueryState } from '../ui/states';
+import { DataTable, type Column } from '../ui/table';
+import { FactList, type Fact } from '../ui/facts';
 
 export function Facts({ d }: { d: DirectorDetail }) {
   const f = d.facts;
-  const rows: [string, React.ReactNode][] = [
+  const rows: Fact[] = [
     ['Connection', d.connected ? <span className="ok-text">connected{d.connectedAt ? ` since ${ago(d.connectedAt)}` : ''}</span> : `last seen ${ago(d.lastSeenAt)}`],
     ['Agent', d.agentVersion ? `lvs-agent ${d.agentVersion} (${engineLabel(d.engine)})` : '–'],
     ['Host', f?.hostname ?? '–'],
@@ -43,14 +46,7 @@ export function Facts({ d }: { d: DirectorDetail }) {
   return (
     <section className="card">
       <h2 style={{ marginBottom: 10 }}>Facts</h2>
-      <dl style={{ display: 'grid', gridTemplateColumns: '110px 1fr', gap: '5px 12px', margin: 0 }} className="small">
-        {rows.map(([k, v]) => (
-          <div key={k} style={{ display: 'contents' }}>
-            <dt className="muted">{k}</dt>
-            <dd style={{ margin: 0 }}>{v}</dd>
-          </div>
-        ))}
-      </dl>
+      <FactList facts={rows} labelWidth={110} compact />
     </section>
   );
 }
@@ -111,75 +107,51 @@ export function PlanNow({ cluster, name }: { cluster: string; name: string }) {
         <h2>What it would run now</h2>
         <span className="small muted">desired revision vs its last reported live table</span>
       </div>
-      {q.isPending ? (
-        <Loading />
-      ) : q.isError ? (
-        <ErrorState error={q.error} retry={() => q.refetch()} />
-      ) : q.data.commands.length === 0 ? (
-        <p className="small ok-text" style={{ margin: 0 }}>
-          Nothing: the live table matches the desired revision.
-        </p>
-      ) : (
-        <pre className="cmd">
-          {q.data.commands.map((c, i) => (
-            <div key={i}>
-              <span className="prompt"># </span>
-              {c}
-            </div>
-          ))}
-        </pre>
-      )}
+      <QueryState
+        query={q}
+        loading={<Loading />}
+        isEmpty={(plan) => plan.commands.length === 0}
+        empty={
+          <p className="small ok-text" style={{ margin: 0 }}>
+            Nothing: the live table matches the desired revision.
+          </p>
+        }
+      >
+        {(plan) => <CommandLines lines={plan.commands} />}
+      </QueryState>
     </section>
   );
 }
+
+type HealthRow = { key: string; service: Health['service']; server: Health['server']; health?: Health; drain?: Drain };
+type Health = DirectorDetail['health'][number];
+type Drain = DirectorDetail['drains'][number];
+
+const rsLabel = (x: { service: Health['service']; server: Health['server'] }) => `${serviceLabel(x.service)}>${realServerLabel(x.server)}`;
+
+/** One row per checked server (with its drain, if any), then one per drain of an unchecked server. */
+function healthRows(d: DirectorDetail): HealthRow[] {
+  const checked = new Set(d.health.map(rsLabel));
+  return [
+    ...d.health.map((h) => ({ key: rsLabel(h), service: h.service, server: h.server, health: h, drain: d.drains.find((x) => rsLabel(x) === rsLabel(h)) })),
+    ...d.drains.filter((x) => !checked.has(rsLabel(x))).map((x) => ({ key: `drain:${rsLabel(x)}`, service: x.service, server: x.server, drain: x })),
+  ];
+}
+
+const HEALTH_COLUMNS: Column<HealthRow>[] = [
+  { header: 'Service', className: 'mono', cell: (r) => serviceLabel(r.service) },
+  { header: 'Real server', className: 'mono', cell: (r) => realServerLabel(r.server) },
+  { header: 'Health', td: (r) => (r.health ? {} : { className: 'faint' }), cell: (r) => (r.health ? <HealthBadge health={r.health} /> : 'no check') },
+  { header: 'Since', td: (r) => (r.health ? { className: 'small' } : {}), cell: (r) => (r.health ? ago(r.health.since) : null) },
+  { header: 'Drain', cell: (r) => (r.drain ? <DrainBar drain={r.drain} /> : null) },
+];
 
 export function HealthAndDrains({ d }: { d: DirectorDetail }) {
   if (!d.health.length && !d.drains.length) return null;
   return (
     <section className="card">
       <h2 style={{ marginBottom: 10 }}>Real server health and drains</h2>
-      <div className="table-wrap">
-        <table className="data">
-          <thead>
-            <tr>
-              <th>Service</th>
-              <th>Real server</th>
-              <th>Health</th>
-              <th>Since</th>
-              <th>Drain</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.health.map((h) => {
-              const drain = d.drains.find((x) => serviceLabel(x.service) === serviceLabel(h.service) && realServerLabel(x.server) === realServerLabel(h.server));
-              return (
-                <tr key={`${serviceLabel(h.service)}>${realServerLabel(h.server)}`}>
-                  <td className="mono">{serviceLabel(h.service)}</td>
-                  <td className="mono">{realServerLabel(h.server)}</td>
-                  <td>
-                    <HealthBadge health={h} />
-                  </td>
-                  <td className="small">{ago(h.since)}</td>
-                  <td>{drain ? <DrainBar drain={drain} /> : null}</td>
-                </tr>
-              );
-            })}
-            {d.drains
-              .filter((x) => !d.health.some((h) => serviceLabel(x.service) === serviceLabel(h.service) && realServerLabel(x.server) === realServerLabel(h.server)))
-              .map((x) => (
-                <tr key={`drain:${serviceLabel(x.service)}>${realServerLabel(x.server)}`}>
-                  <td className="mono">{serviceLabel(x.service)}</td>
-                  <td className="mono">{realServerLabel(x.server)}</td>
-                  <td className="faint">no check</td>
-                  <td />
-                  <td>
-                    <DrainBar drain={x} />
-                  </td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={HEALTH_COLUMNS} rows={healthRows(d)} rowKey={(r) => r.key} />
     </section>
   );
 }

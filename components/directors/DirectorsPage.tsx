@@ -10,13 +10,14 @@ import { ago, dateTime, engineLabel } from '../format';
 import { href } from '../links';
 import { Can } from '../session';
 import { ConfirmDialog, Dialog, FormActions } from '../ui/dialog';
-import { errorIssues, errorMessage } from '../ui/errors';
+import { issuesAt } from '../ui/errors';
 import { Field } from '../ui/field';
-import { Empty, QueryState } from '../ui/states';
-import { useToast } from '../ui/toast';
+import { EmptyCard, QueryState } from '../ui/states';
+import { DataTable, type Column } from '../ui/table';
+import { useAttempt, useToast } from '../ui/toast';
 import { DirectorStaleBadge, DirectorStateBadge } from './DirectorState';
 import { useDirectorStatus } from '../live/director-status';
-import { CopyButton } from '../ui/copy';
+import { CopyButton, SecretLine } from '../ui/copy';
 
 export function DirectorsPage({ cluster }: { cluster: string }) {
   const q = useDirectors(cluster);
@@ -41,39 +42,24 @@ export function DirectorsPage({ cluster }: { cluster: string }) {
         query={q}
         rows={5}
         isEmpty={(data) => data.directors.length === 0}
-        empty={
-          <div className="card">
-            <Empty title="No directors registered">Register a director to get its token and the command that starts its agent.</Empty>
-          </div>
-        }
+        empty={<EmptyCard title="No directors registered">Register a director to get its token and the command that starts its agent.</EmptyCard>}
       >
-        {(data) => (
-          <div className="table-wrap">
-            <table className="data" data-testid="directors-table">
-              <thead>
-                <tr>
-                  <th>Director</th>
-                  <th>State</th>
-                  <th>Agent</th>
-                  <th>Kernel · IPVS · ipvsadm</th>
-                  <th className="num">Applied / desired</th>
-                  <th>Last seen</th>
-                  <th>Problem</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.directors.map((d) => (
-                  <DirectorRow key={d.id} cluster={cluster} d={d} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {(data) => <DataTable testId="directors-table" columns={COLUMNS} rows={data.directors} row={(d) => <DirectorRow key={d.id} cluster={cluster} d={d} />} />}
       </QueryState>
       <RegisterDialog cluster={cluster} open={registering} onClose={() => setRegistering(false)} />
     </section>
   );
 }
+
+const COLUMNS: Column<DirectorStatus>[] = [
+  { header: 'Director' },
+  { header: 'State' },
+  { header: 'Agent' },
+  { header: 'Kernel · IPVS · ipvsadm' },
+  { header: 'Applied / desired', num: true },
+  { header: 'Last seen' },
+  { header: 'Problem' },
+];
 
 function DirectorRow({ cluster, d: fromQuery }: { cluster: string; d: DirectorStatus }) {
   const d = useDirectorStatus(cluster, fromQuery.name, fromQuery);
@@ -145,13 +131,7 @@ function RegisterDialog({ cluster, open, onClose }: { cluster: string; open: boo
         <TokenOnce token={created.token} command={created.agentCommand} onDone={close} />
       ) : (
         <form onSubmit={submit} className="stack" noValidate>
-          <Field
-            label="Name"
-            errors={errorIssues(error)
-              .filter((i) => i.path === 'name')
-              .map((i) => i.message)}
-            help="usually the host name, e.g. lvs-a.dc1"
-          >
+          <Field label="Name" errors={issuesAt(error, 'name')} help="usually the host name, e.g. lvs-a.dc1">
             <input type="text" value={name} onChange={(e) => setName(e.target.value)} autoFocus spellCheck={false} />
           </Field>
           <FormActions error={error} onCancel={close} submitLabel="Register" disabled={busy || !name.trim()} />
@@ -173,16 +153,7 @@ export function TokenOnce({ token, command, onDone }: { token: string; command: 
       </div>
       <div className="field">
         <span className="label">Token</span>
-        <div className="row">
-          <code
-            className="grow"
-            style={{ padding: '6px 8px', background: 'var(--bg-sunken)', border: '1px solid var(--border)', borderRadius: 6, overflowWrap: 'anywhere' }}
-            data-testid="director-token"
-          >
-            {token}
-          </code>
-          <CopyButton text={token} />
-        </div>
+        <SecretLine secret={token} testId="director-token" />
       </div>
       <div className="field">
         <span className="label">On the director, as root</span>
@@ -208,27 +179,21 @@ export function TokenOnce({ token, command, onDone }: { token: string; command: 
 
 export function RevokeButton({ cluster, d }: { cluster: string; d: DirectorStatus }) {
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
   const toast = useToast();
+  const attempt = useAttempt();
   const revokeDirector = useRevokeDirector(cluster);
-  const revoke = async () => {
-    setBusy(true);
-    try {
+  const revoke = () =>
+    attempt('Revoke failed', async () => {
       await revokeDirector.mutateAsync(d.name);
       toast.show('ok', `Director ${d.name} revoked`, 'Its agent was disconnected; its token no longer works.');
       setOpen(false);
-    } catch (e) {
-      toast.show('bad', 'Revoke failed', errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <>
       <button type="button" className="btn danger" onClick={() => setOpen(true)} disabled={d.revoked}>
         Revoke token…
       </button>
-      <ConfirmDialog open={open} title={`Revoke ${d.name}?`} confirmLabel="Revoke" danger busy={busy} onConfirm={revoke} onClose={() => setOpen(false)}>
+      <ConfirmDialog open={open} title={`Revoke ${d.name}?`} confirmLabel="Revoke" danger busy={revokeDirector.isPending} onConfirm={revoke} onClose={() => setOpen(false)}>
         <p>The agent is disconnected at once and its token stops working. The director keeps its current IPVS table (agents never flush), but nothing updates it any more.</p>
       </ConfirmDialog>
     </>

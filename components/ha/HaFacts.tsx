@@ -1,8 +1,9 @@
 // A director's HA report as facts: the VIPs on its interfaces, keepalived's VRRP instances, the
 // IPVS sync daemons and its connection entries. Shown on the HA view and the director page.
 import type { HaState } from '@/lib/protocol/messages';
+import { FactList, type Fact } from '../ui/facts';
 
-export function haFactRows(ha: HaState | null): [string, React.ReactNode][] {
+export function haFactRows(ha: HaState | null): Fact[] {
   if (!ha) return [['HA', <span key="ha">no HA report (an agent from before HA reports, or not connected yet)</span>]];
   return [
     [
@@ -33,14 +34,5 @@ export function haFactRows(ha: HaState | null): [string, React.ReactNode][] {
 }
 
 export function HaFacts({ ha }: { ha: HaState | null }) {
-  return (
-    <dl style={{ display: 'grid', gridTemplateColumns: '110px 1fr', gap: '5px 12px', margin: 0 }} className="small">
-      {haFactRows(ha).map(([k, v]) => (
-        <div key={k} style={{ display: 'contents' }}>
-          <dt className="muted">{k}</dt>
-          <dd style={{ margin: 0 }}>{v}</dd>
-        </div>
-      ))}
-    </dl>
-  );
+  return <FactList facts={haFactRows(ha)} labelWidth={110} compact />;
 }

@@ -7,9 +7,9 @@ import { useClusterHa } from '../data/queries';
 import { useDemoFailover } from '../data/mutations';
 import { ago } from '../format';
 import { Can } from '../session';
-import { errorMessage } from '../ui/errors';
-import { ErrorState, Loading } from '../ui/states';
-import { useToast } from '../ui/toast';
+import { QueryState } from '../ui/states';
+import { DataTable, type Column } from '../ui/table';
+import { useAttempt, useToast } from '../ui/toast';
 import { HaFacts } from './HaFacts';
 
 const STATE_BADGE: Record<VipOwnershipView['state'], { tone: string; label: string }> = {
@@ -19,11 +19,53 @@ const STATE_BADGE: Record<VipOwnershipView['state'], { tone: string; label: stri
   unknown: { tone: 'info', label: 'unknown' },
 };
 
+const VIP_COLUMNS: Column<VipOwnershipView>[] = [
+  { header: 'VIP', className: 'mono', cell: (v) => v.vip },
+  { header: 'State', cell: (v) => <span className={`badge ${STATE_BADGE[v.state].tone}`}>{STATE_BADGE[v.state].label}</span> },
+  { header: 'Owner', className: 'mono', td: () => ({ 'data-testid': 'ha-vip-owner' }), cell: (v) => (v.owners.length ? v.owners.join(', ') : v.state === 'unknown' ? '–' : 'none') },
+  { header: 'Since', className: 'small', cell: (v) => (v.since ? ago(v.since) : '–') },
+  { header: 'Reporting', className: 'small muted', cell: (v) => (v.reporting.length ? v.reporting.join(', ') : 'no director reports') },
+];
+
+const FAILOVER_COLUMNS: Column<HaView['failovers'][number]>[] = [
+  { header: 'When', className: 'small', td: (f) => ({ title: f.at }), cell: (f) => ago(f.at) },
+  { header: 'VIP', className: 'mono', cell: (f) => f.vip },
+  { header: 'From', className: 'mono', cell: (f) => f.from ?? '–' },
+  {
+    header: 'To',
+    className: 'mono',
+    cell: (f) => (
+      <>
+        {f.to}
+        {f.failback ? <span className="badge info"> failback</span> : null}
+      </>
+    ),
+  },
+  {
+    header: 'Cause',
+    className: 'small',
+    cell: (f) => (
+      <>
+        {f.cause}
+        {f.warning ? (
+          <div className="badge warn" role="alert" data-testid="ha-failback-warning">
+            {f.warning}
+          </div>
+        ) : null}
+      </>
+    ),
+  },
+];
+
 export function HaPage({ cluster }: { cluster: string }) {
-  const q = useClusterHa(cluster);
-  if (q.isPending) return <Loading rows={4} />;
-  if (q.isError) return <ErrorState error={q.error} title="HA" retry={() => q.refetch()} />;
-  const ha = q.data;
+  return (
+    <QueryState query={useClusterHa(cluster)} errorTitle="HA">
+      {(ha) => <HaOverview cluster={cluster} ha={ha} />}
+    </QueryState>
+  );
+}
+
+function HaOverview({ cluster, ha }: { cluster: string; ha: HaView }) {
   return (
     <div className="stack" style={{ gap: 16 }}>
       <section className="card">
@@ -37,32 +79,7 @@ export function HaPage({ cluster }: { cluster: string }) {
           ) : null}
         </div>
         {ha.vips.length ? (
-          <table className="data" data-testid="ha-vips">
-            <thead>
-              <tr>
-                <th>VIP</th>
-                <th>State</th>
-                <th>Owner</th>
-                <th>Since</th>
-                <th>Reporting</th>
-              </tr>
-            </thead>
-            <tbody>
-              {ha.vips.map((v) => (
-                <tr key={v.vip} data-testid={`ha-vip-${v.vip}`} data-state={v.state}>
-                  <td className="mono">{v.vip}</td>
-                  <td>
-                    <span className={`badge ${STATE_BADGE[v.state].tone}`}>{STATE_BADGE[v.state].label}</span>
-                  </td>
-                  <td className="mono" data-testid="ha-vip-owner">
-                    {v.owners.length ? v.owners.join(', ') : v.state === 'unknown' ? '–' : 'none'}
-                  </td>
-                  <td className="small">{v.since ? ago(v.since) : '–'}</td>
-                  <td className="small muted">{v.reporting.length ? v.reporting.join(', ') : 'no director reports'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable bare testId="ha-vips" columns={VIP_COLUMNS} rows={ha.vips} rowKey={(v) => v.vip} rowProps={(v) => ({ 'data-testid': `ha-vip-${v.vip}`, 'data-state': v.state })} />
         ) : (
           <p className="muted small">The desired revision has no VIPs (fwmark services only, or no services).</p>
         )}
@@ -92,40 +109,14 @@ function FailoverTimeline({ failovers }: { failovers: HaView['failovers'] }) {
     <section className="card">
       <h2 style={{ marginBottom: 10 }}>Failover timeline</h2>
       {failovers.length ? (
-        <table className="data" data-testid="ha-failovers">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>VIP</th>
-              <th>From</th>
-              <th>To</th>
-              <th>Cause</th>
-            </tr>
-          </thead>
-          <tbody>
-            {failovers.map((f) => (
-              <tr key={f.id} data-testid="ha-failover" data-vip={f.vip} data-from={f.from ?? ''} data-to={f.to}>
-                <td className="small" title={f.at}>
-                  {ago(f.at)}
-                </td>
-                <td className="mono">{f.vip}</td>
-                <td className="mono">{f.from ?? '–'}</td>
-                <td className="mono">
-                  {f.to}
-                  {f.failback ? <span className="badge info"> failback</span> : null}
-                </td>
-                <td className="small">
-                  {f.cause}
-                  {f.warning ? (
-                    <div className="badge warn" role="alert" data-testid="ha-failback-warning">
-                      {f.warning}
-                    </div>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          bare
+          testId="ha-failovers"
+          columns={FAILOVER_COLUMNS}
+          rows={failovers}
+          rowKey={(f) => f.id}
+          rowProps={(f) => ({ 'data-testid': 'ha-failover', 'data-vip': f.vip, 'data-from': f.from ?? '', 'data-to': f.to })}
+        />
       ) : (
         <p className="muted small">No failover yet: every VIP has stayed with its director.</p>
       )}
@@ -135,14 +126,13 @@ function FailoverTimeline({ failovers }: { failovers: HaView['failovers'] }) {
 
 function DemoFailoverButton({ cluster }: { cluster: string }) {
   const toast = useToast();
+  const attempt = useAttempt();
   const failover = useDemoFailover(cluster);
   const run = async () => {
-    try {
+    await attempt('Demo failover refused', async () => {
       const r = await failover.mutateAsync();
       toast.show('ok', `Failing over from ${r.from} to ${r.to}`, 'the simulated VRRP segment elects the other director; the owner changes within seconds');
-    } catch (e) {
-      toast.show('bad', 'Demo failover refused', errorMessage(e));
-    }
+    });
   };
   return (
     <button type="button" className="btn" onClick={run} disabled={failover.isPending} data-testid="demo-failover" title="demo only: lower the master's priority on the simulated VRRP segment">

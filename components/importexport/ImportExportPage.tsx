@@ -14,12 +14,21 @@ import { PreviewBody } from '../review/Review';
 import { useSession } from '../session';
 import { errorIssues, errorMessage } from '../ui/errors';
 import { Field } from '../ui/field';
+import { Segmented } from '../ui/segmented';
 import { useToast } from '../ui/toast';
 import styles from './import.module.css';
 import { MissingScriptsNotice } from '../service-editor/MissingScripts';
 import type { MissingScript } from '@/lib/ipvs/check-scripts';
 
-type Format = 'rules' | 'keepalived' | 'json' | 'listing' | 'sysctl';
+const FORMATS = ['rules', 'keepalived', 'json', 'listing', 'sysctl'] as const;
+type Format = (typeof FORMATS)[number];
+const FORMAT_LABEL: Record<Format, string> = {
+  rules: 'ipvsadm-save -n',
+  keepalived: 'keepalived.conf',
+  json: 'JSON',
+  listing: 'ipvsadm -Ln',
+  sysctl: 'sysctl.conf (net.ipv4.vs.*)',
+};
 type ExportFormat = Exclude<Format, 'listing'>;
 
 const PLACEHOLDER: Record<Format, string> = {
@@ -107,13 +116,7 @@ function ImportCard({ cluster }: { cluster: string }) {
         <span className="small muted">replaces the desired config of {cluster} with the pasted one (as a new revision, after a preview)</span>
       </div>
       <div className="row" style={{ marginBottom: 10 }}>
-        <div className="seg" role="group" aria-label="Format">
-          {(['rules', 'keepalived', 'json', 'listing', 'sysctl'] as const).map((f) => (
-            <button key={f} type="button" aria-pressed={format === f} onClick={() => setFormat(f)}>
-              {f === 'rules' ? 'ipvsadm-save -n' : f === 'keepalived' ? 'keepalived.conf' : f === 'listing' ? 'ipvsadm -Ln' : f === 'sysctl' ? 'sysctl.conf (net.ipv4.vs.*)' : 'JSON'}
-            </button>
-          ))}
-        </div>
+        <Segmented label="Format" options={FORMATS.map((f) => [f, FORMAT_LABEL[f]] as const)} value={format} onChange={setFormat} />
         <label className="check small">
           <input type="checkbox" checked={keepOverlays} onChange={(e) => setKeepOverlays(e.target.checked)} />
           keep health checks, drains and timeouts of services that stay (ipvsadm-save has none of them)

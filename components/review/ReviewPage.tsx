@@ -14,7 +14,8 @@ import { useCommitChanges, useRollback } from '../data/mutations';
 import { ago } from '../format';
 import { href } from '../links';
 import { useSession } from '../session';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { EmptyCard, ErrorState, Loading } from '../ui/states';
+import { BackToServices } from '../clusters/BackToServices';
 import { Review } from './Review';
 import { RevisionRollout } from './StagedRollout';
 
@@ -25,9 +26,7 @@ export function ReviewPage({ cluster, rollbackTo, rollout }: { cluster: string; 
       <div className="stack">
         <RevisionRollout cluster={cluster} revision={rollout} />
         <div className="row">
-          <Link href={href.cluster(cluster)} className="btn">
-            Back to services
-          </Link>
+          <BackToServices cluster={cluster} />
           <Link href={href.directors(cluster)} className="btn ghost">
             Directors
           </Link>
@@ -47,18 +46,9 @@ function DraftReview({ cluster }: { cluster: string }) {
   const changes = useMemo<ChangeInput[]>(() => (draft && base.data ? editsToChanges(base.data.config, draft.edits, draft.globals) : []), [draft, base.data]);
   if (!draft) {
     return (
-      <div className="card">
-        <Empty
-          title="No pending changes"
-          action={
-            <Link href={href.cluster(cluster)} className="btn">
-              Back to services
-            </Link>
-          }
-        >
-          Edit a service or add one; your edits collect here until you apply them as one revision.
-        </Empty>
-      </div>
+      <EmptyCard title="No pending changes" action={<BackToServices cluster={cluster} />}>
+        Edit a service or add one; your edits collect here until you apply them as one revision.
+      </EmptyCard>
     );
   }
   if (base.isPending || c.isPending) return <Loading rows={6} />;
@@ -66,18 +56,16 @@ function DraftReview({ cluster }: { cluster: string }) {
   if (c.isError) return <ErrorState error={c.error} retry={() => c.refetch()} />;
   if (changes.length === 0) {
     return (
-      <div className="card">
-        <Empty
-          title="Your edits change nothing"
-          action={
-            <button type="button" className="btn" onClick={clear}>
-              Discard them
-            </button>
-          }
-        >
-          Every edited service equals what r{draft.baseRevision} already has.
-        </Empty>
-      </div>
+      <EmptyCard
+        title="Your edits change nothing"
+        action={
+          <button type="button" className="btn" onClick={clear}>
+            Discard them
+          </button>
+        }
+      >
+        Every edited service equals what r{draft.baseRevision} already has.
+      </EmptyCard>
     );
   }
   const current = c.data.currentRevision?.number ?? draft.baseRevision;

@@ -4,7 +4,7 @@
 // script settings), each real server's own check, the sorry server, the quorum and the group
 // label. Every field shows the issues VirtualServiceSchema reports at its path.
 import { FORWARDING, DNS_TYPES, HEALTH_CHECK_TYPES, type HealthCheck } from '@/lib/ipvs/model';
-import { Field } from '../ui/field';
+import { Check, Field, Options, TextField } from '../ui/field';
 import { emptyHealthCheck, type HealthCheckForm, type RealServerForm, type ServiceForm } from './form';
 import type { CheckMoreForm } from './health-form';
 import type { FieldErrors, SectionProps } from './section';
@@ -25,23 +25,20 @@ const TYPE_LABEL: Record<HealthCheck['type'], string> = {
 export function CheckTypeOptions() {
   return (
     <>
-      {HEALTH_CHECK_TYPES.map((t) => (
-        <option key={t} value={t}>
-          {TYPE_LABEL[t]}
-        </option>
-      ))}
+      <Options values={HEALTH_CHECK_TYPES} label={(t) => TYPE_LABEL[t]} />
     </>
   );
 }
 
 type Errs = FieldErrors;
+/** the check settings typed as text */
+type MoreText = { [K in keyof CheckMoreForm]: CheckMoreForm[K] extends string ? K : never }[keyof CheckMoreForm];
 
-function Text({ label, path, value, onChange, e, readOnly, help }: { label: string; path: string; value: string; onChange: (v: string) => void; e: Errs; readOnly: boolean; help?: string }) {
-  return (
-    <Field label={label} errors={e(path)} help={help}>
-      <input type="text" value={value} disabled={readOnly} onChange={(ev) => onChange(ev.target.value)} spellCheck={false} />
-    </Field>
-  );
+/** A text field of a check setting at `path`, with the issues shown there; read-only for viewers. */
+function textFields(e: Errs, readOnly: boolean) {
+  return function text(label: string, path: string, value: string, onChange: (v: string) => void, help?: string) {
+    return <TextField key={path} label={label} errors={e(path)} help={help} value={value} disabled={readOnly} onChange={onChange} spellCheck={false} />;
+  };
 }
 
 /** The issues of the "more urls" lines, each named by its line ("line 2: digest must be ..."). */
@@ -56,96 +53,60 @@ function moreUrlErrors(e: Errs, at: string): string[] | undefined {
 /** The fields of a check that depend on its type and keepalived's extras; `at` is the check's path ("healthCheck"). */
 function MoreFields({ hc, set, at, e, readOnly }: { hc: HealthCheckForm; set: (patch: Partial<CheckMoreForm>) => void; at: string; e: Errs; readOnly: boolean }) {
   const m = hc.more;
-  const p = (f: string) => `${at}.${f}`;
   const t = hc.type;
   const http = t === 'http' || t === 'https';
+  const field = textFields(e, readOnly);
+  /** one of the check's text settings, by its form field */
+  const text = (label: string, f: MoreText, help?: string) => field(label, `${at}.${f}`, m[f], (v) => set({ [f]: v }), help);
   return (
     <>
       {http ? (
         <>
-          <Text
-            label="Accepted statuses"
-            path={p('statusCodes')}
-            value={m.statusCodes}
-            onChange={(v) => set({ statusCodes: v })}
-            e={e}
-            readOnly={readOnly}
-            help="e.g. 200-299,302 (replaces the expected status)"
-          />
-          <Field label="More urls (each must pass)" errors={moreUrlErrors(e, p('moreUrls'))} help="one a line: path, then statuses such as 200-299 and an MD5 digest if any">
+          {text('Accepted statuses', 'statusCodes', 'e.g. 200-299,302 (replaces the expected status)')}
+          <Field label="More urls (each must pass)" errors={moreUrlErrors(e, `${at}.moreUrls`)} help="one a line: path, then statuses such as 200-299 and an MD5 digest if any">
             <textarea rows={2} value={m.moreUrls} disabled={readOnly} onChange={(ev) => set({ moreUrls: ev.target.value })} spellCheck={false} />
           </Field>
-          <Text label="Body MD5 (digest)" path={p('digest')} value={m.digest} onChange={(v) => set({ digest: v })} e={e} readOnly={readOnly} help="optional, 32 hex digits" />
-          <Text
-            label="Host header (virtualhost)"
-            path={p('virtualhost')}
-            value={m.virtualhost}
-            onChange={(v) => set({ virtualhost: v })}
-            e={e}
-            readOnly={readOnly}
-            help="blank = the server's address"
-          />
+          {text('Body MD5 (digest)', 'digest', 'optional, 32 hex digits')}
+          {text('Host header (virtualhost)', 'virtualhost', "blank = the server's address")}
         </>
       ) : null}
       {t === 'dns' ? (
         <>
-          <Field label="Query type" errors={e(p('dnsType'))}>
+          <Field label="Query type" errors={e(`${at}.dnsType`)}>
             <select value={m.dnsType} disabled={readOnly} onChange={(ev) => set({ dnsType: ev.target.value })}>
               <option value="">SOA (keepalived's default)</option>
-              {DNS_TYPES.map((d) => (
-                <option key={d} value={d}>
-                  {d}
-                </option>
-              ))}
+              <Options values={DNS_TYPES} />
             </select>
           </Field>
-          <Text label="Query name" path={p('dnsName')} value={m.dnsName} onChange={(v) => set({ dnsName: v })} e={e} readOnly={readOnly} help='blank = "."' />
+          {text('Query name', 'dnsName', 'blank = "."')}
         </>
       ) : null}
       {t === 'udp' ? (
         <>
-          <Text label="Payload (hex)" path={p('udpPayload')} value={m.udpPayload} onChange={(v) => set({ udpPayload: v })} e={e} readOnly={readOnly} />
-          <Text
-            label="Required reply (hex)"
-            path={p('udpReply')}
-            value={m.udpReply}
-            onChange={(v) => set({ udpReply: v })}
-            e={e}
-            readOnly={readOnly}
-            help="blank = good unless an ICMP error comes back"
-          />
+          {text('Payload (hex)', 'udpPayload')}
+          {text('Required reply (hex)', 'udpReply', 'blank = good unless an ICMP error comes back')}
         </>
       ) : null}
-      {t === 'smtp' ? <Text label="HELO name" path={p('heloName')} value={m.heloName} onChange={(v) => set({ heloName: v })} e={e} readOnly={readOnly} help="blank = localhost" /> : null}
+      {t === 'smtp' ? text('HELO name', 'heloName', 'blank = localhost') : null}
       {t === 'misc' ? (
         <>
-          <Text
-            label="Script"
-            path={p('script')}
-            value={m.script}
-            onChange={(v) => set({ script: v })}
-            e={e}
-            readOnly={readOnly}
-            help="a file in the director's checks directory (/etc/lvs-agent/checks)"
-          />
-          <Text label="Arguments" path={p('scriptArgs')} value={m.scriptArgs} onChange={(v) => set({ scriptArgs: v })} e={e} readOnly={readOnly} help="separated by blanks; no shell" />
-          <label className="check">
-            <input type="checkbox" checked={m.dynamicWeight} disabled={readOnly} onChange={(ev) => set({ dynamicWeight: ev.target.checked })} />
+          {text('Script', 'script', "a file in the director's checks directory (/etc/lvs-agent/checks)")}
+          {text('Arguments', 'scriptArgs', 'separated by blanks; no shell')}
+          <Check checked={m.dynamicWeight} readOnly={readOnly} onChange={(on) => set({ dynamicWeight: on })}>
             Exit status 2–255 sets the weight (misc_dynamic)
-          </label>
+          </Check>
         </>
       ) : (
         <>
-          <Text label="Probe address (connect_ip)" path={p('connectIp')} value={m.connectIp} onChange={(v) => set({ connectIp: v })} e={e} readOnly={readOnly} help="blank = the server's" />
-          <Text label="Source address (bindto)" path={p('bindTo')} value={m.bindTo} onChange={(v) => set({ bindTo: v })} e={e} readOnly={readOnly} help="optional" />
+          {text('Probe address (connect_ip)', 'connectIp', "blank = the server's")}
+          {text('Source address (bindto)', 'bindTo', 'optional')}
         </>
       )}
-      <Text label="Retry delay (s)" path={p('retryDelay')} value={m.retryDelay} onChange={(v) => set({ retryDelay: v })} e={e} readOnly={readOnly} help="delay_before_retry; blank = the interval" />
-      <Text label="Warmup (s)" path={p('warmup')} value={m.warmup} onChange={(v) => set({ warmup: v })} e={e} readOnly={readOnly} help="random delay before the first check" />
-      <label className="check">
-        <input type="checkbox" checked={m.alpha} disabled={readOnly} onChange={(ev) => set({ alpha: ev.target.checked })} />
+      {text('Retry delay (s)', 'retryDelay', 'delay_before_retry; blank = the interval')}
+      {text('Warmup (s)', 'warmup', 'random delay before the first check')}
+      <Check checked={m.alpha} readOnly={readOnly} onChange={(on) => set({ alpha: on })}>
         Start failed until the first good check (alpha)
-      </label>
+      </Check>
     </>
   );
 }
@@ -159,6 +120,7 @@ function CheckFields({ hc, set, at, e, readOnly }: { hc: HealthCheckForm; set: (
     </Field>
   );
   const http = hc.type === 'http' || hc.type === 'https';
+  const text = textFields(e, readOnly);
   return (
     <div className={styles.grid} style={{ marginTop: 8 }}>
       <Field label="Type" errors={e(p('type'))}>
@@ -169,8 +131,8 @@ function CheckFields({ hc, set, at, e, readOnly }: { hc: HealthCheckForm; set: (
       {hc.type !== 'misc' ? num('Port', 'port', "blank = the server's port") : null}
       {http ? (
         <>
-          <Text label="Path" path={p('path')} value={hc.path} onChange={(v) => set({ path: v })} e={e} readOnly={readOnly} />
-          <Text label="Expected status" path={p('expectStatus')} value={hc.expectStatus} onChange={(v) => set({ expectStatus: v })} e={e} readOnly={readOnly} />
+          {text('Path', p('path'), hc.path, (v) => set({ path: v }))}
+          {text('Expected status', p('expectStatus'), hc.expectStatus, (v) => set({ expectStatus: v }))}
         </>
       ) : null}
       {num('Interval (s)', 'interval')}
@@ -194,6 +156,7 @@ export function KeepalivedSection({ form: d, update: setD, errs: e, readOnly }: 
     setD((x) => ({ ...x, realServers: x.realServers.map((r: RealServerForm, j) => (j === i ? { ...r, healthCheck: { ...(r.healthCheck ?? emptyHealthCheck()), ...patch } } : r)) }));
   const setSorry = (patch: Partial<ServiceForm['sorry']>) => setD((x) => ({ ...x, sorry: { ...x.sorry, ...patch } }));
   const setQuorum = (patch: Partial<ServiceForm['quorum']>) => setD((x) => ({ ...x, quorum: { ...x.quorum, ...patch } }));
+  const text = textFields(e, readOnly);
   return (
     <section className={styles.section} aria-labelledby="ka-h">
       <h3 id="ka-h">Checks as keepalived runs them</h3>
@@ -207,55 +170,39 @@ export function KeepalivedSection({ form: d, update: setD, errs: e, readOnly }: 
       {d.realServers.length === 0 ? <p className="help">No real servers yet.</p> : null}
       {d.realServers.map((r, i) => (
         <div key={r.uid} style={{ marginTop: 8 }}>
-          <label className="check">
-            <input type="checkbox" checked={!!r.healthCheck?.enabled} disabled={readOnly} onChange={(ev) => setRsCheck(i, { enabled: ev.target.checked })} />
+          <Check checked={!!r.healthCheck?.enabled} readOnly={readOnly} onChange={(on) => setRsCheck(i, { enabled: on })}>
             {r.address || `server ${i + 1}`} has its own check {d.healthCheck.enabled ? "(instead of the service's)" : ''}
-          </label>
+          </Check>
           {r.healthCheck?.enabled ? <CheckFields hc={r.healthCheck} set={(patch) => setRsCheck(i, patch)} at={`realServers.${i}.healthCheck`} e={e} readOnly={readOnly} /> : null}
         </div>
       ))}
 
       <h4 style={{ marginTop: 14 }}>Sorry server and quorum</h4>
-      <label className="check">
-        <input type="checkbox" checked={d.sorry.enabled} disabled={readOnly} onChange={(ev) => setSorry({ enabled: ev.target.checked })} />A sorry server takes the traffic while the quorum is lost (by
-        default: no healthy real server)
-      </label>
+      <Check checked={d.sorry.enabled} readOnly={readOnly} onChange={(on) => setSorry({ enabled: on })}>
+        A sorry server takes the traffic while the quorum is lost (by default: no healthy real server)
+      </Check>
       {d.sorry.enabled ? (
         <div className={styles.grid} style={{ marginTop: 8 }}>
-          <Text label="Address" path="sorryServer.address" value={d.sorry.address} onChange={(v) => setSorry({ address: v })} e={e} readOnly={readOnly} />
-          <Text label="Port" path="sorryServer.port" value={d.sorry.port} onChange={(v) => setSorry({ port: v })} e={e} readOnly={readOnly} help="blank = the service's" />
+          {text('Address', 'sorryServer.address', d.sorry.address, (v) => setSorry({ address: v }))}
+          {text('Port', 'sorryServer.port', d.sorry.port, (v) => setSorry({ port: v }), "blank = the service's")}
           <Field label="Forwarding" errors={e('sorryServer.forwarding')}>
             <select value={d.sorry.forwarding} disabled={readOnly} onChange={(ev) => setSorry({ forwarding: ev.target.value as ServiceForm['sorry']['forwarding'] })}>
-              {FORWARDING.map((f) => (
-                <option key={f} value={f}>
-                  {f}
-                </option>
-              ))}
+              <Options values={FORWARDING} />
             </select>
           </Field>
-          <Text label="Weight" path="sorryServer.weight" value={d.sorry.weight} onChange={(v) => setSorry({ weight: v })} e={e} readOnly={readOnly} />
-          <label className="check">
-            <input type="checkbox" checked={d.sorry.inhibit} disabled={readOnly} onChange={(ev) => setSorry({ inhibit: ev.target.checked })} />
+          {text('Weight', 'sorryServer.weight', d.sorry.weight, (v) => setSorry({ weight: v }))}
+          <Check checked={d.sorry.inhibit} readOnly={readOnly} onChange={(on) => setSorry({ inhibit: on })}>
             Keep it at weight 0 while unused (sorry_server_inhibit)
-          </label>
+          </Check>
         </div>
       ) : null}
-      <label className="check" style={{ marginTop: 8 }}>
-        <input type="checkbox" checked={d.quorum.enabled} disabled={readOnly} onChange={(ev) => setQuorum({ enabled: ev.target.checked })} />
+      <Check checked={d.quorum.enabled} readOnly={readOnly} onChange={(on) => setQuorum({ enabled: on })} style={{ marginTop: 8 }}>
         Quorum: the minimum healthy weight of the service
-      </label>
+      </Check>
       {d.quorum.enabled ? (
         <div className={styles.grid} style={{ marginTop: 8 }}>
-          <Text label="Quorum (weight)" path="quorum.minWeight" value={d.quorum.minWeight} onChange={(v) => setQuorum({ minWeight: v })} e={e} readOnly={readOnly} />
-          <Text
-            label="Hysteresis"
-            path="quorum.hysteresis"
-            value={d.quorum.hysteresis}
-            onChange={(v) => setQuorum({ hysteresis: v })}
-            e={e}
-            readOnly={readOnly}
-            help="lost below quorum − h, back at quorum + h"
-          />
+          {text('Quorum (weight)', 'quorum.minWeight', d.quorum.minWeight, (v) => setQuorum({ minWeight: v }))}
+          {text('Hysteresis', 'quorum.hysteresis', d.quorum.hysteresis, (v) => setQuorum({ hysteresis: v }), 'lost below quorum − h, back at quorum + h')}
         </div>
       ) : null}
       <div className={styles.grid} style={{ marginTop: 8 }}>
@@ -267,28 +214,18 @@ export function KeepalivedSection({ form: d, update: setD, errs: e, readOnly }: 
             <option value="weight">keep at least a total weight in (as the quorum counts)</option>
           </select>
         </Field>
-        {d.quorum.guardKind ? (
-          <Text
-            label={d.quorum.guardKind === 'servers' ? 'Minimum servers' : d.quorum.guardKind === 'fraction' ? 'Minimum fraction (0.5 or 50 %)' : 'Minimum weight'}
-            path={`quorum.guard.${d.quorum.guardKind}`}
-            value={d.quorum.guardValue}
-            onChange={(v) => setQuorum({ guardValue: v })}
-            e={e}
-            readOnly={readOnly}
-            help="failing servers beyond this stay in, shown as kept in by the guard"
-          />
-        ) : null}
+        {d.quorum.guardKind
+          ? text(
+              d.quorum.guardKind === 'servers' ? 'Minimum servers' : d.quorum.guardKind === 'fraction' ? 'Minimum fraction (0.5 or 50 %)' : 'Minimum weight',
+              `quorum.guard.${d.quorum.guardKind}`,
+              d.quorum.guardValue,
+              (v) => setQuorum({ guardValue: v }),
+              'failing servers beyond this stay in, shown as kept in by the guard',
+            )
+          : null}
       </div>
       <div className={styles.grid} style={{ marginTop: 8 }}>
-        <Text
-          label="virtual_server_group"
-          path="group"
-          value={d.group}
-          onChange={(v) => setD((x) => ({ ...x, group: v }))}
-          e={e}
-          readOnly={readOnly}
-          help="services sharing it and their settings export as one keepalived group"
-        />
+        {text('virtual_server_group', 'group', d.group, (v) => setD((x) => ({ ...x, group: v })), 'services sharing it and their settings export as one keepalived group')}
       </div>
     </section>
   );

@@ -1,35 +1,32 @@
 'use client';
 // The service's key: protocol and VIP:port, or firewall mark and family. Locked when editing.
 import { PROTOCOLS } from '@/lib/ipvs/model';
-import { Field } from '../ui/field';
+import { Field, Options } from '../ui/field';
+import { formTextFields } from './fields';
 import type { ServiceForm } from './form';
-import type { SectionProps } from './section';
+import { formSetter, type SectionProps } from './section';
 import styles from './editor.module.css';
 
 const PROTO_LABEL: Record<string, string> = { tcp: 'TCP (-t)', udp: 'UDP (-u)', sctp: 'SCTP (--sctp-service)', fwmark: 'Firewall mark (-f)' };
 
-export function KeySection({ form: d, update, errs: e, touch, readOnly, keyLocked }: SectionProps & { keyLocked: boolean }) {
-  const set = <K extends keyof ServiceForm>(k: K, v: ServiceForm[K]) => update((x) => ({ ...x, [k]: v }));
+export function KeySection({ keyLocked, ...section }: SectionProps & { keyLocked: boolean }) {
+  const { form: d, update, errs: e, readOnly } = section;
+  const set = formSetter(update);
   const fwm = d.protocol === 'fwmark';
   const locked = readOnly || keyLocked;
+  const text = formTextFields(section, locked);
   return (
     <section className={styles.section} aria-labelledby="vs-h">
       <h3 id="vs-h">Virtual service</h3>
       <div className={styles.grid}>
         <Field label="Protocol" errors={e('protocol')} help={keyLocked ? 'The service key; changing it means delete + add.' : undefined}>
           <select value={d.protocol} disabled={locked} onChange={(ev) => set('protocol', ev.target.value as ServiceForm['protocol'])}>
-            {[...PROTOCOLS, 'fwmark'].map((p) => (
-              <option key={p} value={p}>
-                {PROTO_LABEL[p]}
-              </option>
-            ))}
+            <Options values={[...PROTOCOLS, 'fwmark']} label={(p) => PROTO_LABEL[p]} />
           </select>
         </Field>
         {fwm ? (
           <>
-            <Field label="Firewall mark" errors={e('fwmark')} help="iptables -t mangle … -j MARK --set-mark N groups ports or protocols into one service">
-              <input type="text" inputMode="numeric" value={d.fwmark} disabled={locked} onChange={(ev) => set('fwmark', ev.target.value)} onBlur={touch('fwmark')} placeholder="1" />
-            </Field>
+            {text('Firewall mark', 'fwmark', { help: 'iptables -t mangle … -j MARK --set-mark N groups ports or protocols into one service', inputMode: 'numeric', placeholder: '1' })}
             <Field label="Address family" errors={e('family')}>
               <select value={d.family} disabled={locked} onChange={(ev) => set('family', ev.target.value as 'inet' | 'inet6')}>
                 <option value="inet">IPv4</option>
@@ -39,21 +36,8 @@ export function KeySection({ form: d, update, errs: e, touch, readOnly, keyLocke
           </>
         ) : (
           <>
-            <Field label="Virtual IP" errors={e('address')} help="IPv4 or IPv6 literal (no host names)">
-              <input
-                type="text"
-                value={d.address}
-                disabled={locked}
-                onChange={(ev) => set('address', ev.target.value)}
-                onBlur={touch('address')}
-                placeholder="10.0.0.1"
-                spellCheck={false}
-                autoComplete="off"
-              />
-            </Field>
-            <Field label="Port" errors={e('port')} help="0 = all ports (persistent services only)">
-              <input type="text" inputMode="numeric" value={d.port} disabled={locked} onChange={(ev) => set('port', ev.target.value)} onBlur={touch('port')} placeholder="80" />
-            </Field>
+            {text('Virtual IP', 'address', { help: 'IPv4 or IPv6 literal (no host names)', placeholder: '10.0.0.1', spellCheck: false, autoComplete: 'off' })}
+            {text('Port', 'port', { help: '0 = all ports (persistent services only)', inputMode: 'numeric', placeholder: '80' })}
           </>
         )}
       </div>

@@ -7,6 +7,7 @@ import { FORWARDING_HELP } from '../ipvs-help';
 import { REAL_SERVER_FORM_FIELDS, toggleQuiesce, type RealServerForm } from './form';
 import { RealServerLive, type RealServerLiveInfo } from './RealServerLive';
 import styles from './editor.module.css';
+import { Options } from '../ui/field';
 
 /** The numeric cells after forwarding, in column order: the form field and how its input is labelled. */
 const NUMBER_CELLS = [
@@ -14,6 +15,8 @@ const NUMBER_CELLS = [
   ['upperThreshold', 'upper threshold'],
   ['lowerThreshold', 'lower threshold'],
 ] as const satisfies readonly (readonly [keyof RealServerForm, string])[];
+
+type NumberField = 'weight' | 'upperThreshold' | 'lowerThreshold' | 'tunnelPort' | 'drainTimeout';
 
 export function RealServerRow({
   r,
@@ -42,6 +45,20 @@ export function RealServerRow({
   const port = r.port.trim() || servicePort;
   const info = live?.get(realServerKeyId({ address: r.address, port: Number(port) || 0 }));
   const quiesced = r.weight.trim() === '0';
+  /** a number the admin types for this server: its form field, how it is read out, its issues at `path` */
+  const numberInput = (field: NumberField, label: string, className: string | undefined, path: string = field) => (
+    <input
+      className={className}
+      type="text"
+      inputMode="numeric"
+      aria-label={`${label} of ${who}`}
+      aria-invalid={bad(path)}
+      value={r[field]}
+      disabled={readOnly}
+      onChange={(ev) => set({ [field]: ev.target.value })}
+      onBlur={touch(path)}
+    />
+  );
   return (
     <>
       <tr className={r.drain ? styles.draining : undefined} data-testid={`rs-row-${i}`}>
@@ -82,27 +99,11 @@ export function RealServerRow({
             onChange={(ev) => set({ forwarding: ev.target.value as RealServerForm['forwarding'] })}
             title={FORWARDING_HELP[r.forwarding].help}
           >
-            {FORWARDING.map((f) => (
-              <option key={f} value={f}>
-                {FORWARDING_HELP[f].flag} {f === 'route' ? 'Route (DR)' : f === 'masq' ? 'Masq (NAT)' : 'Tunnel'}
-              </option>
-            ))}
+            <Options values={FORWARDING} label={(f) => `${FORWARDING_HELP[f].flag} ${f === 'route' ? 'Route (DR)' : f === 'masq' ? 'Masq (NAT)' : 'Tunnel'}`} />
           </select>
         </td>
         {NUMBER_CELLS.map(([field, label]) => (
-          <td key={field}>
-            <input
-              className={styles.num}
-              type="text"
-              inputMode="numeric"
-              aria-label={`${label} of ${who}`}
-              aria-invalid={bad(field)}
-              value={r[field]}
-              disabled={readOnly}
-              onChange={(ev) => set({ [field]: ev.target.value })}
-              onBlur={touch(field)}
-            />
-          </td>
+          <td key={field}>{numberInput(field, label, styles.num)}</td>
         ))}
         <td className={styles.state}>
           <RealServerLive info={info} quiesced={quiesced} draining={r.drain} />
@@ -143,29 +144,10 @@ export function RealServerRow({
                       disabled={readOnly}
                       onChange={(ev) => set({ tunnelType: ev.target.value as RealServerForm['tunnelType'] })}
                     >
-                      {TUNNEL_TYPES.map((t) => (
-                        <option key={t} value={t}>
-                          {t}
-                        </option>
-                      ))}
+                      <Options values={TUNNEL_TYPES} />
                     </select>
                   </label>
-                  {(r.tunnelType || 'ipip') === 'gue' ? (
-                    <label className="small">
-                      --tun-port{' '}
-                      <input
-                        className={styles.port}
-                        type="text"
-                        inputMode="numeric"
-                        aria-label={`tunnel port of ${who}`}
-                        aria-invalid={bad('tunnelPort')}
-                        value={r.tunnelPort}
-                        disabled={readOnly}
-                        onChange={(ev) => set({ tunnelPort: ev.target.value })}
-                        onBlur={touch('tunnelPort')}
-                      />
-                    </label>
-                  ) : null}
+                  {(r.tunnelType || 'ipip') === 'gue' ? <label className="small">--tun-port {numberInput('tunnelPort', 'tunnel port', styles.port)}</label> : null}
                   {(r.tunnelType || 'ipip') !== 'ipip' ? (
                     <label className="small">
                       Checksum{' '}
@@ -175,32 +157,13 @@ export function RealServerRow({
                         disabled={readOnly}
                         onChange={(ev) => set({ tunnelChecksum: ev.target.value as RealServerForm['tunnelChecksum'] })}
                       >
-                        {TUNNEL_CSUM.filter((c) => r.tunnelType === 'gue' || c !== 'remcsum').map((c) => (
-                          <option key={c} value={c}>
-                            --tun-{c}
-                          </option>
-                        ))}
+                        <Options values={TUNNEL_CSUM.filter((c) => r.tunnelType === 'gue' || c !== 'remcsum')} label={(c) => <>--tun-{c}</>} />
                       </select>
                     </label>
                   ) : null}
                 </>
               ) : null}
-              {r.drain ? (
-                <label className="small">
-                  Drain timeout (s){' '}
-                  <input
-                    className={styles.num}
-                    type="text"
-                    inputMode="numeric"
-                    aria-label={`drain timeout of ${who}`}
-                    aria-invalid={bad('drain.timeout')}
-                    value={r.drainTimeout}
-                    disabled={readOnly}
-                    onChange={(ev) => set({ drainTimeout: ev.target.value })}
-                    onBlur={touch('drain.timeout')}
-                  />
-                </label>
-              ) : null}
+              {r.drain ? <label className="small">Drain timeout (s) {numberInput('drainTimeout', 'drain timeout', styles.num, 'drain.timeout')}</label> : null}
             </div>
           </td>
         </tr>

@@ -2,13 +2,13 @@
 // Scheduler (-s) with what it does, and the flags (-b) it takes; switching scheduler renames the flag bits.
 import { SCHEDULERS } from '@/lib/ipvs/model';
 import { SCHEDULER_HELP, SCHED_FLAG_HELP, flagsFor } from '../ipvs-help';
-import { Field } from '../ui/field';
+import { Field, Options } from '../ui/field';
 import { renameFlags, type ServiceForm } from './form';
-import type { SectionProps } from './section';
+import { formSetter, type SectionProps } from './section';
 import styles from './editor.module.css';
 
 export function SchedulingSection({ form: d, update, errs: e, readOnly }: SectionProps) {
-  const set = <K extends keyof ServiceForm>(k: K, v: ServiceForm[K]) => update((x) => ({ ...x, [k]: v }));
+  const set = formSetter(update);
   const flagChoices = flagsFor(d.scheduler);
   const flagIssues = e.under('schedFlags');
   return (
@@ -24,11 +24,14 @@ export function SchedulingSection({ form: d, update, errs: e, readOnly }: Sectio
               update((x) => ({ ...x, scheduler: s, schedFlags: renameFlags(x.schedFlags, s) }));
             }}
           >
-            {SCHEDULERS.map((s) => (
-              <option key={s} value={s}>
-                {s} — {SCHEDULER_HELP[s].name}
-              </option>
-            ))}
+            <Options
+              values={SCHEDULERS}
+              label={(s) => (
+                <>
+                  {s} — {SCHEDULER_HELP[s].name}
+                </>
+              )}
+            />
           </select>
         </Field>
         <div className={`field ${styles.span2}`}>

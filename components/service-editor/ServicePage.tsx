@@ -1,7 +1,6 @@
 'use client';
 // One virtual service: the editor for operators (changes go to the cluster's pending change set,
 // then Review & apply), a read-only view for viewers, and its live charts per real server.
-import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { formatHostPort } from '@/lib/ipvs/addr';
@@ -17,7 +16,10 @@ import { FORWARDING_HELP, SCHEDULER_HELP } from '../ipvs-help';
 import { href } from '../links';
 import { useLatestByKey } from '../live/useLatestByKey';
 import { useSession } from '../session';
-import { Empty, ErrorState, Loading } from '../ui/states';
+import { EmptyCard, ErrorState, Loading } from '../ui/states';
+import { BackToServices } from '../clusters/BackToServices';
+import { FactList, type Fact } from '../ui/facts';
+import { DataTable, type Column } from '../ui/table';
 import { useToast } from '../ui/toast';
 import { formFromService, emptyServiceForm, emptyRealServer } from './form';
 import { DrainBar, HealthBadge, type RealServerLiveInfo } from './RealServerLive';
@@ -70,18 +72,9 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
   if (c.isError) return <ErrorState error={c.error} retry={() => c.refetch()} />;
   if (!creating && !current && !pending) {
     return (
-      <div className="card">
-        <Empty
-          title="No such service"
-          action={
-            <Link href={href.cluster(cluster)} className="btn">
-              Back to services
-            </Link>
-          }
-        >
-          {serviceKey} is not in the desired config (r{c.data.currentRevision?.number ?? '–'}).
-        </Empty>
-      </div>
+      <EmptyCard title="No such service" action={<BackToServices cluster={cluster} />}>
+        {serviceKey} is not in the desired config (r{c.data.currentRevision?.number ?? '–'}).
+      </EmptyCard>
     );
   }
   const baseRevision = c.data.currentRevision?.number ?? 0;
@@ -195,7 +188,7 @@ export function ServicePage({ cluster, serviceKey }: { cluster: string; serviceK
 
 /** Read-only view of a service (viewers, or a service pending removal). */
 export function ServiceDetails({ s, live }: { s: VirtualService; live: Map<string, RealServerLiveInfo> }) {
-  const rows: [string, React.ReactNode][] = [
+  const rows: Fact[] = [
     ['Protocol', protoLabel(s)],
     [s.protocol === 'fwmark' ? 'Firewall mark' : 'Virtual address', <code key="a">{addrLabel(s)}</code>],
     [
@@ -215,59 +208,42 @@ export function ServiceDetails({ s, live }: { s: VirtualService; live: Map<strin
   ];
   return (
     <div className="stack">
-      <dl style={{ display: 'grid', gridTemplateColumns: '160px 1fr', gap: '6px 16px', margin: 0 }}>
-        {rows.map(([k, v]) => (
-          <div key={k} style={{ display: 'contents' }}>
-            <dt className="muted small">{k}</dt>
-            <dd style={{ margin: 0 }}>{v}</dd>
-          </div>
-        ))}
-      </dl>
+      <FactList facts={rows} labelWidth={160} />
       <h3>Real servers</h3>
-      {s.realServers.length === 0 ? (
-        <p className="muted">None.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="data">
-            <thead>
-              <tr>
-                <th>RemoteAddress:Port</th>
-                <th>Forward</th>
-                <th className="num">Weight</th>
-                <th className="num">-x / -y</th>
-                <th>State</th>
-                <th className="num">ActiveConn</th>
-                <th className="num">InActConn</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(s.realServers as RealServer[]).map((r) => {
-                const info = live.get(realServerKeyId(r));
-                const st = realServerState(r, info ? { healthBy: [], health: info.health, drain: info.drain } : undefined);
-                return (
-                  <tr key={realServerKeyId(r)}>
-                    <td className="mono">{formatHostPort(r.address, r.port ?? 0)}</td>
-                    <td title={FORWARDING_HELP[r.forwarding].help}>{FORWARDING_HELP[r.forwarding].name}</td>
-                    <td className="num">{r.weight}</td>
-                    <td className="num">
-                      {r.upperThreshold} / {r.lowerThreshold}
-                    </td>
-                    <td>
-                      <div className="row" style={{ gap: 6 }}>
-                        <span className={`badge ${st === 'up' ? 'ok' : st === 'down' ? 'bad' : 'warn'}`}>{st}</span>
-                        <HealthBadge health={info?.health} />
-                        {info?.drain ? <DrainBar drain={info.drain} /> : null}
-                      </div>
-                    </td>
-                    <td className="num">{info?.stats ? si(info.stats.activeConns) : '–'}</td>
-                    <td className="num">{info?.stats ? si(info.stats.inactConns) : '–'}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      {s.realServers.length === 0 ? <p className="muted">None.</p> : <DataTable columns={realServerColumns(live)} rows={s.realServers as RealServer[]} rowKey={realServerKeyId} />}
+    </div>
+  );
+}
+
+/** The desired real servers with what their directors report of them. */
+function realServerColumns(live: Map<string, RealServerLiveInfo>): Column<RealServer>[] {
+  const stats = (r: RealServer) => live.get(realServerKeyId(r))?.stats;
+  return [
+    { header: 'RemoteAddress:Port', className: 'mono', cell: (r) => formatHostPort(r.address, r.port ?? 0) },
+    { header: 'Forward', td: (r) => ({ title: FORWARDING_HELP[r.forwarding].help }), cell: (r) => FORWARDING_HELP[r.forwarding].name },
+    { header: 'Weight', num: true, cell: (r) => r.weight },
+    {
+      header: '-x / -y',
+      num: true,
+      cell: (r) => (
+        <>
+          {r.upperThreshold} / {r.lowerThreshold}
+        </>
+      ),
+    },
+    { header: 'State', cell: (r) => <RealServerStateCell info={live.get(realServerKeyId(r))} r={r} /> },
+    { header: 'ActiveConn', num: true, cell: (r) => (stats(r) ? si(stats(r)!.activeConns) : '–') },
+    { header: 'InActConn', num: true, cell: (r) => (stats(r) ? si(stats(r)!.inactConns) : '–') },
+  ];
+}
+
+function RealServerStateCell({ r, info }: { r: RealServer; info: RealServerLiveInfo | undefined }) {
+  const st = realServerState(r, info ? { healthBy: [], health: info.health, drain: info.drain } : undefined);
+  return (
+    <div className="row" style={{ gap: 6 }}>
+      <span className={`badge ${st === 'up' ? 'ok' : st === 'down' ? 'bad' : 'warn'}`}>{st}</span>
+      <HealthBadge health={info?.health} />
+      {info?.drain ? <DrainBar drain={info.drain} /> : null}
     </div>
   );
 }

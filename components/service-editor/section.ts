@@ -18,3 +18,9 @@ export type SectionProps = {
   touch: (path: string) => () => void;
   readOnly: boolean;
 };
+
+/** `set(key, value)`: the change of one top-level form field, as a section makes it. */
+export const formSetter =
+  (update: SectionProps['update']) =>
+  <K extends keyof ServiceForm>(k: K, v: ServiceForm[K]) =>
+    update((x) => ({ ...x, [k]: v }));

@@ -25,3 +25,15 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
     </button>
   );
 }
+
+/** A secret shown once, in full, with a button that copies it. */
+export function SecretLine({ secret, testId }: { secret: string; testId: string }) {
+  return (
+    <div className="row">
+      <code className="grow" style={{ padding: '6px 8px', background: 'var(--bg-sunken)', border: '1px solid var(--border)', borderRadius: 6, overflowWrap: 'anywhere' }} data-testid={testId}>
+        {secret}
+      </code>
+      <CopyButton text={secret} />
+    </div>
+  );
+}

@@ -19,12 +19,23 @@ export function Loading({ label = 'Loading…', rows = 0 }: { label?: string; ro
   );
 }
 
-export function Empty({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+type EmptyProps = { title: string; children?: ReactNode; action?: ReactNode };
+
+export function Empty({ title, children, action }: EmptyProps) {
   return (
     <div className="empty" data-testid="empty">
       <h3>{title}</h3>
       {children ? <div className="small">{children}</div> : null}
       {action ? <div style={{ marginTop: 12 }}>{action}</div> : null}
+    </div>
+  );
+}
+
+/** `Empty` on a card of its own: what a page shows in place of its list or form. */
+export function EmptyCard(props: EmptyProps) {
+  return (
+    <div className="card">
+      <Empty {...props} />
     </div>
   );
 }

@@ -2,6 +2,7 @@
 // Toasts: short results of an action ("Revision 12 created", "ipvsadm: Service already exists").
 // Errors stay until dismissed; successes fade after a few seconds. Announced to screen readers.
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
+import { errorMessage } from './errors';
 import styles from './toast.module.css';
 
 export type ToastKind = 'ok' | 'bad' | 'info' | 'warn';
@@ -47,4 +48,19 @@ export function useToast(): ToastApi {
   const api = useContext(Ctx);
   if (!api) throw new Error('useToast outside ToastProvider');
   return api;
+}
+
+/**
+ * `attempt(failure, action)`: runs an action of a button; if it throws, a "bad" toast titled
+ * `failure` carries the error's message. It resolves either way, so the caller closes its dialog.
+ */
+export function useAttempt() {
+  const toast = useToast();
+  return async (failure: string, action: () => Promise<unknown>) => {
+    try {
+      await action();
+    } catch (e) {
+      toast.show('bad', failure, errorMessage(e));
+    }
+  };
 }
