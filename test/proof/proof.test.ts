@@ -2,10 +2,9 @@
 // a goal is missed at that size. These are the only tests that hold wall-clock figures, because the
 // figures ARE the goals (ACK p99, reconnect time, CPU, RSS). They need the machine to themselves, so
 // `npm test` runs them as their own step after the other tests (scripts/test.ts), with LVS_PROOF=1.
-// LVS_PROOF_CASES picks the proofs (default: all): `npm test` gates the database chaos cases
-// (postgres, sqlite-full, and outage once its sampler fix is merged), which meet their goals on 2
-// idle cores; fleet (ACK p99) and restart are not yet shown to (README, "What we prove") and are
-// run by hand until they are:
+// LVS_PROOF_CASES picks the proofs (default: all): `npm test` gates the ones that meet their goals
+// on 2 idle cores (chaos restart, outage, postgres, sqlite-full; traffic); fleet (its ACK p99) is
+// not yet shown to (README, "What we prove") and is run by hand until it is:
 //   LVS_PROOF=1 npx vitest run test/proof                      every proof at CI size
 //   LVS_PROOF=1 LVS_PROOF_SIZE=full npx vitest run test/proof  100 agents, a 20 s outage, every case
 // The chaos cases that need root (a tmpfs) or PostgreSQL's binaries run where those exist; the log
